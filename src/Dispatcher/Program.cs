@@ -1,0 +1,2 @@
+namespace Loa.Dispatcher;
+public static class Program { public static void Main() { } }
