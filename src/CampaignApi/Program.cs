@@ -1,3 +1,8 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.Run();
+using Loa.CampaignApi;
+
+var app = LoaApi.Build(args);
+await LoaApi.PrepareAsync(app);
+await app.RunAsync();
+
+/// <summary>Visible to WebApplicationFactory-based tests.</summary>
 public partial class Program;

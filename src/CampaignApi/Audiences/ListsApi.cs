@@ -1,0 +1,156 @@
+using System.Security.Claims;
+using System.Text;
+using System.Text.RegularExpressions;
+using Loa.CampaignApi.Security;
+using Loa.CarrierAdapters.Routing;
+using Loa.Contracts;
+using Loa.Dispatcher.Planning;
+using Loa.Storage.Audiences;
+using Microsoft.Extensions.Options;
+using Sylvan.Data.Csv;
+
+namespace Loa.CampaignApi.Audiences;
+
+public sealed class ListOptions
+{
+    /// <summary>Most rows one upload may hold.</summary>
+    public int MaxRows { get; set; } = 10_000_000;
+
+    /// <summary>Largest upload body in bytes (the body is streamed, never held whole).</summary>
+    public long MaxBytes { get; set; } = 1L << 30;
+}
+
+public sealed record ListError(long Line, string Reason);
+
+public sealed record ListCreated(string Id, string Name, int Accepted, int Rejected, int Duplicates, IReadOnlyList<ListError> Errors);
+
+public sealed record ListDetails(
+    string Id, string Name, string Tenant, string CreatedBy, DateTimeOffset CreatedAt, long Accepted, long Rejected, long Duplicates,
+    IReadOnlyDictionary<string, long> ByCarrier, IReadOnlyDictionary<string, long> ByProvince);
+
+public static partial class ListsApi
+{
+    private const int MaxListedErrors = 100;
+
+    public static RouteGroupBuilder MapListsApiV1(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/lists").WithTags("Audiences").RequireAuthorization(Roles.Author);
+        group.MapPost("/", UploadAsync)
+            .Accepts<string>("text/csv")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
+        group.MapGet("/{id}", GetAsync);
+        return group;
+    }
+
+    /// <summary>
+    /// Streams a CSV upload into a new list: each row is normalised, checked and written as it is read,
+    /// inside one transaction, so a failed upload leaves nothing behind and memory stays flat.
+    /// </summary>
+    public static async Task<IResult> UploadAsync(
+        HttpRequest request, ClaimsPrincipal user, string? name,
+        ListStore lists, RouteTable routes, IOptions<ListOptions> options, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 200)
+            return Problems.Validation("name", "A list needs a name (query parameter ?name=, at most 200 characters).");
+        if (request.ContentType is not { } contentType || !contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+            return Problems.UnsupportedMediaType("Upload the list as text/csv with a header row.");
+
+        var limits = options.Value;
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = limits.MaxBytes;
+
+        var router = await routes.GetAsync(ct);
+        var tenant = user.Tenant();
+        using var text = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+        await using var csv = await CsvDataReader.CreateAsync(text, new CsvDataReaderOptions { HasHeaders = true }, ct);
+        var msisdnColumn = Column(csv, "msisdn");
+        if (msisdnColumn < 0)
+            return Problems.Validation("msisdn", "The header row must name a 'msisdn' column (optional: province, tags, name).");
+        var provinceColumn = Column(csv, "province");
+        var tagsColumn = Column(csv, "tags");
+        var nameColumn = Column(csv, "name");
+
+        await using var import = await lists.BeginImportAsync(tenant, name.Trim(), user.Who(), ct);
+        int accepted = 0, rejected = 0, duplicates = 0;
+        var errors = new List<ListError>();
+        long line = 1; // the header
+        while (await csv.ReadAsync(ct))
+        {
+            line++;
+            if (accepted + rejected + duplicates >= limits.MaxRows)
+                return Problems.Unprocessable("list-too-large", "List too large", $"A list may hold at most {limits.MaxRows} rows.");
+
+            var reason = Row(csv, msisdnColumn, provinceColumn, user, tenant, out var msisdn, out var province);
+            if (reason is not null)
+            {
+                rejected++;
+                if (errors.Count < MaxListedErrors)
+                    errors.Add(new ListError(line, reason));
+                continue;
+            }
+            var carrier = router.Route(msisdn) ?? Unrouted.Carrier;
+            var tags = tagsColumn >= 0 ? Clip(csv.GetString(tagsColumn), 400) : null;
+            var memberName = nameColumn >= 0 ? Clip(csv.GetString(nameColumn), 200) : null;
+            if (await import.AddAsync(msisdn, province, carrier, tags, memberName, ct))
+                accepted++;
+            else
+                duplicates++;
+        }
+        var row = await import.CommitAsync(accepted, rejected, duplicates, ct);
+        return TypedResults.Created($"/api/v1/lists/{row.Id}", new ListCreated(row.Id, row.Name, accepted, rejected, duplicates, errors));
+    }
+
+    public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, ListStore lists, CancellationToken ct)
+    {
+        var list = await lists.GetAsync(id, ct);
+        if (list is null || !user.CanSee(list.Tenant))
+            return Problems.NotFound("list");
+        var counts = await lists.CountsAsync([id], ct);
+        return TypedResults.Ok(new ListDetails(
+            list.Id, list.Name, list.Tenant, list.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(list.CreatedAt),
+            list.Accepted, list.Rejected, list.Duplicates,
+            counts.GroupBy(c => c.Carrier).ToDictionary(g => g.Key, g => g.Sum(c => c.Recipients)),
+            counts.GroupBy(c => c.Province).ToDictionary(g => g.Key.Length == 0 ? "unknown" : g.Key, g => g.Sum(c => c.Recipients))));
+    }
+
+    private static string? Row(CsvDataReader csv, int msisdnColumn, int provinceColumn, ClaimsPrincipal user, string tenant, out string msisdn, out string province)
+    {
+        province = "";
+        if (!Msisdn.TryNormalize(csv.GetString(msisdnColumn), out msisdn, out var reason))
+            return reason;
+        var given = provinceColumn >= 0 ? csv.GetString(provinceColumn).Trim().ToUpperInvariant() : "";
+        if (given.Length > 0 && !ProvinceCode().IsMatch(given))
+            return $"'{Clip(given, 20)}' is not a province code";
+        if (user.IsNational())
+        {
+            province = given;
+            return null;
+        }
+        // A province uploads only its own people: no province means theirs, another province is refused.
+        if (given.Length > 0 && !string.Equals(given, tenant, StringComparison.OrdinalIgnoreCase))
+            return $"province {given} is not yours ({tenant})";
+        province = tenant;
+        return null;
+    }
+
+    private static int Column(CsvDataReader csv, string name)
+    {
+        for (var i = 0; i < csv.FieldCount; i++)
+        {
+            if (string.Equals(csv.GetName(i).Trim(), name, StringComparison.OrdinalIgnoreCase))
+                return i;
+        }
+        return -1;
+    }
+
+    private static string? Clip(string? value, int max)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            return null;
+        value = value.Trim();
+        return value.Length <= max ? value : value[..max];
+    }
+
+    [GeneratedRegex("^[A-Z]{2,3}$")]
+    private static partial Regex ProvinceCode();
+}

@@ -1,0 +1,26 @@
+using Loa.CampaignApi.Scheduling;
+using Loa.Contracts;
+using Loa.Dispatcher.Bus;
+using Loa.Storage.Campaigns;
+using MassTransit;
+
+namespace Loa.CampaignApi.Campaigns;
+
+/// <summary>Moves due scheduled campaigns to running and hands each to the planner.</summary>
+public sealed class CampaignLauncher(CampaignStore campaigns, IServiceScopeFactory scopes, ILogger<CampaignLauncher> logger) : ICampaignLauncher
+{
+    public async Task<int> LaunchDueAsync(CancellationToken cancellationToken)
+    {
+        var due = await campaigns.ClaimDueAsync(cancellationToken);
+        if (due.Count == 0)
+            return 0;
+        await using var scope = scopes.CreateAsyncScope();
+        var endpoint = await scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(Endpoints.LaunchAddress);
+        foreach (var id in due)
+        {
+            logger.LogInformation("Campaign {CampaignId} reached its start time", id);
+            await endpoint.Send(new LaunchCampaign(id), cancellationToken);
+        }
+        return due.Count;
+    }
+}

@@ -1,0 +1,129 @@
+using System.Security.Claims;
+using Loa.CampaignApi.Security;
+using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Encoding;
+using Loa.Contracts;
+using Loa.Storage.Audiences;
+using Microsoft.Extensions.Options;
+
+namespace Loa.CampaignApi.Campaigns;
+
+/// <summary>What a new campaign must satisfy, and what it will cost (the preview).</summary>
+public sealed class CampaignRules(ListStore lists, IOptionsMonitor<CarrierOptions> carriers)
+{
+    public const int DefaultMaxSmsParts = 3;
+    public const int MaxSmsCharacters = 1600;
+
+    public sealed record Checked(string SmsText, SmsMeasure Measure, CampaignDefinition Definition);
+
+    /// <summary>Returns the checked campaign, or the problem to answer with.</summary>
+    public async Task<(Checked? Ok, IResult? Problem)> CheckAsync(CampaignDefinition request, ClaimsPrincipal user, DateTimeOffset now, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Error(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field) ?? [], message];
+
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+            Error("name", "A campaign needs a name of at most 200 characters.");
+        if (request.Kind is null || !CampaignKind.All.Contains(request.Kind))
+            Error("kind", "kind must be one of: emergency, warning, awareness, test.");
+        var channels = request.Channels ?? [];
+        if (channels.Count == 0)
+            Error("channels", "Name at least one channel: sms.");
+        foreach (var channel in channels.Where(c => c is not (Channels.Sms or Channels.Push)))
+            Error("channels", $"Unknown channel '{channel}'.");
+
+        var sms = request.Message?.Sms;
+        if (channels.Contains(Channels.Sms) && string.IsNullOrWhiteSpace(sms))
+            Error("message.sms", "An sms campaign needs message.sms.");
+        else if (sms is not null && sms.Length > MaxSmsCharacters)
+            Error("message.sms", $"The SMS text may be at most {MaxSmsCharacters} characters.");
+
+        var audience = request.Audience;
+        var listIds = audience?.Lists ?? [];
+        if (listIds.Count == 0)
+            Error("audience.lists", "Name at least one list.");
+        else if (listIds.Count > 50)
+            Error("audience.lists", "At most 50 lists per campaign.");
+        else
+        {
+            var found = (await lists.GetManyAsync(listIds.Distinct(), ct)).ToDictionary(l => l.Id);
+            for (var i = 0; i < listIds.Count; i++)
+            {
+                if (!found.TryGetValue(listIds[i], out var list) || !user.CanSee(list.Tenant))
+                    Error($"audience.lists[{i}]", "No such list is visible to you.");
+            }
+        }
+        foreach (var carrier in audience?.Carriers ?? [])
+        {
+            if (!CarrierIds.All.Contains(carrier))
+                Error("audience.carriers", $"Unknown carrier '{carrier}'.");
+        }
+        if (audience?.Devices == true)
+            Error("audience.devices", "Device audiences need push, which is not available yet.");
+
+        var schedule = request.Schedule;
+        if (schedule?.Recurrence is not null)
+            Error("schedule.recurrence", "Recurring campaigns are not available yet; leave recurrence null.");
+        if (schedule?.ExpiresAt is { } expiresAt && expiresAt <= (schedule.StartAt is { } s && s > now ? s : now))
+            Error("schedule.expiresAt", "expiresAt must be after the start time.");
+
+        var maxParts = request.Options?.MaxSmsParts ?? DefaultMaxSmsParts;
+        if (maxParts is < 1 or > 10)
+            Error("options.maxSmsParts", "maxSmsParts must be between 1 and 10.");
+
+        if (errors.Count > 0)
+            return (null, Problems.Validation(errors));
+
+        // A province may only reach its own province (checked after the shape, so the error is precise).
+        if (!user.IsNational() && (audience!.Provinces ?? []).Any(p => !string.Equals(p, user.Tenant(), StringComparison.OrdinalIgnoreCase)))
+            return (null, Problems.Forbidden("tenant", $"A {user.Tenant()} campaign may only target province {user.Tenant()}."));
+
+        if (channels.Contains(Channels.Push))
+        {
+            return (null, Problems.Unprocessable(
+                "channel-unavailable", "Channel not available",
+                "The push channel has no adapters yet; send this campaign with channels [\"sms\"].",
+                new Dictionary<string, string[]> { ["channels"] = ["push is not available yet"] }));
+        }
+
+        var text = request.Options?.StripDiacritics == true ? Unaccent.Strip(sms!) : sms!;
+        var measure = SmsText.Measure(text);
+        if (measure.Parts > maxParts)
+        {
+            var unit = measure.Encoding == CarrierAdapters.SmsEncoding.Gsm7 ? "GSM-7 characters" : "UCS-2 characters";
+            return (null, Problems.Unprocessable(
+                "sms-too-long", "SMS text too long",
+                $"The text is {measure.Length} {unit} and needs {measure.Parts} parts; at most {maxParts} are allowed.",
+                new Dictionary<string, string[]> { ["message.sms"] = [$"{measure.Length} {unit}, {measure.Parts} parts (max {maxParts})"] }));
+        }
+        return (new Checked(text, measure, request), null);
+    }
+
+    /// <summary>
+    /// Recipients per carrier from the counts kept at upload (never a count over members). Lists that
+    /// overlap are summed, so for several lists this is an upper bound; planning drops the repeats.
+    /// </summary>
+    public async Task<Preview> PreviewAsync(string tenant, AudienceDefinition? audience, string? encoding, long parts, CancellationToken ct)
+    {
+        var counts = await lists.CountsAsync(audience?.Lists ?? [], ct);
+        var provinces = audience?.Provinces is { Count: > 0 } p ? p.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        var carrierFilter = audience?.Carriers is { Count: > 0 } c ? c.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        var byCarrier = CarrierIds.All.ToDictionary(id => id, _ => 0L);
+        foreach (var row in counts)
+        {
+            if (tenant != Roles.National && !string.Equals(row.Province, tenant, StringComparison.OrdinalIgnoreCase))
+                continue;
+            if (provinces is not null && !provinces.Contains(row.Province))
+                continue;
+            if (carrierFilter is not null && !carrierFilter.Contains(row.Carrier))
+                continue;
+            byCarrier[row.Carrier] = byCarrier.GetValueOrDefault(row.Carrier) + row.Recipients;
+        }
+        var seconds = byCarrier
+            .Where(kv => kv.Key != Unrouted.Carrier && kv.Value > 0)
+            .Select(kv => (double)kv.Value * parts / Math.Max(1, carriers.Get(kv.Key).PartsPerSecond))
+            .DefaultIfEmpty(0)
+            .Max();
+        return new Preview(byCarrier.Values.Sum(), 0, encoding, parts, byCarrier, (long)Math.Ceiling(seconds));
+    }
+}

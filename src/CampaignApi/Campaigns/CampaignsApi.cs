@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using Loa.CampaignApi.Security;
+using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Routing;
+using Loa.Contracts;
+using Loa.Dispatcher.Bus;
+using Loa.Storage;
+using Loa.Storage.Campaigns;
+using Loa.Storage.Deliveries;
+using MassTransit;
+
+namespace Loa.CampaignApi.Campaigns;
+
+/// <summary>Campaigns: create (with preview), the approval lifecycle, progress and deliveries.</summary>
+public static class CampaignsApi
+{
+    public static RouteGroupBuilder MapCampaignsApiV1(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/campaigns").WithTags("Campaigns").RequireAuthorization();
+        group.MapPost("/", CreateAsync).RequireAuthorization(Roles.Author);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id}", GetAsync);
+        group.MapPost("/{id}/submit", SubmitAsync).RequireAuthorization(Roles.Author);
+        group.MapPost("/{id}/approve", ApproveAsync).RequireAuthorization(Roles.Approver);
+        group.MapPost("/{id}/reject", RejectAsync).RequireAuthorization(Roles.Approver);
+        group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Policies.OperatorOrApprover);
+        group.MapGet("/{id}/progress", ProgressAsync);
+        group.MapGet("/{id}/deliveries", DeliveriesAsync);
+        return group;
+    }
+
+    public static async Task<IResult> CreateAsync(
+        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var (ok, problem) = await rules.CheckAsync(request, user, now, ct);
+        if (ok is null)
+            return problem!;
+        var encoding = ok.Measure.Encoding == SmsEncoding.Gsm7 ? "gsm7" : "ucs2";
+        var row = new CampaignRow(
+            Id: Guid.CreateVersion7().ToString("n"),
+            Tenant: user.Tenant(),
+            Name: request.Name!.Trim(),
+            Kind: request.Kind!,
+            Status: CampaignStatus.Draft,
+            Definition: JsonSerializer.Serialize(ok.Definition, LoaJson.Options),
+            SmsText: ok.SmsText,
+            SmsEncoding: encoding,
+            SmsParts: ok.Measure.Parts,
+            StartAt: request.Schedule?.StartAt?.ToUnixTimeMilliseconds(),
+            ExpiresAt: request.Schedule?.ExpiresAt?.ToUnixTimeMilliseconds(),
+            CreatedBy: user.Who(), CreatedAt: now.ToUnixTimeMilliseconds(),
+            UpdatedBy: user.Who(), UpdatedAt: now.ToUnixTimeMilliseconds(),
+            SubmittedBy: null, ApprovedBy: null, ApprovedAt: null, RejectedReason: null,
+            LaunchedAt: null, PlannedAt: null, StartedAt: null, CompletedAt: null, PlanList: 0, PlanAfter: "");
+        await campaigns.InsertAsync(row, ct);
+        var preview = await rules.PreviewAsync(row.Tenant, request.Audience, encoding, ok.Measure.Parts, ct);
+        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
+    }
+
+    public static async Task<IResult> ListAsync(
+        ClaimsPrincipal user, CampaignStore campaigns, string? status, string? after, int? limit, CancellationToken ct)
+    {
+        var take = Math.Clamp(limit ?? 50, 1, 500);
+        var rows = await campaigns.PageAsync(user.TenantFilter(), status, after ?? "", take, ct);
+        return TypedResults.Ok(new CampaignPage(rows.Select(r => CampaignView.From(r)).ToList(), rows.Count == take ? rows[^1].Id : null));
+    }
+
+    public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CampaignRules rules, CancellationToken ct)
+    {
+        var row = await VisibleAsync(id, user, campaigns, ct);
+        if (row is null)
+            return Problems.NotFound("campaign");
+        var definition = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)!;
+        var preview = await rules.PreviewAsync(row.Tenant, definition.Audience, row.SmsEncoding, row.SmsParts ?? 1, ct);
+        return TypedResults.Ok(CampaignView.From(row, preview));
+    }
+
+    public static async Task<IResult> SubmitAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    {
+        var row = await VisibleAsync(id, user, campaigns, ct);
+        if (row is null)
+            return Problems.NotFound("campaign");
+        if (!await campaigns.SubmitAsync(id, user.Who(), ct))
+            return Problems.Conflict($"Only a draft can be submitted; this campaign is {row.Status}.");
+        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+    }
+
+    /// <summary>
+    /// The second person's yes. The author (or whoever submitted it) may not approve their own
+    /// campaign, and a national campaign needs a national approver.
+    /// </summary>
+    public static async Task<IResult> ApproveAsync(
+        string id, ClaimsPrincipal user, CampaignStore campaigns, ISendEndpointProvider bus, TimeProvider time, CancellationToken ct)
+    {
+        var row = await VisibleAsync(id, user, campaigns, ct);
+        if (row is null)
+            return Problems.NotFound("campaign");
+        if (string.Equals(row.CreatedBy, user.Who(), StringComparison.Ordinal) || string.Equals(row.SubmittedBy, user.Who(), StringComparison.Ordinal))
+            return Problems.Forbidden("two-person-rule", "A campaign must be approved by someone other than its author.");
+        if (row.Tenant == Roles.National && !user.IsNational())
+            return Problems.Forbidden("tenant", "A national campaign needs a national approver.");
+        var startNow = row.StartAt is null || row.StartAt <= time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (!await campaigns.ApproveAsync(id, user.Who(), startNow, ct))
+            return Problems.Conflict($"Only a campaign pending approval can be approved; this one is {row.Status}.");
+        if (startNow)
+        {
+            // If this send is lost, the sweeper relaunches the campaign after its grace period.
+            var endpoint = await bus.GetSendEndpoint(Endpoints.LaunchAddress);
+            await endpoint.Send(new LaunchCampaign(id), ct);
+        }
+        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+    }
+
+    public static async Task<IResult> RejectAsync(string id, RejectRequest request, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 1000)
+            return Problems.Validation("reason", "Say why (at most 1000 characters).");
+        var row = await VisibleAsync(id, user, campaigns, ct);
+        if (row is null)
+            return Problems.NotFound("campaign");
+        if (!await campaigns.RejectAsync(id, user.Who(), request.Reason.Trim(), ct))
+            return Problems.Conflict($"Only a campaign pending approval can be rejected; this one is {row.Status}.");
+        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+    }
+
+    public static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    {
+        var row = await VisibleAsync(id, user, campaigns, ct);
+        if (row is null)
+            return Problems.NotFound("campaign");
+        if (!await campaigns.CancelAsync(id, user.Who(), ct))
+            return Problems.Conflict($"A {row.Status} campaign cannot be cancelled.");
+        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+    }
+
+    /// <summary>Read from the counters kept with every status change: constant cost at any campaign size.</summary>
+    public static async Task<IResult> ProgressAsync(
+        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, TimeProvider time, CancellationToken ct)
+    {
+        var row = await VisibleAsync(id, user, campaigns, ct);
+        if (row is null)
+            return Problems.NotFound("campaign");
+        var counts = await deliveries.ProgressAsync(id, ct);
+        long Sum(string status) => counts.Where(c => c.Status == status).Sum(c => c.Count);
+        var byCarrier = counts.GroupBy(c => c.Carrier).ToDictionary(g => g.Key, g =>
+        {
+            long S(string status) => g.Where(c => c.Status == status).Sum(c => c.Count);
+            return new CarrierProgress(g.Sum(c => c.Count), S(DeliveryStatus.Queued), S(DeliveryStatus.Submitted), S(DeliveryStatus.Delivered),
+                S(DeliveryStatus.Failed), S(DeliveryStatus.Expired), S(DeliveryStatus.Cancelled));
+        });
+        var total = counts.Sum(c => c.Count);
+        var handed = total - Sum(DeliveryStatus.Queued) - Sum(DeliveryStatus.Cancelled);
+        var end = row.CompletedAt ?? time.GetUtcNow().ToUnixTimeMilliseconds();
+        var seconds = row.StartedAt is { } started ? Math.Max(1, (end - started) / 1000.0) : 0;
+        return TypedResults.Ok(new ProgressView(
+            row.Status, total, Sum(DeliveryStatus.Queued), Sum(DeliveryStatus.Submitted), Sum(DeliveryStatus.Delivered),
+            Sum(DeliveryStatus.Failed), Sum(DeliveryStatus.Expired), Sum(DeliveryStatus.Cancelled), 0, byCarrier,
+            seconds > 0 ? Math.Round(handed / seconds, 1) : 0, Clock.At(row.StartedAt), Clock.At(row.CompletedAt)));
+    }
+
+    /// <summary>Keyset paging by delivery id; numbers are masked unless an operator asks otherwise.</summary>
+    public static async Task<IResult> DeliveriesAsync(
+        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, ILoggerFactory loggers,
+        string? status, string? after, int? limit, bool? unmask, CancellationToken ct)
+    {
+        var row = await VisibleAsync(id, user, campaigns, ct);
+        if (row is null)
+            return Problems.NotFound("campaign");
+        long afterId = 0;
+        if (!string.IsNullOrEmpty(after) && !long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out afterId))
+            return Problems.Validation("after", "after must be a cursor returned as 'next'.");
+        if (status is not null && !(DeliveryStatus.IsFinal(status) || status is DeliveryStatus.Queued or DeliveryStatus.Submitted))
+            return Problems.Validation("status", "Unknown delivery status.");
+        var showNumbers = unmask == true;
+        if (showNumbers && !user.IsInRole(Roles.Operator))
+            return Problems.Forbidden("unmask", "Only an operator may see full numbers.");
+        if (showNumbers)
+        {
+            // Until the audit table exists (issue 5), an unmasked read is at least on the record.
+            loggers.CreateLogger("Loa.Audit").LogWarning("Unmasked delivery read of campaign {CampaignId} by {Who}", id, user.Who());
+        }
+        var take = Math.Clamp(limit ?? 1000, 1, 1000);
+        var page = await deliveries.PageAsync(id, status, afterId, take, ct);
+        var items = page.Select(d => new DeliveryView(
+            d.Id.ToString(CultureInfo.InvariantCulture), showNumbers ? d.Recipient : Msisdn.Mask(d.Recipient), d.Carrier, d.Status, d.Attempts, d.Error,
+            Clock.At(d.SubmittedAt), d.Status == DeliveryStatus.Delivered ? Clock.At(d.FinalAt) : null)).ToList();
+        return TypedResults.Ok(new DeliveryPage(items, page.Count == take ? items[^1].Id : null));
+    }
+
+    /// <summary>Another tenant's campaign answers 404, so that its existence does not leak.</summary>
+    private static async Task<CampaignRow?> VisibleAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    {
+        var row = await campaigns.GetAsync(id, ct);
+        return row is not null && user.CanSee(row.Tenant) ? row : null;
+    }
+}
+
+public static class Policies
+{
+    public const string OperatorOrApprover = "operator-or-approver";
+}

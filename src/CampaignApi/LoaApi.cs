@@ -1,0 +1,109 @@
+using Loa.CampaignApi.Audiences;
+using Loa.CampaignApi.Campaigns;
+using Loa.CampaignApi.Receipts;
+using Loa.CampaignApi.Scheduling;
+using Loa.CampaignApi.Security;
+using Loa.Dispatcher;
+using Loa.Dispatcher.Bus;
+using Loa.Dispatcher.Planning;
+using Loa.Storage;
+using Loa.Storage.Keys;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace Loa.CampaignApi;
+
+/// <summary>
+/// How the API host is put together. Program.cs and the tests both build it here, so that a test
+/// runs the same host a user runs (Kestrel, SQLite file, bus, dispatcher, simulators).
+/// </summary>
+public static class LoaApi
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+            builder.WebHost.UseUrls(DefaultUrl);
+        configure?.Invoke(builder);
+        AddServices(builder.Services, builder.Configuration);
+        var app = builder.Build();
+        MapEndpoints(app);
+        return app;
+    }
+
+    public static void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
+        services.AddOpenApi();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.Author, p => p.RequireRole(Roles.Author))
+            .AddPolicy(Roles.Approver, p => p.RequireRole(Roles.Approver))
+            .AddPolicy(Roles.Operator, p => p.RequireRole(Roles.Operator))
+            .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.OperatorOrApprover, p => p.RequireRole(Roles.Operator, Roles.Approver));
+
+        services.AddLoaStorage(configuration);
+        services.AddLoaCarriers(configuration);
+        services.AddOptions<DispatcherOptions>().Bind(configuration.GetSection("Loa:Dispatcher"));
+        services.AddOptions<ListOptions>().Bind(configuration.GetSection("Loa:Lists"));
+        services.AddSingleton<RouteTable>();
+        services.AddSingleton<CampaignRules>();
+        services.AddSingleton<ICampaignLauncher, CampaignLauncher>();
+
+        // The embedded default runs the dispatcher in this process; with RabbitMQ it can run apart
+        // (Loa:Dispatcher:InProcess=false and `dotnet run --project src/Dispatcher`).
+        if (configuration.GetValue("Loa:Dispatcher:InProcess", true))
+            services.AddLoaDispatcher(configuration);
+        else
+            services.AddLoaBus(configuration, withDispatcher: false);
+        services.AddLoaSimulators(configuration);
+        services.AddLoaScheduling(configuration, StorageSetup.ReadOptions(configuration));
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+    }
+
+    public static void MapEndpoints(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Operations").AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapListsApiV1();
+        app.MapCampaignsApiV1();
+        app.MapReceiptsApiV1();
+    }
+
+    /// <summary>
+    /// Before the host starts: schema, routing seed, development keys. After it starts: the public
+    /// URL carriers post receipts to, when not configured, is this server's own address.
+    /// </summary>
+    public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await DispatcherHost.PrepareAsync(app.Services, cancellationToken);
+        await DevKeys.ApplyAsync(app.Services.GetRequiredService<ApiKeyStore>(), app.Environment.IsDevelopment(), cancellationToken);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var dispatcher = app.Services.GetRequiredService<IOptions<DispatcherOptions>>().Value;
+            if (string.IsNullOrWhiteSpace(dispatcher.PublicUrl))
+            {
+                var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+                dispatcher.PublicUrl = address?.Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
+                    .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
+                    .Replace("://+", "://127.0.0.1", StringComparison.Ordinal);
+            }
+        });
+    }
+}

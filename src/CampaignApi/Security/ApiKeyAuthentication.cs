@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Loa.Storage.Keys;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Loa.CampaignApi.Security;
+
+/// <summary>
+/// <c>Authorization: Bearer &lt;key&gt;</c>: the key is hashed and looked up; a found key becomes a
+/// principal with its tenant and roles. Lookups are cached briefly so that a busy client does not
+/// cost a query per request, while a revoked key stops working within the cache time.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyStore keys,
+    TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
+    private static readonly ConcurrentDictionary<string, (ApiKeyRow? Row, DateTimeOffset Until)> Cache = new();
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return AuthenticateResult.NoResult();
+        var key = header["Bearer ".Length..].Trim();
+        if (key.Length == 0 || key.Length > 512)
+            return AuthenticateResult.Fail("Malformed bearer key.");
+
+        var hash = ApiKeyStore.Hash(key);
+        var now = time.GetUtcNow();
+        if (!Cache.TryGetValue(hash, out var cached) || cached.Until < now)
+        {
+            cached = (await keys.FindAsync(key, Context.RequestAborted), now + CacheFor);
+            Cache[hash] = cached;
+        }
+        if (cached.Row is not { } row)
+            return AuthenticateResult.Fail("Unknown or revoked key.");
+
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, row.Id),
+            new(ClaimTypes.Name, row.Name),
+            new(Roles.TenantClaim, row.Tenant),
+        };
+        claims.AddRange(row.Roles.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(r => new Claim(ClaimTypes.Role, r)));
+        var identity = new ClaimsIdentity(claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await Problems.Unauthorized("A valid bearer key is required.").ExecuteAsync(Context);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await Problems.Forbidden("role", "Your key does not have the role this action needs.").ExecuteAsync(Context);
+    }
+}

@@ -1,0 +1,33 @@
+using Loa.Storage.Keys;
+
+namespace Loa.CampaignApi.Security;
+
+/// <summary>
+/// The development keys of api.md. They exist only in Development; in any other environment they
+/// are revoked at start, so a database copied from a developer's machine cannot carry them along.
+/// </summary>
+public static class DevKeys
+{
+    public static readonly IReadOnlyList<(string Key, string Tenant, string[] Roles)> All =
+    [
+        ("dev-author", Roles.National, [Roles.Author]),
+        ("dev-approver", Roles.National, [Roles.Approver]),
+        ("dev-operator", Roles.National, [Roles.Operator]),
+        ("dev-admin", Roles.National, [Roles.Admin]),
+        ("dev-hn-author", "HN", [Roles.Author]),
+        ("dev-hn-approver", "HN", [Roles.Approver]),
+    ];
+
+    public static async Task ApplyAsync(ApiKeyStore keys, bool development, CancellationToken cancellationToken = default)
+    {
+        if (development)
+        {
+            foreach (var (key, tenant, roles) in All)
+                await keys.UpsertAsync(key, key, tenant, roles, cancellationToken);
+        }
+        else
+        {
+            await keys.RevokeByNameAsync(All.Select(k => k.Key), cancellationToken);
+        }
+    }
+}

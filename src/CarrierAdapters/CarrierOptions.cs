@@ -1,0 +1,37 @@
+namespace Loa.CarrierAdapters;
+
+/// <summary>One carrier, as configured under <c>Loa:Carriers:&lt;id&gt;</c>.</summary>
+public sealed class CarrierOptions
+{
+    /// <summary><c>HttpBatch</c> (later also <c>Smpp</c>).</summary>
+    public string Adapter { get; set; } = "HttpBatch";
+
+    /// <summary>The carrier's base URL; empty means "the built-in simulator" when simulators run.</summary>
+    public string? Url { get; set; }
+
+    public string Credential { get; set; } = "";
+
+    public string ReceiptSecret { get; set; } = "";
+
+    /// <summary>Contracted rate in SMS parts per second.</summary>
+    public int PartsPerSecond { get; set; } = 100;
+
+    public int MaxBatchSize { get; set; } = 500;
+
+    /// <summary>Brand name shown to subscribers (alphanumeric, at most 11 characters).</summary>
+    public string Sender { get; set; } = "LOA";
+
+    /// <summary>How long one submit may take before it counts as a timeout.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public static class CarrierIds
+{
+    public const string Viettel = "viettel";
+    public const string Vinaphone = "vinaphone";
+    public const string Mobifone = "mobifone";
+    public const string Vietnamobile = "vietnamobile";
+    public const string Gmobile = "gmobile";
+
+    public static readonly IReadOnlyList<string> All = [Viettel, Vinaphone, Mobifone, Vietnamobile, Gmobile];
+}

@@ -1,0 +1,42 @@
+namespace Loa.CarrierAdapters;
+
+/// <summary>
+/// The one seam with many implementations: a way of handing a batch of messages to a carrier.
+/// An adapter never throws for an answer the carrier gave; it maps every answer to an outcome so
+/// that the send lane decides what to retry, and every failed message keeps the carrier's reason.
+/// </summary>
+public interface ICarrierAdapter
+{
+    string CarrierId { get; }
+
+    Task<SubmitOutcome> SubmitAsync(CarrierBatch batch, CancellationToken cancellationToken);
+}
+
+public enum SmsEncoding
+{
+    Gsm7,
+    Ucs2,
+}
+
+public sealed record OutgoingMessage(string Id, string To, string Text, SmsEncoding Encoding, int Parts);
+
+/// <param name="BatchId">Also the idempotency key: a repeat of the same batch must not send twice.</param>
+public sealed record CarrierBatch(string BatchId, string Sender, IReadOnlyList<OutgoingMessage> Messages, Uri ReceiptUrl);
+
+/// <param name="Id">The delivery id Loa gave the message.</param>
+public sealed record MessageResult(string Id, bool Accepted, string? CarrierMessageId, string? Error);
+
+public abstract record SubmitOutcome
+{
+    /// <summary>The carrier answered for every message (accepted or rejected, each with its reason).</summary>
+    public sealed record Completed(IReadOnlyList<MessageResult> Results) : SubmitOutcome;
+
+    /// <summary>The carrier asked us to slow down; nothing in the batch was taken.</summary>
+    public sealed record Throttled(TimeSpan? RetryAfter, string Reason) : SubmitOutcome;
+
+    /// <summary>Timeout, 5xx or connection failure: nothing is known to be taken; try again later.</summary>
+    public sealed record Transient(string Reason) : SubmitOutcome;
+
+    /// <summary>The carrier refused the whole batch for a reason a retry will not fix (e.g. 401, 400).</summary>
+    public sealed record Rejected(string Reason) : SubmitOutcome;
+}

@@ -1,0 +1,52 @@
+namespace Loa.Contracts;
+
+public static class CampaignStatus
+{
+    public const string Draft = "draft";
+    public const string PendingApproval = "pending_approval";
+    public const string Scheduled = "scheduled";
+    public const string Running = "running";
+    public const string Paused = "paused";
+    public const string Completed = "completed";
+    public const string Cancelled = "cancelled";
+    public const string Failed = "failed";
+}
+
+/// <summary>A delivery only moves forward: queued → submitted → delivered / failed / expired / cancelled.</summary>
+public static class DeliveryStatus
+{
+    public const string Queued = "queued";
+    public const string Submitted = "submitted";
+    public const string Delivered = "delivered";
+    public const string Failed = "failed";
+    public const string Expired = "expired";
+    public const string Cancelled = "cancelled";
+
+    public static bool IsFinal(string status) =>
+        status is Delivered or Failed or Expired or Cancelled;
+}
+
+public static class CampaignKind
+{
+    public const string Emergency = "emergency";
+    public const string Warning = "warning";
+    public const string Awareness = "awareness";
+    public const string Test = "test";
+
+    public static readonly IReadOnlyList<string> All = [Emergency, Warning, Awareness, Test];
+
+    /// <summary>Lower runs first. Emergency and warning share the urgent lane; awareness and test are bulk.</summary>
+    public static int Priority(string kind) => kind is Emergency or Warning ? 0 : 1;
+}
+
+public static class Channels
+{
+    public const string Sms = "sms";
+    public const string Push = "push";
+}
+
+/// <summary>The carrier name given to a number no prefix or ported entry routes.</summary>
+public static class Unrouted
+{
+    public const string Carrier = "none";
+}

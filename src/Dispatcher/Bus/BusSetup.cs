@@ -1,0 +1,101 @@
+using Loa.CarrierAdapters;
+using Loa.Dispatcher.Planning;
+using Loa.Dispatcher.Sending;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Loa.Dispatcher.Bus;
+
+public enum Transport
+{
+    InMemory,
+    RabbitMq,
+}
+
+public static class BusSetup
+{
+    public static Transport ReadTransport(IConfiguration configuration) =>
+        Enum.TryParse<Transport>(configuration["Loa:Transport"], ignoreCase: true, out var t) ? t : Transport.InMemory;
+
+    /// <summary>
+    /// The bus for both hosts. With <paramref name="withDispatcher"/>, this process also consumes:
+    /// the planner queue and one lane per carrier. <c>Loa:Transport</c> picks in-memory (default) or
+    /// RabbitMQ (<c>ConnectionStrings:RabbitMq</c>, an amqp:// URI).
+    /// </summary>
+    public static IServiceCollection AddLoaBus(this IServiceCollection services, IConfiguration configuration, bool withDispatcher)
+    {
+        var transport = ReadTransport(configuration);
+        var carriers = CarrierIds.All;
+        services.AddMassTransit(x =>
+        {
+            if (withDispatcher)
+            {
+                x.AddConsumer<LaunchCampaignConsumer>();
+                x.AddConsumer<SendBatchConsumer>();
+            }
+
+            if (transport == Transport.RabbitMq)
+            {
+                var uri = new Uri(configuration.GetConnectionString("RabbitMq")
+                    ?? throw new InvalidOperationException("Loa:Transport is RabbitMq but ConnectionStrings:RabbitMq is not set."));
+                x.UsingRabbitMq((context, cfg) =>
+                {
+                    var user = Uri.UnescapeDataString(uri.UserInfo.Split(':')[0]);
+                    var password = uri.UserInfo.Contains(':') ? Uri.UnescapeDataString(uri.UserInfo[(uri.UserInfo.IndexOf(':') + 1)..]) : "";
+                    var vhost = uri.AbsolutePath.Trim('/');
+                    cfg.Host(uri.Host, (ushort)(uri.IsDefaultPort || uri.Port <= 0 ? 5672 : uri.Port), string.IsNullOrEmpty(vhost) ? "/" : Uri.UnescapeDataString(vhost), h =>
+                    {
+                        if (user.Length > 0)
+                            h.Username(user);
+                        if (password.Length > 0)
+                            h.Password(password);
+                        h.PublisherConfirmation = true;
+                    });
+                    if (!withDispatcher)
+                        return;
+                    cfg.ReceiveEndpoint(Endpoints.Launch, e =>
+                    {
+                        e.PrefetchCount = 4;
+                        e.ConcurrentMessageLimit = 2;
+                        e.ConfigureConsumer<LaunchCampaignConsumer>(context);
+                    });
+                    foreach (var carrier in carriers)
+                    {
+                        cfg.ReceiveEndpoint(Endpoints.Lane(carrier), e =>
+                        {
+                            // One active consumer per lane across every dispatcher process keeps the
+                            // carrier's rate exact; the others stand by and take over on failure.
+                            e.SingleActiveConsumer = true;
+                            e.PrefetchCount = 2;
+                            e.ConcurrentMessageLimit = 1;
+                            e.ConfigureConsumer<SendBatchConsumer>(context);
+                        });
+                    }
+                });
+            }
+            else
+            {
+                x.UsingInMemory((context, cfg) =>
+                {
+                    if (!withDispatcher)
+                        return;
+                    cfg.ReceiveEndpoint(Endpoints.Launch, e =>
+                    {
+                        e.ConcurrentMessageLimit = 2;
+                        e.ConfigureConsumer<LaunchCampaignConsumer>(context);
+                    });
+                    foreach (var carrier in carriers)
+                    {
+                        cfg.ReceiveEndpoint(Endpoints.Lane(carrier), e =>
+                        {
+                            e.ConcurrentMessageLimit = 1;
+                            e.ConfigureConsumer<SendBatchConsumer>(context);
+                        });
+                    }
+                });
+            }
+        });
+        return services;
+    }
+}

@@ -1,0 +1,30 @@
+namespace Loa.Dispatcher;
+
+/// <summary><c>Loa:Dispatcher</c>: how the planner pages and how long leases and retries last.</summary>
+public sealed class DispatcherOptions
+{
+    /// <summary>Recipients per planner page: one transaction and one set of batches per page.</summary>
+    public int PageSize { get; set; } = 5000;
+
+    /// <summary>A planner that stops renewing this long is presumed dead; another resumes its campaign.</summary>
+    public TimeSpan PlanLease { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A lane that holds a batch this long without a result is presumed dead.</summary>
+    public TimeSpan SendLease { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>How often the sweeper looks for committed-but-unfinished work.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A launch no planner picked up within this time is sent again.</summary>
+    public TimeSpan LaunchGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Backoff before each retry of a batch after a timeout, 5xx or connection error (jittered ±20 %).</summary>
+    public TimeSpan[] RetrySchedule { get; set; } =
+        [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(5)];
+
+    /// <summary>Submits of one batch before its messages fail with the last reason.</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Base URL carriers post receipts to (e.g. https://loa.example.gov.vn). The API host fills it from its own address when empty.</summary>
+    public string? PublicUrl { get; set; }
+}

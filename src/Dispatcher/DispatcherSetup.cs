@@ -1,0 +1,45 @@
+using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Simulators;
+using Loa.Dispatcher.Bus;
+using Loa.Dispatcher.Planning;
+using Loa.Dispatcher.Recovery;
+using Loa.Dispatcher.Sending;
+using Loa.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Loa.Dispatcher;
+
+public static class DispatcherSetup
+{
+    /// <summary>Carrier options by id (<c>Loa:Carriers:&lt;id&gt;</c>), for every host that names carriers.</summary>
+    public static IServiceCollection AddLoaCarriers(this IServiceCollection services, IConfiguration configuration)
+    {
+        foreach (var id in CarrierIds.All)
+            services.Configure<CarrierOptions>(id, configuration.GetSection($"Loa:Carriers:{id}"));
+        return services;
+    }
+
+    /// <summary>
+    /// The dispatcher in this process: planner, one send lane per carrier, and the sweeper. Used by
+    /// the standalone worker and by the API host in the embedded default.
+    /// </summary>
+    public static IServiceCollection AddLoaDispatcher(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddLoaStorage(configuration);
+        services.AddLoaCarriers(configuration);
+        services.AddOptions<DispatcherOptions>().Bind(configuration.GetSection("Loa:Dispatcher"));
+        services.AddHttpClient();
+        services.TryAddSingleton<RouteTable>();
+        services.TryAddSingleton<CarrierLanes>();
+        services.TryAddScoped<BatchPublisher>();
+        services.AddHostedService<OutboxSweeper>();
+        services.AddLoaBus(configuration, withDispatcher: true);
+        return services;
+    }
+
+    /// <summary>The built-in carrier simulators (<c>Loa:Simulators:Enabled</c>).</summary>
+    public static IServiceCollection AddLoaSimulators(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddCarrierSimulators(configuration);
+}

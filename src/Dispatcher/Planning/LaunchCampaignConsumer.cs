@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Dapper;
+using Loa.CarrierAdapters;
+using Loa.Contracts;
+using Loa.Dispatcher.Sending;
+using Loa.Storage;
+using Loa.Storage.Audiences;
+using Loa.Storage.Campaigns;
+using Loa.Storage.Deliveries;
+using Loa.Storage.Routing;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Loa.Dispatcher.Planning;
+
+/// <summary>
+/// Plans a campaign: streams its audience in keyset pages, routes each number (ported table, then
+/// prefix table), and writes deliveries and batches page by page, publishing each page's batches
+/// after its commit. The keyset position is stored with every page, so a planner that dies is
+/// resumed where it stopped, and the unique delivery index makes a replayed page harmless.
+/// </summary>
+public sealed class LaunchCampaignConsumer(
+    Database database,
+    CampaignStore campaigns,
+    ListStore lists,
+    DeliveryStore deliveries,
+    RouteTable routes,
+    BatchPublisher publisher,
+    IOptionsMonitor<CarrierOptions> carriers,
+    IOptions<DispatcherOptions> options,
+    ILogger<LaunchCampaignConsumer> logger) : IConsumer<LaunchCampaign>
+{
+    public async Task Consume(ConsumeContext<LaunchCampaign> context)
+    {
+        var ct = context.CancellationToken;
+        var settings = options.Value;
+        var campaign = await campaigns.LeasePlanningAsync(context.Message.CampaignId, settings.PlanLease, ct);
+        if (campaign is null)
+            return; // already planned, no longer running, or another planner holds it
+
+        var definition = JsonSerializer.Deserialize<CampaignDefinition>(campaign.Definition, LoaJson.Options)!;
+        var audience = definition.Audience ?? new AudienceDefinition([], [], []);
+        var listIds = audience.Lists ?? [];
+        var provinces = audience.Provinces is { Count: > 0 } p ? p.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        var carrierFilter = audience.Carriers is { Count: > 0 } c ? c.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        var tenant = campaign.Tenant == "national" ? null : campaign.Tenant;
+        var router = await routes.GetAsync(ct);
+        var priority = CampaignKind.Priority(campaign.Kind);
+        var parts = (int)(campaign.SmsParts ?? 1);
+
+        var listIndex = (int)campaign.PlanList;
+        var after = campaign.PlanAfter;
+        var planned = 0L;
+        var batches = 0;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            IReadOnlyList<PlannedRecipient> recipients = [];
+            int nextList;
+            string nextAfter;
+            bool last;
+            if (listIndex >= listIds.Count)
+            {
+                (nextList, nextAfter, last) = (listIndex, "", true);
+            }
+            else
+            {
+                await using var connection = await database.OpenAsync(ct);
+                var page = await lists.PageAsync(connection, listIds[listIndex], after, settings.PageSize, ct);
+                var ported = page.Count == 0
+                    ? new Dictionary<string, string>()
+                    : (await connection.QueryAsync<(string Msisdn, string Carrier)>(
+                        database.Text(RoutingStore.PortedForList),
+                        new { ListId = listIds[listIndex], After = after, Last = page[^1].Msisdn }))
+                      .ToDictionary(x => x.Msisdn, x => x.Carrier);
+                var routed = new List<PlannedRecipient>(page.Count);
+                foreach (var member in page)
+                {
+                    // A province campaign reaches only its own province, whatever the list holds.
+                    if (tenant is not null && !string.Equals(member.Province, tenant, StringComparison.OrdinalIgnoreCase))
+                        continue;
+                    if (provinces is not null && !provinces.Contains(member.Province))
+                        continue;
+                    var carrier = router.Route(member.Msisdn, ported.GetValueOrDefault(member.Msisdn)) ?? Unrouted.Carrier;
+                    if (carrierFilter is not null && !carrierFilter.Contains(carrier))
+                        continue;
+                    routed.Add(new PlannedRecipient(member.Msisdn, member.Province, carrier));
+                }
+                recipients = routed;
+                if (page.Count == settings.PageSize)
+                    (nextList, nextAfter, last) = (listIndex, page[^1].Msisdn, false);
+                else
+                    (nextList, nextAfter, last) = (listIndex + 1, "", listIndex + 1 >= listIds.Count);
+            }
+
+            var written = await deliveries.WritePlanPageAsync(new PlanPage(
+                campaign.Id, priority, parts, recipients, id => carriers.Get(id).MaxBatchSize,
+                nextList, nextAfter, last, settings.PlanLease), ct);
+            await publisher.PublishAsync(written, ct);
+            planned += recipients.Count;
+            batches += written.Count;
+            if (last)
+                break;
+            (listIndex, after) = (nextList, nextAfter);
+        }
+        logger.LogInformation("Planned campaign {CampaignId}: {Recipients} recipients in {Batches} batches", campaign.Id, planned, batches);
+    }
+}

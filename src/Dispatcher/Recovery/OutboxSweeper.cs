@@ -1,0 +1,91 @@
+using Loa.Contracts;
+using Loa.Dispatcher.Bus;
+using Loa.Dispatcher.Sending;
+using Loa.Storage.Campaigns;
+using Loa.Storage.Deliveries;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Loa.Dispatcher.Recovery;
+
+/// <summary>
+/// Finds work that was committed but not finished and puts it back on the bus: batches never
+/// published (a crash between commit and publish), batches whose lane died mid-send (lease run
+/// out), batches due for a retry, and launches no planner picked up. Repeats are harmless: every
+/// consumer claims its row first.
+/// </summary>
+public sealed class OutboxSweeper(
+    DeliveryStore deliveries,
+    CampaignStore campaigns,
+    IServiceScopeFactory scopes,
+    IConfiguration configuration,
+    IOptions<DispatcherOptions> options,
+    ILogger<OutboxSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (BusSetup.ReadTransport(configuration) == Transport.InMemory)
+        {
+            // An in-memory bus starts empty: whatever was queued or in flight before a restart is gone.
+            var reset = await deliveries.ForgetInFlightAsync(stoppingToken);
+            if (reset > 0)
+                logger.LogInformation("Restart: {Batches} open batches go back to the outbox", reset);
+        }
+        using var timer = new PeriodicTimer(settings.SweepInterval);
+        do
+        {
+            try
+            {
+                await SweepOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // The next sweep tries again; a sweeper that dies would leave work stranded.
+                logger.LogError(ex, "Sweep failed");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public async Task SweepOnceAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        // The bus's send endpoints are scoped services: one scope per sweep.
+        await using var scope = scopes.CreateAsyncScope();
+        var publisher = scope.ServiceProvider.GetRequiredService<BatchPublisher>();
+        var endpoints = scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>();
+        var recovered = await deliveries.RecoverExpiredLeasesAsync(cancellationToken);
+        if (recovered > 0)
+            logger.LogWarning("{Batches} batches lost their lane (lease expired); sending them again", recovered);
+
+        while (true)
+        {
+            var due = await deliveries.UnpublishedAsync(1000, cancellationToken);
+            if (due.Count == 0)
+                break;
+            await publisher.PublishAsync(due, cancellationToken);
+            if (due.Count < 1000)
+                break;
+        }
+
+        var stale = await campaigns.TakeStaleLaunchesAsync(settings.LaunchGrace, cancellationToken);
+        if (stale.Count > 0)
+        {
+            var endpoint = await endpoints.GetSendEndpoint(Endpoints.LaunchAddress);
+            foreach (var id in stale)
+            {
+                logger.LogWarning("Campaign {CampaignId} was launched but not planned; launching again", id);
+                await endpoint.Send(new LaunchCampaign(id), cancellationToken);
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using Loa.CarrierAdapters;
+using Loa.Contracts;
+using Loa.Storage.Campaigns;
+using Loa.Storage.Deliveries;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Loa.Dispatcher.Sending;
+
+/// <summary>
+/// A carrier's send lane: claims the batch, waits for the carrier's tokens, submits, and records the
+/// per-message results. Transient failures give the batch back to the outbox with a backoff, so a
+/// restart forgets no retry; permanent ones end the messages with the carrier's reason.
+/// </summary>
+public sealed class SendBatchConsumer(
+    CampaignStore campaigns,
+    DeliveryStore deliveries,
+    CarrierLanes lanes,
+    IOptions<DispatcherOptions> options,
+    TimeProvider time,
+    ILogger<SendBatchConsumer> logger) : IConsumer<SendBatch>
+{
+    public async Task Consume(ConsumeContext<SendBatch> context)
+    {
+        var ct = context.CancellationToken;
+        var settings = options.Value;
+        var batch = await deliveries.ClaimBatchAsync(context.Message.BatchId, settings.SendLease, ct);
+        if (batch is null)
+            return; // done already, or a live lease elsewhere: a repeated message
+
+        var campaign = await campaigns.GetAsync(batch.CampaignId, ct);
+        if (campaign is null || campaign.Status == CampaignStatus.Cancelled)
+        {
+            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Cancelled, "campaign cancelled", ct);
+            return;
+        }
+        if (campaign.Status == CampaignStatus.Paused)
+        {
+            await deliveries.ReleaseBatchAsync(batch.Id, time.GetUtcNow().AddSeconds(2), "campaign paused", ct);
+            return;
+        }
+        if (campaign.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, "campaign expired before the message was sent", ct);
+            return;
+        }
+
+        var messages = await deliveries.QueuedMessagesAsync(batch.Id, ct);
+        if (messages.Count == 0)
+        {
+            await deliveries.RecordResultsAsync(batch, [], ct);
+            return;
+        }
+
+        var lane = await lanes.GetAsync(batch.Carrier, ct);
+        var encoding = campaign.SmsEncoding == "ucs2" ? SmsEncoding.Ucs2 : SmsEncoding.Gsm7;
+        var parts = (int)(campaign.SmsParts ?? 1);
+        var outgoing = messages
+            .Select(m => new OutgoingMessage(m.Id.ToString(CultureInfo.InvariantCulture), m.Recipient, campaign.SmsText ?? "", encoding, parts))
+            .ToList();
+        await lane.AcquireAsync(parts * outgoing.Count, ct);
+
+        var receiptUrl = new Uri(new Uri(PublicUrl(settings)), $"api/v1/carriers/{batch.Carrier}/receipts");
+        // The idempotency key names the batch across attempts, so a carrier that honours it drops a repeat.
+        var submit = new CarrierBatch($"{batch.CampaignId}-{batch.Id}", lane.Options.Sender, outgoing, receiptUrl);
+        var outcome = await lane.Adapter.SubmitAsync(submit, ct);
+
+        switch (outcome)
+        {
+            case SubmitOutcome.Completed completed:
+                var results = completed.Results
+                    .Select(r => new SubmitResult(long.Parse(r.Id, CultureInfo.InvariantCulture), r.Accepted, r.CarrierMessageId, r.Error))
+                    .ToList();
+                await deliveries.RecordResultsAsync(batch, results, ct);
+                break;
+            case SubmitOutcome.Throttled throttled:
+                await RetryLaterAsync(batch, campaign, throttled.RetryAfter ?? settings.RetrySchedule[0], $"throttled: {throttled.Reason}", countsAsAttempt: false, ct);
+                break;
+            case SubmitOutcome.Transient transient:
+                await RetryLaterAsync(batch, campaign, Backoff(settings, batch.Attempts), transient.Reason, countsAsAttempt: true, ct);
+                break;
+            case SubmitOutcome.Rejected rejected:
+                logger.LogWarning("Carrier {Carrier} refused batch {BatchId}: {Reason}", batch.Carrier, batch.Id, rejected.Reason);
+                await deliveries.FinishBatchAsync(batch, DeliveryStatus.Failed, rejected.Reason, ct);
+                break;
+        }
+    }
+
+    private async Task RetryLaterAsync(BatchClaim batch, CampaignRow campaign, TimeSpan delay, string reason, bool countsAsAttempt, CancellationToken ct)
+    {
+        var settings = options.Value;
+        if (countsAsAttempt && batch.Attempts >= settings.MaxAttempts)
+        {
+            logger.LogWarning("Batch {BatchId} for {Carrier} failed after {Attempts} attempts: {Reason}", batch.Id, batch.Carrier, batch.Attempts, reason);
+            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Failed, $"gave up after {batch.Attempts} attempts: {reason}", ct);
+            return;
+        }
+        var next = time.GetUtcNow() + delay;
+        if (campaign.ExpiresAt is { } expiresAt && next.ToUnixTimeMilliseconds() >= expiresAt)
+        {
+            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, $"expired while retrying: {reason}", ct);
+            return;
+        }
+        logger.LogInformation("Batch {BatchId} for {Carrier} retries in {Delay}: {Reason}", batch.Id, batch.Carrier, delay, reason);
+        await deliveries.ReleaseBatchAsync(batch.Id, next, reason, ct);
+    }
+
+    private static TimeSpan Backoff(DispatcherOptions settings, long attempts)
+    {
+        var schedule = settings.RetrySchedule;
+        var step = schedule[(int)Math.Clamp(attempts - 1, 0, schedule.Length - 1)];
+        var jitter = 0.8 + Random.Shared.NextDouble() * 0.4; // spread retries so that lanes do not retry in lockstep
+        return TimeSpan.FromMilliseconds(step.TotalMilliseconds * jitter);
+    }
+
+    private static string PublicUrl(DispatcherOptions settings)
+    {
+        var url = settings.PublicUrl;
+        if (string.IsNullOrWhiteSpace(url))
+            throw new InvalidOperationException("Loa:Dispatcher:PublicUrl is not set: carriers would not know where to post receipts.");
+        return url.EndsWith('/') ? url : url + "/";
+    }
+}

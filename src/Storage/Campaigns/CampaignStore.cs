@@ -1,0 +1,164 @@
+using Dapper;
+using Loa.Contracts;
+
+namespace Loa.Storage.Campaigns;
+
+public sealed record CampaignRow(
+    string Id, string Tenant, string Name, string Kind, string Status, string Definition,
+    string? SmsText, string? SmsEncoding, long? SmsParts, long? StartAt, long? ExpiresAt,
+    string CreatedBy, long CreatedAt, string UpdatedBy, long UpdatedAt,
+    string? SubmittedBy, string? ApprovedBy, long? ApprovedAt, string? RejectedReason,
+    long? LaunchedAt, long? PlannedAt, long? StartedAt, long? CompletedAt,
+    long PlanList, string PlanAfter);
+
+/// <summary>
+/// Campaign rows and their lifecycle. Every transition is one guarded UPDATE (<c>WHERE status = …</c>)
+/// so two callers racing on the same campaign cannot both win; the loser gets false (HTTP 409).
+/// </summary>
+public sealed class CampaignStore(Database database, TimeProvider time)
+{
+    private const string Columns = """
+        id AS Id, tenant AS Tenant, name AS Name, kind AS Kind, status AS Status, definition AS Definition,
+        sms_text AS SmsText, sms_encoding AS SmsEncoding, sms_parts AS SmsParts, start_at AS StartAt, expires_at AS ExpiresAt,
+        created_by AS CreatedBy, created_at AS CreatedAt, updated_by AS UpdatedBy, updated_at AS UpdatedAt,
+        submitted_by AS SubmittedBy, approved_by AS ApprovedBy, approved_at AS ApprovedAt, rejected_reason AS RejectedReason,
+        launched_at AS LaunchedAt, planned_at AS PlannedAt, started_at AS StartedAt, completed_at AS CompletedAt,
+        plan_list AS PlanList, plan_after AS PlanAfter
+        """;
+
+    private static readonly Sql Insert = Sql.Both("""
+        INSERT INTO campaigns (id, tenant, name, kind, status, definition, sms_text, sms_encoding, sms_parts, start_at, expires_at,
+                               created_by, created_at, updated_by, updated_at)
+        VALUES (@Id, @Tenant, @Name, @Kind, @Status, @Definition, @SmsText, @SmsEncoding, @SmsParts, @StartAt, @ExpiresAt,
+                @CreatedBy, @CreatedAt, @UpdatedBy, @UpdatedAt)
+        """);
+
+    private static readonly Sql Page = new(
+        Sqlite: $"""
+            SELECT {Columns} FROM campaigns
+            WHERE (@Tenant IS NULL OR tenant = @Tenant) AND (@Status IS NULL OR status = @Status) AND id > @After
+            ORDER BY id LIMIT @Limit
+            """,
+        SqlServer: $"""
+            SELECT TOP (@Limit) {Columns} FROM campaigns
+            WHERE (@Tenant IS NULL OR tenant = @Tenant) AND (@Status IS NULL OR status = @Status) AND id > @After
+            ORDER BY id
+            """);
+
+    private static readonly Sql ClaimDue = new(
+        Sqlite: """
+            UPDATE campaigns SET status = 'running', started_at = @Now, launched_at = @Now
+            WHERE status = 'scheduled' AND start_at <= @Now
+            RETURNING id
+            """,
+        SqlServer: """
+            UPDATE campaigns SET status = 'running', started_at = @Now, launched_at = @Now
+            OUTPUT inserted.id
+            WHERE status = 'scheduled' AND start_at <= @Now
+            """);
+
+    // A launch is lost when no planner took its lease within a grace period, or a planner's lease ran out.
+    private static readonly Sql StaleLaunches = new(
+        Sqlite: """
+            UPDATE campaigns SET launched_at = @Now
+            WHERE status = 'running' AND planned_at IS NULL
+              AND ((plan_lease_until IS NULL AND launched_at < @Grace) OR plan_lease_until < @Now)
+            RETURNING id
+            """,
+        SqlServer: """
+            UPDATE campaigns SET launched_at = @Now
+            OUTPUT inserted.id
+            WHERE status = 'running' AND planned_at IS NULL
+              AND ((plan_lease_until IS NULL AND launched_at < @Grace) OR plan_lease_until < @Now)
+            """);
+
+    public async Task InsertAsync(CampaignRow row, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(database.Text(Insert), row);
+    }
+
+    public async Task<CampaignRow?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<CampaignRow>($"SELECT {Columns} FROM campaigns WHERE id = @id", new { id });
+    }
+
+    /// <param name="tenant">null for a national caller, who sees every tenant.</param>
+    public async Task<IReadOnlyList<CampaignRow>> PageAsync(string? tenant, string? status, string after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<CampaignRow>(database.Text(Page), new { Tenant = tenant, Status = status, After = after, Limit = limit })).ToList();
+    }
+
+    public Task<bool> SubmitAsync(string id, string by, CancellationToken cancellationToken = default) =>
+        TransitionAsync(id, [CampaignStatus.Draft], "status = 'pending_approval', submitted_by = @By, rejected_reason = NULL", new { By = by }, cancellationToken);
+
+    public Task<bool> RejectAsync(string id, string by, string reason, CancellationToken cancellationToken = default) =>
+        TransitionAsync(id, [CampaignStatus.PendingApproval], "status = 'draft', rejected_reason = @Reason, updated_by = @By", new { By = by, Reason = reason }, cancellationToken);
+
+    /// <summary>Approves; the campaign runs now when its start time has come, else waits as <c>scheduled</c>.</summary>
+    public Task<bool> ApproveAsync(string id, string by, bool startNow, CancellationToken cancellationToken = default) =>
+        startNow
+            ? TransitionAsync(id, [CampaignStatus.PendingApproval], "status = 'running', approved_by = @By, approved_at = @Now, started_at = @Now, launched_at = @Now", new { By = by }, cancellationToken)
+            : TransitionAsync(id, [CampaignStatus.PendingApproval], "status = 'scheduled', approved_by = @By, approved_at = @Now", new { By = by }, cancellationToken);
+
+    public Task<bool> CancelAsync(string id, string by, CancellationToken cancellationToken = default) =>
+        TransitionAsync(
+            id,
+            [CampaignStatus.Draft, CampaignStatus.PendingApproval, CampaignStatus.Scheduled, CampaignStatus.Running, CampaignStatus.Paused],
+            "status = 'cancelled', updated_by = @By, completed_at = @Now",
+            new { By = by },
+            cancellationToken);
+
+    /// <summary>Moves every scheduled campaign whose start time has come to <c>running</c>; returns their ids.</summary>
+    public async Task<IReadOnlyList<string>> ClaimDueAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        var ids = (await connection.QueryAsync<string>(database.Text(ClaimDue), new { Now = time.Ms() }, transaction)).ToList();
+        await transaction.CommitAsync(cancellationToken);
+        return ids;
+    }
+
+    /// <summary>Running campaigns whose launch message was lost (or whose planner died); marks them relaunched.</summary>
+    public async Task<IReadOnlyList<string>> TakeStaleLaunchesAsync(TimeSpan grace, CancellationToken cancellationToken = default)
+    {
+        var now = time.Ms();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        var ids = (await connection.QueryAsync<string>(
+            database.Text(StaleLaunches), new { Now = now, Grace = now - (long)grace.TotalMilliseconds }, transaction)).ToList();
+        await transaction.CommitAsync(cancellationToken);
+        return ids;
+    }
+
+    /// <summary>
+    /// Takes the planning lease: only one planner works on a campaign at a time, and a planner that
+    /// dies loses the lease so that another resumes from the stored keyset position.
+    /// </summary>
+    public async Task<CampaignRow?> LeasePlanningAsync(string id, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        var now = time.Ms();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var taken = await connection.ExecuteAsync(
+            """
+            UPDATE campaigns SET plan_lease_until = @Until
+            WHERE id = @Id AND status = 'running' AND planned_at IS NULL AND (plan_lease_until IS NULL OR plan_lease_until < @Now)
+            """,
+            new { Id = id, Now = now, Until = now + (long)lease.TotalMilliseconds });
+        return taken == 0 ? null : await connection.QuerySingleOrDefaultAsync<CampaignRow>($"SELECT {Columns} FROM campaigns WHERE id = @id", new { id });
+    }
+
+    private async Task<bool> TransitionAsync(string id, string[] from, string set, object extra, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters(extra);
+        parameters.Add("Id", id);
+        parameters.Add("From", from);
+        parameters.Add("Now", time.Ms());
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // `set` is always one of the constant fragments above, never caller input.
+        var changed = await connection.ExecuteAsync($"UPDATE campaigns SET {set}, updated_at = @Now WHERE id = @Id AND status IN @From", parameters);
+        return changed == 1;
+    }
+}

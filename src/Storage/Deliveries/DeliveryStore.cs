@@ -1,0 +1,357 @@
+using System.Data.Common;
+using Dapper;
+using Loa.Contracts;
+
+namespace Loa.Storage.Deliveries;
+
+public sealed record PlannedRecipient(string Msisdn, string Province, string Carrier);
+
+/// <summary>One keyset page of a campaign's audience, routed, ready to become deliveries and batches.</summary>
+public sealed record PlanPage(
+    string CampaignId,
+    int Priority,
+    int PartsPerMessage,
+    IReadOnlyList<PlannedRecipient> Recipients,
+    Func<string, int> MaxBatchSize,
+    long NextList,
+    string NextAfter,
+    bool Last,
+    TimeSpan Lease);
+
+public sealed record BatchClaim(long Id, string CampaignId, string Carrier, long Priority, long Attempts);
+
+public sealed record BatchMessage(long Id, string Recipient);
+
+public sealed record SubmitResult(long DeliveryId, bool Accepted, string? CarrierMessageId, string? Error);
+
+public sealed record ProgressRow(string Carrier, string Status, long Count);
+
+public sealed record DeliveryRow(long Id, string Recipient, string Carrier, string Status, long Attempts, string? Error, long? SubmittedAt, long? FinalAt);
+
+/// <summary>
+/// Deliveries and batches: the planner's bulk writes, the send lane's claims and results, the
+/// sweeper's recovery, and the read side of progress. Status only moves forward: every UPDATE is
+/// guarded by the status it leaves.
+/// </summary>
+public sealed class DeliveryStore(Database database, TimeProvider time)
+{
+    private static readonly Sql InsertBatch = new(
+        Sqlite: """
+            INSERT INTO batches (campaign_id, carrier, priority, messages, parts, status, created_at)
+            VALUES (@CampaignId, @Carrier, @Priority, 0, 0, 'pending', @Now) RETURNING id
+            """,
+        SqlServer: """
+            INSERT INTO batches (campaign_id, carrier, priority, messages, parts, status, created_at)
+            OUTPUT inserted.id VALUES (@CampaignId, @Carrier, @Priority, 0, 0, 'pending', @Now)
+            """);
+
+    // The unique index (campaign, recipient, channel) drops a recipient met twice (overlapping lists,
+    // or a page planned again after a crash): "never twice" is enforced here, not by the planner's memory.
+    private static readonly Sql InsertDelivery = new(
+        Sqlite: """
+            INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at)
+            VALUES (@campaign, @recipient, 'sms', @carrier, @province, @batch, @status, @error, @final)
+            ON CONFLICT DO NOTHING
+            """,
+        SqlServer: """
+            INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at)
+            SELECT @campaign, @recipient, 'sms', @carrier, @province, @batch, @status, @error, @final
+            WHERE NOT EXISTS (SELECT 1 FROM deliveries WITH (UPDLOCK, HOLDLOCK)
+                              WHERE campaign_id = @campaign AND recipient = @recipient AND channel = 'sms')
+            """);
+
+    private static readonly Sql ClaimBatch = Sql.Both("""
+        UPDATE batches SET status = 'sending', lease_until = @Until, attempts = attempts + 1
+        WHERE id = @Id AND (status = 'pending' OR (status = 'sending' AND lease_until < @Now))
+        """);
+
+    private static readonly Sql Unpublished = new(
+        Sqlite: """
+            SELECT id AS BatchId, campaign_id AS CampaignId, carrier AS Carrier, priority AS Priority FROM batches
+            WHERE status = 'pending' AND published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= @Now)
+            ORDER BY priority, id LIMIT @Limit
+            """,
+        SqlServer: """
+            SELECT TOP (@Limit) id AS BatchId, campaign_id AS CampaignId, carrier AS Carrier, priority AS Priority FROM batches
+            WHERE status = 'pending' AND published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= @Now)
+            ORDER BY priority, id
+            """);
+
+    private static readonly Sql DeliveriesPage = new(
+        Sqlite: """
+            SELECT id AS Id, recipient AS Recipient, carrier AS Carrier, status AS Status, attempts AS Attempts, error AS Error,
+                   submitted_at AS SubmittedAt, final_at AS FinalAt
+            FROM deliveries WHERE campaign_id = @CampaignId AND id > @After AND (@Status IS NULL OR status = @Status)
+            ORDER BY id LIMIT @Limit
+            """,
+        SqlServer: """
+            SELECT TOP (@Limit) id AS Id, recipient AS Recipient, carrier AS Carrier, status AS Status, attempts AS Attempts, error AS Error,
+                   submitted_at AS SubmittedAt, final_at AS FinalAt
+            FROM deliveries WHERE campaign_id = @CampaignId AND id > @After AND (@Status IS NULL OR status = @Status)
+            ORDER BY id
+            """);
+
+    /// <summary>
+    /// Writes one planned page in one transaction: batch rows (the outbox), delivery rows, progress
+    /// counters and the planner's keyset position. Returns the batches to publish after the commit.
+    /// </summary>
+    public async Task<IReadOnlyList<SendBatch>> WritePlanPageAsync(PlanPage page, CancellationToken cancellationToken = default)
+    {
+        var now = time.Ms();
+        var progress = new ProgressDeltas(database);
+        var batches = new List<SendBatch>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        await using var insert = await PrepareInsertDeliveryAsync(connection, transaction, page.CampaignId, cancellationToken);
+
+        foreach (var group in page.Recipients.GroupBy(r => r.Carrier))
+        {
+            if (group.Key == Unrouted.Carrier)
+            {
+                // Nobody can carry these numbers: they fail now, with the reason, instead of waiting forever.
+                var failed = 0;
+                foreach (var r in group)
+                    failed += await InsertDeliveryAsync(insert, r, null, DeliveryStatus.Failed, "no carrier serves this number's prefix", now, cancellationToken);
+                progress.Add(page.CampaignId, Unrouted.Carrier, DeliveryStatus.Failed, failed);
+                continue;
+            }
+            foreach (var chunk in group.Chunk(Math.Max(1, page.MaxBatchSize(group.Key))))
+            {
+                var batchId = await connection.ExecuteScalarAsync<long>(
+                    database.Text(InsertBatch), new { page.CampaignId, Carrier = group.Key, page.Priority, Now = now }, transaction);
+                var inserted = 0;
+                foreach (var r in chunk)
+                    inserted += await InsertDeliveryAsync(insert, r, batchId, DeliveryStatus.Queued, null, null, cancellationToken);
+                if (inserted == 0)
+                {
+                    await connection.ExecuteAsync("DELETE FROM batches WHERE id = @batchId", new { batchId }, transaction);
+                    continue;
+                }
+                await connection.ExecuteAsync(
+                    "UPDATE batches SET messages = @inserted, parts = @parts WHERE id = @batchId",
+                    new { inserted, parts = inserted * page.PartsPerMessage, batchId },
+                    transaction);
+                progress.Add(page.CampaignId, group.Key, DeliveryStatus.Queued, inserted);
+                batches.Add(new SendBatch(batchId, page.CampaignId, group.Key, page.Priority));
+            }
+        }
+
+        await connection.ExecuteAsync(
+            """
+            UPDATE campaigns SET plan_list = @NextList, plan_after = @NextAfter, plan_lease_until = @Until,
+                                 planned_at = CASE WHEN @Last = 1 THEN @Now ELSE NULL END
+            WHERE id = @CampaignId
+            """,
+            new { page.NextList, page.NextAfter, Until = now + (long)page.Lease.TotalMilliseconds, Last = page.Last ? 1 : 0, Now = now, page.CampaignId },
+            transaction);
+        await progress.FlushAsync(connection, transaction, now);
+        if (page.Last)
+            await progress.CompleteIfDoneAsync(connection, transaction, page.CampaignId, now);
+        await transaction.CommitAsync(cancellationToken);
+        return batches;
+    }
+
+    /// <summary>Takes a batch for sending; null when it is done or another lane holds a live lease on it.</summary>
+    public async Task<BatchClaim?> ClaimBatchAsync(long batchId, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        var now = time.Ms();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var claimed = await connection.ExecuteAsync(database.Text(ClaimBatch), new { Id = batchId, Now = now, Until = now + (long)lease.TotalMilliseconds });
+        if (claimed == 0)
+            return null;
+        return await connection.QuerySingleAsync<BatchClaim>(
+            "SELECT id AS Id, campaign_id AS CampaignId, carrier AS Carrier, priority AS Priority, attempts AS Attempts FROM batches WHERE id = @batchId",
+            new { batchId });
+    }
+
+    public async Task<IReadOnlyList<BatchMessage>> QueuedMessagesAsync(long batchId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<BatchMessage>(
+            "SELECT id AS Id, recipient AS Recipient FROM deliveries WHERE batch_id = @batchId AND status = 'queued' ORDER BY id",
+            new { batchId })).AsList();
+    }
+
+    /// <summary>
+    /// Records the carrier's answer for each message, applies receipts that arrived before this answer
+    /// (parked), and closes the batch — all in one transaction.
+    /// </summary>
+    public async Task RecordResultsAsync(BatchClaim batch, IReadOnlyList<SubmitResult> results, CancellationToken cancellationToken = default)
+    {
+        var now = time.Ms();
+        var progress = new ProgressDeltas(database);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        await using var accept = Prepare(connection, transaction,
+            "UPDATE deliveries SET status = 'submitted', carrier_message_id = @cmid, submitted_at = @now, attempts = attempts + 1 WHERE id = @id AND status = 'queued'",
+            "cmid", "now", "id");
+        await using var reject = Prepare(connection, transaction,
+            "UPDATE deliveries SET status = 'failed', error = @error, final_at = @now, attempts = attempts + 1 WHERE id = @id AND status = 'queued'",
+            "error", "now", "id");
+        int submitted = 0, failed = 0;
+        foreach (var r in results)
+        {
+            if (r.Accepted)
+                submitted += await RunAsync(accept, cancellationToken, r.CarrierMessageId, now, r.DeliveryId);
+            else
+                failed += await RunAsync(reject, cancellationToken, Truncate(r.Error ?? "rejected by carrier"), now, r.DeliveryId);
+        }
+        progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Queued, DeliveryStatus.Submitted, submitted);
+        progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Queued, DeliveryStatus.Failed, failed);
+
+        var early = (await connection.QueryAsync<(long Id, string CarrierMessageId, string Status, string? Error, long At)>(
+            """
+            SELECT d.id, d.carrier_message_id, p.status, p.error, p.at FROM deliveries d
+            JOIN parked_receipts p ON p.carrier = d.carrier AND p.carrier_message_id = d.carrier_message_id
+            WHERE d.batch_id = @Id AND d.status = 'submitted'
+            """,
+            new { batch.Id }, transaction)).AsList();
+        foreach (var receipt in early)
+        {
+            var to = ReceiptStore.FinalStatus(receipt.Status);
+            var moved = await connection.ExecuteAsync(
+                "UPDATE deliveries SET status = @to, error = @Error, final_at = @At WHERE id = @Id AND status = 'submitted'",
+                new { to, receipt.Error, receipt.At, receipt.Id }, transaction);
+            progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Submitted, to, moved);
+            await connection.ExecuteAsync(
+                "DELETE FROM parked_receipts WHERE carrier = @Carrier AND carrier_message_id = @CarrierMessageId",
+                new { batch.Carrier, receipt.CarrierMessageId }, transaction);
+        }
+
+        await CloseBatchAsync(connection, transaction, batch.Id, null, now);
+        await progress.FlushAsync(connection, transaction, now);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Ends every still-queued message of a batch with one status and reason (refused, expired, cancelled).</summary>
+    public async Task FinishBatchAsync(BatchClaim batch, string status, string reason, CancellationToken cancellationToken = default)
+    {
+        var now = time.Ms();
+        var progress = new ProgressDeltas(database);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        var moved = await connection.ExecuteAsync(
+            "UPDATE deliveries SET status = @status, error = @reason, final_at = @now WHERE batch_id = @Id AND status = 'queued'",
+            new { status, reason = Truncate(reason), now, batch.Id }, transaction);
+        progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Queued, status, moved);
+        await CloseBatchAsync(connection, transaction, batch.Id, reason, now);
+        await progress.FlushAsync(connection, transaction, now);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Gives a claimed batch back for a later attempt; the sweeper publishes it again when due.</summary>
+    public async Task ReleaseBatchAsync(long batchId, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            """
+            UPDATE batches SET status = 'pending', lease_until = NULL, published_at = NULL, next_attempt_at = @Next, last_error = @Error
+            WHERE id = @batchId AND status = 'sending'
+            """,
+            new { batchId, Next = nextAttemptAt.ToUnixTimeMilliseconds(), Error = Truncate(error) });
+    }
+
+    public async Task MarkPublishedAsync(IEnumerable<long> batchIds, CancellationToken cancellationToken = default)
+    {
+        var ids = batchIds.ToArray();
+        if (ids.Length == 0)
+            return;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("UPDATE batches SET published_at = @Now WHERE id IN @ids AND status = 'pending'", new { Now = time.Ms(), ids });
+    }
+
+    /// <summary>Batches committed but not (or no longer) on the bus: never published, or due for a retry.</summary>
+    public async Task<IReadOnlyList<SendBatch>> UnpublishedAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<OutboxRow>(database.Text(Unpublished), new { Now = time.Ms(), Limit = limit }))
+            .Select(r => new SendBatch(r.BatchId, r.CampaignId, r.Carrier, (int)r.Priority))
+            .ToList();
+    }
+
+    /// <summary>A lane that died mid-send left its lease to run out: the batch goes back to the outbox.</summary>
+    public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE batches SET status = 'pending', lease_until = NULL, published_at = NULL WHERE status = 'sending' AND lease_until < @Now",
+            new { Now = time.Ms() });
+    }
+
+    /// <summary>
+    /// With an in-memory bus, a restart loses every queued message: everything open goes back to the
+    /// outbox. (Never call this with a durable broker shared by other processes.)
+    /// </summary>
+    public async Task<int> ForgetInFlightAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE batches SET status = 'pending', lease_until = NULL, published_at = NULL WHERE status IN ('pending', 'sending')");
+    }
+
+    public async Task<IReadOnlyList<ProgressRow>> ProgressAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<ProgressRow>(
+            "SELECT carrier AS Carrier, status AS Status, count AS Count FROM campaign_progress WHERE campaign_id = @campaignId",
+            new { campaignId })).AsList();
+    }
+
+    public async Task<IReadOnlyList<DeliveryRow>> PageAsync(string campaignId, string? status, long after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<DeliveryRow>(
+            database.Text(DeliveriesPage), new { CampaignId = campaignId, Status = status, After = after, Limit = limit })).AsList();
+    }
+
+    private sealed record OutboxRow(long BatchId, string CampaignId, string Carrier, long Priority);
+
+    private async Task CloseBatchAsync(DbConnection connection, DbTransaction transaction, long batchId, string? error, long now) =>
+        await connection.ExecuteAsync(
+            "UPDATE batches SET status = 'done', done_at = @now, lease_until = NULL, last_error = @error WHERE id = @batchId",
+            new { now, error = Truncate(error), batchId }, transaction);
+
+    private async Task<DbCommand> PrepareInsertDeliveryAsync(DbConnection connection, DbTransaction transaction, string campaignId, CancellationToken cancellationToken)
+    {
+        var command = Prepare(connection, transaction, database.Text(InsertDelivery), "campaign", "recipient", "carrier", "province", "batch", "status", "error", "final");
+        command.Parameters[0].Value = campaignId;
+        await command.PrepareAsync(cancellationToken);
+        return command;
+    }
+
+    private static async Task<int> InsertDeliveryAsync(DbCommand insert, PlannedRecipient r, long? batchId, string status, string? error, long? finalAt, CancellationToken cancellationToken)
+    {
+        insert.Parameters[1].Value = r.Msisdn;
+        insert.Parameters[2].Value = r.Carrier;
+        insert.Parameters[3].Value = r.Province;
+        insert.Parameters[4].Value = (object?)batchId ?? DBNull.Value;
+        insert.Parameters[5].Value = status;
+        insert.Parameters[6].Value = (object?)error ?? DBNull.Value;
+        insert.Parameters[7].Value = (object?)finalAt ?? DBNull.Value;
+        return await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>A reusable command with named parameters in order; values are set per execution.</summary>
+    internal static DbCommand Prepare(DbConnection connection, DbTransaction transaction, string text, params string[] names)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = text;
+        foreach (var name in names)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@" + name;
+            command.Parameters.Add(parameter);
+        }
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(DbCommand command, CancellationToken cancellationToken, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    internal static string? Truncate(string? text) => text is null || text.Length <= 400 ? text : text[..400];
+}

@@ -1,0 +1,46 @@
+using Loa.Storage.Audiences;
+using Loa.Storage.Campaigns;
+using Loa.Storage.Deliveries;
+using Loa.Storage.Keys;
+using Loa.Storage.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Loa.Storage;
+
+public static class StorageSetup
+{
+    /// <summary>
+    /// Registers the database and its stores. <c>Loa:Database</c> picks the dialect (Sqlite by default),
+    /// <c>ConnectionStrings:Loa</c> the location (default: a SQLite file under ./data).
+    /// </summary>
+    public static IServiceCollection AddLoaStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = ReadOptions(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(options);
+        services.TryAddSingleton(sp => new Database(sp.GetRequiredService<DatabaseOptions>()));
+        services.TryAddSingleton<Migrator>();
+        services.TryAddSingleton<ApiKeyStore>();
+        services.TryAddSingleton<ListStore>();
+        services.TryAddSingleton<RoutingStore>();
+        services.TryAddSingleton<CampaignStore>();
+        services.TryAddSingleton<DeliveryStore>();
+        services.TryAddSingleton<ReceiptStore>();
+        return services;
+    }
+
+    public static DatabaseOptions ReadOptions(IConfiguration configuration)
+    {
+        var options = new DatabaseOptions();
+        if (Enum.TryParse<DatabaseProvider>(configuration["Loa:Database"], ignoreCase: true, out var provider))
+            options.Provider = provider;
+        var connectionString = configuration.GetConnectionString("Loa");
+        if (!string.IsNullOrWhiteSpace(connectionString))
+            options.ConnectionString = connectionString;
+        else if (options.Provider == DatabaseProvider.SqlServer)
+            throw new InvalidOperationException("Loa:Database is SqlServer but ConnectionStrings:Loa is not set.");
+        return options;
+    }
+}
