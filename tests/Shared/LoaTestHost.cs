@@ -1,0 +1,166 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Loa.CampaignApi;
+using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Simulators;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Loa.Tests.Shared;
+
+/// <summary>
+/// The real API host as a user runs it (Kestrel on a free loopback port, a SQLite file in a temp
+/// directory, the bus, the dispatcher and the carrier simulators), built through the same
+/// <see cref="LoaApi"/> code as Program.cs.
+/// </summary>
+public sealed class LoaTestHost : IAsyncDisposable
+{
+    private LoaTestHost(WebApplication app, string directory, Uri baseAddress)
+    {
+        App = app;
+        Directory = directory;
+        BaseAddress = baseAddress;
+    }
+
+    public WebApplication App { get; }
+
+    public string Directory { get; }
+
+    public Uri BaseAddress { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public static Dictionary<string, string?> BaseSettings(string directory) => new()
+    {
+        ["ConnectionStrings:Loa"] = $"Data Source={Path.Combine(directory, "loa.db")}",
+        ["Loa:Simulators:Enabled"] = "true",
+        ["Loa:Simulators:Port"] = "0",
+        ["Loa:Simulators:ReceiptDelay"] = "00:00:00.050",
+        ["Loa:Scheduling:PollInterval"] = "00:00:00.500",
+        ["Loa:Dispatcher:SweepInterval"] = "00:00:00.500",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    public static async Task<LoaTestHost> StartAsync(Action<Dictionary<string, string?>>? adjust = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "loa-test-" + Guid.NewGuid().ToString("n"));
+        System.IO.Directory.CreateDirectory(directory);
+        var settings = BaseSettings(directory);
+        adjust?.Invoke(settings);
+        var app = LoaApi.Build(
+            ["--environment", "Development", "--urls", "http://127.0.0.1:0"],
+            builder => builder.Configuration.AddInMemoryCollection(settings));
+        await LoaApi.PrepareAsync(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new LoaTestHost(app, directory, new Uri(address));
+    }
+
+    public HttpClient Client(string key)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    public CarrierSimulatorHost Simulators => Services.GetRequiredService<CarrierSimulatorHost>();
+
+    /// <summary>A CSV of <paramref name="count"/> valid numbers spread over the five carriers' prefixes.</summary>
+    public static string NumbersCsv(int count, string? province = null, int offset = 0)
+    {
+        // Prefixes every carrier has in service and libphonenumber accepts as mobile.
+        string[] prefixes = ["086", "096", "032", "091", "094", "088", "090", "093", "070", "092", "056", "058", "059"];
+        var csv = new StringBuilder(province is null ? "msisdn\n" : "msisdn,province\n");
+        for (var i = 0; i < count; i++)
+        {
+            var n = i + offset;
+            csv.Append(prefixes[n % prefixes.Length]).Append((n / prefixes.Length).ToString("D7", System.Globalization.CultureInfo.InvariantCulture));
+            if (province is not null)
+                csv.Append(',').Append(province);
+            csv.Append('\n');
+        }
+        return csv.ToString();
+    }
+
+    public static async Task<JsonElement> UploadListAsync(HttpClient client, string csv, string name = "test list")
+    {
+        using var content = new StringContent(csv, Encoding.UTF8, "text/csv");
+        var response = await client.PostAsync($"/api/v1/lists?name={Uri.EscapeDataString(name)}", content);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"List upload failed: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
+    public static object Campaign(string listId, string kind = "warning", string sms = "Cuc ATTT canh bao: khong cung cap ma OTP cho bat ky ai.") => new
+    {
+        name = "Cảnh báo thử nghiệm",
+        kind,
+        channels = new[] { "sms" },
+        message = new { sms },
+        audience = new { lists = new[] { listId } },
+    };
+
+    public static async Task<string> CreateCampaignAsync(HttpClient author, object campaign)
+    {
+        var response = await author.PostAsJsonAsync("/api/v1/campaigns", campaign);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"Create failed: {(int)response.StatusCode} {body}");
+        return body.GetProperty("id").GetString()!;
+    }
+
+    public static async Task SubmitAndApproveAsync(HttpClient author, HttpClient approver, string id)
+    {
+        (await author.PostAsync($"/api/v1/campaigns/{id}/submit", null)).EnsureSuccessStatusCode();
+        var approved = await approver.PostAsync($"/api/v1/campaigns/{id}/approve", null);
+        if (!approved.IsSuccessStatusCode)
+            throw new InvalidOperationException($"Approve failed: {(int)approved.StatusCode} {await approved.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>Polls progress until the campaign reaches <paramref name="status"/> or the time runs out (bounded).</summary>
+    public static async Task<JsonElement> WaitForStatusAsync(HttpClient client, string id, string status, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement progress = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            progress = await client.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/progress");
+            if (progress.GetProperty("status").GetString() == status)
+                return progress;
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"Campaign {id} did not reach {status} within {timeout}: {progress}");
+    }
+
+    public static IReadOnlyDictionary<string, string?> CarrierSecrets()
+    {
+        var settings = new Dictionary<string, string?>();
+        foreach (var id in CarrierIds.All)
+        {
+            settings[$"Loa:Carriers:{id}:Credential"] = $"test-{id}-credential";
+            settings[$"Loa:Carriers:{id}:ReceiptSecret"] = $"test-{id}-secret";
+        }
+        return settings;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open only leaves a temp directory behind.
+        }
+    }
+}
