@@ -97,6 +97,31 @@ public sealed class ApiSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_campaign_approved_before_its_start_time_waits_as_scheduled_then_runs_to_completion()
+    {
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(40));
+        var startAt = DateTimeOffset.UtcNow.AddSeconds(4);
+        var id = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = "Ngày An toàn thông tin",
+            kind = "warning",
+            channels = new[] { "sms" },
+            message = new { sms = "Huong ung Ngay ATTT Viet Nam: dat mat khau manh, bat xac thuc 2 lop." },
+            audience = new { lists = new[] { list.GetProperty("id").GetString() } },
+            schedule = new { startAt },
+        });
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+
+        var campaign = await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        Assert.Equal("scheduled", campaign.GetProperty("status").GetString());
+        var progress = await LoaTestHost.WaitForStatusAsync(author, id, "completed", TimeSpan.FromSeconds(60));
+        Assert.Equal(40, progress.GetProperty("delivered").GetInt64());
+        Assert.True(progress.GetProperty("startedAt").GetDateTimeOffset() >= startAt.AddMilliseconds(-1));
+    }
+
+    [Fact]
     public async Task Push_is_answered_with_a_clear_422_until_push_adapters_exist()
     {
         using var author = loa.Client("dev-author");
