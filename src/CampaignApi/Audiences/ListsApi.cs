@@ -80,7 +80,7 @@ public static partial class ListsApi
             if (accepted + rejected + duplicates >= limits.MaxRows)
                 return Problems.Unprocessable("list-too-large", "List too large", $"A list may hold at most {limits.MaxRows} rows.");
 
-            var reason = Row(csv, msisdnColumn, provinceColumn, user, tenant, out var msisdn, out var province);
+            var reason = Row(csv, router, msisdnColumn, provinceColumn, user, tenant, out var msisdn, out var province);
             if (reason is not null)
             {
                 rejected++;
@@ -113,10 +113,10 @@ public static partial class ListsApi
             counts.GroupBy(c => c.Province).ToDictionary(g => g.Key.Length == 0 ? "unknown" : g.Key, g => g.Sum(c => c.Recipients))));
     }
 
-    private static string? Row(CsvDataReader csv, int msisdnColumn, int provinceColumn, ClaimsPrincipal user, string tenant, out string msisdn, out string province)
+    private static string? Row(CsvDataReader csv, CarrierRouter router, int msisdnColumn, int provinceColumn, ClaimsPrincipal user, string tenant, out string msisdn, out string province)
     {
         province = "";
-        if (!Msisdn.TryNormalize(csv.GetString(msisdnColumn), out msisdn, out var reason))
+        if (!Msisdn.TryNormalize(csv.GetString(msisdnColumn), router, out msisdn, out var reason))
             return reason;
         var given = provinceColumn >= 0 ? csv.GetString(provinceColumn).Trim().ToUpperInvariant() : "";
         if (given.Length > 0 && !ProvinceCode().IsMatch(given))

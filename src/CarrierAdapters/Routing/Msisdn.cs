@@ -43,7 +43,16 @@ public static class Msisdn
     /// </summary>
     /// <param name="e164">The number as <c>+84</c> and nine digits, or empty when rejected.</param>
     /// <param name="reason">Why the number was rejected, short enough for an upload report; empty when accepted.</param>
-    public static bool TryNormalize(string? raw, out string e164, out string reason)
+    public static bool TryNormalize(string? raw, out string e164, out string reason) =>
+        TryNormalize(raw, null, out e164, out reason);
+
+    /// <summary>
+    /// As <see cref="TryNormalize(string?, out string, out string)"/>, but the prefix table has the last
+    /// word: a ten-digit number whose prefix <paramref name="router"/> routes is a mobile number even where
+    /// libphonenumber's metadata lags behind the carriers (it refuses 0890–0895 and most of 055x, which
+    /// MobiFone and Reddi serve). Operators fix such gaps by editing the table, not the code.
+    /// </summary>
+    public static bool TryNormalize(string? raw, CarrierRouter? router, out string e164, out string reason)
     {
         e164 = "";
         Span<char> digits = stackalloc char[16];
@@ -99,16 +108,23 @@ public static class Msisdn
             return false;
         }
 
-        if (VerdictFor(national) != Verdict.Mobile)
-        {
-            reason = NotMobile;
-            return false;
-        }
-
         Span<char> result = stackalloc char[1 + CountryCode.Length + NationalLength];
         result[0] = '+';
         CountryCode.CopyTo(result[1..]);
         national.CopyTo(result[(1 + CountryCode.Length)..]);
+        if (VerdictFor(national) != Verdict.Mobile)
+        {
+            var candidate = new string(result);
+            if (router?.Route(candidate) is null)
+            {
+                reason = NotMobile;
+                return false;
+            }
+            e164 = candidate;
+            reason = "";
+            return true;
+        }
+
         e164 = new string(result);
         reason = "";
         return true;

@@ -139,6 +139,29 @@ public class MsisdnTests
     }
 
     [Theory]
+    [InlineData("0890123456", "+84890123456")] // MobiFone, refused by libphonenumber's metadata
+    [InlineData("0550123456", "+84550123456")] // Reddi on MobiFone
+    [InlineData("0992123456", "+84992123456")] // Gmobile
+    public void A_number_the_prefix_table_routes_is_mobile_even_where_libphonenumber_lags(string raw, string expected)
+    {
+        var router = new CarrierRouter(CarrierPrefixes.FromDomain.Select(r => new PrefixRoute(r.Prefix, r.Carrier)));
+        Assert.True(Msisdn.TryNormalize(raw, router, out var e164, out var reason), reason);
+        Assert.Equal(expected, e164);
+    }
+
+    [Theory]
+    [InlineData("0529123456")] // neither libphonenumber nor the table knows 052
+    [InlineData("0712345678")]
+    [InlineData("02438251234")]
+    public void A_number_neither_libphonenumber_nor_the_prefix_table_knows_stays_rejected(string raw)
+    {
+        var router = new CarrierRouter(CarrierPrefixes.FromDomain.Select(r => new PrefixRoute(r.Prefix, r.Carrier)));
+        Assert.False(Msisdn.TryNormalize(raw, router, out var e164, out var reason));
+        Assert.Equal("", e164);
+        Assert.Equal("not a Vietnamese mobile number", reason);
+    }
+
+    [Theory]
     [InlineData("+1 202 555 0123")]
     [InlineData("+44 20 7946 0958")]
     [InlineData("+33 6 12 34 56 78")]
