@@ -8,20 +8,38 @@ using Microsoft.Extensions.Options;
 namespace Loa.CampaignApi.Security;
 
 /// <summary>
+/// Key lookups, cached briefly so that a busy client does not cost a query per request, while a
+/// revoked key stops working within the cache time.
+/// </summary>
+public sealed class ApiKeyCache(ApiKeyStore keys, TimeProvider time)
+{
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<string, (ApiKeyRow? Row, DateTimeOffset Until)> cache = new();
+
+    public async Task<ApiKeyRow?> FindAsync(string key, CancellationToken cancellationToken)
+    {
+        var hash = ApiKeyStore.Hash(key);
+        var now = time.GetUtcNow();
+        if (!cache.TryGetValue(hash, out var cached) || cached.Until < now)
+        {
+            cached = (await keys.FindAsync(key, cancellationToken), now + CacheFor);
+            cache[hash] = cached;
+        }
+        return cached.Row;
+    }
+}
+
+/// <summary>
 /// <c>Authorization: Bearer &lt;key&gt;</c>: the key is hashed and looked up; a found key becomes a
-/// principal with its tenant and roles. Lookups are cached briefly so that a busy client does not
-/// cost a query per request, while a revoked key stops working within the cache time.
+/// principal with its tenant and roles.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyStore keys,
-    TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyCache cache) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
-    private static readonly ConcurrentDictionary<string, (ApiKeyRow? Row, DateTimeOffset Until)> Cache = new();
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -32,14 +50,7 @@ public sealed class ApiKeyAuthenticationHandler(
         if (key.Length == 0 || key.Length > 512)
             return AuthenticateResult.Fail("Malformed bearer key.");
 
-        var hash = ApiKeyStore.Hash(key);
-        var now = time.GetUtcNow();
-        if (!Cache.TryGetValue(hash, out var cached) || cached.Until < now)
-        {
-            cached = (await keys.FindAsync(key, Context.RequestAborted), now + CacheFor);
-            Cache[hash] = cached;
-        }
-        if (cached.Row is not { } row)
+        if (await cache.FindAsync(key, Context.RequestAborted) is not { } row)
             return AuthenticateResult.Fail("Unknown or revoked key.");
 
         var claims = new List<Claim>
