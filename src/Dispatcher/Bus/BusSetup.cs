@@ -26,7 +26,6 @@ public static class BusSetup
     public static IServiceCollection AddLoaBus(this IServiceCollection services, IConfiguration configuration, bool withDispatcher)
     {
         var transport = ReadTransport(configuration);
-        var carriers = CarrierIds.All;
         services.AddMassTransit(x =>
         {
             if (withDispatcher)
@@ -57,10 +56,9 @@ public static class BusSetup
                     cfg.ReceiveEndpoint(Endpoints.Launch, e =>
                     {
                         e.PrefetchCount = 4;
-                        e.ConcurrentMessageLimit = 2;
-                        e.ConfigureConsumer<LaunchCampaignConsumer>(context);
+                        ConfigurePlanner(e, context);
                     });
-                    foreach (var carrier in carriers)
+                    foreach (var carrier in CarrierIds.All)
                     {
                         cfg.ReceiveEndpoint(Endpoints.Lane(carrier), e =>
                         {
@@ -68,8 +66,7 @@ public static class BusSetup
                             // carrier's rate exact; the others stand by and take over on failure.
                             e.SingleActiveConsumer = true;
                             e.PrefetchCount = 2;
-                            e.ConcurrentMessageLimit = 1;
-                            e.ConfigureConsumer<SendBatchConsumer>(context);
+                            ConfigureLane(e, context);
                         });
                     }
                 });
@@ -80,22 +77,25 @@ public static class BusSetup
                 {
                     if (!withDispatcher)
                         return;
-                    cfg.ReceiveEndpoint(Endpoints.Launch, e =>
-                    {
-                        e.ConcurrentMessageLimit = 2;
-                        e.ConfigureConsumer<LaunchCampaignConsumer>(context);
-                    });
-                    foreach (var carrier in carriers)
-                    {
-                        cfg.ReceiveEndpoint(Endpoints.Lane(carrier), e =>
-                        {
-                            e.ConcurrentMessageLimit = 1;
-                            e.ConfigureConsumer<SendBatchConsumer>(context);
-                        });
-                    }
+                    cfg.ReceiveEndpoint(Endpoints.Launch, e => ConfigurePlanner(e, context));
+                    foreach (var carrier in CarrierIds.All)
+                        cfg.ReceiveEndpoint(Endpoints.Lane(carrier), e => ConfigureLane(e, context));
                 });
             }
         });
         return services;
+    }
+
+    private static void ConfigurePlanner(IReceiveEndpointConfigurator endpoint, IBusRegistrationContext context)
+    {
+        endpoint.ConcurrentMessageLimit = 2;
+        endpoint.ConfigureConsumer<LaunchCampaignConsumer>(context);
+    }
+
+    // A lane sends one batch at a time: the carrier's token bucket is the lane's, not the process's.
+    private static void ConfigureLane(IReceiveEndpointConfigurator endpoint, IBusRegistrationContext context)
+    {
+        endpoint.ConcurrentMessageLimit = 1;
+        endpoint.ConfigureConsumer<SendBatchConsumer>(context);
     }
 }

@@ -61,7 +61,7 @@ public sealed class CarrierLanes(IServiceProvider services, IOptionsMonitor<Carr
         Uri baseUrl;
         if (!string.IsNullOrWhiteSpace(options.Url))
             baseUrl = new Uri(options.Url);
-        else if (services.GetService<CarrierSimulatorHost>() is { } simulators && services.GetRequiredService<IOptions<SimulatorOptions>>().Value.Enabled)
+        else if (services.GetService<CarrierSimulatorHost>() is { } simulators) // registered only when simulators are enabled
             baseUrl = await simulators.GetBaseUrlAsync(carrier, cancellationToken);
         else
             throw new InvalidOperationException($"Carrier {carrier} has no Loa:Carriers:{carrier}:Url and simulators are off.");

@@ -16,7 +16,7 @@ public sealed class ListStore(Database database, TimeProvider time)
 
     private static readonly Sql InsertMember = new(
         Sqlite: """
-            INSERT INTO list_members (list_id, msisdn, province, tags, name) VALUES ($list, $msisdn, $province, $tags, $name)
+            INSERT INTO list_members (list_id, msisdn, province, tags, name) VALUES (@list, @msisdn, @province, @tags, @name)
             ON CONFLICT DO NOTHING
             """,
         SqlServer: """
@@ -52,17 +52,8 @@ public sealed class ListStore(Database database, TimeProvider time)
     {
         var connection = await database.OpenAsync(cancellationToken);
         var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = database.Text(InsertMember);
-        var prefix = database.IsSqlite ? "$" : "@";
+        var command = Commands.Prepare(connection, transaction, database.Text(InsertMember), "list", "msisdn", "province", "tags", "name");
         var id = Guid.CreateVersion7().ToString("n");
-        foreach (var p in new[] { "list", "msisdn", "province", "tags", "name" })
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = prefix + p;
-            command.Parameters.Add(parameter);
-        }
         command.Parameters[0].Value = id;
         await command.PrepareAsync(cancellationToken);
         return new ListImport(id, tenant, name, createdBy, connection, transaction, command, this);

@@ -182,19 +182,19 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         var progress = new ProgressDeltas(database);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        await using var accept = Prepare(connection, transaction,
+        await using var accept = Commands.Prepare(connection, transaction,
             "UPDATE deliveries SET status = 'submitted', carrier_message_id = @cmid, submitted_at = @now, attempts = attempts + 1 WHERE id = @id AND status = 'queued'",
             "cmid", "now", "id");
-        await using var reject = Prepare(connection, transaction,
+        await using var reject = Commands.Prepare(connection, transaction,
             "UPDATE deliveries SET status = 'failed', error = @error, final_at = @now, attempts = attempts + 1 WHERE id = @id AND status = 'queued'",
             "error", "now", "id");
         int submitted = 0, failed = 0;
         foreach (var r in results)
         {
             if (r.Accepted)
-                submitted += await RunAsync(accept, cancellationToken, r.CarrierMessageId, now, r.DeliveryId);
+                submitted += await Commands.RunAsync(accept, cancellationToken, r.CarrierMessageId, now, r.DeliveryId);
             else
-                failed += await RunAsync(reject, cancellationToken, Truncate(r.Error ?? "rejected by carrier"), now, r.DeliveryId);
+                failed += await Commands.RunAsync(reject, cancellationToken, Truncate(r.Error ?? "rejected by carrier"), now, r.DeliveryId);
         }
         progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Queued, DeliveryStatus.Submitted, submitted);
         progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Queued, DeliveryStatus.Failed, failed);
@@ -313,7 +313,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
 
     private async Task<DbCommand> PrepareInsertDeliveryAsync(DbConnection connection, DbTransaction transaction, string campaignId, CancellationToken cancellationToken)
     {
-        var command = Prepare(connection, transaction, database.Text(InsertDelivery), "campaign", "recipient", "carrier", "province", "batch", "status", "error", "final");
+        var command = Commands.Prepare(connection, transaction, database.Text(InsertDelivery), "campaign", "recipient", "carrier", "province", "batch", "status", "error", "final");
         command.Parameters[0].Value = campaignId;
         await command.PrepareAsync(cancellationToken);
         return command;
@@ -329,28 +329,6 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         insert.Parameters[6].Value = (object?)error ?? DBNull.Value;
         insert.Parameters[7].Value = (object?)finalAt ?? DBNull.Value;
         return await insert.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>A reusable command with named parameters in order; values are set per execution.</summary>
-    internal static DbCommand Prepare(DbConnection connection, DbTransaction transaction, string text, params string[] names)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = text;
-        foreach (var name in names)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "@" + name;
-            command.Parameters.Add(parameter);
-        }
-        return command;
-    }
-
-    internal static async Task<int> RunAsync(DbCommand command, CancellationToken cancellationToken, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-            command.Parameters[i].Value = values[i] ?? DBNull.Value;
-        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     internal static string? Truncate(string? text) => text is null || text.Length <= 400 ? text : text[..400];

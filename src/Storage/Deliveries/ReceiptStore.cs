@@ -41,13 +41,13 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
         int accepted = 0, unknown = 0;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        await using var find = DeliveryStore.Prepare(connection, transaction,
+        await using var find = Commands.Prepare(connection, transaction,
             "SELECT id, campaign_id, status FROM deliveries WHERE carrier = @carrier AND carrier_message_id = @cmid",
             "carrier", "cmid");
-        await using var move = DeliveryStore.Prepare(connection, transaction,
+        await using var move = Commands.Prepare(connection, transaction,
             "UPDATE deliveries SET status = @to, error = @error, final_at = @at WHERE id = @id AND status IN ('queued', 'submitted')",
             "to", "error", "at", "id");
-        await using var park = DeliveryStore.Prepare(connection, transaction, database.Text(Park),
+        await using var park = Commands.Prepare(connection, transaction, database.Text(Park),
             "carrier", "cmid", "status", "error", "at", "now");
 
         foreach (var receipt in receipts)
@@ -69,7 +69,7 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
             if (campaignId is null)
             {
                 unknown++;
-                await DeliveryStore.RunAsync(park, cancellationToken, carrier, receipt.CarrierMessageId, receipt.Status, DeliveryStore.Truncate(receipt.Error), at, now);
+                await Commands.RunAsync(park, cancellationToken, carrier, receipt.CarrierMessageId, receipt.Status, DeliveryStore.Truncate(receipt.Error), at, now);
                 continue;
             }
             accepted++;
@@ -77,7 +77,7 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
                 continue;
             var to = FinalStatus(receipt.Status);
             var error = to == DeliveryStatus.Delivered ? null : DeliveryStore.Truncate(receipt.Error ?? receipt.Status);
-            var moved = await DeliveryStore.RunAsync(move, cancellationToken, to, error, at, id);
+            var moved = await Commands.RunAsync(move, cancellationToken, to, error, at, id);
             progress.Move(campaignId, carrier, status, to, moved);
         }
         await progress.FlushAsync(connection, transaction, now);
