@@ -13,8 +13,14 @@ public sealed class CarrierOptions
 
     public string ReceiptSecret { get; set; } = "";
 
-    /// <summary>Contracted rate in SMS parts per second.</summary>
+    /// <summary>Contracted rate in SMS parts per second: no one-second window at the carrier holds more.</summary>
     public int PartsPerSecond { get; set; } = 100;
+
+    /// <summary>Send lanes for this carrier, each with its own queue and PartsPerSecond / Lanes (1 = one lane).</summary>
+    public int Lanes { get; set; } = 1;
+
+    /// <summary>Most parts one submit carries (0 = a lane's whole second). Smaller bursts spread a second's parts out.</summary>
+    public int BurstParts { get; set; }
 
     public int MaxBatchSize { get; set; } = 500;
 

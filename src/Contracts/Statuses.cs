@@ -35,8 +35,17 @@ public static class CampaignKind
 
     public static readonly IReadOnlyList<string> All = [Emergency, Warning, Awareness, Test];
 
-    /// <summary>Lower runs first. Emergency and warning share the urgent lane; awareness and test are bulk.</summary>
-    public static int Priority(string kind) => kind is Emergency or Warning ? 0 : 1;
+    /// <summary>
+    /// Lower runs first: emergency 0, warning 1 (the urgent class), awareness 2, test 3 (the bulk
+    /// class). A lane takes urgent batches before bulk ones.
+    /// </summary>
+    public static int Priority(string kind) => kind switch
+    {
+        Emergency => 0,
+        Warning => 1,
+        Awareness => 2,
+        _ => 3,
+    };
 }
 
 public static class Channels

@@ -1,3 +1,5 @@
+using Loa.Dispatcher.Sending;
+
 namespace Loa.Dispatcher;
 
 /// <summary><c>Loa:Dispatcher</c>: how the planner pages and how long leases and retries last.</summary>
@@ -24,6 +26,9 @@ public sealed class DispatcherOptions
 
     /// <summary>Submits of one batch before its messages fail with the last reason.</summary>
     public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>How lanes slow down when a carrier throttles, and speed up again.</summary>
+    public LaneRateSettings Rate { get; set; } = new();
 
     /// <summary>Base URL carriers post receipts to (e.g. https://loa.example.gov.vn). The API host fills it from its own address when empty.</summary>
     public string? PublicUrl { get; set; }

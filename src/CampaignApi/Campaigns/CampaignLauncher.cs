@@ -7,7 +7,7 @@ using MassTransit;
 namespace Loa.CampaignApi.Campaigns;
 
 /// <summary>Moves due scheduled campaigns to running and hands each to the planner.</summary>
-public sealed class CampaignLauncher(CampaignStore campaigns, IServiceScopeFactory scopes, ILogger<CampaignLauncher> logger) : ICampaignLauncher
+public sealed class CampaignLauncher(CampaignStore campaigns, BusTopology topology, IServiceScopeFactory scopes, ILogger<CampaignLauncher> logger) : ICampaignLauncher
 {
     public async Task<int> LaunchDueAsync(CancellationToken cancellationToken)
     {
@@ -15,7 +15,7 @@ public sealed class CampaignLauncher(CampaignStore campaigns, IServiceScopeFacto
         if (due.Count == 0)
             return 0;
         await using var scope = scopes.CreateAsyncScope();
-        var endpoint = await scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(Endpoints.LaunchAddress);
+        var endpoint = await scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(topology.LaunchAddress);
         foreach (var id in due)
         {
             logger.LogInformation("Campaign {CampaignId} reached its start time", id);

@@ -93,7 +93,7 @@ public static class CampaignsApi
     /// campaign, and a national campaign needs a national approver.
     /// </summary>
     public static async Task<IResult> ApproveAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, ISendEndpointProvider bus, TimeProvider time, CancellationToken ct)
+        string id, ClaimsPrincipal user, CampaignStore campaigns, ISendEndpointProvider bus, BusTopology topology, TimeProvider time, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
@@ -108,7 +108,7 @@ public static class CampaignsApi
         if (startNow)
         {
             // If this send is lost, the sweeper relaunches the campaign after its grace period.
-            var endpoint = await bus.GetSendEndpoint(Endpoints.LaunchAddress);
+            var endpoint = await bus.GetSendEndpoint(topology.LaunchAddress);
             await endpoint.Send(new LaunchCampaign(id), ct);
         }
         return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));

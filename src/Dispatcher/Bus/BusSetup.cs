@@ -1,9 +1,9 @@
-using Loa.CarrierAdapters;
 using Loa.Dispatcher.Planning;
 using Loa.Dispatcher.Sending;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Loa.Dispatcher.Bus;
 
@@ -25,7 +25,9 @@ public static class BusSetup
     /// </summary>
     public static IServiceCollection AddLoaBus(this IServiceCollection services, IConfiguration configuration, bool withDispatcher)
     {
-        var transport = ReadTransport(configuration);
+        var topology = new BusTopology(configuration);
+        var transport = topology.Transport;
+        services.TryAddSingleton(topology);
         services.AddMassTransit(x =>
         {
             if (withDispatcher)
@@ -53,19 +55,22 @@ public static class BusSetup
                     });
                     if (!withDispatcher)
                         return;
-                    cfg.ReceiveEndpoint(Endpoints.Launch, e =>
+                    cfg.ReceiveEndpoint(topology.Launch, e =>
                     {
                         e.PrefetchCount = 4;
                         ConfigurePlanner(e, context);
                     });
-                    foreach (var carrier in CarrierIds.All)
+                    foreach (var lane in topology.Lanes)
                     {
-                        cfg.ReceiveEndpoint(Endpoints.Lane(carrier), e =>
+                        cfg.ReceiveEndpoint(topology.Queue(lane), e =>
                         {
                             // One active consumer per lane across every dispatcher process keeps the
                             // carrier's rate exact; the others stand by and take over on failure.
                             e.SingleActiveConsumer = true;
-                            e.PrefetchCount = 2;
+                            // A priority queue hands out urgent batches first; with one batch in hand
+                            // at a time, an urgent batch waits behind at most the bulk batch being sent.
+                            e.EnablePriority(PriorityClasses.Lowest);
+                            e.PrefetchCount = 1;
                             ConfigureLane(e, context);
                         });
                     }
@@ -77,9 +82,13 @@ public static class BusSetup
                 {
                     if (!withDispatcher)
                         return;
-                    cfg.ReceiveEndpoint(Endpoints.Launch, e => ConfigurePlanner(e, context));
-                    foreach (var carrier in CarrierIds.All)
-                        cfg.ReceiveEndpoint(Endpoints.Lane(carrier), e => ConfigureLane(e, context));
+                    cfg.ReceiveEndpoint(topology.Launch, e => ConfigurePlanner(e, context));
+                    foreach (var lane in topology.Lanes)
+                    {
+                        // No priorities in memory: two queues per lane, and the lane's gate lets urgent in first.
+                        cfg.ReceiveEndpoint(topology.Queue(lane, PriorityClass.Urgent), e => ConfigureLane(e, context));
+                        cfg.ReceiveEndpoint(topology.Queue(lane, PriorityClass.Bulk), e => ConfigureLane(e, context));
+                    }
                 });
             }
         });
@@ -92,7 +101,7 @@ public static class BusSetup
         endpoint.ConfigureConsumer<LaunchCampaignConsumer>(context);
     }
 
-    // A lane sends one batch at a time: the carrier's token bucket is the lane's, not the process's.
+    // A lane sends one batch at a time: the lane's rate is its own, not shared with other batches.
     private static void ConfigureLane(IReceiveEndpointConfigurator endpoint, IBusRegistrationContext context)
     {
         endpoint.ConcurrentMessageLimit = 1;

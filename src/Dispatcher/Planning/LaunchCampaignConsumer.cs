@@ -95,7 +95,7 @@ public sealed class LaunchCampaignConsumer(
             }
 
             var written = await deliveries.WritePlanPageAsync(new PlanPage(
-                campaign.Id, priority, parts, recipients, id => carriers.Get(id).MaxBatchSize,
+                campaign.Id, priority, parts, recipients, id => CarrierLanes.BatchSize(carriers.Get(id), parts),
                 nextList, nextAfter, last, settings.PlanLease), ct);
             await publisher.PublishAsync(written, ct);
             planned += recipients.Count;

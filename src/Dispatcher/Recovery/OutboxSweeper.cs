@@ -4,7 +4,6 @@ using Loa.Dispatcher.Sending;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,15 +20,15 @@ namespace Loa.Dispatcher.Recovery;
 public sealed class OutboxSweeper(
     DeliveryStore deliveries,
     CampaignStore campaigns,
+    BusTopology topology,
     IServiceScopeFactory scopes,
-    IConfiguration configuration,
     IOptions<DispatcherOptions> options,
     ILogger<OutboxSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        if (BusSetup.ReadTransport(configuration) == Transport.InMemory)
+        if (topology.Transport == Transport.InMemory)
         {
             // An in-memory bus starts empty: whatever was queued or in flight before a restart is gone.
             var reset = await deliveries.ForgetInFlightAsync(stoppingToken);
@@ -80,7 +79,7 @@ public sealed class OutboxSweeper(
         var stale = await campaigns.TakeStaleLaunchesAsync(settings.LaunchGrace, cancellationToken);
         if (stale.Count > 0)
         {
-            var endpoint = await endpoints.GetSendEndpoint(Endpoints.LaunchAddress);
+            var endpoint = await endpoints.GetSendEndpoint(topology.LaunchAddress);
             foreach (var id in stale)
             {
                 logger.LogWarning("Campaign {CampaignId} was launched but not planned; launching again", id);

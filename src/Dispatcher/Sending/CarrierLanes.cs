@@ -1,72 +1,77 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.HttpBatch;
 using Loa.CarrierAdapters.Simulators;
+using Loa.Dispatcher.Bus;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Loa.Dispatcher.Sending;
 
-/// <summary>One carrier's lane in this process: its adapter and its token bucket (SMS parts per second).</summary>
-public sealed class CarrierLane(ICarrierAdapter adapter, CarrierOptions options)
+/// <summary>One send lane in this process: the carrier's adapter, the gate that puts urgent work first, and the lane's rate.</summary>
+public sealed class SendLane(Lane lane, ICarrierAdapter adapter, CarrierOptions options, LaneRate rate)
 {
-    private readonly TokenBucketRateLimiter bucket = new(new TokenBucketRateLimiterOptions
-    {
-        // Refilled ten times a second so that a second's worth of parts is spread out, not sent at once.
-        TokenLimit = Math.Max(1, options.PartsPerSecond),
-        TokensPerPeriod = Math.Max(1, options.PartsPerSecond / 10),
-        ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-        QueueLimit = int.MaxValue,
-        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        AutoReplenishment = true,
-    });
+    public Lane Lane => lane;
 
     public ICarrierAdapter Adapter => adapter;
 
     public CarrierOptions Options => options;
 
-    /// <summary>Waits until the bucket holds <paramref name="parts"/> tokens (taken in bucket-sized bites).</summary>
-    public async Task AcquireAsync(int parts, CancellationToken cancellationToken)
-    {
-        var remaining = parts;
-        while (remaining > 0)
-        {
-            var take = Math.Min(remaining, Math.Max(1, options.PartsPerSecond));
-            using var lease = await bucket.AcquireAsync(take, cancellationToken);
-            if (!lease.IsAcquired)
-                throw new InvalidOperationException("The lane's token bucket refused a request it should queue.");
-            remaining -= take;
-        }
-    }
+    public LaneGate Gate { get; } = new();
+
+    public LaneRate Rate => rate;
 }
 
 /// <summary>
-/// The lanes of this process, one per carrier, built on first use. A carrier with no URL is served by
-/// the built-in simulator when simulators run; otherwise the configured URL is used as is, so any
-/// server that speaks the batch interface just works.
+/// The lanes of this process, built on first use. A carrier with no URL is served by the built-in
+/// simulator when simulators run; otherwise the configured URL is used as is, so any server that
+/// speaks the batch interface just works.
 /// </summary>
-public sealed class CarrierLanes(IServiceProvider services, IOptionsMonitor<CarrierOptions> carriers, IHttpClientFactory http)
+public sealed class CarrierLanes(
+    IServiceProvider services,
+    IOptionsMonitor<CarrierOptions> carriers,
+    IOptions<DispatcherOptions> dispatcher,
+    IHttpClientFactory http,
+    TimeProvider time) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<CarrierLane>>> lanes = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<SendLane>>> lanes = new();
 
-    public Task<CarrierLane> GetAsync(string carrier, CancellationToken cancellationToken) =>
-        lanes.GetOrAdd(carrier, id => new Lazy<Task<CarrierLane>>(() => CreateAsync(id, cancellationToken))).Value;
+    /// <summary>The lanes built so far (for metrics and tests).</summary>
+    public IEnumerable<SendLane> Built =>
+        lanes.Values.Where(l => l.IsValueCreated && l.Value.IsCompletedSuccessfully).Select(l => l.Value.Result);
 
-    private async Task<CarrierLane> CreateAsync(string carrier, CancellationToken cancellationToken)
+    public Task<SendLane> GetAsync(Lane lane, CancellationToken cancellationToken) =>
+        lanes.GetOrAdd(lane.Name, _ => new Lazy<Task<SendLane>>(() => CreateAsync(lane, cancellationToken))).Value;
+
+    /// <summary>Most messages per batch for a campaign whose SMS has <paramref name="parts"/> parts: a batch never holds more parts than its lane may send in a second.</summary>
+    public static int BatchSize(CarrierOptions options, int parts)
     {
-        var options = carriers.Get(carrier);
+        var laneShare = Math.Max(1, options.PartsPerSecond / Math.Clamp(options.Lanes, 1, 64));
+        var burst = Math.Min(laneShare, options.BurstParts is > 0 and var b ? b : int.MaxValue);
+        return Math.Clamp(burst / Math.Max(1, parts), 1, Math.Max(1, options.MaxBatchSize));
+    }
+
+    private async Task<SendLane> CreateAsync(Lane lane, CancellationToken cancellationToken)
+    {
+        var options = carriers.Get(lane.Carrier);
         if (!string.Equals(options.Adapter, "HttpBatch", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException($"Carrier {carrier}: adapter '{options.Adapter}' is not available (HttpBatch is).");
+            throw new InvalidOperationException($"Carrier {lane.Carrier}: adapter '{options.Adapter}' is not available (HttpBatch is).");
         Uri baseUrl;
         if (!string.IsNullOrWhiteSpace(options.Url))
             baseUrl = new Uri(options.Url);
         else if (services.GetService<CarrierSimulatorHost>() is { } simulators) // registered only when simulators are enabled
-            baseUrl = await simulators.GetBaseUrlAsync(carrier, cancellationToken);
+            baseUrl = await simulators.GetBaseUrlAsync(lane.Carrier, cancellationToken);
         else
-            throw new InvalidOperationException($"Carrier {carrier} has no Loa:Carriers:{carrier}:Url and simulators are off.");
-        var client = http.CreateClient("carrier-" + carrier);
+            throw new InvalidOperationException($"Carrier {lane.Carrier} has no Loa:Carriers:{lane.Carrier}:Url and simulators are off.");
+        var client = http.CreateClient("carrier-" + lane.Carrier);
         client.Timeout = Timeout.InfiniteTimeSpan; // the adapter enforces options.Timeout per call
-        return new CarrierLane(new HttpBatchAdapter(carrier, options, client, baseUrl), options);
+        var rate = new LaneRate(lane.Share(options.PartsPerSecond), dispatcher.Value.Rate, time);
+        return new SendLane(lane, new HttpBatchAdapter(lane.Carrier, options, client, baseUrl), options, rate);
+    }
+
+    public void Dispose()
+    {
+        foreach (var lane in Built)
+            lane.Rate.Dispose();
     }
 }

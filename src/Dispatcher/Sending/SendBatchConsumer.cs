@@ -1,6 +1,7 @@
 using System.Globalization;
 using Loa.CarrierAdapters;
 using Loa.Contracts;
+using Loa.Dispatcher.Bus;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
 using MassTransit;
@@ -10,14 +11,16 @@ using Microsoft.Extensions.Options;
 namespace Loa.Dispatcher.Sending;
 
 /// <summary>
-/// A carrier's send lane: claims the batch, waits for the carrier's tokens, submits, and records the
-/// per-message results. Transient failures give the batch back to the outbox with a backoff, so a
-/// restart forgets no retry; permanent ones end the messages with the carrier's reason.
+/// A send lane at work: enters the lane's gate (urgent first), claims the batch, waits for the
+/// lane's tokens, submits, and records the per-message results. Transient failures give the batch
+/// back to the outbox with a backoff, so a restart forgets no retry; permanent ones end the messages
+/// with the carrier's reason.
 /// </summary>
 public sealed class SendBatchConsumer(
     CampaignStore campaigns,
     DeliveryStore deliveries,
     CarrierLanes lanes,
+    BusTopology topology,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
     ILogger<SendBatchConsumer> logger) : IConsumer<SendBatch>
@@ -26,6 +29,8 @@ public sealed class SendBatchConsumer(
     {
         var ct = context.CancellationToken;
         var settings = options.Value;
+        var lane = await lanes.GetAsync(topology.LaneOf(context.Message.Carrier, context.Message.BatchId), ct);
+        using var pass = await lane.Gate.EnterAsync(PriorityClasses.Of(context.Message.Priority), ct);
         var batch = await deliveries.ClaimBatchAsync(context.Message.BatchId, settings.SendLease, ct);
         if (batch is null)
             return; // done already, or a live lease elsewhere: a repeated message
@@ -54,18 +59,23 @@ public sealed class SendBatchConsumer(
             return;
         }
 
-        var lane = await lanes.GetAsync(batch.Carrier, ct);
         var encoding = campaign.SmsEncoding == "ucs2" ? SmsEncoding.Ucs2 : SmsEncoding.Gsm7;
         var parts = (int)(campaign.SmsParts ?? 1);
         var outgoing = messages
             .Select(m => new OutgoingMessage(m.Id.ToString(CultureInfo.InvariantCulture), m.Recipient, campaign.SmsText ?? "", encoding, parts))
             .ToList();
-        await lane.AcquireAsync(parts * outgoing.Count, ct);
-
         var receiptUrl = new Uri(new Uri(PublicUrl(settings)), $"api/v1/carriers/{batch.Carrier}/receipts");
         // The idempotency key names the batch across attempts, so a carrier that honours it drops a repeat.
         var submit = new CarrierBatch($"{batch.CampaignId}-{batch.Id}", lane.Options.Sender, outgoing, receiptUrl);
-        var outcome = await lane.Adapter.SubmitAsync(submit, ct);
+        SubmitOutcome outcome;
+        using (var spend = await lane.Rate.AcquireAsync(parts * outgoing.Count, ct))
+        {
+            outcome = await lane.Adapter.SubmitAsync(submit, ct);
+            if (outcome is SubmitOutcome.Completed)
+                spend.Succeeded();
+            else if (outcome is SubmitOutcome.Throttled throttledAt)
+                spend.Throttled(throttledAt.RetryAfter);
+        }
 
         switch (outcome)
         {

@@ -1,0 +1,87 @@
+using Loa.CarrierAdapters;
+using Microsoft.Extensions.Configuration;
+
+namespace Loa.Dispatcher.Bus;
+
+/// <summary>
+/// One send lane: a carrier, or one of k slices of it (<c>Loa:Carriers:&lt;id&gt;:Lanes</c>), each
+/// with its own queue, its own single active consumer and limit/k of the carrier's rate.
+/// </summary>
+public sealed record Lane(string Carrier, int Index, int Count)
+{
+    public string Name => Count == 1 ? Carrier : $"{Carrier}-{Index + 1}";
+
+    /// <summary>This lane's share of the carrier's contracted parts per second.</summary>
+    public int Share(int carrierLimit) => Math.Max(1, carrierLimit / Count);
+}
+
+/// <summary>
+/// The queues of a Loa deployment: one planner queue and the send lanes. Every name starts with
+/// <c>Loa:Bus:Prefix</c> (default <c>loa</c>) so that two deployments, or two tests, can share a broker.
+/// </summary>
+public sealed class BusTopology
+{
+    private readonly string prefix;
+    private readonly Dictionary<string, Lane[]> lanesByCarrier;
+
+    public BusTopology(IConfiguration configuration)
+    {
+        prefix = configuration["Loa:Bus:Prefix"] is { Length: > 0 } p ? p : "loa";
+        Transport = BusSetup.ReadTransport(configuration);
+        lanesByCarrier = CarrierIds.All.ToDictionary(
+            id => id,
+            id =>
+            {
+                var count = Math.Clamp(configuration.GetValue($"Loa:Carriers:{id}:Lanes", 1), 1, 64);
+                return Enumerable.Range(0, count).Select(i => new Lane(id, i, count)).ToArray();
+            });
+    }
+
+    public Transport Transport { get; }
+
+    public string Launch => $"{prefix}-launch";
+
+    public Uri LaunchAddress => Address(Launch);
+
+    public IEnumerable<Lane> Lanes => lanesByCarrier.Values.SelectMany(l => l);
+
+    /// <summary>Batches spread over a carrier's lanes by id, so a retry goes back to the same lane.</summary>
+    public Lane LaneOf(string carrier, long batchId)
+    {
+        var lanes = lanesByCarrier.TryGetValue(carrier, out var l) ? l : throw new ArgumentException($"Unknown carrier '{carrier}'.", nameof(carrier));
+        return lanes[(int)(batchId % lanes.Length)];
+    }
+
+    /// <summary>
+    /// The queue a lane reads. On RabbitMQ a lane is one priority queue, so its single active
+    /// consumer takes urgent batches first. The in-memory transport has no priorities, so there a
+    /// lane reads two queues and its gate (see Sending/LaneGate) lets urgent work in first.
+    /// </summary>
+    public string Queue(Lane lane, PriorityClass? priorityClass = null) =>
+        Transport == Transport.RabbitMq || priorityClass is null
+            ? $"{prefix}-send-{lane.Name}"
+            : $"{prefix}-send-{lane.Name}-{(priorityClass == PriorityClass.Urgent ? "urgent" : "bulk")}";
+
+    public Uri SendAddress(Lane lane, int priority) => Address(Queue(lane, PriorityClasses.Of(priority)));
+
+    // Sending to the exchange (not "queue:") leaves the queue's declaration, with its
+    // single-active-consumer and priority arguments, to the lane that consumes it.
+    private static Uri Address(string name) => new($"exchange:{name}");
+}
+
+public enum PriorityClass
+{
+    Urgent,
+    Bulk,
+}
+
+/// <summary>Batch priorities: 0 emergency, 1 warning (urgent); 2 awareness, 3 test (bulk). Lower goes first.</summary>
+public static class PriorityClasses
+{
+    public const int Lowest = 3;
+
+    public static PriorityClass Of(int priority) => priority <= 1 ? PriorityClass.Urgent : PriorityClass.Bulk;
+
+    /// <summary>RabbitMQ priorities run the other way: higher is delivered first.</summary>
+    public static byte BrokerPriority(int priority) => (byte)(Lowest - Math.Clamp(priority, 0, Lowest));
+}
