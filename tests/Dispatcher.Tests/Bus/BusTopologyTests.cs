@@ -1,0 +1,76 @@
+using Loa.CarrierAdapters;
+using Loa.Contracts;
+using Loa.Dispatcher.Bus;
+using Loa.Dispatcher.Sending;
+using Microsoft.Extensions.Configuration;
+
+namespace Loa.Dispatcher.Tests.Bus;
+
+public sealed class BusTopologyTests
+{
+    private static BusTopology Topology(params (string Key, string Value)[] settings) =>
+        new(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .Build());
+
+    [Fact]
+    public void On_RabbitMQ_each_carrier_has_one_priority_queue_by_default()
+    {
+        var topology = Topology(("Loa:Transport", "RabbitMq"));
+        Assert.Equal("loa-launch", topology.Launch);
+        Assert.Equal(CarrierIds.All.Select(c => $"loa-send-{c}"), topology.Lanes.Select(l => topology.Queue(l)));
+        var viettel = topology.LaneOf("viettel", 12345);
+        Assert.Equal(new Uri("exchange:loa-send-viettel"), topology.SendAddress(viettel, CampaignKind.Priority(CampaignKind.Emergency)));
+        Assert.Equal(new Uri("exchange:loa-send-viettel"), topology.SendAddress(viettel, CampaignKind.Priority(CampaignKind.Awareness)));
+    }
+
+    [Fact]
+    public void In_memory_a_lane_reads_an_urgent_and_a_bulk_queue()
+    {
+        var topology = Topology();
+        Assert.Equal(Transport.InMemory, topology.Transport);
+        var lane = topology.LaneOf("gmobile", 7);
+        Assert.Equal(new Uri("exchange:loa-send-gmobile-urgent"), topology.SendAddress(lane, CampaignKind.Priority(CampaignKind.Warning)));
+        Assert.Equal(new Uri("exchange:loa-send-gmobile-bulk"), topology.SendAddress(lane, CampaignKind.Priority(CampaignKind.Test)));
+    }
+
+    [Fact]
+    public void A_split_carrier_spreads_batches_over_its_lanes_and_shares_its_rate()
+    {
+        var topology = Topology(("Loa:Transport", "RabbitMq"), ("Loa:Carriers:viettel:Lanes", "3"), ("Loa:Bus:Prefix", "loa-hn"));
+        var lanes = topology.Lanes.Where(l => l.Carrier == "viettel").ToList();
+        Assert.Equal(["viettel-1", "viettel-2", "viettel-3"], lanes.Select(l => l.Name));
+        Assert.Equal(["loa-hn-send-viettel-1", "loa-hn-send-viettel-2", "loa-hn-send-viettel-3"], lanes.Select(l => topology.Queue(l)));
+        Assert.Equal(333, lanes[0].Share(1000));
+        Assert.Equal(lanes.ToHashSet(), Enumerable.Range(100, 30).Select(id => topology.LaneOf("viettel", id)).ToHashSet());
+        // A retry of a batch goes back to the lane it was first sent to.
+        Assert.Equal(topology.LaneOf("viettel", 101), topology.LaneOf("viettel", 101));
+        Assert.Single(topology.Lanes, l => l.Carrier == "mobifone");
+    }
+
+    [Theory]
+    [InlineData(CampaignKind.Emergency, PriorityClass.Urgent, 3)]
+    [InlineData(CampaignKind.Warning, PriorityClass.Urgent, 2)]
+    [InlineData(CampaignKind.Awareness, PriorityClass.Bulk, 1)]
+    [InlineData(CampaignKind.Test, PriorityClass.Bulk, 0)]
+    public void Kinds_map_to_classes_and_broker_priorities(string kind, PriorityClass expected, byte brokerPriority)
+    {
+        var priority = CampaignKind.Priority(kind);
+        Assert.Equal(expected, PriorityClasses.Of(priority));
+        Assert.Equal(brokerPriority, PriorityClasses.BrokerPriority(priority));
+    }
+
+    [Theory]
+    [InlineData(1000, 500, 1, 0, 1, 500)]   // the carrier's batch size is the cap
+    [InlineData(1000, 500, 3, 0, 1, 333)]   // three-part messages: a second's parts at most
+    [InlineData(1000, 500, 3, 0, 2, 166)]   // two lanes: each has half the second
+    [InlineData(1000, 500, 1, 100, 1, 100)] // a small burst spreads the second out
+    [InlineData(200, 200, 5, 0, 1, 40)]
+    [InlineData(2, 500, 5, 0, 1, 1)]        // never less than one message
+    public void A_batch_never_holds_more_parts_than_its_lane_sends_in_a_second(
+        int partsPerSecond, int maxBatchSize, int parts, int burst, int lanes, int expected)
+    {
+        var options = new CarrierOptions { PartsPerSecond = partsPerSecond, MaxBatchSize = maxBatchSize, BurstParts = burst, Lanes = lanes };
+        Assert.Equal(expected, CarrierLanes.BatchSize(options, parts));
+    }
+}
