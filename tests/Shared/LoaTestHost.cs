@@ -20,6 +20,9 @@ namespace Loa.Tests.Shared;
 /// </summary>
 public sealed class LoaTestHost : IAsyncDisposable
 {
+    private bool keepData;
+    private bool disposed;
+
     private LoaTestHost(WebApplication app, string directory, Uri baseAddress)
     {
         App = app;
@@ -46,9 +49,10 @@ public sealed class LoaTestHost : IAsyncDisposable
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
-    public static async Task<LoaTestHost> StartAsync(Action<Dictionary<string, string?>>? adjust = null)
+    /// <param name="directory">An earlier host's directory, to restart on its database; a new temp directory when null.</param>
+    public static async Task<LoaTestHost> StartAsync(Action<Dictionary<string, string?>>? adjust = null, string? directory = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "loa-test-" + Guid.NewGuid().ToString("n"));
+        directory ??= Path.Combine(Path.GetTempPath(), "loa-test-" + Guid.NewGuid().ToString("n"));
         System.IO.Directory.CreateDirectory(directory);
         var settings = BaseSettings(directory);
         adjust?.Invoke(settings);
@@ -149,11 +153,23 @@ public sealed class LoaTestHost : IAsyncDisposable
         return settings;
     }
 
+    /// <summary>Stops the host but keeps its directory, so that a new host can start on the same database.</summary>
+    public async Task StopKeepingDataAsync()
+    {
+        keepData = true;
+        await DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+            return;
+        disposed = true;
         await App.StopAsync();
         await App.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (keepData)
+            return;
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
