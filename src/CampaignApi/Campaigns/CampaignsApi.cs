@@ -25,6 +25,8 @@ public static class CampaignsApi
         group.MapPost("/{id}/submit", SubmitAsync).RequireAuthorization(Roles.Author);
         group.MapPost("/{id}/approve", ApproveAsync).RequireAuthorization(Roles.Approver);
         group.MapPost("/{id}/reject", RejectAsync).RequireAuthorization(Roles.Approver);
+        group.MapPost("/{id}/pause", PauseAsync).RequireAuthorization(Roles.Operator);
+        group.MapPost("/{id}/resume", ResumeAsync).RequireAuthorization(Roles.Operator);
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Policies.OperatorOrApprover);
         group.MapGet("/{id}/progress", ProgressAsync);
         group.MapGet("/{id}/deliveries", DeliveriesAsync);
@@ -126,13 +128,46 @@ public static class CampaignsApi
         return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
     }
 
-    public static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    public static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
             return Problems.NotFound("campaign");
         if (!await campaigns.CancelAsync(id, user.Who(), ct))
             return Problems.Conflict($"A {row.Status} campaign cannot be cancelled.");
+        // Batches a pause set aside go back to the lanes, which close them as cancelled without sending.
+        await deliveries.ReleaseHeldAsync(id, ct);
+        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+    }
+
+    /// <summary>Holds a running campaign: no lane submits its batches until it is resumed (a batch already at the carrier finishes).</summary>
+    public static async Task<IResult> PauseAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    {
+        var row = await VisibleAsync(id, user, campaigns, ct);
+        if (row is null)
+            return Problems.NotFound("campaign");
+        if (!await campaigns.PauseAsync(id, user.Who(), ct))
+            return Problems.Conflict($"Only a running campaign can be paused; this one is {row.Status}.");
+        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+    }
+
+    public static async Task<IResult> ResumeAsync(
+        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, ISendEndpointProvider bus, BusTopology topology, CancellationToken ct)
+    {
+        var row = await VisibleAsync(id, user, campaigns, ct);
+        if (row is null)
+            return Problems.NotFound("campaign");
+        if (!await campaigns.ResumeAsync(id, user.Who(), ct))
+            return Problems.Conflict($"Only a paused campaign can be resumed; this one is {row.Status}.");
+        // Held batches are republished by the sweeper within a second; each is claimed once, so none goes twice.
+        await deliveries.ReleaseHeldAsync(id, ct);
+        if (row.PlannedAt is null)
+        {
+            // A launch that found the campaign paused planned nothing; launch again (a planner still at
+            // work keeps its lease, and this launch steps aside).
+            var endpoint = await bus.GetSendEndpoint(topology.LaunchAddress);
+            await endpoint.Send(new LaunchCampaign(id), ct);
+        }
         return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
     }
 

@@ -97,6 +97,11 @@ public sealed class LaunchCampaignConsumer(
             var written = await deliveries.WritePlanPageAsync(new PlanPage(
                 campaign.Id, priority, parts, recipients, id => CarrierLanes.BatchSize(carriers.Get(id), parts),
                 nextList, nextAfter, last, settings.PlanLease), ct);
+            if (written is null)
+            {
+                logger.LogInformation("Campaign {CampaignId} was cancelled while planning; {Recipients} recipients planned", campaign.Id, planned);
+                return;
+            }
             await publisher.PublishAsync(written, ct);
             planned += recipients.Count;
             batches += written.Count;

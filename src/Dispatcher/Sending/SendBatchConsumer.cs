@@ -36,21 +36,8 @@ public sealed class SendBatchConsumer(
             return; // done already, or a live lease elsewhere: a repeated message
 
         var campaign = await campaigns.GetAsync(batch.CampaignId, ct);
-        if (campaign is null || campaign.Status == CampaignStatus.Cancelled)
-        {
-            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Cancelled, "campaign cancelled", ct);
+        if (campaign is null || await StoppedAsync(batch, campaign, ct))
             return;
-        }
-        if (campaign.Status == CampaignStatus.Paused)
-        {
-            await deliveries.ReleaseBatchAsync(batch.Id, time.GetUtcNow().AddSeconds(2), "campaign paused", ct);
-            return;
-        }
-        if (campaign.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow().ToUnixTimeMilliseconds())
-        {
-            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, "campaign expired before the message was sent", ct);
-            return;
-        }
 
         var messages = await deliveries.QueuedMessagesAsync(batch.Id, ct);
         if (messages.Count == 0)
@@ -70,6 +57,10 @@ public sealed class SendBatchConsumer(
         SubmitOutcome outcome;
         using (var spend = await lane.Rate.AcquireAsync(parts * outgoing.Count, ct))
         {
+            // Waiting for tokens can take a while: a cancel or pause meanwhile wins over the submit.
+            if (await campaigns.StatusAsync(batch.CampaignId, ct) is { } now && now != campaign.Status
+                && await StoppedAsync(batch, campaign with { Status = now }, ct))
+                return;
             outcome = await lane.Adapter.SubmitAsync(submit, ct);
             if (outcome is SubmitOutcome.Completed)
                 spend.Succeeded();
@@ -96,6 +87,28 @@ public sealed class SendBatchConsumer(
                 await deliveries.FinishBatchAsync(batch, DeliveryStatus.Failed, rejected.Reason, ct);
                 break;
         }
+    }
+
+    /// <returns>True when the campaign may not send now and the batch was dealt with (closed or held).</returns>
+    private async Task<bool> StoppedAsync(BatchClaim batch, CampaignRow campaign, CancellationToken ct)
+    {
+        if (campaign.Status == CampaignStatus.Cancelled)
+        {
+            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Cancelled, "campaign cancelled", ct);
+            return true;
+        }
+        if (campaign.Status == CampaignStatus.Paused)
+        {
+            // Held aside, not retried: a long pause must not keep lanes busy cycling its batches.
+            await deliveries.HoldBatchAsync(batch.Id, ct);
+            return true;
+        }
+        if (campaign.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, "campaign expired before the message was sent", ct);
+            return true;
+        }
+        return false;
     }
 
     private async Task RetryLaterAsync(BatchClaim batch, CampaignRow campaign, TimeSpan delay, string reason, bool countsAsAttempt, CancellationToken ct)

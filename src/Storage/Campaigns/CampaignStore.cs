@@ -85,6 +85,13 @@ public sealed class CampaignStore(Database database, TimeProvider time)
     }
 
     /// <param name="tenant">null for a national caller, who sees every tenant.</param>
+    /// <summary>Just the status: lanes look again right before a submit.</summary>
+    public async Task<string?> StatusAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<string>("SELECT status FROM campaigns WHERE id = @id", new { id });
+    }
+
     public async Task<IReadOnlyList<CampaignRow>> PageAsync(string? tenant, string? status, string after, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -110,6 +117,13 @@ public sealed class CampaignStore(Database database, TimeProvider time)
             "status = 'cancelled', updated_by = @By, completed_at = @Now",
             new { By = by },
             cancellationToken);
+
+    /// <summary>Holds a running campaign: lanes put its batches aside as they reach them.</summary>
+    public Task<bool> PauseAsync(string id, string by, CancellationToken cancellationToken = default) =>
+        TransitionAsync(id, [CampaignStatus.Running], "status = 'paused', updated_by = @By", new { By = by }, cancellationToken);
+
+    public Task<bool> ResumeAsync(string id, string by, CancellationToken cancellationToken = default) =>
+        TransitionAsync(id, [CampaignStatus.Paused], "status = 'running', updated_by = @By", new { By = by }, cancellationToken);
 
     /// <summary>Moves every scheduled campaign whose start time has come to <c>running</c>; returns their ids.</summary>
     public async Task<IReadOnlyList<string>> ClaimDueAsync(CancellationToken cancellationToken = default)

@@ -93,9 +93,10 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
 
     /// <summary>
     /// Writes one planned page in one transaction: batch rows (the outbox), delivery rows, progress
-    /// counters and the planner's keyset position. Returns the batches to publish after the commit.
+    /// counters and the planner's keyset position. Returns the batches to publish after the commit, or
+    /// null (and writes nothing) when the campaign was cancelled meanwhile.
     /// </summary>
-    public async Task<IReadOnlyList<SendBatch>> WritePlanPageAsync(PlanPage page, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<SendBatch>?> WritePlanPageAsync(PlanPage page, CancellationToken cancellationToken = default)
     {
         var now = time.Ms();
         var progress = new ProgressDeltas(database);
@@ -136,14 +137,19 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             }
         }
 
-        await connection.ExecuteAsync(
+        var stillPlanned = await connection.ExecuteAsync(
             """
             UPDATE campaigns SET plan_list = @NextList, plan_after = @NextAfter, plan_lease_until = @Until,
                                  planned_at = CASE WHEN @Last = 1 THEN @Now ELSE NULL END
-            WHERE id = @CampaignId
+            WHERE id = @CampaignId AND status IN ('running', 'paused')
             """,
             new { page.NextList, page.NextAfter, Until = now + (long)page.Lease.TotalMilliseconds, Last = page.Last ? 1 : 0, Now = now, page.CampaignId },
             transaction);
+        if (stillPlanned == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return null;
+        }
         await progress.FlushAsync(connection, transaction, now);
         if (page.Last)
             await progress.CompleteIfDoneAsync(connection, transaction, page.CampaignId, now);
@@ -249,6 +255,24 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             WHERE id = @batchId AND status = 'sending'
             """,
             new { batchId, Next = nextAttemptAt.ToUnixTimeMilliseconds(), Error = Truncate(error) });
+    }
+
+    /// <summary>Puts a claimed batch of a paused campaign aside; nothing republishes it until <see cref="ReleaseHeldAsync"/>.</summary>
+    public async Task HoldBatchAsync(long batchId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE batches SET status = 'held', lease_until = NULL, published_at = NULL WHERE id = @batchId AND status = 'sending'",
+            new { batchId });
+    }
+
+    /// <summary>Gives a campaign's held batches back to the outbox (resumed: they are sent; cancelled: they are closed).</summary>
+    public async Task<int> ReleaseHeldAsync(string campaignId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE batches SET status = 'pending', published_at = NULL, next_attempt_at = NULL WHERE campaign_id = @campaignId AND status = 'held'",
+            new { campaignId });
     }
 
     public async Task MarkPublishedAsync(IEnumerable<long> batchIds, CancellationToken cancellationToken = default)
