@@ -15,7 +15,8 @@ public sealed record CampaignView(
     IReadOnlyList<string> Channels, MessageDefinition? Message, AudienceDefinition? Audience,
     ScheduleDefinition? Schedule, OptionsDefinition? Options, SmsView? Sms,
     string CreatedBy, DateTimeOffset CreatedAt, string? SubmittedBy, string? ApprovedBy, DateTimeOffset? ApprovedAt,
-    string? RejectedReason, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, Preview? Preview)
+    string? RejectedReason, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, Preview? Preview,
+    string? Corrects, string? CorrectedBy)
 {
     public static CampaignView From(CampaignRow row, Preview? preview = null)
     {
@@ -26,7 +27,8 @@ public sealed record CampaignView(
             definition.Channels ?? [], definition.Message, definition.Audience, definition.Schedule, definition.Options,
             sms is null ? null : sms with { Length = Loa.CarrierAdapters.Encoding.SmsText.Measure(sms.Text).Length },
             row.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), row.SubmittedBy, row.ApprovedBy, Clock.At(row.ApprovedAt),
-            row.RejectedReason, Clock.At(row.StartedAt), Clock.At(row.CompletedAt), preview);
+            row.RejectedReason, Clock.At(row.StartedAt), Clock.At(row.CompletedAt), preview,
+            row.Corrects, row.CorrectedBy);
     }
 }
 
@@ -44,3 +46,6 @@ public sealed record DeliveryView(
 public sealed record DeliveryPage(IReadOnlyList<DeliveryView> Items, string? Next);
 
 public sealed record RejectRequest(string? Reason);
+
+/// <summary><c>POST .../correction</c>: the corrected message; everything else is the original's.</summary>
+public sealed record CorrectionRequest(MessageDefinition? Message);

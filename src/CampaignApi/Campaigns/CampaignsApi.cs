@@ -25,6 +25,7 @@ public static class CampaignsApi
         group.MapPost("/{id}/submit", SubmitAsync).RequireAuthorization(Roles.Author);
         group.MapPost("/{id}/approve", ApproveAsync).RequireAuthorization(Roles.Approver);
         group.MapPost("/{id}/reject", RejectAsync).RequireAuthorization(Roles.Approver);
+        group.MapPost("/{id}/correction", CorrectAsync).RequireAuthorization(Roles.Author);
         group.MapPost("/{id}/pause", PauseAsync).RequireAuthorization(Roles.Operator);
         group.MapPost("/{id}/resume", ResumeAsync).RequireAuthorization(Roles.Operator);
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Policies.OperatorOrApprover);
@@ -40,25 +41,9 @@ public static class CampaignsApi
         var (ok, problem) = await rules.CheckAsync(request, user, now, ct);
         if (ok is null)
             return problem!;
-        var encoding = ok.Measure.Encoding == SmsEncoding.Gsm7 ? "gsm7" : "ucs2";
-        var row = new CampaignRow(
-            Id: Guid.CreateVersion7().ToString("n"),
-            Tenant: user.Tenant(),
-            Name: request.Name!.Trim(),
-            Kind: request.Kind!,
-            Status: CampaignStatus.Draft,
-            Definition: JsonSerializer.Serialize(ok.Definition, LoaJson.Options),
-            SmsText: ok.SmsText,
-            SmsEncoding: encoding,
-            SmsParts: ok.Measure.Parts,
-            StartAt: request.Schedule?.StartAt?.ToUnixTimeMilliseconds(),
-            ExpiresAt: request.Schedule?.ExpiresAt?.ToUnixTimeMilliseconds(),
-            CreatedBy: user.Who(), CreatedAt: now.ToUnixTimeMilliseconds(),
-            UpdatedBy: user.Who(), UpdatedAt: now.ToUnixTimeMilliseconds(),
-            SubmittedBy: null, ApprovedBy: null, ApprovedAt: null, RejectedReason: null,
-            LaunchedAt: null, PlannedAt: null, StartedAt: null, CompletedAt: null, PlanList: 0, PlanAfter: "");
+        var row = NewDraft(request, ok, user.Tenant(), user, now);
         await campaigns.InsertAsync(row, ct);
-        var preview = await rules.PreviewAsync(row.Tenant, request.Audience, encoding, ok.Measure.Parts, ct);
+        var preview = await rules.PreviewAsync(row.Tenant, request.Audience, row.SmsEncoding!, ok.Measure.Parts, ct);
         return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
     }
 
@@ -138,6 +123,64 @@ public static class CampaignsApi
         // Batches a pause set aside go back to the lanes, which close them as cancelled without sending.
         await deliveries.ReleaseHeldAsync(id, ct);
         return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+    }
+
+    /// <summary>
+    /// A correction: a new draft to the same audience, kind and options with the corrected message,
+    /// starting as soon as it is approved. It goes through the same checks and the same two-person
+    /// approval; <c>corrects</c> on it and <c>correctedBy</c> on the original tell approvers why.
+    /// </summary>
+    public static async Task<IResult> CorrectAsync(
+        string id, CorrectionRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time, CancellationToken ct)
+    {
+        var original = await VisibleAsync(id, user, campaigns, ct);
+        if (original is null)
+            return Problems.NotFound("campaign");
+        if (original.Status is CampaignStatus.Draft or CampaignStatus.PendingApproval)
+            return Problems.Conflict($"A {original.Status} campaign is changed, not corrected: nothing has gone out yet.");
+        var now = time.GetUtcNow();
+        var before = JsonSerializer.Deserialize<CampaignDefinition>(original.Definition, LoaJson.Options)!;
+        var name = $"Đính chính: {original.Name}";
+        var definition = before with
+        {
+            Name = name.Length <= 200 ? name : name[..200],
+            Message = request.Message,
+            // Out as soon as approved, within the original's expiry if that is still ahead.
+            Schedule = before.Schedule is null ? null : before.Schedule with
+            {
+                StartAt = null,
+                Recurrence = null,
+                ExpiresAt = before.Schedule.ExpiresAt > now ? before.Schedule.ExpiresAt : null,
+            },
+        };
+        var (ok, problem) = await rules.CheckAsync(definition, user, now, ct);
+        if (ok is null)
+            return problem!;
+        var row = NewDraft(definition, ok, original.Tenant, user, now) with { Corrects = original.Id };
+        await campaigns.InsertCorrectionAsync(row, ct);
+        var preview = await rules.PreviewAsync(row.Tenant, definition.Audience, row.SmsEncoding!, ok.Measure.Parts, ct);
+        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
+    }
+
+    private static CampaignRow NewDraft(CampaignDefinition request, CampaignRules.Checked ok, string tenant, ClaimsPrincipal user, DateTimeOffset now)
+    {
+        var encoding = ok.Measure.Encoding == SmsEncoding.Gsm7 ? "gsm7" : "ucs2";
+        return new CampaignRow(
+            Id: Guid.CreateVersion7().ToString("n"),
+            Tenant: tenant,
+            Name: request.Name!.Trim(),
+            Kind: request.Kind!,
+            Status: CampaignStatus.Draft,
+            Definition: JsonSerializer.Serialize(ok.Definition, LoaJson.Options),
+            SmsText: ok.SmsText,
+            SmsEncoding: encoding,
+            SmsParts: ok.Measure.Parts,
+            StartAt: request.Schedule?.StartAt?.ToUnixTimeMilliseconds(),
+            ExpiresAt: request.Schedule?.ExpiresAt?.ToUnixTimeMilliseconds(),
+            CreatedBy: user.Who(), CreatedAt: now.ToUnixTimeMilliseconds(),
+            UpdatedBy: user.Who(), UpdatedAt: now.ToUnixTimeMilliseconds(),
+            SubmittedBy: null, ApprovedBy: null, ApprovedAt: null, RejectedReason: null,
+            LaunchedAt: null, PlannedAt: null, StartedAt: null, CompletedAt: null, PlanList: 0, PlanAfter: "");
     }
 
     /// <summary>Holds a running campaign: no lane submits its batches until it is resumed (a batch already at the carrier finishes).</summary>

@@ -9,7 +9,8 @@ public sealed record CampaignRow(
     string CreatedBy, long CreatedAt, string UpdatedBy, long UpdatedAt,
     string? SubmittedBy, string? ApprovedBy, long? ApprovedAt, string? RejectedReason,
     long? LaunchedAt, long? PlannedAt, long? StartedAt, long? CompletedAt,
-    long PlanList, string PlanAfter);
+    long PlanList, string PlanAfter,
+    string? Corrects = null, string? CorrectedBy = null);
 
 /// <summary>
 /// Campaign rows and their lifecycle. Every transition is one guarded UPDATE (<c>WHERE status = …</c>)
@@ -23,14 +24,14 @@ public sealed class CampaignStore(Database database, TimeProvider time)
         created_by AS CreatedBy, created_at AS CreatedAt, updated_by AS UpdatedBy, updated_at AS UpdatedAt,
         submitted_by AS SubmittedBy, approved_by AS ApprovedBy, approved_at AS ApprovedAt, rejected_reason AS RejectedReason,
         launched_at AS LaunchedAt, planned_at AS PlannedAt, started_at AS StartedAt, completed_at AS CompletedAt,
-        plan_list AS PlanList, plan_after AS PlanAfter
+        plan_list AS PlanList, plan_after AS PlanAfter, corrects AS Corrects, corrected_by AS CorrectedBy
         """;
 
     private static readonly Sql Insert = Sql.Both("""
         INSERT INTO campaigns (id, tenant, name, kind, status, definition, sms_text, sms_encoding, sms_parts, start_at, expires_at,
-                               created_by, created_at, updated_by, updated_at)
+                               created_by, created_at, updated_by, updated_at, corrects)
         VALUES (@Id, @Tenant, @Name, @Kind, @Status, @Definition, @SmsText, @SmsEncoding, @SmsParts, @StartAt, @ExpiresAt,
-                @CreatedBy, @CreatedAt, @UpdatedBy, @UpdatedAt)
+                @CreatedBy, @CreatedAt, @UpdatedBy, @UpdatedAt, @Corrects)
         """);
 
     private static readonly Sql Page = new(
@@ -76,6 +77,18 @@ public sealed class CampaignStore(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(database.Text(Insert), row);
+    }
+
+    /// <summary>Inserts a correction (a draft whose <c>Corrects</c> names the original) and points the original at it, in one transaction.</summary>
+    public async Task InsertCorrectionAsync(CampaignRow correction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(correction.Corrects);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        await connection.ExecuteAsync(database.Text(Insert), correction, transaction);
+        await connection.ExecuteAsync(
+            "UPDATE campaigns SET corrected_by = @Id WHERE id = @Corrects", new { correction.Id, correction.Corrects }, transaction);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<CampaignRow?> GetAsync(string id, CancellationToken cancellationToken = default)
