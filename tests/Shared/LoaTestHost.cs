@@ -50,7 +50,8 @@ public sealed class LoaTestHost : IAsyncDisposable
     };
 
     /// <param name="directory">An earlier host's directory, to restart on its database; a new temp directory when null.</param>
-    public static async Task<LoaTestHost> StartAsync(Action<Dictionary<string, string?>>? adjust = null, string? directory = null)
+    /// <param name="clock">The host's TimeProvider (e.g. a <see cref="ShiftedClock"/>); the system clock when null.</param>
+    public static async Task<LoaTestHost> StartAsync(Action<Dictionary<string, string?>>? adjust = null, string? directory = null, TimeProvider? clock = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "loa-test-" + Guid.NewGuid().ToString("n"));
         System.IO.Directory.CreateDirectory(directory);
@@ -58,7 +59,12 @@ public sealed class LoaTestHost : IAsyncDisposable
         adjust?.Invoke(settings);
         var app = LoaApi.Build(
             ["--environment", "Development", "--urls", "http://127.0.0.1:0"],
-            builder => builder.Configuration.AddInMemoryCollection(settings));
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+                if (clock is not null)
+                    builder.Services.AddSingleton(clock);
+            });
         await LoaApi.PrepareAsync(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

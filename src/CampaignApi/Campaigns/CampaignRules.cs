@@ -64,6 +64,13 @@ public sealed class CampaignRules(ListStore lists, IOptionsMonitor<CarrierOption
         var schedule = request.Schedule;
         if (schedule?.Recurrence is not null)
             Error("schedule.recurrence", "Recurring campaigns are not available yet; leave recurrence null.");
+        if (schedule?.Window is not null)
+        {
+            if (request.Kind is not CampaignKind.Awareness)
+                Error("schedule.window", "A sending window applies to awareness campaigns only; emergency and warning go out at any hour.");
+            else if (SendingWindow.Parse(schedule.Window, out var windowError) is null)
+                Error("schedule.window", windowError!);
+        }
         if (schedule?.ExpiresAt is { } expiresAt && expiresAt <= (schedule.StartAt is { } s && s > now ? s : now))
             Error("schedule.expiresAt", "expiresAt must be after the start time.");
 

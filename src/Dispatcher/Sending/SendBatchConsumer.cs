@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Loa.CarrierAdapters;
 using Loa.Contracts;
 using Loa.Dispatcher.Bus;
@@ -103,9 +104,22 @@ public sealed class SendBatchConsumer(
             await deliveries.HoldBatchAsync(batch.Id, ct);
             return true;
         }
-        if (campaign.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow().ToUnixTimeMilliseconds())
+        var now = time.GetUtcNow();
+        if (campaign.ExpiresAt is { } expiresAt && expiresAt <= now.ToUnixTimeMilliseconds())
         {
             await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, "campaign expired before the message was sent", ct);
+            return true;
+        }
+        if (campaign.Kind == CampaignKind.Awareness
+            && SendingWindow.Parse(JsonSerializer.Deserialize<CampaignDefinition>(campaign.Definition, LoaJson.Options)?.Schedule?.Window, out _) is { } window
+            && window.NextOpening(now) is { } opening)
+        {
+            // Spread the morning's restart over a few seconds so every held batch does not land in the same sweep.
+            var at = opening + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 5_000));
+            if (campaign.ExpiresAt is { } until && at.ToUnixTimeMilliseconds() >= until)
+                await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, "expired outside the sending window", ct);
+            else
+                await deliveries.ReleaseBatchAsync(batch.Id, at, "outside the sending window", countsAsAttempt: false, ct);
             return true;
         }
         return false;
@@ -127,7 +141,7 @@ public sealed class SendBatchConsumer(
             return;
         }
         logger.LogInformation("Batch {BatchId} for {Carrier} retries in {Delay}: {Reason}", batch.Id, batch.Carrier, delay, reason);
-        await deliveries.ReleaseBatchAsync(batch.Id, next, reason, ct);
+        await deliveries.ReleaseBatchAsync(batch.Id, next, reason, countsAsAttempt, ct);
     }
 
     private static TimeSpan Backoff(DispatcherOptions settings, long attempts)

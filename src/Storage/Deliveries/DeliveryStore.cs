@@ -245,16 +245,20 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Gives a claimed batch back for a later attempt; the sweeper publishes it again when due.</summary>
-    public async Task ReleaseBatchAsync(long batchId, DateTimeOffset nextAttemptAt, string error, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Gives a claimed batch back for a later attempt; the sweeper publishes it again when due. A wait
+    /// that was not the carrier failing (throttled, outside the sending window) does not count as an attempt.
+    /// </summary>
+    public async Task ReleaseBatchAsync(long batchId, DateTimeOffset nextAttemptAt, string error, bool countsAsAttempt, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(
             """
-            UPDATE batches SET status = 'pending', lease_until = NULL, published_at = NULL, next_attempt_at = @Next, last_error = @Error
+            UPDATE batches SET status = 'pending', lease_until = NULL, published_at = NULL, next_attempt_at = @Next, last_error = @Error,
+                               attempts = attempts - @Refund
             WHERE id = @batchId AND status = 'sending'
             """,
-            new { batchId, Next = nextAttemptAt.ToUnixTimeMilliseconds(), Error = Truncate(error) });
+            new { batchId, Next = nextAttemptAt.ToUnixTimeMilliseconds(), Error = Truncate(error), Refund = countsAsAttempt ? 0 : 1 });
     }
 
     /// <summary>Puts a claimed batch of a paused campaign aside; nothing republishes it until <see cref="ReleaseHeldAsync"/>.</summary>
@@ -262,7 +266,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(
-            "UPDATE batches SET status = 'held', lease_until = NULL, published_at = NULL WHERE id = @batchId AND status = 'sending'",
+            "UPDATE batches SET status = 'held', lease_until = NULL, published_at = NULL, attempts = attempts - 1 WHERE id = @batchId AND status = 'sending'",
             new { batchId });
     }
 
