@@ -12,7 +12,7 @@ public static class CampaignStatus
     public const string Failed = "failed";
 }
 
-/// <summary>A delivery only moves forward: queued → submitted → delivered / failed / expired / cancelled.</summary>
+/// <summary>A delivery only moves forward: queued → submitted → delivered / failed / expired / cancelled; or suppressed from the start.</summary>
 public static class DeliveryStatus
 {
     public const string Queued = "queued";
@@ -22,8 +22,11 @@ public static class DeliveryStatus
     public const string Expired = "expired";
     public const string Cancelled = "cancelled";
 
+    /// <summary>Never sent on purpose (opted out, frequency cap, not a test number); the reason is in the row's error.</summary>
+    public const string Suppressed = "suppressed";
+
     public static bool IsFinal(string status) =>
-        status is Delivered or Failed or Expired or Cancelled;
+        status is Delivered or Failed or Expired or Cancelled or Suppressed;
 }
 
 public static class CampaignKind

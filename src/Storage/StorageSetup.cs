@@ -28,6 +28,10 @@ public static class StorageSetup
         services.TryAddSingleton<CampaignStore>();
         services.TryAddSingleton<DeliveryStore>();
         services.TryAddSingleton<ReceiptStore>();
+        services.TryAddSingleton<Suppression.SuppressionStore>();
+        // Bound once: the embedded default calls this from both hosts, and binding a list twice doubles it.
+        if (!services.Any(d => d.ServiceType == typeof(Microsoft.Extensions.Options.IConfigureOptions<Contracts.SafetyOptions>)))
+            services.AddOptions<Contracts.SafetyOptions>().Bind(configuration.GetSection(Contracts.SafetyOptions.Section));
         return services;
     }
 

@@ -4,12 +4,15 @@ using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Encoding;
 using Loa.Contracts;
 using Loa.Storage.Audiences;
+using Loa.Storage.Suppression;
+using Loa.CarrierAdapters.Routing;
 using Microsoft.Extensions.Options;
 
 namespace Loa.CampaignApi.Campaigns;
 
 /// <summary>What a new campaign must satisfy, and what it will cost (the preview).</summary>
-public sealed class CampaignRules(ListStore lists, IOptionsMonitor<CarrierOptions> carriers)
+public sealed class CampaignRules(
+    ListStore lists, SuppressionStore suppression, IOptionsMonitor<CarrierOptions> carriers, IOptionsMonitor<SafetyOptions> safety)
 {
     public const int DefaultMaxSmsParts = 3;
     public const int MaxSmsCharacters = 1600;
@@ -94,6 +97,9 @@ public sealed class CampaignRules(ListStore lists, IOptionsMonitor<CarrierOption
         }
 
         var text = request.Options?.StripDiacritics == true ? Unaccent.Strip(sms!) : sms!;
+        // A test can never pass for a real alert: its marker is part of the text that is measured and sent.
+        if (request.Kind == CampaignKind.Test && !text.StartsWith(safety.CurrentValue.TestMarker, StringComparison.Ordinal))
+            text = safety.CurrentValue.TestMarker + text;
         var measure = SmsText.Measure(text);
         if (measure.Parts > maxParts)
         {
@@ -110,7 +116,12 @@ public sealed class CampaignRules(ListStore lists, IOptionsMonitor<CarrierOption
     /// Recipients per carrier from the counts kept at upload (never a count over members). Lists that
     /// overlap are summed, so for several lists this is an upper bound; planning drops the repeats.
     /// </summary>
-    public async Task<Preview> PreviewAsync(string tenant, AudienceDefinition? audience, string? encoding, long parts, CancellationToken ct)
+    /// <summary>
+    /// Recipients per carrier from the lists' stored counts, and who will be left out and why: opted-out
+    /// members for awareness, numbers off the allow-list for test. Lists that overlap are counted once
+    /// per list (an upper bound); the frequency cap depends on the day's other campaigns and shows in progress.
+    /// </summary>
+    public async Task<Preview> PreviewAsync(string tenant, string kind, AudienceDefinition? audience, string? encoding, long parts, CancellationToken ct)
     {
         var counts = await lists.CountsAsync(audience?.Lists ?? [], ct);
         var provinces = audience?.Provinces is { Count: > 0 } p ? p.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
@@ -131,6 +142,24 @@ public sealed class CampaignRules(ListStore lists, IOptionsMonitor<CarrierOption
             .Select(kv => (double)kv.Value * parts / Math.Max(1, carriers.Get(kv.Key).PartsPerSecond))
             .DefaultIfEmpty(0)
             .Max();
-        return new Preview(byCarrier.Values.Sum(), 0, encoding, parts, byCarrier, (long)Math.Ceiling(seconds));
+        var recipients = byCarrier.Values.Sum();
+        var suppressed = new Dictionary<string, long>();
+        if (kind == CampaignKind.Awareness)
+        {
+            long optedOut = 0;
+            foreach (var list in audience?.Lists ?? [])
+                optedOut += await suppression.OptedOutInListAsync(list, ct);
+            suppressed[SuppressionReason.OptedOut] = Math.Min(optedOut, recipients);
+        }
+        else if (kind == CampaignKind.Test)
+        {
+            var allowed = safety.CurrentValue.TestNumbers
+                .Select(n => Msisdn.TryNormalize(n, out var e164, out _) ? e164 : null).OfType<string>().ToList();
+            long reachable = 0;
+            foreach (var list in audience?.Lists ?? [])
+                reachable += await suppression.MembersAmongAsync(list, allowed, ct);
+            suppressed[SuppressionReason.NotTestNumber] = Math.Max(0, recipients - reachable);
+        }
+        return new Preview(recipients, suppressed.Values.Sum(), suppressed, encoding, parts, byCarrier, (long)Math.Ceiling(seconds));
     }
 }

@@ -7,7 +7,7 @@ namespace Loa.CampaignApi.Campaigns;
 public sealed record SmsView(string Text, string Encoding, long Parts, int Length);
 
 public sealed record Preview(
-    long Recipients, long Suppressed, string? SmsEncoding, long SmsParts,
+    long Recipients, long Suppressed, IReadOnlyDictionary<string, long> SuppressedByReason, string? SmsEncoding, long SmsParts,
     IReadOnlyDictionary<string, long> ByCarrier, long EstimatedSeconds);
 
 public sealed record CampaignView(
@@ -34,11 +34,11 @@ public sealed record CampaignView(
 
 public sealed record CampaignPage(IReadOnlyList<CampaignView> Items, string? Next);
 
-public sealed record CarrierProgress(long Total, long Queued, long Submitted, long Delivered, long Failed, long Expired, long Cancelled);
+public sealed record CarrierProgress(long Total, long Queued, long Submitted, long Delivered, long Failed, long Expired, long Cancelled, long Suppressed);
 
 public sealed record ProgressView(
     string Status, long Total, long Queued, long Submitted, long Delivered, long Failed, long Expired, long Cancelled, long Suppressed,
-    IReadOnlyDictionary<string, CarrierProgress> ByCarrier, double RatePerSecond, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt);
+    IReadOnlyDictionary<string, long> SuppressedByReason, IReadOnlyDictionary<string, CarrierProgress> ByCarrier, double RatePerSecond, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt);
 
 public sealed record DeliveryView(
     string Id, string Recipient, string Carrier, string Status, long Attempts, string? Error, DateTimeOffset? SubmittedAt, DateTimeOffset? DeliveredAt);

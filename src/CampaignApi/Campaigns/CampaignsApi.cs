@@ -9,6 +9,7 @@ using Loa.Dispatcher.Bus;
 using Loa.Storage;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
+using Loa.Storage.Suppression;
 using MassTransit;
 
 namespace Loa.CampaignApi.Campaigns;
@@ -43,7 +44,7 @@ public static class CampaignsApi
             return problem!;
         var row = NewDraft(request, ok, user.Tenant(), user, now);
         await campaigns.InsertAsync(row, ct);
-        var preview = await rules.PreviewAsync(row.Tenant, request.Audience, row.SmsEncoding!, ok.Measure.Parts, ct);
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, request.Audience, row.SmsEncoding!, ok.Measure.Parts, ct);
         return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
     }
 
@@ -61,7 +62,7 @@ public static class CampaignsApi
         if (row is null)
             return Problems.NotFound("campaign");
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)!;
-        var preview = await rules.PreviewAsync(row.Tenant, definition.Audience, row.SmsEncoding, row.SmsParts ?? 1, ct);
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding, row.SmsParts ?? 1, ct);
         return TypedResults.Ok(CampaignView.From(row, preview));
     }
 
@@ -158,7 +159,7 @@ public static class CampaignsApi
             return problem!;
         var row = NewDraft(definition, ok, original.Tenant, user, now) with { Corrects = original.Id };
         await campaigns.InsertCorrectionAsync(row, ct);
-        var preview = await rules.PreviewAsync(row.Tenant, definition.Audience, row.SmsEncoding!, ok.Measure.Parts, ct);
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding!, ok.Measure.Parts, ct);
         return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
     }
 
@@ -222,20 +223,25 @@ public static class CampaignsApi
         if (row is null)
             return Problems.NotFound("campaign");
         var counts = await deliveries.ProgressAsync(id, ct);
+        static bool IsSuppressed(string status) => status.StartsWith(SuppressionReason.ProgressPrefix, StringComparison.Ordinal);
         long Sum(string status) => counts.Where(c => c.Status == status).Sum(c => c.Count);
         var byCarrier = counts.GroupBy(c => c.Carrier).ToDictionary(g => g.Key, g =>
         {
             long S(string status) => g.Where(c => c.Status == status).Sum(c => c.Count);
             return new CarrierProgress(g.Sum(c => c.Count), S(DeliveryStatus.Queued), S(DeliveryStatus.Submitted), S(DeliveryStatus.Delivered),
-                S(DeliveryStatus.Failed), S(DeliveryStatus.Expired), S(DeliveryStatus.Cancelled));
+                S(DeliveryStatus.Failed), S(DeliveryStatus.Expired), S(DeliveryStatus.Cancelled), g.Where(c => IsSuppressed(c.Status)).Sum(c => c.Count));
         });
+        var suppressedByReason = counts.Where(c => IsSuppressed(c.Status))
+            .GroupBy(c => c.Status[SuppressionReason.ProgressPrefix.Length..])
+            .ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
+        var suppressed = suppressedByReason.Values.Sum();
         var total = counts.Sum(c => c.Count);
-        var handed = total - Sum(DeliveryStatus.Queued) - Sum(DeliveryStatus.Cancelled);
+        var handed = total - Sum(DeliveryStatus.Queued) - Sum(DeliveryStatus.Cancelled) - suppressed;
         var end = row.CompletedAt ?? time.GetUtcNow().ToUnixTimeMilliseconds();
         var seconds = row.StartedAt is { } started ? Math.Max(1, (end - started) / 1000.0) : 0;
         return TypedResults.Ok(new ProgressView(
             row.Status, total, Sum(DeliveryStatus.Queued), Sum(DeliveryStatus.Submitted), Sum(DeliveryStatus.Delivered),
-            Sum(DeliveryStatus.Failed), Sum(DeliveryStatus.Expired), Sum(DeliveryStatus.Cancelled), 0, byCarrier,
+            Sum(DeliveryStatus.Failed), Sum(DeliveryStatus.Expired), Sum(DeliveryStatus.Cancelled), suppressed, suppressedByReason, byCarrier,
             seconds > 0 ? Math.Round(handed / seconds, 1) : 0, Clock.At(row.StartedAt), Clock.At(row.CompletedAt)));
     }
 

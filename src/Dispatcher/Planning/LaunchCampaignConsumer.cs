@@ -8,6 +8,8 @@ using Loa.Storage.Audiences;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
 using Loa.Storage.Routing;
+using Loa.Storage.Suppression;
+using Loa.CarrierAdapters.Routing;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,7 +30,10 @@ public sealed class LaunchCampaignConsumer(
     RouteTable routes,
     BatchPublisher publisher,
     IOptionsMonitor<CarrierOptions> carriers,
+    SuppressionStore suppression,
+    IOptionsMonitor<SafetyOptions> safety,
     IOptions<DispatcherOptions> options,
+    TimeProvider time,
     ILogger<LaunchCampaignConsumer> logger) : IConsumer<LaunchCampaign>
 {
     public async Task Consume(ConsumeContext<LaunchCampaign> context)
@@ -47,6 +52,11 @@ public sealed class LaunchCampaignConsumer(
         var tenant = campaign.Tenant == "national" ? null : campaign.Tenant;
         var router = await routes.GetAsync(ct);
         var priority = CampaignKind.Priority(campaign.Kind);
+        var awareness = campaign.Kind == CampaignKind.Awareness;
+        var rules = safety.CurrentValue;
+        var testNumbers = campaign.Kind == CampaignKind.Test ? TestNumbers(rules, router) : null;
+        if (awareness)
+            await suppression.PruneContactsAsync(ct);
         var parts = (int)(campaign.SmsParts ?? 1);
 
         var listIndex = (int)campaign.PlanList;
@@ -74,6 +84,20 @@ public sealed class LaunchCampaignConsumer(
                         database.Text(RoutingStore.PortedForList),
                         new { ListId = listIds[listIndex], After = after, Last = page[^1].Msisdn }))
                       .ToDictionary(x => x.Msisdn, x => x.Carrier);
+                var range = new { ListId = listIds[listIndex], After = after, Last = page.Count == 0 ? after : page[^1].Msisdn };
+                HashSet<string> optedOut = [], capped = [];
+                if (awareness && page.Count > 0)
+                {
+                    optedOut = (await connection.QueryAsync<string>(database.Text(SuppressionStore.OptedOutForList), range)).ToHashSet();
+                    if (rules.AwarenessPerDay > 0)
+                    {
+                        capped = (await connection.QueryAsync<string>(database.Text(SuppressionStore.CappedForList), new
+                        {
+                            range.ListId, range.After, range.Last, Cap = rules.AwarenessPerDay,
+                            Since = (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds(),
+                        })).ToHashSet();
+                    }
+                }
                 var routed = new List<PlannedRecipient>(page.Count);
                 foreach (var member in page)
                 {
@@ -85,7 +109,12 @@ public sealed class LaunchCampaignConsumer(
                     var carrier = router.Route(member.Msisdn, ported.GetValueOrDefault(member.Msisdn)) ?? Unrouted.Carrier;
                     if (carrierFilter is not null && !carrierFilter.Contains(carrier))
                         continue;
-                    routed.Add(new PlannedRecipient(member.Msisdn, member.Province, carrier));
+                    var suppressed =
+                        testNumbers is not null && !testNumbers.Contains(member.Msisdn) ? SuppressionReason.NotTestNumber
+                        : optedOut.Contains(member.Msisdn) ? SuppressionReason.OptedOut
+                        : capped.Contains(member.Msisdn) ? SuppressionReason.FrequencyCap
+                        : null;
+                    routed.Add(new PlannedRecipient(member.Msisdn, member.Province, carrier, suppressed));
                 }
                 recipients = routed;
                 if (page.Count == settings.PageSize)
@@ -96,7 +125,7 @@ public sealed class LaunchCampaignConsumer(
 
             var written = await deliveries.WritePlanPageAsync(new PlanPage(
                 campaign.Id, priority, parts, recipients, id => CarrierLanes.BatchSize(carriers.Get(id), parts),
-                nextList, nextAfter, last, settings.PlanLease), ct);
+                nextList, nextAfter, last, settings.PlanLease, CountsTowardAwarenessCap: awareness), ct);
             if (written is null)
             {
                 logger.LogInformation("Campaign {CampaignId} was cancelled while planning; {Recipients} recipients planned", campaign.Id, planned);
@@ -111,4 +140,8 @@ public sealed class LaunchCampaignConsumer(
         }
         logger.LogInformation("Planned campaign {CampaignId}: {Recipients} recipients in {Batches} batches", campaign.Id, planned, batches);
     }
+
+    /// <summary>The allow-list in E.164, whatever form it was configured in; a bad entry reaches nobody.</summary>
+    private static HashSet<string> TestNumbers(SafetyOptions rules, CarrierRouter router) =>
+        rules.TestNumbers.Select(n => Msisdn.TryNormalize(n, router, out var e164, out _) ? e164 : null).OfType<string>().ToHashSet(StringComparer.Ordinal);
 }

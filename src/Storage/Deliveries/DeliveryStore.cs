@@ -4,7 +4,8 @@ using Loa.Contracts;
 
 namespace Loa.Storage.Deliveries;
 
-public sealed record PlannedRecipient(string Msisdn, string Province, string Carrier);
+/// <param name="Suppressed">Why this recipient gets nothing (a <see cref="Suppression.SuppressionReason"/>), or null.</param>
+public sealed record PlannedRecipient(string Msisdn, string Province, string Carrier, string? Suppressed = null);
 
 /// <summary>One keyset page of a campaign's audience, routed, ready to become deliveries and batches.</summary>
 public sealed record PlanPage(
@@ -16,7 +17,8 @@ public sealed record PlanPage(
     long NextList,
     string NextAfter,
     bool Last,
-    TimeSpan Lease);
+    TimeSpan Lease,
+    bool CountsTowardAwarenessCap = false);
 
 public sealed record BatchClaim(long Id, string CampaignId, string Carrier, long Priority, long Attempts);
 
@@ -105,7 +107,18 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
         await using var insert = await PrepareInsertDeliveryAsync(connection, transaction, page.CampaignId, cancellationToken);
 
-        foreach (var group in page.Recipients.GroupBy(r => r.Carrier))
+        await using var contact = page.CountsTowardAwarenessCap
+            ? Commands.Prepare(connection, transaction, database.Text(Suppression.SuppressionStore.RecordContact), "msisdn", "at", "campaign")
+            : null;
+        foreach (var group in page.Recipients.Where(r => r.Suppressed is not null).GroupBy(r => (r.Carrier, r.Suppressed)))
+        {
+            // Kept as rows with the reason, so that reports and progress can say who was left out and why.
+            var suppressed = 0;
+            foreach (var r in group)
+                suppressed += await InsertDeliveryAsync(insert, r, null, DeliveryStatus.Suppressed, r.Suppressed, now, cancellationToken);
+            progress.Add(page.CampaignId, group.Key.Carrier, Suppression.SuppressionReason.ProgressPrefix + group.Key.Suppressed, suppressed);
+        }
+        foreach (var group in page.Recipients.Where(r => r.Suppressed is null).GroupBy(r => r.Carrier))
         {
             if (group.Key == Unrouted.Carrier)
             {
@@ -122,7 +135,12 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                     database.Text(InsertBatch), new { page.CampaignId, Carrier = group.Key, page.Priority, Now = now }, transaction);
                 var inserted = 0;
                 foreach (var r in chunk)
-                    inserted += await InsertDeliveryAsync(insert, r, batchId, DeliveryStatus.Queued, null, null, cancellationToken);
+                {
+                    var added = await InsertDeliveryAsync(insert, r, batchId, DeliveryStatus.Queued, null, null, cancellationToken);
+                    inserted += added;
+                    if (added == 1 && contact is not null)
+                        await Commands.RunAsync(contact, cancellationToken, r.Msisdn, now, page.CampaignId);
+                }
                 if (inserted == 0)
                 {
                     await connection.ExecuteAsync("DELETE FROM batches WHERE id = @batchId", new { batchId }, transaction);

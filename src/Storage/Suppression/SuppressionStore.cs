@@ -1,0 +1,121 @@
+using Dapper;
+
+namespace Loa.Storage.Suppression;
+
+public sealed record OptOutRow(string Msisdn, string Tenant, string Source, string CreatedBy, long CreatedAt);
+
+public sealed record OptOutImport(int Accepted, int Duplicates);
+
+/// <summary>Why a recipient gets no message from a campaign; the reason is kept on the delivery row.</summary>
+public static class SuppressionReason
+{
+    public const string OptedOut = "opted-out";
+    public const string FrequencyCap = "frequency-cap";
+    public const string NotTestNumber = "not-test-number";
+
+    public static readonly IReadOnlyList<string> All = [OptedOut, FrequencyCap, NotTestNumber];
+
+    /// <summary>campaign_progress counts suppressed recipients as <c>suppressed:&lt;reason&gt;</c>.</summary>
+    public const string ProgressPrefix = "suppressed:";
+}
+
+/// <summary>Opt-outs and the awareness frequency cap: who an awareness campaign must leave out.</summary>
+public sealed class SuppressionStore(Database database, TimeProvider time)
+{
+    private static readonly Sql InsertOptOut = new(
+        Sqlite: """
+            INSERT INTO optouts (msisdn, tenant, source, created_by, created_at) VALUES (@msisdn, @tenant, @source, @by, @now)
+            ON CONFLICT DO NOTHING
+            """,
+        SqlServer: """
+            INSERT INTO optouts (msisdn, tenant, source, created_by, created_at)
+            SELECT @msisdn, @tenant, @source, @by, @now WHERE NOT EXISTS (SELECT 1 FROM optouts WHERE msisdn = @msisdn)
+            """);
+
+    private static readonly Sql InsertContact = new(
+        Sqlite: "INSERT INTO awareness_contacts (msisdn, at, campaign_id) VALUES (@msisdn, @at, @campaign) ON CONFLICT DO NOTHING",
+        SqlServer: """
+            INSERT INTO awareness_contacts (msisdn, at, campaign_id)
+            SELECT @msisdn, @at, @campaign WHERE NOT EXISTS (SELECT 1 FROM awareness_contacts WHERE msisdn = @msisdn AND campaign_id = @campaign)
+            """);
+
+    /// <summary>Opted-out members of one planner page (a keyset range of a list): the small table drives the join.</summary>
+    public static Sql OptedOutForList => Sql.Both("""
+        SELECT m.msisdn FROM list_members m JOIN optouts o ON o.msisdn = m.msisdn
+        WHERE m.list_id = @ListId AND m.msisdn > @After AND m.msisdn <= @Last
+        """);
+
+    /// <summary>Members of one planner page that already had <c>@Cap</c> awareness messages since <c>@Since</c>.</summary>
+    public static Sql CappedForList => Sql.Both("""
+        SELECT m.msisdn FROM list_members m JOIN awareness_contacts a ON a.msisdn = m.msisdn
+        WHERE m.list_id = @ListId AND m.msisdn > @After AND m.msisdn <= @Last AND a.at > @Since
+        GROUP BY m.msisdn HAVING COUNT(*) >= @Cap
+        """);
+
+    public static Sql RecordContact => InsertContact;
+
+    /// <returns>False when the number had opted out already.</returns>
+    public async Task<bool> OptOutAsync(string msisdn, string tenant, string source, string by, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(database.Text(InsertOptOut), new { msisdn, tenant, source, by, now = time.Ms() }) == 1;
+    }
+
+    /// <summary>Streams numbers into the opt-out table in one transaction.</summary>
+    public async Task<OptOutImport> ImportOptOutsAsync(IAsyncEnumerable<string> msisdns, string tenant, string by, CancellationToken cancellationToken = default)
+    {
+        var now = time.Ms();
+        int accepted = 0, duplicates = 0;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        await using var insert = Commands.Prepare(connection, transaction, database.Text(InsertOptOut), "msisdn", "tenant", "source", "by", "now");
+        await foreach (var msisdn in msisdns.WithCancellation(cancellationToken))
+        {
+            if (await Commands.RunAsync(insert, cancellationToken, msisdn, tenant, "csv", by, now) == 1)
+                accepted++;
+            else
+                duplicates++;
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new OptOutImport(accepted, duplicates);
+    }
+
+    public async Task<OptOutRow?> GetOptOutAsync(string msisdn, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<OptOutRow>(
+            "SELECT msisdn AS Msisdn, tenant AS Tenant, source AS Source, created_by AS CreatedBy, created_at AS CreatedAt FROM optouts WHERE msisdn = @msisdn",
+            new { msisdn });
+    }
+
+    public async Task<bool> RemoveOptOutAsync(string msisdn, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync("DELETE FROM optouts WHERE msisdn = @msisdn", new { msisdn }) == 1;
+    }
+
+    /// <summary>Members of a list who opted out, for the preview: probes the list's key once per opt-out.</summary>
+    public async Task<long> OptedOutInListAsync(string listId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM optouts o JOIN list_members m ON m.list_id = @listId AND m.msisdn = o.msisdn", new { listId });
+    }
+
+    /// <summary>Members of a list that are among <paramref name="msisdns"/> (the test allow-list, which is short).</summary>
+    public async Task<long> MembersAmongAsync(string listId, IReadOnlyCollection<string> msisdns, CancellationToken cancellationToken = default)
+    {
+        if (msisdns.Count == 0)
+            return 0;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM list_members WHERE list_id = @listId AND msisdn IN @msisdns", new { listId, msisdns });
+    }
+
+    /// <summary>Forgets awareness contacts older than the cap's 24 hours.</summary>
+    public async Task<int> PruneContactsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync("DELETE FROM awareness_contacts WHERE at < @before", new { before = time.Ms() - (long)TimeSpan.FromDays(1).TotalMilliseconds });
+    }
+}
