@@ -16,8 +16,8 @@ namespace Loa.CarrierAdapters.Simulators;
 /// <summary>
 /// The five carriers of <see cref="CarrierIds.All"/>, faked by one small Kestrel server on loopback
 /// that speaks the batch interface of api.md: <c>POST /{carrierId}/sms/batches</c>, receipts
-/// posted back signed, with the faults of each carrier's <see cref="SimulatorBehaviour"/>; and
-/// <c>GET /admin/stats</c>.
+/// posted back signed, with the faults of each carrier's <see cref="SimulatorBehaviour"/>; and the
+/// admin endpoints of <see cref="SimulatorAdminApi"/> (stats, arrivals, behaviour).
 /// </summary>
 public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposable
 {
@@ -92,6 +92,9 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
         carrier.Behaviour = behaviour;
         Log.BehaviourSet(_log, carrierId, behaviour);
     }
+
+    internal bool TryGetCarrier(string carrierId, out SimulatedCarrier carrier) =>
+        _simulated.TryGetValue(carrierId, out carrier!);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -202,7 +205,7 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
 
         var app = builder.Build();
         app.MapPost("/{carrierId}/sms/batches", SubmitAsync);
-        app.MapGet("/admin/stats", context => TypedResults.Json(Stats.Snapshot(), WireJson.Options).ExecuteAsync(context));
+        app.MapSimulatorAdmin(this);
         return app;
     }
 

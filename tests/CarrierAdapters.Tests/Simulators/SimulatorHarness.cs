@@ -103,6 +103,13 @@ internal sealed class SimulatorHarness : IAsyncDisposable
     public void Behave(string carrierId, Func<SimulatorBehaviour, SimulatorBehaviour> change) =>
         Host.SetBehaviour(carrierId, change(Host.GetBehaviour(carrierId)));
 
+    /// <summary>An admin path (<c>/admin/...</c>) on the simulators' port.</summary>
+    public async Task<Uri> AdminUrlAsync(string path)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        return new Uri(await Host.GetBaseUrlAsync(CarrierIds.Viettel, deadline.Token), path);
+    }
+
     public async Task StopAsync()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
