@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -17,7 +16,8 @@ namespace Loa.CarrierAdapters.Simulators;
 /// <summary>
 /// The five carriers of <see cref="CarrierIds.All"/>, faked by one small Kestrel server on loopback
 /// that speaks the batch interface of api.md: <c>POST /{carrierId}/sms/batches</c>, receipts
-/// posted back signed, and <c>GET /admin/stats</c>.
+/// posted back signed, with the faults of each carrier's <see cref="SimulatorBehaviour"/>; and the
+/// admin endpoints of <see cref="SimulatorAdminApi"/> (stats, arrivals, behaviour).
 /// </summary>
 public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposable
 {
@@ -31,15 +31,14 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
     private readonly Dictionary<string, SimulatedCarrier> _simulated;
     private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly HttpClient _receiptClient;
-    private readonly SemaphoreSlim _receiptSlots;
-    private readonly ConcurrentDictionary<Task, byte> _receiptPosts = new();
+    private readonly ReceiptSender _receipts;
     private WebApplication? _app;
     private int _state;
     private int _disposed;
 
     /// <param name="carriers">Named options, one per carrier id (credential, receipt secret, batch size).</param>
-    /// <param name="time">Clock for receipt delays, receipt times and the per-second counts.</param>
+    /// <param name="time">Clock for latencies, held answers, receipt delays and times, and the per-second counts.</param>
+    /// <exception cref="InvalidOperationException">A behaviour setting under <c>Loa:Simulators</c> is out of range.</exception>
     public CarrierSimulatorHost(
         IOptions<SimulatorOptions> options,
         IOptionsMonitor<CarrierOptions> carriers,
@@ -53,22 +52,12 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
         _time = time ?? TimeProvider.System;
 
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        var behaviour = SimulatorBehaviour.From(_options);
-        var keysKept = Math.Max(1, _options.IdempotencyKeysKept);
         _simulated = CarrierIds.All.ToDictionary(
-            id => id, id => new SimulatedCarrier(id, runId, keysKept, behaviour), StringComparer.Ordinal);
+            id => id,
+            id => new SimulatedCarrier(id, runId, _options.IdempotencyKeysKept, _options.ArrivalsKept, Configured(_options, id)),
+            StringComparer.Ordinal);
         Stats = new SimulatorStats(_simulated.Values.Select(c => (c.Id, c.Stats)));
-
-        _receiptClient = new HttpClient(new SocketsHttpHandler
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        })
-        {
-            // Each attempt has its own deadline (ReceiptTimeout); the client-wide one would only interfere.
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        _receiptSlots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentReceiptPosts));
+        _receipts = new ReceiptSender(_options, _time, loggerFactory.CreateLogger<ReceiptSender>(), _stopping.Token);
     }
 
     public SimulatorStats Stats { get; }
@@ -84,12 +73,28 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
 
     public SimulatorBehaviour GetBehaviour(string carrierId) => Carrier(carrierId).Behaviour;
 
-    /// <summary>Applies from the next batch on; batches already accepted keep the behaviour they were accepted under.</summary>
+    /// <summary>The behaviour the carrier started with: built-in defaults, then <c>Loa:Simulators</c>, then its own settings.</summary>
+    public SimulatorBehaviour GetConfiguredBehaviour(string carrierId) => Carrier(carrierId).Startup;
+
+    /// <summary>
+    /// Applies from the next batch on; batches already accepted keep the behaviour they were accepted
+    /// under. Restarts the carrier's random draws (from <see cref="SimulatorBehaviour.Seed"/> if set).
+    /// </summary>
+    /// <exception cref="ArgumentException">The behaviour has <see cref="SimulatorBehaviour.Problems"/>.</exception>
     public void SetBehaviour(string carrierId, SimulatorBehaviour behaviour)
     {
         ArgumentNullException.ThrowIfNull(behaviour);
-        Carrier(carrierId).Behaviour = behaviour;
+        var carrier = Carrier(carrierId);
+        var problems = behaviour.Problems();
+        if (problems.Count > 0)
+            throw new ArgumentException(
+                "The behaviour is not usable: " + string.Join(" ", problems.Select(p => $"{p.Property} {p.Problem}")), nameof(behaviour));
+        carrier.Behaviour = behaviour;
+        Log.BehaviourSet(_log, carrierId, behaviour);
     }
+
+    internal bool TryGetCarrier(string carrierId, out SimulatedCarrier carrier) =>
+        _simulated.TryGetValue(carrierId, out carrier!);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -121,13 +126,14 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
             return;
         }
 
-        // Receipts still waiting for their delay are dropped: a stopped carrier sends nothing more.
+        // Receipts still waiting for their delay are dropped, and held answers let go: a stopped
+        // carrier sends nothing more.
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_app is { } app)
             await app.StopAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(_receiptPosts.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _receipts.WhenAllPostedAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -143,9 +149,40 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
             await StopAsync(deadline.Token).ConfigureAwait(false);
         if (_app is { } app)
             await app.DisposeAsync().ConfigureAwait(false);
-        _receiptClient.Dispose();
-        _receiptSlots.Dispose();
+        _receipts.Dispose();
         _stopping.Dispose();
+    }
+
+    /// <summary>The carrier's behaviour from configuration, refused at startup with the key to fix when out of range.</summary>
+    private static SimulatorBehaviour Configured(SimulatorOptions options, string carrierId)
+    {
+        foreach (var named in options.Carriers.Keys)
+        {
+            if (!CarrierIds.All.Contains(named, StringComparer.OrdinalIgnoreCase))
+                throw new InvalidOperationException(
+                    $"{SimulatorOptions.Section}:Carriers:{named} names no simulated carrier; the ids are {string.Join(", ", CarrierIds.All)}.");
+        }
+
+        var own = options.CarrierSettings(carrierId);
+        string Key(string property) =>
+            own is not null && typeof(SimulatedCarrierOptions).GetProperty(property)?.GetValue(own) is not null
+                ? $"{SimulatorOptions.Section}:Carriers:{carrierId}:{property}"
+                : $"{SimulatorOptions.Section}:{property}";
+
+        SimulatorBehaviour behaviour;
+        try
+        {
+            behaviour = SimulatorBehaviour.From(options, carrierId);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException($"{Key(nameof(SimulatorBehaviour.ReceiptStatus))}: {ex.Message}", ex);
+        }
+        var problems = behaviour.Problems();
+        if (problems.Count > 0)
+            throw new InvalidOperationException(
+                $"Simulated carrier {carrierId}: " + string.Join(" ", problems.Select(p => $"{Key(p.Property)} {p.Problem}")));
+        return behaviour;
     }
 
     private WebApplication Build()
@@ -168,12 +205,13 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
 
         var app = builder.Build();
         app.MapPost("/{carrierId}/sms/batches", SubmitAsync);
-        app.MapGet("/admin/stats", context => TypedResults.Json(Stats.Snapshot(), WireJson.Options).ExecuteAsync(context));
+        app.MapSimulatorAdmin(this);
         return app;
     }
 
     private async Task SubmitAsync(HttpContext context)
     {
+        var arrived = _time.GetUtcNow();
         var carrierId = context.Request.RouteValues["carrierId"] as string;
         if (carrierId is null || !_simulated.TryGetValue(carrierId, out var carrier))
         {
@@ -191,12 +229,16 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
             return;
         }
 
+        // One behaviour, and its random source, for everything this submit does.
+        var draws = carrier.Current;
+        var behaviour = draws.Behaviour;
+
         var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString();
         if (idempotencyKey.Length == 0)
             idempotencyKey = null;
         if (idempotencyKey is not null && carrier.TryGetAnswer(idempotencyKey, out var earlier))
         {
-            await Repeat(context, carrier, idempotencyKey, earlier);
+            await Repeat(context, carrier, draws, idempotencyKey, earlier);
             return;
         }
 
@@ -221,40 +263,95 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
             return;
         }
 
-        var answer = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (idempotencyKey is not null && carrier.Claim(idempotencyKey, answer.Task) is { } raced)
+        if (draws.Draw(static (b, random) => SimulatedCarrier.Draws.Chance(random, b.ServerErrorRatio)))
         {
-            await Repeat(context, carrier, idempotencyKey, raced);
+            // Nothing is taken and the key is not stored: a retry is a fresh submit.
+            carrier.Stats.RecordServerError();
+            Log.ServerError(_log, carrierId, request.BatchId, behaviour.ServerErrorStatus);
+            if (await WaitAsync(context, draws.Draw(static (b, random) => b.DrawLatency(random))))
+                await Problem(context, behaviour.ServerErrorStatus, "Simulated server error", "The carrier failed; nothing was taken.");
             return;
         }
 
-        var behaviour = carrier.Behaviour;
-        byte[] body;
-        string[] carrierMessageIds;
-        try
+        switch (carrier.Admit(request, idempotencyKey, arrived, behaviour.MaxPartsPerSecond))
         {
-            (body, carrierMessageIds) = carrier.Accept(request, _time.GetUtcNow().ToUnixTimeSeconds());
-            answer.SetResult(body);
-        }
-        catch (Exception ex)
-        {
-            if (idempotencyKey is not null)
-                carrier.Forget(idempotencyKey);
-            answer.SetException(ex);
-            throw;
-        }
+            case Admission.Repeat raced:
+                // A concurrent submit with the same key got there first.
+                await Repeat(context, carrier, draws, idempotencyKey!, raced.Answer);
+                return;
 
-        Log.Accepted(_log, carrierId, request.BatchId, carrierMessageIds.Length);
-        ScheduleReceipts(carrier, request.BatchId, new Uri(request.ReceiptUrl), carrierMessageIds, behaviour, configured.ReceiptSecret);
-        await WriteAnswer(context, body);
+            case Admission.Throttled:
+                carrier.Stats.RecordThrottled();
+                Log.Throttled(_log, carrierId, request.BatchId, behaviour.MaxPartsPerSecond);
+                if (await WaitAsync(context, draws.Draw(static (b, random) => b.DrawLatency(random))))
+                {
+                    // The limit counts per wall-clock second, so the next second always has room again
+                    // (a batch bigger than the limit itself never fits; the header cannot say so).
+                    context.Response.Headers.RetryAfter = "1";
+                    await Problem(context, StatusCodes.Status429TooManyRequests, "Too many requests",
+                        $"This carrier takes at most {behaviour.MaxPartsPerSecond} SMS parts per second; nothing was taken.");
+                }
+                return;
+
+            case Admission.Accepted accepted:
+                await Accepted(context, carrier, draws, request, accepted, configured.ReceiptSecret);
+                return;
+        }
     }
 
-    private async Task Repeat(HttpContext context, SimulatedCarrier carrier, string idempotencyKey, Task<byte[]> earlier)
+    private async Task Accepted(
+        HttpContext context, SimulatedCarrier carrier, SimulatedCarrier.Draws draws, BatchRequest request,
+        Admission.Accepted accepted, string secret)
     {
-        var body = await earlier;
+        var behaviour = draws.Behaviour;
+        Log.Accepted(_log, carrier.Id, request.BatchId, accepted.CarrierMessageIds.Length);
+        var (hold, latency) = draws.Draw(static (b, random) => (SimulatedCarrier.Draws.Chance(random, b.TimeoutRatio), b.DrawLatency(random)));
+        var receipts = new ReceiptBatch(
+            request.BatchId, new Uri(request.ReceiptUrl), secret, ReceiptSender.Plan(draws, accepted.CarrierMessageIds));
+
+        _receipts.Schedule(carrier, receipts, accepted.Sequence, behaviour);
+        await _receipts.PostEarlyAsync(carrier, receipts, behaviour);
+
+        if (hold)
+        {
+            // Taken and recorded, but the client hears nothing until it gives up: its retry with the
+            // same key must get this answer, and nothing may be sent twice.
+            carrier.Stats.RecordTimeoutHeld();
+            Log.Held(_log, carrier.Id, request.BatchId, behaviour.TimeoutHold);
+            latency = behaviour.TimeoutHold;
+        }
+        if (await WaitAsync(context, latency))
+            await WriteAnswer(context, accepted.Answer);
+    }
+
+    private async Task Repeat(
+        HttpContext context, SimulatedCarrier carrier, SimulatedCarrier.Draws draws, string idempotencyKey, byte[] answer)
+    {
         carrier.Stats.RecordRepeat();
         Log.Repeat(_log, carrier.Id, idempotencyKey);
-        await WriteAnswer(context, body);
+        // A repeat is never held: only the usual latency stands between it and the first answer.
+        if (await WaitAsync(context, draws.Draw(static (b, random) => b.DrawLatency(random))))
+            await WriteAnswer(context, answer);
+    }
+
+    /// <returns>False when there is nobody left to answer: the client hung up, or the host is stopping.</returns>
+    private async Task<bool> WaitAsync(HttpContext context, TimeSpan wait)
+    {
+        if (wait <= TimeSpan.Zero)
+            return true;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+        try
+        {
+            await Task.Delay(wait, _time, either.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            // On shutdown the connection is cut rather than answered 200 with nothing in it.
+            if (_stopping.IsCancellationRequested)
+                context.Abort();
+            return false;
+        }
     }
 
     private static Task WriteAnswer(HttpContext context, byte[] body)
@@ -329,106 +426,6 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
         return true;
     }
 
-    private void ScheduleReceipts(
-        SimulatedCarrier carrier, string batchId, Uri receiptUrl, string[] carrierMessageIds,
-        SimulatorBehaviour behaviour, string secret)
-    {
-        // Task.Run: nothing of the receipt work may run inline before the submit's answer is written.
-        var post = Task.Run(() => PostReceiptsAsync(carrier, batchId, receiptUrl, carrierMessageIds, behaviour, secret));
-        _receiptPosts.TryAdd(post, 0);
-        post.ContinueWith(
-            static (done, posts) => ((ConcurrentDictionary<Task, byte>)posts!).TryRemove(done, out _),
-            _receiptPosts, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    private async Task PostReceiptsAsync(
-        SimulatedCarrier carrier, string batchId, Uri receiptUrl, string[] carrierMessageIds,
-        SimulatorBehaviour behaviour, string secret)
-    {
-        var stopping = _stopping.Token;
-        var attempts = Math.Max(1, _options.ReceiptAttempts);
-        try
-        {
-            if (behaviour.ReceiptDelay > TimeSpan.Zero)
-                await Task.Delay(behaviour.ReceiptDelay, _time, stopping).ConfigureAwait(false);
-
-            var body = RenderReceipts(carrierMessageIds, behaviour.ReceiptStatus);
-            var signature = ReceiptSignature.Sign(body, secret);
-            string? failure = null;
-            for (var attempt = 1; attempt <= attempts; attempt++)
-            {
-                failure = await TryPostAsync(receiptUrl, body, signature, stopping).ConfigureAwait(false);
-                if (failure is null)
-                {
-                    carrier.Stats.RecordReceiptsPosted(carrierMessageIds.Length);
-                    Log.ReceiptsPosted(_log, carrier.Id, batchId, carrierMessageIds.Length, attempt);
-                    return;
-                }
-                if (attempt < attempts)
-                {
-                    Log.ReceiptAttemptFailed(_log, carrier.Id, batchId, attempt, failure);
-                    var backoff = _options.ReceiptRetryDelay * Math.Pow(2, attempt - 1);
-                    if (backoff > TimeSpan.Zero)
-                        await Task.Delay(backoff, _time, stopping).ConfigureAwait(false);
-                }
-            }
-            carrier.Stats.RecordReceiptsAbandoned(carrierMessageIds.Length);
-            Log.ReceiptsAbandoned(_log, carrier.Id, batchId, carrierMessageIds.Length, attempts, failure);
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            carrier.Stats.RecordReceiptsAbandoned(carrierMessageIds.Length);
-        }
-        catch (Exception ex)
-        {
-            // A receipt post runs unobserved; whatever escapes here would otherwise vanish.
-            carrier.Stats.RecordReceiptsAbandoned(carrierMessageIds.Length);
-            Log.ReceiptsCrashed(_log, ex, carrier.Id, batchId);
-        }
-    }
-
-    /// <returns>Null when the receipt URL took the receipts, else what went wrong.</returns>
-    private async Task<string?> TryPostAsync(Uri receiptUrl, byte[] body, string signature, CancellationToken stopping)
-    {
-        await _receiptSlots.WaitAsync(stopping).ConfigureAwait(false);
-        try
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            if (_options.ReceiptTimeout > TimeSpan.Zero)
-                deadline.CancelAfter(_options.ReceiptTimeout);
-            using var request = new HttpRequestMessage(HttpMethod.Post, receiptUrl)
-            {
-                Content = new ByteArrayContent(body),
-            };
-            request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
-            request.Headers.TryAddWithoutValidation(ReceiptSignature.Header, signature);
-            using var response = await _receiptClient.SendAsync(request, deadline.Token).ConfigureAwait(false);
-            return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
-        }
-        catch (HttpRequestException ex)
-        {
-            return $"connection failed ({ex.HttpRequestError})";
-        }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
-        {
-            return "timeout";
-        }
-        finally
-        {
-            _receiptSlots.Release();
-        }
-    }
-
-    private byte[] RenderReceipts(string[] carrierMessageIds, string status)
-    {
-        var at = _time.GetUtcNow();
-        var error = status == "delivered" ? null : $"simulated {status}";
-        var receipts = new Receipt[carrierMessageIds.Length];
-        for (var i = 0; i < receipts.Length; i++)
-            receipts[i] = new Receipt(carrierMessageIds[i], status, at, error);
-        return JsonSerializer.SerializeToUtf8Bytes(receipts, WireJson.Options);
-    }
-
     private SimulatedCarrier Carrier(string carrierId) =>
         _simulated.TryGetValue(carrierId, out var carrier)
             ? carrier
@@ -449,16 +446,16 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
         [LoggerMessage(4, LogLevel.Information, "Simulated {CarrierId} refused a submit: missing or wrong credential")]
         public static partial void Unauthorized(ILogger logger, string carrierId);
 
-        [LoggerMessage(5, LogLevel.Debug, "Simulated {CarrierId} posted {Count} receipts for batch {BatchId} (attempt {Attempt})")]
-        public static partial void ReceiptsPosted(ILogger logger, string carrierId, string batchId, int count, int attempt);
+        [LoggerMessage(5, LogLevel.Debug, "Simulated {CarrierId} answered batch {BatchId} with a simulated {Status}")]
+        public static partial void ServerError(ILogger logger, string carrierId, string batchId, int status);
 
-        [LoggerMessage(6, LogLevel.Information, "Simulated {CarrierId} receipt post for batch {BatchId} failed (attempt {Attempt}): {Failure}")]
-        public static partial void ReceiptAttemptFailed(ILogger logger, string carrierId, string batchId, int attempt, string failure);
+        [LoggerMessage(6, LogLevel.Debug, "Simulated {CarrierId} throttled batch {BatchId}: above {PartsPerSecond} parts per second")]
+        public static partial void Throttled(ILogger logger, string carrierId, string batchId, int partsPerSecond);
 
-        [LoggerMessage(7, LogLevel.Warning, "Simulated {CarrierId} gave up {Count} receipts for batch {BatchId} after {Attempts} attempts: {Failure}")]
-        public static partial void ReceiptsAbandoned(ILogger logger, string carrierId, string batchId, int count, int attempts, string? failure);
+        [LoggerMessage(7, LogLevel.Debug, "Simulated {CarrierId} accepted batch {BatchId} but holds its answer for {Hold}")]
+        public static partial void Held(ILogger logger, string carrierId, string batchId, TimeSpan hold);
 
-        [LoggerMessage(8, LogLevel.Error, "Simulated {CarrierId} receipt post for batch {BatchId} crashed")]
-        public static partial void ReceiptsCrashed(ILogger logger, Exception exception, string carrierId, string batchId);
+        [LoggerMessage(8, LogLevel.Information, "Simulated {CarrierId} behaviour set: {Behaviour}")]
+        public static partial void BehaviourSet(ILogger logger, string carrierId, SimulatorBehaviour behaviour);
     }
 }

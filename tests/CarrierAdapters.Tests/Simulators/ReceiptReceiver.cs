@@ -14,6 +14,7 @@ internal sealed class ReceiptReceiver : IAsyncDisposable
 {
     private readonly LoopbackServer _server;
     private readonly ConcurrentQueue<(string CarrierId, Receipt Receipt)> _receipts = new();
+    private readonly ConcurrentQueue<ReceivedPost> _accepted = new();
     private int _posts;
     private int _badSignatures;
     private int _failuresLeft;
@@ -23,6 +24,9 @@ internal sealed class ReceiptReceiver : IAsyncDisposable
     public IReadOnlyList<(string CarrierId, Receipt Receipt)> Receipts => _receipts.ToArray();
 
     public int Posts => Volatile.Read(ref _posts);
+
+    /// <summary>The posts that were acknowledged, in the order they were (each recorded before its 202 went out).</summary>
+    public IReadOnlyList<ReceivedPost> AcceptedPosts => _accepted.ToArray();
 
     public int BadSignatures => Volatile.Read(ref _badSignatures);
 
@@ -66,11 +70,20 @@ internal sealed class ReceiptReceiver : IAsyncDisposable
         }
 
         var receipts = JsonSerializer.Deserialize<Receipt[]>(body, WireJson.Options) ?? [];
-        foreach (var receipt in receipts)
-            _receipts.Enqueue((carrierId, receipt));
+        lock (_accepted)
+        {
+            // One lock, so that the order of posts and the order of receipts agree.
+            foreach (var receipt in receipts)
+                _receipts.Enqueue((carrierId, receipt));
+            _accepted.Enqueue(new ReceivedPost(_accepted.Count + 1, carrierId, body, receipts));
+        }
         context.Response.StatusCode = 202;
         await context.Response.WriteAsJsonAsync(new { accepted = receipts.Length, unknown = 0 });
     }
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
+
+/// <param name="Number">1 for the first acknowledged post, and so on.</param>
+/// <param name="Body">The raw bytes as signed and sent.</param>
+internal sealed record ReceivedPost(int Number, string CarrierId, byte[] Body, Receipt[] Receipts);

@@ -74,28 +74,40 @@ internal sealed class SimulatorHarness : IAsyncDisposable
     public CarrierOptions CarrierOptions(string carrierId) =>
         _provider.GetRequiredService<IOptionsMonitor<CarrierOptions>>().Get(carrierId);
 
-    public async Task<HttpBatchAdapter> AdapterAsync(string carrierId, string? credential = null)
+    public async Task<HttpBatchAdapter> AdapterAsync(string carrierId, string? credential = null, TimeSpan? timeout = null)
     {
         var configured = CarrierOptions(carrierId);
         var options = new CarrierOptions
         {
             Credential = credential ?? configured.Credential,
             ReceiptSecret = configured.ReceiptSecret,
-            Timeout = TimeSpan.FromSeconds(10),
+            Timeout = timeout ?? TimeSpan.FromSeconds(10),
         };
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         return new HttpBatchAdapter(carrierId, options, Http, await Host.GetBaseUrlAsync(carrierId, deadline.Token));
     }
 
     /// <summary>A batch of <paramref name="count"/> messages with fresh ids, unless ids are given.</summary>
-    public CarrierBatch Batch(string carrierId, int count = 3, string? batchId = null, IReadOnlyList<string>? messageIds = null)
+    public CarrierBatch Batch(
+        string carrierId, int count = 3, string? batchId = null, IReadOnlyList<string>? messageIds = null, int parts = 1)
     {
         var number = Interlocked.Increment(ref _batchNumber);
         var ids = messageIds ?? Enumerable.Range(1, count).Select(i => $"b{number}-m{i}").ToArray();
         var messages = ids
-            .Select((id, i) => new OutgoingMessage(id, $"+849{i:D8}", "Canh bao: khong cung cap ma OTP cho bat ky ai", SmsEncoding.Gsm7, 1))
+            .Select((id, i) => new OutgoingMessage(id, $"+849{i:D8}", "Canh bao: khong cung cap ma OTP cho bat ky ai", SmsEncoding.Gsm7, parts))
             .ToArray();
         return new CarrierBatch(batchId ?? $"batch-{number}", "CUCATTT", messages, Receiver.ReceiptUrl(carrierId));
+    }
+
+    /// <summary>Changes one carrier's current behaviour, the way a test swaps faults in mid-run.</summary>
+    public void Behave(string carrierId, Func<SimulatorBehaviour, SimulatorBehaviour> change) =>
+        Host.SetBehaviour(carrierId, change(Host.GetBehaviour(carrierId)));
+
+    /// <summary>An admin path (<c>/admin/...</c>) on the simulators' port.</summary>
+    public async Task<Uri> AdminUrlAsync(string path)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        return new Uri(await Host.GetBaseUrlAsync(CarrierIds.Viettel, deadline.Token), path);
     }
 
     public async Task StopAsync()
