@@ -80,16 +80,19 @@ public sealed class LoaTestHost : IAsyncDisposable
 
     public CarrierSimulatorHost Simulators => Services.GetRequiredService<CarrierSimulatorHost>();
 
-    /// <summary>A CSV of <paramref name="count"/> valid numbers spread over the five carriers' prefixes.</summary>
-    public static string NumbersCsv(int count, string? province = null, int offset = 0)
+    /// <summary>
+    /// A CSV of <paramref name="count"/> valid numbers spread over the five carriers' prefixes, or
+    /// over <paramref name="prefixes"/> when given.
+    /// </summary>
+    public static string NumbersCsv(int count, string? province = null, int offset = 0, IReadOnlyList<string>? prefixes = null)
     {
         // Prefixes every carrier has in service and libphonenumber accepts as mobile.
-        string[] prefixes = ["086", "096", "032", "091", "094", "088", "090", "093", "070", "092", "056", "058", "059"];
+        prefixes ??= ["086", "096", "032", "091", "094", "088", "090", "093", "070", "092", "056", "058", "059"];
         var csv = new StringBuilder(province is null ? "msisdn\n" : "msisdn,province\n");
         for (var i = 0; i < count; i++)
         {
             var n = i + offset;
-            csv.Append(prefixes[n % prefixes.Length]).Append((n / prefixes.Length).ToString("D7", System.Globalization.CultureInfo.InvariantCulture));
+            csv.Append(prefixes[n % prefixes.Count]).Append((n / prefixes.Count).ToString("D7", System.Globalization.CultureInfo.InvariantCulture));
             if (province is not null)
                 csv.Append(',').Append(province);
             csv.Append('\n');
