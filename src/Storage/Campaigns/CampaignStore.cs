@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Loa.Contracts;
 
@@ -76,6 +77,21 @@ public sealed class CampaignStore(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(database.Text(Insert), row);
+    }
+
+    /// <summary>
+    /// Inserts the campaign and, in the same transaction, whatever <paramref name="alongside"/> writes
+    /// (another aggregate's row that must exist exactly when the campaign does). If either fails,
+    /// neither is kept.
+    /// </summary>
+    public async Task InsertAsync(
+        CampaignRow row, Func<DbConnection, DbTransaction, CancellationToken, Task> alongside, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(database.Text(Insert), row, transaction, cancellationToken: cancellationToken));
+        await alongside(connection, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<CampaignRow?> GetAsync(string id, CancellationToken cancellationToken = default)
