@@ -1,3 +1,4 @@
+using Loa.CampaignApi.Alerts;
 using Loa.CampaignApi.Audiences;
 using Loa.CampaignApi.Campaigns;
 using Loa.CampaignApi.Receipts;
@@ -58,6 +59,8 @@ public static class LoaApi
         services.AddOptions<ListOptions>().Bind(configuration.GetSection("Loa:Lists"));
         services.AddSingleton<RouteTable>();
         services.AddSingleton<CampaignRules>();
+        services.AddOptions<CapOptions>().Bind(configuration.GetSection(CapOptions.Section));
+        services.AddSingleton(sp => ProvinceGeocodes.Load(sp.GetRequiredService<IOptions<CapOptions>>().Value.GeocodeTable));
         services.AddSingleton<ICampaignLauncher, CampaignLauncher>();
 
         // The embedded default runs the dispatcher in this process; with RabbitMQ it can run apart
@@ -84,6 +87,7 @@ public static class LoaApi
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
         app.MapListsApiV1();
         app.MapCampaignsApiV1();
+        app.MapAlertsApiV1();
         app.MapReceiptsApiV1();
     }
 

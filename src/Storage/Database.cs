@@ -56,6 +56,17 @@ public sealed class Database
     public static async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken = default) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
 
+    /// <summary>
+    /// True when a write failed on a primary key or unique index: the row is already there. Both
+    /// dialects' codes, so that a store can turn a lost race into "already exists" rather than a 500.
+    /// </summary>
+    public static bool IsUniqueViolation(Exception exception) => exception switch
+    {
+        SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode is 1555 or 2067, // SQLITE_CONSTRAINT_PRIMARYKEY / _UNIQUE
+        SqlException sqlServer => sqlServer.Number is 2627 or 2601,
+        _ => false,
+    };
+
     private static string PrepareSqlite(string connectionString)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);

@@ -1,3 +1,4 @@
+using Loa.Storage.Alerts;
 using Loa.Storage.Audiences;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
@@ -28,6 +29,7 @@ public static class StorageSetup
         services.TryAddSingleton<CampaignStore>();
         services.TryAddSingleton<DeliveryStore>();
         services.TryAddSingleton<ReceiptStore>();
+        services.TryAddSingleton<CapAlertStore>();
         services.TryAddSingleton<Suppression.SuppressionStore>();
         // Bound once: the embedded default calls this from both hosts, and binding a list twice doubles it.
         if (!services.Any(d => d.ServiceType == typeof(Microsoft.Extensions.Options.IConfigureOptions<Contracts.SafetyOptions>)))

@@ -20,10 +20,13 @@ public sealed class CampaignRules(
     public sealed record Checked(string SmsText, SmsMeasure Measure, CampaignDefinition Definition);
 
     /// <summary>Returns the checked campaign, or the problem to answer with.</summary>
-    public async Task<(Checked? Ok, IResult? Problem)> CheckAsync(CampaignDefinition request, ClaimsPrincipal user, DateTimeOffset now, CancellationToken ct)
+    /// <param name="fieldName">Renames fields in the errors (CAP intake names its own elements instead); unchanged when null.</param>
+    public async Task<(Checked? Ok, IResult? Problem)> CheckAsync(
+        CampaignDefinition request, ClaimsPrincipal user, DateTimeOffset now, CancellationToken ct, Func<string, string>? fieldName = null)
     {
         var errors = new Dictionary<string, string[]>();
-        void Error(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field) ?? [], message];
+        string Name(string field) => fieldName?.Invoke(field) ?? field;
+        void Error(string field, string message) => errors[Name(field)] = [.. errors.GetValueOrDefault(Name(field)) ?? [], message];
 
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
             Error("name", "A campaign needs a name of at most 200 characters.");
@@ -93,7 +96,7 @@ public sealed class CampaignRules(
             return (null, Problems.Unprocessable(
                 "channel-unavailable", "Channel not available",
                 "The push channel has no adapters yet; send this campaign with channels [\"sms\"].",
-                new Dictionary<string, string[]> { ["channels"] = ["push is not available yet"] }));
+                new Dictionary<string, string[]> { [Name("channels")] = ["push is not available yet"] }));
         }
 
         var text = request.Options?.StripDiacritics == true ? Unaccent.Strip(sms!) : sms!;
@@ -107,7 +110,7 @@ public sealed class CampaignRules(
             return (null, Problems.Unprocessable(
                 "sms-too-long", "SMS text too long",
                 $"The text is {measure.Length} {unit} and needs {measure.Parts} parts; at most {maxParts} are allowed.",
-                new Dictionary<string, string[]> { ["message.sms"] = [$"{measure.Length} {unit}, {measure.Parts} parts (max {maxParts})"] }));
+                new Dictionary<string, string[]> { [Name("message.sms")] = [$"{measure.Length} {unit}, {measure.Parts} parts (max {maxParts})"] }));
         }
         return (new Checked(text, measure, request), null);
     }

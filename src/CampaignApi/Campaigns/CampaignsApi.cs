@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
@@ -38,14 +39,30 @@ public static class CampaignsApi
     public static async Task<IResult> CreateAsync(
         CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        var (ok, problem) = await rules.CheckAsync(request, user, now, ct);
+        var (row, preview, problem) = await CreateDraftAsync(request, user, rules, campaigns, time.GetUtcNow(), ct);
+        return row is null ? problem! : TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
+    }
+
+    /// <summary>
+    /// Checks a definition and stores it as a draft of the caller's tenant: the one way a campaign comes
+    /// into being, whether an author wrote it here or another system sent it (CAP intake).
+    /// </summary>
+    /// <param name="fieldName">Renames the fields in validation errors, for callers whose input had other names.</param>
+    /// <param name="alongside">Writes that must commit with the campaign row or not at all.</param>
+    internal static async Task<(CampaignRow? Row, Preview? Preview, IResult? Problem)> CreateDraftAsync(
+        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, DateTimeOffset now, CancellationToken ct,
+        Func<string, string>? fieldName = null, Func<CampaignRow, DbConnection, DbTransaction, CancellationToken, Task>? alongside = null)
+    {
+        var (ok, problem) = await rules.CheckAsync(request, user, now, ct, fieldName);
         if (ok is null)
-            return problem!;
+            return (null, null, problem!);
         var row = NewDraft(request, ok, user.Tenant(), user, now);
-        await campaigns.InsertAsync(row, ct);
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, request.Audience, row.SmsEncoding!, ok.Measure.Parts, ct);
-        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
+        if (alongside is null)
+            await campaigns.InsertAsync(row, ct);
+        else
+            await campaigns.InsertAsync(row, (connection, transaction, token) => alongside(row, connection, transaction, token), ct);
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, request.Audience, row.SmsEncoding, ok.Measure.Parts, ct);
+        return (row, preview, null);
     }
 
     public static async Task<IResult> ListAsync(
@@ -90,16 +107,28 @@ public static class CampaignsApi
             return Problems.Forbidden("two-person-rule", "A campaign must be approved by someone other than its author.");
         if (row.Tenant == Roles.National && !user.IsNational())
             return Problems.Forbidden("tenant", "A national campaign needs a national approver.");
-        var startNow = row.StartAt is null || row.StartAt <= time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (!await campaigns.ApproveAsync(id, user.Who(), startNow, ct))
+        if (!await ApproveAndLaunchAsync(row, user.Who(), campaigns, bus, topology, time, ct))
             return Problems.Conflict($"Only a campaign pending approval can be approved; this one is {row.Status}.");
+        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+    }
+
+    /// <summary>
+    /// Approves a pending campaign and, when its start time has come, hands it to the planner. False when
+    /// it was not pending approval. Whoever calls this has already decided that <paramref name="approvedBy"/> may approve.
+    /// </summary>
+    internal static async Task<bool> ApproveAndLaunchAsync(
+        CampaignRow row, string approvedBy, CampaignStore campaigns, ISendEndpointProvider bus, BusTopology topology, TimeProvider time, CancellationToken ct)
+    {
+        var startNow = row.StartAt is null || row.StartAt <= time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (!await campaigns.ApproveAsync(row.Id, approvedBy, startNow, ct))
+            return false;
         if (startNow)
         {
             // If this send is lost, the sweeper relaunches the campaign after its grace period.
             var endpoint = await bus.GetSendEndpoint(topology.LaunchAddress);
-            await endpoint.Send(new LaunchCampaign(id), ct);
+            await endpoint.Send(new LaunchCampaign(row.Id), ct);
         }
-        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+        return true;
     }
 
     public static async Task<IResult> RejectAsync(string id, RejectRequest request, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
@@ -114,15 +143,13 @@ public static class CampaignsApi
         return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
     }
 
-    public static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, CancellationToken ct)
+    public static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
     {
-        var row = await VisibleAsync(id, user, campaigns, ct);
+        var (row, cancelled) = await CancelVisibleAsync(id, user, campaigns, ct);
         if (row is null)
             return Problems.NotFound("campaign");
-        if (!await campaigns.CancelAsync(id, user.Who(), ct))
+        if (!cancelled)
             return Problems.Conflict($"A {row.Status} campaign cannot be cancelled.");
-        // Batches a pause set aside go back to the lanes, which close them as cancelled without sending.
-        await deliveries.ReleaseHeldAsync(id, ct);
         return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
     }
 
@@ -213,6 +240,18 @@ public static class CampaignsApi
             await endpoint.Send(new LaunchCampaign(id), ct);
         }
         return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+    }
+
+    /// <summary>
+    /// Cancels a campaign the caller can see. Row null: no such campaign is visible; Cancelled false: its
+    /// status (in the row) does not allow it.
+    /// </summary>
+    internal static async Task<(CampaignRow? Row, bool Cancelled)> CancelVisibleAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    {
+        var row = await VisibleAsync(id, user, campaigns, ct);
+        if (row is null)
+            return (null, false);
+        return (row, await campaigns.CancelAsync(id, user.Who(), ct));
     }
 
     /// <summary>Read from the counters kept with every status change: constant cost at any campaign size.</summary>

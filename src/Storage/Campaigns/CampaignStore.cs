@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Loa.Contracts;
 
@@ -80,14 +81,25 @@ public sealed class CampaignStore(Database database, TimeProvider time)
     }
 
     /// <summary>Inserts a correction (a draft whose <c>Corrects</c> names the original) and points the original at it, in one transaction.</summary>
-    public async Task InsertCorrectionAsync(CampaignRow correction, CancellationToken cancellationToken = default)
+    public Task InsertCorrectionAsync(CampaignRow correction, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(correction.Corrects);
+        return InsertAsync(correction, (connection, transaction, ct) => connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE campaigns SET corrected_by = @Id WHERE id = @Corrects", new { correction.Id, correction.Corrects }, transaction, cancellationToken: ct)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts the campaign and, in the same transaction, whatever <paramref name="alongside"/> writes
+    /// (another aggregate's row that must exist exactly when the campaign does). If either fails,
+    /// neither is kept.
+    /// </summary>
+    public async Task InsertAsync(
+        CampaignRow row, Func<DbConnection, DbTransaction, CancellationToken, Task> alongside, CancellationToken cancellationToken = default)
+    {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        await connection.ExecuteAsync(database.Text(Insert), correction, transaction);
-        await connection.ExecuteAsync(
-            "UPDATE campaigns SET corrected_by = @Id WHERE id = @Corrects", new { correction.Id, correction.Corrects }, transaction);
+        await connection.ExecuteAsync(new CommandDefinition(database.Text(Insert), row, transaction, cancellationToken: cancellationToken));
+        await alongside(connection, transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -123,13 +135,37 @@ public sealed class CampaignStore(Database database, TimeProvider time)
             ? TransitionAsync(id, [CampaignStatus.PendingApproval], "status = 'running', approved_by = @By, approved_at = @Now, started_at = @Now, launched_at = @Now", new { By = by }, cancellationToken)
             : TransitionAsync(id, [CampaignStatus.PendingApproval], "status = 'scheduled', approved_by = @By, approved_at = @Now", new { By = by }, cancellationToken);
 
-    public Task<bool> CancelAsync(string id, string by, CancellationToken cancellationToken = default) =>
-        TransitionAsync(
+    /// <summary>
+    /// Cancels, and gives the batches a pause had set aside back to the outbox, where the lanes close
+    /// them as cancelled without sending anything.
+    /// </summary>
+    public async Task<bool> CancelAsync(string id, string by, CancellationToken cancellationToken = default)
+    {
+        var cancelled = await TransitionAsync(
             id,
             [CampaignStatus.Draft, CampaignStatus.PendingApproval, CampaignStatus.Scheduled, CampaignStatus.Running, CampaignStatus.Paused],
             "status = 'cancelled', updated_by = @By, completed_at = @Now",
             new { By = by },
             cancellationToken);
+        if (cancelled)
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await connection.ExecuteAsync(
+                "UPDATE batches SET status = 'pending', published_at = NULL, next_attempt_at = NULL WHERE campaign_id = @id AND status = 'held'",
+                new { id });
+        }
+        return cancelled;
+    }
+
+    /// <summary>Marks <paramref name="correctionId"/> as the correction of <paramref name="originalId"/>, both ways (CAP Update).</summary>
+    public async Task LinkCorrectionAsync(string originalId, string correctionId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        await connection.ExecuteAsync("UPDATE campaigns SET corrects = @originalId WHERE id = @correctionId", new { originalId, correctionId }, transaction);
+        await connection.ExecuteAsync("UPDATE campaigns SET corrected_by = @correctionId WHERE id = @originalId", new { originalId, correctionId }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+    }
 
     /// <summary>Holds a running campaign: lanes put its batches aside as they reach them.</summary>
     public Task<bool> PauseAsync(string id, string by, CancellationToken cancellationToken = default) =>

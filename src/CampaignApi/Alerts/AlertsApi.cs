@@ -1,0 +1,229 @@
+using System.Data.Common;
+using System.Security.Claims;
+using Loa.CampaignApi.Campaigns;
+using Loa.CampaignApi.Security;
+using Loa.Dispatcher.Bus;
+using Loa.Storage;
+using Loa.Storage.Alerts;
+using Loa.Storage.Audiences;
+using Loa.Storage.Campaigns;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using static Loa.CampaignApi.Alerts.CapReader;
+
+namespace Loa.CampaignApi.Alerts;
+
+/// <summary>The answer to a CAP Cancel: the campaigns it named, each with its status now.</summary>
+public sealed record CapCancelled(IReadOnlyList<CampaignView> Campaigns);
+
+/// <summary>What the CAP intake works with, bundled so the handler's signature stays readable.</summary>
+public sealed record CapIntake(
+    CampaignRules Rules,
+    CampaignStore Campaigns,
+    CapAlertStore Alerts,
+    ListStore Lists,
+    ProvinceGeocodes Geocodes,
+    IOptionsMonitor<CapOptions> Options,
+    ISendEndpointProvider Bus,
+    BusTopology Topology,
+    TimeProvider Time,
+    ILogger<CapIntake> Logger);
+
+/// <summary>
+/// CAP 1.2 intake (api.md, "Alerts in CAP 1.2"): another alerting system posts an OASIS CAP alert
+/// and Loa makes it a campaign through the same checks and lifecycle as one an author writes.
+/// </summary>
+public static class AlertsApi
+{
+    private static readonly string[] ContentTypes = ["application/cap+xml", "application/xml"];
+
+    public static RouteGroupBuilder MapAlertsApiV1(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/alerts").WithTags("Alerts").RequireAuthorization(Roles.Author);
+        group.MapPost("/cap", ReceiveCapAsync).Accepts<string>(ContentTypes[0], ContentTypes[1]);
+        return group;
+    }
+
+    public static async Task<IResult> ReceiveCapAsync(HttpRequest request, ClaimsPrincipal user, [AsParameters] CapIntake intake, CancellationToken ct)
+    {
+        var mediaType = request.ContentType?.Split(';')[0].Trim();
+        if (mediaType is null || !ContentTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase))
+            return Problems.UnsupportedMediaType("Send the CAP 1.2 alert as application/cap+xml or application/xml.");
+
+        var options = intake.Options.CurrentValue;
+        var body = await ReadBoundedAsync(request, options.MaxBytes, ct);
+        if (body is null)
+            return Problems.TooLarge($"A CAP alert may be at most {options.MaxBytes} bytes.");
+
+        var (alert, errors) = Read(body);
+        if (alert is null)
+            return Problems.Validation(errors, "The CAP alert is not valid; each error names its CAP element.");
+
+        if (alert.Status is Statuses.System or Statuses.Draft)
+        {
+            return Refused("cap-status", "CAP status not sent", "alert.status",
+                $"A {alert.Status} alert is not meant for the public; Loa sends Actual alerts (as warning or emergency) and Exercise or Test alerts (as test).");
+        }
+        if (alert.MsgType is MsgTypes.Ack or MsgTypes.Error)
+            return Refused("cap-msg-type", "CAP message type not handled", "alert.msgType", $"Loa acts on Alert, Update and Cancel; an {alert.MsgType} changes nothing here.");
+        if (alert.Scope != "Public")
+            return Refused("cap-scope", "CAP scope not public", "alert.scope", $"A {alert.Scope} alert is for a limited audience; Loa broadcasts Public alerts only.");
+
+        if (await intake.Alerts.FindAsync(alert.Sender, alert.Identifier, alert.Sent.Ms(), ct) is not null)
+            return Duplicate(alert);
+
+        var referenced = new List<CapAlertRow>();
+        if (alert.MsgType is MsgTypes.Update or MsgTypes.Cancel)
+        {
+            var unknown = new List<string>();
+            foreach (var reference in alert.References)
+            {
+                // Another tenant's alert is as unknown as a missing one, so that its existence does not leak.
+                var row = await intake.Alerts.FindAsync(reference.Sender, reference.Identifier, reference.Sent.Ms(), ct);
+                if (row is null || !user.CanSee(row.Tenant))
+                    unknown.Add($"No alert {reference} has been received (or it is not visible to you).");
+                else
+                    referenced.Add(row);
+            }
+            if (unknown.Count > 0)
+            {
+                return Problems.Unprocessable("cap-references", "Unknown references", $"The {alert.MsgType} refers to alerts Loa has not received.",
+                    new Dictionary<string, string[]> { ["alert.references"] = [.. unknown] });
+            }
+        }
+
+        return alert.MsgType == MsgTypes.Cancel
+            ? await CancelAsync(alert, referenced, user, intake, ct)
+            : await CreateAsync(alert, referenced, user, intake, options, ct);
+    }
+
+    private static async Task<IResult> CreateAsync(
+        CapAlert alert, List<CapAlertRow> referenced, ClaimsPrincipal user, CapIntake intake, CapOptions options, CancellationToken ct)
+    {
+        var (draft, errors) = CapCampaign.Map(alert, intake.Geocodes, options);
+        if (draft is null)
+            return Problems.Validation(errors, "The CAP alert cannot be mapped to a campaign; each error names its CAP element.");
+
+        if (!user.IsNational())
+        {
+            var tenant = user.Tenant();
+            if (draft.Provinces.Count == 0)
+                return Problems.Forbidden("tenant", $"An alert without an area goes to the whole country, which only a national sender may do; name {tenant}'s geocode.");
+            if (draft.Provinces.FirstOrDefault(p => !string.Equals(p.Province, tenant, StringComparison.OrdinalIgnoreCase)) is { } outside)
+                return Problems.Forbidden("tenant", $"A {tenant} alert may only target province {tenant}; {outside.Element} is {outside.Province}.");
+        }
+
+        var lists = await ListsAsync(options, user, intake.Lists, ct);
+        if (lists.Count == 0)
+        {
+            return Problems.Unprocessable("cap-not-configured", "CAP intake has no audience",
+                options.Lists.Count == 0
+                    ? "No audience list is configured for CAP alerts: set Loa:Cap:Lists to the ids of the lists they reach."
+                    : $"None of the lists in Loa:Cap:Lists belongs to tenant {user.Tenant()}; add one of its lists there.");
+        }
+        var definition = draft.Definition with { Audience = draft.Definition.Audience! with { Lists = lists } };
+
+        // An Update corrects the campaign of the newest alert it refers to: earlier ones were already superseded.
+        var updates = alert.MsgType == MsgTypes.Update
+            ? referenced.Where(r => r.CampaignId is not null).OrderByDescending(r => r.Sent).FirstOrDefault()?.CampaignId
+            : null;
+        var now = intake.Time.GetUtcNow();
+        CampaignRow? row;
+        Preview? preview;
+        IResult? problem;
+        try
+        {
+            (row, preview, problem) = await CampaignsApi.CreateDraftAsync(
+                definition, user, intake.Rules, intake.Campaigns, now, ct,
+                field => CapElement(field, draft.InfoIndex),
+                (campaign, connection, transaction, token) => intake.Alerts.InsertAsync(Record(alert, user, now, campaign.Id, updates), connection, transaction, token));
+        }
+        catch (DbException e) when (Database.IsUniqueViolation(e))
+        {
+            return Duplicate(alert); // the same alert, posted twice at once: the other copy won
+        }
+        if (row is null)
+            return problem!;
+
+        // A CAP Update is a correction of the campaign it updates, linked both ways like POST .../correction.
+        if (updates is not null)
+        {
+            await intake.Campaigns.LinkCorrectionAsync(updates, row.Id, ct);
+            row = (await intake.Campaigns.GetAsync(row.Id, ct))!;
+        }
+
+        if (options.IsPreApproved(alert.Sender, user.Who()))
+        {
+            // Configured as pre-approved: the sender's own process stands in for the second person.
+            await intake.Campaigns.SubmitAsync(row.Id, user.Who(), ct);
+            var approvedBy = "cap:" + (alert.Sender.Length <= 196 ? alert.Sender : alert.Sender[..196]);
+            await CampaignsApi.ApproveAndLaunchAsync((await intake.Campaigns.GetAsync(row.Id, ct))!, approvedBy, intake.Campaigns, intake.Bus, intake.Topology, intake.Time, ct);
+            row = (await intake.Campaigns.GetAsync(row.Id, ct))!;
+        }
+        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
+    }
+
+    /// <summary>
+    /// Cancels the campaigns of the referenced alerts, then records the Cancel. In that order, so that a
+    /// crash in between leaves an alert that can be posted again rather than a recorded Cancel that did nothing.
+    /// A campaign that already ended is listed with its status: it sends nothing more either way.
+    /// </summary>
+    private static async Task<IResult> CancelAsync(CapAlert alert, List<CapAlertRow> referenced, ClaimsPrincipal user, CapIntake intake, CancellationToken ct)
+    {
+        var views = new List<CampaignView>();
+        foreach (var campaignId in referenced.Select(r => r.CampaignId).OfType<string>().Distinct())
+        {
+            var (row, _) = await CampaignsApi.CancelVisibleAsync(campaignId, user, intake.Campaigns, ct);
+            if (row is not null)
+                views.Add(CampaignView.From((await intake.Campaigns.GetAsync(campaignId, ct))!));
+        }
+        if (!await intake.Alerts.TryInsertAsync(Record(alert, user, intake.Time.GetUtcNow(), null, null), ct))
+            return Duplicate(alert);
+        return TypedResults.Ok(new CapCancelled(views));
+    }
+
+    private static CapAlertRow Record(CapAlert alert, ClaimsPrincipal user, DateTimeOffset now, string? campaignId, string? updatesCampaignId) =>
+        new(alert.Sender, alert.Identifier, alert.Sent.Ms(), alert.MsgType, alert.Status, user.Tenant(), campaignId, updatesCampaignId, user.Who(), now.Ms());
+
+    /// <summary>The configured lists this caller's tenant can see, in configured order.</summary>
+    private static async Task<List<string>> ListsAsync(CapOptions options, ClaimsPrincipal user, ListStore lists, CancellationToken ct)
+    {
+        var configured = options.Lists.Where(id => !string.IsNullOrWhiteSpace(id)).Select(id => id.Trim()).Distinct().ToList();
+        if (configured.Count == 0)
+            return [];
+        var visible = (await lists.GetManyAsync(configured, ct)).Where(l => user.CanSee(l.Tenant)).Select(l => l.Id).ToHashSet();
+        return configured.Where(visible.Contains).ToList();
+    }
+
+    /// <summary>Campaign fields in the rules' errors, named as the CAP element they came from.</summary>
+    private static string CapElement(string field, int info) => field switch
+    {
+        "schedule.expiresAt" => $"alert.info[{info}].expires",
+        "message.sms" => $"alert.info[{info}]", // the SMS is headline + description + instruction together
+        "name" => $"alert.info[{info}].headline",
+        _ => field,
+    };
+
+    private static IResult Refused(string type, string title, string element, string detail) =>
+        Problems.Unprocessable(type, title, detail, new Dictionary<string, string[]> { [element] = [detail] });
+
+    private static IResult Duplicate(CapAlert alert) =>
+        Problems.Duplicate($"The alert {new CapReference(alert.Sender, alert.Identifier, alert.Sent)} was already received; it is not applied twice.");
+
+    /// <summary>The body, or null when it is larger than <paramref name="maxBytes"/> (never read past the limit).</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(HttpRequest request, int maxBytes, CancellationToken ct)
+    {
+        if (request.ContentLength > maxBytes)
+            return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+                return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+}
