@@ -7,14 +7,6 @@ namespace Loa.EndToEnd.Tests.DeliveryEngine;
 /// <summary>Settings and audiences the delivery-engine specs share.</summary>
 internal static class EngineWorld
 {
-    /// <summary>The private broker scripts/test.sh starts; the suite fails (not skips) without it.</summary>
-    public static string RabbitMq()
-    {
-        var rabbit = Environment.GetEnvironmentVariable("LOA_TEST_RABBITMQ");
-        Assert.False(string.IsNullOrEmpty(rabbit), "LOA_TEST_RABBITMQ is not set: run the suite with scripts/test.sh, which starts a private RabbitMQ.");
-        return rabbit!;
-    }
-
     /// <summary>Carrier secrets, and on RabbitMQ a queue prefix of this test's own.</summary>
     public static Action<Dictionary<string, string?>> Settings(bool rabbitMq, Action<Dictionary<string, string?>>? more = null) => s =>
     {
@@ -23,7 +15,7 @@ internal static class EngineWorld
         if (rabbitMq)
         {
             s["Loa:Transport"] = "RabbitMq";
-            s["ConnectionStrings:RabbitMq"] = RabbitMq();
+            s["ConnectionStrings:RabbitMq"] = DeliveryEngineCollection.RabbitMqAddress();
             s["Loa:Bus:Prefix"] = "loa-" + Guid.NewGuid().ToString("n")[..8];
         }
         more?.Invoke(s);

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Loa.EndToEnd.Tests.DeliveryEngine;
 
 /// <summary>The contracted rate, as the carrier counts it, over a run long enough to see drift.</summary>
-[Collection("RabbitMQ")]
+[Collection(DeliveryEngineCollection.Name)]
 public sealed class RateFidelitySpecs(ITestOutputHelper output)
 {
     [Fact]
@@ -23,7 +23,7 @@ public sealed class RateFidelitySpecs(ITestOutputHelper output)
         using var operatorClient = loa.Client("dev-operator");
 
         var list = await LoaTestHost.UploadListAsync(author, EngineWorld.ViettelCsv(recipients));
-        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!, kind: "awareness"));
+        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!, kind: "warning"));
         await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
         var progress = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromMinutes(2));
         Assert.Equal(recipients, progress.GetProperty("delivered").GetInt64());

@@ -6,6 +6,8 @@ using Loa.Tests.Shared;
 namespace Loa.EndToEnd.Tests.Lifecycle;
 
 /// <summary>Operators stop a campaign that is going out: pause holds it, resume finishes it with no repeat, cancel ends it.</summary>
+// Timed stops and a shifted clock: run alone, so a busy neighbour cannot blur what they measure.
+[Collection(DeliveryEngineCollection.Name)]
 public sealed class StopSpecs
 {
     private const int Recipients = 2_000;
@@ -91,7 +93,7 @@ public sealed class StopSpecs
         using var author = loa.Client("dev-author");
         using var approver = loa.Client("dev-approver");
         var list = await LoaTestHost.UploadListAsync(author, EngineWorld.ViettelCsv(Recipients));
-        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!, kind: "awareness"));
+        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!, kind: "warning"));
         await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
         return id;
     }

@@ -6,6 +6,8 @@ using Loa.Tests.Shared;
 namespace Loa.EndToEnd.Tests.Lifecycle;
 
 /// <summary>Awareness messages wait for the sending window; warnings go out at any hour.</summary>
+// Timed stops and a shifted clock: run alone, so a busy neighbour cannot blur what they measure.
+[Collection(DeliveryEngineCollection.Name)]
 public sealed class WindowSpecs
 {
     [Fact]
