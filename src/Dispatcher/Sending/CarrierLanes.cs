@@ -65,7 +65,7 @@ public sealed class CarrierLanes(
             throw new InvalidOperationException($"Carrier {lane.Carrier} has no Loa:Carriers:{lane.Carrier}:Url and simulators are off.");
         var client = http.CreateClient("carrier-" + lane.Carrier);
         client.Timeout = Timeout.InfiniteTimeSpan; // the adapter enforces options.Timeout per call
-        var rate = new LaneRate(lane.Share(options.PartsPerSecond), dispatcher.Value.Rate, time);
+        var rate = new LaneRate(lane.Share(options.PartsPerSecond), dispatcher.Value.Rate, time, startsCold: true);
         return new SendLane(lane, new HttpBatchAdapter(lane.Carrier, options, client, baseUrl), options, rate);
     }
 

@@ -20,7 +20,12 @@ public sealed class LaneRate : IDisposable
     private double rate;
     private DateTimeOffset pausedUntil;
 
-    public LaneRate(int limit, LaneRateSettings settings, TimeProvider time)
+    /// <param name="startsCold">
+    /// Hold the whole allowance for the first second. A lane is built when its first batch arrives,
+    /// which on a standby dispatcher means it just took the lane over from one that may have sent a
+    /// second's worth a moment ago.
+    /// </param>
+    public LaneRate(int limit, LaneRateSettings settings, TimeProvider time, bool startsCold = false)
     {
         Limit = Math.Max(1, limit);
         this.settings = settings;
@@ -32,6 +37,8 @@ public sealed class LaneRate : IDisposable
             QueueLimit = Limit,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
+        if (startsCold)
+            GiveBackLater(tokens.AttemptAcquire(Limit));
     }
 
     /// <summary>The lane's ceiling: its share of the carrier's contracted parts per second.</summary>

@@ -33,6 +33,18 @@ public sealed class LaneRateTests
     }
 
     [Fact]
+    public async Task A_lane_that_starts_cold_sends_nothing_in_its_first_second()
+    {
+        // It may have just taken over from a dispatcher that sent a full second a moment ago.
+        using var rate = new LaneRate(100, new LaneRateSettings(), time, startsCold: true);
+        var first = rate.AcquireAsync(1, CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(990));
+        await AssertWaitingAsync(first);
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        (await first.WaitAsync(Patience)).Dispose();
+    }
+
+    [Fact]
     public async Task Room_left_in_the_second_is_used_at_once()
     {
         using var rate = Rate(100);
