@@ -86,7 +86,9 @@ public static class BusSetup
                     foreach (var lane in topology.Lanes)
                     {
                         // No priorities in memory: two queues per lane, and the lane's gate lets urgent in first.
-                        cfg.ReceiveEndpoint(topology.Queue(lane, PriorityClass.Urgent), e => ConfigureLane(e, context));
+                        // The urgent queue keeps a second batch waiting at the gate, so that a bulk batch cannot
+                        // slip in between two urgent ones; the gate still lets one batch through at a time.
+                        cfg.ReceiveEndpoint(topology.Queue(lane, PriorityClass.Urgent), e => ConfigureLane(e, context, concurrency: 2));
                         cfg.ReceiveEndpoint(topology.Queue(lane, PriorityClass.Bulk), e => ConfigureLane(e, context));
                     }
                 });
@@ -102,9 +104,9 @@ public static class BusSetup
     }
 
     // A lane sends one batch at a time: the lane's rate is its own, not shared with other batches.
-    private static void ConfigureLane(IReceiveEndpointConfigurator endpoint, IBusRegistrationContext context)
+    private static void ConfigureLane(IReceiveEndpointConfigurator endpoint, IBusRegistrationContext context, int concurrency = 1)
     {
-        endpoint.ConcurrentMessageLimit = 1;
+        endpoint.ConcurrentMessageLimit = concurrency;
         endpoint.ConfigureConsumer<SendBatchConsumer>(context);
     }
 }

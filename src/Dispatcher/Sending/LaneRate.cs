@@ -7,7 +7,9 @@ namespace Loa.Dispatcher.Sending;
 /// <see cref="Limit"/> tokens; a submit takes one per part and gets them back one second after its
 /// answer came (the carrier saw the parts somewhere between the call and the answer), so the parts of
 /// any one-second window at the carrier never add up to more than the limit, whatever the network
-/// does. When the carrier throttles, tokens are held longer (the rate falls multiplicatively, and the
+/// does. Submits are also paced (the next one starts no sooner than parts / rate after the last), so
+/// a second's parts are spread over the second instead of leaving in one burst, and an urgent batch
+/// finds room within a fraction of a second. When the carrier throttles, tokens are held longer (the rate falls multiplicatively, and the
 /// lane waits out <c>Retry-After</c>); each batch that goes through shortens the hold again
 /// (the rate climbs additively back to the limit).
 /// </summary>
@@ -19,6 +21,7 @@ public sealed class LaneRate : IDisposable
     private readonly Lock sync = new();
     private double rate;
     private DateTimeOffset pausedUntil;
+    private DateTimeOffset nextStart;
 
     /// <param name="startsCold">
     /// Hold the whole allowance for the first second. A lane is built when its first batch arrives,
@@ -68,6 +71,7 @@ public sealed class LaneRate : IDisposable
         {
             // A throttle answered while we queued for tokens pauses this submit too.
             await WaitOutPauseAsync(cancellationToken).ConfigureAwait(false);
+            await PaceAsync(Math.Clamp(parts, 1, Limit), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -88,6 +92,20 @@ public sealed class LaneRate : IDisposable
                 return;
             await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private async Task PaceAsync(int parts, CancellationToken cancellationToken)
+    {
+        TimeSpan wait;
+        lock (sync)
+        {
+            var now = time.GetUtcNow();
+            var start = nextStart > now ? nextStart : now;
+            wait = start - now;
+            nextStart = start + TimeSpan.FromSeconds(parts / rate);
+        }
+        if (wait > TimeSpan.Zero)
+            await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
     }
 
     private void Succeeded()

@@ -45,12 +45,20 @@ public sealed class LaneRateTests
     }
 
     [Fact]
-    public async Task Room_left_in_the_second_is_used_at_once()
+    public async Task Submits_are_paced_over_the_second_and_the_window_still_caps_them()
     {
         using var rate = Rate(100);
         using var first = await rate.AcquireAsync(60, CancellationToken.None).WaitAsync(Patience);
-        using var second = await rate.AcquireAsync(40, CancellationToken.None).WaitAsync(Patience);
+        // 60 parts at 100 a second: the next submit starts 0.6 s later, not at once.
+        var second = rate.AcquireAsync(40, CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(590));
+        await AssertWaitingAsync(second);
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        using var secondSpend = await second.WaitAsync(Patience);
+
+        // Pacing alone would let the third go at 1.0 s; the first submit's tokens are still out.
         var third = rate.AcquireAsync(1, CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(500));
         await AssertWaitingAsync(third);
         first.Dispose();
         time.Advance(TimeSpan.FromSeconds(1));
@@ -109,6 +117,7 @@ public sealed class LaneRateTests
         Assert.Equal(100, rate.Current, 3);
         for (var i = 1; i <= 12; i++)
         {
+            time.Advance(TimeSpan.FromSeconds(1)); // past the pacing of the previous submit
             var ok = await rate.AcquireAsync(1, CancellationToken.None).WaitAsync(Patience);
             ok.Succeeded();
             ok.Dispose();
