@@ -51,7 +51,8 @@ public static class LoaApi
             .AddPolicy(Roles.Approver, p => p.RequireRole(Roles.Approver))
             .AddPolicy(Roles.Operator, p => p.RequireRole(Roles.Operator))
             .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin))
-            .AddPolicy(Policies.OperatorOrApprover, p => p.RequireRole(Roles.Operator, Roles.Approver));
+            .AddPolicy(Policies.OperatorOrApprover, p => p.RequireRole(Roles.Operator, Roles.Approver))
+            .AddPolicy(Policies.OperatorOrAdmin, p => p.RequireRole(Roles.Operator, Roles.Admin));
 
         services.AddLoaStorage(configuration);
         services.AddLoaCarriers(configuration);
@@ -86,6 +87,7 @@ public static class LoaApi
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Operations").AllowAnonymous();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
         app.MapListsApiV1();
+        app.MapOptOutsApiV1();
         app.MapCampaignsApiV1();
         app.MapAlertsApiV1();
         app.MapReceiptsApiV1();

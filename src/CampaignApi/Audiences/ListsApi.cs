@@ -133,7 +133,7 @@ public static partial class ListsApi
         return null;
     }
 
-    private static int Column(CsvDataReader csv, string name)
+    internal static int Column(CsvDataReader csv, string name)
     {
         for (var i = 0; i < csv.FieldCount; i++)
         {

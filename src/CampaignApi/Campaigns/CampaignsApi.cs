@@ -324,4 +324,5 @@ public static class CampaignsApi
 public static class Policies
 {
     public const string OperatorOrApprover = "operator-or-approver";
+    public const string OperatorOrAdmin = "operator-or-admin";
 }

@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
+using System.Text;
+using Loa.CampaignApi.Campaigns;
+using Loa.CampaignApi.Security;
+using Loa.CarrierAdapters.Routing;
+using Loa.Dispatcher.Planning;
+using Loa.Storage.Suppression;
+using Sylvan.Data.Csv;
+
+namespace Loa.CampaignApi.Audiences;
+
+public sealed record OptOutView(string Msisdn, string Tenant, string Source, string CreatedBy, DateTimeOffset CreatedAt);
+
+public sealed record OptOutsImported(int Accepted, int Rejected, int Duplicates, IReadOnlyList<ListError> Errors);
+
+/// <summary>
+/// Subscribers who asked for no more awareness messages. Awareness campaigns leave them out (the
+/// delivery is <c>suppressed</c>, reason <c>opted-out</c>); emergency and warning still reach them.
+/// Numbers in answers are masked: the caller already knows the one they sent.
+/// </summary>
+public static class OptOutsApi
+{
+    private const int MaxListedErrors = 100;
+
+    public static RouteGroupBuilder MapOptOutsApiV1(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/optouts").WithTags("Audiences").RequireAuthorization(Policies.OperatorOrAdmin);
+        group.MapPost("/", ImportAsync)
+            .Accepts<string>("text/csv")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
+        group.MapPost("/{msisdn}", AddAsync);
+        group.MapGet("/{msisdn}", GetAsync);
+        group.MapDelete("/{msisdn}", RemoveAsync);
+        return group;
+    }
+
+    public static async Task<IResult> AddAsync(string msisdn, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, CancellationToken ct)
+    {
+        if (!Msisdn.TryNormalize(msisdn, await routes.GetAsync(ct), out var e164, out var reason))
+            return Problems.Validation("msisdn", reason);
+        var created = await store.OptOutAsync(e164, user.Tenant(), "api", user.Who(), ct);
+        var row = (await store.GetOptOutAsync(e164, ct))!;
+        return created
+            ? TypedResults.Created($"/api/v1/optouts/{Uri.EscapeDataString(e164)}", View(row))
+            : TypedResults.Ok(View(row));
+    }
+
+    public static async Task<IResult> GetAsync(string msisdn, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, CancellationToken ct)
+    {
+        if (!Msisdn.TryNormalize(msisdn, await routes.GetAsync(ct), out var e164, out var reason))
+            return Problems.Validation("msisdn", reason);
+        var row = await store.GetOptOutAsync(e164, ct);
+        return row is null || !user.CanSee(row.Tenant) ? Problems.NotFound("opt-out") : TypedResults.Ok(View(row));
+    }
+
+    /// <summary>A province removes only opt-outs it recorded; another's answers 404, as if absent.</summary>
+    public static async Task<IResult> RemoveAsync(string msisdn, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, CancellationToken ct)
+    {
+        if (!Msisdn.TryNormalize(msisdn, await routes.GetAsync(ct), out var e164, out var reason))
+            return Problems.Validation("msisdn", reason);
+        var row = await store.GetOptOutAsync(e164, ct);
+        if (row is null || !user.CanSee(row.Tenant) || !await store.RemoveOptOutAsync(e164, ct))
+            return Problems.NotFound("opt-out");
+        return TypedResults.NoContent();
+    }
+
+    /// <summary><c>text/csv</c> with a <c>msisdn</c> column, streamed into one transaction; bad rows are reported by line.</summary>
+    public static async Task<IResult> ImportAsync(HttpRequest request, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, CancellationToken ct)
+    {
+        if (request.ContentType is not { } contentType || !contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+            return Problems.UnsupportedMediaType("Upload opt-outs as text/csv with a header row naming a 'msisdn' column.");
+        var router = await routes.GetAsync(ct);
+        using var text = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+        await using var csv = await CsvDataReader.CreateAsync(text, new CsvDataReaderOptions { HasHeaders = true }, ct);
+        var column = ListsApi.Column(csv, "msisdn");
+        if (column < 0)
+            return Problems.Validation("msisdn", "The header row must name a 'msisdn' column.");
+
+        var errors = new List<ListError>();
+        var rejected = 0;
+        var imported = await store.ImportOptOutsAsync(Numbers(ct), user.Tenant(), user.Who(), ct);
+        return TypedResults.Ok(new OptOutsImported(imported.Accepted, rejected, imported.Duplicates, errors));
+
+        async IAsyncEnumerable<string> Numbers([EnumeratorCancellation] CancellationToken token)
+        {
+            long line = 1;
+            while (await csv.ReadAsync(token))
+            {
+                line++;
+                if (Msisdn.TryNormalize(csv.GetString(column), router, out var e164, out var reason))
+                {
+                    yield return e164;
+                    continue;
+                }
+                rejected++;
+                if (errors.Count < MaxListedErrors)
+                    errors.Add(new ListError(line, reason));
+            }
+        }
+    }
+
+    private static OptOutView View(OptOutRow row) =>
+        new(Msisdn.Mask(row.Msisdn), row.Tenant, row.Source, row.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));
+}
