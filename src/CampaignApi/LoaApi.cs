@@ -7,6 +7,7 @@ using Loa.CampaignApi.Security;
 using Loa.Dispatcher;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Planning;
+using Loa.Dispatcher.Sending;
 using Loa.Storage;
 using Loa.Storage.Keys;
 using Microsoft.AspNetCore.Authentication;
@@ -103,13 +104,14 @@ public static class LoaApi
         await DevKeys.ApplyAsync(app.Services.GetRequiredService<ApiKeyStore>(), app.Environment.IsDevelopment(), cancellationToken);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var dispatcher = app.Services.GetRequiredService<IOptions<DispatcherOptions>>().Value;
-            if (string.IsNullOrWhiteSpace(dispatcher.PublicUrl))
+            if (app.Services.GetService<ReceiptAddress>() is not { IsKnown: false } receipts)
+                return; // no dispatcher in this process, or Loa:Dispatcher:PublicUrl is configured
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+            if (address is not null)
             {
-                var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-                dispatcher.PublicUrl = address?.Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
+                receipts.Learn(address.Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
                     .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
-                    .Replace("://+", "://127.0.0.1", StringComparison.Ordinal);
+                    .Replace("://+", "://127.0.0.1", StringComparison.Ordinal));
             }
         });
     }

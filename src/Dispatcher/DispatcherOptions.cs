@@ -17,6 +17,12 @@ public sealed class DispatcherOptions
     /// <summary>How often the sweeper looks for committed-but-unfinished work.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A batch published this long ago that no lane has taken is published again (its message was lost
+    /// or dead-lettered). Long enough that a batch waiting behind a national backlog is rarely doubled.
+    /// </summary>
+    public TimeSpan RepublishAfter { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>A launch no planner picked up within this time is sent again.</summary>
     public TimeSpan LaunchGrace { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -33,6 +33,7 @@ public static class DispatcherSetup
         services.AddHttpClient();
         services.TryAddSingleton<RouteTable>();
         services.TryAddSingleton<CarrierLanes>();
+        services.TryAddSingleton<ReceiptAddress>();
         services.TryAddScoped<BatchPublisher>();
         services.AddHostedService<OutboxSweeper>();
         services.AddLoaBus(configuration, withDispatcher: true);

@@ -1,4 +1,5 @@
 using Loa.Dispatcher;
+using Loa.Dispatcher.Sending;
 using Loa.Storage;
 using Loa.Storage.Routing;
 
@@ -6,5 +7,8 @@ using Loa.Storage.Routing;
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddLoaDispatcher(builder.Configuration);
 var host = builder.Build();
+// Standalone, there is no server address to learn the receipt URL from: it must be configured.
+if (!host.Services.GetRequiredService<ReceiptAddress>().IsKnown)
+    throw new InvalidOperationException("Loa:Dispatcher:PublicUrl is not set: a standalone dispatcher must tell carriers where to post receipts (the API's public base URL).");
 await DispatcherHost.PrepareAsync(host.Services);
 await host.RunAsync();

@@ -12,7 +12,8 @@ public sealed class CampaignLauncher(CampaignStore campaigns, BusTopology topolo
     public async Task<int> LaunchDueAsync(CancellationToken cancellationToken)
     {
         var due = await campaigns.ClaimDueAsync(cancellationToken);
-        if (due.Count == 0)
+        var runs = await campaigns.ClaimDueRunsAsync(Recurrence.Next, cancellationToken);
+        if (due.Count + runs.Count == 0)
             return 0;
         await using var scope = scopes.CreateAsyncScope();
         var endpoint = await scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(topology.LaunchAddress);
@@ -21,6 +22,11 @@ public sealed class CampaignLauncher(CampaignStore campaigns, BusTopology topolo
             logger.LogInformation("Campaign {CampaignId} reached its start time", id);
             await endpoint.Send(new LaunchCampaign(id), cancellationToken);
         }
-        return due.Count;
+        foreach (var id in runs)
+        {
+            logger.LogInformation("Run {CampaignId} of a recurring campaign is due", id);
+            await endpoint.Send(new LaunchCampaign(id), cancellationToken);
+        }
+        return due.Count + runs.Count;
     }
 }

@@ -68,8 +68,14 @@ public sealed class CampaignRules(
             Error("audience.devices", "Device audiences need push, which is not available yet.");
 
         var schedule = request.Schedule;
-        if (schedule?.Recurrence is not null)
-            Error("schedule.recurrence", "Recurring campaigns are not available yet; leave recurrence null.");
+        if (schedule?.Recurrence is { } cron)
+        {
+            var from = schedule.StartAt is { } start && start > now ? start : now;
+            if (Scheduling.Recurrence.Problem(cron, from, schedule.ExpiresAt) is { } cronProblem)
+                Error("schedule.recurrence", cronProblem);
+            else if (request.Kind is CampaignKind.Emergency)
+                Error("schedule.recurrence", "An emergency happens once; schedule recurring warnings or awareness instead.");
+        }
         if (schedule?.Window is not null)
         {
             if (request.Kind is not CampaignKind.Awareness)

@@ -16,7 +16,8 @@ public sealed record CampaignView(
     ScheduleDefinition? Schedule, OptionsDefinition? Options, SmsView? Sms,
     string CreatedBy, DateTimeOffset CreatedAt, string? SubmittedBy, string? ApprovedBy, DateTimeOffset? ApprovedAt,
     string? RejectedReason, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, Preview? Preview,
-    string? Corrects, string? CorrectedBy)
+    string? Corrects, string? CorrectedBy,
+    string? SeriesId, DateTimeOffset? RunAt, DateTimeOffset? NextRunAt)
 {
     public static CampaignView From(CampaignRow row, Preview? preview = null)
     {
@@ -28,7 +29,8 @@ public sealed record CampaignView(
             sms is null ? null : sms with { Length = Loa.CarrierAdapters.Encoding.SmsText.Measure(sms.Text).Length },
             row.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), row.SubmittedBy, row.ApprovedBy, Clock.At(row.ApprovedAt),
             row.RejectedReason, Clock.At(row.StartedAt), Clock.At(row.CompletedAt), preview,
-            row.Corrects, row.CorrectedBy);
+            row.Corrects, row.CorrectedBy,
+            row.SeriesId, Clock.At(row.RunAt), Clock.At(row.NextRunAt));
     }
 }
 

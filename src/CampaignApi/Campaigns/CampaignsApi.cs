@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
+using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Routing;
@@ -66,10 +67,10 @@ public static class CampaignsApi
     }
 
     public static async Task<IResult> ListAsync(
-        ClaimsPrincipal user, CampaignStore campaigns, string? status, string? after, int? limit, CancellationToken ct)
+        ClaimsPrincipal user, CampaignStore campaigns, string? status, string? series, string? after, int? limit, CancellationToken ct)
     {
         var take = Math.Clamp(limit ?? 50, 1, 500);
-        var rows = await campaigns.PageAsync(user.TenantFilter(), status, after ?? "", take, ct);
+        var rows = await campaigns.PageAsync(user.TenantFilter(), status, after ?? "", take, ct, series);
         return TypedResults.Ok(new CampaignPage(rows.Select(r => CampaignView.From(r)).ToList(), rows.Count == take ? rows[^1].Id : null));
     }
 
@@ -119,7 +120,15 @@ public static class CampaignsApi
     internal static async Task<bool> ApproveAndLaunchAsync(
         CampaignRow row, string approvedBy, CampaignStore campaigns, ISendEndpointProvider bus, BusTopology topology, TimeProvider time, CancellationToken ct)
     {
-        var startNow = row.StartAt is null || row.StartAt <= time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = time.GetUtcNow();
+        if (row.Recurrence is { } cron)
+        {
+            // A series: its runs start at each occurrence, launched by the scheduler like any due campaign.
+            var from = row.StartAt is { } start && start > now.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(start) : now;
+            var first = Recurrence.Next(cron, from.AddMilliseconds(-1));
+            return first is not null && await campaigns.ApproveSeriesAsync(row.Id, approvedBy, first.Value, ct);
+        }
+        var startNow = row.StartAt is null || row.StartAt <= now.ToUnixTimeMilliseconds();
         if (!await campaigns.ApproveAsync(row.Id, approvedBy, startNow, ct))
             return false;
         if (startNow)
@@ -205,6 +214,7 @@ public static class CampaignsApi
             SmsParts: ok.Measure.Parts,
             StartAt: request.Schedule?.StartAt?.ToUnixTimeMilliseconds(),
             ExpiresAt: request.Schedule?.ExpiresAt?.ToUnixTimeMilliseconds(),
+            Recurrence: request.Schedule?.Recurrence,
             CreatedBy: user.Who(), CreatedAt: now.ToUnixTimeMilliseconds(),
             UpdatedBy: user.Who(), UpdatedAt: now.ToUnixTimeMilliseconds(),
             SubmittedBy: null, ApprovedBy: null, ApprovedAt: null, RejectedReason: null,

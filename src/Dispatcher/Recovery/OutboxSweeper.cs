@@ -68,7 +68,7 @@ public sealed class OutboxSweeper(
 
         while (true)
         {
-            var due = await deliveries.UnpublishedAsync(1000, cancellationToken);
+            var due = await deliveries.UnpublishedAsync(1000, settings.RepublishAfter, cancellationToken);
             if (due.Count == 0)
                 break;
             await publisher.PublishAsync(due, cancellationToken);

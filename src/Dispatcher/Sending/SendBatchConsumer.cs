@@ -22,6 +22,7 @@ public sealed class SendBatchConsumer(
     DeliveryStore deliveries,
     CarrierLanes lanes,
     BusTopology topology,
+    ReceiptAddress receipts,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
     ILogger<SendBatchConsumer> logger) : IConsumer<SendBatch>
@@ -31,6 +32,7 @@ public sealed class SendBatchConsumer(
         var ct = context.CancellationToken;
         var settings = options.Value;
         var lane = await lanes.GetAsync(topology.LaneOf(context.Message.Carrier, context.Message.BatchId), ct);
+        var receiptUrl = await receipts.ForCarrierAsync(context.Message.Carrier, ct);
         using var pass = await lane.Gate.EnterAsync(PriorityClasses.Of(context.Message.Priority), ct);
         var batch = await deliveries.ClaimBatchAsync(context.Message.BatchId, settings.SendLease, ct);
         if (batch is null)
@@ -52,7 +54,6 @@ public sealed class SendBatchConsumer(
         var outgoing = messages
             .Select(m => new OutgoingMessage(m.Id.ToString(CultureInfo.InvariantCulture), m.Recipient, campaign.SmsText ?? "", encoding, parts))
             .ToList();
-        var receiptUrl = new Uri(new Uri(PublicUrl(settings)), $"api/v1/carriers/{batch.Carrier}/receipts");
         // The idempotency key names the batch across attempts, so a carrier that honours it drops a repeat.
         var submit = new CarrierBatch($"{batch.CampaignId}-{batch.Id}", lane.Options.Sender, outgoing, receiptUrl);
         SubmitOutcome outcome;
@@ -150,13 +151,5 @@ public sealed class SendBatchConsumer(
         var step = schedule[(int)Math.Clamp(attempts - 1, 0, schedule.Length - 1)];
         var jitter = 0.8 + Random.Shared.NextDouble() * 0.4; // spread retries so that lanes do not retry in lockstep
         return TimeSpan.FromMilliseconds(step.TotalMilliseconds * jitter);
-    }
-
-    private static string PublicUrl(DispatcherOptions settings)
-    {
-        var url = settings.PublicUrl;
-        if (string.IsNullOrWhiteSpace(url))
-            throw new InvalidOperationException("Loa:Dispatcher:PublicUrl is not set: carriers would not know where to post receipts.");
-        return url.EndsWith('/') ? url : url + "/";
     }
 }

@@ -11,7 +11,8 @@ public sealed record CampaignRow(
     string? SubmittedBy, string? ApprovedBy, long? ApprovedAt, string? RejectedReason,
     long? LaunchedAt, long? PlannedAt, long? StartedAt, long? CompletedAt,
     long PlanList, string PlanAfter,
-    string? Corrects = null, string? CorrectedBy = null);
+    string? Corrects = null, string? CorrectedBy = null,
+    string? Recurrence = null, long? NextRunAt = null, string? SeriesId = null, long? RunAt = null);
 
 /// <summary>
 /// Campaign rows and their lifecycle. Every transition is one guarded UPDATE (<c>WHERE status = …</c>)
@@ -25,38 +26,39 @@ public sealed class CampaignStore(Database database, TimeProvider time)
         created_by AS CreatedBy, created_at AS CreatedAt, updated_by AS UpdatedBy, updated_at AS UpdatedAt,
         submitted_by AS SubmittedBy, approved_by AS ApprovedBy, approved_at AS ApprovedAt, rejected_reason AS RejectedReason,
         launched_at AS LaunchedAt, planned_at AS PlannedAt, started_at AS StartedAt, completed_at AS CompletedAt,
-        plan_list AS PlanList, plan_after AS PlanAfter, corrects AS Corrects, corrected_by AS CorrectedBy
+        plan_list AS PlanList, plan_after AS PlanAfter, corrects AS Corrects, corrected_by AS CorrectedBy,
+        recurrence AS Recurrence, next_run_at AS NextRunAt, series_id AS SeriesId, run_at AS RunAt
         """;
 
     private static readonly Sql Insert = Sql.Both("""
         INSERT INTO campaigns (id, tenant, name, kind, status, definition, sms_text, sms_encoding, sms_parts, start_at, expires_at,
-                               created_by, created_at, updated_by, updated_at, corrects)
+                               created_by, created_at, updated_by, updated_at, corrects, recurrence)
         VALUES (@Id, @Tenant, @Name, @Kind, @Status, @Definition, @SmsText, @SmsEncoding, @SmsParts, @StartAt, @ExpiresAt,
-                @CreatedBy, @CreatedAt, @UpdatedBy, @UpdatedAt, @Corrects)
+                @CreatedBy, @CreatedAt, @UpdatedBy, @UpdatedAt, @Corrects, @Recurrence)
         """);
 
     private static readonly Sql Page = new(
         Sqlite: $"""
             SELECT {Columns} FROM campaigns
-            WHERE (@Tenant IS NULL OR tenant = @Tenant) AND (@Status IS NULL OR status = @Status) AND id > @After
+            WHERE (@Tenant IS NULL OR tenant = @Tenant) AND (@Status IS NULL OR status = @Status) AND (@Series IS NULL OR series_id = @Series) AND id > @After
             ORDER BY id LIMIT @Limit
             """,
         SqlServer: $"""
             SELECT TOP (@Limit) {Columns} FROM campaigns
-            WHERE (@Tenant IS NULL OR tenant = @Tenant) AND (@Status IS NULL OR status = @Status) AND id > @After
+            WHERE (@Tenant IS NULL OR tenant = @Tenant) AND (@Status IS NULL OR status = @Status) AND (@Series IS NULL OR series_id = @Series) AND id > @After
             ORDER BY id
             """);
 
     private static readonly Sql ClaimDue = new(
         Sqlite: """
             UPDATE campaigns SET status = 'running', started_at = @Now, launched_at = @Now
-            WHERE status = 'scheduled' AND start_at <= @Now
+            WHERE status = 'scheduled' AND start_at <= @Now AND recurrence IS NULL
             RETURNING id
             """,
         SqlServer: """
             UPDATE campaigns SET status = 'running', started_at = @Now, launched_at = @Now
             OUTPUT inserted.id
-            WHERE status = 'scheduled' AND start_at <= @Now
+            WHERE status = 'scheduled' AND start_at <= @Now AND recurrence IS NULL
             """);
 
     // A launch is lost when no planner took its lease within a grace period, or a planner's lease ran out.
@@ -117,10 +119,11 @@ public sealed class CampaignStore(Database database, TimeProvider time)
         return await connection.QuerySingleOrDefaultAsync<string>("SELECT status FROM campaigns WHERE id = @id", new { id });
     }
 
-    public async Task<IReadOnlyList<CampaignRow>> PageAsync(string? tenant, string? status, string after, int limit, CancellationToken cancellationToken = default)
+    /// <param name="series">Only the runs of this recurring campaign, when given.</param>
+    public async Task<IReadOnlyList<CampaignRow>> PageAsync(string? tenant, string? status, string after, int limit, CancellationToken cancellationToken = default, string? series = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<CampaignRow>(database.Text(Page), new { Tenant = tenant, Status = status, After = after, Limit = limit })).ToList();
+        return (await connection.QueryAsync<CampaignRow>(database.Text(Page), new { Tenant = tenant, Status = status, Series = series, After = after, Limit = limit })).ToList();
     }
 
     public Task<bool> SubmitAsync(string id, string by, CancellationToken cancellationToken = default) =>
@@ -173,6 +176,66 @@ public sealed class CampaignStore(Database database, TimeProvider time)
 
     public Task<bool> ResumeAsync(string id, string by, CancellationToken cancellationToken = default) =>
         TransitionAsync(id, [CampaignStatus.Paused], "status = 'running', updated_by = @By", new { By = by }, cancellationToken);
+
+    /// <summary>Approves a recurring campaign: it becomes a scheduled series whose first run is at <paramref name="firstRunAt"/>.</summary>
+    public Task<bool> ApproveSeriesAsync(string id, string by, DateTimeOffset firstRunAt, CancellationToken cancellationToken = default) =>
+        TransitionAsync(id, [CampaignStatus.PendingApproval], "status = 'scheduled', approved_by = @By, approved_at = @Now, next_run_at = @Next",
+            new { By = by, Next = firstRunAt.ToUnixTimeMilliseconds() }, cancellationToken);
+
+    /// <summary>
+    /// Turns every due occurrence of a scheduled series into a run (a campaign row of its own, already
+    /// approved, running) and moves the series to its next occurrence, which <paramref name="next"/>
+    /// computes from the cron after a given time (null: no more). A series past its last occurrence
+    /// completes. Returns the runs to launch. Occurrences missed while Loa was down make one run, not many.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ClaimDueRunsAsync(Func<string, DateTimeOffset, DateTimeOffset?> next, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var runs = new List<string>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        var due = (await connection.QueryAsync<CampaignRow>(
+            $"SELECT {Columns} FROM campaigns WHERE status = 'scheduled' AND recurrence IS NOT NULL AND next_run_at <= @nowMs",
+            new { nowMs }, transaction)).AsList();
+        foreach (var series in due)
+        {
+            var runAt = series.NextRunAt!.Value;
+            var following = next(series.Recurrence!, now > DateTimeOffset.FromUnixTimeMilliseconds(runAt) ? now : DateTimeOffset.FromUnixTimeMilliseconds(runAt));
+            var followingMs = following?.ToUnixTimeMilliseconds();
+            if (followingMs is { } f && series.ExpiresAt is { } end && f >= end)
+                followingMs = null;
+            // A run stops retrying when the next one starts, or when the series expires.
+            long? runExpires = (followingMs, series.ExpiresAt) switch
+            {
+                ({ } a, { } b) => Math.Min(a, b),
+                ({ } a, null) => a,
+                (null, var b) => b,
+            };
+            var runId = Guid.CreateVersion7().ToString("n");
+            var inserted = await connection.ExecuteAsync(
+                """
+                INSERT INTO campaigns (id, tenant, name, kind, status, definition, sms_text, sms_encoding, sms_parts, start_at, expires_at,
+                                       created_by, created_at, updated_by, updated_at, submitted_by, approved_by, approved_at,
+                                       launched_at, started_at, series_id, run_at)
+                SELECT @runId, tenant, name, kind, 'running', definition, sms_text, sms_encoding, sms_parts, @runAt, @runExpires,
+                       created_by, @nowMs, updated_by, @nowMs, submitted_by, approved_by, approved_at,
+                       @nowMs, @nowMs, id, @runAt
+                FROM campaigns WHERE id = @Id
+                  AND NOT EXISTS (SELECT 1 FROM campaigns WHERE series_id = @Id AND run_at = @runAt)
+                """,
+                new { runId, runAt, runExpires, nowMs, series.Id }, transaction);
+            if (inserted == 1)
+                runs.Add(runId);
+            await connection.ExecuteAsync(
+                followingMs is null
+                    ? "UPDATE campaigns SET next_run_at = NULL, status = 'completed', completed_at = @nowMs, updated_at = @nowMs WHERE id = @Id AND next_run_at = @runAt"
+                    : "UPDATE campaigns SET next_run_at = @followingMs, updated_at = @nowMs WHERE id = @Id AND next_run_at = @runAt",
+                new { series.Id, runAt, followingMs, nowMs }, transaction);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return runs;
+    }
 
     /// <summary>Moves every scheduled campaign whose start time has come to <c>running</c>; returns their ids.</summary>
     public async Task<IReadOnlyList<string>> ClaimDueAsync(CancellationToken cancellationToken = default)

@@ -70,12 +70,12 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     private static readonly Sql Unpublished = new(
         Sqlite: """
             SELECT id AS BatchId, campaign_id AS CampaignId, carrier AS Carrier, priority AS Priority FROM batches
-            WHERE status = 'pending' AND published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= @Now)
+            WHERE status = 'pending' AND (published_at IS NULL OR published_at < @Stale) AND (next_attempt_at IS NULL OR next_attempt_at <= @Now)
             ORDER BY priority, id LIMIT @Limit
             """,
         SqlServer: """
             SELECT TOP (@Limit) id AS BatchId, campaign_id AS CampaignId, carrier AS Carrier, priority AS Priority FROM batches
-            WHERE status = 'pending' AND published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= @Now)
+            WHERE status = 'pending' AND (published_at IS NULL OR published_at < @Stale) AND (next_attempt_at IS NULL OR next_attempt_at <= @Now)
             ORDER BY priority, id
             """);
 
@@ -306,11 +306,16 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         await connection.ExecuteAsync("UPDATE batches SET published_at = @Now WHERE id IN @ids AND status = 'pending'", new { Now = time.Ms(), ids });
     }
 
-    /// <summary>Batches committed but not (or no longer) on the bus: never published, or due for a retry.</summary>
-    public async Task<IReadOnlyList<SendBatch>> UnpublishedAsync(int limit, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Batches committed but not (or no longer) on the bus: never published, due for a retry, or
+    /// published longer than <paramref name="republishAfter"/> ago and still untouched (a message the
+    /// broker lost or dead-lettered). A copy still queued behind a backlog is harmless: one claim wins.
+    /// </summary>
+    public async Task<IReadOnlyList<SendBatch>> UnpublishedAsync(int limit, TimeSpan republishAfter, CancellationToken cancellationToken = default)
     {
+        var now = time.Ms();
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<OutboxRow>(database.Text(Unpublished), new { Now = time.Ms(), Limit = limit }))
+        return (await connection.QueryAsync<OutboxRow>(database.Text(Unpublished), new { Now = now, Stale = now - (long)republishAfter.TotalMilliseconds, Limit = limit }))
             .Select(r => new SendBatch(r.BatchId, r.CampaignId, r.Carrier, (int)r.Priority))
             .ToList();
     }

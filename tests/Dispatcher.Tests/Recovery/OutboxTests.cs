@@ -1,0 +1,63 @@
+using Loa.Contracts;
+using Loa.Storage;
+using Loa.Storage.Campaigns;
+using Loa.Storage.Deliveries;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Loa.Dispatcher.Tests.Recovery;
+
+/// <summary>The outbox on a real SQLite file: what the sweeper gets back to publish.</summary>
+public sealed class OutboxTests : IAsyncLifetime
+{
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "loa-outbox-" + Guid.NewGuid().ToString("n"));
+    private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-11-23T08:00:00Z"));
+    private Database database = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(directory);
+        database = new Database(new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "loa.db")}" });
+        await new Migrator(database, NullLogger<Migrator>.Instance).MigrateAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_batch_whose_message_was_lost_is_published_again_after_the_republish_delay()
+    {
+        var campaigns = new CampaignStore(database, time);
+        var deliveries = new DeliveryStore(database, time);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await campaigns.InsertAsync(new CampaignRow(
+            "c1", "national", "x", CampaignKind.Warning, CampaignStatus.Running, "{}", "Canh bao", "gsm7", 1, null, null,
+            "a", now, "a", now, "a", "b", now, null, now, null, now, null, 0, ""));
+        var written = await deliveries.WritePlanPageAsync(new PlanPage(
+            "c1", 1, 1, [new PlannedRecipient("+84912000001", "", "vinaphone"), new PlannedRecipient("+84912000002", "", "vinaphone")],
+            _ => 500, 1, "", true, TimeSpan.FromMinutes(1)));
+        Assert.NotNull(written);
+        var batch = Assert.Single(written);
+
+        // Never published: the sweeper takes it at once.
+        Assert.Equal([batch.BatchId], (await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30))).Select(b => b.BatchId));
+        await deliveries.MarkPublishedAsync([batch.BatchId]);
+        Assert.Empty(await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30)));
+
+        // Published, but no lane ever claimed it: the message is presumed lost after the delay.
+        time.Advance(TimeSpan.FromMinutes(29));
+        Assert.Empty(await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30)));
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal([batch.BatchId], (await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30))).Select(b => b.BatchId));
+
+        // A claimed batch is the lane's, not the outbox's, however old its publish.
+        Assert.NotNull(await deliveries.ClaimBatchAsync(batch.BatchId, TimeSpan.FromMinutes(2)));
+        time.Advance(TimeSpan.FromHours(1));
+        Assert.Empty(await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30)));
+    }
+}
