@@ -57,7 +57,7 @@ public static class LoaApi
 
         services.AddLoaStorage(configuration);
         services.AddLoaCarriers(configuration);
-        services.AddOptions<DispatcherOptions>().Bind(configuration.GetSection("Loa:Dispatcher"));
+        services.AddDispatcherOptions(configuration);
         services.AddOptions<ListOptions>().Bind(configuration.GetSection("Loa:Lists"));
         services.AddSingleton<RouteTable>();
         services.AddSingleton<CampaignRules>();

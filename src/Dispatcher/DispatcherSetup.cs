@@ -22,6 +22,25 @@ public static class DispatcherSetup
     }
 
     /// <summary>
+    /// <c>Loa:Dispatcher</c>, for the dispatcher and for the API host, which both ask for it. The
+    /// configuration binder appends a configured array to the one the options already hold, so
+    /// <c>RetrySchedule:0..n</c> would land after the five default steps (and once more for each
+    /// Bind): the configured schedule replaces the default instead.
+    /// </summary>
+    public static IServiceCollection AddDispatcherOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Loa:Dispatcher");
+        services.AddOptions<DispatcherOptions>()
+            .Bind(section)
+            .PostConfigure(options =>
+            {
+                if (section.GetSection(nameof(DispatcherOptions.RetrySchedule)).Get<TimeSpan[]>() is { Length: > 0 } configured)
+                    options.RetrySchedule = configured;
+            });
+        return services;
+    }
+
+    /// <summary>
     /// The dispatcher in this process: planner, one send lane per carrier, and the sweeper. Used by
     /// the standalone worker and by the API host in the embedded default.
     /// </summary>
@@ -29,7 +48,7 @@ public static class DispatcherSetup
     {
         services.AddLoaStorage(configuration);
         services.AddLoaCarriers(configuration);
-        services.AddOptions<DispatcherOptions>().Bind(configuration.GetSection("Loa:Dispatcher"));
+        services.AddDispatcherOptions(configuration);
         services.AddHttpClient();
         services.TryAddSingleton<RouteTable>();
         services.TryAddSingleton<CarrierLanes>();

@@ -86,7 +86,7 @@ public sealed class SendBatchConsumer(
                 break;
             case SubmitOutcome.Rejected rejected:
                 logger.LogWarning("Carrier {Carrier} refused batch {BatchId}: {Reason}", batch.Carrier, batch.Id, rejected.Reason);
-                await deliveries.FinishBatchAsync(batch, DeliveryStatus.Failed, rejected.Reason, ct);
+                await deliveries.FinishBatchAsync(batch, DeliveryStatus.Failed, rejected.Reason, batch.Attempts, ct);
                 break;
         }
     }
@@ -94,9 +94,10 @@ public sealed class SendBatchConsumer(
     /// <returns>True when the campaign may not send now and the batch was dealt with (closed or held).</returns>
     private async Task<bool> StoppedAsync(BatchClaim batch, CampaignRow campaign, CancellationToken ct)
     {
+        var submits = batch.Attempts - 1; // this claim ends before its submit
         if (campaign.Status == CampaignStatus.Cancelled)
         {
-            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Cancelled, "campaign cancelled", ct);
+            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Cancelled, "campaign cancelled", submits, ct);
             return true;
         }
         if (campaign.Status == CampaignStatus.Paused)
@@ -108,7 +109,7 @@ public sealed class SendBatchConsumer(
         var now = time.GetUtcNow();
         if (campaign.ExpiresAt is { } expiresAt && expiresAt <= now.ToUnixTimeMilliseconds())
         {
-            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, "campaign expired before the message was sent", ct);
+            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, "campaign expired before the message was sent", submits, ct);
             return true;
         }
         if (campaign.Kind == CampaignKind.Awareness
@@ -118,7 +119,7 @@ public sealed class SendBatchConsumer(
             // Spread the morning's restart over a few seconds so every held batch does not land in the same sweep.
             var at = opening + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 5_000));
             if (campaign.ExpiresAt is { } until && at.ToUnixTimeMilliseconds() >= until)
-                await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, "expired outside the sending window", ct);
+                await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, "expired outside the sending window", submits, ct);
             else
                 await deliveries.ReleaseBatchAsync(batch.Id, at, "outside the sending window", countsAsAttempt: false, ct);
             return true;
@@ -132,13 +133,13 @@ public sealed class SendBatchConsumer(
         if (countsAsAttempt && batch.Attempts >= settings.MaxAttempts)
         {
             logger.LogWarning("Batch {BatchId} for {Carrier} failed after {Attempts} attempts: {Reason}", batch.Id, batch.Carrier, batch.Attempts, reason);
-            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Failed, $"gave up after {batch.Attempts} attempts: {reason}", ct);
+            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Failed, $"gave up after {batch.Attempts} attempts: {reason}", batch.Attempts, ct);
             return;
         }
         var next = time.GetUtcNow() + delay;
         if (campaign.ExpiresAt is { } expiresAt && next.ToUnixTimeMilliseconds() >= expiresAt)
         {
-            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, $"expired while retrying: {reason}", ct);
+            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, $"expired while retrying: {reason}", batch.Attempts, ct);
             return;
         }
         logger.LogInformation("Batch {BatchId} for {Carrier} retries in {Delay}: {Reason}", batch.Id, batch.Carrier, delay, reason);

@@ -20,6 +20,7 @@ public sealed record PlanPage(
     TimeSpan Lease,
     bool CountsTowardAwarenessCap = false);
 
+/// <param name="Attempts">Submits of this batch that count, this claim's included (a 429 or a hold gives its count back).</param>
 public sealed record BatchClaim(long Id, string CampaignId, string Carrier, long Priority, long Attempts);
 
 public sealed record BatchMessage(long Id, string Recipient);
@@ -198,7 +199,8 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
 
     /// <summary>
     /// Records the carrier's answer for each message, applies receipts that arrived before this answer
-    /// (parked), and closes the batch — all in one transaction.
+    /// (parked), and closes the batch — all in one transaction. Each message keeps the batch's attempts:
+    /// it went to the carrier every time its batch did.
     /// </summary>
     public async Task RecordResultsAsync(BatchClaim batch, IReadOnlyList<SubmitResult> results, CancellationToken cancellationToken = default)
     {
@@ -207,18 +209,18 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
         await using var accept = Commands.Prepare(connection, transaction,
-            "UPDATE deliveries SET status = 'submitted', carrier_message_id = @cmid, submitted_at = @now, attempts = attempts + 1 WHERE id = @id AND status = 'queued'",
-            "cmid", "now", "id");
+            "UPDATE deliveries SET status = 'submitted', carrier_message_id = @cmid, submitted_at = @now, attempts = @attempts WHERE id = @id AND status = 'queued'",
+            "cmid", "now", "attempts", "id");
         await using var reject = Commands.Prepare(connection, transaction,
-            "UPDATE deliveries SET status = 'failed', error = @error, final_at = @now, attempts = attempts + 1 WHERE id = @id AND status = 'queued'",
-            "error", "now", "id");
+            "UPDATE deliveries SET status = 'failed', error = @error, final_at = @now, attempts = @attempts WHERE id = @id AND status = 'queued'",
+            "error", "now", "attempts", "id");
         int submitted = 0, failed = 0;
         foreach (var r in results)
         {
             if (r.Accepted)
-                submitted += await Commands.RunAsync(accept, cancellationToken, r.CarrierMessageId, now, r.DeliveryId);
+                submitted += await Commands.RunAsync(accept, cancellationToken, r.CarrierMessageId, now, batch.Attempts, r.DeliveryId);
             else
-                failed += await Commands.RunAsync(reject, cancellationToken, Truncate(r.Error ?? "rejected by carrier"), now, r.DeliveryId);
+                failed += await Commands.RunAsync(reject, cancellationToken, Truncate(r.Error ?? "rejected by carrier"), now, batch.Attempts, r.DeliveryId);
         }
         progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Queued, DeliveryStatus.Submitted, submitted);
         progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Queued, DeliveryStatus.Failed, failed);
@@ -248,15 +250,16 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     }
 
     /// <summary>Ends every still-queued message of a batch with one status and reason (refused, expired, cancelled).</summary>
-    public async Task FinishBatchAsync(BatchClaim batch, string status, string reason, CancellationToken cancellationToken = default)
+    /// <param name="attempts">How many times the messages went to the carrier: the batch's attempts, less this claim's when it ends before its submit.</param>
+    public async Task FinishBatchAsync(BatchClaim batch, string status, string reason, long attempts, CancellationToken cancellationToken = default)
     {
         var now = time.Ms();
         var progress = new ProgressDeltas(database);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
         var moved = await connection.ExecuteAsync(
-            "UPDATE deliveries SET status = @status, error = @reason, final_at = @now WHERE batch_id = @Id AND status = 'queued'",
-            new { status, reason = Truncate(reason), now, batch.Id }, transaction);
+            "UPDATE deliveries SET status = @status, error = @reason, final_at = @now, attempts = @attempts WHERE batch_id = @Id AND status = 'queued'",
+            new { status, reason = Truncate(reason), now, attempts, batch.Id }, transaction);
         progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Queued, status, moved);
         await CloseBatchAsync(connection, transaction, batch.Id, reason, now);
         await progress.FlushAsync(connection, transaction, now);
