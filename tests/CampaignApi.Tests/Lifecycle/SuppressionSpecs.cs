@@ -85,6 +85,28 @@ public sealed class SuppressionSpecs
     }
 
     [Fact]
+    public async Task A_number_in_two_of_a_campaign_s_lists_gets_one_message()
+    {
+        await using var loa = await StartAsync();
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        using var operatorClient = loa.Client("dev-operator");
+        var first = (await LoaTestHost.UploadListAsync(author, Csv(10))).GetProperty("id").GetString()!;
+        var second = (await LoaTestHost.UploadListAsync(author, Csv(10, offset: 6))).GetProperty("id").GetString()!;
+        var id = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = "Hai danh sách", kind = "warning", channels = new[] { "sms" }, message = new { sms = "Canh bao" },
+            audience = new { lists = new[] { first, second } },
+        });
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        var done = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromSeconds(60));
+        Assert.Equal(16, done.GetProperty("total").GetInt64());
+        Assert.Equal(16, done.GetProperty("delivered").GetInt64());
+        Assert.Equal(16, loa.Simulators.Stats["vinaphone"].MessagesAccepted);
+        Assert.Equal(0, loa.Simulators.Stats["vinaphone"].DuplicateMessageIds);
+    }
+
+    [Fact]
     public async Task No_number_gets_more_awareness_messages_a_day_than_the_cap()
     {
         await using var loa = await StartAsync(s => s["Loa:Safety:AwarenessPerDay"] = "2");
