@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Loa.Tests.Shared;
 
@@ -51,7 +52,9 @@ public sealed class LoaTestHost : IAsyncDisposable
 
     /// <param name="directory">An earlier host's directory, to restart on its database; a new temp directory when null.</param>
     /// <param name="clock">The host's TimeProvider (e.g. a <see cref="ShiftedClock"/>); the system clock when null.</param>
-    public static async Task<LoaTestHost> StartAsync(Action<Dictionary<string, string?>>? adjust = null, string? directory = null, TimeProvider? clock = null)
+    /// <param name="logs">Receives every log line of the host, at every level, besides the usual providers.</param>
+    public static async Task<LoaTestHost> StartAsync(
+        Action<Dictionary<string, string?>>? adjust = null, string? directory = null, TimeProvider? clock = null, CapturedLogs? logs = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "loa-test-" + Guid.NewGuid().ToString("n"));
         System.IO.Directory.CreateDirectory(directory);
@@ -64,6 +67,11 @@ public sealed class LoaTestHost : IAsyncDisposable
                 builder.Configuration.AddInMemoryCollection(settings);
                 if (clock is not null)
                     builder.Services.AddSingleton(clock);
+                if (logs is not null)
+                {
+                    builder.Logging.AddProvider(logs);
+                    builder.Logging.AddFilter<CapturedLogs>(_ => true);
+                }
             });
         await LoaApi.PrepareAsync(app);
         await app.StartAsync();
