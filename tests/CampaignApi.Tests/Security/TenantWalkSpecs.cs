@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Loa.Storage.Keys;
+using Loa.Tests.Shared;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Loa.CampaignApi.Tests.Security;
+
+/// <summary>
+/// A province principal with every role walks every endpoint against national data and gets no
+/// success: 404 where existence would leak, 403 or a refusal otherwise. The walk fails when an
+/// endpoint exists that it does not visit, so a new endpoint cannot skip the check.
+/// </summary>
+public sealed class TenantWalkSpecs
+{
+    // Endpoints that hold no other tenant's data to reach: health, the API description, carriers'
+    // signed webhook, and creating one's own things (each checked below for what it may not name).
+    private static readonly HashSet<string> NotTenantScoped =
+    [
+        "GET /healthz", "* /readyz", "GET /openapi/{documentName}.json", "POST /api/v1/carriers/{carrierId}/receipts",
+    ];
+
+    [Fact]
+    public async Task A_province_principal_gets_no_success_on_any_endpoint_against_national_data()
+    {
+        await using var loa = await LoaTestHost.StartAsync();
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync(
+            "hn-everything", "hn-everything", "HN", ["author", "approver", "operator", "admin"]);
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        using var operatorClient = loa.Client("dev-operator");
+        using var province = loa.Client("hn-everything");
+
+        // National data: a list, a draft, a pending campaign, a running one, an opt-out.
+        var list = (await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(30))).GetProperty("id").GetString()!;
+        var draft = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list));
+        var pending = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list));
+        (await author.PostAsync($"/api/v1/campaigns/{pending}/submit", null)).EnsureSuccessStatusCode();
+        var running = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list));
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, running);
+        (await operatorClient.PostAsync("/api/v1/optouts/0912000001", null)).EnsureSuccessStatusCode();
+
+        var visited = new HashSet<string>();
+        var successes = new List<string>();
+        async Task Expect(string method, string pattern, string url, HttpContent? body, params HttpStatusCode[] allowed)
+        {
+            visited.Add($"{method} {Normalise(pattern)}");
+            using var request = new HttpRequestMessage(new HttpMethod(method), url) { Content = body };
+            var response = await province.SendAsync(request);
+            if (response.IsSuccessStatusCode || !allowed.Contains(response.StatusCode))
+                successes.Add($"{method} {url} → {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        var notFound = HttpStatusCode.NotFound;
+        foreach (var id in new[] { draft, pending, running })
+        {
+            await Expect("GET", "/api/v1/campaigns/{id}", $"/api/v1/campaigns/{id}", null, notFound);
+            await Expect("GET", "/api/v1/campaigns/{id}/progress", $"/api/v1/campaigns/{id}/progress", null, notFound);
+            await Expect("GET", "/api/v1/campaigns/{id}/deliveries", $"/api/v1/campaigns/{id}/deliveries?unmask=true", null, notFound);
+            foreach (var action in new[] { "submit", "approve", "pause", "resume", "cancel" })
+                await Expect("POST", $"/api/v1/campaigns/{{id}}/{action}", $"/api/v1/campaigns/{id}/{action}", null, notFound);
+            await Expect("POST", "/api/v1/campaigns/{id}/reject", $"/api/v1/campaigns/{id}/reject", JsonContent.Create(new { reason = "no" }), notFound);
+            await Expect("POST", "/api/v1/campaigns/{id}/correction", $"/api/v1/campaigns/{id}/correction",
+                JsonContent.Create(new { message = new { sms = "x" } }), notFound);
+        }
+        await Expect("GET", "/api/v1/lists/{id}", $"/api/v1/lists/{list}", null, notFound);
+        await Expect("GET", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
+        await Expect("DELETE", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
+
+        // Creating its own things, it cannot name or reach another tenant's.
+        await Expect("POST", "/api/v1/campaigns/", "/api/v1/campaigns", JsonContent.Create(LoaTestHost.Campaign(list)), HttpStatusCode.BadRequest);
+        await Expect("POST", "/api/v1/campaigns/", "/api/v1/campaigns", JsonContent.Create(new
+        {
+            name = "x", kind = "warning", channels = new[] { "sms" }, message = new { sms = "x" },
+            audience = new { lists = new[] { list }, provinces = new[] { "TH" } },
+        }), HttpStatusCode.BadRequest, HttpStatusCode.Forbidden);
+        visited.Add("GET /api/v1/campaigns");
+        var page = await province.GetFromJsonAsync<JsonElement>("/api/v1/campaigns?limit=500");
+        Assert.DoesNotContain(page.GetProperty("items").EnumerateArray(), c => c.GetProperty("tenant").GetString() != "HN");
+        visited.Add("POST /api/v1/lists");
+        var upload = await LoaTestHost.UploadListAsync(province, "msisdn,province\n0912000001,TH\n0912000002,HN\n");
+        Assert.Equal(1, upload.GetProperty("accepted").GetInt32()); // the TH row is refused
+        visited.Add("POST /api/v1/optouts");
+        visited.Add("POST /api/v1/optouts/{msisdn}"); // records the province's own opt-out; it reads back only its own
+        visited.Add("POST /api/v1/alerts/cap"); // provinces and geocodes: tests/CampaignApi.Tests/Alerts
+
+        Assert.True(successes.Count == 0, "cross-tenant successes:\n" + string.Join("\n", successes));
+        var endpoints = loa.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {Normalise(e.RoutePattern.RawText)}"))
+            .Where(e => !NotTenantScoped.Contains(e))
+            .ToHashSet();
+        var unvisited = endpoints.Where(e => !visited.Contains(e)).ToList();
+        Assert.True(unvisited.Count == 0, "endpoints the walk does not visit: " + string.Join(", ", unvisited));
+    }
+
+    private static string Normalise(string? pattern) => (pattern ?? "").TrimEnd('/');
+}
