@@ -92,6 +92,7 @@ public static class LoaApi
         app.MapCampaignsApiV1();
         app.MapAlertsApiV1();
         app.MapReceiptsApiV1();
+        app.MapKeysApiV1();
     }
 
     /// <summary>
