@@ -44,9 +44,7 @@ public static class LoaApi
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
         services.AddOpenApi();
 
-        services.AddSingleton<ApiKeyCache>();
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddLoaAuthentication(configuration);
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Author, p => p.RequireRole(Roles.Author))
             .AddPolicy(Roles.Approver, p => p.RequireRole(Roles.Approver))
