@@ -33,6 +33,7 @@ public static class LoaApi
             builder.WebHost.UseUrls(DefaultUrl);
         configure?.Invoke(builder);
         AddServices(builder.Services, builder.Configuration);
+        ProductionChecks.Enforce(builder.Configuration, builder.Environment);
         var app = builder.Build();
         MapEndpoints(app);
         return app;
