@@ -10,7 +10,6 @@ using Loa.Dispatcher.Planning;
 using Loa.Dispatcher.Sending;
 using Loa.Storage;
 using Loa.Storage.Keys;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -93,6 +93,8 @@ public static class LoaAuthentication
                 // Without a tenant a principal would fall between national and every province.
                 if (string.IsNullOrEmpty(context.Principal!.FindFirstValue(jwt.TenantClaim)))
                     context.Fail($"The token has no '{jwt.TenantClaim}' claim.");
+                else if (string.IsNullOrEmpty(context.Principal!.FindFirstValue("sub")) && string.IsNullOrEmpty(context.Principal!.FindFirstValue("name")))
+                    context.Fail("The token names no one (neither 'sub' nor 'name').");
                 else
                     context.Principal = ToLoaPrincipal(context.Principal!, jwt.TenantClaim);
                 return Task.CompletedTask;
@@ -115,12 +117,16 @@ public static class LoaAuthentication
     /// <summary>The same shape of principal the API key handler makes, so that the endpoints see no difference.</summary>
     private static ClaimsPrincipal ToLoaPrincipal(ClaimsPrincipal token, string tenantClaim)
     {
+        // The acting user is the subject, not the display name: names are compared (four eyes,
+        // CAP pre-approval) and recorded, and a display name is neither unique nor always fixed by
+        // the identity provider. The display name is kept beside it.
         var subject = token.FindFirstValue("sub") ?? "";
-        var name = token.FindFirstValue("name") is { Length: > 0 } n ? n : subject;
+        var display = token.FindFirstValue("name") ?? "";
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, subject),
-            new(ClaimTypes.Name, name),
+            new(ClaimTypes.Name, subject.Length > 0 ? subject : display),
+            new(ClaimTypes.GivenName, display),
             new(Roles.TenantClaim, token.FindFirstValue(tenantClaim) ?? ""),
         };
         claims.AddRange(token.FindAll(c => c.Type is "roles" or "role")

@@ -91,12 +91,13 @@ public sealed class JwtSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_jwt_name_becomes_the_acting_user()
+    public async Task The_jwt_subject_not_its_display_name_becomes_the_acting_user()
     {
-        using var author = loa.Client(Token(roles: ["author"]));
+        using var author = loa.Client(Token(roles: ["author"], subject: "idp|4711"));
         var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(3));
         var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!));
         var campaign = await author.GetStringAsync($"/api/v1/campaigns/{id}");
-        Assert.Contains("Nguyen Van A", campaign);
+        Assert.Contains("idp|4711", campaign);
+        Assert.DoesNotContain("Nguyen Van A", campaign);
     }
 }
