@@ -10,7 +10,6 @@ using Loa.Dispatcher.Planning;
 using Loa.Dispatcher.Sending;
 using Loa.Storage;
 using Loa.Storage.Keys;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -33,6 +32,7 @@ public static class LoaApi
             builder.WebHost.UseUrls(DefaultUrl);
         configure?.Invoke(builder);
         AddServices(builder.Services, builder.Configuration);
+        ProductionChecks.Enforce(builder.Configuration, builder.Environment);
         var app = builder.Build();
         MapEndpoints(app);
         return app;
@@ -45,9 +45,7 @@ public static class LoaApi
         services.AddOpenApi();
 
         services.AddLoaRequestLimits(configuration);
-        services.AddSingleton<ApiKeyCache>();
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddLoaAuthentication(configuration);
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Author, p => p.RequireRole(Roles.Author))
             .AddPolicy(Roles.Approver, p => p.RequireRole(Roles.Approver))
@@ -94,6 +92,7 @@ public static class LoaApi
         app.MapCampaignsApiV1();
         app.MapAlertsApiV1();
         app.MapReceiptsApiV1();
+        app.MapKeysApiV1();
     }
 
     /// <summary>

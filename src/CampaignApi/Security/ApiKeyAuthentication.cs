@@ -9,7 +9,8 @@ namespace Loa.CampaignApi.Security;
 
 /// <summary>
 /// Key lookups, cached briefly so that a busy client does not cost a query per request, while a
-/// revoked key stops working within the cache time.
+/// key revoked through this process stops working at once (<see cref="Forget"/>) and one revoked
+/// elsewhere (another instance, the database) within the cache time.
 /// </summary>
 public sealed class ApiKeyCache(ApiKeyStore keys, TimeProvider time)
 {
@@ -27,6 +28,9 @@ public sealed class ApiKeyCache(ApiKeyStore keys, TimeProvider time)
         }
         return cached.Row;
     }
+
+    /// <summary>Drops a revoked key at once, rather than when its cached lookup expires.</summary>
+    public void Forget(string hash) => cache.TryRemove(hash, out _);
 }
 
 /// <summary>

@@ -4,7 +4,8 @@ namespace Loa.CampaignApi.Security;
 
 /// <summary>
 /// The development keys of api.md. They exist only in Development; in any other environment they
-/// are revoked at start, so a database copied from a developer's machine cannot carry them along.
+/// are revoked at start, so a database copied from a developer's machine cannot carry them along, and
+/// the host does not start while one of them still works.
 /// </summary>
 public static class DevKeys
 {
@@ -27,7 +28,14 @@ public static class DevKeys
         }
         else
         {
+            // By name and by secret: a development key renamed in the database is still a known secret.
             await keys.RevokeByNameAsync(All.Select(k => k.Key), cancellationToken);
+            await keys.RevokeByKeyAsync(All.Select(k => k.Key), cancellationToken);
+            foreach (var (key, _, _) in All)
+            {
+                if (await keys.FindAsync(key, cancellationToken) is not null)
+                    throw new InvalidOperationException($"Refusing to start: the development key named {key} is still valid after revoking it.");
+            }
         }
     }
 }

@@ -8,6 +8,10 @@ public static class Roles
     public const string Approver = "approver";
     public const string Operator = "operator";
     public const string Admin = "admin";
+    public const string App = "app";
+
+    /// <summary><c>carrier:&lt;carrier id&gt;</c>: a carrier's own key.</summary>
+    public const string CarrierPrefix = "carrier:";
 
     public const string National = "national";
     public const string TenantClaim = "loa:tenant";

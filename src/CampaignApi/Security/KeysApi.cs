@@ -1,0 +1,120 @@
+using System.Buffers.Text;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Loa.CarrierAdapters;
+using Loa.Storage.Keys;
+
+namespace Loa.CampaignApi.Security;
+
+public sealed record CreateKeyRequest(string? Name, string? Tenant, IReadOnlyList<string>? Roles);
+
+public sealed record KeyView(string Id, string Name, string Tenant, IReadOnlyList<string> Roles, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt)
+{
+    public static KeyView From(ApiKeyListing row) => new(
+        row.Id, row.Name, row.Tenant, row.Roles.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+        DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
+        row.RevokedAt is { } revoked ? DateTimeOffset.FromUnixTimeMilliseconds(revoked) : null);
+}
+
+/// <summary>The answer to a create: the only time the secret is ever shown.</summary>
+public sealed record CreatedKeyView(string Id, string Name, string Tenant, IReadOnlyList<string> Roles, DateTimeOffset CreatedAt, string Key);
+
+public sealed record KeyPage(IReadOnlyList<KeyView> Items, string? Next);
+
+/// <summary>
+/// Bearer keys, managed by admins: a province admin manages its own province's keys, a national
+/// admin every key. Only the SHA-256 of a key is stored, so a lost key is revoked and replaced.
+/// </summary>
+public static partial class KeysApi
+{
+    public const string Prefix = "loa_";
+    public const int MaxNameLength = 100;
+
+    public static RouteGroupBuilder MapKeysApiV1(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/keys").WithTags("Keys").RequireAuthorization(Roles.Admin);
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id}", GetAsync);
+        group.MapDelete("/{id}", RevokeAsync);
+        return group;
+    }
+
+    /// <summary>256 random bits, base64url; the prefix lets secret scanners and people recognise a Loa key.</summary>
+    public static string NewKey() => Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    public static async Task<IResult> CreateAsync(CreateKeyRequest request, ClaimsPrincipal user, ApiKeyStore keys, CancellationToken ct)
+    {
+        var errors = Check(request, user, out var name, out var tenant, out var roles);
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        var key = NewKey();
+        var row = await keys.CreateAsync(key, name, tenant, roles, ct);
+        var view = KeyView.From(row);
+        return TypedResults.Created($"/api/v1/keys/{row.Id}", new CreatedKeyView(view.Id, view.Name, view.Tenant, view.Roles, view.CreatedAt, key));
+    }
+
+    public static async Task<IResult> ListAsync(ClaimsPrincipal user, ApiKeyStore keys, string? after, int? limit, CancellationToken ct)
+    {
+        var take = Math.Clamp(limit ?? 50, 1, 500);
+        var rows = await keys.PageAsync(user.TenantFilter(), after ?? "", take, ct);
+        return TypedResults.Ok(new KeyPage(rows.Select(KeyView.From).ToList(), rows.Count == take ? rows[^1].Id : null));
+    }
+
+    public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, ApiKeyStore keys, CancellationToken ct) =>
+        await keys.GetAsync(id, ct) is { } row && user.CanSee(row.Tenant)
+            ? TypedResults.Ok(KeyView.From(row))
+            : Problems.NotFound("key");
+
+    public static async Task<IResult> RevokeAsync(string id, ClaimsPrincipal user, ApiKeyStore keys, ApiKeyCache cache, CancellationToken ct)
+    {
+        if (await keys.GetAsync(id, ct) is not { } row || !user.CanSee(row.Tenant))
+            return Problems.NotFound("key");
+        if (await keys.RevokeAsync(id, ct) is { } hash)
+            cache.Forget(hash);
+        return TypedResults.NoContent();
+    }
+
+    private static Dictionary<string, string[]> Check(CreateKeyRequest request, ClaimsPrincipal user, out string name, out string tenant, out List<string> roles)
+    {
+        var errors = new Dictionary<string, string[]>();
+        name = request.Name?.Trim() ?? "";
+        tenant = request.Tenant?.Trim() ?? "";
+        roles = [];
+
+        if (name.Length == 0)
+            errors["name"] = ["name is required."];
+        else if (name.Length > MaxNameLength)
+            errors["name"] = [$"name must be at most {MaxNameLength} characters."];
+
+        if (tenant != Roles.National && !ProvinceCode().IsMatch(tenant))
+            errors["tenant"] = ["tenant must be 'national' or a province code of 2 to 3 capital letters."];
+        else if (!user.IsNational() && tenant != user.Tenant())
+            errors["tenant"] = [$"A province admin may only create keys for its own tenant ({user.Tenant()})."];
+
+        if (request.Roles is not { Count: > 0 })
+        {
+            errors["roles"] = ["roles must name at least one role."];
+            return errors;
+        }
+        var wrong = new List<string>();
+        foreach (var role in request.Roles)
+        {
+            if (!IsRole(role))
+                wrong.Add($"'{role}' is not a role: use author, approver, operator, admin, app or carrier:<carrier id>.");
+            else if (!roles.Contains(role))
+                roles.Add(role);
+        }
+        if (wrong.Count > 0)
+            errors["roles"] = [.. wrong];
+        return errors;
+    }
+
+    private static bool IsRole(string? role) =>
+        role is Roles.Author or Roles.Approver or Roles.Operator or Roles.Admin or Roles.App
+        || (role is not null && role.StartsWith(Roles.CarrierPrefix, StringComparison.Ordinal) && CarrierIds.All.Contains(role[Roles.CarrierPrefix.Length..]));
+
+    [GeneratedRegex("^[A-Z]{2,3}$")]
+    private static partial Regex ProvinceCode();
+}
