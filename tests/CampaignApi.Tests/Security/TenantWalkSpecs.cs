@@ -68,6 +68,17 @@ public sealed class TenantWalkSpecs
         await Expect("GET", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
         await Expect("DELETE", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
 
+        using var admin = loa.Client("dev-admin");
+        var keys = await admin.GetFromJsonAsync<JsonElement>("/api/v1/keys?limit=100");
+        var nationalKey = keys.GetProperty("items").EnumerateArray().First(k => k.GetProperty("tenant").GetString() == "national").GetProperty("id").GetString();
+        await Expect("GET", "/api/v1/keys/{id}", $"/api/v1/keys/{nationalKey}", null, notFound);
+        await Expect("DELETE", "/api/v1/keys/{id}", $"/api/v1/keys/{nationalKey}", null, notFound);
+        await Expect("POST", "/api/v1/keys", "/api/v1/keys", JsonContent.Create(new { name = "sneaky", tenant = "national", roles = new[] { "admin" } }),
+            HttpStatusCode.BadRequest, HttpStatusCode.Forbidden);
+        visited.Add("GET /api/v1/keys");
+        var provinceKeys = await province.GetFromJsonAsync<JsonElement>("/api/v1/keys?limit=100");
+        Assert.All(provinceKeys.GetProperty("items").EnumerateArray(), k => Assert.Equal("HN", k.GetProperty("tenant").GetString()));
+
         // Creating its own things, it cannot name or reach another tenant's.
         await Expect("POST", "/api/v1/campaigns/", "/api/v1/campaigns", JsonContent.Create(LoaTestHost.Campaign(list)), HttpStatusCode.BadRequest);
         await Expect("POST", "/api/v1/campaigns/", "/api/v1/campaigns", JsonContent.Create(new
