@@ -1,4 +1,5 @@
 using Loa.CampaignApi.Alerts;
+using Loa.CampaignApi.Audit;
 using Loa.CampaignApi.Audiences;
 using Loa.CampaignApi.Campaigns;
 using Loa.CampaignApi.Receipts;
@@ -45,6 +46,7 @@ public static class LoaApi
         services.AddOpenApi();
 
         services.AddSingleton<ApiKeyCache>();
+        services.AddScoped<AuditDetails>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
@@ -81,6 +83,8 @@ public static class LoaApi
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Outside authentication and authorization, so that refusals (401, 403) are on the record too.
+        app.UseMiddleware<AuditTrail>();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -92,6 +96,7 @@ public static class LoaApi
         app.MapCampaignsApiV1();
         app.MapAlertsApiV1();
         app.MapReceiptsApiV1();
+        app.MapAuditApiV1();
     }
 
     /// <summary>
