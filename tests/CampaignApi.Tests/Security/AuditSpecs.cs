@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Dapper;
+using Loa.CarrierAdapters.HttpBatch;
 using Loa.Storage;
 using Loa.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
@@ -149,6 +151,25 @@ public sealed class AuditSpecs
         var refused = Assert.Single(reads, r => r.GetProperty("who").GetString() == "dev-author");
         Assert.Equal(403, refused.GetProperty("outcome").GetInt32());
         Assert.True(refused.GetProperty("details").GetProperty("unmask").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Carrier_receipts_are_recorded_only_when_refused()
+    {
+        await using var loa = await LoaTestHost.StartAsync();
+        using var admin = loa.Client("dev-admin");
+        using var carrier = new HttpClient { BaseAddress = loa.BaseAddress };
+        var body = Encoding.UTF8.GetBytes("""[{"messageId":"never-sent-1","status":"delivered","at":"2026-11-23T10:00:00+07:00"}]""");
+
+        using var unsigned = new ByteArrayContent(body);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await carrier.PostAsync("/api/v1/carriers/viettel/receipts", unsigned)).StatusCode);
+        using var signed = new ByteArrayContent(body);
+        signed.Headers.Add(ReceiptSignature.Header, ReceiptSignature.Sign(body, "dev-viettel-receipt-secret"));
+        Assert.Equal(HttpStatusCode.Accepted, (await carrier.PostAsync("/api/v1/carriers/viettel/receipts", signed)).StatusCode);
+
+        var row = Assert.Single(await AuditAsync(admin));
+        Assert.Equal("POST /api/v1/carriers/{carrierId}/receipts", row.GetProperty("action").GetString());
+        Assert.Equal(("viettel", 401), (row.GetProperty("target").GetString(), row.GetProperty("outcome").GetInt32()));
     }
 
     [Fact]
