@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using System.Text.Json;
 using Loa.CampaignApi.Security;
 using Loa.Storage;
@@ -12,7 +13,7 @@ public sealed record AuditView(
 
 public sealed record AuditPage(IReadOnlyList<AuditView> Items, string? Next);
 
-/// <summary>The audit trail, for admins: read it page by page (oldest first), and check its chain.</summary>
+/// <summary>The audit trail, for national admins: read it page by page (oldest first), and check its chain.</summary>
 public static class AuditApi
 {
     public static RouteGroupBuilder MapAuditApiV1(this IEndpointRouteBuilder routes)
@@ -24,8 +25,10 @@ public static class AuditApi
     }
 
     /// <summary>Keyset paging by id, oldest first: <c>next</c> is the <c>after</c> for the following page.</summary>
-    public static async Task<IResult> PageAsync(AuditStore audit, string? after, int? limit, CancellationToken ct)
+    public static async Task<IResult> PageAsync(ClaimsPrincipal user, AuditStore audit, string? after, int? limit, CancellationToken ct)
     {
+        if (!user.IsNational())
+            return NationalOnly();
         long afterId = 0;
         if (!string.IsNullOrEmpty(after) && !long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out afterId))
             return Problems.Validation("after", "after must be a cursor returned as 'next'.");
@@ -37,11 +40,17 @@ public static class AuditApi
         return TypedResults.Ok(new AuditPage(items, rows.Count == take ? items[^1].Id : null));
     }
 
-    public static async Task<IResult> VerifyAsync(AuditStore audit, CancellationToken ct)
+    public static async Task<IResult> VerifyAsync(ClaimsPrincipal user, AuditStore audit, CancellationToken ct)
     {
+        if (!user.IsNational())
+            return NationalOnly();
         var check = await audit.VerifyAsync(ct);
         return check.Ok
             ? TypedResults.Ok<object>(new { ok = true, rows = check.Rows })
             : TypedResults.Ok<object>(new { ok = false, rows = check.Rows, brokenAt = check.BrokenAt, reason = check.Reason });
     }
+
+    /// <summary>One chain holds every tenant's rows, so a province admin neither reads nor walks it.</summary>
+    private static IResult NationalOnly() =>
+        Problems.Forbidden("tenant", "The audit log spans every tenant: only a national admin reads it.");
 }

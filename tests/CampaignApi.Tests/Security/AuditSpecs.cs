@@ -5,6 +5,7 @@ using System.Text.Json;
 using Dapper;
 using Loa.CarrierAdapters.HttpBatch;
 using Loa.Storage;
+using Loa.Storage.Keys;
 using Loa.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -173,10 +174,11 @@ public sealed class AuditSpecs
     }
 
     [Fact]
-    public async Task Only_an_admin_reads_or_verifies_the_audit_log()
+    public async Task Only_a_national_admin_reads_or_verifies_the_audit_log()
     {
         await using var loa = await LoaTestHost.StartAsync();
-        foreach (var key in new[] { "dev-author", "dev-approver", "dev-operator" })
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("hn-admin", "hn-admin", "HN", ["admin"]);
+        foreach (var key in new[] { "dev-author", "dev-approver", "dev-operator", "hn-admin" })
         {
             using var client = loa.Client(key);
             Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/audit")).StatusCode);
