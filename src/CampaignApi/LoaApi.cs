@@ -1,4 +1,5 @@
 using Loa.CampaignApi.Alerts;
+using Loa.CampaignApi.Audit;
 using Loa.CampaignApi.Audiences;
 using Loa.CampaignApi.Campaigns;
 using Loa.CampaignApi.Receipts;
@@ -46,6 +47,7 @@ public static class LoaApi
 
         services.AddLoaRequestLimits(configuration);
         services.AddLoaAuthentication(configuration);
+        services.AddScoped<AuditDetails>();
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Author, p => p.RequireRole(Roles.Author))
             .AddPolicy(Roles.Approver, p => p.RequireRole(Roles.Approver))
@@ -81,7 +83,10 @@ public static class LoaApi
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        // A flood answered 429 is not written down row by row; everything past the limiter is.
         app.UseRateLimiter();
+        // Before authorization, so that refusals (401, 403) are on the record too.
+        app.UseMiddleware<AuditTrail>();
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -93,6 +98,7 @@ public static class LoaApi
         app.MapAlertsApiV1();
         app.MapReceiptsApiV1();
         app.MapKeysApiV1();
+        app.MapAuditApiV1();
     }
 
     /// <summary>

@@ -31,6 +31,7 @@ public static class StorageSetup
         services.TryAddSingleton<ReceiptStore>();
         services.TryAddSingleton<CapAlertStore>();
         services.TryAddSingleton<Suppression.SuppressionStore>();
+        services.TryAddSingleton<Audit.AuditStore>();
         // Bound once: the embedded default calls this from both hosts, and binding a list twice doubles it.
         if (!services.Any(d => d.ServiceType == typeof(Microsoft.Extensions.Options.IConfigureOptions<Contracts.SafetyOptions>)))
             services.AddOptions<Contracts.SafetyOptions>().Bind(configuration.GetSection(Contracts.SafetyOptions.Section));

@@ -48,7 +48,7 @@ public static partial class ListsApi
     /// </summary>
     public static async Task<IResult> UploadAsync(
         HttpRequest request, ClaimsPrincipal user, string? name,
-        ListStore lists, RouteTable routes, IOptions<ListOptions> options, CancellationToken ct)
+        ListStore lists, RouteTable routes, IOptions<ListOptions> options, Audit.AuditDetails audit, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 200)
             return Problems.Validation("name", "A list needs a name (query parameter ?name=, at most 200 characters).");
@@ -97,6 +97,7 @@ public static partial class ListsApi
                 duplicates++;
         }
         var row = await import.CommitAsync(accepted, rejected, duplicates, ct);
+        audit.Add("upload", new { name = row.Name, accepted, rejected, duplicates });
         return TypedResults.Created($"/api/v1/lists/{row.Id}", new ListCreated(row.Id, row.Name, accepted, rejected, duplicates, errors));
     }
 

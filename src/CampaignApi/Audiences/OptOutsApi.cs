@@ -66,7 +66,8 @@ public static class OptOutsApi
     }
 
     /// <summary><c>text/csv</c> with a <c>msisdn</c> column, streamed into one transaction; bad rows are reported by line.</summary>
-    public static async Task<IResult> ImportAsync(HttpRequest request, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, CancellationToken ct)
+    public static async Task<IResult> ImportAsync(
+        HttpRequest request, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, Audit.AuditDetails audit, CancellationToken ct)
     {
         if (request.ContentType is not { } contentType || !contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
             return Problems.UnsupportedMediaType("Upload opt-outs as text/csv with a header row naming a 'msisdn' column.");
@@ -80,6 +81,7 @@ public static class OptOutsApi
         var errors = new List<ListError>();
         var rejected = 0;
         var imported = await store.ImportOptOutsAsync(Numbers(ct), user.Tenant(), user.Who(), ct);
+        audit.Add("upload", new { imported.Accepted, rejected, imported.Duplicates });
         return TypedResults.Ok(new OptOutsImported(imported.Accepted, rejected, imported.Duplicates, errors));
 
         async IAsyncEnumerable<string> Numbers([EnumeratorCancellation] CancellationToken token)

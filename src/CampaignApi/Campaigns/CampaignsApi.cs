@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
+using Loa.CampaignApi.Audit;
 using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters;
@@ -38,9 +39,11 @@ public static class CampaignsApi
     }
 
     public static async Task<IResult> CreateAsync(
-        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time, CancellationToken ct)
+        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time, AuditDetails audit, CancellationToken ct)
     {
         var (row, preview, problem) = await CreateDraftAsync(request, user, rules, campaigns, time.GetUtcNow(), ct);
+        if (row is not null)
+            audit.Add("created", new { kind = row.Kind, status = row.Status, lists = request.Audience?.Lists });
         return row is null ? problem! : TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
     }
 
@@ -84,14 +87,15 @@ public static class CampaignsApi
         return TypedResults.Ok(CampaignView.From(row, preview));
     }
 
-    public static async Task<IResult> SubmitAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    public static async Task<IResult> SubmitAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
             return Problems.NotFound("campaign");
+        audit.Status(row.Status, null);
         if (!await campaigns.SubmitAsync(id, user.Who(), ct))
             return Problems.Conflict($"Only a draft can be submitted; this campaign is {row.Status}.");
-        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
     }
 
     /// <summary>
@@ -99,7 +103,7 @@ public static class CampaignsApi
     /// campaign, and a national campaign needs a national approver.
     /// </summary>
     public static async Task<IResult> ApproveAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, ISendEndpointProvider bus, BusTopology topology, TimeProvider time, CancellationToken ct)
+        string id, ClaimsPrincipal user, CampaignStore campaigns, ISendEndpointProvider bus, BusTopology topology, TimeProvider time, AuditDetails audit, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
@@ -108,9 +112,10 @@ public static class CampaignsApi
             return Problems.Forbidden("two-person-rule", "A campaign must be approved by someone other than its author.");
         if (row.Tenant == Roles.National && !user.IsNational())
             return Problems.Forbidden("tenant", "A national campaign needs a national approver.");
+        audit.Status(row.Status, null);
         if (!await ApproveAndLaunchAsync(row, user.Who(), campaigns, bus, topology, time, ct))
             return Problems.Conflict($"Only a campaign pending approval can be approved; this one is {row.Status}.");
-        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
     }
 
     /// <summary>
@@ -140,26 +145,28 @@ public static class CampaignsApi
         return true;
     }
 
-    public static async Task<IResult> RejectAsync(string id, RejectRequest request, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    public static async Task<IResult> RejectAsync(string id, RejectRequest request, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 1000)
             return Problems.Validation("reason", "Say why (at most 1000 characters).");
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
             return Problems.NotFound("campaign");
+        audit.Status(row.Status, null);
         if (!await campaigns.RejectAsync(id, user.Who(), request.Reason.Trim(), ct))
             return Problems.Conflict($"Only a campaign pending approval can be rejected; this one is {row.Status}.");
-        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
     }
 
-    public static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    public static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct)
     {
         var (row, cancelled) = await CancelVisibleAsync(id, user, campaigns, ct);
         if (row is null)
             return Problems.NotFound("campaign");
+        audit.Status(row.Status, null);
         if (!cancelled)
             return Problems.Conflict($"A {row.Status} campaign cannot be cancelled.");
-        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
     }
 
     /// <summary>
@@ -168,7 +175,7 @@ public static class CampaignsApi
     /// approval; <c>corrects</c> on it and <c>correctedBy</c> on the original tell approvers why.
     /// </summary>
     public static async Task<IResult> CorrectAsync(
-        string id, CorrectionRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time, CancellationToken ct)
+        string id, CorrectionRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time, AuditDetails audit, CancellationToken ct)
     {
         var original = await VisibleAsync(id, user, campaigns, ct);
         if (original is null)
@@ -195,8 +202,16 @@ public static class CampaignsApi
             return problem!;
         var row = NewDraft(definition, ok, original.Tenant, user, now) with { Corrects = original.Id };
         await campaigns.InsertCorrectionAsync(row, ct);
+        audit.Add("correction", new { corrects = original.Id, created = row.Id, status = row.Status });
         var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding!, ok.Measure.Parts, ct);
         return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
+    }
+
+    /// <summary>The answer to a lifecycle action, with its status before and after on the audit record.</summary>
+    private static IResult Changed(CampaignRow before, CampaignRow after, AuditDetails audit)
+    {
+        audit.Status(before.Status, after.Status);
+        return TypedResults.Ok(CampaignView.From(after));
     }
 
     private static CampaignRow NewDraft(CampaignDefinition request, CampaignRules.Checked ok, string tenant, ClaimsPrincipal user, DateTimeOffset now)
@@ -222,22 +237,24 @@ public static class CampaignsApi
     }
 
     /// <summary>Holds a running campaign: no lane submits its batches until it is resumed (a batch already at the carrier finishes).</summary>
-    public static async Task<IResult> PauseAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    public static async Task<IResult> PauseAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
             return Problems.NotFound("campaign");
+        audit.Status(row.Status, null);
         if (!await campaigns.PauseAsync(id, user.Who(), ct))
             return Problems.Conflict($"Only a running campaign can be paused; this one is {row.Status}.");
-        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
     }
 
     public static async Task<IResult> ResumeAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, ISendEndpointProvider bus, BusTopology topology, CancellationToken ct)
+        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, ISendEndpointProvider bus, BusTopology topology, AuditDetails audit, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
             return Problems.NotFound("campaign");
+        audit.Status(row.Status, null);
         if (!await campaigns.ResumeAsync(id, user.Who(), ct))
             return Problems.Conflict($"Only a paused campaign can be resumed; this one is {row.Status}.");
         // Held batches are republished by the sweeper within a second; each is claimed once, so none goes twice.
@@ -249,7 +266,7 @@ public static class CampaignsApi
             var endpoint = await bus.GetSendEndpoint(topology.LaunchAddress);
             await endpoint.Send(new LaunchCampaign(id), ct);
         }
-        return TypedResults.Ok(CampaignView.From((await campaigns.GetAsync(id, ct))!));
+        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
     }
 
     /// <summary>
@@ -296,7 +313,7 @@ public static class CampaignsApi
 
     /// <summary>Keyset paging by delivery id; numbers are masked unless an operator asks otherwise.</summary>
     public static async Task<IResult> DeliveriesAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, ILoggerFactory loggers,
+        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, AuditDetails audit,
         string? status, string? after, int? limit, bool? unmask, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
@@ -308,18 +325,17 @@ public static class CampaignsApi
         if (status is not null && !(DeliveryStatus.IsFinal(status) || status is DeliveryStatus.Queued or DeliveryStatus.Submitted))
             return Problems.Validation("status", "Unknown delivery status.");
         var showNumbers = unmask == true;
+        if (showNumbers)
+            audit.Add("read", new { campaign = id, status, after, limit }); // what was asked, refused or not
         if (showNumbers && !user.IsInRole(Roles.Operator))
             return Problems.Forbidden("unmask", "Only an operator may see full numbers.");
-        if (showNumbers)
-        {
-            // Until the audit table exists (issue 5), an unmasked read is at least on the record.
-            loggers.CreateLogger("Loa.Audit").LogWarning("Unmasked delivery read of campaign {CampaignId} by {Who}", id, user.Who());
-        }
         var take = Math.Clamp(limit ?? 1000, 1, 1000);
         var page = await deliveries.PageAsync(id, status, afterId, take, ct);
         var items = page.Select(d => new DeliveryView(
             d.Id.ToString(CultureInfo.InvariantCulture), showNumbers ? d.Recipient : Msisdn.Mask(d.Recipient), d.Carrier, d.Status, d.Attempts, d.Error,
             Clock.At(d.SubmittedAt), d.Status == DeliveryStatus.Delivered ? Clock.At(d.FinalAt) : null)).ToList();
+        if (showNumbers)
+            audit.Add("read", new { campaign = id, status, after, limit = take, returned = items.Count });
         return TypedResults.Ok(new DeliveryPage(items, page.Count == take ? items[^1].Id : null));
     }
 

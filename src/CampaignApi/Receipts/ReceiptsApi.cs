@@ -17,7 +17,8 @@ public static class ReceiptsApi
     private const int MaxBodyBytes = 16 * 1024 * 1024;
 
     public static RouteHandlerBuilder MapReceiptsApiV1(this IEndpointRouteBuilder routes) =>
-        routes.MapPost("/api/v1/carriers/{carrierId}/receipts", ReceiveAsync).WithTags("Carriers").AllowAnonymous();
+        routes.MapPost("/api/v1/carriers/{carrierId}/receipts", ReceiveAsync).WithTags("Carriers").AllowAnonymous()
+            .WithMetadata(Audit.AuditRefusalsOnly.Instance); // high-volume machine traffic: only refusals go on the record
 
     public static async Task<IResult> ReceiveAsync(
         string carrierId, HttpRequest request, IOptionsMonitor<CarrierOptions> carriers, ReceiptStore receipts, CancellationToken ct)

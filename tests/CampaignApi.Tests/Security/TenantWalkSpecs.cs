@@ -75,6 +75,9 @@ public sealed class TenantWalkSpecs
         await Expect("DELETE", "/api/v1/keys/{id}", $"/api/v1/keys/{nationalKey}", null, notFound);
         await Expect("POST", "/api/v1/keys", "/api/v1/keys", JsonContent.Create(new { name = "sneaky", tenant = "national", roles = new[] { "admin" } }),
             HttpStatusCode.BadRequest, HttpStatusCode.Forbidden);
+        // One chain holds every tenant's rows, so only national admins read the audit log.
+        await Expect("GET", "/api/v1/audit", "/api/v1/audit", null, HttpStatusCode.Forbidden);
+        await Expect("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", null, HttpStatusCode.Forbidden);
         visited.Add("GET /api/v1/keys");
         var provinceKeys = await province.GetFromJsonAsync<JsonElement>("/api/v1/keys?limit=100");
         Assert.All(provinceKeys.GetProperty("items").EnumerateArray(), k => Assert.Equal("HN", k.GetProperty("tenant").GetString()));

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Loa.CampaignApi.Security;
+using Loa.CarrierAdapters.Routing;
+using Loa.Contracts;
+using Loa.Storage;
+using Loa.Storage.Audit;
+
+namespace Loa.CampaignApi.Audit;
+
+/// <summary>Marks an endpoint whose calls are recorded only when refused (401/403): carrier receipts, high-volume machine traffic.</summary>
+public sealed class AuditRefusalsOnly
+{
+    public static readonly AuditRefusalsOnly Instance = new();
+}
+
+/// <summary>
+/// Records every state-changing call under /api/v1 (POST, PUT, PATCH, DELETE) and every
+/// <c>?unmask=true</c> read, whatever the outcome, refusals included. It sits outside authentication
+/// and authorization so that a 401 or 403 is on the record too; handlers add what only they know
+/// through <see cref="AuditDetails"/>.
+/// </summary>
+public sealed partial class AuditTrail(RequestDelegate next, AuditStore store, TimeProvider time, ILoggerFactory loggers)
+{
+    private readonly ILogger logger = loggers.CreateLogger("Loa.Audit");
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!request.Path.StartsWithSegments("/api/v1", StringComparison.OrdinalIgnoreCase))
+        {
+            await next(context);
+            return;
+        }
+        var changes = HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method)
+            || HttpMethods.IsPatch(request.Method) || HttpMethods.IsDelete(request.Method);
+        var unmask = bool.TryParse(request.Query["unmask"].ToString(), out var asked) && asked;
+        if (!changes && !unmask)
+        {
+            await next(context);
+            return;
+        }
+
+        int? thrown = null;
+        try
+        {
+            await next(context);
+        }
+        catch
+        {
+            thrown = StatusCodes.Status500InternalServerError; // the exception handler outside answers 500
+            throw;
+        }
+        finally
+        {
+            var outcome = thrown ?? context.Response.StatusCode;
+            var refused = outcome is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden;
+            if (refused || context.GetEndpoint()?.Metadata.GetMetadata<AuditRefusalsOnly>() is null)
+                await RecordAsync(context, outcome, unmask);
+        }
+    }
+
+    private async Task RecordAsync(HttpContext context, int outcome, bool unmask)
+    {
+        var details = context.RequestServices.GetService<AuditDetails>()?.Values.ToDictionary() ?? [];
+        if (unmask)
+            details.TryAdd("unmask", true);
+        var entry = new AuditEntry(
+            time.Ms(), context.User.Who(), context.User.Tenant(), Action(context), Target(context),
+            context.Connection.RemoteIpAddress?.ToString(), outcome,
+            details.Count == 0 ? null : JsonSerializer.Serialize(details, LoaJson.Options));
+        try
+        {
+            // Not the request's token: a caller who hangs up still did what they did.
+            await store.AppendAsync(entry, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            // The response is on its way and cannot be taken back; the log is the record of last resort.
+            logger.LogCritical(exception, "Audit row not written: {Who} {Action} {Target} → {Outcome} {Details}",
+                entry.Who, entry.Action, entry.Target, entry.Outcome, entry.Details);
+        }
+    }
+
+    /// <summary>The method and the route pattern, e.g. <c>POST /api/v1/campaigns/{id}/approve</c>.</summary>
+    private static string Action(HttpContext context)
+    {
+        if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern })
+        {
+            var trimmed = pattern.Length > 1 ? pattern.TrimEnd('/') : pattern;
+            return $"{context.Request.Method} {(trimmed.StartsWith('/') ? trimmed : "/" + trimmed)}";
+        }
+        // No route matched (404/405): the path as sent, with anything number-like hidden.
+        return $"{context.Request.Method} {Digits().Replace(context.Request.Path.ToString(), "****")}";
+    }
+
+    /// <summary>
+    /// The route values (a campaign id, a list id, an opt-out's number, masked), or for a create the new
+    /// resource's id from its Location.
+    /// </summary>
+    private static string? Target(HttpContext context)
+    {
+        if (context.GetEndpoint() is RouteEndpoint endpoint && endpoint.RoutePattern.Parameters.Count > 0)
+        {
+            var values = endpoint.RoutePattern.Parameters
+                .Select(p => (p.Name, Value: Safe(p.Name, context.Request.RouteValues[p.Name]?.ToString())))
+                .ToList();
+            return values.Count == 1 ? values[0].Value : string.Join(',', values.Select(v => $"{v.Name}={v.Value}"));
+        }
+        if (context.Response.StatusCode == StatusCodes.Status201Created
+            && context.Response.Headers.Location.ToString() is { Length: > 0 } location)
+        {
+            return location.TrimEnd('/').Split('/')[^1];
+        }
+        return null;
+    }
+
+    private static string? Safe(string name, string? value)
+    {
+        if (value is null)
+            return null;
+        if (Msisdn.TryNormalize(value, out var e164, out _))
+            return Msisdn.Mask(e164);
+        return string.Equals(name, "msisdn", StringComparison.OrdinalIgnoreCase) ? Msisdn.Mask(value) : value;
+    }
+
+    [GeneratedRegex(@"\d{6,}")]
+    private static partial Regex Digits();
+}
