@@ -6,6 +6,9 @@ using Loa.Storage.Routing;
 // The standalone dispatcher: planner, send lanes and sweeper, on RabbitMQ, with no HTTP surface.
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddLoaDispatcher(builder.Configuration);
+// Outside Development, refuse development carrier secrets and carriers with nowhere to send.
+if (!builder.Environment.IsDevelopment() && CarrierChecks.Find(builder.Configuration, requireUrls: true).ToList() is { Count: > 0 } problems)
+    throw new InvalidOperationException($"Refusing to start in {builder.Environment.EnvironmentName}: " + string.Join(" ", problems));
 var host = builder.Build();
 // Standalone, there is no server address to learn the receipt URL from: it must be configured.
 if (!host.Services.GetRequiredService<ReceiptAddress>().IsKnown)

@@ -1,4 +1,5 @@
 using Loa.CarrierAdapters;
+using Loa.Dispatcher;
 
 namespace Loa.CampaignApi.Security;
 
@@ -10,8 +11,6 @@ public static class ProductionChecks
 {
     /// <summary>Staging may run the carrier simulators on purpose; production never should.</summary>
     public const string AllowSimulators = "Loa:AllowSimulators";
-
-    private static readonly string[] DefaultPrefixes = ["dev-", "test-"];
 
     public static void Enforce(IConfiguration configuration, IHostEnvironment environment)
     {
@@ -40,20 +39,13 @@ public static class ProductionChecks
         foreach (var id in CarrierIds.All)
         {
             var carrier = configuration.GetSection($"Loa:Carriers:{id}");
-            foreach (var setting in new[] { "Credential", "ReceiptSecret" })
-            {
-                if (IsMissingOrDefault(carrier[setting]))
-                    problems.Add($"Loa:Carriers:{id}:{setting} is empty or a development default.");
-            }
             if (simulators && !simulatorsAllowed && string.IsNullOrWhiteSpace(carrier["Url"]))
                 problems.Add($"Loa:Carriers:{id}:Url is empty while Loa:Simulators:Enabled is true: the simulator would stand in for the carrier (set {AllowSimulators}=true only on staging).");
         }
 
-        if (configuration["Loa:Jwt:SigningKey"] is { Length: > 0 } signingKey && IsMissingOrDefault(signingKey))
+        problems.AddRange(CarrierChecks.Find(configuration, requireUrls: false));
+        if (configuration["Loa:Jwt:SigningKey"] is { Length: > 0 } signingKey && CarrierChecks.IsMissingOrDefault(signingKey))
             problems.Add("Loa:Jwt:SigningKey is a development default.");
         return problems;
     }
-
-    private static bool IsMissingOrDefault(string? value) =>
-        string.IsNullOrWhiteSpace(value) || DefaultPrefixes.Any(p => value.Trim().StartsWith(p, StringComparison.OrdinalIgnoreCase));
 }

@@ -57,13 +57,17 @@ public sealed class RecurrenceSpecs
         var runTimes = runs.Select(r => r.GetProperty("runAt").GetDateTimeOffset()).ToList();
         Assert.Equal(runTimes.Count, runTimes.Distinct().Count());
         Assert.InRange(runs.Count, 2, 3);
+        var delivered = new List<long>();
         foreach (var run in runs)
         {
             var progress = await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{run.GetProperty("id").GetString()}/progress");
-            Assert.Equal(20, progress.GetProperty("delivered").GetInt64());
+            // A run cut by the restart may expire: it stops retrying when the next occurrence starts.
+            Assert.Equal(20, progress.GetProperty("delivered").GetInt64() + progress.GetProperty("expired").GetInt64());
+            delivered.Add(progress.GetProperty("delivered").GetInt64());
             Assert.Equal(series, run.GetProperty("seriesId").GetString());
             Assert.Equal("warning", run.GetProperty("kind").GetString());
         }
+        Assert.Equal(20, delivered[^1]); // the run after the restart went out whole
         Assert.Equal(0, done.GetProperty("total").GetInt64());
         Assert.All(runTimes, t => Assert.Equal(0, t.ToOffset(TimeSpan.FromHours(7)).Second % 4));
     }

@@ -97,6 +97,8 @@ public sealed class DispatcherProcess : IAsyncDisposable
         }
         // One line per entry, with the UTC time as the test's own notes have it, so that the
         // events of several processes and the test can be put in order.
+        // The test carriers use development-style secrets, which the dispatcher refuses outside Development.
+        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
