@@ -3,16 +3,16 @@ using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Encoding;
 using Loa.Contracts;
+using Loa.Dispatcher.Planning;
 using Loa.Storage.Audiences;
 using Loa.Storage.Suppression;
-using Loa.CarrierAdapters.Routing;
 using Microsoft.Extensions.Options;
 
 namespace Loa.CampaignApi.Campaigns;
 
 /// <summary>What a new campaign must satisfy, and what it will cost (the preview).</summary>
 public sealed class CampaignRules(
-    ListStore lists, SuppressionStore suppression, IOptionsMonitor<CarrierOptions> carriers, IOptionsMonitor<SafetyOptions> safety)
+    ListStore lists, SuppressionStore suppression, RouteTable routes, IOptionsMonitor<CarrierOptions> carriers, IOptionsMonitor<SafetyOptions> safety)
 {
     public const int DefaultMaxSmsParts = 3;
     public const int MaxSmsCharacters = 1600;
@@ -162,8 +162,7 @@ public sealed class CampaignRules(
         }
         else if (kind == CampaignKind.Test)
         {
-            var allowed = safety.CurrentValue.TestNumbers
-                .Select(n => Msisdn.TryNormalize(n, out var e164, out _) ? e164 : null).OfType<string>().ToList();
+            var allowed = RouteTable.TestNumbers(safety.CurrentValue, await routes.GetAsync(ct));
             long reachable = 0;
             foreach (var list in audience?.Lists ?? [])
                 reachable += await suppression.MembersAmongAsync(list, allowed, ct);

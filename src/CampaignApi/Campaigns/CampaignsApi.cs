@@ -87,16 +87,10 @@ public static class CampaignsApi
         return TypedResults.Ok(CampaignView.From(row, preview));
     }
 
-    public static async Task<IResult> SubmitAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct)
-    {
-        var row = await VisibleAsync(id, user, campaigns, ct);
-        if (row is null)
-            return Problems.NotFound("campaign");
-        audit.Status(row.Status, null);
-        if (!await campaigns.SubmitAsync(id, user.Who(), ct))
-            return Problems.Conflict($"Only a draft can be submitted; this campaign is {row.Status}.");
-        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
-    }
+    public static Task<IResult> SubmitAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct) =>
+        TransitionAsync(id, user, campaigns, audit, ct,
+            _ => campaigns.SubmitAsync(id, user.Who(), ct),
+            row => $"Only a draft can be submitted; this campaign is {row.Status}.");
 
     /// <summary>
     /// The second person's yes. The author (or whoever submitted it) may not approve their own
@@ -149,25 +143,15 @@ public static class CampaignsApi
     {
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 1000)
             return Problems.Validation("reason", "Say why (at most 1000 characters).");
-        var row = await VisibleAsync(id, user, campaigns, ct);
-        if (row is null)
-            return Problems.NotFound("campaign");
-        audit.Status(row.Status, null);
-        if (!await campaigns.RejectAsync(id, user.Who(), request.Reason.Trim(), ct))
-            return Problems.Conflict($"Only a campaign pending approval can be rejected; this one is {row.Status}.");
-        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
+        return await TransitionAsync(id, user, campaigns, audit, ct,
+            _ => campaigns.RejectAsync(id, user.Who(), request.Reason.Trim(), ct),
+            row => $"Only a campaign pending approval can be rejected; this one is {row.Status}.");
     }
 
-    public static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct)
-    {
-        var (row, cancelled) = await CancelVisibleAsync(id, user, campaigns, ct);
-        if (row is null)
-            return Problems.NotFound("campaign");
-        audit.Status(row.Status, null);
-        if (!cancelled)
-            return Problems.Conflict($"A {row.Status} campaign cannot be cancelled.");
-        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
-    }
+    public static Task<IResult> CancelAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct) =>
+        TransitionAsync(id, user, campaigns, audit, ct,
+            _ => campaigns.CancelAsync(id, user.Who(), ct),
+            row => $"A {row.Status} campaign cannot be cancelled.");
 
     /// <summary>
     /// A correction: a new draft to the same audience, kind and options with the corrected message,
@@ -208,6 +192,24 @@ public static class CampaignsApi
     }
 
     /// <summary>The answer to a lifecycle action, with its status before and after on the audit record.</summary>
+    /// <summary>
+    /// One lifecycle step: 404 unless the caller sees the campaign, 409 when the store's guarded
+    /// transition loses (the status did not allow it), else the campaign as it now is; the audit row
+    /// gets the status before and after.
+    /// </summary>
+    private static async Task<IResult> TransitionAsync(
+        string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct,
+        Func<CampaignRow, Task<bool>> transition, Func<CampaignRow, string> conflict)
+    {
+        var row = await VisibleAsync(id, user, campaigns, ct);
+        if (row is null)
+            return Problems.NotFound("campaign");
+        audit.Status(row.Status, null);
+        if (!await transition(row))
+            return Problems.Conflict(conflict(row));
+        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
+    }
+
     private static IResult Changed(CampaignRow before, CampaignRow after, AuditDetails audit)
     {
         audit.Status(before.Status, after.Status);
@@ -237,37 +239,30 @@ public static class CampaignsApi
     }
 
     /// <summary>Holds a running campaign: no lane submits its batches until it is resumed (a batch already at the carrier finishes).</summary>
-    public static async Task<IResult> PauseAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct)
-    {
-        var row = await VisibleAsync(id, user, campaigns, ct);
-        if (row is null)
-            return Problems.NotFound("campaign");
-        audit.Status(row.Status, null);
-        if (!await campaigns.PauseAsync(id, user.Who(), ct))
-            return Problems.Conflict($"Only a running campaign can be paused; this one is {row.Status}.");
-        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
-    }
+    public static Task<IResult> PauseAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct) =>
+        TransitionAsync(id, user, campaigns, audit, ct,
+            _ => campaigns.PauseAsync(id, user.Who(), ct),
+            row => $"Only a running campaign can be paused; this one is {row.Status}.");
 
-    public static async Task<IResult> ResumeAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, ISendEndpointProvider bus, BusTopology topology, AuditDetails audit, CancellationToken ct)
-    {
-        var row = await VisibleAsync(id, user, campaigns, ct);
-        if (row is null)
-            return Problems.NotFound("campaign");
-        audit.Status(row.Status, null);
-        if (!await campaigns.ResumeAsync(id, user.Who(), ct))
-            return Problems.Conflict($"Only a paused campaign can be resumed; this one is {row.Status}.");
-        // Held batches are republished by the sweeper within a second; each is claimed once, so none goes twice.
-        await deliveries.ReleaseHeldAsync(id, ct);
-        if (row.PlannedAt is null)
-        {
-            // A launch that found the campaign paused planned nothing; launch again (a planner still at
-            // work keeps its lease, and this launch steps aside).
-            var endpoint = await bus.GetSendEndpoint(topology.LaunchAddress);
-            await endpoint.Send(new LaunchCampaign(id), ct);
-        }
-        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
-    }
+    public static Task<IResult> ResumeAsync(
+        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, ISendEndpointProvider bus, BusTopology topology, AuditDetails audit, CancellationToken ct) =>
+        TransitionAsync(id, user, campaigns, audit, ct,
+            async row =>
+            {
+                if (!await campaigns.ResumeAsync(id, user.Who(), ct))
+                    return false;
+                // Held batches are republished by the sweeper within a second; each is claimed once, so none goes twice.
+                await deliveries.ReleaseHeldAsync(id, ct);
+                if (row.PlannedAt is null)
+                {
+                    // A launch that found the campaign paused planned nothing; launch again (a planner still at
+                    // work keeps its lease, and this launch steps aside).
+                    var endpoint = await bus.GetSendEndpoint(topology.LaunchAddress);
+                    await endpoint.Send(new LaunchCampaign(id), ct);
+                }
+                return true;
+            },
+            row => $"Only a paused campaign can be resumed; this one is {row.Status}.");
 
     /// <summary>
     /// Cancels a campaign the caller can see. Row null: no such campaign is visible; Cancelled false: its

@@ -9,7 +9,6 @@ using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
 using Loa.Storage.Routing;
 using Loa.Storage.Suppression;
-using Loa.CarrierAdapters.Routing;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -54,7 +53,7 @@ public sealed class LaunchCampaignConsumer(
         var priority = CampaignKind.Priority(campaign.Kind);
         var awareness = campaign.Kind == CampaignKind.Awareness;
         var rules = safety.CurrentValue;
-        var testNumbers = campaign.Kind == CampaignKind.Test ? TestNumbers(rules, router) : null;
+        var testNumbers = campaign.Kind == CampaignKind.Test ? RouteTable.TestNumbers(rules, router) : null;
         if (awareness)
             await suppression.PruneContactsAsync(ct);
         var parts = (int)(campaign.SmsParts ?? 1);
@@ -78,13 +77,12 @@ public sealed class LaunchCampaignConsumer(
             {
                 await using var connection = await database.OpenAsync(ct);
                 var page = await lists.PageAsync(connection, listIds[listIndex], after, settings.PageSize, ct);
+                // The page's keyset range: ported numbers and suppressions are read for it in one query each.
+                var range = new { ListId = listIds[listIndex], After = after, Last = page.Count == 0 ? after : page[^1].Msisdn };
                 var ported = page.Count == 0
                     ? new Dictionary<string, string>()
-                    : (await connection.QueryAsync<(string Msisdn, string Carrier)>(
-                        database.Text(RoutingStore.PortedForList),
-                        new { ListId = listIds[listIndex], After = after, Last = page[^1].Msisdn }))
+                    : (await connection.QueryAsync<(string Msisdn, string Carrier)>(database.Text(RoutingStore.PortedForList), range))
                       .ToDictionary(x => x.Msisdn, x => x.Carrier);
-                var range = new { ListId = listIds[listIndex], After = after, Last = page.Count == 0 ? after : page[^1].Msisdn };
                 HashSet<string> optedOut = [], capped = [];
                 if (awareness && page.Count > 0)
                 {
@@ -140,8 +138,4 @@ public sealed class LaunchCampaignConsumer(
         }
         logger.LogInformation("Planned campaign {CampaignId}: {Recipients} recipients in {Batches} batches", campaign.Id, planned, batches);
     }
-
-    /// <summary>The allow-list in E.164, whatever form it was configured in; a bad entry reaches nobody.</summary>
-    private static HashSet<string> TestNumbers(SafetyOptions rules, CarrierRouter router) =>
-        rules.TestNumbers.Select(n => Msisdn.TryNormalize(n, router, out var e164, out _) ? e164 : null).OfType<string>().ToHashSet(StringComparer.Ordinal);
 }

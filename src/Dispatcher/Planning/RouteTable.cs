@@ -1,4 +1,5 @@
 using Loa.CarrierAdapters.Routing;
+using Loa.Contracts;
 using Loa.Storage.Routing;
 
 namespace Loa.Dispatcher.Planning;
@@ -34,4 +35,11 @@ public sealed class RouteTable(RoutingStore store, TimeProvider time)
             gate.Release();
         }
     }
+
+    /// <summary>
+    /// The test allow-list (<c>Loa:Safety:TestNumbers</c>) in E.164, normalised like uploads are, so
+    /// that the preview and the planner agree; an entry that is not a number reaches nobody.
+    /// </summary>
+    public static HashSet<string> TestNumbers(SafetyOptions safety, CarrierRouter router) =>
+        safety.TestNumbers.Select(n => Msisdn.TryNormalize(n, router, out var e164, out _) ? e164 : null).OfType<string>().ToHashSet(StringComparer.Ordinal);
 }

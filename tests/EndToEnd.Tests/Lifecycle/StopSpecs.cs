@@ -21,9 +21,9 @@ public sealed class StopSpecs
     {
         await using var loa = await StartAsync();
         using var operatorClient = loa.Client("dev-operator");
-        var id = await StartCampaignAsync(loa);
+        var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(Recipients));
         var viettel = loa.Simulators.Stats["viettel"];
-        await WaitUntilAsync(() => viettel.MessagesAccepted >= 400, "some messages accepted");
+        await EngineWorld.WaitUntilAsync(() => viettel.MessagesAccepted >= 400, "some messages accepted", TimeSpan.FromSeconds(60));
 
         var paused = await operatorClient.PostAsync($"/api/v1/campaigns/{id}/pause", null);
         Assert.Equal(200, (int)paused.StatusCode);
@@ -49,9 +49,9 @@ public sealed class StopSpecs
     {
         await using var loa = await StartAsync();
         using var operatorClient = loa.Client("dev-operator");
-        var id = await StartCampaignAsync(loa);
+        var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(Recipients));
         var viettel = loa.Simulators.Stats["viettel"];
-        await WaitUntilAsync(() => viettel.MessagesAccepted >= 400, "some messages accepted");
+        await EngineWorld.WaitUntilAsync(() => viettel.MessagesAccepted >= 400, "some messages accepted", TimeSpan.FromSeconds(60));
 
         var cancelled = await operatorClient.PostAsync($"/api/v1/campaigns/{id}/cancel", null);
         Assert.Equal(200, (int)cancelled.StatusCode);
@@ -63,11 +63,11 @@ public sealed class StopSpecs
 
         // Every message ends: delivered if it reached the carrier, cancelled if not.
         JsonElement progress = default;
-        await WaitUntilAsync(async () =>
+        await EngineWorld.WaitUntilAsync(async () =>
         {
             progress = await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/progress");
             return progress.GetProperty("queued").GetInt64() == 0 && progress.GetProperty("submitted").GetInt64() == 0;
-        }, "no message left queued or submitted");
+        }, "no message left queued or submitted", TimeSpan.FromSeconds(60));
         Assert.Equal("cancelled", progress.GetProperty("status").GetString());
         Assert.Equal(atCancel, progress.GetProperty("delivered").GetInt64());
         Assert.Equal(Recipients - atCancel, progress.GetProperty("cancelled").GetInt64());
@@ -86,29 +86,5 @@ public sealed class StopSpecs
         Assert.Equal(409, (int)(await operatorClient.PostAsync($"/api/v1/campaigns/{id}/pause", null)).StatusCode);
         Assert.Equal(409, (int)(await operatorClient.PostAsync($"/api/v1/campaigns/{id}/resume", null)).StatusCode);
         Assert.Equal(404, (int)(await operatorClient.PostAsync("/api/v1/campaigns/nope/pause", null)).StatusCode);
-    }
-
-    private static async Task<string> StartCampaignAsync(LoaTestHost loa)
-    {
-        using var author = loa.Client("dev-author");
-        using var approver = loa.Client("dev-approver");
-        var list = await LoaTestHost.UploadListAsync(author, EngineWorld.ViettelCsv(Recipients));
-        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!, kind: "warning"));
-        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
-        return id;
-    }
-
-    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-                return;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"Waited 60 s for: {what}");
     }
 }
