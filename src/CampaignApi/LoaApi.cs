@@ -9,12 +9,15 @@ using Loa.Dispatcher;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Planning;
 using Loa.Dispatcher.Sending;
+using Loa.Dispatcher.Telemetry;
 using Loa.Storage;
 using Loa.Storage.Keys;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Loa.CampaignApi;
 
@@ -76,6 +79,26 @@ public static class LoaApi
         services.AddLoaScheduling(configuration, StorageSetup.ReadOptions(configuration));
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        AddTelemetry(services, configuration);
+    }
+
+    /// <summary>The shared telemetry plus what only the API has: server spans, HTTP server metrics, the backlog gauges and /metrics.</summary>
+    private static void AddTelemetry(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<BacklogMetrics>();
+        services.AddLoaTelemetry(configuration, "loa-api")
+            .WithTracing(t => t.AddAspNetCoreInstrumentation(o =>
+            {
+                // Scrapes and probes every few seconds would drown the traces that matter.
+                o.Filter = context => !context.Request.Path.StartsWithSegments("/metrics") && !context.Request.Path.StartsWithSegments("/healthz")
+                    && !context.Request.Path.StartsWithSegments("/readyz");
+                // The route template names the span; the raw path may hold a number (opt-outs).
+                o.EnrichWithHttpRequest = (activity, request) => activity.SetTag("url.path", TelemetrySetup.MaskNumbers(request.Path.Value ?? ""));
+            }))
+            .WithMetrics(m => m
+                .AddAspNetCoreInstrumentation()
+                .AddInstrumentation(sp => sp.GetRequiredService<BacklogMetrics>())
+                .AddPrometheusExporter());
     }
 
     public static void MapEndpoints(WebApplication app)
@@ -90,6 +113,8 @@ public static class LoaApi
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json");
+        // Counts and rates only, no personal data: open to the scraper like the probes.
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Operations").AllowAnonymous();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
         app.MapListsApiV1();

@@ -4,6 +4,7 @@ using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Planning;
 using Loa.Dispatcher.Recovery;
 using Loa.Dispatcher.Sending;
+using Loa.Dispatcher.Telemetry;
 using Loa.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,6 +53,7 @@ public static class DispatcherSetup
         services.AddHttpClient();
         services.TryAddSingleton<RouteTable>();
         services.TryAddSingleton<CarrierLanes>();
+        services.TryAddSingleton<DispatcherMetrics>();
         services.TryAddSingleton<ReceiptAddress>();
         services.TryAddScoped<BatchPublisher>();
         services.AddHostedService<OutboxSweeper>();

@@ -32,6 +32,7 @@ public static class StorageSetup
         services.TryAddSingleton<CapAlertStore>();
         services.TryAddSingleton<Suppression.SuppressionStore>();
         services.TryAddSingleton<Audit.AuditStore>();
+        services.TryAddSingleton<Backlog.BacklogStore>();
         // Bound once: the embedded default calls this from both hosts, and binding a list twice doubles it.
         if (!services.Any(d => d.ServiceType == typeof(Microsoft.Extensions.Options.IConfigureOptions<Contracts.SafetyOptions>)))
             services.AddOptions<Contracts.SafetyOptions>().Bind(configuration.GetSection(Contracts.SafetyOptions.Section));

@@ -53,8 +53,10 @@ public sealed class LoaTestHost : IAsyncDisposable
     /// <param name="directory">An earlier host's directory, to restart on its database; a new temp directory when null.</param>
     /// <param name="clock">The host's TimeProvider (e.g. a <see cref="ShiftedClock"/>); the system clock when null.</param>
     /// <param name="logs">Receives every log line of the host, at every level, besides the usual providers.</param>
+    /// <param name="configure">Last say over the host's services (e.g. an in-memory telemetry exporter).</param>
     public static async Task<LoaTestHost> StartAsync(
-        Action<Dictionary<string, string?>>? adjust = null, string? directory = null, TimeProvider? clock = null, CapturedLogs? logs = null)
+        Action<Dictionary<string, string?>>? adjust = null, string? directory = null, TimeProvider? clock = null, CapturedLogs? logs = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "loa-test-" + Guid.NewGuid().ToString("n"));
         System.IO.Directory.CreateDirectory(directory);
@@ -72,6 +74,7 @@ public sealed class LoaTestHost : IAsyncDisposable
                     builder.Logging.AddProvider(logs);
                     builder.Logging.AddFilter<CapturedLogs>(_ => true);
                 }
+                configure?.Invoke(builder);
             });
         await LoaApi.PrepareAsync(app);
         await app.StartAsync();

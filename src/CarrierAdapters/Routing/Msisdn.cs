@@ -12,7 +12,7 @@ public static class Msisdn
     private const int CountryCallingCode = 84;
 
     private const int NationalLength = 9;
-    private const string FullMask = "****";
+    public const string FullMask = "****";
 
     private const string Empty = "empty";
     private const string NotANumber = "not a number";

@@ -3,6 +3,7 @@ using Dapper;
 using Loa.CarrierAdapters;
 using Loa.Contracts;
 using Loa.Dispatcher.Sending;
+using Loa.Dispatcher.Telemetry;
 using Loa.Storage;
 using Loa.Storage.Audiences;
 using Loa.Storage.Campaigns;
@@ -33,6 +34,7 @@ public sealed class LaunchCampaignConsumer(
     IOptionsMonitor<SafetyOptions> safety,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
+    DispatcherMetrics metrics,
     ILogger<LaunchCampaignConsumer> logger) : IConsumer<LaunchCampaign>
 {
     public async Task Consume(ConsumeContext<LaunchCampaign> context)
@@ -131,6 +133,7 @@ public sealed class LaunchCampaignConsumer(
             }
             await publisher.PublishAsync(written, ct);
             planned += recipients.Count;
+            metrics.Planned(campaign.Kind, recipients.Count);
             batches += written.Count;
             if (last)
                 break;

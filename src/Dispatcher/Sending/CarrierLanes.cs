@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Loa.Dispatcher.Sending;
 
 /// <summary>One send lane in this process: the carrier's adapter, the gate that puts urgent work first, and the lane's rate.</summary>
-public sealed class SendLane(Lane lane, ICarrierAdapter adapter, CarrierOptions options, LaneRate rate)
+public sealed class SendLane(Lane lane, ICarrierAdapter adapter, CarrierOptions options, LaneRate rate, SentRate sent)
 {
     public Lane Lane => lane;
 
@@ -20,6 +20,9 @@ public sealed class SendLane(Lane lane, ICarrierAdapter adapter, CarrierOptions 
     public LaneGate Gate { get; } = new();
 
     public LaneRate Rate => rate;
+
+    /// <summary>Parts this lane actually handed over, per second (for the lane rate gauge).</summary>
+    public SentRate Sent => sent;
 }
 
 /// <summary>
@@ -66,7 +69,7 @@ public sealed class CarrierLanes(
         var client = http.CreateClient("carrier-" + lane.Carrier);
         client.Timeout = Timeout.InfiniteTimeSpan; // the adapter enforces options.Timeout per call
         var rate = new LaneRate(lane.Share(options.PartsPerSecond), dispatcher.Value.Rate, time, startsCold: true);
-        return new SendLane(lane, new HttpBatchAdapter(lane.Carrier, options, client, baseUrl), options, rate);
+        return new SendLane(lane, new HttpBatchAdapter(lane.Carrier, options, client, baseUrl), options, rate, new SentRate(time));
     }
 
     public void Dispose()

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Loa.CarrierAdapters;
 using Loa.Contracts;
+using System.Diagnostics;
 using Loa.Dispatcher.Bus;
+using Loa.Dispatcher.Telemetry;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
 using MassTransit;
@@ -25,6 +27,7 @@ public sealed class SendBatchConsumer(
     ReceiptAddress receipts,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
+    DispatcherMetrics metrics,
     ILogger<SendBatchConsumer> logger) : IConsumer<SendBatch>
 {
     public async Task Consume(ConsumeContext<SendBatch> context)
@@ -63,9 +66,12 @@ public sealed class SendBatchConsumer(
             if (await campaigns.StatusAsync(batch.CampaignId, ct) is { } now && now != campaign.Status
                 && await StoppedAsync(batch, campaign with { Status = now }, ct))
                 return;
-            outcome = await lane.Adapter.SubmitAsync(submit, ct);
+            outcome = await SubmitAsync(lane, submit, batch, parts, ct);
             if (outcome is SubmitOutcome.Completed)
+            {
                 spend.Succeeded();
+                lane.Sent.Add((long)parts * outgoing.Count);
+            }
             else if (outcome is SubmitOutcome.Throttled throttledAt)
                 spend.Throttled(throttledAt.RetryAfter);
         }
@@ -89,6 +95,32 @@ public sealed class SendBatchConsumer(
                 await deliveries.FinishBatchAsync(batch, DeliveryStatus.Failed, rejected.Reason, batch.Attempts, ct);
                 break;
         }
+    }
+
+    /// <summary>The carrier call, as its own span (the HTTP client span nests in it) and in the submit duration histogram.</summary>
+    private async Task<SubmitOutcome> SubmitAsync(SendLane lane, CarrierBatch submit, BatchClaim batch, int parts, CancellationToken ct)
+    {
+        using var activity = LoaTelemetry.Source.StartActivity("carrier submit", ActivityKind.Internal);
+        activity?.SetTag("loa.carrier", lane.Lane.Carrier);
+        activity?.SetTag("loa.lane", lane.Lane.Name);
+        activity?.SetTag("loa.campaign_id", batch.CampaignId);
+        activity?.SetTag("loa.batch_id", batch.Id);
+        activity?.SetTag("loa.messages", submit.Messages.Count);
+        activity?.SetTag("loa.parts", (long)parts * submit.Messages.Count);
+        var started = time.GetTimestamp();
+        var outcome = await lane.Adapter.SubmitAsync(submit, ct);
+        var name = outcome switch
+        {
+            SubmitOutcome.Completed => "completed",
+            SubmitOutcome.Throttled => "throttled",
+            SubmitOutcome.Transient => "transient",
+            _ => "rejected",
+        };
+        metrics.Submitted(lane.Lane.Carrier, name, time.GetElapsedTime(started));
+        activity?.SetTag("loa.outcome", name);
+        if (outcome is not SubmitOutcome.Completed)
+            activity?.SetStatus(ActivityStatusCode.Error, name);
+        return outcome;
     }
 
     /// <returns>True when the campaign may not send now and the batch was dealt with (closed or held).</returns>

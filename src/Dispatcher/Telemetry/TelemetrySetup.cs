@@ -1,0 +1,103 @@
+using System.Text.RegularExpressions;
+using Loa.CarrierAdapters.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Loa.Dispatcher.Telemetry;
+
+/// <summary><c>Loa:Telemetry</c>.</summary>
+public sealed class TelemetryOptions
+{
+    public const string Section = "Loa:Telemetry";
+
+    /// <summary>
+    /// OTLP collector (e.g. <c>http://collector:4317</c>) for traces, metrics and logs; none when empty.
+    /// The standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable works too.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary>Share of new traces kept (0..1); a trace started elsewhere follows its parent's choice.</summary>
+    public double TraceSampleRatio { get; set; } = 1.0;
+
+    /// <summary>
+    /// Standalone dispatcher only (it has no web server): where it serves Prometheus metrics, e.g.
+    /// <c>http://127.0.0.1:9464/metrics</c>; none when empty. The API serves them at <c>/metrics</c>.
+    /// </summary>
+    public string? PrometheusListenUrl { get; set; }
+}
+
+/// <summary>
+/// Traces, metrics and logs for both hosts, in one place. Loa's spans and instruments, MassTransit's
+/// (whose headers carry the trace across RabbitMQ), outgoing HTTP (the carrier call), and the
+/// runtime's. Each host adds its own endpoint: the API its server spans and <c>/metrics</c>.
+/// </summary>
+public static partial class TelemetrySetup
+{
+    public static OpenTelemetryBuilder AddLoaTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
+    {
+        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var otlp = !string.IsNullOrWhiteSpace(options.OtlpEndpoint) || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        Uri? endpoint = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
+        void Otlp(OpenTelemetry.Exporter.OtlpExporterOptions o)
+        {
+            if (endpoint is not null)
+                o.Endpoint = endpoint;
+        }
+
+        return services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: Environment.MachineName))
+            .WithTracing(t =>
+            {
+                t.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(Math.Clamp(options.TraceSampleRatio, 0, 1))))
+                    .AddSource(LoaTelemetry.SourceName, LoaTelemetry.MassTransitName)
+                    .AddHttpClientInstrumentation(o =>
+                    {
+                        // Carrier URLs hold no numbers, but a misconfigured one could: mask any that shows up.
+                        o.EnrichWithHttpRequestMessage = (activity, request) =>
+                        {
+                            if (request.RequestUri is { } uri && MaskNumbers(uri.AbsolutePath) is var path && path != uri.AbsolutePath)
+                                activity.SetTag("url.full", $"{uri.Scheme}://{uri.Authority}{path}");
+                        };
+                    });
+                if (otlp)
+                    t.AddOtlpExporter(Otlp);
+            })
+            .WithMetrics(m =>
+            {
+                m.AddMeter(LoaTelemetry.MeterName, LoaTelemetry.MassTransitName)
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation();
+                if (otlp)
+                    m.AddOtlpExporter(Otlp);
+            })
+            .WithLogging(l =>
+            {
+                if (otlp)
+                    l.AddOtlpExporter(Otlp);
+            }, o =>
+            {
+                // Log records carry the trace and span ids of the activity they were written under.
+                o.IncludeScopes = true;
+                o.IncludeFormattedMessage = true;
+            });
+    }
+
+    /// <summary>
+    /// Replaces what looks like a phone number (8 to 15 digits, with or without +) in a URL path, so
+    /// that no span carries one (<c>/api/v1/optouts/+84912345678</c>, say).
+    /// </summary>
+    public static string MaskNumbers(string path) =>
+        PhoneLike().Replace(path, m =>
+        {
+            var number = m.Value.Replace("%2B", "+", StringComparison.OrdinalIgnoreCase);
+            return number.StartsWith("+84", StringComparison.Ordinal) ? Msisdn.Mask(number) : Msisdn.FullMask;
+        });
+
+    [GeneratedRegex(@"(?<!\d)(?:\+|%2B)?\d{8,15}(?!\d)", RegexOptions.IgnoreCase)]
+    private static partial Regex PhoneLike();
+}

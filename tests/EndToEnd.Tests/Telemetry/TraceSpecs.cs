@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Loa.EndToEnd.Tests.DeliveryEngine;
+using Loa.Tests.Shared;
+
+namespace Loa.EndToEnd.Tests.Telemetry;
+
+/// <summary>An operator follows one campaign from the approve call to the carrier call in one trace, and no span shows a number.</summary>
+[Collection(DeliveryEngineCollection.Name)]
+public sealed partial class TraceSpecs
+{
+    [Fact]
+    public async Task One_trace_runs_from_the_approve_call_through_RabbitMq_to_the_carrier_call_and_the_logs_carry_it()
+    {
+        var telemetry = new TelemetryCapture();
+        await using var loa = await LoaTestHost.StartAsync(
+            EngineWorld.Settings(rabbitMq: true, s => s["Logging:LogLevel:Loa"] = "Information"),
+            configure: telemetry.AddTo);
+        using var operatorClient = loa.Client("dev-operator");
+
+        var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(40));
+        await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromSeconds(60));
+
+        var approve = Assert.Single(telemetry.Spans, s => s.Kind == ActivityKind.Server && s.Source.Name == "Microsoft.AspNetCore"
+            && s.GetTagItem("http.request.method") as string == "POST" && (s.GetTagItem("url.path") as string ?? "").EndsWith($"/{id}/approve", StringComparison.Ordinal));
+        var trace = approve.TraceId;
+        Activity? submit = null;
+        await EngineWorld.WaitUntilAsync(() =>
+        {
+            submit = telemetry.Spans.FirstOrDefault(s => s.TraceId == trace && s.Source.Name == "Loa" && s.DisplayName == "carrier submit");
+            return submit is not null;
+        }, "a carrier submit span in the approve call's trace", TimeSpan.FromSeconds(20));
+
+        var inTrace = telemetry.Spans.Where(s => s.TraceId == trace).ToList();
+        // The bus carried the context: both messages were consumed from RabbitMQ inside the trace.
+        Assert.Contains(inTrace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer && s.DisplayName.Contains("launch", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(inTrace, s => s.Source.Name == "MassTransit" && s.Kind == ActivityKind.Consumer && s.DisplayName.Contains("send", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("viettel", submit!.GetTagItem("loa.carrier"));
+        Assert.Equal(id, submit.GetTagItem("loa.campaign_id"));
+        // The HTTP call to the carrier is a child of the submit span.
+        Assert.Contains(inTrace, s => s.Kind == ActivityKind.Client && s.ParentSpanId == submit.SpanId
+            && (s.GetTagItem("url.full") as string ?? "").Contains("/sms/batches", StringComparison.Ordinal));
+
+        // Logs written along the way carry the trace id.
+        Assert.Contains(telemetry.Logs, l => l.TraceId == trace && l.Category.EndsWith("LaunchCampaignConsumer", StringComparison.Ordinal)
+            && l.Message.Contains(id, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task No_span_carries_a_full_number_even_when_the_number_is_in_the_path()
+    {
+        var telemetry = new TelemetryCapture();
+        await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false), configure: telemetry.AddTo);
+        using var operatorClient = loa.Client("dev-operator");
+
+        var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(40));
+        await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromSeconds(60));
+        (await operatorClient.PostAsync("/api/v1/optouts/+84860000007", null)).EnsureSuccessStatusCode();
+        (await operatorClient.GetAsync("/api/v1/optouts/0860000007")).EnsureSuccessStatusCode();
+
+        await EngineWorld.WaitUntilAsync(() => telemetry.Spans.Count(s => s.Source.Name == "Microsoft.AspNetCore"
+            && (s.GetTagItem("http.route") as string ?? "").Contains("optouts", StringComparison.Ordinal)) >= 2,
+            "the opt-out calls' spans", TimeSpan.FromSeconds(10));
+        var spans = telemetry.Spans;
+        Assert.Contains(spans, s => s.Source.Name == "Loa");
+        var leaks = spans
+            .SelectMany(s => s.TagObjects.Select(t => $"{s.DisplayName} {t.Key}={t.Value}").Append(s.DisplayName))
+            .Where(text => FullNumber().IsMatch(text))
+            .Take(5).ToList();
+        Assert.True(leaks.Count == 0, "full numbers in spans:\n" + string.Join("\n", leaks));
+        Assert.Contains(spans, s => s.GetTagItem("url.path") is string path && path.Contains("/api/v1/optouts/+8486****007", StringComparison.Ordinal));
+    }
+
+    // The list's numbers in any of the forms Loa handles: 086xxxxxxx, 8486xxxxxxx, +8486xxxxxxx (also URL-encoded).
+    [GeneratedRegex(@"(?<!\d)(\+|%2B)?(84|0)86\d{7}(?!\d)", RegexOptions.IgnoreCase)]
+    private static partial Regex FullNumber();
+}
