@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Loa.CarrierAdapters;
 using Loa.Storage.Backlog;
 using Microsoft.Extensions.Logging;
 
@@ -30,7 +31,7 @@ public sealed class BacklogMetrics
         var meter = meters.Create(LoaTelemetry.MeterName);
         meter.CreateObservableGauge("loa_backlog_deliveries",
             () => Read().Select(b => new Measurement<long>(b.Queued, new KeyValuePair<string, object?>("carrier", b.Carrier))),
-            description: "Deliveries planned and not yet submitted, for running and paused campaigns.");
+            description: "Deliveries planned and not yet submitted, for running campaigns.");
         meter.CreateObservableGauge("loa_backlog_oldest_seconds",
             () => Read().Select(b => new Measurement<double>(b.OldestDueAt is { } at ? Math.Max(0, (Now - at) / 1000.0) : 0, new KeyValuePair<string, object?>("carrier", b.Carrier))),
             description: "Seconds the longest-waiting batch that may be sent now has been waiting (0 when none).");
@@ -49,7 +50,9 @@ public sealed class BacklogMetrics
             try
             {
                 // Gauge callbacks are synchronous; the read is two small indexed queries.
-                last = store.ByCarrierAsync().GetAwaiter().GetResult();
+                var read = store.ByCarrierAsync().GetAwaiter().GetResult();
+                // Every carrier is reported, at zero when idle, so that an alert sees "nothing waiting" rather than no series.
+                last = read.Concat(CarrierIds.All.Where(c => read.All(b => b.Carrier != c)).Select(c => new CarrierBacklog(c, 0, null))).ToList();
                 lastFailed = false;
             }
             catch (Exception e)

@@ -2,7 +2,7 @@ using Dapper;
 
 namespace Loa.Storage.Backlog;
 
-/// <param name="Queued">Deliveries planned and not yet handed to the carrier, for running or paused campaigns.</param>
+/// <param name="Queued">Deliveries planned and not yet handed to the carrier, for running campaigns (a paused one waits on purpose).</param>
 /// <param name="OldestDueAt">Since when the longest-waiting batch that may be sent now has been waiting (unix ms), or null.</param>
 public sealed record CarrierBacklog(string Carrier, long Queued, long? OldestDueAt);
 
@@ -15,7 +15,7 @@ public sealed class BacklogStore(Database database, TimeProvider time)
     private const string QueuedByCarrier = """
         SELECT p.carrier AS Carrier, SUM(p.count) AS Queued
         FROM campaigns c JOIN campaign_progress p ON p.campaign_id = c.id
-        WHERE c.status IN ('running', 'paused') AND p.status = 'queued'
+        WHERE c.status = 'running' AND p.status = 'queued'
         GROUP BY p.carrier
         """;
 
