@@ -14,7 +14,10 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
     private const string WarningName = "Cảnh báo lừa đảo qua điện thoại";
     private const string WarningText = "Cục ATTT cảnh báo: không cung cấp mã OTP cho bất kỳ ai.";
 
-    /// <summary>Set to a path (e.g. docs/dashboard.png) to save a screenshot of the campaign page mid-run.</summary>
+    /// <summary>
+    /// Set to a path (e.g. docs/dashboard.png; a relative one is taken from the repository root) to
+    /// save a screenshot of the campaign page mid-run.
+    /// </summary>
     private const string ScreenshotVariable = "LOA_DASHBOARD_SCREENSHOT";
 
     private static readonly LocatorAssertionsToHaveTextOptions Bounded = new() { Timeout = DashboardWorld.TimeoutMs };
@@ -62,7 +65,7 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
             // A chart with some history to it, for the README.
             await page.WaitForTimeoutAsync(12_000);
             await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("running", Bounded);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.GetFullPath(screenshot), FullPage = true });
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = FromRepositoryRoot(screenshot), FullPage = true });
         }
 
         // Cancel, through the in-page confirmation.
@@ -99,7 +102,8 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         {
             name = drill, kind = "test", channels = new[] { "sms" }, message = new { sms = "Dien tap" }, audience = new { lists = new[] { listId } },
         });
-        const string draft = "Nháp: mã độc trên Android";
+        // Names come from users: one that looks like markup must show as the text it is.
+        const string draft = "Nháp <img src=x onerror=\"window.__xss=1\">: mã độc trên Android";
         await LoaTestHost.CreateCampaignAsync(author, new
         {
             name = draft, kind = "warning", channels = new[] { "sms" }, message = new { sms = "Canh bao" }, audience = new { lists = new[] { listId } },
@@ -117,6 +121,9 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         await Expect(testRow).ToHaveClassAsync(new Regex(@"\bkind-test\b"), new() { Timeout = DashboardWorld.TimeoutMs });
         var draftRow = page.Locator("tr.campaign", new() { HasText = draft });
         await Expect(draftRow.Locator(".kind")).ToHaveTextAsync("warning", Bounded);
+        await Expect(draftRow.Locator("td.name a")).ToHaveTextAsync(draft, Bounded);
+        await Expect(page.Locator("#campaign-rows img")).ToHaveCountAsync(0, new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
 
         await page.GetByRole(AriaRole.Link, new() { Name = drill, Exact = true }).ClickAsync();
         await Expect(page.Locator("#c-name")).ToHaveTextAsync(drill, Bounded);
@@ -135,6 +142,48 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         var origin = loa.BaseAddress.GetLeftPart(UriPartial.Authority);
         Assert.NotEmpty(requests);
         Assert.All(requests, url => Assert.StartsWith(origin + "/", url, StringComparison.Ordinal));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task With_throughput_and_failures_endpoints_the_page_charts_and_tables_their_answers()
+    {
+        // Those endpoints are another change; their answers are stood in for here, in their agreed shape.
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(10), "chart list");
+        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!));
+        var now = DateTimeOffset.UtcNow;
+        var buckets = Enumerable.Range(0, 6).Select(i => new
+        {
+            at = now.AddSeconds(-80 + (i * 10)).ToString("O", CultureInfo.InvariantCulture), submitted = 100, delivered = 90, failed = 10,
+        });
+        const string hostile = "<img src=x onerror=\"window.__xss=1\">";
+        var page = await world.NewPageAsync();
+        await page.RouteAsync("**/api/v1/campaigns/*/throughput?*", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 200, ContentType = "application/json", Body = JsonSerializer.Serialize(new { bucketSeconds = 10, items = buckets }),
+        }));
+        await page.RouteAsync("**/api/v1/campaigns/*/failures", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 200, ContentType = "application/json",
+            Body = JsonSerializer.Serialize(new
+            {
+                items = new object[] { new { carrier = "viettel", reason = hostile, count = 7 }, new { carrier = "mobifone", reason = "simulated expired", count = 12 } },
+            }),
+        }));
+        await SignInAsync(page, "dev-operator");
+        await page.GotoAsync($"/#/campaigns/{id}");
+
+        await Expect(page.Locator("#rate-source")).ToContainTextAsync("throughput endpoint", new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.Locator("#chart svg")).ToHaveAttributeAsync("aria-label", "Latest: 10 submitted, 9 delivered, 1 failed per second",
+            new() { Timeout = DashboardWorld.TimeoutMs });
+        var rows = page.Locator("#failure-rows tr");
+        await Expect(rows).ToHaveCountAsync(2, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(rows.Nth(0).Locator("td")).ToHaveTextAsync(["simulated expired", "mobifone", "12"], new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(rows.Nth(1).Locator("td")).ToHaveTextAsync([hostile, "viettel", "7"], new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.Locator("#failure-rows img")).ToHaveCountAsync(0, new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
         await page.Context.CloseAsync();
     }
 
@@ -193,6 +242,16 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
             above, new PageWaitForFunctionOptions { Timeout = DashboardWorld.TimeoutMs, PollingInterval = 200 });
         var value = await page.GetByTestId("total-delivered").GetAttributeAsync("data-value");
         return long.Parse(value!, CultureInfo.InvariantCulture);
+    }
+
+    private static string FromRepositoryRoot(string path)
+    {
+        if (Path.IsPathRooted(path))
+            return path;
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Loa.slnx")))
+            directory = directory.Parent;
+        return Path.Combine(directory?.FullName ?? Environment.CurrentDirectory, path);
     }
 
     /// <summary>A Vietnamese mobile number, unmasked (masked ones have asterisks in the middle).</summary>

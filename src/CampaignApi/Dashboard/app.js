@@ -240,6 +240,7 @@ function openCampaign(id) {
   for (const node of ['c-name', 'c-kind', 'c-status', 'c-message', 'totals', 'carriers', 'chart', 'failure-rows', 'rate-source', 'failures-note']) $(node).replaceChildren();
   setProblem($('action-error'), '');
   show($('c-banner'), false);
+  show($('failures-table'), true);
   renderActions();
   const generation = state.generation;
   loadCampaign(generation).then(() => poll(refreshCampaign, PROGRESS_EVERY_MS)).catch((error) => setProblem($('notice'), error.message));
@@ -385,17 +386,19 @@ function renderProgress(p) {
 async function refreshThroughput(generation, id) {
   const c = state.campaign;
   let series = null;
+  let source = 'Computed from progress samples since this page opened (this server has no throughput endpoint).';
   if (!c.throughputMissing) {
     const result = await api('GET', `/api/v1/campaigns/${id}/throughput?minutes=${CHART_MINUTES}`);
     if (generation !== state.generation) return;
-    if (result.status === 404 && c.progress) c.throughputMissing = true; // this server has no throughput endpoint
-    else if (result.ok) series = fromThroughput(result.body);
+    // The campaign answered progress, so a 404 here means the endpoint itself is missing.
+    if (result.status === 404 && c.progress) c.throughputMissing = true;
+    else if (result.ok) {
+      series = fromThroughput(result.body);
+      source = `From the throughput endpoint, ${series.bucketSeconds} s buckets, last ${CHART_MINUTES} minutes.`;
+    } else source = `Computed from progress samples for now: ${problemText(result)}`;
   }
-  if (c.throughputMissing) series = fromSamples(c.samples);
-  if (!series) return;
-  $('rate-source').textContent = c.throughputMissing
-    ? 'Computed from progress samples since this page opened (this server has no throughput endpoint).'
-    : `From the throughput endpoint, ${series.bucketSeconds} s buckets, last ${CHART_MINUTES} minutes.`;
+  series ??= fromSamples(c.samples);
+  $('rate-source').textContent = source;
   drawChart($('chart'), series);
 }
 
@@ -443,7 +446,11 @@ function drawChart(container, series) {
   const peak = Math.max(0, ...points.flatMap((p) => [p.submitted, p.delivered, p.failed]));
   const top = niceCeiling(peak);
   const now = Date.now();
-  const from = points.length ? Math.min(points[0].t, now - 60_000) : now - 60_000;
+  // From the campaign's start (at most CHART_MINUTES back), never less than half a minute wide.
+  const started = Date.parse(state.campaign?.progress?.startedAt ?? '');
+  let from = Number.isFinite(started) ? Math.max(started, now - CHART_MINUTES * 60_000) : now - 60_000;
+  if (points.length) from = Math.min(from, points[0].t);
+  from = Math.min(from, now - 30_000);
   const to = Math.max(now, points.length ? points[points.length - 1].t : now);
   const x = (t) => pad.left + ((t - from) / Math.max(1, to - from)) * (width - pad.left - pad.right);
   const y = (v) => height - pad.bottom - (v / top) * (height - pad.top - pad.bottom);
@@ -478,6 +485,7 @@ async function refreshFailures(generation, id) {
   if (generation !== state.generation) return;
   if (result.status === 404 && c.progress) {
     c.failuresMissing = true;
+    show($('failures-table'), false);
     $('failures-note').textContent = 'This server does not break failures down by reason yet; the failed counts above are exact.';
     return;
   }
