@@ -109,6 +109,12 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
             name = draft, kind = "warning", channels = new[] { "sms" }, message = new { sms = "Canh bao" }, audience = new { lists = new[] { listId } },
         });
 
+        const string emergency = "Khẩn cấp: lừa đảo giả danh ngân hàng";
+        await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = emergency, kind = "emergency", channels = new[] { "sms" }, message = new { sms = "Canh bao khan" }, audience = new { lists = new[] { listId } },
+        });
+
         var page = await world.NewPageAsync();
         var requests = new List<string>();
         page.Request += (_, request) => requests.Add(request.Url);
@@ -118,10 +124,13 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         var testRow = page.Locator($"tr[data-id='{testId}']");
         await Expect(testRow).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(testRow.Locator(".kind")).ToHaveTextAsync("TEST", Bounded);
-        await Expect(testRow).ToHaveClassAsync(new Regex(@"\bkind-test\b"), new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(testRow).ToHaveClassAsync(new Regex(@"\brow-test\b"), new() { Timeout = DashboardWorld.TimeoutMs });
         var draftRow = page.Locator("tr.campaign", new() { HasText = draft });
         await Expect(draftRow.Locator(".kind")).ToHaveTextAsync("warning", Bounded);
         await Expect(draftRow.Locator("td.name a")).ToHaveTextAsync(draft, Bounded);
+        var emergencyRow = page.Locator("tr.campaign", new() { HasText = emergency });
+        await Expect(emergencyRow.Locator(".kind")).ToHaveTextAsync("EMERGENCY", Bounded);
+        await Expect(emergencyRow).ToHaveClassAsync(new Regex(@"\brow-emergency\b"), new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(page.Locator("#campaign-rows img")).ToHaveCountAsync(0, new() { Timeout = DashboardWorld.TimeoutMs });
         Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
 

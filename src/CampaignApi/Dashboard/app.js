@@ -210,7 +210,7 @@ async function loadList(generation) {
   setProblem($('notice'), '');
   const rows = $('campaign-rows');
   rows.replaceChildren(...result.body.items.map((c) => el('tr',
-    { class: `campaign kind-${c.kind}`, dataset: { id: c.id, kind: c.kind } },
+    { class: `campaign row-${c.kind}`, dataset: { id: c.id, kind: c.kind } },
     el('td', {}, statusBadge(c.status)),
     el('td', {}, kindBadge(c.kind)),
     el('td', { class: 'name' }, el('a', { href: `#/campaigns/${encodeURIComponent(c.id)}`, lang: 'vi', text: c.name })),
