@@ -87,6 +87,7 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Yes, cancel it" }).ClickAsync();
         await Expect(page.Locator("#action-error")).ToContainTextAsync("(409)", new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(page.Locator("#action-error")).ToContainTextAsync("cancelled campaign cannot be cancelled", new() { Timeout = DashboardWorld.TimeoutMs });
+        world.AssertNoScriptProblems(page);
         await page.Context.CloseAsync();
     }
 
@@ -151,6 +152,7 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         var origin = loa.BaseAddress.GetLeftPart(UriPartial.Authority);
         Assert.NotEmpty(requests);
         Assert.All(requests, url => Assert.StartsWith(origin + "/", url, StringComparison.Ordinal));
+        world.AssertNoScriptProblems(page);
         await page.Context.CloseAsync();
     }
 
@@ -193,6 +195,7 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         await Expect(rows.Nth(1).Locator("td")).ToHaveTextAsync([hostile, "viettel", "7"], new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(page.Locator("#failure-rows img")).ToHaveCountAsync(0, new() { Timeout = DashboardWorld.TimeoutMs });
         Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
+        world.AssertNoScriptProblems(page);
         await page.Context.CloseAsync();
     }
 

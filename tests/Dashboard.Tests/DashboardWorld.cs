@@ -19,6 +19,7 @@ public sealed class DashboardWorld : IAsyncLifetime
     /// <summary>Bounds every Playwright wait: nothing in these specs should need longer.</summary>
     public const float TimeoutMs = 30_000;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, System.Collections.Concurrent.ConcurrentQueue<string>> scriptProblems = new();
     private IPlaywright? playwright;
     private IBrowser? browser;
     private LoaTestHost? loa;
@@ -73,8 +74,21 @@ public sealed class DashboardWorld : IAsyncLifetime
         });
         context.SetDefaultTimeout(TimeoutMs);
         context.SetDefaultNavigationTimeout(TimeoutMs);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        var seen = scriptProblems.GetOrAdd(page, _ => new());
+        page.PageError += (_, error) => seen.Enqueue("uncaught: " + error);
+        // CSP refusals and script errors; answers such as 404 and 409 are the API talking, not a defect.
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
+                seen.Enqueue(message.Text);
+        };
+        return page;
     }
+
+    /// <summary>The page threw nothing and the browser refused nothing (e.g. under the Content-Security-Policy).</summary>
+    public void AssertNoScriptProblems(IPage page) =>
+        Assert.True(scriptProblems.TryGetValue(page, out var seen) && seen.IsEmpty, "script problems: " + string.Join("\n", seen ?? []));
 
     public async Task DisposeAsync()
     {
