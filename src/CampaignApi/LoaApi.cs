@@ -124,6 +124,7 @@ public static class LoaApi
         app.MapReceiptsApiV1();
         app.MapKeysApiV1();
         app.MapAuditApiV1();
+        app.MapDashboard();
     }
 
     /// <summary>

@@ -20,6 +20,7 @@ public sealed class TenantWalkSpecs
     private static readonly HashSet<string> NotTenantScoped =
     [
         "GET /healthz", "* /readyz", "GET /openapi/{documentName}.json", "POST /api/v1/carriers/{carrierId}/receipts",
+        "GET ", "GET /dashboard/{file}", // the dashboard's static page and assets: no data in them
     ];
 
     [Fact]
@@ -98,6 +99,8 @@ public sealed class TenantWalkSpecs
         visited.Add("POST /api/v1/optouts");
         visited.Add("POST /api/v1/optouts/{msisdn}"); // records the province's own opt-out; it reads back only its own
         visited.Add("POST /api/v1/alerts/cap"); // provinces and geocodes: tests/CampaignApi.Tests/Alerts
+        visited.Add("GET /api/v1/me");
+        Assert.Equal("HN", (await province.GetFromJsonAsync<JsonElement>("/api/v1/me")).GetProperty("tenant").GetString()); // its own key only
 
         Assert.True(successes.Count == 0, "cross-tenant successes:\n" + string.Join("\n", successes));
         var endpoints = loa.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()

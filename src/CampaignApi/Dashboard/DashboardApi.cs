@@ -1,0 +1,83 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Loa.CampaignApi.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+
+namespace Loa.CampaignApi;
+
+/// <summary>Who a key belongs to: what the dashboard shows as "signed in" and uses to pick its buttons.</summary>
+public sealed record MeView(string Name, string Tenant, IReadOnlyList<string> Roles);
+
+/// <summary>
+/// The operator dashboard: one static page with its script and style sheet, embedded in this
+/// assembly so that they ship with the app however it is started (dotnet run, a test host whose
+/// content root is elsewhere, a container), and <c>GET /api/v1/me</c>, the one piece of JSON the
+/// page needs that the campaign API does not already give. The page and its assets hold no data and
+/// are anonymous; everything it shows comes from the JSON API with the key the user types in.
+/// </summary>
+public static class DashboardApi
+{
+    // No inline script or style, nothing from anywhere but Loa, and the page may not be framed
+    // (a framed dashboard with a pasted key is a clickjacking target for cancel).
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    private static readonly IReadOnlyDictionary<string, Asset> Assets = new Dictionary<string, Asset>(StringComparer.Ordinal)
+    {
+        ["index.html"] = Asset.Load("index.html", "text/html; charset=utf-8"),
+        ["app.js"] = Asset.Load("app.js", "text/javascript; charset=utf-8"),
+        ["app.css"] = Asset.Load("app.css", "text/css; charset=utf-8"),
+    };
+
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/", (HttpContext context) => Serve(context, Assets["index.html"]))
+            .AllowAnonymous().ExcludeFromDescription();
+        routes.MapGet("/dashboard/{file}", (string file, HttpContext context) =>
+                file is "app.js" or "app.css" ? Serve(context, Assets[file]) : Problems.NotFound("dashboard file"))
+            .AllowAnonymous().ExcludeFromDescription();
+        routes.MapGet("/api/v1/me", Me).WithTags("Dashboard").RequireAuthorization();
+        return routes;
+    }
+
+    public static Ok<MeView> Me(ClaimsPrincipal user) =>
+        TypedResults.Ok(new MeView(
+            user.Who(),
+            user.Tenant(),
+            user.FindAll(ClaimTypes.Role).Select(c => c.Value).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList()));
+
+    private static IResult Serve(HttpContext context, Asset asset)
+    {
+        var headers = context.Response.Headers;
+        // Revalidated on every load (a cheap 304 by ETag), so that a new release shows at once.
+        headers.CacheControl = "no-cache";
+        headers.ETag = asset.ETag;
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.XFrameOptions = "DENY";
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        var ifNoneMatch = context.Request.Headers.IfNoneMatch;
+        if (ifNoneMatch.Count > 0 && EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags)
+            && tags.Any(t => t.Compare(EntityTagHeaderValue.Parse(asset.ETag), useStrongComparison: false) || t.Equals(EntityTagHeaderValue.Any)))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return TypedResults.Bytes(asset.Content, asset.ContentType);
+    }
+
+    private sealed record Asset(byte[] Content, string ContentType, string ETag)
+    {
+        public static Asset Load(string name, string contentType)
+        {
+            var resource = $"Loa.CampaignApi.Dashboard.{name}";
+            using var stream = typeof(DashboardApi).Assembly.GetManifestResourceStream(resource)
+                ?? throw new InvalidOperationException($"The dashboard file {resource} is not embedded in the assembly.");
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            var content = copy.ToArray();
+            return new Asset(content, contentType, $"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..16]}\"");
+        }
+    }
+}

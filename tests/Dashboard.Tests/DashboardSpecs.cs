@@ -1,0 +1,272 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Loa.Tests.Shared;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Loa.Dashboard.Tests;
+
+/// <summary>The operator dashboard at <c>/</c>, driven in Chromium against a real Loa host.</summary>
+public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture<DashboardWorld>
+{
+    private const string WarningName = "Cảnh báo lừa đảo qua điện thoại";
+    private const string WarningText = "Cục ATTT cảnh báo: không cung cấp mã OTP cho bất kỳ ai.";
+
+    /// <summary>
+    /// Set to a path (e.g. docs/dashboard.png; a relative one is taken from the repository root) to
+    /// save a screenshot of the campaign page mid-run.
+    /// </summary>
+    private const string ScreenshotVariable = "LOA_DASHBOARD_SCREENSHOT";
+
+    private static readonly LocatorAssertionsToHaveTextOptions Bounded = new() { Timeout = DashboardWorld.TimeoutMs };
+
+    [Fact]
+    public async Task An_operator_watches_a_running_campaign_advance_and_cancels_it()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        using var operatorClient = loa.Client("dev-operator");
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(3000), "dashboard list");
+        var id = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = WarningName,
+            kind = "warning",
+            channels = new[] { "sms" },
+            message = new { sms = WarningText },
+            audience = new { lists = new[] { list.GetProperty("id").GetString() } },
+        });
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+
+        var page = await world.NewPageAsync();
+        await SignInAsync(page, "dev-operator");
+
+        // The list shows it with its Vietnamese name intact, and opens it.
+        var link = page.GetByRole(AriaRole.Link, new() { Name = WarningName, Exact = true });
+        await Expect(link).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(link).ToHaveTextAsync(WarningName, Bounded);
+        await link.ClickAsync();
+        await Expect(page.Locator("#c-name")).ToHaveTextAsync(WarningName, Bounded);
+        await Expect(page.Locator("#c-message")).ToHaveTextAsync(WarningText, Bounded);
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("running", Bounded);
+
+        // Progress advances while we watch: two readings of delivered, the second larger.
+        var first = await WaitForDeliveredAboveAsync(page, 0);
+        var second = await WaitForDeliveredAboveAsync(page, first);
+        Assert.True(second > first, $"delivered went from {first} to {second}");
+        await Expect(page.Locator("#carriers .carrier")).ToHaveCountAsync(5, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.Locator("#chart svg path.line-delivered")).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.DoesNotMatch(PhoneNumber(), await page.InnerTextAsync("body"));
+
+        if (Environment.GetEnvironmentVariable(ScreenshotVariable) is { Length: > 0 } screenshot)
+        {
+            // A chart with some history to it, for the README.
+            await page.WaitForTimeoutAsync(12_000);
+            await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("running", Bounded);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = FromRepositoryRoot(screenshot), FullPage = true });
+        }
+
+        // Cancel, through the in-page confirmation.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel campaign" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(dialog).ToContainTextAsync(WarningName, new() { Timeout = DashboardWorld.TimeoutMs });
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Yes, cancel it" }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("cancelled", Bounded);
+        await Expect(page.Locator("#action-cancel")).ToBeDisabledAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+
+        var progress = await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/progress");
+        Assert.Equal("cancelled", progress.GetProperty("status").GetString());
+        Assert.True(progress.GetProperty("delivered").GetInt64() < progress.GetProperty("total").GetInt64());
+
+        // A second cancel is refused by the API; the page shows the problem readably.
+        await page.EvaluateAsync("() => { const b = document.getElementById('action-cancel'); b.disabled = false; b.click(); }");
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Yes, cancel it" }).ClickAsync();
+        await Expect(page.Locator("#action-error")).ToContainTextAsync("(409)", new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.Locator("#action-error")).ToContainTextAsync("cancelled campaign cannot be cancelled", new() { Timeout = DashboardWorld.TimeoutMs });
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_test_campaign_is_marked_TEST_the_page_asks_no_other_host_and_an_author_gets_no_cancel_button()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(20), "drill list");
+        var listId = list.GetProperty("id").GetString()!;
+        const string drill = "Diễn tập cảnh báo với nhà mạng";
+        var testId = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = drill, kind = "test", channels = new[] { "sms" }, message = new { sms = "Dien tap" }, audience = new { lists = new[] { listId } },
+        });
+        // Names come from users: one that looks like markup must show as the text it is.
+        const string draft = "Nháp <img src=x onerror=\"window.__xss=1\">: mã độc trên Android";
+        await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = draft, kind = "warning", channels = new[] { "sms" }, message = new { sms = "Canh bao" }, audience = new { lists = new[] { listId } },
+        });
+
+        const string emergency = "Khẩn cấp: lừa đảo giả danh ngân hàng";
+        await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = emergency, kind = "emergency", channels = new[] { "sms" }, message = new { sms = "Canh bao khan" }, audience = new { lists = new[] { listId } },
+        });
+
+        var page = await world.NewPageAsync();
+        var requests = new List<string>();
+        page.Request += (_, request) => requests.Add(request.Url);
+        await SignInAsync(page, "dev-author");
+        await Expect(page.Locator("#who-roles")).ToHaveTextAsync("author", Bounded);
+
+        var testRow = page.Locator($"tr[data-id='{testId}']");
+        await Expect(testRow).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(testRow.Locator(".kind")).ToHaveTextAsync("TEST", Bounded);
+        await Expect(testRow).ToHaveClassAsync(new Regex(@"\brow-test\b"), new() { Timeout = DashboardWorld.TimeoutMs });
+        var draftRow = page.Locator("tr.campaign", new() { HasText = draft });
+        await Expect(draftRow.Locator(".kind")).ToHaveTextAsync("warning", Bounded);
+        await Expect(draftRow.Locator("td.name a")).ToHaveTextAsync(draft, Bounded);
+        var emergencyRow = page.Locator("tr.campaign", new() { HasText = emergency });
+        await Expect(emergencyRow.Locator(".kind")).ToHaveTextAsync("EMERGENCY", Bounded);
+        await Expect(emergencyRow).ToHaveClassAsync(new Regex(@"\brow-emergency\b"), new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.Locator("#campaign-rows img")).ToHaveCountAsync(0, new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
+
+        await page.GetByRole(AriaRole.Link, new() { Name = drill, Exact = true }).ClickAsync();
+        await Expect(page.Locator("#c-name")).ToHaveTextAsync(drill, Bounded);
+        await Expect(page.Locator("#c-banner")).ToContainTextAsync("TEST", new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("draft", Bounded);
+        await Expect(page.GetByTestId("total-total")).ToHaveTextAsync("0", Bounded);
+        // An author may neither cancel nor pause: no such buttons at all.
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel campaign" })).ToHaveCountAsync(0, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Pause" })).ToHaveCountAsync(0, new() { Timeout = DashboardWorld.TimeoutMs });
+
+        // Sign out forgets the key.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.GetByLabel("API key")).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('loa.dashboard.key')"));
+
+        var origin = loa.BaseAddress.GetLeftPart(UriPartial.Authority);
+        Assert.NotEmpty(requests);
+        Assert.All(requests, url => Assert.StartsWith(origin + "/", url, StringComparison.Ordinal));
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task With_throughput_and_failures_endpoints_the_page_charts_and_tables_their_answers()
+    {
+        // Those endpoints are another change; their answers are stood in for here, in their agreed shape.
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(10), "chart list");
+        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!));
+        var now = DateTimeOffset.UtcNow;
+        var buckets = Enumerable.Range(0, 6).Select(i => new
+        {
+            at = now.AddSeconds(-80 + (i * 10)).ToString("O", CultureInfo.InvariantCulture), submitted = 100, delivered = 90, failed = 10,
+        });
+        const string hostile = "<img src=x onerror=\"window.__xss=1\">";
+        var page = await world.NewPageAsync();
+        await page.RouteAsync("**/api/v1/campaigns/*/throughput?*", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 200, ContentType = "application/json", Body = JsonSerializer.Serialize(new { bucketSeconds = 10, items = buckets }),
+        }));
+        await page.RouteAsync("**/api/v1/campaigns/*/failures", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 200, ContentType = "application/json",
+            Body = JsonSerializer.Serialize(new
+            {
+                items = new object[] { new { carrier = "viettel", reason = hostile, count = 7 }, new { carrier = "mobifone", reason = "simulated expired", count = 12 } },
+            }),
+        }));
+        await SignInAsync(page, "dev-operator");
+        await page.GotoAsync($"/#/campaigns/{id}");
+
+        await Expect(page.Locator("#rate-source")).ToContainTextAsync("throughput endpoint", new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.Locator("#chart svg")).ToHaveAttributeAsync("aria-label", "Latest: 10 submitted, 9 delivered, 1 failed per second",
+            new() { Timeout = DashboardWorld.TimeoutMs });
+        var rows = page.Locator("#failure-rows tr");
+        await Expect(rows).ToHaveCountAsync(2, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(rows.Nth(0).Locator("td")).ToHaveTextAsync(["simulated expired", "mobifone", "12"], new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(rows.Nth(1).Locator("td")).ToHaveTextAsync([hostile, "viettel", "7"], new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.Locator("#failure-rows img")).ToHaveCountAsync(0, new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_page_and_its_assets_are_served_with_a_strict_policy_and_me_says_who_is_signed_in()
+    {
+        using var anonymous = new HttpClient { BaseAddress = world.Loa.BaseAddress };
+        var html = await anonymous.GetAsync("/");
+        html.EnsureSuccessStatusCode();
+        Assert.Equal("text/html; charset=utf-8", html.Content.Headers.ContentType?.ToString());
+        var policy = string.Join(";", html.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("default-src 'self'", policy, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-inline", policy, StringComparison.Ordinal);
+        Assert.Equal("nosniff", string.Join(",", html.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal("no-cache", html.Headers.CacheControl?.ToString());
+        var body = await html.Content.ReadAsStringAsync();
+        Assert.Contains("<meta charset=\"utf-8\">", body, StringComparison.Ordinal);
+        Assert.DoesNotMatch(new Regex(@"<script(?![^>]*\bsrc=)[^>]*>", RegexOptions.IgnoreCase), body); // no inline script
+        Assert.DoesNotMatch(new Regex(@"(src|href)=""(https?:)?//", RegexOptions.IgnoreCase), body); // nothing from elsewhere
+
+        foreach (var (path, type) in new[] { ("/dashboard/app.js", "text/javascript; charset=utf-8"), ("/dashboard/app.css", "text/css; charset=utf-8") })
+        {
+            var asset = await anonymous.GetAsync(path);
+            asset.EnsureSuccessStatusCode();
+            Assert.Equal(type, asset.Content.Headers.ContentType?.ToString());
+            using var again = new HttpRequestMessage(HttpMethod.Get, path);
+            again.Headers.TryAddWithoutValidation("If-None-Match", asset.Headers.ETag!.ToString());
+            Assert.Equal(System.Net.HttpStatusCode.NotModified, (await anonymous.SendAsync(again)).StatusCode);
+        }
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await anonymous.GetAsync("/dashboard/secrets.json")).StatusCode);
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/me")).StatusCode);
+        using var approver = world.Loa.Client("dev-approver");
+        var me = await approver.GetFromJsonAsync<JsonElement>("/api/v1/me");
+        Assert.Equal("dev-approver", me.GetProperty("name").GetString());
+        Assert.Equal("national", me.GetProperty("tenant").GetString());
+        Assert.Equal(new[] { "approver" }, me.GetProperty("roles").EnumerateArray().Select(r => r.GetString() ?? "").ToArray());
+    }
+
+    private static async Task SignInAsync(IPage page, string key)
+    {
+        var response = await page.GotoAsync("/");
+        Assert.NotNull(response);
+        Assert.True(response.Ok, $"GET / answered {response.Status}");
+        await page.GetByLabel("API key").FillAsync(key);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByTestId("who-name")).ToHaveTextAsync(key, Bounded);
+    }
+
+    /// <summary>Waits (bounded) until the page shows more than <paramref name="above"/> delivered, and returns what it shows.</summary>
+    private static async Task<long> WaitForDeliveredAboveAsync(IPage page, long above)
+    {
+        await page.WaitForFunctionAsync(
+            "above => Number(document.querySelector('[data-testid=total-delivered]')?.dataset.value ?? 0) > above",
+            above, new PageWaitForFunctionOptions { Timeout = DashboardWorld.TimeoutMs, PollingInterval = 200 });
+        var value = await page.GetByTestId("total-delivered").GetAttributeAsync("data-value");
+        return long.Parse(value!, CultureInfo.InvariantCulture);
+    }
+
+    private static string FromRepositoryRoot(string path)
+    {
+        if (Path.IsPathRooted(path))
+            return path;
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Loa.slnx")))
+            directory = directory.Parent;
+        return Path.Combine(directory?.FullName ?? Environment.CurrentDirectory, path);
+    }
+
+    /// <summary>A Vietnamese mobile number, unmasked (masked ones have asterisks in the middle).</summary>
+    [GeneratedRegex(@"(\+?84|\b0)\d{9}\b")]
+    private static partial Regex PhoneNumber();
+}
