@@ -2,6 +2,7 @@ using Loa.CampaignApi.Alerts;
 using Loa.CampaignApi.Audit;
 using Loa.CampaignApi.Audiences;
 using Loa.CampaignApi.Campaigns;
+using Loa.CampaignApi.Dashboard;
 using Loa.CampaignApi.Receipts;
 using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;

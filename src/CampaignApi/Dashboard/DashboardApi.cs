@@ -4,7 +4,7 @@ using Loa.CampaignApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
-namespace Loa.CampaignApi;
+namespace Loa.CampaignApi.Dashboard;
 
 /// <summary>Who a key belongs to: what the dashboard shows as "signed in" and uses to pick its buttons.</summary>
 public sealed record MeView(string Name, string Tenant, IReadOnlyList<string> Roles);
