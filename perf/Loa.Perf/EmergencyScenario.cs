@@ -40,7 +40,8 @@ public static class EmergencyScenario
             bulkKind = "warning";
             report.Note($"emergency: {vietnam:HH:mm} in Vietnam is outside the awareness window; the saturating campaign is a WARNING, not awareness");
         }
-        var bulkSeconds = k * gap.TotalSeconds + 25;
+        // Long enough to outlast its own planning (about a third of its sending time here) and every emergency.
+        var bulkSeconds = (k * (gap.TotalSeconds + 1) + 15) / 0.6;
         var bulkRecipients = (long)(limit * 5 * bulkSeconds);
         Console.WriteLine($"== emergency: {k} emergencies of {perEmergency} recipients, {gap.TotalSeconds:0.0} s apart, while a {bulkKind} campaign of {bulkRecipients:N0} " +
                           $"keeps all five lanes at {limit} parts/s; mode {mode}");
@@ -59,7 +60,7 @@ public static class EmergencyScenario
         var bulk = await LoaRun.CreateCampaignAsync(author, bulkList, bulkKind);
         // Emergencies are made and submitted up front: only the approval is timed.
         var emergencies = new List<string>();
-        for (var i = 0; i < k; i++)
+        for (var i = 0; i <= k; i++) // one more for the emergency sent while the bulk campaign plans
         {
             var list = await LoaRun.UploadListAsync(author, perEmergency, offset: 50_000_000 + i * 10_000L, name: $"emergency {i}");
             var id = await LoaRun.CreateCampaignAsync(author, list, "emergency");
@@ -79,7 +80,8 @@ public static class EmergencyScenario
         var histogram = new LongHistogram(600_000_000L, 3);
         var approveCall = new LongHistogram(600_000_000L, 3);
         var latencies = new List<double>();
-        foreach (var id in emergencies)
+
+        async Task<long> MeasureAsync(string id)
         {
             loa.AssertDispatcherRunning();
             var t0 = loa.Clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -92,8 +94,7 @@ public static class EmergencyScenario
             {
                 foreach (var c in CarrierIds.All)
                 {
-                    var stats = loa.Simulators.Stats[c];
-                    foreach (var a in stats.Arrivals)
+                    foreach (var a in loa.Simulators.Stats[c].Arrivals)
                     {
                         if (a.BatchId.StartsWith(id, StringComparison.Ordinal) && (arrived is null || a.ArrivedUnixMs < arrived))
                             arrived = a.ArrivedUnixMs;
@@ -104,7 +105,26 @@ public static class EmergencyScenario
             }
             if (arrived is null)
                 throw new TimeoutException($"emergency {id} reached no carrier within 60 s");
-            var ms = arrived.Value - t0;
+            return arrived.Value - t0;
+        }
+
+        // One emergency while the bulk campaign is still being planned (its pages hold SQLite's write lock).
+        long? duringPlanning = null;
+        if ((await loa.TimesAsync(bulk)).PlannedAt is null)
+        {
+            duringPlanning = await MeasureAsync(emergencies[^1]);
+            emergencies.RemoveAt(emergencies.Count - 1);
+            var planning = (await loa.TimesAsync(bulk)).PlannedAt is null ? "still planning" : "planned meanwhile";
+            Console.WriteLine($"  emergency while the bulk campaign plans: approve -> first submit at the carrier {duringPlanning} ms ({planning})");
+        }
+        var plannedBy = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while ((await loa.TimesAsync(bulk)).PlannedAt is null && DateTime.UtcNow < plannedBy)
+            await Task.Delay(200);
+
+        // Steady saturation: the bulk campaign is planned and its batches queue at every lane.
+        foreach (var id in emergencies)
+        {
+            var ms = await MeasureAsync(id);
             latencies.Add(ms);
             histogram.RecordValue(Math.Max(0, ms) * 1000);
             Console.WriteLine($"  emergency {latencies.Count}: approve -> first submit at the carrier {ms} ms");
@@ -117,9 +137,11 @@ public static class EmergencyScenario
 
         var p50 = histogram.GetValueAtPercentile(50) / 1000.0;
         var p99 = histogram.GetValueAtPercentile(99) / 1000.0;
-        var label = $"{k} under {bulkKind} at {limit}/s x5, {mode}";
+        var label = $"{latencies.Count} under {bulkKind} at {limit}/s x5, {mode}";
         report.Add(new Figure(name, $"approve -> first submit p50 ({label})", p50, "ms", "HTTP batch RTT p50", http.BatchP50Ms, LowerIsBetter: true));
         report.Add(new Figure(name, $"approve -> first submit p99 ({label})", p99, "ms", "HTTP batch RTT p50", http.BatchP50Ms, "<= 1000 ms", p99 <= 1000, LowerIsBetter: true));
+        if (duringPlanning is { } dp)
+            report.Add(new Figure(name, $"approve -> first submit, one emergency while the bulk campaign plans ({mode})", dp, "ms", "HTTP batch RTT p50", http.BatchP50Ms, "<= 1000 ms", dp <= 1000, LowerIsBetter: true));
         report.Add(new Figure(name, "approve call itself p50", approveCall.GetValueAtPercentile(50) / 1000.0, "ms", "small GET p50", http.GetP50Ms, LowerIsBetter: true));
     }
 }
