@@ -99,6 +99,7 @@ public static class LoaApi
         app.MapReceiptsApiV1();
         app.MapKeysApiV1();
         app.MapAuditApiV1();
+        Reports.ReportsApi.MapReportsApiV1(app);
     }
 
     /// <summary>
