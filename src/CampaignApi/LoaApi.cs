@@ -4,6 +4,7 @@ using Loa.CampaignApi.Audiences;
 using Loa.CampaignApi.Campaigns;
 using Loa.CampaignApi.Dashboard;
 using Loa.CampaignApi.Receipts;
+using Loa.CampaignApi.Reports;
 using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
 using Loa.Dispatcher;
@@ -125,6 +126,7 @@ public static class LoaApi
         app.MapReceiptsApiV1();
         app.MapKeysApiV1();
         app.MapAuditApiV1();
+        app.MapReportsApiV1();
         app.MapDashboard();
     }
 

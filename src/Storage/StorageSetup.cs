@@ -29,6 +29,7 @@ public static class StorageSetup
         services.TryAddSingleton<CampaignStore>();
         services.TryAddSingleton<DeliveryStore>();
         services.TryAddSingleton<ReceiptStore>();
+        services.TryAddSingleton<Reports.ReportStore>();
         services.TryAddSingleton<CapAlertStore>();
         services.TryAddSingleton<Suppression.SuppressionStore>();
         services.TryAddSingleton<Audit.AuditStore>();

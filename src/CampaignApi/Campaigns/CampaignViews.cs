@@ -47,6 +47,15 @@ public sealed record DeliveryView(
 
 public sealed record DeliveryPage(IReadOnlyList<DeliveryView> Items, string? Next);
 
+public sealed record FailureView(string Carrier, string Reason, long Count);
+
+public sealed record FailuresView(IReadOnlyList<FailureView> Items);
+
+/// <param name="At">Start of the bucket.</param>
+public sealed record ThroughputBucketView(DateTimeOffset At, long Submitted, long Delivered, long Failed);
+
+public sealed record ThroughputView(int BucketSeconds, IReadOnlyList<ThroughputBucketView> Items);
+
 public sealed record RejectRequest(string? Reason);
 
 /// <summary><c>POST .../correction</c>: the corrected message; everything else is the original's.</summary>

@@ -35,6 +35,8 @@ public static class CampaignsApi
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Policies.OperatorOrApprover);
         group.MapGet("/{id}/progress", ProgressAsync);
         group.MapGet("/{id}/deliveries", DeliveriesAsync);
+        group.MapGet("/{id}/failures", FailuresAsync);
+        group.MapGet("/{id}/throughput", ThroughputAsync);
         return group;
     }
 
@@ -304,6 +306,38 @@ public static class CampaignsApi
             row.Status, total, Sum(DeliveryStatus.Queued), Sum(DeliveryStatus.Submitted), Sum(DeliveryStatus.Delivered),
             Sum(DeliveryStatus.Failed), Sum(DeliveryStatus.Expired), Sum(DeliveryStatus.Cancelled), suppressed, suppressedByReason, byCarrier,
             seconds > 0 ? Math.Round(handed / seconds, 1) : 0, Clock.At(row.StartedAt), Clock.At(row.CompletedAt)));
+    }
+
+    /// <summary>Why deliveries failed, per carrier and reason, most frequent first: read from counters kept with every failure.</summary>
+    public static async Task<IResult> FailuresAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, CancellationToken ct)
+    {
+        if (await VisibleAsync(id, user, campaigns, ct) is null)
+            return Problems.NotFound("campaign");
+        var rows = await deliveries.FailuresAsync(id, 50, ct);
+        return TypedResults.Ok(new FailuresView(rows.Select(r => new FailureView(r.Carrier, r.Reason, r.Count)).ToList()));
+    }
+
+    /// <summary>
+    /// Moves into submitted, delivered and failed per 10-second bucket over the last <c>minutes</c>
+    /// (1–180, default 15), oldest first; buckets with nothing in them are left out.
+    /// </summary>
+    public static async Task<IResult> ThroughputAsync(
+        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, TimeProvider time, string? minutes, CancellationToken ct)
+    {
+        var window = 15;
+        if (minutes is not null
+            && (!int.TryParse(minutes, NumberStyles.None, CultureInfo.InvariantCulture, out window) || window is < 1 or > 180))
+        {
+            return Problems.Validation("minutes", "minutes must be a whole number from 1 to 180.");
+        }
+        if (await VisibleAsync(id, user, campaigns, ct) is null)
+            return Problems.NotFound("campaign");
+        var bucket = DeliveryStore.ThroughputBucket;
+        // The current bucket and the ones before it, minutes × 6 in all.
+        var from = DeliveryStore.ThroughputBucketOf(time.Ms()) - (long)(TimeSpan.FromMinutes(window) - bucket).TotalMilliseconds;
+        var rows = await deliveries.ThroughputAsync(id, from, ct);
+        return TypedResults.Ok(new ThroughputView((int)bucket.TotalSeconds,
+            rows.Select(r => new ThroughputBucketView(DateTimeOffset.FromUnixTimeMilliseconds(r.BucketStart), r.Submitted, r.Delivered, r.Failed)).ToList()));
     }
 
     /// <summary>Keyset paging by delivery id; numbers are masked unless an operator asks otherwise.</summary>

@@ -29,6 +29,11 @@ public sealed record SubmitResult(long DeliveryId, bool Accepted, string? Carrie
 
 public sealed record ProgressRow(string Carrier, string Status, long Count);
 
+public sealed record FailureRow(string Carrier, string Reason, long Count);
+
+/// <param name="BucketStart">Unix ms of the bucket's start.</param>
+public sealed record ThroughputRow(long BucketStart, long Submitted, long Delivered, long Failed);
+
 public sealed record DeliveryRow(long Id, string Recipient, string Carrier, string Status, long Attempts, string? Error, long? SubmittedAt, long? FinalAt);
 
 /// <summary>
@@ -63,6 +68,19 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                               WHERE campaign_id = @campaign AND recipient = @recipient AND channel = 'sms')
             """);
 
+    // Returns the province of each row it moves, so that the counters move by province in the same transaction.
+    private static readonly Sql FinishQueued = new(
+        Sqlite: """
+            UPDATE deliveries SET status = @status, error = @reason, final_at = @now, attempts = @attempts
+            WHERE batch_id = @Id AND status = 'queued'
+            RETURNING province
+            """,
+        SqlServer: """
+            UPDATE deliveries SET status = @status, error = @reason, final_at = @now, attempts = @attempts
+            OUTPUT inserted.province
+            WHERE batch_id = @Id AND status = 'queued'
+            """);
+
     private static readonly Sql ClaimBatch = Sql.Both("""
         UPDATE batches SET status = 'sending', lease_until = @Until, attempts = attempts + 1
         WHERE id = @Id AND (status = 'pending' OR (status = 'sending' AND lease_until < @Now))
@@ -78,6 +96,16 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             SELECT TOP (@Limit) id AS BatchId, campaign_id AS CampaignId, carrier AS Carrier, priority AS Priority FROM batches
             WHERE status = 'pending' AND (published_at IS NULL OR published_at < @Stale) AND (next_attempt_at IS NULL OR next_attempt_at <= @Now)
             ORDER BY priority, id
+            """);
+
+    private static readonly Sql Failures = new(
+        Sqlite: """
+            SELECT carrier AS Carrier, reason AS Reason, count AS Count FROM campaign_failures
+            WHERE campaign_id = @CampaignId AND count > 0 ORDER BY count DESC, carrier, reason LIMIT @Limit
+            """,
+        SqlServer: """
+            SELECT TOP (@Limit) carrier AS Carrier, reason AS Reason, count AS Count FROM campaign_failures
+            WHERE campaign_id = @CampaignId AND count > 0 ORDER BY count DESC, carrier, reason
             """);
 
     private static readonly Sql DeliveriesPage = new(
@@ -111,23 +139,22 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         await using var contact = page.CountsTowardAwarenessCap
             ? Commands.Prepare(connection, transaction, database.Text(Suppression.SuppressionStore.RecordContact), "msisdn", "at", "campaign")
             : null;
-        foreach (var group in page.Recipients.Where(r => r.Suppressed is not null).GroupBy(r => (r.Carrier, r.Suppressed)))
+        foreach (var r in page.Recipients.Where(r => r.Suppressed is not null))
         {
             // Kept as rows with the reason, so that reports and progress can say who was left out and why.
-            var suppressed = 0;
-            foreach (var r in group)
-                suppressed += await InsertDeliveryAsync(insert, r, null, DeliveryStatus.Suppressed, r.Suppressed, now, cancellationToken);
-            progress.Add(page.CampaignId, group.Key.Carrier, Suppression.SuppressionReason.ProgressPrefix + group.Key.Suppressed, suppressed);
+            var added = await InsertDeliveryAsync(insert, r, null, DeliveryStatus.Suppressed, r.Suppressed, now, cancellationToken);
+            progress.Add(page.CampaignId, r.Carrier, r.Province, Suppression.SuppressionReason.ProgressPrefix + r.Suppressed, added);
         }
         foreach (var group in page.Recipients.Where(r => r.Suppressed is null).GroupBy(r => r.Carrier))
         {
             if (group.Key == Unrouted.Carrier)
             {
                 // Nobody can carry these numbers: they fail now, with the reason, instead of waiting forever.
-                var failed = 0;
                 foreach (var r in group)
-                    failed += await InsertDeliveryAsync(insert, r, null, DeliveryStatus.Failed, "no carrier serves this number's prefix", now, cancellationToken);
-                progress.Add(page.CampaignId, Unrouted.Carrier, DeliveryStatus.Failed, failed);
+                {
+                    var added = await InsertDeliveryAsync(insert, r, null, DeliveryStatus.Failed, UnroutedReason, now, cancellationToken);
+                    progress.Add(page.CampaignId, Unrouted.Carrier, r.Province, DeliveryStatus.Failed, added, UnroutedReason);
+                }
                 continue;
             }
             foreach (var chunk in group.Chunk(Math.Max(1, page.MaxBatchSize(group.Key))))
@@ -139,6 +166,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                 {
                     var added = await InsertDeliveryAsync(insert, r, batchId, DeliveryStatus.Queued, null, null, cancellationToken);
                     inserted += added;
+                    progress.Add(page.CampaignId, group.Key, r.Province, DeliveryStatus.Queued, added);
                     if (added == 1 && contact is not null)
                         await Commands.RunAsync(contact, cancellationToken, r.Msisdn, now, page.CampaignId);
                 }
@@ -151,7 +179,6 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                     "UPDATE batches SET messages = @inserted, parts = @parts WHERE id = @batchId",
                     new { inserted, parts = inserted * page.PartsPerMessage, batchId },
                     transaction);
-                progress.Add(page.CampaignId, group.Key, DeliveryStatus.Queued, inserted);
                 batches.Add(new SendBatch(batchId, page.CampaignId, group.Key, page.Priority));
             }
         }
@@ -214,20 +241,29 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         await using var reject = Commands.Prepare(connection, transaction,
             "UPDATE deliveries SET status = 'failed', error = @error, final_at = @now, attempts = @attempts WHERE id = @id AND status = 'queued'",
             "error", "now", "attempts", "id");
-        int submitted = 0, failed = 0;
+        // One read per batch (at most a carrier's batch size) for the provinces the counters are kept by.
+        var provinces = (await connection.QueryAsync<(long Id, string Province)>(
+            "SELECT id, province FROM deliveries WHERE batch_id = @Id", new { batch.Id }, transaction))
+            .ToDictionary(d => d.Id, d => d.Province);
         foreach (var r in results)
         {
+            var province = provinces.GetValueOrDefault(r.DeliveryId, "");
             if (r.Accepted)
-                submitted += await Commands.RunAsync(accept, cancellationToken, r.CarrierMessageId, now, batch.Attempts, r.DeliveryId);
+            {
+                var moved = await Commands.RunAsync(accept, cancellationToken, r.CarrierMessageId, now, batch.Attempts, r.DeliveryId);
+                progress.Move(batch.CampaignId, batch.Carrier, province, DeliveryStatus.Queued, DeliveryStatus.Submitted, moved);
+            }
             else
-                failed += await Commands.RunAsync(reject, cancellationToken, Truncate(r.Error ?? "rejected by carrier"), now, batch.Attempts, r.DeliveryId);
+            {
+                var error = Truncate(r.Error ?? "rejected by carrier");
+                var moved = await Commands.RunAsync(reject, cancellationToken, error, now, batch.Attempts, r.DeliveryId);
+                progress.Move(batch.CampaignId, batch.Carrier, province, DeliveryStatus.Queued, DeliveryStatus.Failed, moved, error);
+            }
         }
-        progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Queued, DeliveryStatus.Submitted, submitted);
-        progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Queued, DeliveryStatus.Failed, failed);
 
-        var early = (await connection.QueryAsync<(long Id, string CarrierMessageId, string Status, string? Error, long At)>(
+        var early = (await connection.QueryAsync<(long Id, string CarrierMessageId, string Province, string Status, string? Error, long At)>(
             """
-            SELECT d.id, d.carrier_message_id, p.status, p.error, p.at FROM deliveries d
+            SELECT d.id, d.carrier_message_id, d.province, p.status, p.error, p.at FROM deliveries d
             JOIN parked_receipts p ON p.carrier = d.carrier AND p.carrier_message_id = d.carrier_message_id
             WHERE d.batch_id = @Id AND d.status = 'submitted'
             """,
@@ -235,10 +271,12 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         foreach (var receipt in early)
         {
             var to = ReceiptStore.FinalStatus(receipt.Status);
+            // The same error text as a receipt applied on arrival (ReceiptStore.ApplyAsync) would store.
+            var error = to == DeliveryStatus.Delivered ? null : receipt.Error ?? receipt.Status;
             var moved = await connection.ExecuteAsync(
-                "UPDATE deliveries SET status = @to, error = @Error, final_at = @At WHERE id = @Id AND status = 'submitted'",
-                new { to, receipt.Error, receipt.At, receipt.Id }, transaction);
-            progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Submitted, to, moved);
+                "UPDATE deliveries SET status = @to, error = @error, final_at = @At WHERE id = @Id AND status = 'submitted'",
+                new { to, error, receipt.At, receipt.Id }, transaction);
+            progress.Move(batch.CampaignId, batch.Carrier, receipt.Province, DeliveryStatus.Submitted, to, moved, error);
             await connection.ExecuteAsync(
                 "DELETE FROM parked_receipts WHERE carrier = @Carrier AND carrier_message_id = @CarrierMessageId",
                 new { batch.Carrier, receipt.CarrierMessageId }, transaction);
@@ -257,10 +295,11 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         var progress = new ProgressDeltas(database);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        var moved = await connection.ExecuteAsync(
-            "UPDATE deliveries SET status = @status, error = @reason, final_at = @now, attempts = @attempts WHERE batch_id = @Id AND status = 'queued'",
-            new { status, reason = Truncate(reason), now, attempts, batch.Id }, transaction);
-        progress.Move(batch.CampaignId, batch.Carrier, DeliveryStatus.Queued, status, moved);
+        var error = Truncate(reason);
+        var moved = await connection.QueryAsync<string>(
+            database.Text(FinishQueued), new { status, reason = error, now, attempts, batch.Id }, transaction);
+        foreach (var province in moved.GroupBy(p => p, StringComparer.Ordinal))
+            progress.Move(batch.CampaignId, batch.Carrier, province.Key, DeliveryStatus.Queued, status, province.Count(), error);
         await CloseBatchAsync(connection, transaction, batch.Id, reason, now);
         await progress.FlushAsync(connection, transaction, now);
         await transaction.CommitAsync(cancellationToken);
@@ -346,10 +385,44 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     public async Task<IReadOnlyList<ProgressRow>> ProgressAsync(string campaignId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<ProgressRow>(
-            "SELECT carrier AS Carrier, status AS Status, count AS Count FROM campaign_progress WHERE campaign_id = @campaignId",
-            new { campaignId })).AsList();
+        // Read by hand: SQLite gives a SUM no declared type, so on an empty result (a campaign not yet
+        // planned) Dapper would see a BLOB column and refuse to build the record.
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+            """
+            SELECT carrier, status, SUM(count) FROM campaign_progress
+            WHERE campaign_id = @campaignId GROUP BY carrier, status
+            """,
+            new { campaignId }, cancellationToken: cancellationToken));
+        var rows = new List<ProgressRow>();
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add(new ProgressRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        return rows;
     }
+
+    /// <summary>The most frequent failure reasons of a campaign, per carrier, most frequent first.</summary>
+    public async Task<IReadOnlyList<FailureRow>> FailuresAsync(string campaignId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<FailureRow>(database.Text(Failures), new { CampaignId = campaignId, Limit = limit })).AsList();
+    }
+
+    /// <summary>A campaign's 10-second buckets from <paramref name="from"/> (unix ms, a bucket start) on, oldest first.</summary>
+    public async Task<IReadOnlyList<ThroughputRow>> ThroughputAsync(string campaignId, long from, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<ThroughputRow>(
+            """
+            SELECT bucket_start AS BucketStart, submitted AS Submitted, delivered AS Delivered, failed AS Failed FROM campaign_throughput
+            WHERE campaign_id = @CampaignId AND bucket_start >= @From ORDER BY bucket_start
+            """,
+            new { CampaignId = campaignId, From = from })).AsList();
+    }
+
+    /// <summary>Bucket width of <see cref="ThroughputAsync"/>.</summary>
+    public static TimeSpan ThroughputBucket => TimeSpan.FromMilliseconds(ProgressDeltas.BucketMs);
+
+    /// <summary>The start of the bucket holding <paramref name="at"/>.</summary>
+    public static long ThroughputBucketOf(long at) => ProgressDeltas.Bucket(at);
 
     public async Task<IReadOnlyList<DeliveryRow>> PageAsync(string campaignId, string? status, long after, int limit, CancellationToken cancellationToken = default)
     {
@@ -384,6 +457,8 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         insert.Parameters[7].Value = (object?)finalAt ?? DBNull.Value;
         return await insert.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private const string UnroutedReason = "no carrier serves this number's prefix";
 
     internal static string? Truncate(string? text) => text is null || text.Length <= 400 ? text : text[..400];
 }

@@ -1,50 +1,115 @@
 using System.Data.Common;
 using Dapper;
+using Loa.Contracts;
 
 namespace Loa.Storage.Deliveries;
 
 /// <summary>
-/// Per campaign × carrier × status counters, moved in the same transaction as the delivery rows
-/// they count, so that progress is exact and read without counting deliveries.
+/// The counters kept beside the delivery rows, moved in the same transaction as the rows they count,
+/// so that progress, reports, failure reasons and throughput are exact and read without counting
+/// deliveries: per campaign × carrier × province × status (<c>campaign_progress</c>), per campaign ×
+/// carrier × failure reason (<c>campaign_failures</c>), and per campaign × 10-second bucket the moves
+/// into submitted, delivered and failed (<c>campaign_throughput</c>).
 /// </summary>
 internal sealed class ProgressDeltas(Database database)
 {
+    public const long BucketMs = 10_000;
+
+    /// <summary>Longest reason kept in <c>campaign_failures</c> (its key; the delivery row keeps up to 400).</summary>
+    public const int ReasonLength = 200;
+
     private static readonly Sql Upsert = new(
         Sqlite: """
-            INSERT INTO campaign_progress (campaign_id, carrier, status, count) VALUES (@CampaignId, @Carrier, @Status, @Delta)
-            ON CONFLICT (campaign_id, carrier, status) DO UPDATE SET count = count + excluded.count
+            INSERT INTO campaign_progress (campaign_id, carrier, province, status, count) VALUES (@CampaignId, @Carrier, @Province, @Status, @Delta)
+            ON CONFLICT (campaign_id, carrier, province, status) DO UPDATE SET count = count + excluded.count
             """,
         SqlServer: """
             MERGE campaign_progress WITH (HOLDLOCK) AS t
-            USING (SELECT @CampaignId AS campaign_id, @Carrier AS carrier, @Status AS status) AS s
-            ON t.campaign_id = s.campaign_id AND t.carrier = s.carrier AND t.status = s.status
+            USING (SELECT @CampaignId AS campaign_id, @Carrier AS carrier, @Province AS province, @Status AS status) AS s
+            ON t.campaign_id = s.campaign_id AND t.carrier = s.carrier AND t.province = s.province AND t.status = s.status
             WHEN MATCHED THEN UPDATE SET count = t.count + @Delta
-            WHEN NOT MATCHED THEN INSERT (campaign_id, carrier, status, count) VALUES (@CampaignId, @Carrier, @Status, @Delta);
+            WHEN NOT MATCHED THEN INSERT (campaign_id, carrier, province, status, count) VALUES (@CampaignId, @Carrier, @Province, @Status, @Delta);
             """);
 
-    // Completed when planning is over and nothing is queued or submitted any more.
+    private static readonly Sql UpsertFailure = new(
+        Sqlite: """
+            INSERT INTO campaign_failures (campaign_id, carrier, reason, count) VALUES (@CampaignId, @Carrier, @Reason, @Delta)
+            ON CONFLICT (campaign_id, carrier, reason) DO UPDATE SET count = count + excluded.count
+            """,
+        SqlServer: """
+            MERGE campaign_failures WITH (HOLDLOCK) AS t
+            USING (SELECT @CampaignId AS campaign_id, @Carrier AS carrier, @Reason AS reason) AS s
+            ON t.campaign_id = s.campaign_id AND t.carrier = s.carrier AND t.reason = s.reason
+            WHEN MATCHED THEN UPDATE SET count = t.count + @Delta
+            WHEN NOT MATCHED THEN INSERT (campaign_id, carrier, reason, count) VALUES (@CampaignId, @Carrier, @Reason, @Delta);
+            """);
+
+    private static readonly Sql UpsertThroughput = new(
+        Sqlite: """
+            INSERT INTO campaign_throughput (campaign_id, bucket_start, submitted, delivered, failed)
+            VALUES (@CampaignId, @Bucket, @Submitted, @Delivered, @Failed)
+            ON CONFLICT (campaign_id, bucket_start) DO UPDATE SET
+                submitted = submitted + excluded.submitted, delivered = delivered + excluded.delivered, failed = failed + excluded.failed
+            """,
+        SqlServer: """
+            MERGE campaign_throughput WITH (HOLDLOCK) AS t
+            USING (SELECT @CampaignId AS campaign_id, @Bucket AS bucket_start) AS s
+            ON t.campaign_id = s.campaign_id AND t.bucket_start = s.bucket_start
+            WHEN MATCHED THEN UPDATE SET submitted = t.submitted + @Submitted, delivered = t.delivered + @Delivered, failed = t.failed + @Failed
+            WHEN NOT MATCHED THEN INSERT (campaign_id, bucket_start, submitted, delivered, failed) VALUES (@CampaignId, @Bucket, @Submitted, @Delivered, @Failed);
+            """);
+
+    // Completed when planning is over and nothing is queued or submitted any more. Summed over
+    // provinces: a campaign running across the upgrade to per-province rows has its earlier moves
+    // under province '' and its later ones under the real province, which add up only together.
     private static readonly Sql Complete = Sql.Both("""
         UPDATE campaigns SET status = 'completed', completed_at = @Now, updated_at = @Now
         WHERE id = @Id AND status = 'running' AND planned_at IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM campaign_progress
-                          WHERE campaign_id = @Id AND status IN ('queued', 'submitted') AND count > 0)
+                          WHERE campaign_id = @Id AND status IN ('queued', 'submitted')
+                          GROUP BY status HAVING SUM(count) > 0)
         """);
 
-    private readonly Dictionary<(string CampaignId, string Carrier, string Status), long> deltas = [];
+    private readonly Dictionary<(string CampaignId, string Carrier, string Province, string Status), long> deltas = [];
+    private readonly Dictionary<(string CampaignId, string Carrier, string Reason), long> failures = [];
+    private readonly Dictionary<string, (long Submitted, long Delivered, long Failed)> throughput = [];
 
-    public void Move(string campaignId, string carrier, string? from, string to, long count = 1)
+    /// <summary>
+    /// Moves <paramref name="count"/> deliveries from one status to another (from null: new rows).
+    /// A move into failed needs the reason, the error text stored on the delivery rows.
+    /// </summary>
+    public void Move(string campaignId, string carrier, string province, string? from, string to, long count = 1, string? reason = null)
     {
         if (count == 0)
             return;
         if (from is not null)
-            Add(campaignId, carrier, from, -count);
-        Add(campaignId, carrier, to, count);
+            Count(campaignId, carrier, province, from, -count);
+        Add(campaignId, carrier, province, to, count, reason);
     }
 
-    public void Add(string campaignId, string carrier, string status, long count)
+    /// <summary>New delivery rows in <paramref name="status"/>; see <see cref="Move"/> for the reason.</summary>
+    public void Add(string campaignId, string carrier, string province, string status, long count, string? reason = null)
     {
-        var key = (campaignId, carrier, status);
-        deltas[key] = deltas.GetValueOrDefault(key) + count;
+        if (count == 0)
+            return;
+        Count(campaignId, carrier, province, status, count);
+        if (count < 0)
+            return;
+        if (status == DeliveryStatus.Failed)
+        {
+            var key = (campaignId, carrier, Reason(reason));
+            failures[key] = failures.GetValueOrDefault(key) + count;
+        }
+        if (status is DeliveryStatus.Submitted or DeliveryStatus.Delivered or DeliveryStatus.Failed)
+        {
+            var (submitted, delivered, failed) = throughput.GetValueOrDefault(campaignId);
+            throughput[campaignId] = status switch
+            {
+                DeliveryStatus.Submitted => (submitted + count, delivered, failed),
+                DeliveryStatus.Delivered => (submitted, delivered + count, failed),
+                _ => (submitted, delivered, failed + count),
+            };
+        }
     }
 
     public IEnumerable<string> Campaigns => deltas.Keys.Select(k => k.CampaignId).Distinct();
@@ -52,15 +117,48 @@ internal sealed class ProgressDeltas(Database database)
     public async Task FlushAsync(DbConnection connection, DbTransaction transaction, long now)
     {
         var rows = deltas.Where(d => d.Value != 0)
-            .Select(d => new { d.Key.CampaignId, d.Key.Carrier, d.Key.Status, Delta = d.Value })
+            .Select(d => new { d.Key.CampaignId, d.Key.Carrier, d.Key.Province, d.Key.Status, Delta = d.Value })
             .ToList();
         if (rows.Count > 0)
             await connection.ExecuteAsync(database.Text(Upsert), rows, transaction);
+        if (failures.Count > 0)
+        {
+            await connection.ExecuteAsync(database.Text(UpsertFailure),
+                failures.Select(f => new { f.Key.CampaignId, f.Key.Carrier, f.Key.Reason, Delta = f.Value }).ToList(), transaction);
+        }
+        if (throughput.Count > 0)
+        {
+            var bucket = Bucket(now);
+            await connection.ExecuteAsync(database.Text(UpsertThroughput),
+                throughput.Select(t => new { CampaignId = t.Key, Bucket = bucket, t.Value.Submitted, t.Value.Delivered, t.Value.Failed }).ToList(), transaction);
+        }
         foreach (var campaign in Campaigns.ToList())
             await CompleteIfDoneAsync(connection, transaction, campaign, now);
         deltas.Clear();
+        failures.Clear();
+        throughput.Clear();
     }
 
     public Task CompleteIfDoneAsync(DbConnection connection, DbTransaction transaction, string campaignId, long now) =>
         connection.ExecuteAsync(database.Text(Complete), new { Id = campaignId, Now = now }, transaction);
+
+    /// <summary>The start of the 10-second bucket holding <paramref name="ms"/> (unix ms).</summary>
+    public static long Bucket(long ms) => ms - (((ms % BucketMs) + BucketMs) % BucketMs);
+
+    /// <summary>The reason as <c>campaign_failures</c> keys it: at most 200 characters, never a split surrogate pair.</summary>
+    public static string Reason(string? error)
+    {
+        if (string.IsNullOrEmpty(error))
+            return "unknown";
+        if (error.Length <= ReasonLength)
+            return error;
+        var cut = char.IsHighSurrogate(error[ReasonLength - 1]) ? ReasonLength - 1 : ReasonLength;
+        return error[..cut];
+    }
+
+    private void Count(string campaignId, string carrier, string province, string status, long count)
+    {
+        var key = (campaignId, carrier, province, status);
+        deltas[key] = deltas.GetValueOrDefault(key) + count;
+    }
 }

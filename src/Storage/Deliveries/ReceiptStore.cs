@@ -42,7 +42,7 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
         await using var find = Commands.Prepare(connection, transaction,
-            "SELECT id, campaign_id, status FROM deliveries WHERE carrier = @carrier AND carrier_message_id = @cmid",
+            "SELECT id, campaign_id, status, province FROM deliveries WHERE carrier = @carrier AND carrier_message_id = @cmid",
             "carrier", "cmid");
         await using var move = Commands.Prepare(connection, transaction,
             "UPDATE deliveries SET status = @to, error = @error, final_at = @at WHERE id = @id AND status IN ('queued', 'submitted')",
@@ -55,7 +55,7 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
             find.Parameters[0].Value = carrier;
             find.Parameters[1].Value = receipt.CarrierMessageId;
             long id = 0;
-            string? campaignId = null, status = null;
+            string? campaignId = null, status = null, province = null;
             await using (var reader = await find.ExecuteReaderAsync(cancellationToken))
             {
                 if (await reader.ReadAsync(cancellationToken))
@@ -63,6 +63,7 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
                     id = reader.GetInt64(0);
                     campaignId = reader.GetString(1);
                     status = reader.GetString(2);
+                    province = reader.GetString(3);
                 }
             }
             var at = (receipt.At ?? time.GetUtcNow()).ToUnixTimeMilliseconds();
@@ -78,7 +79,7 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
             var to = FinalStatus(receipt.Status);
             var error = to == DeliveryStatus.Delivered ? null : DeliveryStore.Truncate(receipt.Error ?? receipt.Status);
             var moved = await Commands.RunAsync(move, cancellationToken, to, error, at, id);
-            progress.Move(campaignId, carrier, status, to, moved);
+            progress.Move(campaignId, carrier, province!, status, to, moved, error);
         }
         await progress.FlushAsync(connection, transaction, now);
         await transaction.CommitAsync(cancellationToken);

@@ -59,6 +59,8 @@ public sealed class TenantWalkSpecs
             await Expect("GET", "/api/v1/campaigns/{id}", $"/api/v1/campaigns/{id}", null, notFound);
             await Expect("GET", "/api/v1/campaigns/{id}/progress", $"/api/v1/campaigns/{id}/progress", null, notFound);
             await Expect("GET", "/api/v1/campaigns/{id}/deliveries", $"/api/v1/campaigns/{id}/deliveries?unmask=true", null, notFound);
+            await Expect("GET", "/api/v1/campaigns/{id}/failures", $"/api/v1/campaigns/{id}/failures", null, notFound);
+            await Expect("GET", "/api/v1/campaigns/{id}/throughput", $"/api/v1/campaigns/{id}/throughput?minutes=180", null, notFound);
             foreach (var action in new[] { "submit", "approve", "pause", "resume", "cancel" })
                 await Expect("POST", $"/api/v1/campaigns/{{id}}/{action}", $"/api/v1/campaigns/{id}/{action}", null, notFound);
             await Expect("POST", "/api/v1/campaigns/{id}/reject", $"/api/v1/campaigns/{id}/reject", JsonContent.Create(new { reason = "no" }), notFound);
@@ -93,6 +95,15 @@ public sealed class TenantWalkSpecs
         visited.Add("GET /api/v1/campaigns");
         var page = await province.GetFromJsonAsync<JsonElement>("/api/v1/campaigns?limit=500");
         Assert.DoesNotContain(page.GetProperty("items").EnumerateArray(), c => c.GetProperty("tenant").GetString() != "HN");
+        // Reports answer 200 to a province, with its own tenant's campaigns only: none of the national running one.
+        visited.Add("GET /api/v1/reports/deliveries");
+        await LoaTestHost.WaitForStatusAsync(operatorClient, running, "completed", TimeSpan.FromSeconds(60));
+        var nationalReport = await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/reports/deliveries?from=2000-01-01&to=2100-01-01");
+        Assert.NotEmpty(nationalReport.GetProperty("items").EnumerateArray());
+        var provinceReport = await province.GetFromJsonAsync<JsonElement>("/api/v1/reports/deliveries?from=2000-01-01&to=2100-01-01");
+        Assert.Empty(provinceReport.GetProperty("items").EnumerateArray());
+        var provinceCsv = await province.GetStringAsync("/api/v1/reports/deliveries?from=2000-01-01&to=2100-01-01&format=csv");
+        Assert.Single(provinceCsv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries)); // the header alone
         visited.Add("POST /api/v1/lists");
         var upload = await LoaTestHost.UploadListAsync(province, "msisdn,province\n0912000001,TH\n0912000002,HN\n");
         Assert.Equal(1, upload.GetProperty("accepted").GetInt32()); // the TH row is refused
