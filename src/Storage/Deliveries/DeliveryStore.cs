@@ -200,6 +200,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         if (page.Last)
             await progress.CompleteIfDoneAsync(connection, transaction, page.CampaignId, now);
         await transaction.CommitAsync(cancellationToken);
+        progress.Committed();
         return batches;
     }
 
@@ -277,6 +278,8 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                 "UPDATE deliveries SET status = @to, error = @error, final_at = @At WHERE id = @Id AND status = 'submitted'",
                 new { to, error, receipt.At, receipt.Id }, transaction);
             progress.Move(batch.CampaignId, batch.Carrier, receipt.Province, DeliveryStatus.Submitted, to, moved, error);
+            if (moved == 1)
+                progress.ReceiptApplied(batch.Carrier, (receipt.At - now) / 1000.0); // overtook the answer: as good as no wait
             await connection.ExecuteAsync(
                 "DELETE FROM parked_receipts WHERE carrier = @Carrier AND carrier_message_id = @CarrierMessageId",
                 new { batch.Carrier, receipt.CarrierMessageId }, transaction);
@@ -285,6 +288,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         await CloseBatchAsync(connection, transaction, batch.Id, null, now);
         await progress.FlushAsync(connection, transaction, now);
         await transaction.CommitAsync(cancellationToken);
+        progress.Committed();
     }
 
     /// <summary>Ends every still-queued message of a batch with one status and reason (refused, expired, cancelled).</summary>
@@ -303,6 +307,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         await CloseBatchAsync(connection, transaction, batch.Id, reason, now);
         await progress.FlushAsync(connection, transaction, now);
         await transaction.CommitAsync(cancellationToken);
+        progress.Committed();
     }
 
     /// <summary>

@@ -74,6 +74,11 @@ internal sealed class ProgressDeltas(Database database)
     private readonly Dictionary<(string CampaignId, string Carrier, string Reason), long> failures = [];
     private readonly Dictionary<string, (long Submitted, long Delivered, long Failed)> throughput = [];
 
+    // For the metrics, reported only once the transaction has committed.
+    private readonly Dictionary<(string CampaignId, string Carrier, string Status), long> entered = [];
+    private readonly List<(string Carrier, double Seconds)> receiptLatencies = [];
+    private List<(string Carrier, string Kind, string Status, long Count)> toReport = [];
+
     /// <summary>
     /// Moves <paramref name="count"/> deliveries from one status to another (from null: new rows).
     /// A move into failed needs the reason, the error text stored on the delivery rows.
@@ -95,6 +100,8 @@ internal sealed class ProgressDeltas(Database database)
         Count(campaignId, carrier, province, status, count);
         if (count < 0)
             return;
+        var metric = (campaignId, carrier, status.StartsWith(Suppression.SuppressionReason.ProgressPrefix, StringComparison.Ordinal) ? DeliveryStatus.Suppressed : status);
+        entered[metric] = entered.GetValueOrDefault(metric) + count;
         if (status == DeliveryStatus.Failed)
         {
             var key = (campaignId, carrier, Reason(reason));
@@ -113,6 +120,23 @@ internal sealed class ProgressDeltas(Database database)
     }
 
     public IEnumerable<string> Campaigns => deltas.Keys.Select(k => k.CampaignId).Distinct();
+
+    /// <summary>A final receipt applied to a delivery submitted <paramref name="seconds"/> before it.</summary>
+    public void ReceiptApplied(string carrier, double seconds) => receiptLatencies.Add((carrier, Math.Max(0, seconds)));
+
+    /// <summary>After the commit: what this transaction moved goes to the metrics (a rolled-back move never does).</summary>
+    public void Committed()
+    {
+        foreach (var (carrier, kind, status, count) in toReport)
+        {
+            DeliveryMetrics.Deliveries.Add(count,
+                new KeyValuePair<string, object?>("carrier", carrier), new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("status", status));
+        }
+        foreach (var (carrier, seconds) in receiptLatencies)
+            DeliveryMetrics.ReceiptLatency.Record(seconds, new KeyValuePair<string, object?>("carrier", carrier));
+        toReport = [];
+        receiptLatencies.Clear();
+    }
 
     public async Task FlushAsync(DbConnection connection, DbTransaction transaction, long now)
     {
@@ -134,6 +158,14 @@ internal sealed class ProgressDeltas(Database database)
         }
         foreach (var campaign in Campaigns.ToList())
             await CompleteIfDoneAsync(connection, transaction, campaign, now);
+        if (entered.Count > 0)
+        {
+            var ids = entered.Keys.Select(k => k.CampaignId).Distinct().ToList();
+            var kinds = (await connection.QueryAsync<(string Id, string Kind)>(
+                "SELECT id, kind FROM campaigns WHERE id IN @ids", new { ids }, transaction)).ToDictionary(r => r.Id, r => r.Kind);
+            toReport.AddRange(entered.Select(e => (e.Key.Carrier, kinds.GetValueOrDefault(e.Key.CampaignId, "unknown"), e.Key.Status, e.Value)));
+        }
+        entered.Clear();
         deltas.Clear();
         failures.Clear();
         throughput.Clear();

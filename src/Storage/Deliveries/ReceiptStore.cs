@@ -42,7 +42,7 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
         await using var find = Commands.Prepare(connection, transaction,
-            "SELECT id, campaign_id, status, province FROM deliveries WHERE carrier = @carrier AND carrier_message_id = @cmid",
+            "SELECT id, campaign_id, status, province, submitted_at FROM deliveries WHERE carrier = @carrier AND carrier_message_id = @cmid",
             "carrier", "cmid");
         await using var move = Commands.Prepare(connection, transaction,
             "UPDATE deliveries SET status = @to, error = @error, final_at = @at WHERE id = @id AND status IN ('queued', 'submitted')",
@@ -56,6 +56,7 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
             find.Parameters[1].Value = receipt.CarrierMessageId;
             long id = 0;
             string? campaignId = null, status = null, province = null;
+            long? submittedAt = null;
             await using (var reader = await find.ExecuteReaderAsync(cancellationToken))
             {
                 if (await reader.ReadAsync(cancellationToken))
@@ -64,6 +65,7 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
                     campaignId = reader.GetString(1);
                     status = reader.GetString(2);
                     province = reader.GetString(3);
+                    submittedAt = reader.IsDBNull(4) ? null : reader.GetInt64(4);
                 }
             }
             var at = (receipt.At ?? time.GetUtcNow()).ToUnixTimeMilliseconds();
@@ -80,9 +82,12 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
             var error = to == DeliveryStatus.Delivered ? null : DeliveryStore.Truncate(receipt.Error ?? receipt.Status);
             var moved = await Commands.RunAsync(move, cancellationToken, to, error, at, id);
             progress.Move(campaignId, carrier, province!, status, to, moved, error);
+            if (moved == 1 && submittedAt is { } submitted)
+                progress.ReceiptApplied(carrier, (at - submitted) / 1000.0);
         }
         await progress.FlushAsync(connection, transaction, now);
         await transaction.CommitAsync(cancellationToken);
+        progress.Committed();
         return new ReceiptOutcome(accepted, unknown);
     }
 

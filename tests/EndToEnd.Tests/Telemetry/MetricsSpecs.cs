@@ -88,7 +88,8 @@ public sealed partial class MetricsSpecs
         throw new DirectoryNotFoundException("Loa.slnx not found above " + AppContext.BaseDirectory);
     }
 
-    // A metric name, not part of a recording rule's name (level:metric:operation).
-    [GeneratedRegex(@"(?<![:\w])loa_[a-z_]+(?![:\w])")]
+    // A metric name, not part of a recording rule's name (level:metric:operation), nor a family
+    // named in a comment (loa_backlog_*).
+    [GeneratedRegex(@"(?<![:\w])loa_[a-z_]*[a-z](?![:\w*])")]
     private static partial Regex LoaSeries();
 }

@@ -21,8 +21,11 @@ public sealed partial class TraceSpecs
         var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(40));
         await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromSeconds(60));
 
-        var approve = Assert.Single(telemetry.Spans, s => s.Kind == ActivityKind.Server && s.Source.Name == "Microsoft.AspNetCore"
-            && s.GetTagItem("http.request.method") as string == "POST" && (s.GetTagItem("url.path") as string ?? "").EndsWith($"/{id}/approve", StringComparison.Ordinal));
+        bool IsApprove(Activity s) => s.Kind == ActivityKind.Server && s.Source.Name == "Microsoft.AspNetCore"
+            && s.GetTagItem("http.request.method") as string == "POST" && (s.GetTagItem("url.path") as string ?? "").EndsWith($"/{id}/approve", StringComparison.Ordinal);
+        // The server span ends after the response has gone: the client may be a moment ahead of it.
+        await EngineWorld.WaitUntilAsync(() => telemetry.Spans.Any(IsApprove), "the approve call's server span", TimeSpan.FromSeconds(10));
+        var approve = Assert.Single(telemetry.Spans, IsApprove);
         var trace = approve.TraceId;
         Activity? submit = null;
         await EngineWorld.WaitUntilAsync(() =>
