@@ -21,6 +21,9 @@ public sealed class TelemetryOptions
     /// </summary>
     public string? OtlpEndpoint { get; set; }
 
+    /// <summary><c>grpc</c> (default, port 4317) or <c>http/protobuf</c> (port 4318; <c>/v1/traces</c>, <c>/v1/metrics</c>, <c>/v1/logs</c> are appended).</summary>
+    public string OtlpProtocol { get; set; } = "grpc";
+
     /// <summary>Share of new traces kept (0..1); a trace started elsewhere follows its parent's choice.</summary>
     public double TraceSampleRatio { get; set; } = 1.0;
 
@@ -43,11 +46,15 @@ public static partial class TelemetrySetup
         var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
         var otlp = !string.IsNullOrWhiteSpace(options.OtlpEndpoint) || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         Uri? endpoint = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
-        void Otlp(OpenTelemetry.Exporter.OtlpExporterOptions o)
+        var http = string.Equals(options.OtlpProtocol, "http/protobuf", StringComparison.OrdinalIgnoreCase);
+        // An endpoint set in code is used as is: over HTTP each signal needs its own path.
+        Action<OpenTelemetry.Exporter.OtlpExporterOptions> Otlp(string signal) => o =>
         {
+            if (http)
+                o.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
             if (endpoint is not null)
-                o.Endpoint = endpoint;
-        }
+                o.Endpoint = http ? new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + "/v1/" + signal) : endpoint;
+        };
 
         return services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: Environment.MachineName))
@@ -65,7 +72,7 @@ public static partial class TelemetrySetup
                         };
                     });
                 if (otlp)
-                    t.AddOtlpExporter(Otlp);
+                    t.AddOtlpExporter(Otlp("traces"));
             })
             .WithMetrics(m =>
             {
@@ -73,12 +80,12 @@ public static partial class TelemetrySetup
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation();
                 if (otlp)
-                    m.AddOtlpExporter(Otlp);
+                    m.AddOtlpExporter(Otlp("metrics"));
             })
             .WithLogging(l =>
             {
                 if (otlp)
-                    l.AddOtlpExporter(Otlp);
+                    l.AddOtlpExporter(Otlp("logs"));
             }, o =>
             {
                 // Log records carry the trace and span ids of the activity they were written under.
