@@ -88,6 +88,26 @@ internal sealed class GatedSqliteConnection(string connectionString, SemaphoreSl
         }
     }
 
+    /// <summary>
+    /// Commands that know the gate: Dapper and the stores create theirs here. The driver itself only
+    /// ever sets these fields (connection, timeout, current transaction) on a new command.
+    /// </summary>
+    public override SqliteCommand CreateCommand() =>
+        new GatedSqliteCommand(this) { CommandTimeout = DefaultTimeout, Transaction = base.Transaction };
+
+    /// <summary>An autocommit write's turn (see <see cref="GatedSqliteCommand"/>); false when there is no gate.</summary>
+    internal async Task<bool> WaitTurnAsync(CancellationToken cancellationToken)
+    {
+        if (gate is null)
+            return false;
+        var timeout = DefaultTimeout > 0 ? TimeSpan.FromSeconds(DefaultTimeout) : Timeout.InfiniteTimeSpan;
+        if (!await gate.WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
+            throw new SqliteException($"database is locked: no turn at the write gate within {DefaultTimeout} s", 5); // SQLITE_BUSY
+        return true;
+    }
+
+    internal void GiveTurnBack() => gate!.Release();
+
     /// <summary>Set to null by the driver when a transaction ends, however it ends: the gate goes with it.</summary>
     protected override SqliteTransaction? Transaction
     {
@@ -136,5 +156,46 @@ internal sealed class GatedSqliteConnection(string connectionString, SemaphoreSl
     {
         if (Interlocked.Exchange(ref held, 0) == 1)
             gate!.Release();
+    }
+}
+
+/// <summary>
+/// A command whose autocommit writes (a lone UPDATE, INSERT, DELETE or REPLACE run with
+/// <c>ExecuteNonQueryAsync</c>, outside any transaction: Dapper's <c>ExecuteAsync</c>) take their
+/// turn at the write gate like <see cref="Database.BeginWriteAsync"/> transactions do. Without it they
+/// would meet a lock that gated writers hand to each other back to back, and sleep on the busy timeout
+/// until they found a gap — the batch claims and the planner's MarkPublished starved that way.
+/// Statements inside a transaction already hold the turn; reads, scalars, readers (including
+/// <c>UPDATE … RETURNING</c> through a reader) and statements that start otherwise (<c>WITH …</c>) are
+/// not gated and keep the busy timeout.
+/// </summary>
+internal sealed class GatedSqliteCommand(GatedSqliteConnection connection) : SqliteCommand(null, connection)
+{
+    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken)
+    {
+        if (Transaction is not null || Connection is not GatedSqliteConnection gated || !IsWrite(CommandText))
+            return await base.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (!await gated.WaitTurnAsync(cancellationToken).ConfigureAwait(false))
+            return await base.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await base.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gated.GiveTurnBack();
+        }
+    }
+
+    internal static bool IsWrite(string? text)
+    {
+        var statement = text.AsSpan().TrimStart();
+        foreach (var verb in (ReadOnlySpan<string>)["UPDATE", "INSERT", "DELETE", "REPLACE"])
+        {
+            if (statement.StartsWith(verb, StringComparison.OrdinalIgnoreCase)
+                && (statement.Length == verb.Length || char.IsWhiteSpace(statement[verb.Length])))
+                return true;
+        }
+        return false;
     }
 }

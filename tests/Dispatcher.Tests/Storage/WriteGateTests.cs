@@ -249,6 +249,29 @@ public sealed class WriteGateTests : IDisposable
     }
 
     [Fact]
+    public async Task An_autocommit_write_waits_for_its_turn_and_a_read_does_not()
+    {
+        await using (var connection = await database.OpenAsync())
+        await using (var transaction = await Database.BeginWriteAsync(connection))
+        {
+            await using var other = await database.OpenAsync();
+            await using (var read = Command(other, null, "SELECT COUNT(*) FROM rows"))
+                Assert.Equal(0L, await read.ExecuteScalarAsync().WaitAsync(Generous)); // WAL: readers never wait
+
+            // The lone UPDATE queues on the gate (cancellable), not in the driver's busy sleep.
+            await using var write = Command(other, null, "\n  update rows SET n = n + 1");
+            using var cancel = new CancellationTokenSource(Short);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.ExecuteNonQueryAsync(cancel.Token));
+            await transaction.CommitAsync();
+        }
+        await using (var connection = await database.OpenAsync())
+        await using (var insert = Command(connection, null, "INSERT INTO rows (n) VALUES (3)"))
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync().WaitAsync(Generous));
+        await AssertFreeAsync(); // and gave its turn back
+        Assert.Equal(1, await CountAsync());
+    }
+
+    [Fact]
     public async Task WriteAsync_runs_a_single_statement_in_its_turn_and_commits_it()
     {
         var written = await database.WriteAsync(async (connection, transaction) =>
