@@ -23,7 +23,11 @@ public sealed class Database
         ConnectionString = Provider == DatabaseProvider.Sqlite
             ? PrepareSqlite(options.ConnectionString)
             : options.ConnectionString;
+        if (Provider == DatabaseProvider.Sqlite)
+            writeGate = SqliteWriteGate.For(new SqliteConnectionStringBuilder(ConnectionString));
     }
+
+    private readonly SemaphoreSlim? writeGate;
 
     public DatabaseProvider Provider { get; }
 
@@ -35,26 +39,58 @@ public sealed class Database
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
-        DbConnection connection = IsSqlite ? new SqliteConnection(ConnectionString) : new SqlConnection(ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        if (IsSqlite)
+        if (!IsSqlite)
         {
-            // Per-connection settings: WAL itself is persistent (set by the first migration), but
-            // synchronous and foreign keys are not. NORMAL under WAL loses at most the last commits on
-            // power loss, never consistency; the bus redelivers and the sweeper republishes.
-            await using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
-            await pragma.ExecuteNonQueryAsync(cancellationToken);
+            var sqlServer = new SqlConnection(ConnectionString);
+            await sqlServer.OpenAsync(cancellationToken);
+            return sqlServer;
+        }
+
+        var connection = new GatedSqliteConnection(ConnectionString, writeGate);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            // Per-connection settings (synchronous, foreign keys, temp store), once per physical
+            // connection; WAL itself is persistent (set by the first migration).
+            await connection.PrepareAsync(cancellationToken);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
         }
         return connection;
     }
 
     /// <summary>
     /// Begins a write transaction. On SQLite this is BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default
-    /// for Serializable), so two writers queue on the busy timeout instead of failing on upgrade.
+    /// for Serializable), taken in turn: on a connection from <see cref="OpenAsync"/>, writers of this
+    /// process first await the file's write gate (one at a time, no thread held while waiting), which
+    /// the transaction gives back when it commits, rolls back or is disposed. Writers in other
+    /// processes still queue on the busy timeout. SQL Server: a serializable transaction, as before.
     /// </summary>
     public static async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken = default) =>
-        await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
+        connection is GatedSqliteConnection gated
+            ? await gated.BeginWriteAsync(cancellationToken)
+            : await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
+
+    /// <summary>
+    /// Runs one short write — typically a single autocommit UPDATE — in its turn at the write gate:
+    /// on SQLite inside a <see cref="BeginWriteAsync"/> transaction committed at the end, so that it
+    /// awaits the lock instead of sleeping on the busy timeout. On SQL Server there is no transaction
+    /// (<c>null</c>), so such a statement autocommits exactly as it did. Pass the transaction to every
+    /// command of <paramref name="write"/>.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction?, Task<T>> write, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        if (!IsSqlite)
+            return await write(connection, null);
+        await using var transaction = await BeginWriteAsync(connection, cancellationToken);
+        var result = await write(connection, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
 
     /// <summary>
     /// True when a write failed on a primary key or unique index: the row is already there. Both
