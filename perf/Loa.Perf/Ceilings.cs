@@ -39,7 +39,7 @@ public sealed class Ceilings
             var insertTime = Stopwatch.StartNew();
             await using (var tx = await Database.BeginWriteAsync(connection))
             {
-                await using var insert = Prepare(connection, tx,
+                await using var insert = Commands.Prepare(connection, tx,
                     """
                     INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, carrier_message_id, error, final_at)
                     VALUES (@campaign, @recipient, 'sms', @carrier, @province, @batch, @status, @cmid, NULL, NULL)
@@ -67,7 +67,7 @@ public sealed class Ceilings
             var updateTime = Stopwatch.StartNew();
             await using (var tx = await Database.BeginWriteAsync(connection))
             {
-                await using var update = Prepare(connection, tx,
+                await using var update = Commands.Prepare(connection, tx,
                     "UPDATE deliveries SET status = 'delivered', final_at = @at WHERE carrier = @carrier AND carrier_message_id = @cmid AND status IN ('queued', 'submitted')",
                     "at", "carrier", "cmid");
                 await update.PrepareAsync();
@@ -226,20 +226,6 @@ public sealed class Ceilings
     }
 
     internal static string Carrier(long i) => Loa.CarrierAdapters.CarrierIds.All[(int)(i % 5)];
-
-    internal static DbCommand Prepare(DbConnection connection, DbTransaction transaction, string text, params string[] names)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = text;
-        foreach (var name in names)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = "@" + name;
-            command.Parameters.Add(parameter);
-        }
-        return command;
-    }
 
     internal static void TryDelete(string directory)
     {
