@@ -159,7 +159,7 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
     [Fact]
     public async Task With_throughput_and_failures_endpoints_the_page_charts_and_tables_their_answers()
     {
-        // Those endpoints are another change; their answers are stood in for here, in their agreed shape.
+        // Their answers are stood in for here, in the endpoints' shape, so the chart and table meet known figures.
         var loa = world.Loa;
         using var author = loa.Client("dev-author");
         var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(10), "chart list");

@@ -74,6 +74,10 @@ internal sealed class ProgressDeltas(Database database)
     private readonly Dictionary<(string CampaignId, string Carrier, string Reason), long> failures = [];
     private readonly Dictionary<string, (long Submitted, long Delivered, long Failed)> throughput = [];
 
+    // A campaign's kind never changes: read once per process for the metrics' kind label, not in
+    // every receipt and result transaction.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Kinds = new();
+
     // For the metrics, reported only once the transaction has committed.
     private readonly Dictionary<(string CampaignId, string Carrier, string Status), long> entered = [];
     private readonly List<(string Carrier, double Seconds)> receiptLatencies = [];
@@ -160,10 +164,16 @@ internal sealed class ProgressDeltas(Database database)
             await CompleteIfDoneAsync(connection, transaction, campaign, now);
         if (entered.Count > 0)
         {
-            var ids = entered.Keys.Select(k => k.CampaignId).Distinct().ToList();
-            var kinds = (await connection.QueryAsync<(string Id, string Kind)>(
-                "SELECT id, kind FROM campaigns WHERE id IN @ids", new { ids }, transaction)).ToDictionary(r => r.Id, r => r.Kind);
-            toReport.AddRange(entered.Select(e => (e.Key.Carrier, kinds.GetValueOrDefault(e.Key.CampaignId, "unknown"), e.Key.Status, e.Value)));
+            var unknown = entered.Keys.Select(k => k.CampaignId).Distinct().Where(id => !Kinds.ContainsKey(id)).ToList();
+            if (unknown.Count > 0)
+            {
+                if (Kinds.Count > 10_000)
+                    Kinds.Clear(); // bounded: a long-lived dispatcher sees campaigns come and go
+                foreach (var (id, kind) in await connection.QueryAsync<(string Id, string Kind)>(
+                             "SELECT id, kind FROM campaigns WHERE id IN @unknown", new { unknown }, transaction))
+                    Kinds[id] = kind;
+            }
+            toReport.AddRange(entered.Select(e => (e.Key.Carrier, Kinds.GetValueOrDefault(e.Key.CampaignId, "unknown"), e.Key.Status, e.Value)));
         }
         entered.Clear();
         deltas.Clear();
