@@ -95,7 +95,7 @@ public static partial class TelemetrySetup
     }
 
     /// <summary>
-    /// Replaces what looks like a phone number (8 to 15 digits, with or without +) in a URL path, so
+    /// Replaces a path segment that looks like a phone number (8 to 15 digits, with or without +), so
     /// that no span carries one (<c>/api/v1/optouts/+84912345678</c>, say).
     /// </summary>
     public static string MaskNumbers(string path) =>
@@ -105,6 +105,7 @@ public static partial class TelemetrySetup
             return number.StartsWith("+84", StringComparison.Ordinal) ? Msisdn.Mask(number) : Msisdn.FullMask;
         });
 
-    [GeneratedRegex(@"(?<!\d)(?:\+|%2B)?\d{8,15}(?!\d)", RegexOptions.IgnoreCase)]
+    // A whole path segment: campaign ids are hex and often hold long runs of digits, which are not numbers.
+    [GeneratedRegex(@"(?<=/|^)(?:\+|%2B)?\d{8,15}(?=/|$)", RegexOptions.IgnoreCase)]
     private static partial Regex PhoneLike();
 }

@@ -24,7 +24,15 @@ public sealed partial class TraceSpecs
         bool IsApprove(Activity s) => s.Kind == ActivityKind.Server && s.Source.Name == "Microsoft.AspNetCore"
             && s.GetTagItem("http.request.method") as string == "POST" && (s.GetTagItem("url.path") as string ?? "").EndsWith($"/{id}/approve", StringComparison.Ordinal);
         // The server span ends after the response has gone: the client may be a moment ahead of it.
-        await EngineWorld.WaitUntilAsync(() => telemetry.Spans.Any(IsApprove), "the approve call's server span", TimeSpan.FromSeconds(10));
+        try
+        {
+            await EngineWorld.WaitUntilAsync(() => telemetry.Spans.Any(IsApprove), "the approve call's server span", TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail("no approve span; server spans: " + string.Join("; ", telemetry.Spans.Where(s => s.Kind == ActivityKind.Server)
+                .Select(s => $"{s.Source.Name} {s.DisplayName} {s.GetTagItem("http.request.method")} {s.GetTagItem("url.path")}")));
+        }
         var approve = Assert.Single(telemetry.Spans, IsApprove);
         var trace = approve.TraceId;
         Activity? submit = null;
