@@ -53,19 +53,27 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             OUTPUT inserted.id VALUES (@CampaignId, @Carrier, @Priority, 0, 0, 'pending', @Now)
             """);
 
-    // The unique index (campaign, recipient, channel) drops a recipient met twice (overlapping lists,
-    // or a page planned again after a crash): "never twice" is enforced here, not by the planner's memory.
-    private static readonly Sql InsertDelivery = new(
+    // A page's deliveries in one statement: @rows is a JSON array of {r: recipient, c: carrier,
+    // p: province, b: batch id or null, s: status, e: error or null, f: final_at or null}. Only the
+    // rows inserted come back. The unique index (campaign, recipient, channel) drops a recipient met
+    // twice (overlapping lists, or a page planned again after a crash): "never twice" is enforced here,
+    // not by the planner's memory.
+    private static readonly Sql InsertDeliveries = new(
         Sqlite: """
             INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at)
-            VALUES (@campaign, @recipient, 'sms', @carrier, @province, @batch, @status, @error, @final)
+            SELECT @campaign, j.value->>'r', 'sms', j.value->>'c', j.value->>'p', j.value->>'b', j.value->>'s', j.value->>'e', j.value->>'f'
+            FROM json_each(@rows) j WHERE true
             ON CONFLICT DO NOTHING
+            RETURNING recipient, carrier, province, batch_id, status, error
             """,
         SqlServer: """
             INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at)
-            SELECT @campaign, @recipient, 'sms', @carrier, @province, @batch, @status, @error, @final
+            OUTPUT inserted.recipient, inserted.carrier, inserted.province, inserted.batch_id, inserted.status, inserted.error
+            SELECT @campaign, j.r, 'sms', j.c, j.p, j.b, j.s, j.e, j.f
+            FROM OPENJSON(@rows) WITH (r VARCHAR(16) '$.r', c VARCHAR(32) '$.c', p NVARCHAR(16) '$.p', b BIGINT '$.b',
+                                       s VARCHAR(16) '$.s', e NVARCHAR(400) '$.e', f BIGINT '$.f') j
             WHERE NOT EXISTS (SELECT 1 FROM deliveries WITH (UPDLOCK, HOLDLOCK)
-                              WHERE campaign_id = @campaign AND recipient = @recipient AND channel = 'sms')
+                              WHERE campaign_id = @campaign AND recipient = j.r AND channel = 'sms')
             """);
 
     // Returns the province of each row it moves, so that the counters move by province in the same transaction.
@@ -81,10 +89,47 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             WHERE batch_id = @Id AND status = 'queued'
             """);
 
-    private static readonly Sql ClaimBatch = Sql.Both("""
-        UPDATE batches SET status = 'sending', lease_until = @Until, attempts = attempts + 1
-        WHERE id = @Id AND (status = 'pending' OR (status = 'sending' AND lease_until < @Now))
-        """);
+    // The carrier's answer for a whole batch in one statement: @results is a JSON array of {i: delivery
+    // id, a: accepted, m: carrier message id, e: error}. The rows it moves come back with their
+    // province, so that the counters move by province in the same transaction.
+    private static readonly Sql RecordResults = new(
+        Sqlite: """
+            UPDATE deliveries SET
+                status = CASE WHEN j.value->>'a' THEN 'submitted' ELSE 'failed' END,
+                carrier_message_id = j.value->>'m',
+                submitted_at = CASE WHEN j.value->>'a' THEN @now ELSE submitted_at END,
+                error = CASE WHEN j.value->>'a' THEN error ELSE j.value->>'e' END,
+                final_at = CASE WHEN j.value->>'a' THEN final_at ELSE @now END,
+                attempts = @attempts
+            FROM json_each(@results) j
+            WHERE deliveries.id = j.value->>'i' AND deliveries.status = 'queued'
+            RETURNING province, status, error
+            """,
+        SqlServer: """
+            UPDATE d SET
+                status = CASE WHEN j.a = 1 THEN 'submitted' ELSE 'failed' END,
+                carrier_message_id = j.m,
+                submitted_at = CASE WHEN j.a = 1 THEN @now ELSE d.submitted_at END,
+                error = CASE WHEN j.a = 1 THEN d.error ELSE j.e END,
+                final_at = CASE WHEN j.a = 1 THEN d.final_at ELSE @now END,
+                attempts = @attempts
+            OUTPUT inserted.province, inserted.status, inserted.error
+            FROM deliveries d
+            JOIN OPENJSON(@results) WITH (i BIGINT '$.i', a BIT '$.a', m VARCHAR(100) '$.m', e NVARCHAR(400) '$.e') j ON d.id = j.i
+            WHERE d.status = 'queued'
+            """);
+
+    private static readonly Sql ClaimBatch = new(
+        Sqlite: """
+            UPDATE batches SET status = 'sending', lease_until = @Until, attempts = attempts + 1
+            WHERE id = @Id AND (status = 'pending' OR (status = 'sending' AND lease_until < @Now))
+            RETURNING id AS Id, campaign_id AS CampaignId, carrier AS Carrier, priority AS Priority, attempts AS Attempts
+            """,
+        SqlServer: """
+            UPDATE batches SET status = 'sending', lease_until = @Until, attempts = attempts + 1
+            OUTPUT inserted.id AS Id, inserted.campaign_id AS CampaignId, inserted.carrier AS Carrier, inserted.priority AS Priority, inserted.attempts AS Attempts
+            WHERE id = @Id AND (status = 'pending' OR (status = 'sending' AND lease_until < @Now))
+            """);
 
     private static readonly Sql Unpublished = new(
         Sqlite: """
@@ -131,56 +176,82 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     {
         var now = time.Ms();
         var progress = new ProgressDeltas(database);
-        var batches = new List<SendBatch>();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        await using var insert = await PrepareInsertDeliveryAsync(connection, transaction, page.CampaignId, cancellationToken);
 
-        await using var contact = page.CountsTowardAwarenessCap
-            ? Commands.Prepare(connection, transaction, database.Text(Suppression.SuppressionStore.RecordContact), "msisdn", "at", "campaign")
-            : null;
-        foreach (var r in page.Recipients.Where(r => r.Suppressed is not null))
+        // A number met twice in one page (the same number at the end of one list and the start of the
+        // next) keeps its first row, as the unique index would; SQL Server's insert needs it unique.
+        var seen = new HashSet<string>(page.Recipients.Count, StringComparer.Ordinal);
+        var unique = page.Recipients.Where(r => seen.Add(r.Msisdn)).ToList();
+        var rows = new List<PageRow>(unique.Count);
+        var batchIds = new List<(long Id, string Carrier)>();
+        foreach (var r in unique)
         {
-            // Kept as rows with the reason, so that reports and progress can say who was left out and why.
-            var added = await InsertDeliveryAsync(insert, r, null, DeliveryStatus.Suppressed, r.Suppressed, now, cancellationToken);
-            progress.Add(page.CampaignId, r.Carrier, r.Province, Suppression.SuppressionReason.ProgressPrefix + r.Suppressed, added);
+            if (r.Suppressed is not null) // kept as rows with the reason, so reports and progress can say who was left out and why
+                rows.Add(new PageRow(r, null, DeliveryStatus.Suppressed, r.Suppressed, now));
+            else if (r.Carrier == Unrouted.Carrier) // nobody can carry these numbers: they fail now, with the reason, instead of waiting forever
+                rows.Add(new PageRow(r, null, DeliveryStatus.Failed, UnroutedReason, now));
         }
-        foreach (var group in page.Recipients.Where(r => r.Suppressed is null).GroupBy(r => r.Carrier))
+        foreach (var group in unique.Where(r => r.Suppressed is null && r.Carrier != Unrouted.Carrier).GroupBy(r => r.Carrier))
         {
-            if (group.Key == Unrouted.Carrier)
-            {
-                // Nobody can carry these numbers: they fail now, with the reason, instead of waiting forever.
-                foreach (var r in group)
-                {
-                    var added = await InsertDeliveryAsync(insert, r, null, DeliveryStatus.Failed, UnroutedReason, now, cancellationToken);
-                    progress.Add(page.CampaignId, Unrouted.Carrier, r.Province, DeliveryStatus.Failed, added, UnroutedReason);
-                }
-                continue;
-            }
             foreach (var chunk in group.Chunk(Math.Max(1, page.MaxBatchSize(group.Key))))
             {
                 var batchId = await connection.ExecuteScalarAsync<long>(
                     database.Text(InsertBatch), new { page.CampaignId, Carrier = group.Key, page.Priority, Now = now }, transaction);
-                var inserted = 0;
-                foreach (var r in chunk)
+                batchIds.Add((batchId, group.Key));
+                rows.AddRange(chunk.Select(r => new PageRow(r, batchId, DeliveryStatus.Queued, null, null)));
+            }
+        }
+
+        // What was inserted (a replayed page inserts nothing it had) is what the counters and batches count.
+        var inserted = new Dictionary<long, int>();
+        var contacts = page.CountsTowardAwarenessCap ? new List<string>() : null;
+        if (rows.Count > 0)
+        {
+            await using var insert = Commands.Prepare(connection, transaction, database.Text(InsertDeliveries), "campaign", "rows");
+            insert.Parameters[0].Value = page.CampaignId;
+            insert.Parameters[1].Value = JsonRows.Of(rows, PageRow.Write);
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var carrier = reader.GetString(1);
+                var province = reader.GetString(2);
+                var status = reader.GetString(4);
+                if (reader.IsDBNull(3))
                 {
-                    var added = await InsertDeliveryAsync(insert, r, batchId, DeliveryStatus.Queued, null, null, cancellationToken);
-                    inserted += added;
-                    progress.Add(page.CampaignId, group.Key, r.Province, DeliveryStatus.Queued, added);
-                    if (added == 1 && contact is not null)
-                        await Commands.RunAsync(contact, cancellationToken, r.Msisdn, now, page.CampaignId);
-                }
-                if (inserted == 0)
-                {
-                    await connection.ExecuteAsync("DELETE FROM batches WHERE id = @batchId", new { batchId }, transaction);
+                    var error = reader.IsDBNull(5) ? null : reader.GetString(5);
+                    if (status == DeliveryStatus.Suppressed)
+                        progress.Add(page.CampaignId, carrier, province, Suppression.SuppressionReason.ProgressPrefix + error, 1);
+                    else
+                        progress.Add(page.CampaignId, carrier, province, status, 1, error);
                     continue;
                 }
-                await connection.ExecuteAsync(
-                    "UPDATE batches SET messages = @inserted, parts = @parts WHERE id = @batchId",
-                    new { inserted, parts = inserted * page.PartsPerMessage, batchId },
-                    transaction);
-                batches.Add(new SendBatch(batchId, page.CampaignId, group.Key, page.Priority));
+                var batchId = reader.GetInt64(3);
+                inserted[batchId] = inserted.GetValueOrDefault(batchId) + 1;
+                progress.Add(page.CampaignId, carrier, province, status, 1);
+                contacts?.Add(reader.GetString(0));
             }
+        }
+        if (contacts is { Count: > 0 })
+        {
+            await connection.ExecuteAsync(database.Text(Suppression.SuppressionStore.RecordContacts),
+                new { msisdns = JsonRows.Of(contacts), at = now, campaign = page.CampaignId }, transaction);
+        }
+
+        var batches = new List<SendBatch>(batchIds.Count);
+        foreach (var (batchId, carrier) in batchIds)
+        {
+            var messages = inserted.GetValueOrDefault(batchId);
+            if (messages == 0)
+            {
+                await connection.ExecuteAsync("DELETE FROM batches WHERE id = @batchId", new { batchId }, transaction);
+                continue;
+            }
+            await connection.ExecuteAsync(
+                "UPDATE batches SET messages = @messages, parts = @parts WHERE id = @batchId",
+                new { messages, parts = messages * page.PartsPerMessage, batchId },
+                transaction);
+            batches.Add(new SendBatch(batchId, page.CampaignId, carrier, page.Priority));
         }
 
         var stillPlanned = await connection.ExecuteAsync(
@@ -208,13 +279,8 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     public async Task<BatchClaim?> ClaimBatchAsync(long batchId, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         var now = time.Ms();
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var claimed = await connection.ExecuteAsync(database.Text(ClaimBatch), new { Id = batchId, Now = now, Until = now + (long)lease.TotalMilliseconds });
-        if (claimed == 0)
-            return null;
-        return await connection.QuerySingleAsync<BatchClaim>(
-            "SELECT id AS Id, campaign_id AS CampaignId, carrier AS Carrier, priority AS Priority, attempts AS Attempts FROM batches WHERE id = @batchId",
-            new { batchId });
+        return await database.WriteAsync((connection, transaction) => connection.QuerySingleOrDefaultAsync<BatchClaim>(
+            database.Text(ClaimBatch), new { Id = batchId, Now = now, Until = now + (long)lease.TotalMilliseconds }, transaction), cancellationToken);
     }
 
     public async Task<IReadOnlyList<BatchMessage>> QueuedMessagesAsync(long batchId, CancellationToken cancellationToken = default)
@@ -236,29 +302,28 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         var progress = new ProgressDeltas(database);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        await using var accept = Commands.Prepare(connection, transaction,
-            "UPDATE deliveries SET status = 'submitted', carrier_message_id = @cmid, submitted_at = @now, attempts = @attempts WHERE id = @id AND status = 'queued'",
-            "cmid", "now", "attempts", "id");
-        await using var reject = Commands.Prepare(connection, transaction,
-            "UPDATE deliveries SET status = 'failed', error = @error, final_at = @now, attempts = @attempts WHERE id = @id AND status = 'queued'",
-            "error", "now", "attempts", "id");
-        // One read per batch (at most a carrier's batch size) for the provinces the counters are kept by.
-        var provinces = (await connection.QueryAsync<(long Id, string Province)>(
-            "SELECT id, province FROM deliveries WHERE batch_id = @Id", new { batch.Id }, transaction))
-            .ToDictionary(d => d.Id, d => d.Province);
-        foreach (var r in results)
+        if (results.Count > 0)
         {
-            var province = provinces.GetValueOrDefault(r.DeliveryId, "");
-            if (r.Accepted)
+            await using var record = Commands.Prepare(connection, transaction, database.Text(RecordResults), "now", "attempts", "results");
+            record.Parameters[0].Value = now;
+            record.Parameters[1].Value = batch.Attempts;
+            record.Parameters[2].Value = JsonRows.Of(results, static (w, r) =>
             {
-                var moved = await Commands.RunAsync(accept, cancellationToken, r.CarrierMessageId, now, batch.Attempts, r.DeliveryId);
-                progress.Move(batch.CampaignId, batch.Carrier, province, DeliveryStatus.Queued, DeliveryStatus.Submitted, moved);
-            }
-            else
+                w.WriteStartObject();
+                w.WriteNumber("i", r.DeliveryId);
+                w.WriteBoolean("a", r.Accepted);
+                if (r.Accepted)
+                    w.WriteString("m", r.CarrierMessageId);
+                else
+                    w.WriteString("e", Truncate(r.Error ?? "rejected by carrier"));
+                w.WriteEndObject();
+            });
+            await using var reader = await record.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                var error = Truncate(r.Error ?? "rejected by carrier");
-                var moved = await Commands.RunAsync(reject, cancellationToken, error, now, batch.Attempts, r.DeliveryId);
-                progress.Move(batch.CampaignId, batch.Carrier, province, DeliveryStatus.Queued, DeliveryStatus.Failed, moved, error);
+                var status = reader.GetString(1);
+                progress.Move(batch.CampaignId, batch.Carrier, reader.GetString(0), DeliveryStatus.Queued, status, 1,
+                    status == DeliveryStatus.Failed ? reader.GetString(2) : null);
             }
         }
 
@@ -316,32 +381,29 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     /// </summary>
     public async Task ReleaseBatchAsync(long batchId, DateTimeOffset nextAttemptAt, string error, bool countsAsAttempt, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
+        await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             """
             UPDATE batches SET status = 'pending', lease_until = NULL, published_at = NULL, next_attempt_at = @Next, last_error = @Error,
                                attempts = attempts - @Refund
             WHERE id = @batchId AND status = 'sending'
             """,
-            new { batchId, Next = nextAttemptAt.ToUnixTimeMilliseconds(), Error = Truncate(error), Refund = countsAsAttempt ? 0 : 1 });
+            new { batchId, Next = nextAttemptAt.ToUnixTimeMilliseconds(), Error = Truncate(error), Refund = countsAsAttempt ? 0 : 1 }, transaction), cancellationToken);
     }
 
     /// <summary>Puts a claimed batch of a paused campaign aside; nothing republishes it until <see cref="ReleaseHeldAsync"/>.</summary>
     public async Task HoldBatchAsync(long batchId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
+        await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             "UPDATE batches SET status = 'held', lease_until = NULL, published_at = NULL, attempts = attempts - 1 WHERE id = @batchId AND status = 'sending'",
-            new { batchId });
+            new { batchId }, transaction), cancellationToken);
     }
 
     /// <summary>Gives a campaign's held batches back to the outbox (resumed: they are sent; cancelled: they are closed).</summary>
     public async Task<int> ReleaseHeldAsync(string campaignId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
+        return await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             "UPDATE batches SET status = 'pending', published_at = NULL, next_attempt_at = NULL WHERE campaign_id = @campaignId AND status = 'held'",
-            new { campaignId });
+            new { campaignId }, transaction), cancellationToken);
     }
 
     public async Task MarkPublishedAsync(IEnumerable<long> batchIds, CancellationToken cancellationToken = default)
@@ -349,8 +411,8 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         var ids = batchIds.ToArray();
         if (ids.Length == 0)
             return;
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("UPDATE batches SET published_at = @Now WHERE id IN @ids AND status = 'pending'", new { Now = time.Ms(), ids });
+        await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            "UPDATE batches SET published_at = @Now WHERE id IN @ids AND status = 'pending'", new { Now = time.Ms(), ids }, transaction), cancellationToken);
     }
 
     /// <summary>
@@ -370,10 +432,17 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     /// <summary>A lane that died mid-send left its lease to run out: the batch goes back to the outbox.</summary>
     public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
-            "UPDATE batches SET status = 'pending', lease_until = NULL, published_at = NULL WHERE status = 'sending' AND lease_until < @Now",
-            new { Now = time.Ms() });
+        var now = time.Ms();
+        // Asked every sweep, nearly always "none": a read first, so that the sweeper takes no turn at the write lock for nothing.
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            if (!await connection.ExecuteScalarAsync<bool>(
+                    "SELECT CASE WHEN EXISTS (SELECT 1 FROM batches WHERE status = 'sending' AND lease_until < @now) THEN 1 ELSE 0 END", new { now }))
+                return 0;
+        }
+        return await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            "UPDATE batches SET status = 'pending', lease_until = NULL, published_at = NULL WHERE status = 'sending' AND lease_until < @now",
+            new { now }, transaction), cancellationToken);
     }
 
     /// <summary>
@@ -382,9 +451,9 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     /// </summary>
     public async Task<int> ForgetInFlightAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
-            "UPDATE batches SET status = 'pending', lease_until = NULL, published_at = NULL WHERE status IN ('pending', 'sending')");
+        return await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            "UPDATE batches SET status = 'pending', lease_until = NULL, published_at = NULL WHERE status IN ('pending', 'sending')",
+            transaction: transaction), cancellationToken);
     }
 
     public async Task<IReadOnlyList<ProgressRow>> ProgressAsync(string campaignId, CancellationToken cancellationToken = default)
@@ -443,24 +512,23 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             "UPDATE batches SET status = 'done', done_at = @now, lease_until = NULL, last_error = @error WHERE id = @batchId",
             new { now, error = Truncate(error), batchId }, transaction);
 
-    private async Task<DbCommand> PrepareInsertDeliveryAsync(DbConnection connection, DbTransaction transaction, string campaignId, CancellationToken cancellationToken)
+    private sealed record PageRow(PlannedRecipient Recipient, long? BatchId, string Status, string? Error, long? FinalAt)
     {
-        var command = Commands.Prepare(connection, transaction, database.Text(InsertDelivery), "campaign", "recipient", "carrier", "province", "batch", "status", "error", "final");
-        command.Parameters[0].Value = campaignId;
-        await command.PrepareAsync(cancellationToken);
-        return command;
-    }
-
-    private static async Task<int> InsertDeliveryAsync(DbCommand insert, PlannedRecipient r, long? batchId, string status, string? error, long? finalAt, CancellationToken cancellationToken)
-    {
-        insert.Parameters[1].Value = r.Msisdn;
-        insert.Parameters[2].Value = r.Carrier;
-        insert.Parameters[3].Value = r.Province;
-        insert.Parameters[4].Value = (object?)batchId ?? DBNull.Value;
-        insert.Parameters[5].Value = status;
-        insert.Parameters[6].Value = (object?)error ?? DBNull.Value;
-        insert.Parameters[7].Value = (object?)finalAt ?? DBNull.Value;
-        return await insert.ExecuteNonQueryAsync(cancellationToken);
+        public static void Write(System.Text.Json.Utf8JsonWriter w, PageRow row)
+        {
+            w.WriteStartObject();
+            w.WriteString("r", row.Recipient.Msisdn);
+            w.WriteString("c", row.Recipient.Carrier);
+            w.WriteString("p", row.Recipient.Province);
+            if (row.BatchId is { } batch)
+                w.WriteNumber("b", batch);
+            w.WriteString("s", row.Status);
+            if (row.Error is not null)
+                w.WriteString("e", row.Error);
+            if (row.FinalAt is { } final)
+                w.WriteNumber("f", final);
+            w.WriteEndObject();
+        }
     }
 
     private const string UnroutedReason = "no carrier serves this number's prefix";

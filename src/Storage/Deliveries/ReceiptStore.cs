@@ -14,15 +14,48 @@ public sealed record ReceiptOutcome(int Accepted, int Unknown);
 /// </summary>
 public sealed class ReceiptStore(Database database, TimeProvider time)
 {
+    // A post's receipts are matched in one read: @ids is a JSON array of carrier message ids. The
+    // JSON drives the join (CROSS JOIN fixes SQLite's order), one index seek per receipt.
+    private static readonly Sql Match = new(
+        Sqlite: """
+            SELECT d.id, d.campaign_id, d.status, d.province, d.submitted_at, d.carrier_message_id
+            FROM json_each(@ids) j CROSS JOIN deliveries d
+            WHERE d.carrier = @carrier AND d.carrier_message_id = j.value
+            """,
+        SqlServer: """
+            SELECT d.id, d.campaign_id, d.status, d.province, d.submitted_at, d.carrier_message_id
+            FROM OPENJSON(@ids) j JOIN deliveries d
+              ON d.carrier = @carrier AND d.carrier_message_id = CAST(j.value AS VARCHAR(100))
+            """);
+
+    // Then the matched, still open deliveries move in one statement: @moves is a JSON array of
+    // {i: delivery id, s: final status, e: error or null, a: at}, one per delivery.
+    private static readonly Sql Move = new(
+        Sqlite: """
+            UPDATE deliveries SET status = j.value->>'s', error = j.value->>'e', final_at = j.value->>'a'
+            FROM json_each(@moves) j
+            WHERE deliveries.id = j.value->>'i' AND deliveries.status IN ('queued', 'submitted')
+            """,
+        SqlServer: """
+            UPDATE d SET status = j.s, error = j.e, final_at = j.a
+            FROM deliveries d
+            JOIN OPENJSON(@moves) WITH (i BIGINT '$.i', s VARCHAR(16) '$.s', e NVARCHAR(400) '$.e', a BIGINT '$.a') j ON d.id = j.i
+            WHERE d.status IN ('queued', 'submitted')
+            """);
+
+    // And the unmatched ones are parked in one statement: @parked is a JSON array of
+    // {m: carrier message id, s: the carrier's status, e: error or null, a: at}.
     private static readonly Sql Park = new(
         Sqlite: """
             INSERT INTO parked_receipts (carrier, carrier_message_id, status, error, at, received_at)
-            VALUES (@carrier, @cmid, @status, @error, @at, @now) ON CONFLICT DO NOTHING
+            SELECT @carrier, j.value->>'m', j.value->>'s', j.value->>'e', j.value->>'a', @now FROM json_each(@parked) j WHERE true
+            ON CONFLICT DO NOTHING
             """,
         SqlServer: """
             INSERT INTO parked_receipts (carrier, carrier_message_id, status, error, at, received_at)
-            SELECT @carrier, @cmid, @status, @error, @at, @now
-            WHERE NOT EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = @carrier AND carrier_message_id = @cmid)
+            SELECT @carrier, j.m, j.s, j.e, j.a, @now
+            FROM OPENJSON(@parked) WITH (m VARCHAR(100) '$.m', s VARCHAR(16) '$.s', e NVARCHAR(400) '$.e', a BIGINT '$.a') j
+            WHERE NOT EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = @carrier AND carrier_message_id = j.m)
             """);
 
     public static string FinalStatus(string receiptStatus) => receiptStatus switch
@@ -34,62 +67,95 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
 
     public static bool IsKnownStatus(string receiptStatus) => receiptStatus is "delivered" or "failed" or "expired" or "rejected";
 
+    /// <summary>
+    /// Applies one post of a carrier's receipts in one transaction, with three statements whatever
+    /// its size: match, move, park. Receipts are taken in order: of two for the same message, the first wins.
+    /// </summary>
     public async Task<ReceiptOutcome> ApplyAsync(string carrier, IReadOnlyList<ReceiptInput> receipts, CancellationToken cancellationToken = default)
     {
         var now = time.Ms();
         var progress = new ProgressDeltas(database);
-        int accepted = 0, unknown = 0;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        await using var find = Commands.Prepare(connection, transaction,
-            "SELECT id, campaign_id, status, province, submitted_at FROM deliveries WHERE carrier = @carrier AND carrier_message_id = @cmid",
-            "carrier", "cmid");
-        await using var move = Commands.Prepare(connection, transaction,
-            "UPDATE deliveries SET status = @to, error = @error, final_at = @at WHERE id = @id AND status IN ('queued', 'submitted')",
-            "to", "error", "at", "id");
-        await using var park = Commands.Prepare(connection, transaction, database.Text(Park),
-            "carrier", "cmid", "status", "error", "at", "now");
 
+        var matched = new Dictionary<string, Matched>(receipts.Count, StringComparer.Ordinal);
+        await using (var match = Commands.Prepare(connection, transaction, database.Text(Match), "ids", "carrier"))
+        {
+            match.Parameters[0].Value = JsonRows.Of(receipts.Select(r => r.CarrierMessageId));
+            match.Parameters[1].Value = carrier;
+            await using var reader = await match.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                matched.TryAdd(reader.GetString(5), new Matched(
+                    reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4)));
+            }
+        }
+
+        int accepted = 0, unknown = 0;
+        var moves = new List<(long Id, string To, string? Error, long At)>();
+        var parked = new List<(ReceiptInput Receipt, long At)>();
+        var moving = new HashSet<long>();
         foreach (var receipt in receipts)
         {
-            find.Parameters[0].Value = carrier;
-            find.Parameters[1].Value = receipt.CarrierMessageId;
-            long id = 0;
-            string? campaignId = null, status = null, province = null;
-            long? submittedAt = null;
-            await using (var reader = await find.ExecuteReaderAsync(cancellationToken))
-            {
-                if (await reader.ReadAsync(cancellationToken))
-                {
-                    id = reader.GetInt64(0);
-                    campaignId = reader.GetString(1);
-                    status = reader.GetString(2);
-                    province = reader.GetString(3);
-                    submittedAt = reader.IsDBNull(4) ? null : reader.GetInt64(4);
-                }
-            }
             var at = (receipt.At ?? time.GetUtcNow()).ToUnixTimeMilliseconds();
-            if (campaignId is null)
+            if (!matched.TryGetValue(receipt.CarrierMessageId, out var delivery))
             {
                 unknown++;
-                await Commands.RunAsync(park, cancellationToken, carrier, receipt.CarrierMessageId, receipt.Status, DeliveryStore.Truncate(receipt.Error), at, now);
+                parked.Add((receipt, at));
                 continue;
             }
             accepted++;
-            if (DeliveryStatus.IsFinal(status!))
-                continue;
+            if (DeliveryStatus.IsFinal(delivery.Status) || !moving.Add(delivery.Id))
+                continue; // final already, or a repeat in this post: a delivery moves once
             var to = FinalStatus(receipt.Status);
             var error = to == DeliveryStatus.Delivered ? null : DeliveryStore.Truncate(receipt.Error ?? receipt.Status);
-            var moved = await Commands.RunAsync(move, cancellationToken, to, error, at, id);
-            progress.Move(campaignId, carrier, province!, status, to, moved, error);
-            if (moved == 1 && submittedAt is { } submitted)
+            moves.Add((delivery.Id, to, error, at));
+            progress.Move(delivery.CampaignId, carrier, delivery.Province, delivery.Status, to, 1, error);
+            if (delivery.SubmittedAt is { } submitted)
                 progress.ReceiptApplied(carrier, (at - submitted) / 1000.0);
+        }
+
+        if (moves.Count > 0)
+        {
+            await connection.ExecuteAsync(database.Text(Move), new
+            {
+                moves = JsonRows.Of(moves, static (w, m) =>
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("i", m.Id);
+                    w.WriteString("s", m.To);
+                    if (m.Error is not null)
+                        w.WriteString("e", m.Error);
+                    w.WriteNumber("a", m.At);
+                    w.WriteEndObject();
+                }),
+            }, transaction);
+        }
+        if (parked.Count > 0)
+        {
+            await connection.ExecuteAsync(database.Text(Park), new
+            {
+                carrier,
+                now,
+                parked = JsonRows.Of(parked.DistinctBy(p => p.Receipt.CarrierMessageId, StringComparer.Ordinal), static (w, p) =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("m", p.Receipt.CarrierMessageId);
+                    w.WriteString("s", p.Receipt.Status);
+                    if (DeliveryStore.Truncate(p.Receipt.Error) is { } error)
+                        w.WriteString("e", error);
+                    w.WriteNumber("a", p.At);
+                    w.WriteEndObject();
+                }),
+            }, transaction);
         }
         await progress.FlushAsync(connection, transaction, now);
         await transaction.CommitAsync(cancellationToken);
         progress.Committed();
         return new ReceiptOutcome(accepted, unknown);
     }
+
+    private sealed record Matched(long Id, string CampaignId, string Status, string Province, long? SubmittedAt);
 
     public async Task<long> ParkedCountAsync(string carrier, CancellationToken cancellationToken = default)
     {

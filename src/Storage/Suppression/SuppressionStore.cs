@@ -32,11 +32,16 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
             SELECT @msisdn, @tenant, @source, @by, @now WHERE NOT EXISTS (SELECT 1 FROM optouts WHERE msisdn = @msisdn)
             """);
 
-    private static readonly Sql InsertContact = new(
-        Sqlite: "INSERT INTO awareness_contacts (msisdn, at, campaign_id) VALUES (@msisdn, @at, @campaign) ON CONFLICT DO NOTHING",
+    // One statement per planned page: @msisdns is a JSON array of the page's newly planned numbers.
+    private static readonly Sql InsertContacts = new(
+        Sqlite: """
+            INSERT INTO awareness_contacts (msisdn, at, campaign_id)
+            SELECT j.value, @at, @campaign FROM json_each(@msisdns) j WHERE true ON CONFLICT DO NOTHING
+            """,
         SqlServer: """
             INSERT INTO awareness_contacts (msisdn, at, campaign_id)
-            SELECT @msisdn, @at, @campaign WHERE NOT EXISTS (SELECT 1 FROM awareness_contacts WHERE msisdn = @msisdn AND campaign_id = @campaign)
+            SELECT DISTINCT CAST(j.value AS VARCHAR(16)), @at, @campaign FROM OPENJSON(@msisdns) j
+            WHERE NOT EXISTS (SELECT 1 FROM awareness_contacts WHERE msisdn = CAST(j.value AS VARCHAR(16)) AND campaign_id = @campaign)
             """);
 
     /// <summary>Opted-out members of one planner page (a keyset range of a list): the small table drives the join.</summary>
@@ -52,7 +57,8 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
         GROUP BY m.msisdn HAVING COUNT(*) >= @Cap
         """);
 
-    public static Sql RecordContact => InsertContact;
+    /// <summary>Records awareness contacts: <c>@msisdns</c> (a JSON array of numbers), <c>@at</c>, <c>@campaign</c>.</summary>
+    public static Sql RecordContacts => InsertContacts;
 
     /// <returns>False when the number had opted out already.</returns>
     public async Task<bool> OptOutAsync(string msisdn, string tenant, string source, string by, CancellationToken cancellationToken = default)
