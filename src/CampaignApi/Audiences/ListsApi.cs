@@ -43,8 +43,10 @@ public static partial class ListsApi
     }
 
     /// <summary>
-    /// Streams a CSV upload into a new list: each row is normalised, checked and written as it is read,
-    /// inside one transaction, so a failed upload leaves nothing behind and memory stays flat.
+    /// Streams a CSV upload into a new list: each row is normalised and checked as it is read, and
+    /// written a chunk at a time, each chunk its own short transaction (other writers get turns in
+    /// between). The list appears only at commit and a failed upload deletes what it wrote, so it
+    /// leaves nothing visible behind; memory stays at one chunk.
     /// </summary>
     public static async Task<IResult> UploadAsync(
         HttpRequest request, ClaimsPrincipal user, string? name,
@@ -71,13 +73,13 @@ public static partial class ListsApi
         var nameColumn = Column(csv, "name");
 
         await using var import = await lists.BeginImportAsync(tenant, name.Trim(), user.Who(), ct);
-        int accepted = 0, rejected = 0, duplicates = 0;
+        int members = 0, rejected = 0; // members: rows handed to the import, new to the list or not
         var errors = new List<ListError>();
         long line = 1; // the header
         while (await csv.ReadAsync(ct))
         {
             line++;
-            if (accepted + rejected + duplicates >= limits.MaxRows)
+            if (members + rejected >= limits.MaxRows)
                 return Problems.Unprocessable("list-too-large", "List too large", $"A list may hold at most {limits.MaxRows} rows.");
 
             var reason = Row(csv, router, msisdnColumn, provinceColumn, user, tenant, out var msisdn, out var province);
@@ -91,12 +93,12 @@ public static partial class ListsApi
             var carrier = router.Route(msisdn) ?? Unrouted.Carrier;
             var tags = tagsColumn >= 0 ? Clip(csv.GetString(tagsColumn), 400) : null;
             var memberName = nameColumn >= 0 ? Clip(csv.GetString(nameColumn), 200) : null;
-            if (await import.AddAsync(msisdn, province, carrier, tags, memberName, ct))
-                accepted++;
-            else
-                duplicates++;
+            await import.AddAsync(msisdn, province, carrier, tags, memberName, ct);
+            members++;
         }
-        var row = await import.CommitAsync(accepted, rejected, duplicates, ct);
+        // Which rows were new to the list is known as each chunk is written: the counts come from the import.
+        var row = await import.CommitAsync(rejected, ct);
+        int accepted = (int)row.Accepted, duplicates = (int)row.Duplicates;
         audit.Add("upload", new { name = row.Name, accepted, rejected, duplicates });
         return TypedResults.Created($"/api/v1/lists/{row.Id}", new ListCreated(row.Id, row.Name, accepted, rejected, duplicates, errors));
     }

@@ -1,5 +1,10 @@
+using System.Buffers;
 using System.Data.Common;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Dapper;
+using Microsoft.Extensions.Logging;
 
 namespace Loa.Storage.Audiences;
 
@@ -9,21 +14,39 @@ public sealed record ListCountRow(string Carrier, string Province, long Recipien
 
 public sealed record MemberRow(string Msisdn, string Province);
 
-public sealed class ListStore(Database database, TimeProvider time)
+public sealed class ListStore(Database database, TimeProvider time, ILogger<ListStore> logger)
 {
     private Database Db => database;
     private TimeProvider Time => time;
+    private ILogger Logger => logger;
 
-    private static readonly Sql InsertMember = new(
+    // One chunk of members per statement, as a JSON array of {m, p, t, n}: one bind instead of five
+    // per row. Only the inserted rows come back, so a number already in the list (an earlier chunk)
+    // is a duplicate by the count the statement itself reports. SQLite needs the `WHERE true`: without
+    // it the parser takes ON CONFLICT for a join's ON after an INSERT … SELECT.
+    private static readonly Sql InsertMembers = new(
         Sqlite: """
-            INSERT INTO list_members (list_id, msisdn, province, tags, name) VALUES (@list, @msisdn, @province, @tags, @name)
+            INSERT INTO list_members (list_id, msisdn, province, tags, name)
+            SELECT @list, j.value->>'m', j.value->>'p', j.value->>'t', j.value->>'n' FROM json_each(@rows) j
+            WHERE true
             ON CONFLICT DO NOTHING
+            RETURNING msisdn
             """,
         SqlServer: """
             INSERT INTO list_members (list_id, msisdn, province, tags, name)
-            SELECT @list, @msisdn, @province, @tags, @name
-            WHERE NOT EXISTS (SELECT 1 FROM list_members WITH (UPDLOCK, HOLDLOCK) WHERE list_id = @list AND msisdn = @msisdn)
+            OUTPUT inserted.msisdn
+            SELECT @list, j.m, j.p, j.t, j.n
+            FROM OPENJSON(@rows) WITH (m VARCHAR(16) '$.m', p NVARCHAR(16) '$.p', t NVARCHAR(400) '$.t', n NVARCHAR(200) '$.n') j
+            WHERE NOT EXISTS (SELECT 1 FROM list_members WITH (UPDLOCK, HOLDLOCK) WHERE list_id = @list AND msisdn = j.m)
             """);
+
+    // An abandoned import's members, a bounded slice per turn at the write lock.
+    private static readonly Sql DeleteMembers = new(
+        Sqlite: """
+            DELETE FROM list_members
+            WHERE list_id = @list AND msisdn IN (SELECT msisdn FROM list_members WHERE list_id = @list LIMIT @limit)
+            """,
+        SqlServer: "DELETE TOP (@limit) FROM list_members WHERE list_id = @list");
 
     private static readonly Sql InsertList = Sql.Both("""
         INSERT INTO lists (id, tenant, name, created_by, created_at, accepted, rejected, duplicates)
@@ -45,18 +68,19 @@ public sealed class ListStore(Database database, TimeProvider time)
             """);
 
     /// <summary>
-    /// Starts writing a list in one transaction: members stream in row by row through a prepared
-    /// statement, and nothing is visible (or left behind) unless <see cref="ListImport.CommitAsync"/> runs.
+    /// Starts writing a list. Members are written a chunk at a time, each chunk in its own short write
+    /// transaction, so that on SQLite the other writers (delivery results, receipts, an emergency
+    /// campaign) get turns during a long upload instead of waiting for the whole file. The list stays
+    /// invisible until <see cref="ListImport.CommitAsync"/> inserts its <c>lists</c> row: every reader of
+    /// <c>list_members</c> reaches it through a list id it found in <c>lists</c> (campaign rules, CAP
+    /// lists), so members under an id with no such row are seen by nothing. An import disposed without
+    /// commit deletes what it wrote. A crash mid-upload leaves its members behind under that unknown id:
+    /// invisible, and not swept by anything.
     /// </summary>
-    public async Task<ListImport> BeginImportAsync(string tenant, string name, string createdBy, CancellationToken cancellationToken = default)
+    public Task<ListImport> BeginImportAsync(string tenant, string name, string createdBy, CancellationToken cancellationToken = default)
     {
-        var connection = await database.OpenAsync(cancellationToken);
-        var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        var command = Commands.Prepare(connection, transaction, database.Text(InsertMember), "list", "msisdn", "province", "tags", "name");
-        var id = Guid.CreateVersion7().ToString("n");
-        command.Parameters[0].Value = id;
-        await command.PrepareAsync(cancellationToken);
-        return new ListImport(id, tenant, name, createdBy, connection, transaction, command, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(new ListImport(Guid.CreateVersion7().ToString("n"), tenant, name, createdBy, this));
     }
 
     public async Task<ListRow?> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -100,47 +124,74 @@ public sealed class ListStore(Database database, TimeProvider time)
 
     public sealed class ListImport : IAsyncDisposable
     {
+        /// <summary>
+        /// Members per write transaction: big enough that a 10M upload is a couple of thousand short
+        /// statements, small enough that a turn at SQLite's write lock lasts milliseconds and that the
+        /// import's memory is one chunk, whatever the file's size.
+        /// </summary>
+        public const int ChunkRows = 5_000;
+
+        private static readonly JsonEncodedText M = JsonEncodedText.Encode("m");
+        private static readonly JsonEncodedText P = JsonEncodedText.Encode("p");
+        private static readonly JsonEncodedText T = JsonEncodedText.Encode("t");
+        private static readonly JsonEncodedText N = JsonEncodedText.Encode("n");
+
         private readonly string tenant;
         private readonly string name;
         private readonly string createdBy;
-        private readonly DbConnection connection;
-        private readonly DbTransaction transaction;
-        private readonly DbCommand insert;
         private readonly ListStore store;
+
+        // The chunk being gathered, by number: it drops a repeat within the chunk at once (the first
+        // row wins, as the key did row by row), which also keeps SQL Server's NOT EXISTS from meeting
+        // two equal keys in one statement; and it gives each inserted number back its carrier and province.
+        private readonly Dictionary<string, Member> chunk = new(ChunkRows, StringComparer.Ordinal);
         private readonly Dictionary<(string Carrier, string Province), long> counts = [];
+        private readonly ArrayBufferWriter<byte> json = new(64 * ChunkRows);
+        private readonly Utf8JsonWriter writer;
+        private long accepted;
+        private long duplicates;
+        private bool written; // a chunk may have reached list_members: an abandoned import has rows to delete
         private bool committed;
 
-        internal ListImport(string id, string tenant, string name, string createdBy, DbConnection connection, DbTransaction transaction, DbCommand insert, ListStore store)
+        internal ListImport(string id, string tenant, string name, string createdBy, ListStore store)
         {
             Id = id;
             this.tenant = tenant;
             this.name = name;
             this.createdBy = createdBy;
-            this.connection = connection;
-            this.transaction = transaction;
-            this.insert = insert;
             this.store = store;
+            // Not HTML: the JSON only ever reaches the database, so names keep their UTF-8 instead of \u escapes.
+            writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         }
 
         public string Id { get; }
 
-        /// <returns>false when the number is already in this list (a duplicate row).</returns>
-        public async Task<bool> AddAsync(string msisdn, string province, string carrier, string? tags, string? memberName, CancellationToken cancellationToken = default)
+        /// <summary>
+        /// Adds a member to the chunk being gathered, writing the chunk when it is full. Whether the number
+        /// was new to the list is known only once its chunk is written: see <see cref="CommitAsync"/>.
+        /// </summary>
+        public async Task AddAsync(string msisdn, string province, string carrier, string? tags, string? memberName, CancellationToken cancellationToken = default)
         {
-            insert.Parameters[1].Value = msisdn;
-            insert.Parameters[2].Value = province;
-            insert.Parameters[3].Value = (object?)tags ?? DBNull.Value;
-            insert.Parameters[4].Value = (object?)memberName ?? DBNull.Value;
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
-                return false;
-            var key = (carrier, province);
-            counts[key] = counts.GetValueOrDefault(key) + 1;
-            return true;
+            if (!chunk.TryAdd(msisdn, new Member(province, carrier, tags, memberName)))
+            {
+                duplicates++;
+                return;
+            }
+            if (chunk.Count >= ChunkRows)
+                await FlushAsync(cancellationToken);
         }
 
-        public async Task<ListRow> CommitAsync(int accepted, int rejected, int duplicates, CancellationToken cancellationToken = default)
+        /// <summary>
+        /// Writes the last chunk, then makes the list visible: its <c>lists</c> row and per carrier and
+        /// province counts, in one transaction of their own.
+        /// </summary>
+        /// <returns>The list as stored, with the members accepted (new to it) and the duplicates.</returns>
+        public async Task<ListRow> CommitAsync(int rejected, CancellationToken cancellationToken = default)
         {
+            await FlushAsync(cancellationToken);
             var row = new ListRow(Id, tenant, name, createdBy, store.Time.Ms(), accepted, rejected, duplicates);
+            await using var connection = await store.Db.OpenAsync(cancellationToken);
+            await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
             await connection.ExecuteAsync(store.Db.Text(InsertList), row, transaction);
             await connection.ExecuteAsync(
                 store.Db.Text(InsertCount),
@@ -151,13 +202,79 @@ public sealed class ListStore(Database database, TimeProvider time)
             return row;
         }
 
+        /// <summary>
+        /// Without a commit (the client went away, the file was refused, something threw), deletes the
+        /// members written so far, a slice per write transaction. Best effort: what a failure leaves is
+        /// invisible (no <c>lists</c> row names it), and throwing here would hide the error that ended the import.
+        /// </summary>
         public async ValueTask DisposeAsync()
         {
-            if (!committed)
-                await transaction.RollbackAsync();
-            await insert.DisposeAsync();
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
+            chunk.Clear();
+            await writer.DisposeAsync();
+            if (committed || !written)
+                return;
+            try
+            {
+                int deleted;
+                do
+                {
+                    await using var connection = await store.Db.OpenAsync();
+                    await using var transaction = await Database.BeginWriteAsync(connection);
+                    deleted = await connection.ExecuteAsync(store.Db.Text(DeleteMembers), new { list = Id, limit = ChunkRows }, transaction);
+                    await transaction.CommitAsync();
+                }
+                while (deleted > 0);
+            }
+            catch (Exception e)
+            {
+                store.Logger.LogWarning(e, "Could not delete the members of abandoned list import {ListId}; they stay behind, invisible", Id);
+            }
         }
+
+        private async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            if (chunk.Count == 0)
+                return;
+            var rows = RowsJson();
+            await using var connection = await store.Db.OpenAsync(cancellationToken);
+            await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+            written = true;
+            var inserted = (await connection.QueryAsync<string>(new CommandDefinition(
+                store.Db.Text(InsertMembers), new { list = Id, rows }, transaction, cancellationToken: cancellationToken))).AsList();
+            await transaction.CommitAsync(cancellationToken);
+
+            foreach (var msisdn in inserted)
+            {
+                var member = chunk[msisdn];
+                var key = (member.Carrier, member.Province);
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+            accepted += inserted.Count;
+            duplicates += chunk.Count - inserted.Count; // already in the list from an earlier chunk
+            chunk.Clear();
+        }
+
+        private string RowsJson()
+        {
+            json.ResetWrittenCount();
+            writer.Reset(json);
+            writer.WriteStartArray();
+            foreach (var (msisdn, member) in chunk)
+            {
+                writer.WriteStartObject();
+                writer.WriteString(M, msisdn);
+                writer.WriteString(P, member.Province);
+                if (member.Tags is not null)
+                    writer.WriteString(T, member.Tags);
+                if (member.Name is not null)
+                    writer.WriteString(N, member.Name);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.Flush();
+            return Encoding.UTF8.GetString(json.WrittenSpan);
+        }
+
+        private readonly record struct Member(string Province, string Carrier, string? Tags, string? Name);
     }
 }

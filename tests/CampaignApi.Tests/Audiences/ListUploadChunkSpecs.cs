@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Loa.CarrierAdapters.Routing;
+using Loa.Contracts;
+using Loa.Dispatcher.Planning;
+using Loa.Storage;
+using Loa.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
+using static Loa.Storage.Audiences.ListStore;
+
+namespace Loa.CampaignApi.Tests.Audiences;
+
+/// <summary>
+/// An upload written a chunk per transaction (perf issue 7) answers exactly as the one-transaction
+/// upload did: which rows were new, which repeated, and the per carrier and province counts.
+/// </summary>
+public sealed class ListUploadChunkSpecs : IAsyncLifetime
+{
+    private const int MaxRows = 20_000;
+    private static readonly string[] Prefixes = ["086", "096", "032", "091", "094", "088", "090", "093", "070", "092", "056", "058", "059"];
+    private static readonly string[] Provinces = ["HN", "HCM", "DN", ""];
+
+    private LoaTestHost loa = null!;
+
+    public async Task InitializeAsync() =>
+        loa = await LoaTestHost.StartAsync(settings => settings["Loa:Lists:MaxRows"] = MaxRows.ToString(CultureInfo.InvariantCulture));
+
+    public async Task DisposeAsync() => await loa.DisposeAsync();
+
+    [Fact]
+    public async Task An_upload_of_several_chunks_reports_repeats_within_and_across_chunks_exactly_and_counts_first_rows()
+    {
+        const int unique = 3 * ListImport.ChunkRows + 777;
+        var csv = new StringBuilder("msisdn,province\n");
+        int duplicates = 0, rejected = 0;
+        for (var i = 0; i < unique; i++)
+        {
+            csv.Append(Local(i)).Append(',').Append(Province(i)).Append('\n');
+            if (i % 9 == 0)
+            {
+                // The same number written another way, next row: a repeat inside one chunk. Its province is not counted.
+                csv.Append("+84").Append(Local(i)[1..]).Append(",TH\n");
+                duplicates++;
+            }
+            if (i % 13 == 5 && i >= ListImport.ChunkRows)
+            {
+                // A number from a chunk already written.
+                csv.Append("84").Append(Local(i - ListImport.ChunkRows)[1..]).Append(",QN\n");
+                duplicates++;
+            }
+            if (i % 1_000 == 0)
+            {
+                csv.Append("not-a-number,HN\n");
+                rejected++;
+            }
+        }
+        Assert.True(unique + duplicates + rejected <= MaxRows);
+
+        using var author = loa.Client("dev-author");
+        var list = await LoaTestHost.UploadListAsync(author, csv.ToString(), "chunks");
+
+        Assert.Equal(unique, list.GetProperty("accepted").GetInt32());
+        Assert.Equal(duplicates, list.GetProperty("duplicates").GetInt32());
+        Assert.Equal(rejected, list.GetProperty("rejected").GetInt32());
+
+        var router = await loa.Services.GetRequiredService<RouteTable>().GetAsync(CancellationToken.None);
+        var byCarrier = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var byProvince = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < unique; i++)
+        {
+            Assert.True(Msisdn.TryNormalize(Local(i), router, out var e164, out _));
+            var carrier = router.Route(e164) ?? Unrouted.Carrier;
+            byCarrier[carrier] = byCarrier.GetValueOrDefault(carrier) + 1;
+            var province = Province(i).Length == 0 ? "unknown" : Province(i);
+            byProvince[province] = byProvince.GetValueOrDefault(province) + 1;
+        }
+        var id = list.GetProperty("id").GetString()!;
+        var details = await author.GetFromJsonAsync<JsonElement>($"/api/v1/lists/{id}");
+        Assert.Equal(byCarrier, Counts(details.GetProperty("byCarrier")));
+        Assert.Equal(byProvince, Counts(details.GetProperty("byProvince")));
+        Assert.Equal(unique, details.GetProperty("accepted").GetInt64());
+        Assert.Equal(duplicates, details.GetProperty("duplicates").GetInt64());
+
+        await using var connection = await loa.Services.GetRequiredService<Database>().OpenAsync();
+        Assert.Equal((long)unique, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM list_members WHERE list_id = @id", new { id }));
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM list_members WHERE province IN ('TH', 'QN')"));
+    }
+
+    [Fact]
+    public async Task An_upload_refused_after_chunks_were_written_leaves_no_members_and_no_list()
+    {
+        using var author = loa.Client("dev-author");
+        using var content = new StringContent(LoaTestHost.NumbersCsv(MaxRows + 1), Encoding.UTF8, "text/csv");
+        var response = await author.PostAsync("/api/v1/lists?name=too-large", content);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        await using var connection = await loa.Services.GetRequiredService<Database>().OpenAsync();
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM list_members"));
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM lists"));
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM list_counts"));
+    }
+
+    private static string Local(int n) =>
+        Prefixes[n % Prefixes.Length] + (n / Prefixes.Length).ToString("D7", CultureInfo.InvariantCulture);
+
+    private static string Province(int i) => Provinces[i % Provinces.Length];
+
+    private static SortedDictionary<string, long> Counts(JsonElement counts) =>
+        new(counts.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64()), StringComparer.Ordinal);
+}
