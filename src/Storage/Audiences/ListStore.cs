@@ -1,7 +1,4 @@
-using System.Buffers;
 using System.Data.Common;
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Logging;
@@ -110,12 +107,17 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
     public async Task<IReadOnlyList<ListCountRow>> CountsAsync(IEnumerable<string> listIds, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<ListCountRow>(
+        // Read by hand: SQLite gives a SUM no declared type, so on an empty result (a list whose every
+        // row was rejected) Dapper would see a BLOB column and refuse to build the record.
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
             """
-            SELECT carrier AS Carrier, province AS Province, SUM(recipients) AS Recipients
-            FROM list_counts WHERE list_id IN @ids GROUP BY carrier, province
+            SELECT carrier, province, SUM(recipients) FROM list_counts WHERE list_id IN @ids GROUP BY carrier, province
             """,
-            new { ids = listIds.ToArray() })).ToList();
+            new { ids = listIds.ToArray() }, cancellationToken: cancellationToken));
+        var rows = new List<ListCountRow>();
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add(new ListCountRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        return rows;
     }
 
     public async Task<IReadOnlyList<MemberRow>> PageAsync(DbConnection connection, string listId, string after, int limit, CancellationToken cancellationToken = default) =>
@@ -146,8 +148,6 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
         // two equal keys in one statement; and it gives each inserted number back its carrier and province.
         private readonly Dictionary<string, Member> chunk = new(ChunkRows, StringComparer.Ordinal);
         private readonly Dictionary<(string Carrier, string Province), long> counts = [];
-        private readonly ArrayBufferWriter<byte> json = new(64 * ChunkRows);
-        private readonly Utf8JsonWriter writer;
         private long accepted;
         private long duplicates;
         private bool written; // a chunk may have reached list_members: an abandoned import has rows to delete
@@ -160,8 +160,6 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
             this.name = name;
             this.createdBy = createdBy;
             this.store = store;
-            // Not HTML: the JSON only ever reaches the database, so names keep their UTF-8 instead of \u escapes.
-            writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         }
 
         public string Id { get; }
@@ -210,7 +208,6 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
         public async ValueTask DisposeAsync()
         {
             chunk.Clear();
-            await writer.DisposeAsync();
             if (committed || !written)
                 return;
             try
@@ -254,26 +251,17 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
             chunk.Clear();
         }
 
-        private string RowsJson()
+        private string RowsJson() => JsonRows.Of(chunk, static (w, row) =>
         {
-            json.ResetWrittenCount();
-            writer.Reset(json);
-            writer.WriteStartArray();
-            foreach (var (msisdn, member) in chunk)
-            {
-                writer.WriteStartObject();
-                writer.WriteString(M, msisdn);
-                writer.WriteString(P, member.Province);
-                if (member.Tags is not null)
-                    writer.WriteString(T, member.Tags);
-                if (member.Name is not null)
-                    writer.WriteString(N, member.Name);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-            writer.Flush();
-            return Encoding.UTF8.GetString(json.WrittenSpan);
-        }
+            w.WriteStartObject();
+            w.WriteString(M, row.Key);
+            w.WriteString(P, row.Value.Province);
+            if (row.Value.Tags is not null)
+                w.WriteString(T, row.Value.Tags);
+            if (row.Value.Name is not null)
+                w.WriteString(N, row.Value.Name);
+            w.WriteEndObject();
+        });
 
         private readonly record struct Member(string Province, string Carrier, string? Tags, string? Name);
     }

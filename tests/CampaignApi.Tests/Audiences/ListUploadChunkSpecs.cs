@@ -104,6 +104,20 @@ public sealed class ListUploadChunkSpecs : IAsyncLifetime
         Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM list_counts"));
     }
 
+    [Fact]
+    public async Task A_list_whose_every_row_was_rejected_is_created_empty_and_can_be_read()
+    {
+        using var author = loa.Client("dev-author");
+        var list = await LoaTestHost.UploadListAsync(author, "msisdn,province\nnot-a-number,HN\n12,HCM\n", "all-rejected");
+
+        Assert.Equal(0, list.GetProperty("accepted").GetInt32());
+        Assert.Equal(2, list.GetProperty("rejected").GetInt32());
+        var details = await author.GetFromJsonAsync<JsonElement>($"/api/v1/lists/{list.GetProperty("id").GetString()}");
+        Assert.Equal(0, details.GetProperty("accepted").GetInt64());
+        Assert.Empty(details.GetProperty("byCarrier").EnumerateObject());
+        Assert.Empty(details.GetProperty("byProvince").EnumerateObject());
+    }
+
     private static string Local(int n) =>
         Prefixes[n % Prefixes.Length] + (n / Prefixes.Length).ToString("D7", CultureInfo.InvariantCulture);
 
