@@ -300,6 +300,18 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     {
         var now = time.Ms();
         var progress = new ProgressDeltas(database);
+        // Built before the turn at the write lock: whatever can be done outside it is.
+        var json = JsonRows.Of(results, static (w, r) =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("i", r.DeliveryId);
+            w.WriteBoolean("a", r.Accepted);
+            if (r.Accepted)
+                w.WriteString("m", r.CarrierMessageId);
+            else
+                w.WriteString("e", Truncate(r.Error ?? "rejected by carrier"));
+            w.WriteEndObject();
+        });
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
         if (results.Count > 0)
@@ -307,17 +319,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             await using var record = Commands.Prepare(connection, transaction, database.Text(RecordResults), "now", "attempts", "results");
             record.Parameters[0].Value = now;
             record.Parameters[1].Value = batch.Attempts;
-            record.Parameters[2].Value = JsonRows.Of(results, static (w, r) =>
-            {
-                w.WriteStartObject();
-                w.WriteNumber("i", r.DeliveryId);
-                w.WriteBoolean("a", r.Accepted);
-                if (r.Accepted)
-                    w.WriteString("m", r.CarrierMessageId);
-                else
-                    w.WriteString("e", Truncate(r.Error ?? "rejected by carrier"));
-                w.WriteEndObject();
-            });
+            record.Parameters[2].Value = json;
             await using var reader = await record.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

@@ -75,13 +75,14 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
     {
         var now = time.Ms();
         var progress = new ProgressDeltas(database);
+        var ids = JsonRows.Of(receipts.Select(r => r.CarrierMessageId)); // built before the turn at the write lock
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
 
         var matched = new Dictionary<string, Matched>(receipts.Count, StringComparer.Ordinal);
         await using (var match = Commands.Prepare(connection, transaction, database.Text(Match), "ids", "carrier"))
         {
-            match.Parameters[0].Value = JsonRows.Of(receipts.Select(r => r.CarrierMessageId));
+            match.Parameters[0].Value = ids;
             match.Parameters[1].Value = carrier;
             await using var reader = await match.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
