@@ -19,7 +19,7 @@ public sealed class CarrierOptions
     /// <summary>Send lanes for this carrier, each with its own queue and PartsPerSecond / Lanes (1 = one lane).</summary>
     public int Lanes { get; set; } = 1;
 
-    /// <summary>Most parts one submit carries (0 = a lane's whole second). Smaller bursts spread a second's parts out.</summary>
+    /// <summary>Most parts one submit carries (0 = a quarter of a lane's second; at most a lane's second). Smaller bursts spread a second's parts out and let an urgent batch in sooner.</summary>
     public int BurstParts { get; set; }
 
     public int MaxBatchSize { get; set; } = 500;

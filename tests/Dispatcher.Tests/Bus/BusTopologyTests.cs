@@ -61,11 +61,14 @@ public sealed class BusTopologyTests
     }
 
     [Theory]
-    [InlineData(1000, 500, 1, 0, 1, 500)]   // the carrier's batch size is the cap
-    [InlineData(1000, 500, 3, 0, 1, 333)]   // three-part messages: a second's parts at most
-    [InlineData(1000, 500, 3, 0, 2, 166)]   // two lanes: each has half the second
+    [InlineData(10000, 500, 1, 0, 1, 500)]  // the carrier's batch size is the cap
+    [InlineData(1000, 500, 1, 0, 1, 250)]   // by default a quarter of the lane's second
+    [InlineData(1000, 500, 3, 0, 1, 83)]    // three-part messages: a quarter second's parts at most
+    [InlineData(1000, 500, 3, 0, 2, 41)]    // two lanes: each has half the second
     [InlineData(1000, 500, 1, 100, 1, 100)] // a small burst spreads the second out
-    [InlineData(200, 200, 5, 0, 1, 40)]
+    [InlineData(1000, 500, 1, 800, 1, 500)] // a burst set larger than a quarter second is honoured, up to the cap
+    [InlineData(1000, 2000, 1, 5000, 1, 1000)] // never more than the lane's second
+    [InlineData(200, 200, 5, 0, 1, 10)]
     [InlineData(2, 500, 5, 0, 1, 1)]        // never less than one message
     public void A_batch_never_holds_more_parts_than_its_lane_sends_in_a_second(
         int partsPerSecond, int maxBatchSize, int parts, int burst, int lanes, int expected)

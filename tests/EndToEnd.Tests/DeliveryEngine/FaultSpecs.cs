@@ -85,6 +85,7 @@ public sealed class FaultSpecs(ITestOutputHelper output)
             s["Loa:Simulators:Port"] = port.ToString(CultureInfo.InvariantCulture);
             s["Loa:Carriers:viettel:Url"] = $"http://127.0.0.1:{port}/vinaphone";
             s["Loa:Carriers:viettel:PartsPerSecond"] = "100";
+            s["Loa:Carriers:viettel:BurstParts"] = "100"; // a lane-second per batch: three batches
             s["Loa:Dispatcher:RetrySchedule:0"] = "00:00:00.200";
         }));
         using var operatorClient = loa.Client("dev-operator");
@@ -116,6 +117,7 @@ public sealed class FaultSpecs(ITestOutputHelper output)
         await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
         {
             s["Loa:Carriers:viettel:PartsPerSecond"] = "100";
+            s["Loa:Carriers:viettel:BurstParts"] = "100"; // a lane-second per batch: three batches
             s["Loa:Simulators:Carriers:viettel:ServerErrorRatio"] = "1";
             s["Loa:Dispatcher:RetrySchedule:0"] = "00:00:00.200";
             s["Loa:Dispatcher:MaxAttempts"] = maxAttempts.ToString(CultureInfo.InvariantCulture);

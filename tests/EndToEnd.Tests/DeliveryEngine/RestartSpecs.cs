@@ -77,6 +77,7 @@ public sealed class RestartSpecs(ITestOutputHelper output)
         {
             s["Loa:Carriers:viettel:PartsPerSecond"] = "600";
             s["Loa:Carriers:viettel:MaxBatchSize"] = "200";
+            s["Loa:Carriers:viettel:BurstParts"] = "600"; // batches of MaxBatchSize: the counts below are per batch
             s["Loa:Simulators:Carriers:viettel:ServerErrorRatio"] = serverErrorRatio.ToString(CultureInfo.InvariantCulture);
             s["Loa:Dispatcher:RetrySchedule:0"] = retryStep;
             s["Loa:Dispatcher:MaxAttempts"] = maxAttempts.ToString(CultureInfo.InvariantCulture);
