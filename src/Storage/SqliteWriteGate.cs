@@ -145,11 +145,11 @@ internal sealed class GatedSqliteConnection(string connectionString, SemaphoreSl
         await using (var pragma = CreateCommand())
         {
             // NORMAL under WAL loses at most the last commits on power loss, never consistency; the
-            // bus redelivers and the sweeper republishes. A 64 MiB page cache (the default is 2 MiB)
-            // keeps the hot index pages of a large campaign (by carrier message id, by batch) in memory
-            // for receipts and results. Checkpoints are SqliteCheckpointer's, off the write path; the
+            // bus redelivers and the sweeper republishes. A 16 MiB page cache (the default is 2 MiB)
+            // keeps the hot index pages of a large campaign (recent carrier message ids and batches) in
+            // memory for receipts and results; per pooled connection, so it stays modest. Checkpoints are SqliteCheckpointer's, off the write path; the
             // log file is cut back to 64 MiB after one.
-            pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; " +
+            pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384; " +
                                  $"PRAGMA wal_autocheckpoint={SqliteCheckpointer.AutoCheckpointPages}; PRAGMA journal_size_limit=67108864;";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
