@@ -11,6 +11,7 @@ var scenario = args_.Scenario ?? "help";
 var scenarios = new Dictionary<string, Func<Args, Report, Ceilings, Broker?, Task>>
 {
     ["throughput"] = ThroughputScenario.RunAsync,
+    ["planning"] = PlanningScenario.RunAsync,
     ["emergency"] = EmergencyScenario.RunAsync,
     ["rate"] = RateScenario.RunAsync,
     ["progress"] = ProgressScenario.RunAsync,
@@ -21,6 +22,7 @@ if (scenario is "help" or "-h" or "--help" || (scenario != "all" && !scenarios.C
     Console.WriteLine("""
         usage: dotnet run -c Release --project perf/Loa.Perf -- <scenario> [--mode embedded|rabbitmq] [options]
           throughput  --recipients 1000000 --lanes 1           plan, send, receipts; recipients/s
+          planning    --recipients 10000000                    the planner alone (campaign paused); recipients/s, RSS
           emergency   --emergencies 10 --limit 1000 --gap 1.5  approve -> first submit at the carrier, p50/p99, lanes saturated
           rate        --limit 500 --seconds 60                  one carrier at its limit: worst 1 s window, utilisation
           progress    --deliveries 10000000 --requests 2000     GET progress latency at N seeded deliveries

@@ -60,85 +60,86 @@ public sealed class LaunchCampaignConsumer(
             await suppression.PruneContactsAsync(ct);
         var parts = (int)(campaign.SmsParts ?? 1);
 
-        var listIndex = (int)campaign.PlanList;
-        var after = campaign.PlanAfter;
+        // One keyset page of the audience from (list, after), routed and filtered; the position after it.
+        async Task<AudiencePage> ReadPageAsync(int listIndex, string after)
+        {
+            if (listIndex >= listIds.Count)
+                return new AudiencePage([], listIndex, "", true);
+            await using var connection = await database.OpenAsync(ct);
+            var page = await lists.PageAsync(connection, listIds[listIndex], after, settings.PageSize, ct);
+            // The page's keyset range: ported numbers and suppressions are read for it in one query each.
+            var range = new { ListId = listIds[listIndex], After = after, Last = page.Count == 0 ? after : page[^1].Msisdn };
+            var ported = page.Count == 0
+                ? new Dictionary<string, string>()
+                : (await connection.QueryAsync<(string Msisdn, string Carrier)>(database.Text(RoutingStore.PortedForList), range))
+                  .ToDictionary(x => x.Msisdn, x => x.Carrier);
+            HashSet<string> optedOut = [], capped = [];
+            if (awareness && page.Count > 0)
+            {
+                optedOut = (await connection.QueryAsync<string>(database.Text(SuppressionStore.OptedOutForList), range)).ToHashSet();
+                if (rules.AwarenessPerDay > 0)
+                {
+                    capped = (await connection.QueryAsync<string>(database.Text(SuppressionStore.CappedForList), new
+                    {
+                        range.ListId, range.After, range.Last, Cap = rules.AwarenessPerDay,
+                        Since = (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds(),
+                    })).ToHashSet();
+                }
+            }
+            var routed = new List<PlannedRecipient>(page.Count);
+            foreach (var member in page)
+            {
+                // A province campaign reaches only its own province, whatever the list holds.
+                if (tenant is not null && !string.Equals(member.Province, tenant, StringComparison.OrdinalIgnoreCase))
+                    continue;
+                if (provinces is not null && !provinces.Contains(member.Province))
+                    continue;
+                var carrier = router.Route(member.Msisdn, ported.GetValueOrDefault(member.Msisdn)) ?? Unrouted.Carrier;
+                if (carrierFilter is not null && !carrierFilter.Contains(carrier))
+                    continue;
+                var suppressed =
+                    testNumbers is not null && !testNumbers.Contains(member.Msisdn) ? SuppressionReason.NotTestNumber
+                    : optedOut.Contains(member.Msisdn) ? SuppressionReason.OptedOut
+                    : capped.Contains(member.Msisdn) ? SuppressionReason.FrequencyCap
+                    : null;
+                routed.Add(new PlannedRecipient(member.Msisdn, member.Province, carrier, suppressed));
+            }
+            return page.Count == settings.PageSize
+                ? new AudiencePage(routed, listIndex, page[^1].Msisdn, false)
+                : new AudiencePage(routed, listIndex + 1, "", listIndex + 1 >= listIds.Count);
+        }
+
+        // The next page is read and routed while this one waits for its turn at the write lock and is
+        // written: reads do not need the lock (SQLite WAL), so the planner's own work overlaps it.
+        var pending = ReadPageAsync((int)campaign.PlanList, campaign.PlanAfter);
         var planned = 0L;
         var batches = 0;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            IReadOnlyList<PlannedRecipient> recipients = [];
-            int nextList;
-            string nextAfter;
-            bool last;
-            if (listIndex >= listIds.Count)
-            {
-                (nextList, nextAfter, last) = (listIndex, "", true);
-            }
-            else
-            {
-                await using var connection = await database.OpenAsync(ct);
-                var page = await lists.PageAsync(connection, listIds[listIndex], after, settings.PageSize, ct);
-                // The page's keyset range: ported numbers and suppressions are read for it in one query each.
-                var range = new { ListId = listIds[listIndex], After = after, Last = page.Count == 0 ? after : page[^1].Msisdn };
-                var ported = page.Count == 0
-                    ? new Dictionary<string, string>()
-                    : (await connection.QueryAsync<(string Msisdn, string Carrier)>(database.Text(RoutingStore.PortedForList), range))
-                      .ToDictionary(x => x.Msisdn, x => x.Carrier);
-                HashSet<string> optedOut = [], capped = [];
-                if (awareness && page.Count > 0)
-                {
-                    optedOut = (await connection.QueryAsync<string>(database.Text(SuppressionStore.OptedOutForList), range)).ToHashSet();
-                    if (rules.AwarenessPerDay > 0)
-                    {
-                        capped = (await connection.QueryAsync<string>(database.Text(SuppressionStore.CappedForList), new
-                        {
-                            range.ListId, range.After, range.Last, Cap = rules.AwarenessPerDay,
-                            Since = (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds(),
-                        })).ToHashSet();
-                    }
-                }
-                var routed = new List<PlannedRecipient>(page.Count);
-                foreach (var member in page)
-                {
-                    // A province campaign reaches only its own province, whatever the list holds.
-                    if (tenant is not null && !string.Equals(member.Province, tenant, StringComparison.OrdinalIgnoreCase))
-                        continue;
-                    if (provinces is not null && !provinces.Contains(member.Province))
-                        continue;
-                    var carrier = router.Route(member.Msisdn, ported.GetValueOrDefault(member.Msisdn)) ?? Unrouted.Carrier;
-                    if (carrierFilter is not null && !carrierFilter.Contains(carrier))
-                        continue;
-                    var suppressed =
-                        testNumbers is not null && !testNumbers.Contains(member.Msisdn) ? SuppressionReason.NotTestNumber
-                        : optedOut.Contains(member.Msisdn) ? SuppressionReason.OptedOut
-                        : capped.Contains(member.Msisdn) ? SuppressionReason.FrequencyCap
-                        : null;
-                    routed.Add(new PlannedRecipient(member.Msisdn, member.Province, carrier, suppressed));
-                }
-                recipients = routed;
-                if (page.Count == settings.PageSize)
-                    (nextList, nextAfter, last) = (listIndex, page[^1].Msisdn, false);
-                else
-                    (nextList, nextAfter, last) = (listIndex + 1, "", listIndex + 1 >= listIds.Count);
-            }
+            var page = await pending;
+            if (!page.Last)
+                pending = ReadPageAsync(page.NextList, page.NextAfter);
 
             var written = await deliveries.WritePlanPageAsync(new PlanPage(
-                campaign.Id, priority, parts, recipients, id => CarrierLanes.BatchSize(carriers.Get(id), parts),
-                nextList, nextAfter, last, settings.PlanLease, CountsTowardAwarenessCap: awareness), ct);
+                campaign.Id, priority, parts, page.Recipients, id => CarrierLanes.BatchSize(carriers.Get(id), parts),
+                page.NextList, page.NextAfter, page.Last, settings.PlanLease, CountsTowardAwarenessCap: awareness), ct);
             if (written is null)
             {
                 logger.LogInformation("Campaign {CampaignId} was cancelled while planning; {Recipients} recipients planned", campaign.Id, planned);
+                if (!page.Last)
+                    await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // nothing is left reading in the background
                 return;
             }
             await publisher.PublishAsync(written, ct);
-            planned += recipients.Count;
-            metrics.Planned(campaign.Kind, recipients.Count);
+            planned += page.Recipients.Count;
+            metrics.Planned(campaign.Kind, page.Recipients.Count);
             batches += written.Count;
-            if (last)
+            if (page.Last)
                 break;
-            (listIndex, after) = (nextList, nextAfter);
         }
         logger.LogInformation("Planned campaign {CampaignId}: {Recipients} recipients in {Batches} batches", campaign.Id, planned, batches);
     }
+
+    private sealed record AudiencePage(IReadOnlyList<PlannedRecipient> Recipients, int NextList, string NextAfter, bool Last);
 }
