@@ -58,6 +58,9 @@ public static class RateScenario
             inWindow += arrivals[end].Parts;
             while (arrivals[end].ArrivedUnixMs - arrivals[start].ArrivedUnixMs >= 1000)
                 inWindow -= arrivals[start++].Parts;
+            if (inWindow > worstSliding && inWindow > limit)
+                Console.WriteLine($"  over the limit: {inWindow} parts in [{arrivals[start].ArrivedUnixMs}, {arrivals[end].ArrivedUnixMs}] ms, {end - start + 1} batches: " +
+                                  string.Join(" ", arrivals.Skip(start).Take(end - start + 1).Select(a => a.ArrivedUnixMs - arrivals[start].ArrivedUnixMs)));
             worstSliding = Math.Max(worstSliding, inWindow);
         }
         var totalParts = arrivals.Sum(a => (long)a.Parts);

@@ -28,7 +28,10 @@ public sealed class LaneRateTests
         time.Advance(TimeSpan.FromMilliseconds(990));
         await AssertWaitingAsync(second);
 
+        // Exactly a second is not quite enough: the margin keeps the next batch out of the carrier's window.
         time.Advance(TimeSpan.FromMilliseconds(10));
+        await AssertWaitingAsync(second);
+        time.Advance(LaneRate.HoldMargin);
         (await second.WaitAsync(Patience)).Dispose();
     }
 
@@ -38,9 +41,9 @@ public sealed class LaneRateTests
         // It may have just taken over from a dispatcher that sent a full second a moment ago.
         using var rate = new LaneRate(100, new LaneRateSettings(), time, startsCold: true);
         var first = rate.AcquireAsync(1, CancellationToken.None);
-        time.Advance(TimeSpan.FromMilliseconds(990));
+        time.Advance(TimeSpan.FromMilliseconds(1000));
         await AssertWaitingAsync(first);
-        time.Advance(TimeSpan.FromMilliseconds(10));
+        time.Advance(LaneRate.HoldMargin);
         (await first.WaitAsync(Patience)).Dispose();
     }
 
@@ -61,7 +64,7 @@ public sealed class LaneRateTests
         time.Advance(TimeSpan.FromMilliseconds(500));
         await AssertWaitingAsync(third);
         first.Dispose();
-        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1) + LaneRate.HoldMargin);
         (await third.WaitAsync(Patience)).Dispose();
     }
 
@@ -96,14 +99,14 @@ public sealed class LaneRateTests
         var throttled = await rate.AcquireAsync(1, CancellationToken.None).WaitAsync(Patience);
         throttled.Throttled(TimeSpan.Zero);
         throttled.Dispose();
-        time.Advance(TimeSpan.FromSeconds(2)); // the one token comes back
+        time.Advance(TimeSpan.FromSeconds(2) + LaneRate.HoldMargin); // the one token comes back
 
         var all = await rate.AcquireAsync(100, CancellationToken.None).WaitAsync(Patience);
         all.Dispose();
         var next = rate.AcquireAsync(1, CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(1.9));
         await AssertWaitingAsync(next);
-        time.Advance(TimeSpan.FromMilliseconds(100));
+        time.Advance(TimeSpan.FromMilliseconds(100) + LaneRate.HoldMargin);
         (await next.WaitAsync(Patience)).Dispose();
     }
 
@@ -149,7 +152,7 @@ public sealed class LaneRateTests
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Patience));
         all.Dispose();
-        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1) + LaneRate.HoldMargin);
         (await rate.AcquireAsync(10, CancellationToken.None).WaitAsync(Patience)).Dispose();
     }
 
