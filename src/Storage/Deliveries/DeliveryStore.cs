@@ -349,7 +349,10 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             }
         }
 
-        var early = (await connection.QueryAsync<(long Id, string CarrierMessageId, string Province, string Status, string? Error, long At)>(
+        // Usually nothing is parked for the carrier: one key probe then, not a join over the batch's rows.
+        var anyParked = await connection.ExecuteScalarAsync<bool>(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = @Carrier) THEN 1 ELSE 0 END", new { batch.Carrier }, transaction);
+        var early = !anyParked ? [] : (await connection.QueryAsync<(long Id, string CarrierMessageId, string Province, string Status, string? Error, long At)>(
             """
             SELECT d.id, d.carrier_message_id, d.province, p.status, p.error, p.at FROM deliveries d
             JOIN parked_receipts p ON p.carrier = d.carrier AND p.carrier_message_id = d.carrier_message_id
