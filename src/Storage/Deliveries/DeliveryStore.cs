@@ -68,7 +68,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             """,
         SqlServer: """
             INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at)
-            OUTPUT inserted.recipient, inserted.carrier, inserted.province, inserted.batch_id, inserted.status, inserted.error
+            OUTPUT inserted.recipient, inserted.carrier, inserted.province, inserted.batch_id, inserted.status, inserted.error, inserted.id
             SELECT @campaign, j.r, 'sms', j.c, j.p, j.b, j.s, j.e, j.f
             FROM OPENJSON(@rows) WITH (r VARCHAR(16) '$.r', c VARCHAR(32) '$.c', p NVARCHAR(16) '$.p', b BIGINT '$.b',
                                        s VARCHAR(16) '$.s', e NVARCHAR(400) '$.e', f BIGINT '$.f') j
@@ -153,11 +153,17 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             WHERE campaign_id = @CampaignId AND count > 0 ORDER BY count DESC, carrier, reason
             """);
 
+    // SQLite walks the rowid between the campaign's first and last delivery id (kept by the planner:
+    // no index on campaign_id, see 0009_delivery_bounds.sql); the unary + keeps the planner off
+    // ux_deliveries, which would find the rows by campaign and then sort them all by id.
     private static readonly Sql DeliveriesPage = new(
         Sqlite: """
             SELECT id AS Id, recipient AS Recipient, carrier AS Carrier, status AS Status, attempts AS Attempts, error AS Error,
                    submitted_at AS SubmittedAt, final_at AS FinalAt
-            FROM deliveries WHERE campaign_id = @CampaignId AND id > @After AND (@Status IS NULL OR status = @Status)
+            FROM deliveries
+            WHERE id > MAX(@After, (SELECT COALESCE(first_delivery_id, 1) - 1 FROM campaigns WHERE id = @CampaignId))
+              AND id <= (SELECT COALESCE(last_delivery_id, -1) FROM campaigns WHERE id = @CampaignId)
+              AND +campaign_id = @CampaignId AND (@Status IS NULL OR status = @Status)
             ORDER BY id LIMIT @Limit
             """,
         SqlServer: """
@@ -205,6 +211,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
 
         // What was inserted (a replayed page inserts nothing it had) is what the counters and batches count.
         var inserted = new Dictionary<long, int>();
+        long? firstId = null, lastId = null; // of the rows inserted: the campaign's id range (see 0009_delivery_bounds.sql)
         var contacts = page.CountsTowardAwarenessCap ? new List<string>() : null;
         void Count(string recipient, string carrier, string province, long? batchId, string status, string? error)
         {
@@ -230,16 +237,22 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                 // before it (INTEGER PRIMARY KEY, and this transaction is the only writer), so when some
                 // rows were already there (a replayed page) the ones inserted are read back by id.
                 var before = await connection.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM deliveries", transaction: transaction);
-                if (await insert.ExecuteNonQueryAsync(cancellationToken) == rows.Count)
+                var count = await insert.ExecuteNonQueryAsync(cancellationToken);
+                if (count == rows.Count)
                 {
                     foreach (var row in rows)
                         Count(row.Recipient.Msisdn, row.Recipient.Carrier, row.Recipient.Province, row.BatchId, row.Status, row.Error);
+                    (firstId, lastId) = (before + 1, before + count); // one statement's new rows take consecutive ids
                 }
                 else
                 {
-                    foreach (var row in await connection.QueryAsync<(string Recipient, string Carrier, string Province, long? BatchId, string Status, string? Error)>(
-                                 "SELECT recipient, carrier, province, batch_id, status, error FROM deliveries WHERE id > @before", new { before }, transaction))
+                    foreach (var row in await connection.QueryAsync<(long Id, string Recipient, string Carrier, string Province, long? BatchId, string Status, string? Error)>(
+                                 "SELECT id, recipient, carrier, province, batch_id, status, error FROM deliveries WHERE id > @before", new { before }, transaction))
+                    {
                         Count(row.Recipient, row.Carrier, row.Province, row.BatchId, row.Status, row.Error);
+                        firstId = Math.Min(firstId ?? row.Id, row.Id);
+                        lastId = Math.Max(lastId ?? row.Id, row.Id);
+                    }
                 }
             }
             else
@@ -249,6 +262,9 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                 {
                     Count(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3),
                         reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5));
+                    var id = reader.GetInt64(6);
+                    firstId = Math.Min(firstId ?? id, id);
+                    lastId = Math.Max(lastId ?? id, id);
                 }
             }
         }
@@ -277,10 +293,17 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         var stillPlanned = await connection.ExecuteAsync(
             """
             UPDATE campaigns SET plan_list = @NextList, plan_after = @NextAfter, plan_lease_until = @Until,
-                                 planned_at = CASE WHEN @Last = 1 THEN @Now ELSE NULL END
+                                 planned_at = CASE WHEN @Last = 1 THEN @Now ELSE NULL END,
+                                 first_delivery_id = COALESCE(first_delivery_id, @FirstId),
+                                 last_delivery_id = CASE WHEN @LastId IS NOT NULL AND (last_delivery_id IS NULL OR last_delivery_id < @LastId)
+                                                         THEN @LastId ELSE last_delivery_id END
             WHERE id = @CampaignId AND status IN ('running', 'paused')
             """,
-            new { page.NextList, page.NextAfter, Until = now + (long)page.Lease.TotalMilliseconds, Last = page.Last ? 1 : 0, Now = now, page.CampaignId },
+            new
+            {
+                page.NextList, page.NextAfter, Until = now + (long)page.Lease.TotalMilliseconds, Last = page.Last ? 1 : 0, Now = now,
+                FirstId = firstId, LastId = lastId, page.CampaignId,
+            },
             transaction);
         if (stillPlanned == 0)
         {
