@@ -182,15 +182,13 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     {
         var now = time.Ms();
         var progress = new ProgressDeltas(database);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
 
-        // A number met twice in one page (the same number at the end of one list and the start of the
-        // next) keeps its first row, as the unique index would; SQL Server's insert needs it unique.
+        // Everything that does not need the write lock is done before taking it. A number met twice in
+        // one page (the same number at the end of one list and the start of the next) keeps its first
+        // row, as the unique index would; SQL Server's insert needs it unique.
         var seen = new HashSet<string>(page.Recipients.Count, StringComparer.Ordinal);
         var unique = page.Recipients.Where(r => seen.Add(r.Msisdn)).ToList();
         var rows = new List<PageRow>(unique.Count);
-        var batchIds = new List<(long Id, string Carrier)>();
         foreach (var r in unique)
         {
             if (r.Suppressed is not null) // kept as rows with the reason, so reports and progress can say who was left out and why
@@ -198,33 +196,58 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             else if (r.Carrier == Unrouted.Carrier) // nobody can carry these numbers: they fail now, with the reason, instead of waiting forever
                 rows.Add(new PageRow(r, null, DeliveryStatus.Failed, UnroutedReason, now));
         }
-        foreach (var group in unique.Where(r => r.Suppressed is null && r.Carrier != Unrouted.Carrier).GroupBy(r => r.Carrier))
+        var chunks = unique.Where(r => r.Suppressed is null && r.Carrier != Unrouted.Carrier)
+            .GroupBy(r => r.Carrier)
+            .SelectMany(group => group.Chunk(Math.Max(1, page.MaxBatchSize(group.Key))).Select(chunk => (Carrier: group.Key, Recipients: chunk)))
+            .ToList();
+
+        // The counters as they move when every row goes in (the usual case), one entry per carrier,
+        // province and status rather than one move per row.
+        var counts = new Dictionary<(string Carrier, string Province, string Status, string? Reason), long>();
+        void Count(string carrier, string province, string status, string? error)
         {
-            foreach (var chunk in group.Chunk(Math.Max(1, page.MaxBatchSize(group.Key))))
-            {
-                var batchId = await connection.ExecuteScalarAsync<long>(
-                    database.Text(InsertBatch), new { page.CampaignId, Carrier = group.Key, page.Priority, Now = now }, transaction);
-                batchIds.Add((batchId, group.Key));
-                rows.AddRange(chunk.Select(r => new PageRow(r, batchId, DeliveryStatus.Queued, null, null)));
-            }
+            var key = status == DeliveryStatus.Suppressed
+                ? (carrier, province, Suppression.SuppressionReason.ProgressPrefix + error, null)
+                : (carrier, province, status, error);
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+        foreach (var row in rows)
+            Count(row.Recipient.Carrier, row.Recipient.Province, row.Status, row.Error);
+        foreach (var (_, chunk) in chunks)
+        {
+            foreach (var r in chunk)
+                Count(r.Carrier, r.Province, DeliveryStatus.Queued, null);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        var batchIds = new List<(long Id, string Carrier)>(chunks.Count);
+        foreach (var (carrier, chunk) in chunks)
+        {
+            var batchId = await connection.ExecuteScalarAsync<long>(
+                database.Text(InsertBatch), new { page.CampaignId, Carrier = carrier, page.Priority, Now = now }, transaction);
+            batchIds.Add((batchId, carrier));
+            rows.AddRange(chunk.Select(r => new PageRow(r, batchId, DeliveryStatus.Queued, null, null)));
         }
 
         // What was inserted (a replayed page inserts nothing it had) is what the counters and batches count.
         var inserted = new Dictionary<long, int>();
         long? firstId = null, lastId = null; // of the rows inserted: the campaign's id range (see 0009_delivery_bounds.sql)
         var contacts = page.CountsTowardAwarenessCap ? new List<string>() : null;
-        void Count(string recipient, string carrier, string province, long? batchId, string status, string? error)
+        void Inserted(string recipient, string carrier, string province, long? batchId, string status, string? error)
         {
-            if (batchId is not { } batch)
+            Count(carrier, province, status, error);
+            if (batchId is { } batch)
             {
-                progress.Add(page.CampaignId, carrier, province,
-                    status == DeliveryStatus.Suppressed ? Suppression.SuppressionReason.ProgressPrefix + error : status, 1,
-                    status == DeliveryStatus.Suppressed ? null : error);
-                return;
+                inserted[batch] = inserted.GetValueOrDefault(batch) + 1;
+                contacts?.Add(recipient);
             }
-            inserted[batch] = inserted.GetValueOrDefault(batch) + 1;
-            progress.Add(page.CampaignId, carrier, province, status, 1);
-            contacts?.Add(recipient);
+        }
+        void AllInserted()
+        {
+            for (var i = 0; i < chunks.Count; i++)
+                inserted[batchIds[i].Id] = chunks[i].Recipients.Length;
+            contacts?.AddRange(chunks.SelectMany(c => c.Recipients).Select(r => r.Msisdn));
         }
         if (rows.Count > 0)
         {
@@ -240,16 +263,16 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                 var count = await insert.ExecuteNonQueryAsync(cancellationToken);
                 if (count == rows.Count)
                 {
-                    foreach (var row in rows)
-                        Count(row.Recipient.Msisdn, row.Recipient.Carrier, row.Recipient.Province, row.BatchId, row.Status, row.Error);
+                    AllInserted();
                     (firstId, lastId) = (before + 1, before + count); // one statement's new rows take consecutive ids
                 }
                 else
                 {
+                    counts.Clear();
                     foreach (var row in await connection.QueryAsync<(long Id, string Recipient, string Carrier, string Province, long? BatchId, string Status, string? Error)>(
                                  "SELECT id, recipient, carrier, province, batch_id, status, error FROM deliveries WHERE id > @before", new { before }, transaction))
                     {
-                        Count(row.Recipient, row.Carrier, row.Province, row.BatchId, row.Status, row.Error);
+                        Inserted(row.Recipient, row.Carrier, row.Province, row.BatchId, row.Status, row.Error);
                         firstId = Math.Min(firstId ?? row.Id, row.Id);
                         lastId = Math.Max(lastId ?? row.Id, row.Id);
                     }
@@ -257,10 +280,11 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             }
             else
             {
+                counts.Clear();
                 await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    Count(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3),
+                    Inserted(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3),
                         reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5));
                     var id = reader.GetInt64(6);
                     firstId = Math.Min(firstId ?? id, id);
@@ -268,6 +292,8 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                 }
             }
         }
+        foreach (var ((carrier, province, status, reason), count) in counts)
+            progress.Add(page.CampaignId, carrier, province, status, count, reason);
         if (contacts is { Count: > 0 })
         {
             await connection.ExecuteAsync(database.Text(Suppression.SuppressionStore.RecordContacts),
