@@ -16,17 +16,26 @@ internal static class JsonRows
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     /// <summary>Writes <c>[row, row, …]</c>, each row by <paramref name="write"/> (usually one object).</summary>
-    public static string Of<T>(IEnumerable<T> rows, Action<Utf8JsonWriter, T> write)
+    public static string Of<T>(IEnumerable<T> rows, Action<Utf8JsonWriter, T> write) =>
+        System.Text.Encoding.UTF8.GetString(Write(rows, write).WrittenSpan);
+
+    /// <summary>
+    /// The same array as UTF-8 bytes, for SQLite statements that read it as <c>CAST(@p AS TEXT)</c>: a
+    /// planner page's JSON is a few hundred kilobytes, and a string would be converted to UTF-16 and
+    /// back to UTF-8 on its way to SQLite. (Bound as a BLOB, SQLite would take it for JSONB: the cast is needed.)
+    /// </summary>
+    public static byte[] Utf8Of<T>(IEnumerable<T> rows, Action<Utf8JsonWriter, T> write) => Write(rows, write).WrittenSpan.ToArray();
+
+    private static ArrayBufferWriter<byte> Write<T>(IEnumerable<T> rows, Action<Utf8JsonWriter, T> write)
     {
         var buffer = new ArrayBufferWriter<byte>(16 * 1024);
-        using (var writer = new Utf8JsonWriter(buffer, Options))
-        {
-            writer.WriteStartArray();
-            foreach (var row in rows)
-                write(writer, row);
-            writer.WriteEndArray();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        using var writer = new Utf8JsonWriter(buffer, Options);
+        writer.WriteStartArray();
+        foreach (var row in rows)
+            write(writer, row);
+        writer.WriteEndArray();
+        writer.Flush();
+        return buffer;
     }
 
     /// <summary>A plain array of strings.</summary>

@@ -63,7 +63,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         Sqlite: """
             INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at)
             SELECT @campaign, j.value->>'r', 'sms', j.value->>'c', j.value->>'p', j.value->>'b', j.value->>'s', j.value->>'e', j.value->>'f'
-            FROM json_each(@rows) j WHERE true
+            FROM json_each(CAST(@rows AS TEXT)) j WHERE true
             ON CONFLICT DO NOTHING
             """,
         SqlServer: """
@@ -253,7 +253,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         {
             await using var insert = Commands.Prepare(connection, transaction, database.Text(InsertDeliveries), "campaign", "rows");
             insert.Parameters[0].Value = page.CampaignId;
-            insert.Parameters[1].Value = JsonRows.Of(rows, PageRow.Write);
+            insert.Parameters[1].Value = database.IsSqlite ? JsonRows.Utf8Of(rows, PageRow.Write) : JsonRows.Of(rows, PageRow.Write);
             if (database.IsSqlite)
             {
                 // Without RETURNING (a fifth of the insert's time): a new row's id is above the largest
