@@ -234,26 +234,12 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         var inserted = new Dictionary<long, int>();
         long? firstId = null, lastId = null; // of the rows inserted: the campaign's id range (see 0009_delivery_bounds.sql)
         var contacts = page.CountsTowardAwarenessCap ? new List<string>() : null;
-        void Inserted(string recipient, string carrier, string province, long? batchId, string status, string? error)
-        {
-            Count(carrier, province, status, error);
-            if (batchId is { } batch)
-            {
-                inserted[batch] = inserted.GetValueOrDefault(batch) + 1;
-                contacts?.Add(recipient);
-            }
-        }
-        void AllInserted()
-        {
-            for (var i = 0; i < chunks.Count; i++)
-                inserted[batchIds[i].Id] = chunks[i].Recipients.Length;
-            contacts?.AddRange(chunks.SelectMany(c => c.Recipients).Select(r => r.Msisdn));
-        }
         if (rows.Count > 0)
         {
             await using var insert = Commands.Prepare(connection, transaction, database.Text(InsertDeliveries), "campaign", "rows");
             insert.Parameters[0].Value = page.CampaignId;
             insert.Parameters[1].Value = database.IsSqlite ? JsonRows.Utf8Of(rows, PageRow.Write) : JsonRows.Of(rows, PageRow.Write);
+            List<InsertedRow>? readBack = null; // null: every row went in, as counted above
             if (database.IsSqlite)
             {
                 // Without RETURNING (a fifth of the insert's time): a new row's id is above the largest
@@ -262,33 +248,41 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                 var before = await connection.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(id), 0) FROM deliveries", transaction: transaction);
                 var count = await insert.ExecuteNonQueryAsync(cancellationToken);
                 if (count == rows.Count)
-                {
-                    AllInserted();
                     (firstId, lastId) = (before + 1, before + count); // one statement's new rows take consecutive ids
-                }
                 else
-                {
-                    counts.Clear();
-                    foreach (var row in await connection.QueryAsync<(long Id, string Recipient, string Carrier, string Province, long? BatchId, string Status, string? Error)>(
-                                 "SELECT id, recipient, carrier, province, batch_id, status, error FROM deliveries WHERE id > @before", new { before }, transaction))
-                    {
-                        Inserted(row.Recipient, row.Carrier, row.Province, row.BatchId, row.Status, row.Error);
-                        firstId = Math.Min(firstId ?? row.Id, row.Id);
-                        lastId = Math.Max(lastId ?? row.Id, row.Id);
-                    }
-                }
+                    readBack = (await connection.QueryAsync<InsertedRow>(
+                        "SELECT id AS Id, recipient AS Recipient, carrier AS Carrier, province AS Province, batch_id AS BatchId, status AS Status, error AS Error FROM deliveries WHERE id > @before", new { before }, transaction)).AsList();
             }
             else
             {
-                counts.Clear();
+                readBack = [];
                 await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    Inserted(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3),
-                        reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5));
-                    var id = reader.GetInt64(6);
-                    firstId = Math.Min(firstId ?? id, id);
-                    lastId = Math.Max(lastId ?? id, id);
+                    readBack.Add(new InsertedRow(reader.GetInt64(6), reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                        reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+                }
+            }
+
+            if (readBack is null)
+            {
+                for (var i = 0; i < chunks.Count; i++)
+                    inserted[batchIds[i].Id] = chunks[i].Recipients.Length;
+                contacts?.AddRange(chunks.SelectMany(c => c.Recipients).Select(r => r.Msisdn));
+            }
+            else
+            {
+                counts.Clear(); // counted again from what went in
+                foreach (var row in readBack)
+                {
+                    Count(row.Carrier, row.Province, row.Status, row.Error);
+                    if (row.BatchId is { } batch)
+                    {
+                        inserted[batch] = inserted.GetValueOrDefault(batch) + 1;
+                        contacts?.Add(row.Recipient);
+                    }
+                    firstId = Math.Min(firstId ?? row.Id, row.Id);
+                    lastId = Math.Max(lastId ?? row.Id, row.Id);
                 }
             }
         }
@@ -585,6 +579,9 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         await connection.ExecuteAsync(
             "UPDATE batches SET status = 'done', done_at = @now, lease_until = NULL, last_error = @error WHERE id = @batchId",
             new { now, error = Truncate(error), batchId }, transaction);
+
+    /// <summary>A delivery row a plan page inserted, as read back (replayed page, SQL Server's OUTPUT).</summary>
+    private sealed record InsertedRow(long Id, string Recipient, string Carrier, string Province, long? BatchId, string Status, string? Error);
 
     private sealed record PageRow(PlannedRecipient Recipient, long? BatchId, string Status, string? Error, long? FinalAt)
     {
