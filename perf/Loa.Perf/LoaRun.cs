@@ -170,6 +170,18 @@ public sealed class LoaRun : IAsyncDisposable
         return body.GetProperty("id").GetString()!;
     }
 
+    /// <summary>Uploads <paramref name="count"/> numbers (timed, the time printed), makes a campaign of them and submits it for approval.</summary>
+    public static async Task<(string CampaignId, TimeSpan Upload)> PrepareCampaignAsync(HttpClient author, long count, string kind)
+    {
+        var upload = Stopwatch.StartNew();
+        var list = await UploadListAsync(author, count);
+        upload.Stop();
+        Console.WriteLine($"  uploaded {count:N0} numbers in {upload.Elapsed.TotalSeconds:0.0} s (streamed CSV)");
+        var id = await CreateCampaignAsync(author, list, kind);
+        await SubmitAsync(author, id);
+        return (id, upload.Elapsed);
+    }
+
     public static async Task<string> CreateCampaignAsync(HttpClient author, string listId, string kind)
     {
         var response = await author.PostAsJsonAsync("/api/v1/campaigns", new
