@@ -29,10 +29,16 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public async Task Commits_do_not_checkpoint_a_log_past_the_default_and_the_checkpointer_copies_all_of_it()
     {
+        await using (var setup = await database.OpenAsync())
+            await setup.ExecuteAsync("PRAGMA journal_mode=WAL; CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL);");
+        // Held open, and reading once the file is in WAL mode so that it counts as a connection to the
+        // log: when the last one closes (another test class clearing every pool closes idle ones), SQLite
+        // checkpoints the whole log itself and this test would find nothing left to copy.
+        await using var keeper = await database.OpenAsync();
+        Assert.Equal(0L, await keeper.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM rows"));
         await using (var connection = await database.OpenAsync())
         {
             Assert.Equal(SqliteCheckpointer.AutoCheckpointPages, await connection.ExecuteScalarAsync<long>("PRAGMA wal_autocheckpoint"));
-            await connection.ExecuteAsync("PRAGMA journal_mode=WAL; CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL);");
             // ~1,500 pages of log in small commits: SQLite's default would have checkpointed at 1,000.
             for (var i = 0; i < 60; i++)
             {
@@ -44,6 +50,7 @@ public sealed class CheckpointTests : IDisposable
             }
         }
 
+        SqliteConnection.ClearAllPools(); // as a parallel test class may do at any moment
         var checkpointer = new SqliteCheckpointer(database, NullLogger<SqliteCheckpointer>.Instance);
         var result = await checkpointer.CheckpointAsync(CancellationToken.None);
 
