@@ -41,7 +41,12 @@ public sealed class BusTopology
 
     public string Launch => $"{prefix}-launch";
 
-    public Uri LaunchAddress => Address(Launch);
+    /// <summary>
+    /// On RabbitMQ whoever sends a launch also declares the launch queue and binds it (the queue has
+    /// no arguments of its own to disagree on), so a launch sent before any dispatcher has ever started
+    /// waits in the queue instead of being dropped by an exchange with nothing bound to it.
+    /// </summary>
+    public Uri LaunchAddress => Transport == Transport.RabbitMq ? new($"exchange:{Launch}?bind=true&queue={Launch}") : Address(Launch);
 
     public IEnumerable<Lane> Lanes => lanesByCarrier.Values.SelectMany(l => l);
 
@@ -65,7 +70,8 @@ public sealed class BusTopology
     public Uri SendAddress(Lane lane, int priority) => Address(Queue(lane, PriorityClasses.Of(priority)));
 
     // Sending to the exchange (not "queue:") leaves the queue's declaration, with its
-    // single-active-consumer and priority arguments, to the lane that consumes it.
+    // single-active-consumer and priority arguments, to the lane that consumes it. Until a lane has
+    // declared its queue the broker returns what is sent to it (see Sending/BatchPublisher).
     private static Uri Address(string name) => new($"exchange:{name}");
 }
 

@@ -110,6 +110,29 @@ public sealed partial class DispatcherProcessSpecs(ITestOutputHelper output)
         await Task.WhenAll(one.StopAsync(StopTimeout), two.StopAsync(StopTimeout));
     }
 
+    [Fact]
+    public async Task A_campaign_approved_before_any_dispatcher_ever_started_waits_in_the_launch_queue_and_goes_out_when_one_starts()
+    {
+        // A new broker (or prefix): the API host is up, no dispatcher has declared its queues yet.
+        const int recipients = 200;
+        var bus = Bus();
+        await using var carriers = await CarrierWorld.StartAsync(partsPerSecond: 1000);
+        await using var loa = await StartApiAsync(carriers, bus);
+        var id = await LaunchAsync(loa, LoaTestHost.NumbersCsv(recipients));
+
+        var settings = DispatcherSettings(loa, carriers, bus);
+        // Far beyond the test's time: only the queued launch itself can start the campaign, not the sweeper's relaunch.
+        settings["Loa:Dispatcher:LaunchGrace"] = "00:10:00";
+        await using var dispatcher = DispatcherProcess.Start("dispatcher-late", settings, loa.Directory, output);
+        await dispatcher.WaitUntilReadyAsync(StartupTimeout);
+        var progress = await WaitForCompletionAsync(loa, id, CampaignTimeout, dispatcher);
+
+        AssertAllDelivered(progress, recipients);
+        Assert.Equal(recipients, carriers.MessagesAccepted);
+        Assert.DoesNotContain("launching again", dispatcher.Output, StringComparison.Ordinal);
+        await dispatcher.StopAsync(StopTimeout);
+    }
+
     /// <summary>The broker, and queue names of this test's own, so tests sharing a broker never see each other's messages.</summary>
     private static Dictionary<string, string?> Bus() => new()
     {
