@@ -5,6 +5,7 @@ using System.Text.Json;
 using Loa.CampaignApi;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Simulators;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -78,8 +79,26 @@ public sealed class LoaTestHost : IAsyncDisposable
             });
         await LoaApi.PrepareAsync(app);
         await app.StartAsync();
+        await WaitForBusAsync(app.Services.GetRequiredService<IBusControl>(), TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new LoaTestHost(app, directory, new Uri(address));
+    }
+
+    /// <summary>
+    /// The host serves before its bus has declared and bound its queues (a deployment waits for
+    /// /readyz the same way): a spec that acted at once could see its first batches go round by the sweeper.
+    /// </summary>
+    private static async Task WaitForBusAsync(IBusControl bus, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var health = bus.CheckHealth();
+        while (health.Status != BusHealthStatus.Healthy)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"The bus was not ready after {timeout.TotalSeconds:0} s: {health.Description}");
+            await Task.Delay(50);
+            health = bus.CheckHealth();
+        }
     }
 
     public HttpClient Client(string key)

@@ -36,11 +36,20 @@ public sealed partial class TraceSpecs
         var approve = Assert.Single(telemetry.Spans, IsApprove);
         var trace = approve.TraceId;
         Activity? submit = null;
-        await EngineWorld.WaitUntilAsync(() =>
+        try
         {
-            submit = telemetry.Spans.FirstOrDefault(s => s.TraceId == trace && s.Source.Name == "Loa" && s.DisplayName == "carrier submit");
-            return submit is not null;
-        }, "a carrier submit span in the approve call's trace", TimeSpan.FromSeconds(20));
+            await EngineWorld.WaitUntilAsync(() =>
+            {
+                submit = telemetry.Spans.FirstOrDefault(s => s.TraceId == trace && s.Source.Name == "Loa" && s.DisplayName == "carrier submit");
+                return submit is not null;
+            }, "a carrier submit span in the approve call's trace", TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"no carrier submit in trace {trace}; Loa and MassTransit spans:\n" + string.Join("\n", telemetry.Spans
+                .Where(s => s.Source.Name is "Loa" or "MassTransit")
+                .Select(s => $"{s.StartTimeUtc:HH:mm:ss.fff} {s.TraceId} {s.Source.Name} {s.Kind} {s.DisplayName} {s.GetTagItem("loa.outcome")}")));
+        }
 
         var inTrace = telemetry.Spans.Where(s => s.TraceId == trace).ToList();
         // The bus carried the context: both messages were consumed from RabbitMQ inside the trace.
