@@ -102,7 +102,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                 final_at = CASE WHEN j.value->>'a' THEN final_at ELSE @now END,
                 attempts = @attempts
             FROM json_each(@results) j
-            WHERE deliveries.id = j.value->>'i' AND deliveries.status = 'queued'
+            WHERE deliveries.id = j.value->>'i' AND deliveries.batch_id = @batch AND deliveries.status = 'queued'
             RETURNING province, status, error
             """,
         SqlServer: """
@@ -116,7 +116,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             OUTPUT inserted.province, inserted.status, inserted.error
             FROM deliveries d
             JOIN OPENJSON(@results) WITH (i BIGINT '$.i', a BIT '$.a', m VARCHAR(100) '$.m', e NVARCHAR(400) '$.e') j ON d.id = j.i
-            WHERE d.status = 'queued'
+            WHERE d.batch_id = @batch AND d.status = 'queued'
             """);
 
     private static readonly Sql ClaimBatch = new(
@@ -379,10 +379,12 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
         if (results.Count > 0)
         {
-            await using var record = Commands.Prepare(connection, transaction, database.Text(RecordResults), "now", "attempts", "results");
+            // Only this batch's rows: the counters below are moved under this batch's carrier.
+            await using var record = Commands.Prepare(connection, transaction, database.Text(RecordResults), "now", "attempts", "results", "batch");
             record.Parameters[0].Value = now;
             record.Parameters[1].Value = batch.Attempts;
             record.Parameters[2].Value = json;
+            record.Parameters[3].Value = batch.Id;
             await using var reader = await record.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

@@ -297,6 +297,29 @@ public sealed class SetBasedWritesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_result_that_names_a_delivery_of_another_batch_moves_only_the_claimed_batch()
+    {
+        // Two carriers, two batches: a result for the Mobifone row handed in with the Viettel claim
+        // would otherwise move it and count it under Viettel.
+        var written = await deliveries.WritePlanPageAsync(Page(
+            [new("+84960000001", HaNoi, "viettel"), new("+84900000001", HaNoi, "mobifone")], _ => 500));
+        Assert.Equal(2, written!.Count);
+        var viettel = await deliveries.ClaimBatchAsync(written.Single(b => b.Carrier == "viettel").BatchId, TimeSpan.FromMinutes(1));
+        Assert.NotNull(viettel);
+        var id = await IdsAsync();
+
+        await deliveries.RecordResultsAsync(viettel,
+            [new SubmitResult(id["+84960000001"], true, "m-1", null), new SubmitResult(id["+84900000001"], true, "m-stray", null)]);
+
+        await AssertRowsAsync(
+            ["+84960000001|submitted|m-1", "+84900000001|queued|null"],
+            "SELECT recipient, status, carrier_message_id FROM deliveries WHERE campaign_id = @c");
+        await AssertRowsAsync(
+            [$"mobifone|{HaNoi}|queued|1", $"viettel|{HaNoi}|queued|0", $"viettel|{HaNoi}|submitted|1"],
+            "SELECT carrier, province, status, count FROM campaign_progress WHERE campaign_id = @c");
+    }
+
+    [Fact]
     public async Task A_receipt_that_overtook_its_result_is_parked_then_applied_when_the_result_lands()
     {
         var written = await deliveries.WritePlanPageAsync(Page(
