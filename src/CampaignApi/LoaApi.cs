@@ -105,7 +105,12 @@ public static class LoaApi
 
     public static void MapEndpoints(WebApplication app)
     {
-        app.UseExceptionHandler();
+        // A body read by hand (list and opt-out uploads) that breaks a Kestrel limit throws; it is the
+        // client's error, answered with the limit's own status (413 too large, 408 too slow), not a 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         app.UseAuthentication();
         // A flood answered 429 is not written down row by row; everything past the limiter is.

@@ -6,6 +6,8 @@ using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters.Routing;
 using Loa.Dispatcher.Planning;
 using Loa.Storage.Suppression;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 using Sylvan.Data.Csv;
 
 namespace Loa.CampaignApi.Audiences;
@@ -65,12 +67,25 @@ public static class OptOutsApi
         return TypedResults.NoContent();
     }
 
-    /// <summary><c>text/csv</c> with a <c>msisdn</c> column, streamed into one transaction; bad rows are reported by line.</summary>
+    /// <summary>
+    /// <c>text/csv</c> with a <c>msisdn</c> column, under the list upload limits (<c>Loa:Lists</c>),
+    /// written in one transaction: a refused upload leaves nothing behind. The body is received in
+    /// full first (past 1 MiB into a temp file), so the write lock is held for the database's work
+    /// only, never while a slow client is still sending.
+    /// </summary>
     public static async Task<IResult> ImportAsync(
-        HttpRequest request, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, Audit.AuditDetails audit, CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, IOptions<ListOptions> options,
+        Audit.AuditDetails audit, CancellationToken ct)
     {
         if (request.ContentType is not { } contentType || !contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
             return Problems.UnsupportedMediaType("Upload opt-outs as text/csv with a header row naming a 'msisdn' column.");
+        var limits = options.Value;
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = limits.MaxBytes;
+        request.EnableBuffering(bufferThreshold: 1 << 20);
+        await request.Body.DrainAsync(ct);
+        request.Body.Position = 0;
+
         var router = await routes.GetAsync(ct);
         using var text = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
         await using var csv = await CsvDataReader.CreateAsync(text, new CsvDataReaderOptions { HasHeaders = true }, ct);
@@ -80,7 +95,15 @@ public static class OptOutsApi
 
         var errors = new List<ListError>();
         var rejected = 0;
-        var imported = await store.ImportOptOutsAsync(Numbers(ct), user.Tenant(), user.Who(), ct);
+        OptOutImport imported;
+        try
+        {
+            imported = await store.ImportOptOutsAsync(Numbers(ct), user.Tenant(), user.Who(), ct);
+        }
+        catch (TooManyRowsException)
+        {
+            return Problems.Unprocessable("list-too-large", "Upload too large", $"An opt-out upload may hold at most {limits.MaxRows} rows.");
+        }
         audit.Add("upload", new { imported.Accepted, rejected, imported.Duplicates });
         return TypedResults.Ok(new OptOutsImported(imported.Accepted, rejected, imported.Duplicates, errors));
 
@@ -89,7 +112,9 @@ public static class OptOutsApi
             long line = 1;
             while (await csv.ReadAsync(token))
             {
-                line++;
+                // Thrown, not a yield break: the store's transaction must roll back, not commit half a file.
+                if (line++ > limits.MaxRows)
+                    throw new TooManyRowsException();
                 if (Msisdn.TryNormalize(csv.GetString(column), router, out var e164, out var reason))
                 {
                     yield return e164;
@@ -101,6 +126,8 @@ public static class OptOutsApi
             }
         }
     }
+
+    private sealed class TooManyRowsException : Exception;
 
     private static OptOutView View(OptOutRow row) =>
         new(Msisdn.Mask(row.Msisdn), row.Tenant, row.Source, row.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));

@@ -32,6 +32,20 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
             SELECT @msisdn, @tenant, @source, @by, @now WHERE NOT EXISTS (SELECT 1 FROM optouts WHERE msisdn = @msisdn)
             """);
 
+    // One statement per chunk of an upload: @rows is a JSON array of distinct numbers. (SQLite needs
+    // the WHERE to tell the upsert's ON from a join's.)
+    private static readonly Sql InsertOptOuts = new(
+        Sqlite: """
+            INSERT INTO optouts (msisdn, tenant, source, created_by, created_at)
+            SELECT value, @tenant, 'csv', @by, @now FROM json_each(@rows) WHERE true
+            ON CONFLICT DO NOTHING
+            """,
+        SqlServer: """
+            INSERT INTO optouts (msisdn, tenant, source, created_by, created_at)
+            SELECT j.m, @tenant, 'csv', @by, @now FROM OPENJSON(@rows) WITH (m VARCHAR(32) '$') j
+            WHERE NOT EXISTS (SELECT 1 FROM optouts o WHERE o.msisdn = j.m)
+            """);
+
     // One statement per planned page: @msisdns is a JSON array of the page's newly planned numbers.
     private static readonly Sql InsertContacts = new(
         Sqlite: """
@@ -67,23 +81,46 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
         return await connection.ExecuteAsync(database.Text(InsertOptOut), new { msisdn, tenant, source, by, now = time.Ms() }) == 1;
     }
 
-    /// <summary>Streams numbers into the opt-out table in one transaction.</summary>
+    /// <summary>Numbers per statement of an upload: one JSON parameter each, not a statement per number.</summary>
+    public const int OptOutChunkRows = 5_000;
+
+    /// <summary>
+    /// Writes an upload's numbers in one transaction, all or nothing, a chunk per statement. The
+    /// transaction holds the write lock while <paramref name="msisdns"/> is read: the caller hands
+    /// in an upload it has already received in full (see OptOutsApi), never one still arriving.
+    /// </summary>
     public async Task<OptOutImport> ImportOptOutsAsync(IAsyncEnumerable<string> msisdns, string tenant, string by, CancellationToken cancellationToken = default)
     {
         var now = time.Ms();
         int accepted = 0, duplicates = 0;
+        // Repeats within a chunk are dropped here, so that SQL Server's NOT EXISTS never meets two equal keys in one statement.
+        var chunk = new HashSet<string>(OptOutChunkRows, StringComparer.Ordinal);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        await using var insert = Commands.Prepare(connection, transaction, database.Text(InsertOptOut), "msisdn", "tenant", "source", "by", "now");
         await foreach (var msisdn in msisdns.WithCancellation(cancellationToken))
         {
-            if (await Commands.RunAsync(insert, cancellationToken, msisdn, tenant, "csv", by, now) == 1)
-                accepted++;
-            else
+            if (!chunk.Add(msisdn))
+            {
                 duplicates++;
+                continue;
+            }
+            if (chunk.Count >= OptOutChunkRows)
+                await FlushAsync();
         }
+        await FlushAsync();
         await transaction.CommitAsync(cancellationToken);
         return new OptOutImport(accepted, duplicates);
+
+        async Task FlushAsync()
+        {
+            if (chunk.Count == 0)
+                return;
+            var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                database.Text(InsertOptOuts), new { rows = JsonRows.Of(chunk), tenant, by, now }, transaction, cancellationToken: cancellationToken));
+            accepted += inserted;
+            duplicates += chunk.Count - inserted; // opted out already, or earlier in this upload
+            chunk.Clear();
+        }
     }
 
     public async Task<OptOutRow?> GetOptOutAsync(string msisdn, CancellationToken cancellationToken = default)

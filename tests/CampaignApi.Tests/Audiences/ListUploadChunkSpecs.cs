@@ -105,6 +105,22 @@ public sealed class ListUploadChunkSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_upload_over_the_byte_limit_after_chunks_were_written_is_answered_413_and_leaves_nothing()
+    {
+        await using var small = await LoaTestHost.StartAsync(s => s["Loa:Lists:MaxBytes"] = "100000");
+        using var author = small.Client("dev-author");
+        using var content = new StringContent(LoaTestHost.NumbersCsv(3 * ListImport.ChunkRows), Encoding.UTF8, "text/csv"); // about 165 kB
+
+        var response = await author.PostAsync("/api/v1/lists?name=too-many-bytes", content);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await using var connection = await small.Services.GetRequiredService<Database>().OpenAsync();
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM list_members"));
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM lists"));
+    }
+
+    [Fact]
     public async Task A_list_whose_every_row_was_rejected_is_created_empty_and_can_be_read()
     {
         using var author = loa.Client("dev-author");
