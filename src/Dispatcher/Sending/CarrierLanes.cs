@@ -35,6 +35,7 @@ public sealed class CarrierLanes(
     IOptionsMonitor<CarrierOptions> carriers,
     IOptions<DispatcherOptions> dispatcher,
     IHttpClientFactory http,
+    BusTopology topology,
     TimeProvider time) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<SendLane>>> lanes = new();
@@ -80,7 +81,9 @@ public sealed class CarrierLanes(
             throw new InvalidOperationException($"Carrier {lane.Carrier} has no Loa:Carriers:{lane.Carrier}:Url and simulators are off.");
         var client = http.CreateClient("carrier-" + lane.Carrier);
         client.Timeout = Timeout.InfiniteTimeSpan; // the adapter enforces options.Timeout per call
-        var rate = new LaneRate(lane.Share(options.PartsPerSecond), dispatcher.Value.Rate, time, startsCold: true);
+        // Only RabbitMQ has standby dispatchers, one of which may have sent this lane's second just now.
+        // In memory the lane is this process's alone: an emergency in its first second need not wait.
+        var rate = new LaneRate(lane.Share(options.PartsPerSecond), dispatcher.Value.Rate, time, startsCold: topology.Transport == Transport.RabbitMq);
         return new SendLane(lane, new HttpBatchAdapter(lane.Carrier, options, client, baseUrl), options, rate, new SentRate(time));
     }
 
