@@ -85,10 +85,12 @@ public static class BusSetup
                     cfg.ReceiveEndpoint(topology.Launch, e => ConfigurePlanner(e, context));
                     foreach (var lane in topology.Lanes)
                     {
-                        // No priorities in memory: two queues per lane, and the lane's gate lets urgent in first.
-                        // The urgent queue keeps a second batch waiting at the gate, so that a bulk batch cannot
-                        // slip in between two urgent ones; the gate still lets one batch through at a time.
-                        cfg.ReceiveEndpoint(topology.Queue(lane, PriorityClass.Urgent), e => ConfigureLane(e, context, concurrency: 2));
+                        // No priorities in memory: a queue per class and lane, and the lane's gate lets the most
+                        // urgent in first, so an emergency never waits behind a national warning's backlog. The
+                        // emergency and warning queues keep a second batch waiting at the gate, so that less urgent
+                        // work cannot slip in between two of theirs; the gate still lets one batch through at a time.
+                        cfg.ReceiveEndpoint(topology.Queue(lane, PriorityClass.Emergency), e => ConfigureLane(e, context, concurrency: 2));
+                        cfg.ReceiveEndpoint(topology.Queue(lane, PriorityClass.Warning), e => ConfigureLane(e, context, concurrency: 2));
                         cfg.ReceiveEndpoint(topology.Queue(lane, PriorityClass.Bulk), e => ConfigureLane(e, context));
                     }
                 });

@@ -59,13 +59,14 @@ public sealed class BusTopology
 
     /// <summary>
     /// The queue a lane reads. On RabbitMQ a lane is one priority queue, so its single active
-    /// consumer takes urgent batches first. The in-memory transport has no priorities, so there a
-    /// lane reads two queues and its gate (see Sending/LaneGate) lets urgent work in first.
+    /// consumer takes the most urgent batch first. The in-memory transport has no priorities, so
+    /// there a lane reads a queue per class and its gate (see Sending/LaneGate) lets emergency
+    /// work in first, then warnings, then bulk.
     /// </summary>
     public string Queue(Lane lane, PriorityClass? priorityClass = null) =>
-        Transport == Transport.RabbitMq || priorityClass is null
+        Transport == Transport.RabbitMq || priorityClass is not { } c
             ? $"{prefix}-send-{lane.Name}"
-            : $"{prefix}-send-{lane.Name}-{(priorityClass == PriorityClass.Urgent ? "urgent" : "bulk")}";
+            : $"{prefix}-send-{lane.Name}-{c.ToString().ToLowerInvariant()}";
 
     public Uri SendAddress(Lane lane, int priority) => Address(Queue(lane, PriorityClasses.Of(priority)));
 
@@ -75,18 +76,25 @@ public sealed class BusTopology
     private static Uri Address(string name) => new($"exchange:{name}");
 }
 
+/// <summary>The order a lane takes work in: every emergency batch, then every warning batch, then bulk.</summary>
 public enum PriorityClass
 {
-    Urgent,
+    Emergency,
+    Warning,
     Bulk,
 }
 
-/// <summary>Batch priorities: 0 emergency, 1 warning (urgent); 2 awareness, 3 test (bulk). Lower goes first.</summary>
+/// <summary>Batch priorities: 0 emergency, 1 warning; 2 awareness, 3 test (bulk). Lower goes first.</summary>
 public static class PriorityClasses
 {
     public const int Lowest = 3;
 
-    public static PriorityClass Of(int priority) => priority <= 1 ? PriorityClass.Urgent : PriorityClass.Bulk;
+    public static PriorityClass Of(int priority) => priority switch
+    {
+        <= 0 => PriorityClass.Emergency,
+        1 => PriorityClass.Warning,
+        _ => PriorityClass.Bulk,
+    };
 
     /// <summary>RabbitMQ priorities run the other way: higher is delivered first.</summary>
     public static byte BrokerPriority(int priority) => (byte)(Lowest - Math.Clamp(priority, 0, Lowest));

@@ -3,25 +3,23 @@ using Loa.Dispatcher.Bus;
 namespace Loa.Dispatcher.Sending;
 
 /// <summary>
-/// Lets one batch at a time through a lane, urgent before bulk. A bulk batch already inside
-/// finishes; the next one in is urgent whenever urgent work waits, so an emergency is never behind
-/// more than one bulk batch of its lane.
+/// Lets one batch at a time through a lane, by class: emergency, then warning, then bulk. A batch
+/// already inside finishes; the next one in is the most urgent waiting, so an emergency is never
+/// behind more than the one batch in its lane, whatever backlog of warnings or bulk there is.
 /// </summary>
 public sealed class LaneGate
 {
     private readonly Lock sync = new();
-    private readonly Queue<TaskCompletionSource<IDisposable>> urgent = new();
-    private readonly Queue<TaskCompletionSource<IDisposable>> bulk = new();
+    // Indexed by PriorityClass, most urgent first.
+    private readonly Queue<TaskCompletionSource<IDisposable>>[] waiting =
+        Enum.GetValues<PriorityClass>().Select(_ => new Queue<TaskCompletionSource<IDisposable>>()).ToArray();
     private bool busy;
 
-    /// <summary>Urgent batches waiting at the gate: a bulk sender can look before starting its next step.</summary>
-    public bool UrgentWaiting
+    /// <summary>Batches of <paramref name="priorityClass"/> waiting at the gate (for tests and metrics).</summary>
+    public int Waiting(PriorityClass priorityClass)
     {
-        get
-        {
-            lock (sync)
-                return urgent.Count > 0;
-        }
+        lock (sync)
+            return waiting[(int)priorityClass].Count;
     }
 
     public async Task<IDisposable> EnterAsync(PriorityClass priorityClass, CancellationToken cancellationToken)
@@ -35,7 +33,7 @@ public sealed class LaneGate
                 return new Pass(this);
             }
             waiter = new TaskCompletionSource<IDisposable>(TaskCreationOptions.RunContinuationsAsynchronously);
-            (priorityClass == PriorityClass.Urgent ? urgent : bulk).Enqueue(waiter);
+            waiting[(int)priorityClass].Enqueue(waiter);
         }
         // A cancelled waiter stays queued and Leave skips it; one handed the pass in the same
         // instant gets it and gives it back when its caller unwinds.
@@ -47,10 +45,13 @@ public sealed class LaneGate
     {
         lock (sync)
         {
-            while (urgent.TryDequeue(out var next) || bulk.TryDequeue(out next))
+            foreach (var queue in waiting)
             {
-                if (next.TrySetResult(new Pass(this)))
-                    return;
+                while (queue.TryDequeue(out var next))
+                {
+                    if (next.TrySetResult(new Pass(this)))
+                        return;
+                }
             }
             busy = false;
         }

@@ -25,12 +25,14 @@ public sealed class BusTopologyTests
     }
 
     [Fact]
-    public void In_memory_a_lane_reads_an_urgent_and_a_bulk_queue()
+    public void In_memory_a_lane_reads_an_emergency_a_warning_and_a_bulk_queue()
     {
         var topology = Topology();
         Assert.Equal(Transport.InMemory, topology.Transport);
         var lane = topology.LaneOf("gmobile", 7);
-        Assert.Equal(new Uri("exchange:loa-send-gmobile-urgent"), topology.SendAddress(lane, CampaignKind.Priority(CampaignKind.Warning)));
+        Assert.Equal(new Uri("exchange:loa-send-gmobile-emergency"), topology.SendAddress(lane, CampaignKind.Priority(CampaignKind.Emergency)));
+        Assert.Equal(new Uri("exchange:loa-send-gmobile-warning"), topology.SendAddress(lane, CampaignKind.Priority(CampaignKind.Warning)));
+        Assert.Equal(new Uri("exchange:loa-send-gmobile-bulk"), topology.SendAddress(lane, CampaignKind.Priority(CampaignKind.Awareness)));
         Assert.Equal(new Uri("exchange:loa-send-gmobile-bulk"), topology.SendAddress(lane, CampaignKind.Priority(CampaignKind.Test)));
     }
 
@@ -49,8 +51,8 @@ public sealed class BusTopologyTests
     }
 
     [Theory]
-    [InlineData(CampaignKind.Emergency, PriorityClass.Urgent, 3)]
-    [InlineData(CampaignKind.Warning, PriorityClass.Urgent, 2)]
+    [InlineData(CampaignKind.Emergency, PriorityClass.Emergency, 3)]
+    [InlineData(CampaignKind.Warning, PriorityClass.Warning, 2)]
     [InlineData(CampaignKind.Awareness, PriorityClass.Bulk, 1)]
     [InlineData(CampaignKind.Test, PriorityClass.Bulk, 0)]
     public void Kinds_map_to_classes_and_broker_priorities(string kind, PriorityClass expected, byte brokerPriority)

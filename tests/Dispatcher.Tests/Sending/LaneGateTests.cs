@@ -13,9 +13,9 @@ public sealed class LaneGateTests
         var gate = new LaneGate();
         var bulkInside = await gate.EnterAsync(PriorityClass.Bulk, CancellationToken.None);
         var nextBulk = gate.EnterAsync(PriorityClass.Bulk, CancellationToken.None);
-        Assert.False(gate.UrgentWaiting);
-        var urgent = gate.EnterAsync(PriorityClass.Urgent, CancellationToken.None);
-        Assert.True(gate.UrgentWaiting);
+        Assert.Equal(0, gate.Waiting(PriorityClass.Warning));
+        var urgent = gate.EnterAsync(PriorityClass.Warning, CancellationToken.None);
+        Assert.Equal(1, gate.Waiting(PriorityClass.Warning));
 
         bulkInside.Dispose();
         var urgentPass = await urgent.WaitAsync(Patience);
@@ -26,11 +26,36 @@ public sealed class LaneGateTests
     }
 
     [Fact]
+    public async Task An_emergency_goes_in_before_warnings_and_bulk_that_waited_longer()
+    {
+        // A national warning's backlog is at the gate when an emergency arrives: the emergency is next.
+        var gate = new LaneGate();
+        var inside = await gate.EnterAsync(PriorityClass.Warning, CancellationToken.None);
+        var warnings = Enumerable.Range(0, 3).Select(_ => gate.EnterAsync(PriorityClass.Warning, CancellationToken.None)).ToList();
+        var bulk = gate.EnterAsync(PriorityClass.Bulk, CancellationToken.None);
+        var emergency = gate.EnterAsync(PriorityClass.Emergency, CancellationToken.None);
+
+        inside.Dispose();
+        var emergencyPass = await emergency.WaitAsync(Patience);
+        Assert.All(warnings, w => Assert.False(w.IsCompleted, "a warning went in while an emergency waited"));
+
+        // Then the warnings in their order, and bulk last.
+        emergencyPass.Dispose();
+        foreach (var warning in warnings)
+        {
+            var pass = await warning.WaitAsync(Patience);
+            Assert.False(bulk.IsCompleted, "bulk went in while warnings waited");
+            pass.Dispose();
+        }
+        (await bulk.WaitAsync(Patience)).Dispose();
+    }
+
+    [Fact]
     public async Task One_batch_at_a_time()
     {
         var gate = new LaneGate();
-        var first = await gate.EnterAsync(PriorityClass.Urgent, CancellationToken.None);
-        var second = gate.EnterAsync(PriorityClass.Urgent, CancellationToken.None);
+        var first = await gate.EnterAsync(PriorityClass.Warning, CancellationToken.None);
+        var second = gate.EnterAsync(PriorityClass.Warning, CancellationToken.None);
         await Task.WhenAny(second, Task.Delay(100));
         Assert.False(second.IsCompleted);
         first.Dispose();
@@ -49,7 +74,7 @@ public sealed class LaneGateTests
         var gate = new LaneGate();
         var inside = await gate.EnterAsync(PriorityClass.Bulk, CancellationToken.None);
         using var cancel = new CancellationTokenSource();
-        var givesUp = gate.EnterAsync(PriorityClass.Urgent, cancel.Token);
+        var givesUp = gate.EnterAsync(PriorityClass.Warning, cancel.Token);
         var bulk = gate.EnterAsync(PriorityClass.Bulk, CancellationToken.None);
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => givesUp.WaitAsync(Patience));
