@@ -26,7 +26,10 @@ public sealed class Migrator(Database database, ILogger<Migrator> logger)
                 applied_at BIGINT        NOT NULL)
             """);
 
-    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    public Task MigrateAsync(CancellationToken cancellationToken = default) => MigrateToAsync(int.MaxValue, cancellationToken);
+
+    /// <summary>Applies the scripts up to <paramref name="version"/> only: an upgrade test builds yesterday's database with it.</summary>
+    public async Task MigrateToAsync(int version, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         if (database.IsSqlite)
@@ -36,6 +39,8 @@ public sealed class Migrator(Database database, ILogger<Migrator> logger)
 
         foreach (var script in Scripts(database.Provider))
         {
+            if (script.Version > version)
+                break;
             if (applied.Contains(script.Version))
                 continue;
             await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
