@@ -59,11 +59,19 @@ internal sealed class ProgressDeltas(Database database)
             WHEN NOT MATCHED THEN INSERT (campaign_id, bucket_start, submitted, delivered, failed) VALUES (@CampaignId, @Bucket, @Submitted, @Delivered, @Failed);
             """);
 
-    // Completed when planning is over and nothing is queued or submitted any more. Summed over
-    // provinces: a campaign running across the upgrade to per-province rows has its earlier moves
-    // under province '' and its later ones under the real province, which add up only together.
+    // Over when planning is over and nothing is queued or submitted any more: `failed` when it
+    // reached nobody it tried to (not one delivered, some failed or expired), so that an alert that
+    // went out to no one never reads `completed`; otherwise `completed` (every recipient suppressed
+    // or none at all included). Summed over provinces: a campaign running across the upgrade to
+    // per-province rows has its earlier moves under province '' and its later ones under the real
+    // province, which add up only together.
     private static readonly Sql Complete = Sql.Both("""
-        UPDATE campaigns SET status = 'completed', completed_at = @Now, updated_at = @Now
+        UPDATE campaigns SET
+            status = CASE
+                WHEN EXISTS (SELECT 1 FROM campaign_progress WHERE campaign_id = @Id AND status = 'delivered' GROUP BY status HAVING SUM(count) > 0)
+                  OR NOT EXISTS (SELECT 1 FROM campaign_progress WHERE campaign_id = @Id AND status IN ('failed', 'expired') GROUP BY status HAVING SUM(count) > 0)
+                THEN 'completed' ELSE 'failed' END,
+            completed_at = @Now, updated_at = @Now
         WHERE id = @Id AND status = 'running' AND planned_at IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM campaign_progress
                           WHERE campaign_id = @Id AND status IN ('queued', 'submitted')

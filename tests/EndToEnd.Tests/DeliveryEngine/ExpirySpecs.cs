@@ -36,8 +36,8 @@ public sealed class ExpirySpecs(ITestOutputHelper output)
                 schedule = new { expiresAt },
             };
         });
-        // A campaign whose messages have all ended is completed, even when none went out.
-        var progress = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromSeconds(20));
+        // None went out before the expiry: the campaign reached nobody and ends failed.
+        var progress = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "failed", TimeSpan.FromSeconds(20));
 
         var viettel = loa.Simulators.Stats["viettel"];
         var completedAt = progress.GetProperty("completedAt").GetDateTimeOffset();

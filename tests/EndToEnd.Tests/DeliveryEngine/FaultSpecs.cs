@@ -91,9 +91,11 @@ public sealed class FaultSpecs(ITestOutputHelper output)
         using var operatorClient = loa.Client("dev-operator");
 
         var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(recipients));
-        var progress = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromSeconds(30));
+        // It reached nobody: the campaign ends failed, not completed.
+        var progress = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "failed", TimeSpan.FromSeconds(30));
 
         Assert.Equal(recipients, EngineWorld.Count(progress, "failed"));
+        Assert.NotEqual(JsonValueKind.Null, progress.GetProperty("completedAt").ValueKind);
         EngineWorld.AssertCountsAddUp(progress);
         var failed = await EngineWorld.DeliveriesAsync(operatorClient, id, "failed");
         Assert.Equal(recipients, failed.Count);
@@ -125,8 +127,8 @@ public sealed class FaultSpecs(ITestOutputHelper output)
         using var operatorClient = loa.Client("dev-operator");
 
         var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(recipients));
-        // Every message ends failed, and a campaign whose messages have all ended is completed.
-        var progress = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromSeconds(30));
+        // Every message ends failed, and a campaign whose messages have all failed ends failed.
+        var progress = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "failed", TimeSpan.FromSeconds(30));
 
         Assert.Equal(recipients, EngineWorld.Count(progress, "failed"));
         EngineWorld.AssertCountsAddUp(progress);

@@ -1,0 +1,122 @@
+using System.Globalization;
+using Dapper;
+using Loa.Contracts;
+using Loa.Storage;
+using Loa.Storage.Campaigns;
+using Loa.Storage.Deliveries;
+using Loa.Storage.Suppression;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Loa.Dispatcher.Tests.Storage;
+
+/// <summary>
+/// How a campaign ends once nothing is queued or at a carrier: <c>failed</c> when it reached nobody
+/// it tried to, <c>completed</c> when anyone got the message or nobody was to be sent one.
+/// </summary>
+public sealed class CampaignEndTests : IAsyncLifetime
+{
+    private const string Campaign = "ending";
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "loa-end-" + Guid.NewGuid().ToString("n"));
+    private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-11-23T08:00:00Z", CultureInfo.InvariantCulture));
+    private Database database = null!;
+    private DeliveryStore deliveries = null!;
+    private ReceiptStore receipts = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(directory);
+        database = new Database(new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "loa.db")}" });
+        await new Migrator(database, NullLogger<Migrator>.Instance).MigrateAsync();
+        deliveries = new DeliveryStore(database, time);
+        receipts = new ReceiptStore(database, time);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await new CampaignStore(database, time).InsertAsync(new CampaignRow(
+            Campaign, "national", Campaign, CampaignKind.Emergency, CampaignStatus.Running, "{}", "Khan cap", "gsm7", 1, null, null,
+            "x", now, "x", now, "x", "y", now, null, now, null, now, null, 0, ""));
+    }
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_campaign_whose_every_message_was_refused_ends_failed()
+    {
+        var claim = await PlanAndClaimAsync(3);
+        var ids = await IdsAsync();
+        await deliveries.RecordResultsAsync(claim, ids.Select(id => new SubmitResult(id, false, null, "unknown subscriber")).ToList());
+
+        Assert.Equal((CampaignStatus.Failed, true), await EndAsync());
+    }
+
+    [Fact]
+    public async Task A_campaign_that_reached_one_recipient_while_the_others_failed_ends_completed()
+    {
+        var claim = await PlanAndClaimAsync(3);
+        var ids = await IdsAsync();
+        await deliveries.RecordResultsAsync(claim,
+            [new SubmitResult(ids[0], true, "m-0", null), new SubmitResult(ids[1], true, "m-1", null), new SubmitResult(ids[2], false, null, "unknown subscriber")]);
+        Assert.Equal((CampaignStatus.Running, false), await EndAsync()); // two still at the carrier
+
+        await receipts.ApplyAsync("viettel", [new ReceiptInput("m-0", "failed", "absent subscriber", null)]);
+        Assert.Equal((CampaignStatus.Running, false), await EndAsync());
+        await receipts.ApplyAsync("viettel", [new ReceiptInput("m-1", "delivered", null, null)]);
+
+        Assert.Equal((CampaignStatus.Completed, true), await EndAsync());
+    }
+
+    [Fact]
+    public async Task A_campaign_whose_messages_all_failed_at_the_handset_ends_failed()
+    {
+        var claim = await PlanAndClaimAsync(2);
+        var ids = await IdsAsync();
+        await deliveries.RecordResultsAsync(claim, [new SubmitResult(ids[0], true, "m-0", null), new SubmitResult(ids[1], true, "m-1", null)]);
+        await receipts.ApplyAsync("viettel", [new ReceiptInput("m-0", "expired", null, null), new ReceiptInput("m-1", "rejected", "barred", null)]);
+
+        Assert.Equal((CampaignStatus.Failed, true), await EndAsync());
+    }
+
+    [Fact]
+    public async Task A_campaign_whose_every_recipient_was_suppressed_ends_completed()
+    {
+        var written = await deliveries.WritePlanPageAsync(Page(
+            [new("+84960000001", "HN", "viettel", SuppressionReason.OptedOut), new("+84960000002", "HN", "viettel", SuppressionReason.OptedOut)]));
+
+        Assert.Empty(written!);
+        Assert.Equal((CampaignStatus.Completed, true), await EndAsync());
+    }
+
+    private async Task<BatchClaim> PlanAndClaimAsync(int recipients)
+    {
+        var written = await deliveries.WritePlanPageAsync(Page(
+            Enumerable.Range(1, recipients).Select(i => new PlannedRecipient($"+8496{i:D7}", "HN", "viettel")).ToList()));
+        var batch = Assert.Single(written!);
+        var claim = await deliveries.ClaimBatchAsync(batch.BatchId, TimeSpan.FromMinutes(1));
+        Assert.NotNull(claim);
+        return claim;
+    }
+
+    private static PlanPage Page(IReadOnlyList<PlannedRecipient> recipients) =>
+        new(Campaign, Priority: 0, PartsPerMessage: 1, recipients, _ => 500,
+            NextList: 1, NextAfter: "", Last: true, Lease: TimeSpan.FromMinutes(1));
+
+    private async Task<List<long>> IdsAsync()
+    {
+        await using var connection = await database.OpenAsync();
+        return (await connection.QueryAsync<long>("SELECT id FROM deliveries WHERE campaign_id = @Campaign ORDER BY id", new { Campaign })).ToList();
+    }
+
+    /// <returns>The campaign's status, and whether it has an end time.</returns>
+    private async Task<(string Status, bool Ended)> EndAsync()
+    {
+        await using var connection = await database.OpenAsync();
+        var row = await connection.QuerySingleAsync<(string Status, long? CompletedAt)>(
+            "SELECT status, completed_at FROM campaigns WHERE id = @Campaign", new { Campaign });
+        return (row.Status, row.CompletedAt is not null);
+    }
+}
