@@ -23,6 +23,13 @@ public sealed class DispatcherOptions
     /// </summary>
     public TimeSpan RepublishAfter { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// How long messages a carrier accepted wait for their delivery receipts. Whatever is still
+    /// submitted then ends <c>expired</c> ("no delivery receipt …"), so a carrier that loses receipts
+    /// cannot keep a campaign running forever. Fixed per batch when its results are recorded.
+    /// </summary>
+    public TimeSpan ReceiptTimeout { get; set; } = Loa.Storage.Deliveries.DeliveryStore.DefaultReceiptTimeout;
+
     /// <summary>A launch no planner picked up within this time is sent again.</summary>
     public TimeSpan LaunchGrace { get; set; } = TimeSpan.FromSeconds(30);
 

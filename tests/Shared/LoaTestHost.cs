@@ -167,18 +167,25 @@ public sealed class LoaTestHost : IAsyncDisposable
     }
 
     /// <summary>Polls progress until the campaign reaches <paramref name="status"/> or the time runs out (bounded).</summary>
-    public static async Task<JsonElement> WaitForStatusAsync(HttpClient client, string id, string status, TimeSpan timeout)
+    public static Task<JsonElement> WaitForStatusAsync(HttpClient client, string id, string status, TimeSpan timeout) =>
+        WaitForAnyStatusAsync(client, id, [status], timeout);
+
+    /// <summary>Polls progress until the campaign has run its course: <c>completed</c>, or <c>failed</c> having reached nobody.</summary>
+    public static Task<JsonElement> WaitForEndAsync(HttpClient client, string id, TimeSpan timeout) =>
+        WaitForAnyStatusAsync(client, id, ["completed", "failed"], timeout);
+
+    private static async Task<JsonElement> WaitForAnyStatusAsync(HttpClient client, string id, IReadOnlyCollection<string> statuses, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         JsonElement progress = default;
         while (DateTime.UtcNow < deadline)
         {
             progress = await client.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/progress");
-            if (progress.GetProperty("status").GetString() == status)
+            if (statuses.Contains(progress.GetProperty("status").GetString()))
                 return progress;
             await Task.Delay(250);
         }
-        throw new TimeoutException($"Campaign {id} did not reach {status} within {timeout}: {progress}");
+        throw new TimeoutException($"Campaign {id} did not reach {string.Join(" or ", statuses)} within {timeout}: {progress}");
     }
 
     public static IReadOnlyDictionary<string, string?> CarrierSecrets()

@@ -14,7 +14,8 @@ namespace Loa.Dispatcher.Recovery;
 /// <summary>
 /// Finds work that was committed but not finished and puts it back on the bus: batches never
 /// published (a crash between commit and publish), batches whose lane died mid-send (lease run
-/// out), batches due for a retry, and launches no planner picked up. Repeats are harmless: every
+/// out), batches due for a retry, and launches no planner picked up. It also ends messages whose
+/// receipts never came (see <see cref="DispatcherOptions.ReceiptTimeout"/>). Repeats are harmless: every
 /// consumer claims its row first.
 /// </summary>
 public sealed class OutboxSweeper(
@@ -75,6 +76,10 @@ public sealed class OutboxSweeper(
             if (due.Count < 1000)
                 break;
         }
+
+        var unanswered = await deliveries.ExpireUnansweredAsync(100, cancellationToken);
+        if (unanswered > 0)
+            logger.LogWarning("{Messages} messages got no delivery receipt within {Timeout}: ended as expired", unanswered, settings.ReceiptTimeout);
 
         var stale = await campaigns.TakeStaleLaunchesAsync(settings.LaunchGrace, cancellationToken);
         if (stale.Count > 0)

@@ -82,7 +82,7 @@ public sealed class SendBatchConsumer(
                 var results = completed.Results
                     .Select(r => new SubmitResult(long.Parse(r.Id, CultureInfo.InvariantCulture), r.Accepted, r.CarrierMessageId, r.Error))
                     .ToList();
-                await deliveries.RecordResultsAsync(batch, results, ct);
+                await deliveries.RecordResultsAsync(batch, results, settings.ReceiptTimeout, ct);
                 break;
             case SubmitOutcome.Throttled throttled:
                 await RetryLaterAsync(batch, campaign, throttled.RetryAfter ?? settings.RetrySchedule[0], $"throttled: {throttled.Reason}", countsAsAttempt: false, ct);

@@ -89,6 +89,28 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
             WHERE batch_id = @Id AND status = 'queued'
             """);
 
+    private static readonly Sql ExpireUnanswered = new(
+        Sqlite: """
+            UPDATE deliveries SET status = 'expired', error = @reason, final_at = @now
+            WHERE batch_id = @Id AND status = 'submitted'
+            RETURNING province
+            """,
+        SqlServer: """
+            UPDATE deliveries SET status = 'expired', error = @reason, final_at = @now
+            OUTPUT inserted.province
+            WHERE batch_id = @Id AND status = 'submitted'
+            """);
+
+    private static readonly Sql ReceiptsDue = new(
+        Sqlite: """
+            SELECT id AS Id, campaign_id AS CampaignId, carrier AS Carrier FROM batches
+            WHERE receipts_until IS NOT NULL AND receipts_until < @now ORDER BY receipts_until LIMIT @limit
+            """,
+        SqlServer: """
+            SELECT TOP (@limit) id AS Id, campaign_id AS CampaignId, carrier AS Carrier FROM batches
+            WHERE receipts_until IS NOT NULL AND receipts_until < @now ORDER BY receipts_until
+            """);
+
     // The carrier's answer for a whole batch in one statement: @results is a JSON array of {i: delivery
     // id, a: accepted, m: carrier message id, e: error}. The rows it moves come back with their
     // province, so that the counters move by province in the same transaction.
@@ -359,9 +381,14 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     /// (parked), and closes the batch — all in one transaction. Each message keeps the batch's attempts:
     /// it went to the carrier every time its batch did.
     /// </summary>
-    public async Task RecordResultsAsync(BatchClaim batch, IReadOnlyList<SubmitResult> results, CancellationToken cancellationToken = default)
+    public Task RecordResultsAsync(BatchClaim batch, IReadOnlyList<SubmitResult> results, CancellationToken cancellationToken = default) =>
+        RecordResultsAsync(batch, results, DefaultReceiptTimeout, cancellationToken);
+
+    /// <param name="receiptTimeout">How long the accepted messages wait for their receipts before <see cref="ExpireUnansweredAsync"/> ends them.</param>
+    public async Task RecordResultsAsync(BatchClaim batch, IReadOnlyList<SubmitResult> results, TimeSpan receiptTimeout, CancellationToken cancellationToken = default)
     {
         var now = time.Ms();
+        var accepted = 0;
         var progress = new ProgressDeltas(database);
         // Built before the turn at the write lock: whatever can be done outside it is.
         var json = JsonRows.Of(results, static (w, r) =>
@@ -391,6 +418,8 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                 var status = reader.GetString(1);
                 progress.Move(batch.CampaignId, batch.Carrier, reader.GetString(0), DeliveryStatus.Queued, status, 1,
                     status == DeliveryStatus.Failed ? reader.GetString(2) : null);
+                if (status == DeliveryStatus.Submitted)
+                    accepted++;
             }
         }
 
@@ -420,11 +449,59 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                 new { batch.Carrier, receipt.CarrierMessageId }, transaction);
         }
 
-        await CloseBatchAsync(connection, transaction, batch.Id, null, now);
+        await CloseBatchAsync(connection, transaction, batch.Id, null, now,
+            receiptsUntil: accepted > 0 ? now + (long)receiptTimeout.TotalMilliseconds : null);
         await progress.FlushAsync(connection, transaction, now);
         await transaction.CommitAsync(cancellationToken);
         progress.Committed();
     }
+
+    /// <summary>What a batch's accepted messages wait for their receipts when the caller does not say (<c>Loa:Dispatcher:ReceiptTimeout</c>).</summary>
+    public static readonly TimeSpan DefaultReceiptTimeout = TimeSpan.FromHours(24);
+
+    /// <summary>The reason a message ends expired when its carrier took it and never said what became of it.</summary>
+    public const string NoReceiptReason = "no delivery receipt from the carrier within Loa:Dispatcher:ReceiptTimeout";
+
+    /// <summary>
+    /// Ends as <c>expired</c> the messages of up to <paramref name="batches"/> batches whose receipt
+    /// deadline has passed and that are still submitted: a carrier that loses a receipt must not keep
+    /// a campaign running forever. A receipt that comes later finds nothing to move.
+    /// </summary>
+    /// <returns>The messages ended.</returns>
+    public async Task<long> ExpireUnansweredAsync(int batches, CancellationToken cancellationToken = default)
+    {
+        var now = time.Ms();
+        // Asked every sweep, nearly always "none": a read first, no turn at the write lock for nothing.
+        List<ReceiptBatch> due;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+            due = (await connection.QueryAsync<ReceiptBatch>(database.Text(ReceiptsDue), new { now, limit = batches })).AsList();
+        if (due.Count == 0)
+            return 0;
+
+        var progress = new ProgressDeltas(database);
+        long expired = 0;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+            foreach (var batch in due)
+            {
+                var moved = await connection.QueryAsync<string>(
+                    database.Text(ExpireUnanswered), new { reason = NoReceiptReason, now, batch.Id }, transaction);
+                foreach (var province in moved.GroupBy(p => p, StringComparer.Ordinal))
+                {
+                    progress.Move(batch.CampaignId, batch.Carrier, province.Key, DeliveryStatus.Submitted, DeliveryStatus.Expired, province.Count());
+                    expired += province.Count();
+                }
+                await connection.ExecuteAsync("UPDATE batches SET receipts_until = NULL WHERE id = @Id", new { batch.Id }, transaction);
+            }
+            await progress.FlushAsync(connection, transaction, now);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        progress.Committed();
+        return expired;
+    }
+
+    private sealed record ReceiptBatch(long Id, string CampaignId, string Carrier);
 
     /// <summary>Ends every still-queued message of a batch with one status and reason (refused, expired, cancelled).</summary>
     /// <param name="attempts">How many times the messages went to the carrier: the batch's attempts, less this claim's when it ends before its submit.</param>
@@ -577,10 +654,10 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
 
     private sealed record OutboxRow(long BatchId, string CampaignId, string Carrier, long Priority);
 
-    private async Task CloseBatchAsync(DbConnection connection, DbTransaction transaction, long batchId, string? error, long now) =>
+    private async Task CloseBatchAsync(DbConnection connection, DbTransaction transaction, long batchId, string? error, long now, long? receiptsUntil = null) =>
         await connection.ExecuteAsync(
-            "UPDATE batches SET status = 'done', done_at = @now, lease_until = NULL, last_error = @error WHERE id = @batchId",
-            new { now, error = Truncate(error), batchId }, transaction);
+            "UPDATE batches SET status = 'done', done_at = @now, lease_until = NULL, last_error = @error, receipts_until = @receiptsUntil WHERE id = @batchId",
+            new { now, error = Truncate(error), batchId, receiptsUntil }, transaction);
 
     /// <summary>A delivery row a plan page inserted, as read back (replayed page, SQL Server's OUTPUT).</summary>
     private sealed record InsertedRow(long Id, string Recipient, string Carrier, string Province, long? BatchId, string Status, string? Error);

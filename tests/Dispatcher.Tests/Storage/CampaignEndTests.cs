@@ -52,6 +52,9 @@ public sealed class CampaignEndTests : IAsyncLifetime
         await deliveries.RecordResultsAsync(claim, ids.Select(id => new SubmitResult(id, false, null, "unknown subscriber")).ToList());
 
         Assert.Equal((CampaignStatus.Failed, true), await EndAsync());
+        // Nothing is at the carrier: the batch waits for no receipt.
+        await using var connection = await database.OpenAsync();
+        Assert.Null(await connection.ExecuteScalarAsync<long?>("SELECT receipts_until FROM batches WHERE id = @Id", new { claim.Id }));
     }
 
     [Fact]
@@ -89,6 +92,63 @@ public sealed class CampaignEndTests : IAsyncLifetime
 
         Assert.Empty(written!);
         Assert.Equal((CampaignStatus.Completed, true), await EndAsync());
+    }
+
+    [Fact]
+    public async Task Messages_whose_receipts_never_come_end_expired_at_the_deadline_and_the_campaign_ends()
+    {
+        var claim = await PlanAndClaimAsync(3);
+        var ids = await IdsAsync();
+        await deliveries.RecordResultsAsync(claim,
+            ids.Select((id, i) => new SubmitResult(id, true, $"m-{i}", null)).ToList(), TimeSpan.FromMinutes(10));
+        await receipts.ApplyAsync("viettel", [new ReceiptInput("m-0", "delivered", null, null)]);
+
+        time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(0, await deliveries.ExpireUnansweredAsync(100)); // the deadline itself still waits
+        Assert.Equal((CampaignStatus.Running, false), await EndAsync());
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(2, await deliveries.ExpireUnansweredAsync(100));
+
+        Assert.Equal((CampaignStatus.Completed, true), await EndAsync()); // one was delivered
+        await AssertDeliveriesAsync(
+            [$"{ids[0]}|delivered|null", $"{ids[1]}|expired|{DeliveryStore.NoReceiptReason}", $"{ids[2]}|expired|{DeliveryStore.NoReceiptReason}"]);
+        await using (var connection = await database.OpenAsync())
+        {
+            Assert.Equal(
+                ["delivered|1", "expired|2", "queued|0", "submitted|0"],
+                (await connection.QueryAsync<(string Status, long Count)>(
+                    "SELECT status, SUM(count) FROM campaign_progress WHERE campaign_id = @Campaign GROUP BY status ORDER BY status", new { Campaign }))
+                .Select(r => $"{r.Status}|{r.Count}"));
+        }
+
+        // Swept once; a receipt that comes after the deadline moves nothing and is not parked either.
+        Assert.Equal(0, await deliveries.ExpireUnansweredAsync(100));
+        Assert.Equal(new ReceiptOutcome(1, 0), await receipts.ApplyAsync("viettel", [new ReceiptInput("m-1", "delivered", null, null)]));
+        Assert.Equal(0, await receipts.ParkedCountAsync("viettel"));
+        await AssertDeliveriesAsync(
+            [$"{ids[0]}|delivered|null", $"{ids[1]}|expired|{DeliveryStore.NoReceiptReason}", $"{ids[2]}|expired|{DeliveryStore.NoReceiptReason}"]);
+    }
+
+    [Fact]
+    public async Task A_campaign_refused_in_part_whose_other_receipts_were_all_lost_ends_failed()
+    {
+        var claim = await PlanAndClaimAsync(3);
+        var ids = await IdsAsync();
+        await deliveries.RecordResultsAsync(claim,
+            [new SubmitResult(ids[0], false, null, "unknown subscriber"), new SubmitResult(ids[1], true, "lost-1", null), new SubmitResult(ids[2], true, "lost-2", null)],
+            TimeSpan.FromMinutes(10));
+
+        time.Advance(TimeSpan.FromMinutes(11));
+        Assert.Equal(2, await deliveries.ExpireUnansweredAsync(100));
+        Assert.Equal((CampaignStatus.Failed, true), await EndAsync());
+    }
+
+    private async Task AssertDeliveriesAsync(IEnumerable<string> expected)
+    {
+        await using var connection = await database.OpenAsync();
+        Assert.Equal(expected, (await connection.QueryAsync<(long Id, string Status, string? Error)>(
+                "SELECT id, status, error FROM deliveries WHERE campaign_id = @Campaign ORDER BY id", new { Campaign }))
+            .Select(r => $"{r.Id}|{r.Status}|{r.Error ?? "null"}"));
     }
 
     private async Task<BatchClaim> PlanAndClaimAsync(int recipients)
