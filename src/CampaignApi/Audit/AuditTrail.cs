@@ -46,9 +46,11 @@ public sealed partial class AuditTrail(RequestDelegate next, AuditStore store, T
         {
             await next(context);
         }
-        catch
+        catch (Exception e)
         {
-            thrown = StatusCodes.Status500InternalServerError; // the exception handler outside answers 500
+            // What the exception handler outside will answer (LoaApi.MapEndpoints): a broken Kestrel
+            // limit keeps its own status (413, 408), anything else is a 500.
+            thrown = e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
             throw;
         }
         finally

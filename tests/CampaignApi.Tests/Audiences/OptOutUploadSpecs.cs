@@ -105,6 +105,11 @@ public sealed class OptOutUploadSpecs : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         await using var connection = await small.Services.GetRequiredService<Database>().OpenAsync();
         Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM optouts"));
+        // The audit trail records the answer the caller got.
+        using var admin = small.Client("dev-admin");
+        var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?limit=50");
+        var row = Assert.Single(audit.GetProperty("items").EnumerateArray(), r => r.GetProperty("action").GetString() == "POST /api/v1/optouts");
+        Assert.Equal(413, row.GetProperty("outcome").GetInt32());
     }
 
     [Fact]
