@@ -65,6 +65,7 @@ public static class LoaApi
         services.AddLoaCarriers(configuration);
         services.AddDispatcherOptions(configuration);
         services.AddOptions<ListOptions>().Bind(configuration.GetSection("Loa:Lists"));
+        services.AddHostedService<AbandonedImportSweeper>();
         services.AddSingleton<RouteTable>();
         services.AddSingleton<CampaignRules>();
         services.AddOptions<CapOptions>().Bind(configuration.GetSection(CapOptions.Section));

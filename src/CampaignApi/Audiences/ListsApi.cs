@@ -18,6 +18,9 @@ public sealed class ListOptions
 
     /// <summary>Largest upload body in bytes (the body is streamed, never held whole).</summary>
     public long MaxBytes { get; set; } = 1L << 30;
+
+    /// <summary>An upload that has written nothing for this long died with its process: its members are deleted.</summary>
+    public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromHours(1);
 }
 
 public sealed record ListError(long Line, string Reason);

@@ -45,6 +45,17 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
             """,
         SqlServer: "DELETE TOP (@limit) FROM list_members WHERE list_id = @list");
 
+    // Every chunk says the import is alive, in the chunk's own transaction.
+    private static readonly Sql TouchImport = new(
+        Sqlite: """
+            INSERT INTO list_imports (id, last_written_at) VALUES (@list, @now)
+            ON CONFLICT (id) DO UPDATE SET last_written_at = excluded.last_written_at
+            """,
+        SqlServer: """
+            UPDATE list_imports SET last_written_at = @now WHERE id = @list;
+            IF @@ROWCOUNT = 0 INSERT INTO list_imports (id, last_written_at) VALUES (@list, @now);
+            """);
+
     private static readonly Sql InsertList = Sql.Both("""
         INSERT INTO lists (id, tenant, name, created_by, created_at, accepted, rejected, duplicates)
         VALUES (@Id, @Tenant, @Name, @CreatedBy, @CreatedAt, @Accepted, @Rejected, @Duplicates)
@@ -71,13 +82,50 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
     /// invisible until <see cref="ListImport.CommitAsync"/> inserts its <c>lists</c> row: every reader of
     /// <c>list_members</c> reaches it through a list id it found in <c>lists</c> (campaign rules, CAP
     /// lists), so members under an id with no such row are seen by nothing. An import disposed without
-    /// commit deletes what it wrote. A crash mid-upload leaves its members behind under that unknown id:
-    /// invisible, and not swept by anything.
+    /// commit deletes what it wrote. A crash mid-upload leaves its members behind under that unknown id,
+    /// invisible, with its <c>list_imports</c> row: <see cref="SweepAbandonedImportsAsync"/> deletes them.
     /// </summary>
     public Task<ListImport> BeginImportAsync(string tenant, string name, string createdBy, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(new ListImport(Guid.CreateVersion7().ToString("n"), tenant, name, createdBy, this));
+    }
+
+    /// <summary>
+    /// Deletes the members of imports that have written nothing for <paramref name="stillFor"/>: their
+    /// process died mid-upload. A live upload writes a chunk far more often (Kestrel drops a request
+    /// body slower than its minimum data rate), so one still that long is not coming back.
+    /// </summary>
+    /// <returns>The abandoned imports swept.</returns>
+    public async Task<int> SweepAbandonedImportsAsync(TimeSpan stillFor, CancellationToken cancellationToken = default)
+    {
+        var before = time.Ms() - (long)stillFor.TotalMilliseconds;
+        List<string> abandoned;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            abandoned = (await connection.QueryAsync<string>(
+                "SELECT id FROM list_imports WHERE last_written_at < @before", new { before })).AsList();
+        }
+        foreach (var id in abandoned)
+        {
+            logger.LogWarning("List import {ListId} stopped mid-upload and was never committed; deleting its members", id);
+            await DeleteImportAsync(id, cancellationToken);
+        }
+        return abandoned.Count;
+    }
+
+    /// <summary>An uncommitted import's members, a slice per write transaction, then its <c>list_imports</c> row.</summary>
+    private async Task DeleteImportAsync(string id, CancellationToken cancellationToken)
+    {
+        int deleted;
+        do
+        {
+            deleted = await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(new CommandDefinition(
+                database.Text(DeleteMembers), new { list = id, limit = ListImport.ChunkRows }, transaction, cancellationToken: cancellationToken)), cancellationToken);
+        }
+        while (deleted > 0);
+        await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM list_imports WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken)), cancellationToken);
     }
 
     public async Task<ListRow?> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -191,6 +239,7 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
             await using var connection = await store.Db.OpenAsync(cancellationToken);
             await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
             await connection.ExecuteAsync(store.Db.Text(InsertList), row, transaction);
+            await connection.ExecuteAsync("DELETE FROM list_imports WHERE id = @Id", new { Id }, transaction);
             await connection.ExecuteAsync(
                 store.Db.Text(InsertCount),
                 counts.Select(c => new { ListId = Id, c.Key.Carrier, c.Key.Province, Recipients = c.Value }),
@@ -212,19 +261,11 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
                 return;
             try
             {
-                int deleted;
-                do
-                {
-                    await using var connection = await store.Db.OpenAsync();
-                    await using var transaction = await Database.BeginWriteAsync(connection);
-                    deleted = await connection.ExecuteAsync(store.Db.Text(DeleteMembers), new { list = Id, limit = ChunkRows }, transaction);
-                    await transaction.CommitAsync();
-                }
-                while (deleted > 0);
+                await store.DeleteImportAsync(Id, CancellationToken.None);
             }
             catch (Exception e)
             {
-                store.Logger.LogWarning(e, "Could not delete the members of abandoned list import {ListId}; they stay behind, invisible", Id);
+                store.Logger.LogWarning(e, "Could not delete the members of abandoned list import {ListId}; the sweeper will", Id);
             }
         }
 
@@ -238,6 +279,8 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
             written = true;
             var inserted = (await connection.QueryAsync<string>(new CommandDefinition(
                 store.Db.Text(InsertMembers), new { list = Id, rows }, transaction, cancellationToken: cancellationToken))).AsList();
+            await connection.ExecuteAsync(new CommandDefinition(
+                store.Db.Text(TouchImport), new { list = Id, now = store.Time.Ms() }, transaction, cancellationToken: cancellationToken));
             await transaction.CommitAsync(cancellationToken);
 
             foreach (var msisdn in inserted)

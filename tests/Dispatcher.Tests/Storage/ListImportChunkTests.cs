@@ -151,9 +151,51 @@ public sealed class ListImportChunkTests : IAsyncLifetime
             Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM list_members WHERE list_id = @id", new { id = abandoned }));
             Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM list_counts WHERE list_id = @id", new { id = abandoned }));
             Assert.Equal([kept.Id], await connection.QueryAsync<string>("SELECT id FROM lists"));
+            Assert.Empty(await connection.QueryAsync<string>("SELECT id FROM list_imports"));
             Assert.Equal(20L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM list_members"));
         }
         Assert.Null(await lists.GetAsync(abandoned));
+    }
+
+    [Fact]
+    public async Task An_import_a_crash_left_behind_is_swept_once_still_for_the_threshold_and_a_live_one_is_not()
+    {
+        var stillFor = TimeSpan.FromHours(1);
+        // The process "dies": the import is neither committed nor disposed.
+        var crashed = await lists.BeginImportAsync("national", "crashed", "author");
+        for (var i = 0; i < ListImport.ChunkRows + 5; i++)
+            await AddAsync(crashed, i);
+        await using var live = await lists.BeginImportAsync("national", "live", "author");
+        for (var i = 0; i < ListImport.ChunkRows; i++)
+            await AddAsync(live, i);
+        var kept = await lists.BeginImportAsync("national", "kept", "author");
+        await using (kept)
+        {
+            await AddAsync(kept, 1);
+            await kept.CommitAsync(rejected: 0);
+        }
+
+        time.Advance(TimeSpan.FromMinutes(59));
+        Assert.Equal(0, await lists.SweepAbandonedImportsAsync(stillFor));
+        for (var i = ListImport.ChunkRows; i < 2 * ListImport.ChunkRows; i++) // the live upload writes its next chunk
+            await AddAsync(live, i);
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(1, await lists.SweepAbandonedImportsAsync(stillFor));
+        await using (var connection = await database.OpenAsync())
+        {
+            Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM list_members WHERE list_id = @id", new { id = crashed.Id }));
+            Assert.Equal([live.Id], await connection.QueryAsync<string>("SELECT id FROM list_imports"));
+        }
+        Assert.Equal(0, await lists.SweepAbandonedImportsAsync(stillFor));
+
+        var row = await live.CommitAsync(rejected: 0);
+        Assert.Equal(2 * ListImport.ChunkRows, row.Accepted);
+        await using (var connection = await database.OpenAsync())
+        {
+            Assert.Empty(await connection.QueryAsync<string>("SELECT id FROM list_imports"));
+            Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM list_members WHERE list_id = @id", new { id = kept.Id }));
+        }
     }
 
     private static Task AddAsync(ListImport import, int i) =>
