@@ -113,7 +113,9 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
 
     // The carrier's answer for a whole batch in one statement: @results is a JSON array of {i: delivery
     // id, a: accepted, m: carrier message id, e: error}. The rows it moves come back with their
-    // province, so that the counters move by province in the same transaction.
+    // province, so that the counters move by province in the same transaction. The unary + keeps
+    // SQLite on the rowid lookup per result: offered ix_deliveries_batch for the batch_id check, it
+    // walked the batch's rows and scanned the JSON for each (500 x 500 a batch; 3.2k/s end to end).
     private static readonly Sql RecordResults = new(
         Sqlite: """
             UPDATE deliveries SET
@@ -124,7 +126,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
                 final_at = CASE WHEN j.value->>'a' THEN final_at ELSE @now END,
                 attempts = @attempts
             FROM json_each(@results) j
-            WHERE deliveries.id = j.value->>'i' AND deliveries.batch_id = @batch AND deliveries.status = 'queued'
+            WHERE deliveries.id = j.value->>'i' AND +deliveries.batch_id = @batch AND deliveries.status = 'queued'
             RETURNING province, status, error
             """,
         SqlServer: """
