@@ -116,7 +116,7 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
     // province, so that the counters move by province in the same transaction. The unary + keeps
     // SQLite on the rowid lookup per result: offered ix_deliveries_batch for the batch_id check, it
     // walked the batch's rows and scanned the JSON for each (500 x 500 a batch; 3.2k/s end to end).
-    private static readonly Sql RecordResults = new(
+    internal static readonly Sql RecordResults = new(
         Sqlite: """
             UPDATE deliveries SET
                 status = CASE WHEN j.value->>'a' THEN 'submitted' ELSE 'failed' END,

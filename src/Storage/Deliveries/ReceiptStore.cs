@@ -16,7 +16,7 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
 {
     // A post's receipts are matched in one read: @ids is a JSON array of carrier message ids. The
     // JSON drives the join (CROSS JOIN fixes SQLite's order), one index seek per receipt.
-    private static readonly Sql Match = new(
+    internal static readonly Sql Match = new(
         Sqlite: """
             SELECT d.id, d.campaign_id, d.status, d.province, d.submitted_at, d.carrier_message_id
             FROM json_each(@ids) j CROSS JOIN deliveries d

@@ -1,0 +1,70 @@
+using Loa.Storage;
+using Loa.Storage.Deliveries;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Loa.Dispatcher.Tests.Storage;
+
+/// <summary>
+/// The hot statements' SQLite plans, on the migrated schema. A plan that goes wrong costs no
+/// correctness, only speed, so no other test notices: a batch check once sent the results update
+/// through ix_deliveries_batch, one JSON scan per row of the batch, and end to end fell twelvefold.
+/// These read the plan, never a clock.
+/// </summary>
+public sealed class QueryPlanTests : IAsyncLifetime
+{
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "loa-plans-" + Guid.NewGuid().ToString("n"));
+    private Database database = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(directory);
+        database = new Database(new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "loa.db")}" });
+        await new Migrator(database, NullLogger<Migrator>.Instance).MigrateAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_batch_result_finds_each_delivery_by_its_id_from_the_json()
+    {
+        var plan = await PlanAsync(DeliveryStore.RecordResults.Sqlite, ("now", 0L), ("attempts", 1L), ("results", "[]"), ("batch", 1L));
+
+        Assert.Contains(plan, step => step.StartsWith("SCAN j", StringComparison.Ordinal));
+        Assert.Contains(plan, step => step.Contains("SEARCH deliveries USING INTEGER PRIMARY KEY", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.Contains("ix_deliveries_batch", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_receipt_post_finds_each_delivery_by_its_carrier_message_id()
+    {
+        var plan = await PlanAsync(ReceiptStore.Match.Sqlite, ("ids", "[]"), ("carrier", "viettel"));
+
+        Assert.Contains(plan, step => step.Contains("ix_deliveries_carrier_message", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN d", StringComparison.Ordinal));
+    }
+
+    private async Task<List<string>> PlanAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await database.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@" + name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+        var steps = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            steps.Add(reader.GetString(3));
+        return steps;
+    }
+}
