@@ -121,6 +121,32 @@ public sealed class ListUploadChunkSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_slow_sender_s_list_arrives_whole_and_other_writers_go_on_meanwhile()
+    {
+        using var author = loa.Client("dev-author");
+        using var operatorClient = loa.Client("dev-operator");
+        var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstPart = string.Concat(Enumerable.Range(0, ListImport.ChunkRows + 500).Select(i => Local(i) + ",HN\n"));
+        var secondPart = string.Concat(Enumerable.Range(ListImport.ChunkRows + 500, 2_000).Select(i => Local(i) + ",HN\n"));
+        using var content = new PausedContent("msisdn,province\n" + firstPart, secondPart, rest.Task);
+        var upload = author.PostAsync("/api/v1/lists?name=slow", content);
+        await content.FirstSent.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(300); // let the server read, and write, what has arrived
+
+        // A write of its own while the list is half sent: the upload holds the lock only per chunk.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.Created, (await operatorClient.PostAsync("/api/v1/optouts/0912000001", null, cancel.Token)).StatusCode);
+        Assert.False(upload.IsCompleted);
+
+        rest.SetResult();
+        var response = await upload.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var list = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(ListImport.ChunkRows + 2_500, list.GetProperty("accepted").GetInt32());
+        Assert.Equal(0, list.GetProperty("rejected").GetInt32());
+    }
+
+    [Fact]
     public async Task A_list_whose_every_row_was_rejected_is_created_empty_and_can_be_read()
     {
         using var author = loa.Client("dev-author");

@@ -117,12 +117,11 @@ public sealed class OptOutUploadSpecs : IAsyncLifetime
     {
         using var operatorClient = loa.Client("dev-operator");
         var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var firstHalfSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var firstHalf = string.Concat(Enumerable.Range(0, 6_000).Select(i => Local(i) + "\n"));
         var secondHalf = string.Concat(Enumerable.Range(6_000, 3_000).Select(i => Local(i) + "\n"));
-        using var content = new PausedContent("msisdn\n" + firstHalf, secondHalf, firstHalfSent, rest.Task);
+        using var content = new PausedContent("msisdn\n" + firstHalf, secondHalf, rest.Task);
         var upload = operatorClient.PostAsync("/api/v1/optouts", content);
-        await firstHalfSent.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await content.FirstSent.WaitAsync(TimeSpan.FromSeconds(30));
         await Task.Delay(300); // let the server read what has arrived
 
         // A single opt-out, a write of its own, while the file is half sent.
@@ -142,37 +141,4 @@ public sealed class OptOutUploadSpecs : IAsyncLifetime
 
     private static string Local(int n) =>
         Prefixes[n % Prefixes.Length] + (n / Prefixes.Length).ToString("D7", CultureInfo.InvariantCulture);
-
-    /// <summary>A CSV body sent chunked in two parts, the second only once <paramref name="resume"/> completes.</summary>
-    private sealed class PausedContent : HttpContent
-    {
-        private readonly byte[] first;
-        private readonly byte[] second;
-        private readonly TaskCompletionSource sent;
-        private readonly Task resume;
-
-        public PausedContent(string first, string second, TaskCompletionSource sent, Task resume)
-        {
-            this.first = Encoding.UTF8.GetBytes(first);
-            this.second = Encoding.UTF8.GetBytes(second);
-            this.sent = sent;
-            this.resume = resume;
-            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
-        }
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-        {
-            await stream.WriteAsync(first);
-            await stream.FlushAsync();
-            sent.TrySetResult();
-            await resume.WaitAsync(TimeSpan.FromSeconds(60));
-            await stream.WriteAsync(second);
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
-    }
 }
