@@ -480,26 +480,25 @@ public sealed class DeliveryStore(Database database, TimeProvider time)
         if (due.Count == 0)
             return 0;
 
-        var progress = new ProgressDeltas(database);
         long expired = 0;
-        await using (var connection = await database.OpenAsync(cancellationToken))
+        foreach (var batch in due)
         {
+            // A batch per turn at the write lock: a day's lost receipts must not hold an emergency back.
+            var progress = new ProgressDeltas(database);
+            await using var connection = await database.OpenAsync(cancellationToken);
             await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-            foreach (var batch in due)
+            var moved = await connection.QueryAsync<string>(
+                database.Text(ExpireUnanswered), new { reason = NoReceiptReason, now, batch.Id }, transaction);
+            foreach (var province in moved.GroupBy(p => p, StringComparer.Ordinal))
             {
-                var moved = await connection.QueryAsync<string>(
-                    database.Text(ExpireUnanswered), new { reason = NoReceiptReason, now, batch.Id }, transaction);
-                foreach (var province in moved.GroupBy(p => p, StringComparer.Ordinal))
-                {
-                    progress.Move(batch.CampaignId, batch.Carrier, province.Key, DeliveryStatus.Submitted, DeliveryStatus.Expired, province.Count());
-                    expired += province.Count();
-                }
-                await connection.ExecuteAsync("UPDATE batches SET receipts_until = NULL WHERE id = @Id", new { batch.Id }, transaction);
+                progress.Move(batch.CampaignId, batch.Carrier, province.Key, DeliveryStatus.Submitted, DeliveryStatus.Expired, province.Count());
+                expired += province.Count();
             }
+            await connection.ExecuteAsync("UPDATE batches SET receipts_until = NULL WHERE id = @Id", new { batch.Id }, transaction);
             await progress.FlushAsync(connection, transaction, now);
             await transaction.CommitAsync(cancellationToken);
+            progress.Committed();
         }
-        progress.Committed();
         return expired;
     }
 
