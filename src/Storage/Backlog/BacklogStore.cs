@@ -28,6 +28,20 @@ public sealed class BacklogStore(Database database, TimeProvider time)
         GROUP BY carrier
         """;
 
+    // Failed campaigns are few: ix_campaigns_due (status, …) finds them without reading the others.
+    private const string FailedSince = """
+        SELECT kind AS Kind, COUNT(*) AS Campaigns FROM campaigns
+        WHERE status = 'failed' AND completed_at >= @Since
+        GROUP BY kind
+        """;
+
+    /// <summary>Campaigns that ended <c>failed</c> (reached nobody) since <paramref name="since"/>, by kind.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> FailedCampaignsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string Kind, long Campaigns)>(FailedSince, new { Since = since.Ms() })).ToDictionary(r => r.Kind, r => r.Campaigns);
+    }
+
     public async Task<IReadOnlyList<CarrierBacklog>> ByCarrierAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

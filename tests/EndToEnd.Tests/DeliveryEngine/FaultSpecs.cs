@@ -109,6 +109,11 @@ public sealed class FaultSpecs(ITestOutputHelper output)
         // Once per batch, never again.
         Assert.Equal(3, loa.Simulators.Stats["vinaphone"].BatchesRefused);
         Assert.Equal(0, Carriers.Sum(c => loa.Simulators.Stats[c].MessagesAccepted));
+        // The failed campaign is what the LoaCampaignFailed alert reads (deploy/prometheus).
+        using var scraper = new HttpClient { BaseAddress = loa.BaseAddress };
+        var metrics = await scraper.GetStringAsync("/metrics");
+        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("loa_campaigns_failed_recent{", StringComparison.Ordinal)
+            && line.Contains("kind=\"warning\"", StringComparison.Ordinal) && line.EndsWith(" 1", StringComparison.Ordinal));
     }
 
     [Fact]
