@@ -55,6 +55,23 @@ public sealed partial class MetricsSpecs
         Assert.Equal(0, Value(series, "loa_campaigns_failed_recent", "kind=\"warning\"")); // this one reached its recipients
     }
 
+    [Fact]
+    public async Task The_deploy_check_passes_on_the_dashboard_and_the_alert_rules()
+    {
+        // Python checks always; promtool's rule tests (loa-alerts.test.yml) too where promtool is installed.
+        var check = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(RepositoryRoot(), "deploy", "check.sh")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(check)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(limit.Token);
+        Assert.True(process.ExitCode == 0, $"deploy/check.sh exited {process.ExitCode}:\n{await output}\n{await errors}");
+    }
+
     /// <summary>Series name → its sample lines.</summary>
     private static Dictionary<string, List<string>> Series(string exposition) =>
         exposition.Split('\n')
