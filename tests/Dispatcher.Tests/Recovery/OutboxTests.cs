@@ -1,43 +1,31 @@
 using Loa.Contracts;
 using Loa.Storage;
-using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Loa.Tests.Shared;
 
 namespace Loa.Dispatcher.Tests.Recovery;
 
 /// <summary>The outbox on a real SQLite file: what the sweeper gets back to publish.</summary>
 public sealed class OutboxTests : IAsyncLifetime
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "loa-outbox-" + Guid.NewGuid().ToString("n"));
     private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-11-23T08:00:00Z"));
+    private TempDatabase temp = null!;
     private Database database = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(directory);
-        database = new Database(new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "loa.db")}" });
-        await new Migrator(database, NullLogger<Migrator>.Instance).MigrateAsync();
+        temp = await TempDatabase.CreateAsync();
+        database = temp.Database;
     }
 
-    public Task DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(directory, recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await temp.DisposeAsync();
 
     [Fact]
     public async Task A_batch_whose_message_was_lost_is_published_again_after_the_republish_delay()
     {
-        var campaigns = new CampaignStore(database, time);
         var deliveries = new DeliveryStore(database, time);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await campaigns.InsertAsync(new CampaignRow(
-            "c1", "national", "x", CampaignKind.Warning, CampaignStatus.Running, "{}", "Canh bao", "gsm7", 1, null, null,
-            "a", now, "a", now, "a", "b", now, null, now, null, now, null, 0, ""));
+        await temp.InsertRunningCampaignAsync("c1", CampaignKind.Warning, time);
         var written = await deliveries.WritePlanPageAsync(new PlanPage(
             "c1", 1, 1, [new PlannedRecipient("+84912000001", "", "vinaphone"), new PlannedRecipient("+84912000002", "", "vinaphone")],
             _ => 500, 1, "", true, TimeSpan.FromMinutes(1)));

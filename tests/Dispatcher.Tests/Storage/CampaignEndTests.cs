@@ -2,12 +2,10 @@ using System.Globalization;
 using Dapper;
 using Loa.Contracts;
 using Loa.Storage;
-using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
 using Loa.Storage.Suppression;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Loa.Tests.Shared;
 
 namespace Loa.Dispatcher.Tests.Storage;
 
@@ -18,31 +16,22 @@ namespace Loa.Dispatcher.Tests.Storage;
 public sealed class CampaignEndTests : IAsyncLifetime
 {
     private const string Campaign = "ending";
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "loa-end-" + Guid.NewGuid().ToString("n"));
     private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-11-23T08:00:00Z", CultureInfo.InvariantCulture));
+    private TempDatabase temp = null!;
     private Database database = null!;
     private DeliveryStore deliveries = null!;
     private ReceiptStore receipts = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(directory);
-        database = new Database(new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "loa.db")}" });
-        await new Migrator(database, NullLogger<Migrator>.Instance).MigrateAsync();
+        temp = await TempDatabase.CreateAsync();
+        database = temp.Database;
         deliveries = new DeliveryStore(database, time);
         receipts = new ReceiptStore(database, time);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await new CampaignStore(database, time).InsertAsync(new CampaignRow(
-            Campaign, "national", Campaign, CampaignKind.Emergency, CampaignStatus.Running, "{}", "Khan cap", "gsm7", 1, null, null,
-            "x", now, "x", now, "x", "y", now, null, now, null, now, null, 0, ""));
+        await temp.InsertRunningCampaignAsync(Campaign, CampaignKind.Emergency, time);
     }
 
-    public Task DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(directory, recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await temp.DisposeAsync();
 
     [Fact]
     public async Task A_campaign_whose_every_message_was_refused_ends_failed()

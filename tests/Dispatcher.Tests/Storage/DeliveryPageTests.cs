@@ -2,11 +2,9 @@ using System.Globalization;
 using Dapper;
 using Loa.Contracts;
 using Loa.Storage;
-using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Loa.Tests.Shared;
 
 namespace Loa.Dispatcher.Tests.Storage;
 
@@ -17,33 +15,21 @@ namespace Loa.Dispatcher.Tests.Storage;
 /// </summary>
 public sealed class DeliveryPageTests : IAsyncLifetime
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "loa-page-" + Guid.NewGuid().ToString("n"));
     private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-11-23T08:00:00Z", CultureInfo.InvariantCulture));
+    private TempDatabase temp = null!;
     private Database database = null!;
     private DeliveryStore deliveries = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(directory);
-        database = new Database(new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "loa.db")}" });
-        await new Migrator(database, NullLogger<Migrator>.Instance).MigrateAsync();
+        temp = await TempDatabase.CreateAsync();
+        database = temp.Database;
         deliveries = new DeliveryStore(database, time);
-        var campaigns = new CampaignStore(database, time);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var id in new[] { "a", "b", "empty" })
-        {
-            await campaigns.InsertAsync(new CampaignRow(
-                id, "national", id, CampaignKind.Warning, CampaignStatus.Running, "{}", "Canh bao", "gsm7", 1, null, null,
-                "x", now, "x", now, "x", "y", now, null, now, null, now, null, 0, ""));
-        }
+            await temp.InsertRunningCampaignAsync(id, CampaignKind.Warning, time);
     }
 
-    public Task DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(directory, recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await temp.DisposeAsync();
 
     [Fact]
     public async Task Interleaved_campaigns_page_through_exactly_their_own_deliveries_in_id_order()

@@ -1,10 +1,10 @@
 using Dapper;
 using Loa.Storage;
 using Loa.Storage.Audiences;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static Loa.Storage.Audiences.ListStore;
+using Loa.Tests.Shared;
 
 namespace Loa.Dispatcher.Tests.Storage;
 
@@ -19,25 +19,19 @@ public sealed class ListImportChunkTests : IAsyncLifetime
     private static readonly string[] Carriers = ["viettel", "mobifone", "vinaphone"];
     private static readonly string[] Provinces = ["HN", "HCM", "DN", ""];
 
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "loa-lists-" + Guid.NewGuid().ToString("n"));
     private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-11-30T08:00:00Z"));
+    private TempDatabase temp = null!;
     private Database database = null!;
     private ListStore lists = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(directory);
-        database = new Database(new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "loa.db")}" });
-        await new Migrator(database, NullLogger<Migrator>.Instance).MigrateAsync();
+        temp = await TempDatabase.CreateAsync();
+        database = temp.Database;
         lists = new ListStore(database, time, NullLogger<ListStore>.Instance);
     }
 
-    public Task DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(directory, recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await temp.DisposeAsync();
 
     [Fact]
     public async Task Repeats_within_a_chunk_and_across_chunks_are_counted_exactly_and_the_first_row_of_a_number_wins()

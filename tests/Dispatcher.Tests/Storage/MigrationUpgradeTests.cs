@@ -2,11 +2,10 @@ using System.Globalization;
 using Dapper;
 using Loa.Contracts;
 using Loa.Storage;
-using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Loa.Tests.Shared;
 
 namespace Loa.Dispatcher.Tests.Storage;
 
@@ -17,37 +16,26 @@ namespace Loa.Dispatcher.Tests.Storage;
 /// </summary>
 public sealed class MigrationUpgradeTests : IAsyncLifetime
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "loa-upgrade-" + Guid.NewGuid().ToString("n"));
     private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-11-23T08:00:00Z", CultureInfo.InvariantCulture));
+    private TempDatabase temp = null!;
     private Database database = null!;
 
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(directory);
-        database = new Database(new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "loa.db")}" });
-        return Task.CompletedTask;
+        // Not migrated: the spec builds yesterday's schema itself.
+        temp = await TempDatabase.CreateAsync(migrate: false);
+        database = temp.Database;
     }
 
-    public Task DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(directory, recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await temp.DisposeAsync();
 
     [Fact]
     public async Task Migration_0009_backfills_each_campaigns_delivery_bounds_and_pages_stay_exact()
     {
         var migrator = new Migrator(database, NullLogger<Migrator>.Instance);
         await migrator.MigrateToAsync(8);
-        var campaigns = new CampaignStore(database, time);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var id in new[] { "a", "b", "never-planned" })
-        {
-            await campaigns.InsertAsync(new CampaignRow(
-                id, "national", id, CampaignKind.Warning, CampaignStatus.Running, "{}", "Canh bao", "gsm7", 1, null, null,
-                "x", now, "x", now, "x", "y", now, null, now, null, now, null, 0, ""));
-        }
+            await temp.InsertRunningCampaignAsync(id, CampaignKind.Warning, time);
         // Planned at the same time, as 0008 wrote them: a's and b's rows interleave in id order.
         var expected = new Dictionary<string, List<long>> { ["a"] = [], ["b"] = [] };
         await using (var connection = await database.OpenAsync())

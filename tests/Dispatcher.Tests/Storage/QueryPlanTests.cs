@@ -1,7 +1,6 @@
 using Loa.Storage;
 using Loa.Storage.Deliveries;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
+using Loa.Tests.Shared;
 
 namespace Loa.Dispatcher.Tests.Storage;
 
@@ -13,22 +12,16 @@ namespace Loa.Dispatcher.Tests.Storage;
 /// </summary>
 public sealed class QueryPlanTests : IAsyncLifetime
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "loa-plans-" + Guid.NewGuid().ToString("n"));
+    private TempDatabase temp = null!;
     private Database database = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(directory);
-        database = new Database(new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "loa.db")}" });
-        await new Migrator(database, NullLogger<Migrator>.Instance).MigrateAsync();
+        temp = await TempDatabase.CreateAsync();
+        database = temp.Database;
     }
 
-    public Task DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(directory, recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await temp.DisposeAsync();
 
     [Fact]
     public async Task A_batch_result_finds_each_delivery_by_its_id_from_the_json()

@@ -1,12 +1,10 @@
 using System.Globalization;
 using Loa.Contracts;
 using Loa.Storage;
-using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
 using Loa.Storage.Suppression;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Loa.Tests.Shared;
 
 namespace Loa.Dispatcher.Tests.Storage;
 
@@ -24,8 +22,8 @@ public sealed class SetBasedWritesTests : IAsyncLifetime
     private const string Hcm = "TP Hồ Chí Minh";
     private const string UnroutedReason = "no carrier serves this number's prefix";
 
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "loa-setbased-" + Guid.NewGuid().ToString("n"));
     private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-11-23T08:00:00Z", CultureInfo.InvariantCulture));
+    private TempDatabase temp = null!;
     private Database database = null!;
     private DeliveryStore deliveries = null!;
     private ReceiptStore receipts = null!;
@@ -34,23 +32,14 @@ public sealed class SetBasedWritesTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(directory);
-        database = new Database(new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "loa.db")}" });
-        await new Migrator(database, NullLogger<Migrator>.Instance).MigrateAsync();
+        temp = await TempDatabase.CreateAsync();
+        database = temp.Database;
         deliveries = new DeliveryStore(database, time);
         receipts = new ReceiptStore(database, time);
-        var now = Now;
-        await new CampaignStore(database, time).InsertAsync(new CampaignRow(
-            Campaign, "national", "set-based", CampaignKind.Awareness, CampaignStatus.Running, "{}", "Thong bao", "gsm7", 2, null, null,
-            "a", now, "a", now, "a", "b", now, null, now, null, now, null, 0, ""));
+        await temp.InsertRunningCampaignAsync(Campaign, CampaignKind.Awareness, time, partsPerMessage: 2);
     }
 
-    public Task DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(directory, recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await temp.DisposeAsync();
 
     // Two carriers over several batches each, suppressed rows with two reasons, unrouted numbers, and
     // two numbers met twice: one first queued then routed elsewhere, one first suppressed then routable.

@@ -2,13 +2,12 @@ using Loa.Contracts;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Sending;
 using Loa.Storage;
-using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
 using MassTransit;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Loa.Tests.Shared;
 
 namespace Loa.EndToEnd.Tests.DeliveryEngine;
 
@@ -22,22 +21,16 @@ namespace Loa.EndToEnd.Tests.DeliveryEngine;
 public sealed class UnboundLaneSpecs : IAsyncLifetime
 {
     private const string Campaign = "unbound-lane";
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "loa-unbound-" + Guid.NewGuid().ToString("n"));
-    private Database database = null!;
+    private TempDatabase temp = null!;
     private DeliveryStore deliveries = null!;
     private ServiceProvider services = null!;
     private IBusControl bus = null!;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(directory);
-        database = new Database(new DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(directory, "loa.db")}" });
-        await new Migrator(database, NullLogger<Migrator>.Instance).MigrateAsync();
-        deliveries = new DeliveryStore(database, TimeProvider.System);
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await new CampaignStore(database, TimeProvider.System).InsertAsync(new CampaignRow(
-            Campaign, "national", Campaign, CampaignKind.Warning, CampaignStatus.Running, "{}", "Canh bao", "gsm7", 1, null, null,
-            "x", now, "x", now, "x", "y", now, null, now, null, now, null, 0, ""));
+        temp = await TempDatabase.CreateAsync();
+        deliveries = new DeliveryStore(temp.Database, TimeProvider.System);
+        await temp.InsertRunningCampaignAsync(Campaign, CampaignKind.Warning, TimeProvider.System);
 
         // The bus of a host with no dispatcher: it sends, and declares nothing a lane would.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -55,8 +48,7 @@ public sealed class UnboundLaneSpecs : IAsyncLifetime
     {
         await bus.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
         await services.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(directory, recursive: true);
+        await temp.DisposeAsync();
     }
 
     [Fact]
