@@ -110,14 +110,20 @@ public sealed class LoaTestHost : IAsyncDisposable
 
     public CarrierSimulatorHost Simulators => Services.GetRequiredService<CarrierSimulatorHost>();
 
+    // Prefixes every carrier has in service and libphonenumber accepts as mobile.
+    private static readonly string[] Prefixes = ["086", "096", "032", "091", "094", "088", "090", "093", "070", "092", "056", "058", "059"];
+
+    /// <summary>The <paramref name="n"/>th number of <see cref="NumbersCsv"/>'s default list, in national form (086…).</summary>
+    public static string Number(int n) =>
+        Prefixes[n % Prefixes.Length] + (n / Prefixes.Length).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>
     /// A CSV of <paramref name="count"/> valid numbers spread over the five carriers' prefixes, or
     /// over <paramref name="prefixes"/> when given.
     /// </summary>
     public static string NumbersCsv(int count, string? province = null, int offset = 0, IReadOnlyList<string>? prefixes = null)
     {
-        // Prefixes every carrier has in service and libphonenumber accepts as mobile.
-        prefixes ??= ["086", "096", "032", "091", "094", "088", "090", "093", "070", "092", "056", "058", "059"];
+        prefixes ??= Prefixes;
         var csv = new StringBuilder(province is null ? "msisdn\n" : "msisdn,province\n");
         for (var i = 0; i < count; i++)
         {

@@ -21,7 +21,6 @@ namespace Loa.CampaignApi.Tests.Audiences;
 public sealed class ListUploadChunkSpecs : IAsyncLifetime
 {
     private const int MaxRows = 20_000;
-    private static readonly string[] Prefixes = ["086", "096", "032", "091", "094", "088", "090", "093", "070", "092", "056", "058", "059"];
     private static readonly string[] Provinces = ["HN", "HCM", "DN", ""];
 
     private LoaTestHost loa = null!;
@@ -160,8 +159,7 @@ public sealed class ListUploadChunkSpecs : IAsyncLifetime
         Assert.Empty(details.GetProperty("byProvince").EnumerateObject());
     }
 
-    private static string Local(int n) =>
-        Prefixes[n % Prefixes.Length] + (n / Prefixes.Length).ToString("D7", CultureInfo.InvariantCulture);
+    private static string Local(int n) => LoaTestHost.Number(n);
 
     private static string Province(int i) => Provinces[i % Provinces.Length];
 

@@ -19,7 +19,6 @@ namespace Loa.CampaignApi.Tests.Audiences;
 public sealed class OptOutUploadSpecs : IAsyncLifetime
 {
     private const int MaxRows = 15_000;
-    private static readonly string[] Prefixes = ["086", "096", "032", "091", "094", "088", "090", "093", "070", "092", "056", "058", "059"];
 
     private LoaTestHost loa = null!;
 
@@ -139,6 +138,5 @@ public sealed class OptOutUploadSpecs : IAsyncLifetime
     private static Task<HttpResponseMessage> Upload(HttpClient client, string csv) =>
         client.PostAsync("/api/v1/optouts", new StringContent(csv, Encoding.UTF8, "text/csv"));
 
-    private static string Local(int n) =>
-        Prefixes[n % Prefixes.Length] + (n / Prefixes.Length).ToString("D7", CultureInfo.InvariantCulture);
+    private static string Local(int n) => LoaTestHost.Number(n);
 }
