@@ -28,7 +28,7 @@ public sealed class DispatcherOptions
     /// submitted then ends <c>expired</c> ("no delivery receipt …"), so a carrier that loses receipts
     /// cannot keep a campaign running forever. Fixed per batch when its results are recorded.
     /// </summary>
-    public TimeSpan ReceiptTimeout { get; set; } = Loa.Storage.Deliveries.DeliveryStore.DefaultReceiptTimeout;
+    public TimeSpan ReceiptTimeout { get; set; } = Loa.Storage.Batches.BatchLedger.DefaultReceiptTimeout;
 
     /// <summary>A launch no planner picked up within this time is sent again.</summary>
     public TimeSpan LaunchGrace { get; set; } = TimeSpan.FromSeconds(30);

@@ -27,8 +27,12 @@ public static class StorageSetup
         services.TryAddSingleton<ListStore>();
         services.TryAddSingleton<RoutingStore>();
         services.TryAddSingleton<CampaignStore>();
-        services.TryAddSingleton<DeliveryStore>();
-        services.TryAddSingleton<ReceiptStore>();
+        services.TryAddSingleton<Planning.AudiencePages>();
+        services.TryAddSingleton<Planning.PlanWriter>();
+        services.TryAddSingleton<Batches.BatchLedger>();
+        services.TryAddSingleton<Batches.Outbox>();
+        services.TryAddSingleton<Receipts.ReceiptLedger>();
+        services.TryAddSingleton<Deliveries.DeliveryReads>();
         services.TryAddSingleton<Reports.ReportStore>();
         services.TryAddSingleton<CapAlertStore>();
         services.TryAddSingleton<Suppression.SuppressionStore>();

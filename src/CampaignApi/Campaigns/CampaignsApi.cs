@@ -10,6 +10,7 @@ using Loa.CarrierAdapters.Routing;
 using Loa.Contracts;
 using Loa.Dispatcher.Bus;
 using Loa.Storage;
+using Loa.Storage.Batches;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
 using Loa.Storage.Suppression;
@@ -247,14 +248,14 @@ public static class CampaignsApi
             row => $"Only a running campaign can be paused; this one is {row.Status}.");
 
     public static Task<IResult> ResumeAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, ISendEndpointProvider bus, BusTopology topology, AuditDetails audit, CancellationToken ct) =>
+        string id, ClaimsPrincipal user, CampaignStore campaigns, BatchLedger batches, ISendEndpointProvider bus, BusTopology topology, AuditDetails audit, CancellationToken ct) =>
         TransitionAsync(id, user, campaigns, audit, ct,
             async row =>
             {
                 if (!await campaigns.ResumeAsync(id, user.Who(), ct))
                     return false;
                 // Held batches are republished by the sweeper within a second; each is claimed once, so none goes twice.
-                await deliveries.ReleaseHeldAsync(id, ct);
+                await batches.ReleaseHeldAsync(id, ct);
                 if (row.PlannedAt is null)
                 {
                     // A launch that found the campaign paused planned nothing; launch again (a planner still at
@@ -280,7 +281,7 @@ public static class CampaignsApi
 
     /// <summary>Read from the counters kept with every status change: constant cost at any campaign size.</summary>
     public static async Task<IResult> ProgressAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, TimeProvider time, CancellationToken ct)
+        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryReads deliveries, TimeProvider time, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
@@ -309,7 +310,7 @@ public static class CampaignsApi
     }
 
     /// <summary>Why deliveries failed, per carrier and reason, most frequent first: read from counters kept with every failure.</summary>
-    public static async Task<IResult> FailuresAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, CancellationToken ct)
+    public static async Task<IResult> FailuresAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryReads deliveries, CancellationToken ct)
     {
         if (await VisibleAsync(id, user, campaigns, ct) is null)
             return Problems.NotFound("campaign");
@@ -322,7 +323,7 @@ public static class CampaignsApi
     /// (1–180, default 15), oldest first; buckets with nothing in them are left out.
     /// </summary>
     public static async Task<IResult> ThroughputAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, TimeProvider time, string? minutes, CancellationToken ct)
+        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryReads deliveries, TimeProvider time, string? minutes, CancellationToken ct)
     {
         var window = 15;
         if (minutes is not null
@@ -332,9 +333,9 @@ public static class CampaignsApi
         }
         if (await VisibleAsync(id, user, campaigns, ct) is null)
             return Problems.NotFound("campaign");
-        var bucket = DeliveryStore.ThroughputBucket;
+        var bucket = DeliveryReads.ThroughputBucket;
         // The current bucket and the ones before it, minutes × 6 in all.
-        var from = DeliveryStore.ThroughputBucketOf(time.Ms()) - (long)(TimeSpan.FromMinutes(window) - bucket).TotalMilliseconds;
+        var from = DeliveryReads.ThroughputBucketOf(time.Ms()) - (long)(TimeSpan.FromMinutes(window) - bucket).TotalMilliseconds;
         var rows = await deliveries.ThroughputAsync(id, from, ct);
         return TypedResults.Ok(new ThroughputView((int)bucket.TotalSeconds,
             rows.Select(r => new ThroughputBucketView(DateTimeOffset.FromUnixTimeMilliseconds(r.BucketStart), r.Submitted, r.Delivered, r.Failed)).ToList()));
@@ -342,7 +343,7 @@ public static class CampaignsApi
 
     /// <summary>Keyset paging by delivery id; numbers are masked unless an operator asks otherwise.</summary>
     public static async Task<IResult> DeliveriesAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryStore deliveries, AuditDetails audit,
+        string id, ClaimsPrincipal user, CampaignStore campaigns, DeliveryReads deliveries, AuditDetails audit,
         string? status, string? after, int? limit, bool? unmask, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Loa.CarrierAdapters;
+using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters.HttpBatch;
-using Loa.Storage.Deliveries;
+using Loa.Storage.Receipts;
 using Microsoft.Extensions.Options;
 
 namespace Loa.CampaignApi.Receipts;
@@ -14,24 +15,26 @@ public sealed record ReceiptsAccepted(int Accepted, int Unknown);
 /// </summary>
 public static class ReceiptsApi
 {
-    private const int MaxBodyBytes = 16 * 1024 * 1024;
-
     public static RouteHandlerBuilder MapReceiptsApiV1(this IEndpointRouteBuilder routes) =>
         routes.MapPost("/api/v1/carriers/{carrierId}/receipts", ReceiveAsync).WithTags("Carriers").AllowAnonymous()
             .WithMetadata(Audit.AuditRefusalsOnly.Instance); // high-volume machine traffic: only refusals go on the record
 
     public static async Task<IResult> ReceiveAsync(
-        string carrierId, HttpRequest request, IOptionsMonitor<CarrierOptions> carriers, ReceiptStore receipts, CancellationToken ct)
+        string carrierId, HttpRequest request, IOptionsMonitor<CarrierOptions> carriers, IOptions<RequestLimitOptions> limits, ReceiptLedger receipts,
+        CancellationToken ct)
     {
         if (!CarrierIds.All.Contains(carrierId))
             return Problems.NotFound("carrier");
-        if (request.ContentLength > MaxBodyBytes)
-            return Problems.Validation("body", $"At most {MaxBodyBytes} bytes of receipts per request.");
+        // The request limit every body is held to (Kestrel enforces it too); said once, here, with its setting.
+        var maxBytes = limits.Value.MaxBodyBytes;
+        var tooLarge = $"At most {maxBytes} bytes of receipts per request (Loa:Limits:MaxBodyBytes); post them in smaller batches.";
+        if (request.ContentLength > maxBytes)
+            return Problems.TooLarge(tooLarge);
 
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, ct);
-        if (buffer.Length > MaxBodyBytes)
-            return Problems.Validation("body", $"At most {MaxBodyBytes} bytes of receipts per request.");
+        if (buffer.Length > maxBytes)
+            return Problems.TooLarge(tooLarge);
         var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
 
         if (!ReceiptSignature.Verify(body.Span, request.Headers[ReceiptSignature.Header], carriers.Get(carrierId).ReceiptSecret))
@@ -53,7 +56,7 @@ public static class ReceiptsApi
         {
             if (string.IsNullOrEmpty(parsed[i].MessageId) || parsed[i].MessageId.Length > 100)
                 errors[$"[{i}].messageId"] = ["messageId is required (at most 100 characters)."];
-            if (!ReceiptStore.IsKnownStatus(parsed[i].Status ?? ""))
+            if (!ReceiptLedger.IsKnownStatus(parsed[i].Status ?? ""))
                 errors[$"[{i}].status"] = ["status must be delivered, failed, expired or rejected."];
         }
         if (errors.Count > 0)

@@ -32,6 +32,7 @@ public static class RequestLimits
     public static IServiceCollection AddLoaRequestLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(RequestLimitOptions.Section).Get<RequestLimitOptions>() ?? new RequestLimitOptions();
+        services.AddOptions<RequestLimitOptions>().Bind(configuration.GetSection(RequestLimitOptions.Section));
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
         services.AddRateLimiter(limiter =>
         {

@@ -1,14 +1,11 @@
 using System.Text.Json;
-using Dapper;
 using Loa.CarrierAdapters;
 using Loa.Contracts;
 using Loa.Dispatcher.Sending;
 using Loa.Dispatcher.Telemetry;
 using Loa.Storage;
-using Loa.Storage.Audiences;
 using Loa.Storage.Campaigns;
-using Loa.Storage.Deliveries;
-using Loa.Storage.Routing;
+using Loa.Storage.Planning;
 using Loa.Storage.Suppression;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -23,10 +20,9 @@ namespace Loa.Dispatcher.Planning;
 /// resumed where it stopped, and the unique delivery index makes a replayed page harmless.
 /// </summary>
 public sealed class LaunchCampaignConsumer(
-    Database database,
     CampaignStore campaigns,
-    ListStore lists,
-    DeliveryStore deliveries,
+    AudiencePages audiences,
+    PlanWriter plans,
     RouteTable routes,
     BatchPublisher publisher,
     IOptionsMonitor<CarrierOptions> carriers,
@@ -61,31 +57,16 @@ public sealed class LaunchCampaignConsumer(
         var parts = (int)(campaign.SmsParts ?? 1);
 
         // One keyset page of the audience from (list, after), routed and filtered; the position after it.
-        async Task<AudiencePage> ReadPageAsync(int listIndex, string after)
+        async Task<PageToWrite> ReadPageAsync(int listIndex, string after)
         {
             if (listIndex >= listIds.Count)
-                return new AudiencePage([], listIndex, "", true);
-            await using var connection = await database.OpenAsync(ct);
-            var page = await lists.PageAsync(connection, listIds[listIndex], after, settings.PageSize, ct);
-            // The page's keyset range: ported numbers and suppressions are read for it in one query each.
-            var range = new { ListId = listIds[listIndex], After = after, Last = page.Count == 0 ? after : page[^1].Msisdn };
-            var ported = page.Count == 0
-                ? new Dictionary<string, string>()
-                : (await connection.QueryAsync<(string Msisdn, string Carrier)>(database.Text(RoutingStore.PortedForList), range))
-                  .ToDictionary(x => x.Msisdn, x => x.Carrier);
-            HashSet<string> optedOut = [], capped = [];
-            if (awareness && page.Count > 0)
-            {
-                optedOut = (await connection.QueryAsync<string>(database.Text(SuppressionStore.OptedOutForList), range)).ToHashSet();
-                if (rules.AwarenessPerDay > 0)
-                {
-                    capped = (await connection.QueryAsync<string>(database.Text(SuppressionStore.CappedForList), new
-                    {
-                        range.ListId, range.After, range.Last, Cap = rules.AwarenessPerDay,
-                        Since = (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds(),
-                    })).ToHashSet();
-                }
-            }
+                return new PageToWrite([], listIndex, "", true);
+            // Opt-outs and the frequency cap (the 24 hours before this page) apply to awareness only; an alert reaches everyone it names.
+            var checks = awareness
+                ? new SuppressionChecks(OptOuts: true, rules.AwarenessPerDay, (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds())
+                : SuppressionChecks.None;
+            var audiencePage = await audiences.ReadAsync(listIds[listIndex], after, settings.PageSize, checks, ct);
+            var page = audiencePage.Members;
             var routed = new List<PlannedRecipient>(page.Count);
             foreach (var member in page)
             {
@@ -94,19 +75,19 @@ public sealed class LaunchCampaignConsumer(
                     continue;
                 if (provinces is not null && !provinces.Contains(member.Province))
                     continue;
-                var carrier = router.Route(member.Msisdn, ported.GetValueOrDefault(member.Msisdn)) ?? Unrouted.Carrier;
+                var carrier = router.Route(member.Msisdn, audiencePage.Ported.GetValueOrDefault(member.Msisdn)) ?? Unrouted.Carrier;
                 if (carrierFilter is not null && !carrierFilter.Contains(carrier))
                     continue;
                 var suppressed =
                     testNumbers is not null && !testNumbers.Contains(member.Msisdn) ? SuppressionReason.NotTestNumber
-                    : optedOut.Contains(member.Msisdn) ? SuppressionReason.OptedOut
-                    : capped.Contains(member.Msisdn) ? SuppressionReason.FrequencyCap
+                    : audiencePage.OptedOut.Contains(member.Msisdn) ? SuppressionReason.OptedOut
+                    : audiencePage.Capped.Contains(member.Msisdn) ? SuppressionReason.FrequencyCap
                     : null;
                 routed.Add(new PlannedRecipient(member.Msisdn, member.Province, carrier, suppressed));
             }
             return page.Count == settings.PageSize
-                ? new AudiencePage(routed, listIndex, page[^1].Msisdn, false)
-                : new AudiencePage(routed, listIndex + 1, "", listIndex + 1 >= listIds.Count);
+                ? new PageToWrite(routed, listIndex, page[^1].Msisdn, false)
+                : new PageToWrite(routed, listIndex + 1, "", listIndex + 1 >= listIds.Count);
         }
 
         // The next page is read and routed while this one waits for its turn at the write lock and is
@@ -121,7 +102,7 @@ public sealed class LaunchCampaignConsumer(
             if (!page.Last)
                 pending = ReadPageAsync(page.NextList, page.NextAfter);
 
-            var written = await deliveries.WritePlanPageAsync(new PlanPage(
+            var written = await plans.WriteAsync(new PlanPage(
                 campaign.Id, priority, parts, page.Recipients, id => CarrierLanes.BatchSize(carriers.Get(id), parts),
                 page.NextList, page.NextAfter, page.Last, settings.PlanLease, CountsTowardAwarenessCap: awareness), ct);
             if (written is null)
@@ -141,5 +122,5 @@ public sealed class LaunchCampaignConsumer(
         logger.LogInformation("Planned campaign {CampaignId}: {Recipients} recipients in {Batches} batches", campaign.Id, planned, batches);
     }
 
-    private sealed record AudiencePage(IReadOnlyList<PlannedRecipient> Recipients, int NextList, string NextAfter, bool Last);
+    private sealed record PageToWrite(IReadOnlyList<PlannedRecipient> Recipients, int NextList, string NextAfter, bool Last);
 }

@@ -1,8 +1,8 @@
 using Loa.Contracts;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Sending;
+using Loa.Storage.Batches;
 using Loa.Storage.Campaigns;
-using Loa.Storage.Deliveries;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +19,8 @@ namespace Loa.Dispatcher.Recovery;
 /// consumer claims its row first.
 /// </summary>
 public sealed class OutboxSweeper(
-    DeliveryStore deliveries,
+    Outbox outbox,
+    BatchLedger batches,
     CampaignStore campaigns,
     BusTopology topology,
     IServiceScopeFactory scopes,
@@ -32,7 +33,7 @@ public sealed class OutboxSweeper(
         if (topology.Transport == Transport.InMemory)
         {
             // An in-memory bus starts empty: whatever was queued or in flight before a restart is gone.
-            var reset = await deliveries.ForgetInFlightAsync(stoppingToken);
+            var reset = await outbox.ForgetInFlightAsync(stoppingToken);
             if (reset > 0)
                 logger.LogInformation("Restart: {Batches} open batches go back to the outbox", reset);
         }
@@ -63,13 +64,13 @@ public sealed class OutboxSweeper(
         await using var scope = scopes.CreateAsyncScope();
         var publisher = scope.ServiceProvider.GetRequiredService<BatchPublisher>();
         var endpoints = scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>();
-        var recovered = await deliveries.RecoverExpiredLeasesAsync(cancellationToken);
+        var recovered = await outbox.RecoverExpiredLeasesAsync(cancellationToken);
         if (recovered > 0)
             logger.LogWarning("{Batches} batches lost their lane (lease expired); sending them again", recovered);
 
         while (true)
         {
-            var due = await deliveries.UnpublishedAsync(1000, settings.RepublishAfter, cancellationToken);
+            var due = await outbox.UnpublishedAsync(1000, settings.RepublishAfter, cancellationToken);
             if (due.Count == 0)
                 break;
             await publisher.PublishAsync(due, cancellationToken);
@@ -77,7 +78,7 @@ public sealed class OutboxSweeper(
                 break;
         }
 
-        var unanswered = await deliveries.ExpireUnansweredAsync(100, cancellationToken);
+        var unanswered = await batches.ExpireUnansweredAsync(100, cancellationToken);
         if (unanswered > 0)
             logger.LogWarning("{Messages} messages got no delivery receipt within {Timeout}: ended as expired", unanswered, settings.ReceiptTimeout);
 

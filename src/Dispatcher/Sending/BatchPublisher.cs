@@ -1,6 +1,6 @@
 using Loa.Contracts;
 using Loa.Dispatcher.Bus;
-using Loa.Storage.Deliveries;
+using Loa.Storage.Batches;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +12,7 @@ namespace Loa.Dispatcher.Sending;
 /// stays unpublished, and the sweeper tries it again on its next pass instead of after
 /// <see cref="DispatcherOptions.RepublishAfter"/>.
 /// </summary>
-public sealed class BatchPublisher(ISendEndpointProvider endpoints, BusTopology topology, DeliveryStore deliveries, ILogger<BatchPublisher> logger)
+public sealed class BatchPublisher(ISendEndpointProvider endpoints, BusTopology topology, Outbox outbox, ILogger<BatchPublisher> logger)
 {
     public async Task PublishAsync(IReadOnlyList<SendBatch> batches, CancellationToken cancellationToken)
     {
@@ -46,6 +46,6 @@ public sealed class BatchPublisher(ISendEndpointProvider endpoints, BusTopology 
             }
         }
         // If we die before this line the sweeper publishes again; the lane's claim makes a repeat harmless.
-        await deliveries.MarkPublishedAsync(published, cancellationToken);
+        await outbox.MarkPublishedAsync(published, cancellationToken);
     }
 }

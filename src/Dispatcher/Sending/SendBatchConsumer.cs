@@ -6,7 +6,7 @@ using System.Diagnostics;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Telemetry;
 using Loa.Storage.Campaigns;
-using Loa.Storage.Deliveries;
+using Loa.Storage.Batches;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,7 +21,7 @@ namespace Loa.Dispatcher.Sending;
 /// </summary>
 public sealed class SendBatchConsumer(
     CampaignStore campaigns,
-    DeliveryStore deliveries,
+    BatchLedger batches,
     CarrierLanes lanes,
     BusTopology topology,
     ReceiptAddress receipts,
@@ -37,7 +37,7 @@ public sealed class SendBatchConsumer(
         var lane = await lanes.GetAsync(topology.LaneOf(context.Message.Carrier, context.Message.BatchId), ct);
         var receiptUrl = await receipts.ForCarrierAsync(context.Message.Carrier, ct);
         using var pass = await lane.Gate.EnterAsync(PriorityClasses.Of(context.Message.Priority), ct);
-        var batch = await deliveries.ClaimBatchAsync(context.Message.BatchId, settings.SendLease, ct);
+        var batch = await batches.ClaimAsync(context.Message.BatchId, settings.SendLease, ct);
         if (batch is null)
             return; // done already, or a live lease elsewhere: a repeated message
 
@@ -45,10 +45,10 @@ public sealed class SendBatchConsumer(
         if (campaign is null || await StoppedAsync(batch, campaign, ct))
             return;
 
-        var messages = await deliveries.QueuedMessagesAsync(batch.Id, ct);
+        var messages = await batches.QueuedMessagesAsync(batch.Id, ct);
         if (messages.Count == 0)
         {
-            await deliveries.RecordResultsAsync(batch, [], ct);
+            await batches.RecordResultsAsync(batch, [], ct);
             return;
         }
 
@@ -82,7 +82,7 @@ public sealed class SendBatchConsumer(
                 var results = completed.Results
                     .Select(r => new SubmitResult(long.Parse(r.Id, CultureInfo.InvariantCulture), r.Accepted, r.CarrierMessageId, r.Error))
                     .ToList();
-                await deliveries.RecordResultsAsync(batch, results, settings.ReceiptTimeout, ct);
+                await batches.RecordResultsAsync(batch, results, settings.ReceiptTimeout, ct);
                 break;
             case SubmitOutcome.Throttled throttled:
                 await RetryLaterAsync(batch, campaign, throttled.RetryAfter ?? settings.RetrySchedule[0], $"throttled: {throttled.Reason}", countsAsAttempt: false, ct);
@@ -92,7 +92,7 @@ public sealed class SendBatchConsumer(
                 break;
             case SubmitOutcome.Rejected rejected:
                 logger.LogWarning("Carrier {Carrier} refused batch {BatchId}: {Reason}", batch.Carrier, batch.Id, rejected.Reason);
-                await deliveries.FinishBatchAsync(batch, DeliveryStatus.Failed, rejected.Reason, batch.Attempts, ct);
+                await batches.FinishAsync(batch, DeliveryStatus.Failed, rejected.Reason, batch.Attempts, ct);
                 break;
         }
     }
@@ -129,19 +129,19 @@ public sealed class SendBatchConsumer(
         var submits = batch.Attempts - 1; // this claim ends before its submit
         if (campaign.Status == CampaignStatus.Cancelled)
         {
-            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Cancelled, "campaign cancelled", submits, ct);
+            await batches.FinishAsync(batch, DeliveryStatus.Cancelled, "campaign cancelled", submits, ct);
             return true;
         }
         if (campaign.Status == CampaignStatus.Paused)
         {
             // Held aside, not retried: a long pause must not keep lanes busy cycling its batches.
-            await deliveries.HoldBatchAsync(batch.Id, ct);
+            await batches.HoldAsync(batch.Id, ct);
             return true;
         }
         var now = time.GetUtcNow();
         if (campaign.ExpiresAt is { } expiresAt && expiresAt <= now.ToUnixTimeMilliseconds())
         {
-            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, "campaign expired before the message was sent", submits, ct);
+            await batches.FinishAsync(batch, DeliveryStatus.Expired, "campaign expired before the message was sent", submits, ct);
             return true;
         }
         if (campaign.Kind == CampaignKind.Awareness
@@ -151,9 +151,9 @@ public sealed class SendBatchConsumer(
             // Spread the morning's restart over a few seconds so every held batch does not land in the same sweep.
             var at = opening + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 5_000));
             if (campaign.ExpiresAt is { } until && at.ToUnixTimeMilliseconds() >= until)
-                await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, "expired outside the sending window", submits, ct);
+                await batches.FinishAsync(batch, DeliveryStatus.Expired, "expired outside the sending window", submits, ct);
             else
-                await deliveries.ReleaseBatchAsync(batch.Id, at, "outside the sending window", countsAsAttempt: false, ct);
+                await batches.ReleaseAsync(batch.Id, at, "outside the sending window", countsAsAttempt: false, ct);
             return true;
         }
         return false;
@@ -165,17 +165,17 @@ public sealed class SendBatchConsumer(
         if (countsAsAttempt && batch.Attempts >= settings.MaxAttempts)
         {
             logger.LogWarning("Batch {BatchId} for {Carrier} failed after {Attempts} attempts: {Reason}", batch.Id, batch.Carrier, batch.Attempts, reason);
-            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Failed, $"gave up after {batch.Attempts} attempts: {reason}", batch.Attempts, ct);
+            await batches.FinishAsync(batch, DeliveryStatus.Failed, $"gave up after {batch.Attempts} attempts: {reason}", batch.Attempts, ct);
             return;
         }
         var next = time.GetUtcNow() + delay;
         if (campaign.ExpiresAt is { } expiresAt && next.ToUnixTimeMilliseconds() >= expiresAt)
         {
-            await deliveries.FinishBatchAsync(batch, DeliveryStatus.Expired, $"expired while retrying: {reason}", batch.Attempts, ct);
+            await batches.FinishAsync(batch, DeliveryStatus.Expired, $"expired while retrying: {reason}", batch.Attempts, ct);
             return;
         }
         logger.LogInformation("Batch {BatchId} for {Carrier} retries in {Delay}: {Reason}", batch.Id, batch.Carrier, delay, reason);
-        await deliveries.ReleaseBatchAsync(batch.Id, next, reason, countsAsAttempt, ct);
+        await batches.ReleaseAsync(batch.Id, next, reason, countsAsAttempt, ct);
     }
 
     private static TimeSpan Backoff(DispatcherOptions settings, long attempts)

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Logging;
@@ -8,8 +7,6 @@ namespace Loa.Storage.Audiences;
 public sealed record ListRow(string Id, string Tenant, string Name, string CreatedBy, long CreatedAt, long Accepted, long Rejected, long Duplicates);
 
 public sealed record ListCountRow(string Carrier, string Province, long Recipients);
-
-public sealed record MemberRow(string Msisdn, string Province);
 
 public sealed class ListStore(Database database, TimeProvider time, ILogger<ListStore> logger)
 {
@@ -65,16 +62,6 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
         "INSERT INTO list_counts (list_id, carrier, province, recipients) VALUES (@ListId, @Carrier, @Province, @Recipients)");
 
     // Keyset page of one list: the primary key (list_id, msisdn) serves both the filter and the order.
-    private static readonly Sql Page = new(
-        Sqlite: """
-            SELECT msisdn AS Msisdn, province AS Province FROM list_members
-            WHERE list_id = @ListId AND msisdn > @After ORDER BY msisdn LIMIT @Limit
-            """,
-        SqlServer: """
-            SELECT TOP (@Limit) msisdn AS Msisdn, province AS Province FROM list_members
-            WHERE list_id = @ListId AND msisdn > @After ORDER BY msisdn
-            """);
-
     /// <summary>
     /// Starts writing a list. Members are written a chunk at a time, each chunk in its own short write
     /// transaction, so that on SQLite the other writers (delivery results, receipts, an emergency
@@ -167,10 +154,6 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
             rows.Add(new ListCountRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
         return rows;
     }
-
-    public async Task<IReadOnlyList<MemberRow>> PageAsync(DbConnection connection, string listId, string after, int limit, CancellationToken cancellationToken = default) =>
-        (await connection.QueryAsync<MemberRow>(new CommandDefinition(
-            database.Text(Page), new { ListId = listId, After = after, Limit = limit }, cancellationToken: cancellationToken))).AsList();
 
     public sealed class ListImport : IAsyncDisposable
     {

@@ -54,13 +54,6 @@ public sealed class RoutingStore(Database database, TimeProvider time)
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Ported carriers for one page of numbers: one query per page, never per number.</summary>
-    public static Sql PortedForList => Sql.Both("""
-        SELECT m.msisdn AS Msisdn, p.carrier AS Carrier
-        FROM list_members m JOIN ported_numbers p ON p.msisdn = m.msisdn
-        WHERE m.list_id = @ListId AND m.msisdn > @After AND m.msisdn <= @Last
-        """);
-
     private static Stream SeedFile(string name)
     {
         var assembly = typeof(RoutingStore).Assembly;

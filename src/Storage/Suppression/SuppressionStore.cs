@@ -6,19 +6,6 @@ public sealed record OptOutRow(string Msisdn, string Tenant, string Source, stri
 
 public sealed record OptOutImport(int Accepted, int Duplicates);
 
-/// <summary>Why a recipient gets no message from a campaign; the reason is kept on the delivery row.</summary>
-public static class SuppressionReason
-{
-    public const string OptedOut = "opted-out";
-    public const string FrequencyCap = "frequency-cap";
-    public const string NotTestNumber = "not-test-number";
-
-    public static readonly IReadOnlyList<string> All = [OptedOut, FrequencyCap, NotTestNumber];
-
-    /// <summary>campaign_progress counts suppressed recipients as <c>suppressed:&lt;reason&gt;</c>.</summary>
-    public const string ProgressPrefix = "suppressed:";
-}
-
 /// <summary>Opt-outs and the awareness frequency cap: who an awareness campaign must leave out.</summary>
 public sealed class SuppressionStore(Database database, TimeProvider time)
 {
@@ -45,34 +32,6 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
             SELECT j.m, @tenant, 'csv', @by, @now FROM OPENJSON(@rows) WITH (m VARCHAR(32) '$') j
             WHERE NOT EXISTS (SELECT 1 FROM optouts o WHERE o.msisdn = j.m)
             """);
-
-    // One statement per planned page: @msisdns is a JSON array of the page's newly planned numbers.
-    private static readonly Sql InsertContacts = new(
-        Sqlite: """
-            INSERT INTO awareness_contacts (msisdn, at, campaign_id)
-            SELECT j.value, @at, @campaign FROM json_each(@msisdns) j WHERE true ON CONFLICT DO NOTHING
-            """,
-        SqlServer: """
-            INSERT INTO awareness_contacts (msisdn, at, campaign_id)
-            SELECT DISTINCT CAST(j.value AS VARCHAR(16)), @at, @campaign FROM OPENJSON(@msisdns) j
-            WHERE NOT EXISTS (SELECT 1 FROM awareness_contacts WHERE msisdn = CAST(j.value AS VARCHAR(16)) AND campaign_id = @campaign)
-            """);
-
-    /// <summary>Opted-out members of one planner page (a keyset range of a list): the small table drives the join.</summary>
-    public static Sql OptedOutForList => Sql.Both("""
-        SELECT m.msisdn FROM list_members m JOIN optouts o ON o.msisdn = m.msisdn
-        WHERE m.list_id = @ListId AND m.msisdn > @After AND m.msisdn <= @Last
-        """);
-
-    /// <summary>Members of one planner page that already had <c>@Cap</c> awareness messages since <c>@Since</c>.</summary>
-    public static Sql CappedForList => Sql.Both("""
-        SELECT m.msisdn FROM list_members m JOIN awareness_contacts a ON a.msisdn = m.msisdn
-        WHERE m.list_id = @ListId AND m.msisdn > @After AND m.msisdn <= @Last AND a.at > @Since
-        GROUP BY m.msisdn HAVING COUNT(*) >= @Cap
-        """);
-
-    /// <summary>Records awareness contacts: <c>@msisdns</c> (a JSON array of numbers), <c>@at</c>, <c>@campaign</c>.</summary>
-    public static Sql RecordContacts => InsertContacts;
 
     /// <returns>False when the number had opted out already.</returns>
     public async Task<bool> OptOutAsync(string msisdn, string tenant, string source, string by, CancellationToken cancellationToken = default)

@@ -1,5 +1,6 @@
 using Dapper;
 using Loa.Storage;
+using Loa.Storage.Receipts;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -58,7 +59,7 @@ public sealed class UpgradeSpecs : IAsyncLifetime
         var rows = (await db.QueryAsync<(string Province, string Status, long Count)>(
             "SELECT province, status, count FROM campaign_progress WHERE campaign_id = 'c1' ORDER BY status")).ToList();
         Assert.Equal([("", "delivered", 5L), ("", "submitted", 3L), ("", "suppressed:opted-out", 2L)], rows);
-        var progress = await new Loa.Storage.Deliveries.DeliveryStore(database, TimeProvider.System).ProgressAsync("c1");
+        var progress = await new Loa.Storage.Deliveries.DeliveryReads(database).ProgressAsync("c1");
         Assert.Equal(10, progress.Sum(p => p.Count));
 
         // Receipts after the upgrade move the counters under the real province: the '' row and the HN
@@ -70,7 +71,7 @@ public sealed class UpgradeSpecs : IAsyncLifetime
                    ('c1', '+84860000002', 'sms', 'viettel', 'HN', 'submitted', 'm2'),
                    ('c1', '+84860000003', 'sms', 'viettel', 'HN', 'submitted', 'm3')
             """);
-        var receipts = new Loa.Storage.Deliveries.ReceiptStore(database, TimeProvider.System);
+        var receipts = new Loa.Storage.Receipts.ReceiptLedger(database, TimeProvider.System);
         var outcome = await receipts.ApplyAsync("viettel",
             [new("m1", "delivered", null, null), new("m2", "failed", "absent subscriber", null), new("m3", "delivered", null, null)]);
         Assert.Equal(3, outcome.Accepted);

@@ -1,8 +1,9 @@
 using Loa.Contracts;
 using Loa.Storage;
-using Loa.Storage.Deliveries;
-using Microsoft.Extensions.Time.Testing;
+using Loa.Storage.Batches;
+using Loa.Storage.Planning;
 using Loa.Tests.Shared;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Loa.Dispatcher.Tests.Recovery;
 
@@ -24,28 +25,30 @@ public sealed class OutboxTests : IAsyncLifetime
     [Fact]
     public async Task A_batch_whose_message_was_lost_is_published_again_after_the_republish_delay()
     {
-        var deliveries = new DeliveryStore(database, time);
+        var plans = new PlanWriter(database, time);
+        var batches = new BatchLedger(database, time);
+        var outbox = new Outbox(database, time);
         await temp.InsertRunningCampaignAsync("c1", CampaignKind.Warning, time);
-        var written = await deliveries.WritePlanPageAsync(new PlanPage(
+        var written = await plans.WriteAsync(new PlanPage(
             "c1", 1, 1, [new PlannedRecipient("+84912000001", "", "vinaphone"), new PlannedRecipient("+84912000002", "", "vinaphone")],
             _ => 500, 1, "", true, TimeSpan.FromMinutes(1)));
         Assert.NotNull(written);
         var batch = Assert.Single(written);
 
         // Never published: the sweeper takes it at once.
-        Assert.Equal([batch.BatchId], (await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30))).Select(b => b.BatchId));
-        await deliveries.MarkPublishedAsync([batch.BatchId]);
-        Assert.Empty(await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30)));
+        Assert.Equal([batch.BatchId], (await outbox.UnpublishedAsync(10, TimeSpan.FromMinutes(30))).Select(b => b.BatchId));
+        await outbox.MarkPublishedAsync([batch.BatchId]);
+        Assert.Empty(await outbox.UnpublishedAsync(10, TimeSpan.FromMinutes(30)));
 
         // Published, but no lane ever claimed it: the message is presumed lost after the delay.
         time.Advance(TimeSpan.FromMinutes(29));
-        Assert.Empty(await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30)));
+        Assert.Empty(await outbox.UnpublishedAsync(10, TimeSpan.FromMinutes(30)));
         time.Advance(TimeSpan.FromMinutes(2));
-        Assert.Equal([batch.BatchId], (await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30))).Select(b => b.BatchId));
+        Assert.Equal([batch.BatchId], (await outbox.UnpublishedAsync(10, TimeSpan.FromMinutes(30))).Select(b => b.BatchId));
 
         // A claimed batch is the lane's, not the outbox's, however old its publish.
-        Assert.NotNull(await deliveries.ClaimBatchAsync(batch.BatchId, TimeSpan.FromMinutes(2)));
+        Assert.NotNull(await batches.ClaimAsync(batch.BatchId, TimeSpan.FromMinutes(2)));
         time.Advance(TimeSpan.FromHours(1));
-        Assert.Empty(await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30)));
+        Assert.Empty(await outbox.UnpublishedAsync(10, TimeSpan.FromMinutes(30)));
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Loa.Storage.Deliveries;
+using Loa.Storage.Receipts;
 using Loa.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -63,7 +63,7 @@ public sealed class FaultSpecs(ITestOutputHelper output)
         Assert.True(Carriers.Sum(c => loa.Simulators.Stats[c].ServerErrors) > 0, "no carrier answered 5xx");
         Assert.True(Carriers.Sum(c => loa.Simulators.Stats[c].TimeoutsHeld) > 0, "no carrier held an answer");
         // A held batch's receipts came before Loa knew its carrier ids; the repeat's answer matched every one.
-        var receipts = loa.Services.GetRequiredService<ReceiptStore>();
+        var receipts = loa.Services.GetRequiredService<ReceiptLedger>();
         foreach (var carrier in Carriers)
             Assert.Equal(0, await receipts.ParkedCountAsync(carrier));
 

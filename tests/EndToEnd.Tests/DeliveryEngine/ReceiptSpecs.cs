@@ -4,7 +4,7 @@ using System.Text.Json;
 using Dapper;
 using Loa.CarrierAdapters.HttpBatch;
 using Loa.Storage;
-using Loa.Storage.Deliveries;
+using Loa.Storage.Receipts;
 using Loa.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -51,7 +51,7 @@ public sealed class ReceiptSpecs(ITestOutputHelper output)
         Assert.Equal(recipients, EngineWorld.Count(settled, "delivered"));
         Assert.Equal(recipients, EngineWorld.Count(settled, "total"));
         EngineWorld.AssertCountsAddUp(settled);
-        Assert.Equal(0, await loa.Services.GetRequiredService<ReceiptStore>().ParkedCountAsync("viettel"));
+        Assert.Equal(0, await loa.Services.GetRequiredService<ReceiptLedger>().ParkedCountAsync("viettel"));
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class ReceiptSpecs(ITestOutputHelper output)
             s["Loa:Simulators:Carriers:viettel:ReceiptDelay"] = "00:10:00")); // the carrier's own receipts stay away
         using var operatorClient = loa.Client("dev-operator");
         using var carrier = new HttpClient { BaseAddress = loa.BaseAddress };
-        var parked = loa.Services.GetRequiredService<ReceiptStore>();
+        var parked = loa.Services.GetRequiredService<ReceiptLedger>();
 
         var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(recipients));
         await EngineWorld.WaitUntilAsync(async () => EngineWorld.Count(await ProgressAsync(operatorClient, id), "submitted") == recipients,

@@ -2,12 +2,13 @@ using Loa.Contracts;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Sending;
 using Loa.Storage;
-using Loa.Storage.Deliveries;
+using Loa.Storage.Batches;
+using Loa.Storage.Planning;
+using Loa.Tests.Shared;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Loa.Tests.Shared;
 
 namespace Loa.EndToEnd.Tests.DeliveryEngine;
 
@@ -22,14 +23,16 @@ public sealed class UnboundLaneSpecs : IAsyncLifetime
 {
     private const string Campaign = "unbound-lane";
     private TempDatabase temp = null!;
-    private DeliveryStore deliveries = null!;
+    private PlanWriter plans = null!;
+    private Outbox outbox = null!;
     private ServiceProvider services = null!;
     private IBusControl bus = null!;
 
     public async Task InitializeAsync()
     {
         temp = await TempDatabase.CreateAsync();
-        deliveries = new DeliveryStore(temp.Database, TimeProvider.System);
+        plans = new PlanWriter(temp.Database, TimeProvider.System);
+        outbox = new Outbox(temp.Database, TimeProvider.System);
         await temp.InsertRunningCampaignAsync(Campaign, CampaignKind.Warning, TimeProvider.System);
 
         // The bus of a host with no dispatcher: it sends, and declares nothing a lane would.
@@ -55,14 +58,14 @@ public sealed class UnboundLaneSpecs : IAsyncLifetime
     public async Task A_batch_sent_before_its_lane_queue_exists_stays_in_the_outbox_and_goes_out_once_the_lane_is_up()
     {
         var topology = services.GetRequiredService<BusTopology>();
-        var publisher = new BatchPublisher(bus, topology, deliveries, NullLogger<BatchPublisher>.Instance);
-        var written = await deliveries.WritePlanPageAsync(new PlanPage(
+        var publisher = new BatchPublisher(bus, topology, outbox, NullLogger<BatchPublisher>.Instance);
+        var written = await plans.WriteAsync(new PlanPage(
             Campaign, Priority: 1, PartsPerMessage: 1, [new PlannedRecipient("+84860000001", "Hà Nội", "viettel")], _ => 10,
             NextList: 1, NextAfter: "", Last: true, Lease: TimeSpan.FromMinutes(1)));
         var batch = Assert.Single(written!);
 
         await publisher.PublishAsync(written!, CancellationToken.None);
-        Assert.Contains(await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30)), b => b.BatchId == batch.BatchId);
+        Assert.Contains(await outbox.UnpublishedAsync(10, TimeSpan.FromMinutes(30)), b => b.BatchId == batch.BatchId);
 
         // The lane comes up and declares its queue the way a dispatcher does; the sweeper's next pass publishes again.
         var received = new TaskCompletionSource<SendBatch>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -78,10 +81,10 @@ public sealed class UnboundLaneSpecs : IAsyncLifetime
             });
         });
         await lane.Ready.WaitAsync(TimeSpan.FromSeconds(30));
-        await publisher.PublishAsync(await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30)), CancellationToken.None);
+        await publisher.PublishAsync(await outbox.UnpublishedAsync(10, TimeSpan.FromMinutes(30)), CancellationToken.None);
 
         Assert.Equal(batch, await received.Task.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Empty(await deliveries.UnpublishedAsync(10, TimeSpan.FromMinutes(30)));
+        Assert.Empty(await outbox.UnpublishedAsync(10, TimeSpan.FromMinutes(30)));
         await lane.StopAsync(CancellationToken.None);
     }
 }

@@ -2,14 +2,17 @@ using System.Data.Common;
 using Dapper;
 using Loa.Contracts;
 
-namespace Loa.Storage.Deliveries;
+using Loa.Storage.Suppression;
+
+namespace Loa.Storage.Progress;
 
 /// <summary>
 /// The counters kept beside the delivery rows, moved in the same transaction as the rows they count,
 /// so that progress, reports, failure reasons and throughput are exact and read without counting
 /// deliveries: per campaign × carrier × province × status (<c>campaign_progress</c>), per campaign ×
 /// carrier × failure reason (<c>campaign_failures</c>), and per campaign × 10-second bucket the moves
-/// into submitted, delivered and failed (<c>campaign_throughput</c>).
+/// into submitted, delivered and failed (<c>campaign_throughput</c>). Whether a campaign is over is
+/// not decided here: each writer asks <see cref="Loa.Storage.Campaigns.CampaignCompletion"/> in its own transaction.
 /// </summary>
 internal sealed class ProgressDeltas(Database database)
 {
@@ -59,25 +62,6 @@ internal sealed class ProgressDeltas(Database database)
             WHEN NOT MATCHED THEN INSERT (campaign_id, bucket_start, submitted, delivered, failed) VALUES (@CampaignId, @Bucket, @Submitted, @Delivered, @Failed);
             """);
 
-    // Over when planning is over and nothing is queued or submitted any more: `failed` when it
-    // reached nobody it tried to (not one delivered, some failed or expired), so that an alert that
-    // went out to no one never reads `completed`; otherwise `completed` (every recipient suppressed
-    // or none at all included). Summed over provinces: a campaign running across the upgrade to
-    // per-province rows has its earlier moves under province '' and its later ones under the real
-    // province, which add up only together.
-    private static readonly Sql Complete = Sql.Both("""
-        UPDATE campaigns SET
-            status = CASE
-                WHEN EXISTS (SELECT 1 FROM campaign_progress WHERE campaign_id = @Id AND status = 'delivered' GROUP BY status HAVING SUM(count) > 0)
-                  OR NOT EXISTS (SELECT 1 FROM campaign_progress WHERE campaign_id = @Id AND status IN ('failed', 'expired') GROUP BY status HAVING SUM(count) > 0)
-                THEN 'completed' ELSE 'failed' END,
-            completed_at = @Now, updated_at = @Now
-        WHERE id = @Id AND status = 'running' AND planned_at IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM campaign_progress
-                          WHERE campaign_id = @Id AND status IN ('queued', 'submitted')
-                          GROUP BY status HAVING SUM(count) > 0)
-        """);
-
     private readonly Dictionary<(string CampaignId, string Carrier, string Province, string Status), long> deltas = [];
     private readonly Dictionary<(string CampaignId, string Carrier, string Reason), long> failures = [];
     private readonly Dictionary<string, (long Submitted, long Delivered, long Failed)> throughput = [];
@@ -112,7 +96,7 @@ internal sealed class ProgressDeltas(Database database)
         Count(campaignId, carrier, province, status, count);
         if (count < 0)
             return;
-        var metric = (campaignId, carrier, status.StartsWith(Suppression.SuppressionReason.ProgressPrefix, StringComparison.Ordinal) ? DeliveryStatus.Suppressed : status);
+        var metric = (campaignId, carrier, status.StartsWith(SuppressionReason.ProgressPrefix, StringComparison.Ordinal) ? DeliveryStatus.Suppressed : status);
         entered[metric] = entered.GetValueOrDefault(metric) + count;
         if (status == DeliveryStatus.Failed)
         {
@@ -131,8 +115,6 @@ internal sealed class ProgressDeltas(Database database)
         }
     }
 
-    public IEnumerable<string> Campaigns => deltas.Keys.Select(k => k.CampaignId).Distinct();
-
     /// <summary>A final receipt applied to a delivery submitted <paramref name="seconds"/> before it.</summary>
     public void ReceiptApplied(string carrier, double seconds) => receiptLatencies.Add((carrier, Math.Max(0, seconds)));
 
@@ -150,8 +132,11 @@ internal sealed class ProgressDeltas(Database database)
         receiptLatencies.Clear();
     }
 
-    public async Task FlushAsync(DbConnection connection, DbTransaction transaction, long now)
+    /// <summary>Writes the counters in the caller's transaction.</summary>
+    /// <returns>The campaigns whose counters moved: those whose end <see cref="Loa.Storage.Campaigns.CampaignCompletion"/> is asked about next.</returns>
+    public async Task<IReadOnlyList<string>> FlushAsync(DbConnection connection, DbTransaction transaction, long now)
     {
+        var moved = deltas.Keys.Select(k => k.CampaignId).Distinct(StringComparer.Ordinal).ToList();
         var rows = deltas.Where(d => d.Value != 0)
             .Select(d => new { d.Key.CampaignId, d.Key.Carrier, d.Key.Province, d.Key.Status, Delta = d.Value })
             .ToList();
@@ -168,8 +153,6 @@ internal sealed class ProgressDeltas(Database database)
             await connection.ExecuteAsync(database.Text(UpsertThroughput),
                 throughput.Select(t => new { CampaignId = t.Key, Bucket = bucket, t.Value.Submitted, t.Value.Delivered, t.Value.Failed }).ToList(), transaction);
         }
-        foreach (var campaign in Campaigns.ToList())
-            await CompleteIfDoneAsync(connection, transaction, campaign, now);
         if (entered.Count > 0)
         {
             var unknown = entered.Keys.Select(k => k.CampaignId).Distinct().Where(id => !Kinds.ContainsKey(id)).ToList();
@@ -187,10 +170,8 @@ internal sealed class ProgressDeltas(Database database)
         deltas.Clear();
         failures.Clear();
         throughput.Clear();
+        return moved;
     }
-
-    public Task CompleteIfDoneAsync(DbConnection connection, DbTransaction transaction, string campaignId, long now) =>
-        connection.ExecuteAsync(database.Text(Complete), new { Id = campaignId, Now = now }, transaction);
 
     /// <summary>The start of the 10-second bucket holding <paramref name="ms"/> (unix ms).</summary>
     public static long Bucket(long ms) => ms - (((ms % BucketMs) + BucketMs) % BucketMs);

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Loa.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace Loa.Dispatcher.Tests.Storage;
+namespace Loa.Storage.Tests;
 
 /// <summary>
 /// The SQLite write gate (issue 7) on real files: writers of one process take turns asynchronously

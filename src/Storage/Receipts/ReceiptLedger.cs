@@ -1,19 +1,29 @@
+using System.Data.Common;
 using Dapper;
 using Loa.Contracts;
+using Loa.Storage.Campaigns;
+using Loa.Storage.Deliveries;
+using Loa.Storage.Progress;
 
-namespace Loa.Storage.Deliveries;
+namespace Loa.Storage.Receipts;
 
+/// <param name="Status">The carrier's verdict: <c>delivered</c>, <c>failed</c>, <c>expired</c> or <c>rejected</c>.</param>
 public sealed record ReceiptInput(string CarrierMessageId, string Status, string? Error, DateTimeOffset? At);
 
 public sealed record ReceiptOutcome(int Accepted, int Unknown);
 
 /// <summary>
-/// Applies carrier receipts in bulk. Duplicates are harmless (a final delivery never moves again);
-/// a receipt that matches no submitted message is parked, so a receipt that overtook its submit
-/// result is applied when the result lands, and one that never matches stays for inspection.
+/// The one place that turns a carrier's verdict on a message into the delivery's final status and
+/// reason: for receipts as they arrive (the HTTP webhook today; SMPP <c>deliver_sm</c> and push
+/// acknowledgements tomorrow), and for receipts that overtook their submit result, applied when the
+/// batch's results are recorded. Duplicates are harmless (a final delivery never moves again); a
+/// receipt that matches no submitted message is parked, so one that overtook its submit result is
+/// applied when the result lands, and one that never matches stays for inspection.
 /// </summary>
-public sealed class ReceiptStore(Database database, TimeProvider time)
+public sealed class ReceiptLedger(Database database, TimeProvider time)
 {
+    private readonly CampaignCompletion completion = new(database);
+
     // A post's receipts are matched in one read: @ids is a JSON array of carrier message ids. The
     // JSON drives the join (CROSS JOIN fixes SQLite's order), one index seek per receipt.
     internal static readonly Sql Match = new(
@@ -58,14 +68,22 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
             WHERE NOT EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = @carrier AND carrier_message_id = j.m)
             """);
 
-    public static string FinalStatus(string receiptStatus) => receiptStatus switch
-    {
-        "delivered" => DeliveryStatus.Delivered,
-        "expired" => DeliveryStatus.Expired,
-        _ => DeliveryStatus.Failed, // failed, rejected
-    };
-
     public static bool IsKnownStatus(string receiptStatus) => receiptStatus is "delivered" or "failed" or "expired" or "rejected";
+
+    /// <summary>
+    /// A carrier's verdict as a delivery's final status and reason: delivered keeps no reason; any other
+    /// verdict keeps the carrier's error, or the verdict itself when the carrier gave none.
+    /// </summary>
+    public static (string Status, string? Error) Verdict(string receiptStatus, string? carrierError)
+    {
+        var status = receiptStatus switch
+        {
+            "delivered" => DeliveryStatus.Delivered,
+            "expired" => DeliveryStatus.Expired,
+            _ => DeliveryStatus.Failed, // failed, rejected
+        };
+        return (status, status == DeliveryStatus.Delivered ? null : DeliveryReason.Truncate(carrierError ?? receiptStatus));
+    }
 
     /// <summary>
     /// Applies one post of a carrier's receipts in one transaction, with three statements whatever
@@ -108,8 +126,7 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
             accepted++;
             if (DeliveryStatus.IsFinal(delivery.Status) || !moving.Add(delivery.Id))
                 continue; // final already, or a repeat in this post: a delivery moves once
-            var to = FinalStatus(receipt.Status);
-            var error = to == DeliveryStatus.Delivered ? null : DeliveryStore.Truncate(receipt.Error ?? receipt.Status);
+            var (to, error) = Verdict(receipt.Status, receipt.Error);
             moves.Add((delivery.Id, to, error, at));
             progress.Move(delivery.CampaignId, carrier, delivery.Province, delivery.Status, to, 1, error);
             if (delivery.SubmittedAt is { } submitted)
@@ -143,17 +160,52 @@ public sealed class ReceiptStore(Database database, TimeProvider time)
                     w.WriteStartObject();
                     w.WriteString("m", p.Receipt.CarrierMessageId);
                     w.WriteString("s", p.Receipt.Status);
-                    if (DeliveryStore.Truncate(p.Receipt.Error) is { } error)
+                    if (DeliveryReason.Truncate(p.Receipt.Error) is { } error)
                         w.WriteString("e", error);
                     w.WriteNumber("a", p.At);
                     w.WriteEndObject();
                 }),
             }, transaction);
         }
-        await progress.FlushAsync(connection, transaction, now);
+        var moved = await progress.FlushAsync(connection, transaction, now);
+        await completion.EndIfDoneAsync(connection, transaction, moved, now);
         await transaction.CommitAsync(cancellationToken);
         progress.Committed();
         return new ReceiptOutcome(accepted, unknown);
+    }
+
+    /// <summary>
+    /// Inside a batch's results transaction: applies the receipts parked for its messages (they
+    /// overtook the carrier's answer) with the same verdict as on arrival, and forgets them. The caller
+    /// flushes <paramref name="progress"/> and asks for the campaign's end.
+    /// </summary>
+    internal async Task ApplyParkedAsync(DbConnection connection, DbTransaction transaction, long batchId, string campaignId, string carrier, ProgressDeltas progress, long now)
+    {
+        // Usually nothing is parked for the carrier: one key probe then, not a join over the batch's rows.
+        var anyParked = await connection.ExecuteScalarAsync<bool>(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = @Carrier) THEN 1 ELSE 0 END", new { Carrier = carrier }, transaction);
+        if (!anyParked)
+            return;
+        var early = (await connection.QueryAsync<(long Id, string CarrierMessageId, string Province, string Status, string? Error, long At)>(
+            """
+            SELECT d.id, d.carrier_message_id, d.province, p.status, p.error, p.at FROM deliveries d
+            JOIN parked_receipts p ON p.carrier = d.carrier AND p.carrier_message_id = d.carrier_message_id
+            WHERE d.batch_id = @Id AND d.status = 'submitted'
+            """,
+            new { Id = batchId }, transaction)).AsList();
+        foreach (var receipt in early)
+        {
+            var (to, error) = Verdict(receipt.Status, receipt.Error);
+            var moved = await connection.ExecuteAsync(
+                "UPDATE deliveries SET status = @to, error = @error, final_at = @At WHERE id = @Id AND status = 'submitted'",
+                new { to, error, receipt.At, receipt.Id }, transaction);
+            progress.Move(campaignId, carrier, receipt.Province, DeliveryStatus.Submitted, to, moved, error);
+            if (moved == 1)
+                progress.ReceiptApplied(carrier, (receipt.At - now) / 1000.0); // overtook the answer: as good as no wait
+            await connection.ExecuteAsync(
+                "DELETE FROM parked_receipts WHERE carrier = @Carrier AND carrier_message_id = @CarrierMessageId",
+                new { Carrier = carrier, receipt.CarrierMessageId }, transaction);
+        }
     }
 
     private sealed record Matched(long Id, string CampaignId, string Status, string Province, long? SubmittedAt);

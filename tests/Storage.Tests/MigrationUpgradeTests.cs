@@ -3,11 +3,11 @@ using Dapper;
 using Loa.Contracts;
 using Loa.Storage;
 using Loa.Storage.Deliveries;
+using Loa.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Loa.Tests.Shared;
 
-namespace Loa.Dispatcher.Tests.Storage;
+namespace Loa.Storage.Tests;
 
 /// <summary>
 /// An upgrade, not a fresh install: a database built by the scripts up to 0008, holding campaigns
@@ -67,14 +67,14 @@ public sealed class MigrationUpgradeTests : IAsyncLifetime
             Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_deliveries_campaign'"));
             Assert.Equal(1L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_version WHERE version = 9"));
         }
-        var deliveries = new DeliveryStore(database, time);
+        var reads = new DeliveryReads(database);
         foreach (var (campaign, ids) in expected)
         {
             var seen = new List<long>();
             long after = 0;
             for (var page = 0; page < 20; page++) // pages of 4: at most 7 pages per campaign
             {
-                var rows = await deliveries.PageAsync(campaign, null, after, 4);
+                var rows = await reads.PageAsync(campaign, null, after, 4);
                 if (rows.Count == 0)
                     break;
                 seen.AddRange(rows.Select(r => r.Id));
@@ -82,6 +82,6 @@ public sealed class MigrationUpgradeTests : IAsyncLifetime
             }
             Assert.Equal(ids, seen);
         }
-        Assert.Empty(await deliveries.PageAsync("never-planned", null, 0, 100));
+        Assert.Empty(await reads.PageAsync("never-planned", null, 0, 100));
     }
 }

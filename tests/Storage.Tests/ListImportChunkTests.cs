@@ -1,12 +1,12 @@
 using Dapper;
 using Loa.Storage;
 using Loa.Storage.Audiences;
+using Loa.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using static Loa.Storage.Audiences.ListStore;
-using Loa.Tests.Shared;
 
-namespace Loa.Dispatcher.Tests.Storage;
+namespace Loa.Storage.Tests;
 
 /// <summary>
 /// A list import on a real SQLite file (perf issue 7, recommendation 5): members go in a chunk per

@@ -3,7 +3,7 @@ using Loa.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Loa.Dispatcher.Tests.Storage;
+namespace Loa.Storage.Tests;
 
 /// <summary>
 /// Checkpoints run off the write path (issue 7): Loa's connections leave the log to grow far past

@@ -3,10 +3,11 @@ using Dapper;
 using Loa.Contracts;
 using Loa.Storage;
 using Loa.Storage.Deliveries;
-using Microsoft.Extensions.Time.Testing;
+using Loa.Storage.Planning;
 using Loa.Tests.Shared;
+using Microsoft.Extensions.Time.Testing;
 
-namespace Loa.Dispatcher.Tests.Storage;
+namespace Loa.Storage.Tests;
 
 /// <summary>
 /// A campaign's deliveries are paged by the id range the planner keeps on the campaign (SQLite has
@@ -18,13 +19,15 @@ public sealed class DeliveryPageTests : IAsyncLifetime
     private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-11-23T08:00:00Z", CultureInfo.InvariantCulture));
     private TempDatabase temp = null!;
     private Database database = null!;
-    private DeliveryStore deliveries = null!;
+    private PlanWriter plans = null!;
+    private DeliveryReads reads = null!;
 
     public async Task InitializeAsync()
     {
         temp = await TempDatabase.CreateAsync();
         database = temp.Database;
-        deliveries = new DeliveryStore(database, time);
+        plans = new PlanWriter(database, time);
+        reads = new DeliveryReads(database);
         foreach (var id in new[] { "a", "b", "empty" })
             await temp.InsertRunningCampaignAsync(id, CampaignKind.Warning, time);
     }
@@ -40,11 +43,11 @@ public sealed class DeliveryPageTests : IAsyncLifetime
         foreach (var campaign in new[] { "a", "b", "a", "b", "a" })
         {
             var page = Enumerable.Range(0, 7).Select(_ => new PlannedRecipient($"+8496{++n:D7}", "HN", "viettel")).ToList();
-            Assert.NotNull(await deliveries.WritePlanPageAsync(Page(campaign, page)));
+            Assert.NotNull(await plans.WriteAsync(Page(campaign, page)));
             expected[campaign].AddRange(page.Select(r => r.Msisdn));
         }
         var replay = Enumerable.Range(1, 7).Select(i => new PlannedRecipient($"+8496{i:D7}", "HN", "viettel")).ToList();
-        Assert.NotNull(await deliveries.WritePlanPageAsync(Page("a", replay)));
+        Assert.NotNull(await plans.WriteAsync(Page("a", replay)));
 
         foreach (var (campaign, recipients) in expected)
         {
@@ -52,7 +55,7 @@ public sealed class DeliveryPageTests : IAsyncLifetime
             long after = 0;
             for (var i = 0; i < 10; i++) // pages of 4: 21 rows of a, 14 of b
             {
-                var rows = await deliveries.PageAsync(campaign, null, after, 4);
+                var rows = await reads.PageAsync(campaign, null, after, 4);
                 if (rows.Count == 0)
                     break;
                 seen.AddRange(rows);
@@ -75,14 +78,14 @@ public sealed class DeliveryPageTests : IAsyncLifetime
     public async Task A_status_filter_and_a_campaign_without_deliveries_page_as_before()
     {
         var page = Enumerable.Range(1, 6).Select(i => new PlannedRecipient($"+8496{i:D7}", "HN", i % 2 == 0 ? "viettel" : Unrouted.Carrier)).ToList();
-        await deliveries.WritePlanPageAsync(Page("a", page));
+        await plans.WriteAsync(Page("a", page));
 
-        var failed = await deliveries.PageAsync("a", DeliveryStatus.Failed, 0, 100);
+        var failed = await reads.PageAsync("a", DeliveryStatus.Failed, 0, 100);
         Assert.Equal(["+84960000001", "+84960000003", "+84960000005"], failed.Select(r => r.Recipient));
         Assert.All(failed, r => Assert.Equal(DeliveryStatus.Failed, r.Status));
-        Assert.Equal(3, (await deliveries.PageAsync("a", DeliveryStatus.Queued, 0, 100)).Count);
-        Assert.Empty(await deliveries.PageAsync("empty", null, 0, 100));
-        Assert.Empty(await deliveries.PageAsync("no-such-campaign", null, 0, 100));
+        Assert.Equal(3, (await reads.PageAsync("a", DeliveryStatus.Queued, 0, 100)).Count);
+        Assert.Empty(await reads.PageAsync("empty", null, 0, 100));
+        Assert.Empty(await reads.PageAsync("no-such-campaign", null, 0, 100));
     }
 
     private static PlanPage Page(string campaign, IReadOnlyList<PlannedRecipient> recipients) =>

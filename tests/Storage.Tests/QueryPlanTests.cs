@@ -1,8 +1,9 @@
 using Loa.Storage;
-using Loa.Storage.Deliveries;
+using Loa.Storage.Batches;
+using Loa.Storage.Receipts;
 using Loa.Tests.Shared;
 
-namespace Loa.Dispatcher.Tests.Storage;
+namespace Loa.Storage.Tests;
 
 /// <summary>
 /// The hot statements' SQLite plans, on the migrated schema. A plan that goes wrong costs no
@@ -26,7 +27,7 @@ public sealed class QueryPlanTests : IAsyncLifetime
     [Fact]
     public async Task A_batch_result_finds_each_delivery_by_its_id_from_the_json()
     {
-        var plan = await PlanAsync(DeliveryStore.RecordResults.Sqlite, ("now", 0L), ("attempts", 1L), ("results", "[]"), ("batch", 1L));
+        var plan = await PlanAsync(BatchLedger.RecordResults.Sqlite, ("now", 0L), ("attempts", 1L), ("results", "[]"), ("batch", 1L));
 
         Assert.Contains(plan, step => step.StartsWith("SCAN j", StringComparison.Ordinal));
         Assert.Contains(plan, step => step.Contains("SEARCH deliveries USING INTEGER PRIMARY KEY", StringComparison.Ordinal));
@@ -36,7 +37,7 @@ public sealed class QueryPlanTests : IAsyncLifetime
     [Fact]
     public async Task A_receipt_post_finds_each_delivery_by_its_carrier_message_id()
     {
-        var plan = await PlanAsync(ReceiptStore.Match.Sqlite, ("ids", "[]"), ("carrier", "viettel"));
+        var plan = await PlanAsync(ReceiptLedger.Match.Sqlite, ("ids", "[]"), ("carrier", "viettel"));
 
         Assert.Contains(plan, step => step.Contains("ix_deliveries_carrier_message", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, step => step.StartsWith("SCAN d", StringComparison.Ordinal));

@@ -2,12 +2,15 @@ using System.Globalization;
 using Dapper;
 using Loa.Contracts;
 using Loa.Storage;
+using Loa.Storage.Batches;
 using Loa.Storage.Deliveries;
+using Loa.Storage.Planning;
+using Loa.Storage.Receipts;
 using Loa.Storage.Suppression;
-using Microsoft.Extensions.Time.Testing;
 using Loa.Tests.Shared;
+using Microsoft.Extensions.Time.Testing;
 
-namespace Loa.Dispatcher.Tests.Storage;
+namespace Loa.Storage.Tests;
 
 /// <summary>
 /// How a campaign ends once nothing is queued or at a carrier: <c>failed</c> when it reached nobody
@@ -19,15 +22,17 @@ public sealed class CampaignEndTests : IAsyncLifetime
     private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-11-23T08:00:00Z", CultureInfo.InvariantCulture));
     private TempDatabase temp = null!;
     private Database database = null!;
-    private DeliveryStore deliveries = null!;
-    private ReceiptStore receipts = null!;
+    private PlanWriter plans = null!;
+    private BatchLedger batches = null!;
+    private ReceiptLedger receipts = null!;
 
     public async Task InitializeAsync()
     {
         temp = await TempDatabase.CreateAsync();
         database = temp.Database;
-        deliveries = new DeliveryStore(database, time);
-        receipts = new ReceiptStore(database, time);
+        plans = new PlanWriter(database, time);
+        batches = new BatchLedger(database, time);
+        receipts = new ReceiptLedger(database, time);
         await temp.InsertRunningCampaignAsync(Campaign, CampaignKind.Emergency, time);
     }
 
@@ -38,7 +43,7 @@ public sealed class CampaignEndTests : IAsyncLifetime
     {
         var claim = await PlanAndClaimAsync(3);
         var ids = await IdsAsync();
-        await deliveries.RecordResultsAsync(claim, ids.Select(id => new SubmitResult(id, false, null, "unknown subscriber")).ToList());
+        await batches.RecordResultsAsync(claim, ids.Select(id => new SubmitResult(id, false, null, "unknown subscriber")).ToList());
 
         Assert.Equal((CampaignStatus.Failed, true), await EndAsync());
         // Nothing is at the carrier: the batch waits for no receipt.
@@ -51,7 +56,7 @@ public sealed class CampaignEndTests : IAsyncLifetime
     {
         var claim = await PlanAndClaimAsync(3);
         var ids = await IdsAsync();
-        await deliveries.RecordResultsAsync(claim,
+        await batches.RecordResultsAsync(claim,
             [new SubmitResult(ids[0], true, "m-0", null), new SubmitResult(ids[1], true, "m-1", null), new SubmitResult(ids[2], false, null, "unknown subscriber")]);
         Assert.Equal((CampaignStatus.Running, false), await EndAsync()); // two still at the carrier
 
@@ -67,7 +72,7 @@ public sealed class CampaignEndTests : IAsyncLifetime
     {
         var claim = await PlanAndClaimAsync(2);
         var ids = await IdsAsync();
-        await deliveries.RecordResultsAsync(claim, [new SubmitResult(ids[0], true, "m-0", null), new SubmitResult(ids[1], true, "m-1", null)]);
+        await batches.RecordResultsAsync(claim, [new SubmitResult(ids[0], true, "m-0", null), new SubmitResult(ids[1], true, "m-1", null)]);
         await receipts.ApplyAsync("viettel", [new ReceiptInput("m-0", "expired", null, null), new ReceiptInput("m-1", "rejected", "barred", null)]);
 
         Assert.Equal((CampaignStatus.Failed, true), await EndAsync());
@@ -76,7 +81,7 @@ public sealed class CampaignEndTests : IAsyncLifetime
     [Fact]
     public async Task A_campaign_whose_every_recipient_was_suppressed_ends_completed()
     {
-        var written = await deliveries.WritePlanPageAsync(Page(
+        var written = await plans.WriteAsync(Page(
             [new("+84960000001", "HN", "viettel", SuppressionReason.OptedOut), new("+84960000002", "HN", "viettel", SuppressionReason.OptedOut)]));
 
         Assert.Empty(written!);
@@ -88,19 +93,19 @@ public sealed class CampaignEndTests : IAsyncLifetime
     {
         var claim = await PlanAndClaimAsync(3);
         var ids = await IdsAsync();
-        await deliveries.RecordResultsAsync(claim,
+        await batches.RecordResultsAsync(claim,
             ids.Select((id, i) => new SubmitResult(id, true, $"m-{i}", null)).ToList(), TimeSpan.FromMinutes(10));
         await receipts.ApplyAsync("viettel", [new ReceiptInput("m-0", "delivered", null, null)]);
 
         time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal(0, await deliveries.ExpireUnansweredAsync(100)); // the deadline itself still waits
+        Assert.Equal(0, await batches.ExpireUnansweredAsync(100)); // the deadline itself still waits
         Assert.Equal((CampaignStatus.Running, false), await EndAsync());
         time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(2, await deliveries.ExpireUnansweredAsync(100));
+        Assert.Equal(2, await batches.ExpireUnansweredAsync(100));
 
         Assert.Equal((CampaignStatus.Completed, true), await EndAsync()); // one was delivered
         await AssertDeliveriesAsync(
-            [$"{ids[0]}|delivered|null", $"{ids[1]}|expired|{DeliveryStore.NoReceiptReason}", $"{ids[2]}|expired|{DeliveryStore.NoReceiptReason}"]);
+            [$"{ids[0]}|delivered|null", $"{ids[1]}|expired|{DeliveryReason.NoReceipt}", $"{ids[2]}|expired|{DeliveryReason.NoReceipt}"]);
         await using (var connection = await database.OpenAsync())
         {
             Assert.Equal(
@@ -111,11 +116,11 @@ public sealed class CampaignEndTests : IAsyncLifetime
         }
 
         // Swept once; a receipt that comes after the deadline moves nothing and is not parked either.
-        Assert.Equal(0, await deliveries.ExpireUnansweredAsync(100));
+        Assert.Equal(0, await batches.ExpireUnansweredAsync(100));
         Assert.Equal(new ReceiptOutcome(1, 0), await receipts.ApplyAsync("viettel", [new ReceiptInput("m-1", "delivered", null, null)]));
         Assert.Equal(0, await receipts.ParkedCountAsync("viettel"));
         await AssertDeliveriesAsync(
-            [$"{ids[0]}|delivered|null", $"{ids[1]}|expired|{DeliveryStore.NoReceiptReason}", $"{ids[2]}|expired|{DeliveryStore.NoReceiptReason}"]);
+            [$"{ids[0]}|delivered|null", $"{ids[1]}|expired|{DeliveryReason.NoReceipt}", $"{ids[2]}|expired|{DeliveryReason.NoReceipt}"]);
     }
 
     [Fact]
@@ -123,12 +128,12 @@ public sealed class CampaignEndTests : IAsyncLifetime
     {
         var claim = await PlanAndClaimAsync(3);
         var ids = await IdsAsync();
-        await deliveries.RecordResultsAsync(claim,
+        await batches.RecordResultsAsync(claim,
             [new SubmitResult(ids[0], false, null, "unknown subscriber"), new SubmitResult(ids[1], true, "lost-1", null), new SubmitResult(ids[2], true, "lost-2", null)],
             TimeSpan.FromMinutes(10));
 
         time.Advance(TimeSpan.FromMinutes(11));
-        Assert.Equal(2, await deliveries.ExpireUnansweredAsync(100));
+        Assert.Equal(2, await batches.ExpireUnansweredAsync(100));
         Assert.Equal((CampaignStatus.Failed, true), await EndAsync());
     }
 
@@ -142,10 +147,10 @@ public sealed class CampaignEndTests : IAsyncLifetime
 
     private async Task<BatchClaim> PlanAndClaimAsync(int recipients)
     {
-        var written = await deliveries.WritePlanPageAsync(Page(
+        var written = await plans.WriteAsync(Page(
             Enumerable.Range(1, recipients).Select(i => new PlannedRecipient($"+8496{i:D7}", "HN", "viettel")).ToList()));
         var batch = Assert.Single(written!);
-        var claim = await deliveries.ClaimBatchAsync(batch.BatchId, TimeSpan.FromMinutes(1));
+        var claim = await batches.ClaimAsync(batch.BatchId, TimeSpan.FromMinutes(1));
         Assert.NotNull(claim);
         return claim;
     }

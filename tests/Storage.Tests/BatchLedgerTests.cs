@@ -1,0 +1,157 @@
+using System.Globalization;
+using Loa.Contracts;
+using Loa.Storage;
+using Loa.Storage.Batches;
+using Loa.Storage.Deliveries;
+using Loa.Tests.Shared;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Loa.Storage.Tests;
+
+/// <summary>
+/// The send lane's writes (<see cref="BatchLedger"/>): claims once per lease, results that move only
+/// the claimed batch's queued rows, and nothing moved for a batch that ended first.
+/// </summary>
+public sealed class BatchLedgerTests : LedgerSpec
+{
+    [Fact]
+    public async Task Results_move_only_queued_rows_with_the_batch_attempts_and_count_them_by_province()
+    {
+        var written = await plans.WriteAsync(Page(FiveViettel(), _ => 500));
+        var batch = Assert.Single(written!);
+        Assert.NotNull(await batches.ClaimAsync(batch.BatchId, TimeSpan.FromMinutes(1)));
+        time.Advance(TimeSpan.FromSeconds(61)); // the first lane died: its lease ran out
+        var claim = await batches.ClaimAsync(batch.BatchId, TimeSpan.FromMinutes(1));
+        Assert.NotNull(claim);
+        Assert.Equal(2, claim.Attempts);
+
+        // Moved behind the store's back (its counter is left as it was): the point is that the result moves neither.
+        var cancelledAt = Now;
+        await ExecuteAsync(
+            $"UPDATE deliveries SET status = 'cancelled', error = 'campaign cancelled', final_at = {cancelledAt} WHERE recipient = '+84960000005'");
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        var at = Now;
+        var id = await IdsAsync();
+        var longError = "carrier said: " + new string('z', 500);
+        await batches.RecordResultsAsync(claim,
+        [
+            new SubmitResult(id["+84960000001"], true, "m-1", null),
+            new SubmitResult(id["+84960000002"], true, "m-2", null),
+            new SubmitResult(id["+84960000003"], false, null, null),
+            new SubmitResult(id["+84960000004"], false, null, longError),
+            new SubmitResult(id["+84960000005"], true, "m-5", null),
+        ]);
+
+        await AssertRowsAsync(
+            [
+                $"+84960000001|{HaNoi}|submitted|m-1|null|2|{at}|null",
+                $"+84960000002|{Hcm}|submitted|m-2|null|2|{at}|null",
+                $"+84960000003|{HaNoi}|failed|null|rejected by carrier|2|null|{at}",
+                $"+84960000004|{Hcm}|failed|null|{longError[..400]}|2|null|{at}",
+                $"+84960000005|{HaNoi}|cancelled|null|campaign cancelled|0|null|{cancelledAt}",
+            ],
+            "SELECT recipient, province, status, carrier_message_id, error, attempts, submitted_at, final_at FROM deliveries WHERE campaign_id = @c");
+        await AssertRowsAsync(
+            [
+                $"viettel|{HaNoi}|queued|1", // +84960000005's, which the SQL above did not take away
+                $"viettel|{HaNoi}|submitted|1",
+                $"viettel|{HaNoi}|failed|1",
+                $"viettel|{Hcm}|queued|0",
+                $"viettel|{Hcm}|submitted|1",
+                $"viettel|{Hcm}|failed|1",
+            ],
+            "SELECT carrier, province, status, count FROM campaign_progress WHERE campaign_id = @c");
+        await AssertRowsAsync(
+            ["viettel|rejected by carrier|1", $"viettel|{longError[..200]}|1"],
+            "SELECT carrier, reason, count FROM campaign_failures WHERE campaign_id = @c");
+        await AssertRowsAsync([$"{DeliveryReads.ThroughputBucketOf(at)}|2|0|2"],
+            "SELECT bucket_start, submitted, delivered, failed FROM campaign_throughput WHERE campaign_id = @c");
+        await AssertRowsAsync([$"{batch.BatchId}|done|2|{at}|null|null"],
+            "SELECT id, status, attempts, done_at, lease_until, last_error FROM batches WHERE campaign_id = @c");
+    }
+
+    [Fact]
+    public async Task Results_that_arrive_after_the_batch_was_cancelled_move_nothing()
+    {
+        var written = await plans.WriteAsync(Page(
+            [new("+84960000001", HaNoi, "viettel"), new("+84960000002", Hcm, "viettel")], _ => 500));
+        var batch = Assert.Single(written!);
+        var claim = await batches.ClaimAsync(batch.BatchId, TimeSpan.FromMinutes(1));
+        Assert.NotNull(claim);
+        var cancelledAt = Now;
+        await batches.FinishAsync(claim, DeliveryStatus.Cancelled, "campaign cancelled", claim.Attempts - 1);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var id = await IdsAsync();
+
+        await batches.RecordResultsAsync(claim,
+            [new SubmitResult(id["+84960000001"], true, "m-1", null), new SubmitResult(id["+84960000002"], false, null, "unknown subscriber")]);
+
+        await AssertRowsAsync(
+            [
+                $"+84960000001|cancelled|null|campaign cancelled|0|null|{cancelledAt}",
+                $"+84960000002|cancelled|null|campaign cancelled|0|null|{cancelledAt}",
+            ],
+            "SELECT recipient, status, carrier_message_id, error, attempts, submitted_at, final_at FROM deliveries WHERE campaign_id = @c");
+        await AssertRowsAsync(
+            [$"viettel|{HaNoi}|queued|0", $"viettel|{HaNoi}|cancelled|1", $"viettel|{Hcm}|queued|0", $"viettel|{Hcm}|cancelled|1"],
+            "SELECT carrier, province, status, count FROM campaign_progress WHERE campaign_id = @c");
+        await AssertRowsAsync([], "SELECT carrier, reason, count FROM campaign_failures WHERE campaign_id = @c");
+        await AssertRowsAsync([], "SELECT bucket_start FROM campaign_throughput WHERE campaign_id = @c");
+    }
+
+    [Fact]
+    public async Task A_result_that_names_a_delivery_of_another_batch_moves_only_the_claimed_batch()
+    {
+        // Two carriers, two batches: a result for the Mobifone row handed in with the Viettel claim
+        // would otherwise move it and count it under Viettel.
+        var written = await plans.WriteAsync(Page(
+            [new("+84960000001", HaNoi, "viettel"), new("+84900000001", HaNoi, "mobifone")], _ => 500));
+        Assert.Equal(2, written!.Count);
+        var viettel = await batches.ClaimAsync(written.Single(b => b.Carrier == "viettel").BatchId, TimeSpan.FromMinutes(1));
+        Assert.NotNull(viettel);
+        var id = await IdsAsync();
+
+        await batches.RecordResultsAsync(viettel,
+            [new SubmitResult(id["+84960000001"], true, "m-1", null), new SubmitResult(id["+84900000001"], true, "m-stray", null)]);
+
+        await AssertRowsAsync(
+            ["+84960000001|submitted|m-1", "+84900000001|queued|null"],
+            "SELECT recipient, status, carrier_message_id FROM deliveries WHERE campaign_id = @c");
+        await AssertRowsAsync(
+            [$"mobifone|{HaNoi}|queued|1", $"viettel|{HaNoi}|queued|0", $"viettel|{HaNoi}|submitted|1"],
+            "SELECT carrier, province, status, count FROM campaign_progress WHERE campaign_id = @c");
+    }
+
+    [Fact]
+    public async Task A_claim_takes_the_batch_once_per_lease_and_counts_each_attempt()
+    {
+        var written = await plans.WriteAsync(Page([new("+84960000001", HaNoi, "viettel")], _ => 500));
+        var batch = Assert.Single(written!);
+        var lease = TimeSpan.FromSeconds(30);
+
+        var first = await batches.ClaimAsync(batch.BatchId, lease);
+        Assert.Equal(new BatchClaim(batch.BatchId, Campaign, "viettel", 3, 1), first);
+        var firstUntil = Now + 30_000;
+        await AssertRowsAsync([$"sending|{firstUntil}|1"], "SELECT status, lease_until, attempts FROM batches WHERE campaign_id = @c");
+
+        Assert.Null(await batches.ClaimAsync(batch.BatchId, lease));
+        time.Advance(TimeSpan.FromMilliseconds(29_999));
+        Assert.Null(await batches.ClaimAsync(batch.BatchId, lease));
+        await AssertRowsAsync([$"sending|{firstUntil}|1"], "SELECT status, lease_until, attempts FROM batches WHERE campaign_id = @c");
+
+        time.Advance(TimeSpan.FromMilliseconds(2)); // past the lease: the lane that held it is presumed dead
+        var second = await batches.ClaimAsync(batch.BatchId, lease);
+        Assert.NotNull(second);
+        Assert.Equal(new BatchClaim(batch.BatchId, Campaign, "viettel", 3, 2), second);
+        await AssertRowsAsync([$"sending|{Now + 30_000}|2"], "SELECT status, lease_until, attempts FROM batches WHERE campaign_id = @c");
+        Assert.Null(await batches.ClaimAsync(batch.BatchId, lease));
+
+        // A finished batch is never taken again, however old its lease.
+        var id = await IdsAsync();
+        await batches.RecordResultsAsync(second, [new SubmitResult(id["+84960000001"], true, "m-1", null)]);
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Null(await batches.ClaimAsync(batch.BatchId, lease));
+        await AssertRowsAsync(["done|null|2"], "SELECT status, lease_until, attempts FROM batches WHERE campaign_id = @c");
+    }
+}
