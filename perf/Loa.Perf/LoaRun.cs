@@ -5,7 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Loa.CampaignApi;
 using Loa.CarrierAdapters;
-using Loa.CarrierAdapters.Simulators;
+using Loa.CarrierSimulators;
 using Loa.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -7,6 +7,7 @@ using Loa.CampaignApi.Receipts;
 using Loa.CampaignApi.Reports;
 using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
+using Loa.CarrierSimulators;
 using Loa.Dispatcher;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Planning;
@@ -34,6 +35,7 @@ public static class LoaApi
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddLoaDefaults();
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
             builder.WebHost.UseUrls(DefaultUrl);
         configure?.Invoke(builder);
@@ -78,7 +80,7 @@ public static class LoaApi
             services.AddLoaDispatcher(configuration);
         else
             services.AddLoaBus(configuration, withDispatcher: false);
-        services.AddLoaSimulators(configuration);
+        services.AddCarrierSimulators(configuration);
         services.AddLoaScheduling(configuration, StorageSetup.ReadOptions(configuration));
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);

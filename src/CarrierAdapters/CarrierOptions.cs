@@ -1,10 +1,14 @@
 namespace Loa.CarrierAdapters;
 
-/// <summary>One carrier, as configured under <c>Loa:Carriers:&lt;id&gt;</c>.</summary>
+/// <summary>
+/// One carrier, as configured under <c>Loa:Carriers:&lt;id&gt;</c>. The defaults live here and in
+/// <see cref="Defaults"/>, not in a host's appsettings: the API host and a standalone dispatcher
+/// must send at the same rates, with the same sender, whatever files they were deployed with.
+/// </summary>
 public sealed class CarrierOptions
 {
-    /// <summary><c>HttpBatch</c> (later also <c>Smpp</c>).</summary>
-    public string Adapter { get; set; } = "HttpBatch";
+    /// <summary>The protocol (<see cref="ICarrierProtocol.Name"/>): <c>HttpBatch</c>.</summary>
+    public string Adapter { get; set; } = HttpBatch.HttpBatchProtocol.AdapterName;
 
     /// <summary>The carrier's base URL; empty means "the built-in simulator" when simulators run.</summary>
     public string? Url { get; set; }
@@ -14,7 +18,7 @@ public sealed class CarrierOptions
     public string ReceiptSecret { get; set; } = "";
 
     /// <summary>Contracted rate in SMS parts per second: no one-second window at the carrier holds more.</summary>
-    public int PartsPerSecond { get; set; } = 100;
+    public int PartsPerSecond { get; set; } = 1000;
 
     /// <summary>Send lanes for this carrier, each with its own queue and PartsPerSecond / Lanes (1 = one lane).</summary>
     public int Lanes { get; set; } = 1;
@@ -25,10 +29,28 @@ public sealed class CarrierOptions
     public int MaxBatchSize { get; set; } = 500;
 
     /// <summary>Brand name shown to subscribers (alphanumeric, at most 11 characters).</summary>
-    public string Sender { get; set; } = "LOA";
+    public string Sender { get; set; } = "CUCATTT";
 
     /// <summary>How long one submit may take before it counts as a timeout.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// What a carrier gets before its configuration is read: the smaller carriers' contracts are
+    /// slower (Vietnamobile 500 parts/s; Gmobile 200 parts/s and batches of at most 200).
+    /// </summary>
+    public static void Defaults(string carrierId, CarrierOptions options)
+    {
+        switch (carrierId)
+        {
+            case CarrierIds.Vietnamobile:
+                options.PartsPerSecond = 500;
+                break;
+            case CarrierIds.Gmobile:
+                options.PartsPerSecond = 200;
+                options.MaxBatchSize = 200;
+                break;
+        }
+    }
 }
 
 public static class CarrierIds

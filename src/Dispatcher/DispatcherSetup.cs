@@ -1,5 +1,4 @@
 using Loa.CarrierAdapters;
-using Loa.CarrierAdapters.Simulators;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Planning;
 using Loa.Dispatcher.Recovery;
@@ -9,16 +8,17 @@ using Loa.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Loa.Dispatcher;
 
 public static class DispatcherSetup
 {
-    /// <summary>Carrier options by id (<c>Loa:Carriers:&lt;id&gt;</c>), for every host that names carriers.</summary>
+    /// <summary>Carrier options by id (<c>Loa:Carriers:&lt;id&gt;</c>) and their adapters, for every host that names carriers.</summary>
     public static IServiceCollection AddLoaCarriers(this IServiceCollection services, IConfiguration configuration)
     {
-        foreach (var id in CarrierIds.All)
-            services.Configure<CarrierOptions>(id, configuration.GetSection($"Loa:Carriers:{id}"));
+        services.AddCarrierAdapters(configuration);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SettingsReport>());
         return services;
     }
 
@@ -50,7 +50,6 @@ public static class DispatcherSetup
         services.AddLoaStorage(configuration);
         services.AddLoaCarriers(configuration);
         services.AddDispatcherOptions(configuration);
-        services.AddHttpClient();
         services.TryAddSingleton<RouteTable>();
         services.TryAddSingleton<CarrierLanes>();
         services.TryAddSingleton<DispatcherMetrics>();
@@ -60,8 +59,4 @@ public static class DispatcherSetup
         services.AddLoaBus(configuration, withDispatcher: true);
         return services;
     }
-
-    /// <summary>The built-in carrier simulators (<c>Loa:Simulators:Enabled</c>).</summary>
-    public static IServiceCollection AddLoaSimulators(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddCarrierSimulators(configuration);
 }

@@ -7,6 +7,7 @@ using Loa.Storage.Routing;
 
 // The standalone dispatcher: planner, send lanes and sweeper, on RabbitMQ, with no HTTP surface.
 var builder = Host.CreateApplicationBuilder(args);
+builder.Configuration.AddLoaDefaults();
 builder.Services.AddLoaDispatcher(builder.Configuration);
 var telemetry = builder.Services.AddLoaTelemetry(builder.Configuration, "loa-dispatcher");
 // No web server here: Prometheus scrapes a small listener of its own when one is configured.

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Loa.CampaignApi;
 using Loa.CarrierAdapters;
-using Loa.CarrierAdapters.Simulators;
+using Loa.CarrierSimulators;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using Loa.CarrierAdapters;
-using Loa.CarrierAdapters.HttpBatch;
-using Loa.CarrierAdapters.Simulators;
 using Loa.Dispatcher.Bus;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Loa.Dispatcher.Sending;
@@ -26,19 +23,23 @@ public sealed class SendLane(Lane lane, ICarrierAdapter adapter, CarrierOptions 
 }
 
 /// <summary>
-/// The lanes of this process, built on first use. A carrier with no URL is served by the built-in
-/// simulator when simulators run; otherwise the configured URL is used as is, so any server that
-/// speaks the batch interface just works.
+/// The lanes of this process, built on first use: each with the adapter its carrier's <c>Adapter</c>
+/// setting chooses (<see cref="CarrierAdapterFactory"/>), its share of the carrier's rate, and the gate
+/// that puts urgent work first. A build that fails (a simulator not up yet, an SMSC that refuses the
+/// bind) is forgotten, so the next batch tries again instead of the lane staying broken until restart.
 /// </summary>
 public sealed class CarrierLanes(
-    IServiceProvider services,
+    CarrierAdapterFactory adapters,
     IOptionsMonitor<CarrierOptions> carriers,
     IOptions<DispatcherOptions> dispatcher,
-    IHttpClientFactory http,
     BusTopology topology,
     TimeProvider time) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<SendLane>>> lanes = new();
+
+    // A lane is built for the process, not for the batch that asked first: one caller's cancellation
+    // must not fail the build for every batch after it. Only disposal stops a build.
+    private readonly CancellationTokenSource stopping = new();
 
     /// <summary>The lanes built so far (for metrics and tests).</summary>
     public IEnumerable<SendLane> Built =>
@@ -53,8 +54,20 @@ public sealed class CarrierLanes(
     /// </summary>
     public const int DefaultBurstShare = 4;
 
-    public Task<SendLane> GetAsync(Lane lane, CancellationToken cancellationToken) =>
-        lanes.GetOrAdd(lane.Name, _ => new Lazy<Task<SendLane>>(() => CreateAsync(lane, cancellationToken))).Value;
+    public async Task<SendLane> GetAsync(Lane lane, CancellationToken cancellationToken)
+    {
+        var entry = lanes.GetOrAdd(lane.Name, _ => new Lazy<Task<SendLane>>(() => CreateAsync(lane, stopping.Token)));
+        try
+        {
+            return await entry.Value.WaitAsync(cancellationToken);
+        }
+        catch when (entry.Value.IsFaulted || entry.Value.IsCanceled)
+        {
+            // Only this failed build is removed: a newer one another caller started stays.
+            lanes.TryRemove(KeyValuePair.Create(lane.Name, entry));
+            throw;
+        }
+    }
 
     /// <summary>
     /// Most messages per batch for a campaign whose SMS has <paramref name="parts"/> parts: by default a
@@ -70,26 +83,18 @@ public sealed class CarrierLanes(
     private async Task<SendLane> CreateAsync(Lane lane, CancellationToken cancellationToken)
     {
         var options = carriers.Get(lane.Carrier);
-        if (!string.Equals(options.Adapter, "HttpBatch", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException($"Carrier {lane.Carrier}: adapter '{options.Adapter}' is not available (HttpBatch is).");
-        Uri baseUrl;
-        if (!string.IsNullOrWhiteSpace(options.Url))
-            baseUrl = new Uri(options.Url);
-        else if (services.GetService<CarrierSimulatorHost>() is { } simulators) // registered only when simulators are enabled
-            baseUrl = await simulators.GetBaseUrlAsync(lane.Carrier, cancellationToken);
-        else
-            throw new InvalidOperationException($"Carrier {lane.Carrier} has no Loa:Carriers:{lane.Carrier}:Url and simulators are off.");
-        var client = http.CreateClient("carrier-" + lane.Carrier);
-        client.Timeout = Timeout.InfiniteTimeSpan; // the adapter enforces options.Timeout per call
+        var adapter = await adapters.CreateAsync(lane.Carrier, cancellationToken);
         // Only RabbitMQ has standby dispatchers, one of which may have sent this lane's second just now.
         // In memory the lane is this process's alone: an emergency in its first second need not wait.
         var rate = new LaneRate(lane.Share(options.PartsPerSecond), dispatcher.Value.Rate, time, startsCold: topology.Transport == Transport.RabbitMq);
-        return new SendLane(lane, new HttpBatchAdapter(lane.Carrier, options, client, baseUrl), options, rate, new SentRate(time));
+        return new SendLane(lane, adapter, options, rate, new SentRate(time));
     }
 
     public void Dispose()
     {
+        stopping.Cancel();
         foreach (var lane in Built)
             lane.Rate.Dispose();
+        stopping.Dispose();
     }
 }

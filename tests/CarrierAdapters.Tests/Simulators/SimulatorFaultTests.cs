@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Loa.CarrierAdapters.HttpBatch;
-using Loa.CarrierAdapters.Simulators;
+using Loa.CarrierSimulators;
 using Loa.CarrierAdapters.Tests.HttpBatch;
 
 namespace Loa.CarrierAdapters.Tests.Simulators;

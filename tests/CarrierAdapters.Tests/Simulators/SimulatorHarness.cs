@@ -1,5 +1,5 @@
 using Loa.CarrierAdapters.HttpBatch;
-using Loa.CarrierAdapters.Simulators;
+using Loa.CarrierSimulators;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

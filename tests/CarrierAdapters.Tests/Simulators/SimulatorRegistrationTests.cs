@@ -1,4 +1,4 @@
-using Loa.CarrierAdapters.Simulators;
+using Loa.CarrierSimulators;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,5 @@
 using Loa.CarrierAdapters;
-using Loa.CarrierAdapters.Simulators;
+using Loa.CarrierSimulators;
 using Loa.Tests.Shared;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -99,6 +99,10 @@ public sealed class DispatcherProcess : IAsyncDisposable
         // events of several processes and the test can be put in order.
         // The test carriers use development-style secrets, which the dispatcher refuses outside Development.
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        // appsettings.Loa.json keeps MassTransit and the HTTP client at Warning; their lines are how a spec
+        // knows the process consumes ("Bus started") and counts its submits, and more lines to search for numbers.
+        start.Environment["Logging__LogLevel__MassTransit"] = "Information";
+        start.Environment["Logging__LogLevel__System.Net.Http.HttpClient"] = "Information";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";

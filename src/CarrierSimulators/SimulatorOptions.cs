@@ -1,4 +1,6 @@
-namespace Loa.CarrierAdapters.Simulators;
+using Loa.CarrierAdapters;
+
+namespace Loa.CarrierSimulators;
 
 /// <summary>
 /// The built-in fake carriers, bound from <c>Loa:Simulators</c>. Every default describes a carrier

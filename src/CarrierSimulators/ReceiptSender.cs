@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.HttpBatch;
 using Microsoft.Extensions.Logging;
 
-namespace Loa.CarrierAdapters.Simulators;
+namespace Loa.CarrierSimulators;
 
 internal enum ReceiptTiming
 {

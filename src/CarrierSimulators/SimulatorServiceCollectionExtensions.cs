@@ -1,15 +1,17 @@
+using Loa.CarrierAdapters;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Loa.CarrierAdapters.Simulators;
+namespace Loa.CarrierSimulators;
 
 public static class SimulatorServiceCollectionExtensions
 {
     /// <summary>
     /// Binds <c>Loa:Simulators</c> and, when <c>Loa:Simulators:Enabled</c> is true in
     /// <paramref name="configuration"/>, runs the carrier simulators as a hosted service that is also
-    /// resolvable as <see cref="CarrierSimulatorHost"/> (one instance). Carrier options
+    /// resolvable as <see cref="CarrierSimulatorHost"/> and as the <see cref="ISimulatedCarriers"/> that serves
+    /// carriers without a Url (one instance). Carrier options
     /// (<c>Loa:Carriers:&lt;id&gt;</c>) are bound too unless already configured. Safe to call twice.
     /// </summary>
     public static IServiceCollection AddCarrierSimulators(this IServiceCollection services, IConfiguration configuration)
@@ -34,6 +36,7 @@ public static class SimulatorServiceCollectionExtensions
         }
 
         services.AddSingleton<CarrierSimulatorHost>();
+        services.AddSingleton<ISimulatedCarriers>(provider => provider.GetRequiredService<CarrierSimulatorHost>());
         services.AddHostedService(provider => provider.GetRequiredService<CarrierSimulatorHost>());
         return services;
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.HttpBatch;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Loa.CarrierAdapters.Simulators;
+namespace Loa.CarrierSimulators;
 
 /// <summary>
 /// The five carriers of <see cref="CarrierIds.All"/>, faked by one small Kestrel server on loopback
@@ -19,7 +20,7 @@ namespace Loa.CarrierAdapters.Simulators;
 /// posted back signed, with the faults of each carrier's <see cref="SimulatorBehaviour"/>; and the
 /// admin endpoints of <see cref="SimulatorAdminApi"/> (stats, arrivals, behaviour).
 /// </summary>
-public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposable
+public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposable, ISimulatedCarriers
 {
     private const int NotStarted = 0, Started = 1, Stopped = 2;
 
@@ -70,6 +71,8 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
         var port = await _listening.Task.WaitAsync(ct).ConfigureAwait(false);
         return new Uri($"http://127.0.0.1:{port}/{carrierId}");
     }
+
+    Task<Uri> ISimulatedCarriers.HttpBaseUrlAsync(string carrierId, CancellationToken cancellationToken) => GetBaseUrlAsync(carrierId, cancellationToken);
 
     public SimulatorBehaviour GetBehaviour(string carrierId) => Carrier(carrierId).Behaviour;
 

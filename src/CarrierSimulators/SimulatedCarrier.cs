@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.HttpBatch;
 
-namespace Loa.CarrierAdapters.Simulators;
+namespace Loa.CarrierSimulators;
 
 /// <summary>
 /// One fake carrier's memory: its idempotency store, message id counter, throttling window,

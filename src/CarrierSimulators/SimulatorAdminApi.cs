@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
+using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.HttpBatch;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace Loa.CarrierAdapters.Simulators;
+namespace Loa.CarrierSimulators;
 
 /// <summary>
 /// The simulators' own admin endpoints, on their loopback port beside the carriers:

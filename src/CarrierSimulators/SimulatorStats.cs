@@ -1,6 +1,7 @@
+using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.HttpBatch;
 
-namespace Loa.CarrierAdapters.Simulators;
+namespace Loa.CarrierSimulators;
 
 /// <summary>What the simulated carriers have seen, per carrier. Safe to read while they run.</summary>
 public sealed class SimulatorStats

@@ -1,4 +1,6 @@
-namespace Loa.CarrierAdapters.Simulators;
+using Loa.CarrierAdapters;
+
+namespace Loa.CarrierSimulators;
 
 /// <summary>
 /// How one simulated carrier acts: how it answers submits (latency, 5xx, held answers, throttling)

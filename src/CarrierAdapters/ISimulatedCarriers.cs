@@ -1,0 +1,12 @@
+namespace Loa.CarrierAdapters;
+
+/// <summary>
+/// Where a carrier with no <c>Url</c> is served when the built-in simulators run (the embedded
+/// default and the tests). Implemented by the simulators' own assembly, which production hosts do
+/// not load: without it, a carrier with no <c>Url</c> has nowhere to send.
+/// </summary>
+public interface ISimulatedCarriers
+{
+    /// <summary>The simulated carrier's base URL for the HTTP batch interface, once it listens.</summary>
+    Task<Uri> HttpBaseUrlAsync(string carrierId, CancellationToken cancellationToken);
+}
