@@ -45,4 +45,13 @@ public static class Problems
 
     public static IResult UnsupportedMediaType(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", type: Base + "media-type");
+
+    /// <summary>An uploaded file that cannot be read past <paramref name="line"/> (1 is the header): a field error on the body, and the line as a member of its own.</summary>
+    public static IResult Unreadable(long line, string reason) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [$"Line {line}: {reason}"] })
+        {
+            Status = StatusCodes.Status400BadRequest, Title = "Invalid request", Type = Base + "unreadable",
+            Detail = $"The file cannot be read at line {line}: {reason} Nothing was written.",
+            Extensions = { ["line"] = line },
+        });
 }
