@@ -52,17 +52,29 @@ public sealed class CampaignRules(
             Error("audience.lists", "At most 50 lists per campaign.");
         else
         {
-            var found = (await lists.GetManyAsync(listIds.Distinct(), ct)).ToDictionary(l => l.Id);
+            // JSON's null passes the binding as a null string: refused here, before it reaches a query.
+            var found = (await lists.GetManyAsync(listIds.OfType<string>().Distinct(), ct)).ToDictionary(l => l.Id);
             for (var i = 0; i < listIds.Count; i++)
             {
-                if (!found.TryGetValue(listIds[i], out var list) || !user.CanSee(list.Tenant))
+                if (listIds[i] is null)
+                    Error($"audience.lists[{i}]", "A list id is a string, not null.");
+                else if (!found.TryGetValue(listIds[i], out var list) || !user.CanSee(list.Tenant))
                     Error($"audience.lists[{i}]", "No such list is visible to you.");
             }
         }
-        foreach (var carrier in audience?.Carriers ?? [])
+        var carriers = audience?.Carriers ?? [];
+        for (var i = 0; i < carriers.Count; i++)
         {
-            if (!CarrierIds.All.Contains(carrier))
-                Error("audience.carriers", $"Unknown carrier '{carrier}'.");
+            if (carriers[i] is null)
+                Error($"audience.carriers[{i}]", "A carrier is a string, not null.");
+            else if (!CarrierIds.All.Contains(carriers[i]))
+                Error("audience.carriers", $"Unknown carrier '{carriers[i]}'.");
+        }
+        var provinces = audience?.Provinces ?? [];
+        for (var i = 0; i < provinces.Count; i++)
+        {
+            if (provinces[i] is null)
+                Error($"audience.provinces[{i}]", "A province is a string, not null.");
         }
         if (audience?.Devices == true)
             Error("audience.devices", "Device audiences need push, which is not available yet.");
