@@ -80,7 +80,18 @@ public sealed class CampaignRules(
             Error("audience.devices", "Device audiences need push, which is not available yet.");
 
         var schedule = request.Schedule;
-        if (schedule?.Recurrence is { } cron)
+        var datesSane = true;
+        if (schedule?.StartAt is { } startAt && !Dates.IsSane(startAt))
+        {
+            Error("schedule.startAt", $"startAt must be {Dates.Range}.");
+            datesSane = false;
+        }
+        if (schedule?.ExpiresAt is { } expiry && !Dates.IsSane(expiry))
+        {
+            Error("schedule.expiresAt", $"expiresAt must be {Dates.Range}.");
+            datesSane = false;
+        }
+        if (datesSane && schedule?.Recurrence is { } cron)
         {
             var from = schedule.StartAt is { } start && start > now ? start : now;
             if (Scheduling.Recurrence.Problem(cron, from, schedule.ExpiresAt) is { } cronProblem)
@@ -95,7 +106,7 @@ public sealed class CampaignRules(
             else if (SendingWindow.Parse(schedule.Window, out var windowError) is null)
                 Error("schedule.window", windowError!);
         }
-        if (schedule?.ExpiresAt is { } expiresAt && expiresAt <= (schedule.StartAt is { } s && s > now ? s : now))
+        if (datesSane && schedule?.ExpiresAt is { } expiresAt && expiresAt <= (schedule.StartAt is { } s && s > now ? s : now))
             Error("schedule.expiresAt", "expiresAt must be after the start time.");
 
         var maxParts = request.Options?.MaxSmsParts ?? DefaultMaxSmsParts;

@@ -38,6 +38,31 @@ public sealed class CampaignInputSpecs(InputHost host) : IClassFixture<InputHost
         Assert.True(errors.TryGetProperty("audience.carriers[1]", out _), errors.ToString());
     }
 
+    [Fact]
+    public async Task A_start_in_year_9999_with_a_recurrence_is_a_field_error()
+    {
+        var errors = await RefusedAsync(
+            $$"""{"lists":["{{await ListAsync()}}"]}""", """{"startAt":"9999-12-31T00:00:00+07:00","recurrence":"0 0 8 1 * ?"}""");
+
+        Assert.True(errors.TryGetProperty("schedule.startAt", out _), errors.ToString());
+    }
+
+    [Fact]
+    public async Task An_expiry_in_year_9999_is_a_field_error()
+    {
+        var errors = await RefusedAsync($$"""{"lists":["{{await ListAsync()}}"]}""", """{"expiresAt":"9999-12-31T00:00:00+07:00"}""");
+
+        Assert.True(errors.TryGetProperty("schedule.expiresAt", out _), errors.ToString());
+    }
+
+    [Fact]
+    public async Task A_start_before_the_year_2000_is_a_field_error()
+    {
+        var errors = await RefusedAsync($$"""{"lists":["{{await ListAsync()}}"]}""", """{"startAt":"0001-01-01T00:00:00+00:00"}""");
+
+        Assert.True(errors.TryGetProperty("schedule.startAt", out _), errors.ToString());
+    }
+
     private async Task<string> ListAsync()
     {
         using var author = host.Loa.Client("dev-author");
