@@ -122,6 +122,7 @@ public static class LoaApi
         // Before authorization, so that refusals (401, 403) are on the record too.
         app.UseMiddleware<AuditTrail>();
         app.UseAuthorization();
+        app.Use(ClientFaults.RefuseUnknownCharset);
 
         app.MapOpenApi("/openapi/{documentName}.json");
         // Counts and rates only, no personal data: open to the scraper like the probes.

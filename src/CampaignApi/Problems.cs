@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Diagnostics;
 
 namespace Loa.CampaignApi;
 
@@ -83,86 +82,4 @@ public static class Problems
     /// <summary><c>$.audience.lists[0]</c> as the field path validation errors use (<c>audience.lists[0]</c>); the body itself when there is no path.</summary>
     private static string JsonField(string? path) =>
         path is null or "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
-}
-
-/// <summary>
-/// Answers the client's faults that surface as exceptions (a body Kestrel cannot read, JSON the
-/// binding cannot turn into the parameter) with their problem, without an error log; everything else
-/// is left to the exception handler's 500.
-/// </summary>
-public sealed class ClientFaults : IExceptionHandler
-{
-    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
-    {
-        if (Problems.ForClientFault(exception) is not { } problem)
-            return false;
-        await problem.ExecuteAsync(httpContext);
-        return true;
-    }
-}
-
-/// <summary>
-/// The request body as Kestrel delivers it, with a read that fails on the client's framing always a
-/// <see cref="BadHttpRequestException"/>: Kestrel throws most framing faults as one (400), but a chunk
-/// size that overflows as a plain <see cref="IOException"/> ("Bad chunk size data"), which would
-/// otherwise be answered 500. Only reads of the body are translated, so a failing temp file or disk
-/// is still ours.
-/// </summary>
-public sealed class ClientBody(Stream inner) : Stream
-{
-    public static Task Wrap(HttpContext context, RequestDelegate next)
-    {
-        context.Request.Body = new ClientBody(context.Request.Body);
-        return next(context);
-    }
-
-    public override bool CanRead => inner.CanRead;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        try
-        {
-            return inner.Read(buffer, offset, count);
-        }
-        catch (IOException e)
-        {
-            throw Malformed(e);
-        }
-    }
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return await inner.ReadAsync(buffer, cancellationToken);
-        }
-        catch (IOException e)
-        {
-            throw Malformed(e);
-        }
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    private static BadHttpRequestException Malformed(IOException e) =>
-        new($"The request body is malformed: {e.Message}", StatusCodes.Status400BadRequest, e);
 }

@@ -63,6 +63,21 @@ public sealed class CampaignInputSpecs(InputHost host) : IClassFixture<InputHost
         Assert.True(errors.TryGetProperty("schedule.startAt", out _), errors.ToString());
     }
 
+    [Theory]
+    [InlineData("application/json; charset=utf-999")]
+    [InlineData("application/json; charset=\"\"")]
+    public async Task A_body_in_a_charset_that_is_no_encoding_is_a_415(string contentType)
+    {
+        using var author = host.Loa.Client("dev-author");
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"name":"x"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await author.PostAsync("/api/v1/campaigns", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        await InputHost.ProblemAsync(response);
+    }
+
     private async Task<string> ListAsync()
     {
         using var author = host.Loa.Client("dev-author");
