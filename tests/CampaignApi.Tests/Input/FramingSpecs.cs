@@ -32,9 +32,10 @@ public sealed class FramingSpecs(InputHost host) : IClassFixture<InputHost>
     [Fact]
     public async Task A_chunk_size_of_FFFFFFFFFFFFFFFF_in_a_list_upload_is_a_400()
     {
-        var status = await SendAsync("/api/v1/lists?name=framing", "text/csv", "FFFFFFFFFFFFFFFF\r\nmsisdn\r\n0\r\n\r\n");
+        var answer = await SendAsync("/api/v1/lists?name=framing", "text/csv", "FFFFFFFFFFFFFFFF\r\nmsisdn\r\n0\r\n\r\n");
 
-        Assert.Equal(400, status);
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("application/problem+json", answer.ContentType);
     }
 
     [Fact]
@@ -47,9 +48,9 @@ public sealed class FramingSpecs(InputHost host) : IClassFixture<InputHost>
         {
             foreach (var body in BrokenChunks)
             {
-                var status = await SendAsync(route, contentType, body);
-                if (status != 400)
-                    wrong.Add($"{route} {body.Split('\r')[0]} → {status?.ToString() ?? "no answer"}");
+                var answer = await SendAsync(route, contentType, body);
+                if (answer.Status != 400)
+                    wrong.Add($"{route} {body.Split('\r')[0]} → {answer.Status?.ToString() ?? "no answer"}");
                 if (!route.Contains("/receipts", StringComparison.Ordinal))
                     audited++;
             }
@@ -61,12 +62,12 @@ public sealed class FramingSpecs(InputHost host) : IClassFixture<InputHost>
         Assert.Equal(before["audit_log"] + audited, after["audit_log"]);
     }
 
-    private Task<int?> SendAsync(string route, string contentType, string body)
+    private Task<RawAnswer> SendAsync(string route, string contentType, string body)
     {
         var headers = new Dictionary<string, string>();
         if (route.Contains("/receipts", StringComparison.Ordinal))
             headers[ReceiptSignature.Header] = ReceiptSignature.Sign(Encoding.UTF8.GetBytes("[]"), "dev-viettel-receipt-secret");
         return RawHttp.SendAsync(
-            host.Loa.BaseAddress, RawHttp.ChunkedPost(host.Loa.BaseAddress, route, InputHost.EveryRole, contentType, body, headers), TimeSpan.FromSeconds(20));
+            host.Loa.BaseAddress, RawHttp.Chunked("POST", host.Loa.BaseAddress, route, InputHost.EveryRole, contentType, body, headers), TimeSpan.FromSeconds(20));
     }
 }

@@ -3,14 +3,16 @@ using System.Text;
 
 namespace Loa.CampaignApi.Tests.Input;
 
+/// <summary>The status line's code (null when the server closed without answering) and the Content-Type, if the answer had one.</summary>
+public sealed record RawAnswer(int? Status, string? ContentType);
+
 /// <summary>
 /// Bytes written to the server's socket as they are, for requests HttpClient will not send (broken
-/// chunked framing); the answer's status code read back from the status line.
+/// chunked framing); the answer's status code and content type read back from its head.
 /// </summary>
 public static class RawHttp
 {
-    /// <returns>The status code, or null when the server closed the connection without answering.</returns>
-    public static async Task<int?> SendAsync(Uri server, byte[] request, TimeSpan timeout)
+    public static async Task<RawAnswer> SendAsync(Uri server, byte[] request, TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
         using var client = new TcpClient();
@@ -42,19 +44,21 @@ public static class RawHttp
                 break;
             received.Write(buffer, 0, read);
             var text = Encoding.ASCII.GetString(received.GetBuffer(), 0, (int)received.Length);
-            if (text.Contains("\r\n", StringComparison.Ordinal))
+            if (text.Contains("\r\n\r\n", StringComparison.Ordinal))
                 break;
         }
-        var answer = Encoding.ASCII.GetString(received.GetBuffer(), 0, (int)received.Length);
-        var parts = answer.Split(' ', 3);
-        return parts.Length >= 2 && parts[0].StartsWith("HTTP/1.", StringComparison.Ordinal) && int.TryParse(parts[1], out var status) ? status : null;
+        var head = Encoding.ASCII.GetString(received.GetBuffer(), 0, (int)received.Length).Split("\r\n\r\n")[0].Split("\r\n");
+        var parts = head[0].Split(' ', 3);
+        int? status = parts.Length >= 2 && parts[0].StartsWith("HTTP/1.", StringComparison.Ordinal) && int.TryParse(parts[1], out var code) ? code : null;
+        var contentType = head.Skip(1).FirstOrDefault(h => h.StartsWith("Content-Type:", StringComparison.OrdinalIgnoreCase))?["Content-Type:".Length..].Trim();
+        return new RawAnswer(status, contentType);
     }
 
-    /// <summary>A chunked POST whose head is well formed and whose body is <paramref name="body"/> exactly as given.</summary>
-    public static byte[] ChunkedPost(Uri server, string pathAndQuery, string key, string contentType, string body, IReadOnlyDictionary<string, string>? headers = null)
+    /// <summary>A chunked request whose head is well formed and whose body is <paramref name="body"/> exactly as given.</summary>
+    public static byte[] Chunked(string method, Uri server, string pathAndQuery, string key, string contentType, string body, IReadOnlyDictionary<string, string>? headers = null)
     {
         var head = new StringBuilder()
-            .Append("POST ").Append(pathAndQuery).Append(" HTTP/1.1\r\n")
+            .Append(method).Append(' ').Append(pathAndQuery).Append(" HTTP/1.1\r\n")
             .Append("Host: ").Append(server.Authority).Append("\r\n")
             .Append("Authorization: Bearer ").Append(key).Append("\r\n")
             .Append("Content-Type: ").Append(contentType).Append("\r\n")
