@@ -55,7 +55,8 @@ public sealed class ClientFaults : IExceptionHandler
 /// <see cref="BadHttpRequestException"/>: Kestrel throws most framing faults as one (400), but a chunk
 /// size that overflows as a plain <see cref="IOException"/> ("Bad chunk size data"), which would
 /// otherwise be answered 500. Only reads of the body are translated, so a failing temp file or disk
-/// is still ours.
+/// is still ours. BadHttpRequestException is itself an IOException: it passes as it is, keeping its
+/// status (413 too large, 408 too slow).
 /// </summary>
 public sealed class ClientBody(Stream inner) : Stream
 {
@@ -81,7 +82,7 @@ public sealed class ClientBody(Stream inner) : Stream
         {
             return inner.Read(buffer, offset, count);
         }
-        catch (IOException e)
+        catch (IOException e) when (e is not BadHttpRequestException)
         {
             throw Malformed(e);
         }
@@ -93,7 +94,7 @@ public sealed class ClientBody(Stream inner) : Stream
         {
             return await inner.ReadAsync(buffer, cancellationToken);
         }
-        catch (IOException e)
+        catch (IOException e) when (e is not BadHttpRequestException)
         {
             throw Malformed(e);
         }
