@@ -49,6 +49,10 @@ public static class LoaApi
     public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddProblemDetails();
+        services.AddExceptionHandler<ClientFaults>();
+        // A body the binding cannot read throws (in every environment, not only Development), so that
+        // ClientFaults answers it with the field's path instead of a bare 400.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
         services.AddOpenApi();
 
@@ -108,12 +112,11 @@ public static class LoaApi
 
     public static void MapEndpoints(WebApplication app)
     {
-        // A body read by hand (list and opt-out uploads) that breaks a Kestrel limit throws; it is the
-        // client's error, answered with the limit's own status (413 too large, 408 too slow), not a 500.
-        app.UseExceptionHandler(new ExceptionHandlerOptions
-        {
-            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
-        });
+        // A body that breaks a Kestrel limit or its framing, or that the binding cannot read, throws; it
+        // is the client's error, answered by ClientFaults with its own status (413 too large, 408 too
+        // slow, 400 malformed) and a problem, not a 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = Problems.StatusOf });
+        app.Use(ClientBody.Wrap);
         app.UseStatusCodePages();
         app.UseAuthentication();
         // A flood answered 429 is not written down row by row; everything past the limiter is.
@@ -121,6 +124,7 @@ public static class LoaApi
         // Before authorization, so that refusals (401, 403) are on the record too.
         app.UseMiddleware<AuditTrail>();
         app.UseAuthorization();
+        app.Use(ClientFaults.RefuseUnknownCharset);
 
         app.MapOpenApi("/openapi/{documentName}.json");
         // Counts and rates only, no personal data: open to the scraper like the probes.

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Loa.CampaignApi;
 
 /// <summary>
@@ -45,4 +47,39 @@ public static class Problems
 
     public static IResult UnsupportedMediaType(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", type: Base + "media-type");
+
+    /// <summary>An uploaded file that cannot be read past <paramref name="line"/> (1 is the header): a field error on the body, and the line as a member of its own.</summary>
+    public static IResult Unreadable(long line, string reason) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [$"Line {line}: {reason}"] })
+        {
+            Status = StatusCodes.Status400BadRequest, Title = "Invalid request", Type = Base + "unreadable",
+            Detail = $"The file cannot be read at line {line}: {reason} Nothing was written.",
+            Extensions = { ["line"] = line },
+        });
+
+    /// <summary>
+    /// The status an exception is answered with: the client's own faults (a request Kestrel or the
+    /// parameter binding refused) keep their 4xx, anything else is ours, a 500.
+    /// </summary>
+    public static int StatusOf(Exception exception) =>
+        exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+
+    /// <summary>The answer to an exception that is the client's fault, or null for ours (then a 500 and an error log).</summary>
+    public static IResult? ForClientFault(Exception exception)
+    {
+        if (exception is not BadHttpRequestException bad)
+            return null;
+        return bad.StatusCode switch
+        {
+            StatusCodes.Status413PayloadTooLarge => TooLarge("The request body is larger than this endpoint accepts."),
+            StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType(bad.Message),
+            StatusCodes.Status400BadRequest when bad.InnerException is JsonException json => Validation(JsonField(json.Path), "Not valid here: wrong type, malformed value or broken JSON."),
+            StatusCodes.Status400BadRequest => Validation("body", $"The request cannot be read: {bad.Message}"),
+            _ => TypedResults.Problem(bad.Message, statusCode: bad.StatusCode, type: Base + "bad-request"),
+        };
+    }
+
+    /// <summary><c>$.audience.lists[0]</c> as the field path validation errors use (<c>audience.lists[0]</c>); the body itself when there is no path.</summary>
+    private static string JsonField(string? path) =>
+        path is null or "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
 }

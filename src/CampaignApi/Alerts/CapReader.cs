@@ -263,7 +263,12 @@ public static partial class CapReader
             return null;
         }
         if (ParseTime(text) is { } at)
-            return at;
+        {
+            if (Dates.IsSane(at))
+                return at;
+            errors.Add(path, $"'{Clip(text)}' must be {Dates.Range}.");
+            return null;
+        }
         errors.Add(path, text.EndsWith('Z')
             ? $"'{Clip(text)}': CAP 1.2 writes UTC as -00:00, not Z."
             : $"'{Clip(text)}' is not a time with its offset, e.g. 2026-11-23T10:00:00+07:00.");

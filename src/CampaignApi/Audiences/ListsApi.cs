@@ -66,44 +66,53 @@ public static partial class ListsApi
 
         var router = await routes.GetAsync(ct);
         var tenant = user.Tenant();
-        using var text = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
-        await using var csv = await CsvDataReader.CreateAsync(text, new CsvDataReaderOptions { HasHeaders = true }, ct);
-        var msisdnColumn = Column(csv, "msisdn");
-        if (msisdnColumn < 0)
-            return Problems.Validation("msisdn", "The header row must name a 'msisdn' column (optional: province, tags, name).");
-        var provinceColumn = Column(csv, "province");
-        var tagsColumn = Column(csv, "tags");
-        var nameColumn = Column(csv, "name");
-
-        await using var import = await lists.BeginImportAsync(tenant, name.Trim(), user.Who(), ct);
-        int members = 0, rejected = 0; // members: rows handed to the import, new to the list or not
-        var errors = new List<ListError>();
-        long line = 1; // the header
-        while (await csv.ReadAsync(ct))
+        long line = 0; // the last line read whole; the header is line 1
+        try
         {
-            line++;
-            if (members + rejected >= limits.MaxRows)
-                return Problems.Unprocessable("list-too-large", "List too large", $"A list may hold at most {limits.MaxRows} rows.");
+            using var text = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+            await using var csv = await CsvDataReader.CreateAsync(text, CsvUpload.Options(), ct);
+            line = 1;
+            var msisdnColumn = Column(csv, "msisdn");
+            if (msisdnColumn < 0)
+                return Problems.Validation("msisdn", "The header row must name a 'msisdn' column (optional: province, tags, name).");
+            var provinceColumn = Column(csv, "province");
+            var tagsColumn = Column(csv, "tags");
+            var nameColumn = Column(csv, "name");
 
-            var reason = Row(csv, router, msisdnColumn, provinceColumn, user, tenant, out var msisdn, out var province);
-            if (reason is not null)
+            await using var import = await lists.BeginImportAsync(tenant, name.Trim(), user.Who(), ct);
+            int members = 0, rejected = 0; // members: rows handed to the import, new to the list or not
+            var errors = new List<ListError>();
+            while (await csv.ReadAsync(ct))
             {
-                rejected++;
-                if (errors.Count < MaxListedErrors)
-                    errors.Add(new ListError(line, reason));
-                continue;
+                line++;
+                if (members + rejected >= limits.MaxRows)
+                    return Problems.Unprocessable("list-too-large", "List too large", $"A list may hold at most {limits.MaxRows} rows.");
+
+                var reason = Row(csv, router, msisdnColumn, provinceColumn, user, tenant, out var msisdn, out var province);
+                if (reason is not null)
+                {
+                    rejected++;
+                    if (errors.Count < MaxListedErrors)
+                        errors.Add(new ListError(line, reason));
+                    continue;
+                }
+                var carrier = router.Route(msisdn) ?? Unrouted.Carrier;
+                var tags = tagsColumn >= 0 ? Clip(csv.GetString(tagsColumn), 400) : null;
+                var memberName = nameColumn >= 0 ? Clip(csv.GetString(nameColumn), 200) : null;
+                await import.AddAsync(msisdn, province, carrier, tags, memberName, ct);
+                members++;
             }
-            var carrier = router.Route(msisdn) ?? Unrouted.Carrier;
-            var tags = tagsColumn >= 0 ? Clip(csv.GetString(tagsColumn), 400) : null;
-            var memberName = nameColumn >= 0 ? Clip(csv.GetString(nameColumn), 200) : null;
-            await import.AddAsync(msisdn, province, carrier, tags, memberName, ct);
-            members++;
+            // Which rows were new to the list is known as each chunk is written: the counts come from the import.
+            var row = await import.CommitAsync(rejected, ct);
+            int accepted = (int)row.Accepted, duplicates = (int)row.Duplicates;
+            audit.Add("upload", new { name = row.Name, accepted, rejected, duplicates });
+            return TypedResults.Created($"/api/v1/lists/{row.Id}", new ListCreated(row.Id, row.Name, accepted, rejected, duplicates, errors));
         }
-        // Which rows were new to the list is known as each chunk is written: the counts come from the import.
-        var row = await import.CommitAsync(rejected, ct);
-        int accepted = (int)row.Accepted, duplicates = (int)row.Duplicates;
-        audit.Add("upload", new { name = row.Name, accepted, rejected, duplicates });
-        return TypedResults.Created($"/api/v1/lists/{row.Id}", new ListCreated(row.Id, row.Name, accepted, rejected, duplicates, errors));
+        catch (Exception e) when (CsvUpload.IsUnreadable(e))
+        {
+            // The import was disposed on the way out: the chunks it wrote are deleted.
+            return CsvUpload.Refusal(e, line + 1);
+        }
     }
 
     public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, ListStore lists, CancellationToken ct)

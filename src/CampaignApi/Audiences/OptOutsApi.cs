@@ -88,7 +88,18 @@ public static class OptOutsApi
 
         var router = await routes.GetAsync(ct);
         using var text = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
-        await using var csv = await CsvDataReader.CreateAsync(text, new CsvDataReaderOptions { HasHeaders = true }, ct);
+        long line = 0; // the last line read whole; the header is line 1
+        CsvDataReader csv;
+        try
+        {
+            csv = await CsvDataReader.CreateAsync(text, CsvUpload.Options(), ct);
+        }
+        catch (Exception e) when (CsvUpload.IsUnreadable(e))
+        {
+            return CsvUpload.Refusal(e, line + 1);
+        }
+        await using var reader = csv;
+        line = 1;
         var column = ListsApi.Column(csv, "msisdn");
         if (column < 0)
             return Problems.Validation("msisdn", "The header row must name a 'msisdn' column.");
@@ -104,12 +115,16 @@ public static class OptOutsApi
         {
             return Problems.Unprocessable("list-too-large", "Upload too large", $"An opt-out upload may hold at most {limits.MaxRows} rows.");
         }
+        catch (Exception e) when (CsvUpload.IsUnreadable(e))
+        {
+            // Thrown from inside the store's transaction, which rolled back: nothing was opted out.
+            return CsvUpload.Refusal(e, line + 1);
+        }
         audit.Add("upload", new { imported.Accepted, rejected, imported.Duplicates });
         return TypedResults.Ok(new OptOutsImported(imported.Accepted, rejected, imported.Duplicates, errors));
 
         async IAsyncEnumerable<string> Numbers([EnumeratorCancellation] CancellationToken token)
         {
-            long line = 1;
             while (await csv.ReadAsync(token))
             {
                 // Thrown, not a yield break: the store's transaction must roll back, not commit half a file.

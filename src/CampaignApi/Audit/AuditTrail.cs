@@ -48,9 +48,9 @@ public sealed partial class AuditTrail(RequestDelegate next, AuditStore store, T
         }
         catch (Exception e)
         {
-            // What the exception handler outside will answer (LoaApi.MapEndpoints): a broken Kestrel
-            // limit keeps its own status (413, 408), anything else is a 500.
-            thrown = e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+            // What the exception handler outside will answer (LoaApi.MapEndpoints): the client's faults
+            // keep their own status (400, 408, 413), anything else is a 500.
+            thrown = Problems.StatusOf(e);
             throw;
         }
         finally

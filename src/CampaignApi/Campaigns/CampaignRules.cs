@@ -52,23 +52,46 @@ public sealed class CampaignRules(
             Error("audience.lists", "At most 50 lists per campaign.");
         else
         {
-            var found = (await lists.GetManyAsync(listIds.Distinct(), ct)).ToDictionary(l => l.Id);
+            // JSON's null passes the binding as a null string: refused here, before it reaches a query.
+            var found = (await lists.GetManyAsync(listIds.OfType<string>().Distinct(), ct)).ToDictionary(l => l.Id);
             for (var i = 0; i < listIds.Count; i++)
             {
-                if (!found.TryGetValue(listIds[i], out var list) || !user.CanSee(list.Tenant))
+                if (listIds[i] is null)
+                    Error($"audience.lists[{i}]", "A list id is a string, not null.");
+                else if (!found.TryGetValue(listIds[i], out var list) || !user.CanSee(list.Tenant))
                     Error($"audience.lists[{i}]", "No such list is visible to you.");
             }
         }
-        foreach (var carrier in audience?.Carriers ?? [])
+        var carriers = audience?.Carriers ?? [];
+        for (var i = 0; i < carriers.Count; i++)
         {
-            if (!CarrierIds.All.Contains(carrier))
-                Error("audience.carriers", $"Unknown carrier '{carrier}'.");
+            if (carriers[i] is null)
+                Error($"audience.carriers[{i}]", "A carrier is a string, not null.");
+            else if (!CarrierIds.All.Contains(carriers[i]))
+                Error("audience.carriers", $"Unknown carrier '{carriers[i]}'.");
+        }
+        var provinces = audience?.Provinces ?? [];
+        for (var i = 0; i < provinces.Count; i++)
+        {
+            if (provinces[i] is null)
+                Error($"audience.provinces[{i}]", "A province is a string, not null.");
         }
         if (audience?.Devices == true)
             Error("audience.devices", "Device audiences need push, which is not available yet.");
 
         var schedule = request.Schedule;
-        if (schedule?.Recurrence is { } cron)
+        var datesSane = true;
+        if (schedule?.StartAt is { } startAt && !Dates.IsSane(startAt))
+        {
+            Error("schedule.startAt", $"startAt must be {Dates.Range}.");
+            datesSane = false;
+        }
+        if (schedule?.ExpiresAt is { } expiry && !Dates.IsSane(expiry))
+        {
+            Error("schedule.expiresAt", $"expiresAt must be {Dates.Range}.");
+            datesSane = false;
+        }
+        if (datesSane && schedule?.Recurrence is { } cron)
         {
             var from = schedule.StartAt is { } start && start > now ? start : now;
             if (Scheduling.Recurrence.Problem(cron, from, schedule.ExpiresAt) is { } cronProblem)
@@ -83,7 +106,7 @@ public sealed class CampaignRules(
             else if (SendingWindow.Parse(schedule.Window, out var windowError) is null)
                 Error("schedule.window", windowError!);
         }
-        if (schedule?.ExpiresAt is { } expiresAt && expiresAt <= (schedule.StartAt is { } s && s > now ? s : now))
+        if (datesSane && schedule?.ExpiresAt is { } expiresAt && expiresAt <= (schedule.StartAt is { } s && s > now ? s : now))
             Error("schedule.expiresAt", "expiresAt must be after the start time.");
 
         var maxParts = request.Options?.MaxSmsParts ?? DefaultMaxSmsParts;

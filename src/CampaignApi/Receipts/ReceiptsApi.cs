@@ -54,6 +54,11 @@ public static class ReceiptsApi
         var errors = new Dictionary<string, string[]>();
         for (var i = 0; i < parsed.Count; i++)
         {
+            if (parsed[i] is null)
+            {
+                errors[$"[{i}]"] = ["A receipt is an object, not null."];
+                continue;
+            }
             if (string.IsNullOrEmpty(parsed[i].MessageId) || parsed[i].MessageId.Length > 100)
                 errors[$"[{i}].messageId"] = ["messageId is required (at most 100 characters)."];
             if (!ReceiptLedger.IsKnownStatus(parsed[i].Status ?? ""))

@@ -64,10 +64,10 @@ public static partial class DeliveryReport
         var vietnamNow = TimeZoneInfo.ConvertTime(now, SendingWindow.Vietnam);
         var start = new DateTimeOffset(vietnamNow.Year, 1, 1, 0, 0, 0, SendingWindow.Vietnam.GetUtcOffset(new DateTime(vietnamNow.Year, 1, 1)));
         if (!string.IsNullOrWhiteSpace(from) && !TryParseTime(from, out start))
-            errors["from"] = ["from must be a date (2026-01-01, midnight in Vietnam) or an ISO 8601 date and time."];
+            errors["from"] = [$"from must be a date (2026-01-01, midnight in Vietnam) or an ISO 8601 date and time, {Dates.Range}."];
         var end = now;
         if (!string.IsNullOrWhiteSpace(to) && !TryParseTime(to, out end))
-            errors["to"] = ["to must be a date (2026-12-31, midnight in Vietnam) or an ISO 8601 date and time."];
+            errors["to"] = [$"to must be a date (2026-12-31, midnight in Vietnam) or an ISO 8601 date and time, {Dates.Range}."];
         if (errors.Count == 0 && start >= end)
             errors["to"] = ["to must be after from (from is inclusive, to exclusive; to defaults to now)."];
 
@@ -103,6 +103,7 @@ public static partial class DeliveryReport
     /// <summary>
     /// A date is midnight in Vietnam; a date and time without offset is Vietnam time; with an offset
     /// (or Z) it is that instant. A '+' sent unencoded in a query string arrives as a space, and is taken back.
+    /// Only dates <see cref="Dates.Range"/> are taken: Vietnam's offset on 0001-01-01 would fall before year 1.
     /// </summary>
     public static bool TryParseTime(string text, out DateTimeOffset at)
     {
@@ -110,8 +111,8 @@ public static partial class DeliveryReport
         if (value.EndsWith('Z') || value.EndsWith('z'))
             value = value[..^1] + "+00:00";
         if (DateTimeOffset.TryParseExact(value, OffsetFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out at))
-            return true;
-        if (DateTime.TryParseExact(value, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+            return Dates.IsSane(at);
+        if (DateTime.TryParseExact(value, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local) && Dates.IsSane(local))
         {
             at = new DateTimeOffset(local, SendingWindow.Vietnam.GetUtcOffset(local));
             return true;
