@@ -67,6 +67,9 @@ public sealed partial class AuditTrail(RequestDelegate next, AuditStore store, T
         var details = context.RequestServices.GetService<AuditDetails>()?.Values.ToDictionary() ?? [];
         if (unmask)
             details.TryAdd("unmask", true);
+        // who is the principal's id; its name is a label beside it, for the reader, never to match on.
+        if (context.User.Label() is { Length: > 0 } label)
+            details.TryAdd("name", label);
         var entry = new AuditEntry(
             time.Ms(), context.User.Who(), context.User.Tenant(), Action(context), Target(context),
             context.Connection.RemoteIpAddress?.ToString(), outcome,

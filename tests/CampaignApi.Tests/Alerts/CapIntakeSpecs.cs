@@ -240,7 +240,7 @@ public sealed class CapIntakeSpecs(CapHost cap)
         var campaign = await CapHost.PostExpectingAsync(author, alert, HttpStatusCode.Created);
 
         Assert.Equal("running", campaign.GetProperty("status").GetString());
-        Assert.Equal("dev-author", campaign.GetProperty("submittedBy").GetString());
+        Assert.Equal("key:" + (await Loa.Services.GetRequiredService<ApiKeyStore>().FindAsync("dev-author"))!.Id, campaign.GetProperty("submittedBy").GetString());
         Assert.Equal("cap:" + CapHost.PreApprovedSender, campaign.GetProperty("approvedBy").GetString());
     }
 
