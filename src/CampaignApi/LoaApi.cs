@@ -39,6 +39,8 @@ public static class LoaApi
         configure?.Invoke(builder);
         AddServices(builder.Services, builder.Configuration);
         ProductionChecks.Enforce(builder.Configuration, builder.Environment);
+        if (CapOptions.Problems(builder.Configuration) is { Count: > 0 } cap)
+            throw new InvalidOperationException("Refusing to start: " + string.Join(" ", cap));
         var app = builder.Build();
         MapEndpoints(app);
         return app;

@@ -152,7 +152,7 @@ public static class AlertsApi
             row = (await intake.Campaigns.GetAsync(row.Id, ct))!;
         }
 
-        if (options.IsPreApproved(alert.Sender, user.Label()))
+        if (options.IsPreApproved(alert.Sender, user))
         {
             // Configured as pre-approved: the sender's own process stands in for the second person.
             await intake.Campaigns.SubmitAsync(row.Id, user.Who(), ct);
