@@ -95,6 +95,119 @@ public sealed class CapAuthorizationSpecs(CapHost cap)
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_cap_cancel_from_another_sender_is_refused_and_changes_nothing()
+    {
+        using var author = Loa.Client("dev-author");
+        using var canceller = await KeyAsync("canceller", "national", "author", "operator");
+        var alert = CapDocument.Load("actual-extreme.xml").Unique();
+        var id = (await CapHost.PostExpectingAsync(author, alert, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var cancel = CapDocument.Load("cancel.xml").Unique().Referencing(alert)
+            .With("<sender>canhbao@ais.gov.vn</sender>", "<sender>someone-else@example.vn</sender>");
+
+        var refused = await CapHost.PostExpectingAsync(canceller, cancel, HttpStatusCode.Forbidden);
+
+        Assert.EndsWith("/cap-sender", refused.GetProperty("type").GetString());
+        Assert.Equal("draft", await StatusAsync(id));
+        Assert.Empty(await RecordedAsync(cancel));
+        await AssertAuditedAsync(403);
+    }
+
+    [Fact]
+    public async Task A_cap_cancel_from_an_author_who_may_not_cancel_is_refused_and_changes_nothing()
+    {
+        using var author = Loa.Client("dev-author");
+        var alert = CapDocument.Load("actual-extreme.xml").Unique();
+        var id = (await CapHost.PostExpectingAsync(author, alert, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+
+        // Same sender, same tenant, but an author only: not the pre-approved sender's key, neither operator nor approver.
+        var refused = await CapHost.PostExpectingAsync(author, CapDocument.Load("cancel.xml").Unique().Referencing(alert), HttpStatusCode.Forbidden);
+
+        Assert.EndsWith("/role", refused.GetProperty("type").GetString());
+        Assert.Equal("draft", await StatusAsync(id));
+        await AssertAuditedAsync(403);
+    }
+
+    [Fact]
+    public async Task A_cap_cancel_of_a_province_alert_from_a_national_key_is_refused_and_changes_nothing()
+    {
+        using var hanoi = Loa.Client("dev-hn-author");
+        using var canceller = await KeyAsync("national canceller", "national", "author", "operator");
+        var alert = FromSender("actual-extreme.xml", HanoiSender);
+        var id = (await CapHost.PostExpectingAsync(hanoi, alert, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var cancel = CapDocument.Load("cancel.xml").Unique().Referencing(alert)
+            .With("<sender>canhbao@ais.gov.vn</sender>", $"<sender>{HanoiSender}</sender>");
+
+        var refused = await CapHost.PostExpectingAsync(canceller, cancel, HttpStatusCode.Forbidden);
+
+        Assert.EndsWith("/tenant", refused.GetProperty("type").GetString());
+        Assert.Equal("draft", await StatusAsync(id));
+    }
+
+    [Fact]
+    public async Task A_cap_cancel_from_the_same_sender_by_an_operator_of_the_tenant_cancels()
+    {
+        using var author = Loa.Client("dev-author");
+        using var canceller = await KeyAsync("cap operator", "national", "author", "operator");
+        var alert = CapDocument.Load("actual-extreme.xml").Unique();
+        var id = (await CapHost.PostExpectingAsync(author, alert, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+
+        var answer = await CapHost.PostExpectingAsync(canceller, CapDocument.Load("cancel.xml").Unique().Referencing(alert), HttpStatusCode.OK);
+
+        Assert.Equal(id, Assert.Single(answer.GetProperty("campaigns").EnumerateArray()).GetProperty("id").GetString());
+        Assert.Equal("cancelled", await StatusAsync(id));
+    }
+
+    [Fact]
+    public async Task A_cap_update_from_another_sender_is_refused_and_creates_nothing()
+    {
+        using var author = Loa.Client("dev-author");
+        var alert = CapDocument.Load("actual-extreme.xml").Unique();
+        var id = (await CapHost.PostExpectingAsync(author, alert, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var before = await CapHost.CampaignCountAsync(author);
+        var update = CapDocument.Load("update.xml").Unique().Referencing(alert)
+            .With("<sender>canhbao@ais.gov.vn</sender>", "<sender>someone-else@example.vn</sender>");
+
+        var refused = await CapHost.PostExpectingAsync(author, update, HttpStatusCode.Forbidden);
+
+        Assert.EndsWith("/cap-sender", refused.GetProperty("type").GetString());
+        Assert.Equal(before, await CapHost.CampaignCountAsync(author));
+        var original = await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        Assert.Equal(JsonValueKind.Null, original.GetProperty("correctedBy").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_province_author_reposting_a_national_alerts_key_is_answered_as_for_an_unknown_alert()
+    {
+        using var national = Loa.Client("dev-author");
+        using var hanoi = Loa.Client("dev-hn-author");
+        var alert = CapDocument.Load("actual-extreme.xml").Unique();
+        var nationalId = (await CapHost.PostExpectingAsync(national, alert, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+
+        // The same sender, identifier and sent: no 409, which would tell Hà Nội the national alert exists.
+        var own = await CapHost.PostExpectingAsync(hanoi, alert, HttpStatusCode.Created);
+
+        Assert.Equal("HN", own.GetProperty("tenant").GetString());
+        Assert.NotEqual(nationalId, own.GetProperty("id").GetString());
+        Assert.Equal([("national", nationalId), ("HN", own.GetProperty("id").GetString())], await RecordedAsync(alert));
+        // Posted again, it is Hà Nội's own repeat that answers 409.
+        await CapHost.PostExpectingAsync(hanoi, alert, HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task A_province_cancel_naming_a_national_alerts_key_reaches_only_its_own_alert()
+    {
+        using var national = Loa.Client("dev-author");
+        using var hanoi = await KeyAsync("hn cap operator", "HN", "author", "operator");
+        var alert = CapDocument.Load("actual-extreme.xml").Unique();
+        var nationalId = (await CapHost.PostExpectingAsync(national, alert, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+
+        var unknown = await CapHost.PostExpectingAsync(hanoi, CapDocument.Load("cancel.xml").Unique().Referencing(alert), HttpStatusCode.UnprocessableEntity);
+
+        Assert.EndsWith("/cap-references", unknown.GetProperty("type").GetString());
+        Assert.Equal("draft", await StatusAsync(nationalId));
+    }
+
     private async Task AssertAuditedAsync(int outcome)
     {
         using var admin = Loa.Client("dev-admin");
