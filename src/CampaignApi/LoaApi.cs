@@ -55,6 +55,9 @@ public static class LoaApi
         services.AddLoaRequestLimits(configuration);
         services.AddLoaAuthentication(configuration);
         services.AddScoped<AuditDetails>();
+        services.AddOptions<AuditAnchorOptions>().Bind(configuration.GetSection(AuditAnchorOptions.Section));
+        services.AddSingleton<AuditAnchor>();
+        services.AddHostedService<AuditAnchorTimer>();
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Author, p => p.RequireRole(Roles.Author))
             .AddPolicy(Roles.Approver, p => p.RequireRole(Roles.Approver))
