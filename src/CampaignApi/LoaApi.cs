@@ -41,6 +41,8 @@ public static class LoaApi
         configure?.Invoke(builder);
         AddServices(builder.Services, builder.Configuration);
         ProductionChecks.Enforce(builder.Configuration, builder.Environment);
+        if (CapOptions.Problems(builder.Configuration) is { Count: > 0 } cap)
+            throw new InvalidOperationException("Refusing to start: " + string.Join(" ", cap));
         var app = builder.Build();
         MapEndpoints(app);
         return app;
@@ -59,6 +61,9 @@ public static class LoaApi
         services.AddLoaRequestLimits(configuration);
         services.AddLoaAuthentication(configuration);
         services.AddScoped<AuditDetails>();
+        services.AddOptions<AuditAnchorOptions>().Bind(configuration.GetSection(AuditAnchorOptions.Section));
+        services.AddSingleton<AuditAnchor>();
+        services.AddHostedService<AuditAnchorTimer>();
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Author, p => p.RequireRole(Roles.Author))
             .AddPolicy(Roles.Approver, p => p.RequireRole(Roles.Approver))

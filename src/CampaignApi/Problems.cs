@@ -30,8 +30,8 @@ public static class Problems
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Not allowed in the current status", type: Base + "status-conflict");
 
     /// <summary>A repeat of something already received (same key): answered, never applied twice.</summary>
-    public static IResult Duplicate(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Already received", type: Base + "duplicate");
+    public static IResult Duplicate(string detail, string title = "Already received") =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: title, type: Base + "duplicate");
 
     public static IResult TooLarge(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large", type: Base + "too-large");

@@ -27,6 +27,7 @@ public sealed record CapIntake(
     ISendEndpointProvider Bus,
     BusTopology Topology,
     TimeProvider Time,
+    Audit.AuditDetails Audit,
     ILogger<CapIntake> Logger);
 
 /// <summary>
@@ -69,26 +70,52 @@ public static class AlertsApi
         if (alert.Scope != "Public")
             return Refused("cap-scope", "CAP scope not public", "alert.scope", $"A {alert.Scope} alert is for a limited audience; Loa broadcasts Public alerts only.");
 
-        if (await intake.Alerts.FindAsync(alert.Sender, alert.Identifier, alert.Sent.Ms(), ct) is not null)
+        intake.Audit.Add("cap", new { alert.MsgType, alert.Sender, alert.Identifier, References = alert.References.Select(r => r.ToString()).ToList() });
+
+        // Within the caller's tenant only: a 409 for another tenant's alert would tell a province that
+        // the national alert exists. Another tenant's alert of the same key is simply not this one.
+        if (await intake.Alerts.FindAsync(user.Tenant(), alert.Sender, alert.Identifier, alert.Sent.Ms(), ct) is not null)
             return Duplicate(alert);
 
         var referenced = new List<CapAlertRow>();
         if (alert.MsgType is MsgTypes.Update or MsgTypes.Cancel)
         {
+            // Before any lookup, so that the answer says nothing of what exists: an alert is updated
+            // or cancelled by its own sender only.
+            if (alert.References.FirstOrDefault(r => !string.Equals(r.Sender, alert.Sender, StringComparison.Ordinal)) is { } foreign)
+            {
+                intake.Audit.Add("refused", "cap-sender");
+                return Problems.Forbidden("cap-sender",
+                    $"An {alert.MsgType} from {alert.Sender} may refer only to alerts of that sender; {foreign} is from {foreign.Sender}.");
+            }
             var unknown = new List<string>();
+            var otherTenant = new List<string>();
             foreach (var reference in alert.References)
             {
-                // Another tenant's alert is as unknown as a missing one, so that its existence does not leak.
-                var row = await intake.Alerts.FindAsync(reference.Sender, reference.Identifier, reference.Sent.Ms(), ct);
-                if (row is null || !user.CanSee(row.Tenant))
-                    unknown.Add($"No alert {reference} has been received (or it is not visible to you).");
+                var rows = await intake.Alerts.FindInAnyTenantAsync(reference.Sender, reference.Identifier, reference.Sent.Ms(), ct);
+                if (rows.FirstOrDefault(r => r.Tenant == user.Tenant()) is { } own)
+                    referenced.Add(own);
+                else if (rows.Any(r => user.CanSee(r.Tenant)))
+                    otherTenant.Add(reference.ToString()); // only a national caller sees another tenant's alert
                 else
-                    referenced.Add(row);
+                    unknown.Add($"No alert {reference} has been received (or it is not visible to you).");
             }
             if (unknown.Count > 0)
             {
                 return Problems.Unprocessable("cap-references", "Unknown references", $"The {alert.MsgType} refers to alerts Loa has not received.",
                     new Dictionary<string, string[]> { ["alert.references"] = [.. unknown] });
+            }
+            if (otherTenant.Count > 0)
+            {
+                intake.Audit.Add("refused", "tenant");
+                return Problems.Forbidden("tenant",
+                    $"An {alert.MsgType} through CAP changes only alerts of its own tenant ({user.Tenant()}); {string.Join(", ", otherTenant)} belongs to another.");
+            }
+            if (alert.MsgType == MsgTypes.Cancel && !MayCancel(alert, user, intake.Options.CurrentValue))
+            {
+                intake.Audit.Add("refused", "role");
+                return Problems.Forbidden("role",
+                    "A CAP Cancel stops campaigns: it needs the operator or approver role besides author, or the key the sender is pre-approved for.");
             }
         }
 
@@ -152,7 +179,7 @@ public static class AlertsApi
             row = (await intake.Campaigns.GetAsync(row.Id, ct))!;
         }
 
-        if (options.IsPreApproved(alert.Sender, user.Who()))
+        if (options.IsPreApproved(alert.Sender, user))
         {
             // Configured as pre-approved: the sender's own process stands in for the second person.
             await intake.Campaigns.SubmitAsync(row.Id, user.Who(), ct);
@@ -181,6 +208,14 @@ public static class AlertsApi
             return Duplicate(alert);
         return TypedResults.Ok(new CapCancelled(views));
     }
+
+    /// <summary>
+    /// Who may stop campaigns through CAP: whoever may cancel one through the API (operator), or approve
+    /// one (approver), or the principal a pre-approved sender is bound to, whose alerts launch without a
+    /// second person anyway. A plain author may not: writing an alert is not stopping one.
+    /// </summary>
+    private static bool MayCancel(CapAlert alert, ClaimsPrincipal user, CapOptions options) =>
+        user.IsInRole(Roles.Operator) || user.IsInRole(Roles.Approver) || options.IsPreApproved(alert.Sender, user);
 
     private static CapAlertRow Record(CapAlert alert, ClaimsPrincipal user, DateTimeOffset now, string? campaignId, string? updatesCampaignId) =>
         new(alert.Sender, alert.Identifier, alert.Sent.Ms(), alert.MsgType, alert.Status, user.Tenant(), campaignId, updatesCampaignId, user.Who(), now.Ms());

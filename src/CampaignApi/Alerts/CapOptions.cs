@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Loa.CampaignApi.Campaigns;
+using Loa.CampaignApi.Security;
 
 namespace Loa.CampaignApi.Alerts;
 
@@ -26,16 +28,46 @@ public sealed class CapOptions
     public string? GeocodeTable { get; set; }
 
     /// <summary>
-    /// Senders whose alerts skip the human approval: each names a CAP sender and the API key (by its
-    /// name) that must present it, so that no other key can claim a pre-approved sender.
+    /// Senders whose alerts skip the human approval: each names a CAP sender and the one principal
+    /// that must present it (an API key by its id, or a JWT by issuer and subject), so that no other
+    /// key can claim a pre-approved sender. Never a key's name: names are labels, and any admin can
+    /// give a key any name.
     /// </summary>
     public List<PreApprovedSender> PreApprovedSenders { get; set; } = [];
 
-    public bool IsPreApproved(string capSender, string keyName) =>
-        PreApprovedSenders.Any(p =>
-            string.Equals(p.Sender, capSender, StringComparison.Ordinal)
-            && !string.IsNullOrEmpty(p.KeyName)
-            && string.Equals(p.KeyName, keyName, StringComparison.Ordinal));
+    public bool IsPreApproved(string capSender, ClaimsPrincipal user) =>
+        PreApprovedSenders.Any(p => string.Equals(p.Sender, capSender, StringComparison.Ordinal) && p.Binds(user));
+
+    /// <summary>The CAP senders pre-approved for this API key, for the key API.</summary>
+    public IReadOnlyList<string> SendersFor(string keyId) =>
+        PreApprovedSenders.Where(p => !string.IsNullOrEmpty(p.KeyId) && string.Equals(p.KeyId, keyId, StringComparison.Ordinal))
+            .Select(p => p.Sender).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// What is wrong with <c>Loa:Cap:PreApprovedSenders</c>, naming each setting. The host refuses to
+    /// start on any of these in every environment: a binding that silently matched no one would hold
+    /// an emergency as a draft, and one by name (the old KeyName) would let any same-named key skip approval.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(IConfiguration configuration)
+    {
+        var problems = new List<string>();
+        foreach (var entry in configuration.GetSection(Section + ":PreApprovedSenders").GetChildren())
+        {
+            var path = entry.Path;
+            if (!string.IsNullOrEmpty(entry["KeyName"]))
+                problems.Add($"{path}:KeyName is no longer read: bind the sender to the key's id with {path}:KeyId (GET /api/v1/keys shows it), or to a JWT with {path}:Subject and {path}:Issuer.");
+            var sender = entry["Sender"];
+            var keyId = entry["KeyId"];
+            var subject = entry["Subject"];
+            if (string.IsNullOrWhiteSpace(sender))
+                problems.Add($"{path}:Sender is empty.");
+            if (string.IsNullOrWhiteSpace(keyId) == string.IsNullOrWhiteSpace(subject))
+                problems.Add($"{path} must name exactly one principal: {path}:KeyId or {path}:Subject.");
+            if (!string.IsNullOrWhiteSpace(subject) && string.IsNullOrWhiteSpace(entry["Issuer"]))
+                problems.Add($"{path}:Issuer is required with {path}:Subject: a subject is unique only within its issuer.");
+        }
+        return problems;
+    }
 }
 
 public sealed class PreApprovedSender
@@ -43,6 +75,20 @@ public sealed class PreApprovedSender
     /// <summary>The CAP <c>sender</c>, exactly as the alert writes it.</summary>
     public string Sender { get; set; } = "";
 
-    /// <summary>The name of the API key that sends for it (the name shown as createdBy).</summary>
-    public string KeyName { get; set; } = "";
+    /// <summary>The id of the API key that sends for it (as <c>GET /api/v1/keys</c> lists it).</summary>
+    public string? KeyId { get; set; }
+
+    /// <summary>Or: the JWT <c>sub</c> of the principal that sends for it, with <see cref="Issuer"/>.</summary>
+    public string? Subject { get; set; }
+
+    /// <summary>The JWT <c>iss</c> that goes with <see cref="Subject"/>.</summary>
+    public string? Issuer { get; set; }
+
+    public bool Binds(ClaimsPrincipal user)
+    {
+        if (!string.IsNullOrEmpty(KeyId))
+            return string.Equals(user.KeyId(), KeyId, StringComparison.Ordinal);
+        return !string.IsNullOrEmpty(Subject) && !string.IsNullOrEmpty(Issuer)
+            && string.Equals(user.Who(), Roles.JwtPrincipal(Issuer, Subject), StringComparison.Ordinal);
+    }
 }

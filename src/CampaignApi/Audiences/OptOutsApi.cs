@@ -5,6 +5,7 @@ using Loa.CampaignApi.Campaigns;
 using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters.Routing;
 using Loa.Dispatcher.Planning;
+using Loa.Storage;
 using Loa.Storage.Suppression;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -37,15 +38,22 @@ public static class OptOutsApi
         return group;
     }
 
-    public static async Task<IResult> AddAsync(string msisdn, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, CancellationToken ct)
+    /// <summary>
+    /// 201 with the new record, or 200 with the caller's existing one. A number another tenant already
+    /// opted out is answered as if the caller had just recorded it (201, its own tenant and name, now):
+    /// the number is suppressed either way, and the other tenant's record, even its existence, is not
+    /// the caller's to see (as GET answers 404 for it).
+    /// </summary>
+    public static async Task<IResult> AddAsync(string msisdn, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, TimeProvider time, CancellationToken ct)
     {
         if (!Msisdn.TryNormalize(msisdn, await routes.GetAsync(ct), out var e164, out var reason))
             return Problems.Validation("msisdn", reason);
         var created = await store.OptOutAsync(e164, user.Tenant(), "api", user.Who(), ct);
         var row = (await store.GetOptOutAsync(e164, ct))!;
-        return created
-            ? TypedResults.Created($"/api/v1/optouts/{Uri.EscapeDataString(e164)}", View(row))
-            : TypedResults.Ok(View(row));
+        var location = $"/api/v1/optouts/{Uri.EscapeDataString(e164)}";
+        if (!user.CanSee(row.Tenant))
+            return TypedResults.Created(location, View(new OptOutRow(e164, user.Tenant(), "api", user.Who(), time.Ms())));
+        return created ? TypedResults.Created(location, View(row)) : TypedResults.Ok(View(row));
     }
 
     public static async Task<IResult> GetAsync(string msisdn, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, CancellationToken ct)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Loa.CampaignApi.Security;
 using Loa.Storage;
 using Loa.Storage.Audit;
+using Microsoft.Extensions.Options;
 
 namespace Loa.CampaignApi.Audit;
 
@@ -40,14 +41,32 @@ public static class AuditApi
         return TypedResults.Ok(new AuditPage(items, rows.Count == take ? items[^1].Id : null));
     }
 
-    public static async Task<IResult> VerifyAsync(ClaimsPrincipal user, AuditStore audit, CancellationToken ct)
+    /// <summary>
+    /// Walks the chain and, when anchoring is on, holds it against the signed checkpoints outside the
+    /// database: a checkpoint that is not signed, a row whose hash is not the anchored one, or anchored
+    /// rows that are gone all fail. <c>anchoredThrough</c> is the newest row a checkpoint vouches for;
+    /// rows after it are covered only by the chain (see README, "Audit trail").
+    /// </summary>
+    public static async Task<IResult> VerifyAsync(
+        ClaimsPrincipal user, AuditStore audit, AuditAnchor anchor, IOptions<AuditAnchorOptions> options, CancellationToken ct)
     {
         if (!user.IsNational())
             return NationalOnly();
-        var check = await audit.VerifyAsync(ct);
+        var anchors = await anchor.ReadAsync(ct);
+        var check = await audit.VerifyAsync(anchor.IsEnabled ? anchors.Hashes : null, ct);
+        if (check.Ok && anchors.Problems.Count > 0)
+            check = check with { Ok = false, Reason = anchors.Problems[0] };
+        if (check.Ok && anchor.IsEnabled && anchors.Hashes.Count == 0 && check.Rows > options.Value.EveryRows)
+        {
+            check = check with
+            {
+                Ok = false,
+                Reason = $"No anchor vouches for the log although it has {check.Rows} rows: {AuditAnchor.FileName} was removed, or anchoring was only just turned on (the next audited call anchors).",
+            };
+        }
         return check.Ok
-            ? TypedResults.Ok<object>(new { ok = true, rows = check.Rows })
-            : TypedResults.Ok<object>(new { ok = false, rows = check.Rows, brokenAt = check.BrokenAt, reason = check.Reason });
+            ? TypedResults.Ok<object>(new { ok = true, rows = check.Rows, anchoredThrough = check.AnchoredThrough })
+            : TypedResults.Ok<object>(new { ok = false, rows = check.Rows, brokenAt = check.BrokenAt, reason = check.Reason, anchoredThrough = check.AnchoredThrough });
     }
 
     /// <summary>One chain holds every tenant's rows, so a province admin neither reads nor walks it.</summary>

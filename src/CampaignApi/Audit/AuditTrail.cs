@@ -20,7 +20,7 @@ public sealed class AuditRefusalsOnly
 /// and authorization so that a 401 or 403 is on the record too; handlers add what only they know
 /// through <see cref="AuditDetails"/>.
 /// </summary>
-public sealed partial class AuditTrail(RequestDelegate next, AuditStore store, TimeProvider time, ILoggerFactory loggers)
+public sealed partial class AuditTrail(RequestDelegate next, AuditStore store, AuditAnchor anchor, TimeProvider time, ILoggerFactory loggers)
 {
     private readonly ILogger logger = loggers.CreateLogger("Loa.Audit");
 
@@ -67,20 +67,34 @@ public sealed partial class AuditTrail(RequestDelegate next, AuditStore store, T
         var details = context.RequestServices.GetService<AuditDetails>()?.Values.ToDictionary() ?? [];
         if (unmask)
             details.TryAdd("unmask", true);
+        // who is the principal's id; its name is a label beside it, for the reader, never to match on.
+        if (context.User.Label() is { Length: > 0 } label)
+            details.TryAdd("name", label);
         var entry = new AuditEntry(
             time.Ms(), context.User.Who(), context.User.Tenant(), Action(context), Target(context),
             context.Connection.RemoteIpAddress?.ToString(), outcome,
             details.Count == 0 ? null : JsonSerializer.Serialize(details, LoaJson.Options));
+        AuditRow row;
         try
         {
             // Not the request's token: a caller who hangs up still did what they did.
-            await store.AppendAsync(entry, CancellationToken.None);
+            row = await store.AppendAsync(entry, CancellationToken.None);
         }
         catch (Exception exception)
         {
             // The response is on its way and cannot be taken back; the log is the record of last resort.
             logger.LogCritical(exception, "Audit row not written: {Who} {Action} {Target} → {Outcome} {Details}",
                 entry.Who, entry.Action, entry.Target, entry.Outcome, entry.Details);
+            return;
+        }
+        try
+        {
+            await anchor.AppendedAsync(row, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            // The row is written; only its checkpoint is late, and the next row or the timer writes one.
+            logger.LogError(exception, "Audit anchor not written after row {Id}", row.Id);
         }
     }
 

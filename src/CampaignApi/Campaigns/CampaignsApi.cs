@@ -105,7 +105,7 @@ public static class CampaignsApi
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
             return Problems.NotFound("campaign");
-        if (string.Equals(row.CreatedBy, user.Who(), StringComparison.Ordinal) || string.Equals(row.SubmittedBy, user.Who(), StringComparison.Ordinal))
+        if (user.IsRecordedAs(row.CreatedBy) || user.IsRecordedAs(row.SubmittedBy))
             return Problems.Forbidden("two-person-rule", "A campaign must be approved by someone other than its author.");
         if (row.Tenant == Roles.National && !user.IsNational())
             return Problems.Forbidden("tenant", "A national campaign needs a national approver.");

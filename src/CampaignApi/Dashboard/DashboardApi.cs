@@ -7,7 +7,8 @@ using Microsoft.Net.Http.Headers;
 namespace Loa.CampaignApi.Dashboard;
 
 /// <summary>Who a key belongs to: what the dashboard shows as "signed in" and uses to pick its buttons.</summary>
-public sealed record MeView(string Name, string Tenant, IReadOnlyList<string> Roles);
+/// <summary>Id is the principal as recorded (createdBy, audit <c>who</c>); Name is its label (the key's name, the token's subject).</summary>
+public sealed record MeView(string Id, string Name, string Tenant, IReadOnlyList<string> Roles);
 
 /// <summary>
 /// The operator dashboard: one static page with its script and style sheet, embedded in this
@@ -45,6 +46,7 @@ public static class DashboardApi
     public static Ok<MeView> Me(ClaimsPrincipal user) =>
         TypedResults.Ok(new MeView(
             user.Who(),
+            user.Label(),
             user.Tenant(),
             user.FindAll(ClaimTypes.Role).Select(c => c.Value).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList()));
 

@@ -60,6 +60,8 @@ public sealed class ApiKeyAuthenticationHandler(
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, row.Id),
+            new(Roles.PrincipalClaim, Roles.KeyPrincipal(row.Id)),
+            new(Roles.KeyIdClaim, row.Id),
             new(ClaimTypes.Name, row.Name),
             new(Roles.TenantClaim, row.Tenant),
         };

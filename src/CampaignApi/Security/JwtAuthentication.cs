@@ -93,8 +93,8 @@ public static class LoaAuthentication
                 // Without a tenant a principal would fall between national and every province.
                 if (string.IsNullOrEmpty(context.Principal!.FindFirstValue(jwt.TenantClaim)))
                     context.Fail($"The token has no '{jwt.TenantClaim}' claim.");
-                else if (string.IsNullOrEmpty(context.Principal!.FindFirstValue("sub")) && string.IsNullOrEmpty(context.Principal!.FindFirstValue("name")))
-                    context.Fail("The token names no one (neither 'sub' nor 'name').");
+                else if (string.IsNullOrEmpty(context.Principal!.FindFirstValue("sub")))
+                    context.Fail("The token has no 'sub': a principal is identified by its issuer and subject.");
                 else
                     context.Principal = ToLoaPrincipal(context.Principal!, jwt.TenantClaim);
                 return Task.CompletedTask;
@@ -117,15 +117,18 @@ public static class LoaAuthentication
     /// <summary>The same shape of principal the API key handler makes, so that the endpoints see no difference.</summary>
     private static ClaimsPrincipal ToLoaPrincipal(ClaimsPrincipal token, string tenantClaim)
     {
-        // The acting user is the subject, not the display name: names are compared (four eyes,
-        // CAP pre-approval) and recorded, and a display name is neither unique nor always fixed by
-        // the identity provider. The display name is kept beside it.
+        // The acting user is the issuer and subject, not the display name: the principal is compared
+        // (four eyes, CAP pre-approval) and recorded, and a display name is neither unique nor always
+        // fixed by the identity provider; a subject is unique only within its issuer. The display
+        // name is kept beside it.
         var subject = token.FindFirstValue("sub") ?? "";
+        var issuer = token.FindFirstValue("iss") ?? token.FindFirst("sub")?.Issuer ?? "";
         var display = token.FindFirstValue("name") ?? "";
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, subject),
-            new(ClaimTypes.Name, subject.Length > 0 ? subject : display),
+            new(Roles.PrincipalClaim, Roles.JwtPrincipal(issuer, subject)),
+            new(ClaimTypes.Name, subject),
             new(ClaimTypes.GivenName, display),
             new(Roles.TenantClaim, token.FindFirstValue(tenantClaim) ?? ""),
         };

@@ -1,20 +1,28 @@
 using System.Buffers.Text;
+using System.Data.Common;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Loa.CampaignApi.Alerts;
 using Loa.CarrierAdapters;
+using Loa.Storage;
 using Loa.Storage.Keys;
+using Microsoft.Extensions.Options;
 
 namespace Loa.CampaignApi.Security;
 
 public sealed record CreateKeyRequest(string? Name, string? Tenant, IReadOnlyList<string>? Roles);
 
-public sealed record KeyView(string Id, string Name, string Tenant, IReadOnlyList<string> Roles, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt)
+/// <summary>A key without its secret; <c>PreApprovedSenders</c> are the CAP senders whose alerts it may launch without a second person.</summary>
+public sealed record KeyView(
+    string Id, string Name, string Tenant, IReadOnlyList<string> Roles, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt,
+    IReadOnlyList<string> PreApprovedSenders)
 {
-    public static KeyView From(ApiKeyListing row) => new(
+    public static KeyView From(ApiKeyListing row, CapOptions cap) => new(
         row.Id, row.Name, row.Tenant, row.Roles.Split(' ', StringSplitOptions.RemoveEmptyEntries),
         DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
-        row.RevokedAt is { } revoked ? DateTimeOffset.FromUnixTimeMilliseconds(revoked) : null);
+        row.RevokedAt is { } revoked ? DateTimeOffset.FromUnixTimeMilliseconds(revoked) : null,
+        cap.SendersFor(row.Id));
 }
 
 /// <summary>The answer to a create: the only time the secret is ever shown.</summary>
@@ -50,21 +58,31 @@ public static partial class KeysApi
         if (errors.Count > 0)
             return Problems.Validation(errors);
         var key = NewKey();
-        var row = await keys.CreateAsync(key, name, tenant, roles, ct);
-        var view = KeyView.From(row);
-        return TypedResults.Created($"/api/v1/keys/{row.Id}", new CreatedKeyView(view.Id, view.Name, view.Tenant, view.Roles, view.CreatedAt, key));
+        ApiKeyListing row;
+        try
+        {
+            row = await keys.CreateAsync(key, name, tenant, roles, ct);
+        }
+        catch (DbException e) when (Database.IsUniqueViolation(e))
+        {
+            // Unique per tenant (ignoring case), not across tenants: a province told that a national
+            // key holds a name would learn it exists.
+            return Problems.Duplicate($"Tenant {tenant} already has an active key named '{name}'; revoke it or choose another name.", "Name taken");
+        }
+        return TypedResults.Created($"/api/v1/keys/{row.Id}", new CreatedKeyView(
+            row.Id, row.Name, row.Tenant, row.Roles.Split(' ', StringSplitOptions.RemoveEmptyEntries), DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), key));
     }
 
-    public static async Task<IResult> ListAsync(ClaimsPrincipal user, ApiKeyStore keys, string? after, int? limit, CancellationToken ct)
+    public static async Task<IResult> ListAsync(ClaimsPrincipal user, ApiKeyStore keys, IOptionsMonitor<CapOptions> cap, string? after, int? limit, CancellationToken ct)
     {
         var take = Math.Clamp(limit ?? 50, 1, 500);
         var rows = await keys.PageAsync(user.TenantFilter(), after ?? "", take, ct);
-        return TypedResults.Ok(new KeyPage(rows.Select(KeyView.From).ToList(), rows.Count == take ? rows[^1].Id : null));
+        return TypedResults.Ok(new KeyPage(rows.Select(r => KeyView.From(r, cap.CurrentValue)).ToList(), rows.Count == take ? rows[^1].Id : null));
     }
 
-    public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, ApiKeyStore keys, CancellationToken ct) =>
+    public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, ApiKeyStore keys, IOptionsMonitor<CapOptions> cap, CancellationToken ct) =>
         await keys.GetAsync(id, ct) is { } row && user.CanSee(row.Tenant)
-            ? TypedResults.Ok(KeyView.From(row))
+            ? TypedResults.Ok(KeyView.From(row, cap.CurrentValue))
             : Problems.NotFound("key");
 
     public static async Task<IResult> RevokeAsync(string id, ClaimsPrincipal user, ApiKeyStore keys, ApiKeyCache cache, CancellationToken ct)

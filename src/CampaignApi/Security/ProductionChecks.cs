@@ -46,6 +46,9 @@ public static class ProductionChecks
         problems.AddRange(CarrierChecks.Find(configuration, requireUrls: false));
         if (configuration["Loa:Jwt:SigningKey"] is { Length: > 0 } signingKey && CarrierChecks.IsMissingOrDefault(signingKey))
             problems.Add("Loa:Jwt:SigningKey is a development default.");
+        // Anyone who knows the secret can sign a checkpoint for a cut or rewritten audit log.
+        if (!string.IsNullOrWhiteSpace(configuration["Loa:Audit:Anchor:Directory"]) && CarrierChecks.IsMissingOrDefault(configuration["Loa:Audit:Anchor:Secret"]))
+            problems.Add("Loa:Audit:Anchor:Secret is empty or a development default while Loa:Audit:Anchor:Directory is set.");
         return problems;
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -61,11 +60,12 @@ public static class RequestLimits
         return services;
     }
 
-    // After authentication: the principal's name is its key's name (or the JWT's subject).
+    // After authentication. By the key's id (or the token's issuer and subject) and tenant, never by
+    // name: any admin can name a key like another tenant's, and would then share (and drain) its bucket.
     private static string Caller(HttpContext context)
     {
-        if (context.User.Identity is { IsAuthenticated: true } && context.User.FindFirstValue(ClaimTypes.Name) is { } name)
-            return "principal:" + name;
+        if (context.User.Identity is { IsAuthenticated: true } && context.User.Who() is { Length: > 0 } who)
+            return $"principal:{context.User.Tenant()}:{who}";
         if (context.Request.RouteValues.TryGetValue("carrierId", out var carrier) && carrier is string id)
             return "carrier:" + id;
         return "address:" + context.Connection.RemoteIpAddress;

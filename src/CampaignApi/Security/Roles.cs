@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace Loa.CampaignApi.Security;
 
@@ -16,9 +18,60 @@ public static class Roles
     public const string National = "national";
     public const string TenantClaim = "loa:tenant";
 
+    /// <summary>The principal's stable id (<see cref="Who"/>): <c>key:&lt;key id&gt;</c> or <c>jwt:&lt;issuer&gt;|&lt;subject&gt;</c>.</summary>
+    public const string PrincipalClaim = "loa:principal";
+
+    /// <summary>The id of the API key that authenticated the request; absent for a JWT.</summary>
+    public const string KeyIdClaim = "loa:key-id";
+
+    private const string KeyPrefix = "key:";
+    private const string JwtPrefix = "jwt:";
+
+    // created_by, approved_by, audit_log.who and the like hold up to 200 characters (SQL Server).
+    private const int MaxPrincipalLength = 200;
+
     public static string Tenant(this ClaimsPrincipal user) => user.FindFirstValue(TenantClaim) ?? "";
 
-    public static string Who(this ClaimsPrincipal user) => user.Identity?.Name ?? "";
+    /// <summary>
+    /// Who acts, as recorded and compared (createdBy, approvedBy, the two-person rule, the audit trail,
+    /// rate-limit buckets): the key's id or the token's issuer and subject. Never a name: names are
+    /// chosen by admins and two keys may carry the same one.
+    /// </summary>
+    public static string Who(this ClaimsPrincipal user) => user.FindFirstValue(PrincipalClaim) ?? "";
+
+    /// <summary>The human label: the key's name or the token's subject. Shown, never compared.</summary>
+    public static string Label(this ClaimsPrincipal user) => user.Identity?.Name ?? "";
+
+    public static string? KeyId(this ClaimsPrincipal user) => user.FindFirstValue(KeyIdClaim);
+
+    public static string KeyPrincipal(string keyId) => KeyPrefix + keyId;
+
+    /// <summary>
+    /// Issuer and subject: a subject is unique only within its issuer. Too long for the columns that
+    /// record it, the pair is hashed rather than cut, so that two long subjects never become one.
+    /// </summary>
+    public static string JwtPrincipal(string issuer, string subject)
+    {
+        var id = $"{JwtPrefix}{issuer}|{subject}";
+        return id.Length <= MaxPrincipalLength
+            ? id
+            : JwtPrefix + "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(issuer + "\n" + subject)));
+    }
+
+    /// <summary>
+    /// True when <paramref name="recorded"/> (a createdBy, submittedBy…) names this principal. Rows written
+    /// before principals had ids hold a key's name: those are matched by name too, so that an upgrade does
+    /// not let an author approve a draft written the day before.
+    /// </summary>
+    public static bool IsRecordedAs(this ClaimsPrincipal user, string? recorded)
+    {
+        if (string.IsNullOrEmpty(recorded))
+            return false;
+        if (string.Equals(recorded, user.Who(), StringComparison.Ordinal))
+            return true;
+        var isId = recorded.StartsWith(KeyPrefix, StringComparison.Ordinal) || recorded.StartsWith(JwtPrefix, StringComparison.Ordinal);
+        return !isId && string.Equals(recorded, user.Label(), StringComparison.Ordinal);
+    }
 
     public static bool IsNational(this ClaimsPrincipal user) => user.Tenant() == National;
 

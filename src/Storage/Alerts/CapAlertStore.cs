@@ -10,8 +10,9 @@ public sealed record CapAlertRow(
 
 /// <summary>
 /// The CAP alerts Loa has received, so that a later Cancel or Update can find the campaign an
-/// earlier alert created, and a repeated alert is recognised. The primary key (sender, identifier,
-/// sent) is the guarantee: two racing copies of one alert cannot both be recorded.
+/// earlier alert created, and a repeated alert is recognised. The primary key (tenant, sender,
+/// identifier, sent) is the guarantee: two racing copies of one alert cannot both be recorded. The
+/// tenant is part of it so that one tenant's alert neither collides with nor reveals another's.
 /// </summary>
 public sealed class CapAlertStore(Database database)
 {
@@ -25,13 +26,24 @@ public sealed class CapAlertStore(Database database)
         VALUES (@Sender, @Identifier, @Sent, @MsgType, @Status, @Tenant, @CampaignId, @UpdatesCampaignId, @ReceivedBy, @ReceivedAt)
         """);
 
-    public async Task<CapAlertRow?> FindAsync(string sender, string identifier, long sent, CancellationToken cancellationToken = default)
+    /// <summary>The alert as <paramref name="tenant"/> received it; another tenant's alert of the same CAP key is not this one.</summary>
+    public async Task<CapAlertRow?> FindAsync(string tenant, string sender, string identifier, long sent, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<CapAlertRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM cap_alerts WHERE tenant = @tenant AND sender = @sender AND identifier = @identifier AND sent = @sent",
+            new { tenant, sender, identifier, sent },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Every tenant's alert of this CAP key (at most one each); the caller decides which it may see.</summary>
+    public async Task<IReadOnlyList<CapAlertRow>> FindInAnyTenantAsync(string sender, string identifier, long sent, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<CapAlertRow>(new CommandDefinition(
             $"SELECT {Columns} FROM cap_alerts WHERE sender = @sender AND identifier = @identifier AND sent = @sent",
             new { sender, identifier, sent },
-            cancellationToken: cancellationToken));
+            cancellationToken: cancellationToken))).ToList();
     }
 
     /// <summary>Records an alert on its own (a Cancel, which creates no campaign). False when it is already recorded.</summary>

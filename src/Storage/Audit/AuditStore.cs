@@ -12,8 +12,14 @@ public sealed record AuditEntry(long At, string Who, string Tenant, string Actio
 public sealed record AuditRow(
     long Id, long At, string Who, string Tenant, string Action, string? Target, string? FromIp, int Outcome, string? Details, string PrevHash, string Hash);
 
-/// <summary>The result of walking the chain: where it first breaks, if it does.</summary>
-public sealed record AuditCheck(bool Ok, long Rows, long? BrokenAt, string? Reason);
+/// <summary>
+/// The result of walking the chain: where it first breaks, if it does, and the newest row an anchor
+/// outside the database vouches for (null when none was given).
+/// </summary>
+public sealed record AuditCheck(bool Ok, long Rows, long? BrokenAt, string? Reason, long? AnchoredThrough = null);
+
+/// <summary>The newest row of the chain.</summary>
+public sealed record AuditHead(long Id, string Hash);
 
 /// <summary>
 /// The append-only, hash-chained audit log. Each row's hash covers its own fields and the hash of the
@@ -47,6 +53,10 @@ public sealed class AuditStore(Database database)
 
     private static readonly Sql All = Sql.Both($"SELECT {Columns} FROM audit_log ORDER BY id");
 
+    private static readonly Sql Head = new(
+        Sqlite: "SELECT id AS Id, hash AS Hash FROM audit_log ORDER BY id DESC LIMIT 1",
+        SqlServer: "SELECT TOP (1) id AS Id, hash AS Hash FROM audit_log ORDER BY id DESC");
+
     private sealed record LastRow(long Id, string Hash);
 
     public async Task<AuditRow> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
@@ -76,13 +86,23 @@ public sealed class AuditStore(Database database)
         return rows;
     }
 
+    /// <summary>The newest row, or null for an empty log.</summary>
+    public async Task<AuditHead?> HeadAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<AuditHead>(new CommandDefinition(database.Text(Head), cancellationToken: cancellationToken));
+    }
+
     /// <summary>
     /// Walks the whole chain one row at a time (a reader, never a list), and names the first row that
-    /// does not fit: a gap in the ids, a prev_hash that is not the previous row's hash, or a hash that
-    /// is not the hash of the row's own fields.
+    /// does not fit: a gap in the ids, a prev_hash that is not the previous row's hash, a hash that is
+    /// not the hash of the row's own fields, or one that is not the hash <paramref name="anchored"/>
+    /// (checkpoints kept outside the database) holds for that row; and, past the end, an anchored row
+    /// that is no longer there.
     /// </summary>
-    public async Task<AuditCheck> VerifyAsync(CancellationToken cancellationToken = default)
+    public async Task<AuditCheck> VerifyAsync(IReadOnlyDictionary<long, string>? anchored = null, CancellationToken cancellationToken = default)
     {
+        var anchoredThrough = anchored is { Count: > 0 } ? anchored.Keys.Max() : (long?)null;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = database.Text(All);
@@ -98,14 +118,18 @@ public sealed class AuditStore(Database database)
             if (!string.Equals(row.PrevHash, previousHash, StringComparison.Ordinal))
                 return Broken(rows, row.Id, previousId == 0 ? "The first row's prev_hash is not empty." : $"prev_hash is not the hash of row {previousId}.");
             if (!string.Equals(row.Hash, Hash(row), StringComparison.Ordinal))
-                return Broken(rows, row.Id, "hash does not match the row's fields: the row was changed.");
+                return Broken(rows, row.Id, "hash does not match the row's fields: the row was changed.", anchoredThrough);
+            if (anchored is not null && anchored.TryGetValue(row.Id, out var anchoredHash) && !string.Equals(row.Hash, anchoredHash, StringComparison.Ordinal))
+                return Broken(rows, row.Id, "hash is not the one anchored for this row: the chain was rewritten at or before it.", anchoredThrough);
             previousId = row.Id;
             previousHash = row.Hash;
         }
-        return new AuditCheck(true, rows, null, null);
+        if (anchoredThrough > previousId)
+            return Broken(rows, previousId + 1, $"The log ends at row {previousId} but row {anchoredThrough} was anchored: its newest rows were cut off.", anchoredThrough);
+        return new AuditCheck(true, rows, null, null, anchoredThrough);
     }
 
-    private static AuditCheck Broken(long rows, long id, string reason) => new(false, rows, id, reason);
+    private static AuditCheck Broken(long rows, long id, string reason, long? anchoredThrough = null) => new(false, rows, id, reason, anchoredThrough);
 
     private static AuditRow Read(DbDataReader reader)
     {

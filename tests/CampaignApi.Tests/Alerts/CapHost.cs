@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Loa.CarrierAdapters;
+using Loa.Storage.Keys;
 using Loa.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Loa.CampaignApi.Tests.Alerts;
 
@@ -33,6 +35,9 @@ public sealed class CapHost : IAsyncLifetime
 
     public string HanoiList { get; private set; } = "";
 
+    /// <summary>The id of dev-author's key, the one key configured for <see cref="PreApprovedSender"/>.</summary>
+    public string PreApprovedKeyId { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         var first = await LoaTestHost.StartAsync();
@@ -44,6 +49,8 @@ public sealed class CapHost : IAsyncLifetime
         }
         using (var hanoi = first.Client("dev-hn-author"))
             HanoiList = (await LoaTestHost.UploadListAsync(hanoi, LoaTestHost.NumbersCsv(HanoiOwn, "HN", offset: 100), "CAP Hà Nội")).GetProperty("id").GetString()!;
+        // Pre-approval is bound to the key's id, which only the database knows.
+        PreApprovedKeyId = (await first.Services.GetRequiredService<ApiKeyStore>().FindAsync("dev-author"))!.Id;
         var directory = first.Directory;
         await first.StopKeepingDataAsync();
 
@@ -52,7 +59,7 @@ public sealed class CapHost : IAsyncLifetime
             settings["Loa:Cap:Lists:0"] = NationalList;
             settings["Loa:Cap:Lists:1"] = HanoiList;
             settings["Loa:Cap:PreApprovedSenders:0:Sender"] = PreApprovedSender;
-            settings["Loa:Cap:PreApprovedSenders:0:KeyName"] = "dev-author";
+            settings["Loa:Cap:PreApprovedSenders:0:KeyId"] = PreApprovedKeyId;
             foreach (var carrier in CarrierIds.All)
                 settings[$"Loa:Carriers:{carrier}:PartsPerSecond"] = "4";
         }, directory);

@@ -88,7 +88,10 @@ public sealed class CapIntakeSpecs(CapHost cap)
         var created = await CapHost.PostExpectingAsync(author, alert, HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
 
-        var answer = await CapHost.PostExpectingAsync(author, CapDocument.Load("cancel.xml").Unique().Referencing(alert), HttpStatusCode.OK);
+        // A Cancel needs someone allowed to cancel: here a CAP gateway's key that is also an operator.
+        await Loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("test-cap-gateway", "cap gateway", "national", ["author", "operator"]);
+        using var gateway = Loa.Client("test-cap-gateway");
+        var answer = await CapHost.PostExpectingAsync(gateway, CapDocument.Load("cancel.xml").Unique().Referencing(alert), HttpStatusCode.OK);
 
         var cancelled = Assert.Single(answer.GetProperty("campaigns").EnumerateArray());
         Assert.Equal(id, cancelled.GetProperty("id").GetString());
@@ -140,7 +143,7 @@ public sealed class CapIntakeSpecs(CapHost cap)
         Assert.Equal(first, second.GetProperty("corrects").GetString());
         Assert.Equal(secondId, original.GetProperty("correctedBy").GetString());
         var recorded = await Loa.Services.GetRequiredService<CapAlertStore>().FindAsync(
-            update.Sender, update.Identifier, DateTimeOffset.Parse(update.Sent, System.Globalization.CultureInfo.InvariantCulture).Ms());
+            "national", update.Sender, update.Identifier, DateTimeOffset.Parse(update.Sent, System.Globalization.CultureInfo.InvariantCulture).Ms());
         Assert.NotNull(recorded);
         Assert.Equal("Update", recorded.MsgType);
         Assert.Equal(secondId, recorded.CampaignId);
@@ -240,7 +243,7 @@ public sealed class CapIntakeSpecs(CapHost cap)
         var campaign = await CapHost.PostExpectingAsync(author, alert, HttpStatusCode.Created);
 
         Assert.Equal("running", campaign.GetProperty("status").GetString());
-        Assert.Equal("dev-author", campaign.GetProperty("submittedBy").GetString());
+        Assert.Equal("key:" + (await Loa.Services.GetRequiredService<ApiKeyStore>().FindAsync("dev-author"))!.Id, campaign.GetProperty("submittedBy").GetString());
         Assert.Equal("cap:" + CapHost.PreApprovedSender, campaign.GetProperty("approvedBy").GetString());
     }
 

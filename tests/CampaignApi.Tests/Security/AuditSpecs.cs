@@ -28,6 +28,10 @@ public sealed class AuditSpecs
         return rows;
     }
 
+    /// <summary>A key as the audit trail names it: by its id, not its name.</summary>
+    private static async Task<string> WhoAsync(LoaTestHost loa, string key) =>
+        "key:" + (await loa.Services.GetRequiredService<ApiKeyStore>().FindAsync(key))!.Id;
+
     private static JsonElement Single(List<JsonElement> rows, string action, string? target = null) =>
         Assert.Single(rows, r => r.GetProperty("action").GetString() == action && (target is null || r.GetProperty("target").GetString() == target));
 
@@ -70,7 +74,8 @@ public sealed class AuditSpecs
 
         var rows = await AuditAsync(admin);
         var upload = Single(rows, "POST /api/v1/lists");
-        Assert.Equal("dev-author", upload.GetProperty("who").GetString());
+        Assert.Equal(await WhoAsync(loa, "dev-author"), upload.GetProperty("who").GetString());
+        Assert.Equal("dev-author", upload.GetProperty("details").GetProperty("name").GetString());
         Assert.Equal("national", upload.GetProperty("tenant").GetString());
         Assert.Equal(201, upload.GetProperty("outcome").GetInt32());
         Assert.Equal(7, upload.GetProperty("details").GetProperty("upload").GetProperty("accepted").GetInt32());
@@ -82,15 +87,15 @@ public sealed class AuditSpecs
         Assert.Equal(201, create.GetProperty("outcome").GetInt32());
 
         var submit = Single(rows, "POST /api/v1/campaigns/{id}/submit", id);
-        Assert.Equal(("dev-author", 200), (submit.GetProperty("who").GetString(), submit.GetProperty("outcome").GetInt32()));
+        Assert.Equal((await WhoAsync(loa, "dev-author"), 200), (submit.GetProperty("who").GetString(), submit.GetProperty("outcome").GetInt32()));
         Assert.Equal(("draft", "pending_approval"), Status(submit));
 
         var approve = Single(rows, "POST /api/v1/campaigns/{id}/approve", id);
-        Assert.Equal(("dev-approver", 200), (approve.GetProperty("who").GetString(), approve.GetProperty("outcome").GetInt32()));
+        Assert.Equal((await WhoAsync(loa, "dev-approver"), 200), (approve.GetProperty("who").GetString(), approve.GetProperty("outcome").GetInt32()));
         Assert.Equal(("pending_approval", "scheduled"), Status(approve));
 
         var cancel = Single(rows, "POST /api/v1/campaigns/{id}/cancel", id);
-        Assert.Equal(("dev-operator", 200), (cancel.GetProperty("who").GetString(), cancel.GetProperty("outcome").GetInt32()));
+        Assert.Equal((await WhoAsync(loa, "dev-operator"), 200), (cancel.GetProperty("who").GetString(), cancel.GetProperty("outcome").GetInt32()));
         Assert.Equal(("scheduled", "cancelled"), Status(cancel));
 
         // Oldest first, ids without gaps, each row chained to the one before.
@@ -119,7 +124,7 @@ public sealed class AuditSpecs
 
         var rows = await AuditAsync(admin);
         var refused = Single(rows, "POST /api/v1/campaigns/{id}/approve", id);
-        Assert.Equal(("dev-author", 403), (refused.GetProperty("who").GetString(), refused.GetProperty("outcome").GetInt32()));
+        Assert.Equal((await WhoAsync(loa, "dev-author"), 403), (refused.GetProperty("who").GetString(), refused.GetProperty("outcome").GetInt32()));
         var anonymous = Single(rows, "POST /api/v1/campaigns/{id}/cancel", id);
         Assert.Equal(("", 401), (anonymous.GetProperty("who").GetString(), anonymous.GetProperty("outcome").GetInt32()));
         var conflict = rows.Where(r => r.GetProperty("action").GetString() == "POST /api/v1/campaigns/{id}/submit").Last();
@@ -141,15 +146,16 @@ public sealed class AuditSpecs
         Assert.Equal(HttpStatusCode.Forbidden, (await author.GetAsync($"/api/v1/campaigns/{id}/deliveries?unmask=true")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await author.GetAsync($"/api/v1/campaigns/{id}/deliveries")).StatusCode);
 
+        var (operatorWho, authorWho) = (await WhoAsync(loa, "dev-operator"), await WhoAsync(loa, "dev-author"));
         var reads = (await AuditAsync(admin)).Where(r => r.GetProperty("action").GetString() == "GET /api/v1/campaigns/{id}/deliveries").ToList();
         Assert.Equal(2, reads.Count); // the masked read is not on the record
-        var read = Assert.Single(reads, r => r.GetProperty("who").GetString() == "dev-operator");
+        var read = Assert.Single(reads, r => r.GetProperty("who").GetString() == operatorWho);
         Assert.Equal((id, 200), (read.GetProperty("target").GetString(), read.GetProperty("outcome").GetInt32()));
         var what = read.GetProperty("details").GetProperty("read");
         Assert.Equal(id, what.GetProperty("campaign").GetString());
         Assert.Equal(50, what.GetProperty("limit").GetInt32());
         Assert.True(read.GetProperty("details").GetProperty("unmask").GetBoolean());
-        var refused = Assert.Single(reads, r => r.GetProperty("who").GetString() == "dev-author");
+        var refused = Assert.Single(reads, r => r.GetProperty("who").GetString() == authorWho);
         Assert.Equal(403, refused.GetProperty("outcome").GetInt32());
         Assert.True(refused.GetProperty("details").GetProperty("unmask").GetBoolean());
     }

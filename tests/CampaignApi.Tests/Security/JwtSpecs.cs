@@ -100,4 +100,16 @@ public sealed class JwtSpecs : IAsyncLifetime
         Assert.Contains("idp|4711", campaign);
         Assert.DoesNotContain("Nguyen Van A", campaign);
     }
+
+    [Fact]
+    public async Task A_jwt_principal_is_recorded_by_issuer_and_subject()
+    {
+        using var author = loa.Client(Token(roles: ["author"], subject: "idp|4711"));
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(3));
+        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!));
+
+        var campaign = await author.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/campaigns/{id}");
+
+        Assert.Equal($"jwt:{Issuer}|idp|4711", campaign.GetProperty("createdBy").GetString());
+    }
 }

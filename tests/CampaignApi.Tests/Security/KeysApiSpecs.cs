@@ -133,6 +133,32 @@ public sealed class KeysApiSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_key_name_is_unique_among_a_tenants_active_keys_and_another_tenant_may_reuse_it()
+    {
+        using var admin = loa.Client("dev-admin");
+        var first = await CreateAsync(admin, new { name = "cap gateway", tenant = "national", roles = new[] { "author" } });
+
+        foreach (var name in new[] { "cap gateway", "CAP Gateway", " cap gateway " })
+        {
+            var again = await admin.PostAsJsonAsync("/api/v1/keys", new { name, tenant = "national", roles = new[] { "author" } });
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+            var problem = await again.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.EndsWith("/duplicate", problem.GetProperty("type").GetString());
+            Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+        }
+        // Per tenant: a province answering 409 for a national name would tell it that name exists.
+        await CreateAsync(admin, new { name = "cap gateway", tenant = "HN", roles = new[] { "author" } });
+        // A revoked key gives its name up for its replacement.
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/keys/{first.GetProperty("id").GetString()}")).StatusCode);
+        await CreateAsync(admin, new { name = "cap gateway", tenant = "national", roles = new[] { "author" } });
+
+        var named = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/keys?limit=500")).GetProperty("items").EnumerateArray()
+            .Where(k => k.GetProperty("name").GetString() == "cap gateway" && k.GetProperty("revokedAt").ValueKind == JsonValueKind.Null)
+            .Select(k => k.GetProperty("tenant").GetString()).Order().ToList();
+        Assert.Equal(["HN", "national"], named);
+    }
+
+    [Fact]
     public async Task Listing_pages_by_key()
     {
         using var admin = loa.Client("dev-admin");

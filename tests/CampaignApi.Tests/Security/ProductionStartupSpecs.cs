@@ -116,4 +116,18 @@ public sealed class ProductionStartupSpecs : IDisposable
             await app.StopAsync();
         }
     }
+
+    [Fact]
+    public void An_audit_anchor_without_a_secret_or_with_a_development_one_is_refused_by_name()
+    {
+        var settings = GoodSettings();
+        settings["Loa:Audit:Anchor:Directory"] = Path.Combine(directory, "anchors");
+        AssertRefused(settings, "Loa:Audit:Anchor:Secret");
+
+        settings["Loa:Audit:Anchor:Secret"] = "dev-audit-anchor-secret";
+        AssertRefused(settings, "Loa:Audit:Anchor:Secret", "dev-audit-anchor-secret");
+
+        settings["Loa:Audit:Anchor:Secret"] = "test-audit-anchor-secret";
+        AssertRefused(settings, "Loa:Audit:Anchor:Secret", "test-audit-anchor-secret");
+    }
 }
