@@ -128,8 +128,14 @@ public static class OptOutsApi
             // Thrown from inside the store's transaction, which rolled back: nothing was opted out.
             return CsvUpload.Refusal(e, line + 1);
         }
-        audit.Add("upload", new { imported.Accepted, rejected, imported.Duplicates });
-        return TypedResults.Ok(new OptOutsImported(imported.Accepted, rejected, imported.Duplicates, errors));
+        // Opt-outs are one per number, whoever recorded them: told "duplicate", a province would learn
+        // which numbers another tenant opted out. It is told only of repeats within its own file, and a
+        // number opted out already counts as accepted (it is opted out, as asked).
+        var (accepted, duplicates) = user.IsNational()
+            ? (imported.Accepted, imported.Duplicates)
+            : (imported.Accepted + imported.Duplicates - imported.RepeatsInUpload, imported.RepeatsInUpload);
+        audit.Add("upload", new { accepted, rejected, duplicates });
+        return TypedResults.Ok(new OptOutsImported(accepted, rejected, duplicates, errors));
 
         async IAsyncEnumerable<string> Numbers([EnumeratorCancellation] CancellationToken token)
         {

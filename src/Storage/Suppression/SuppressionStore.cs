@@ -4,7 +4,9 @@ namespace Loa.Storage.Suppression;
 
 public sealed record OptOutRow(string Msisdn, string Tenant, string Source, string CreatedBy, long CreatedAt);
 
-public sealed record OptOutImport(int Accepted, int Duplicates);
+/// <param name="Duplicates">Numbers opted out already (by any tenant) or met earlier in this upload.</param>
+/// <param name="RepeatsInUpload">Of those, the ones met earlier in this upload: all a province may be told.</param>
+public sealed record OptOutImport(int Accepted, int Duplicates, int RepeatsInUpload);
 
 /// <summary>Opt-outs and the awareness frequency cap: who an awareness campaign must leave out.</summary>
 public sealed class SuppressionStore(Database database, TimeProvider time)
@@ -51,7 +53,7 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
     public async Task<OptOutImport> ImportOptOutsAsync(IAsyncEnumerable<string> msisdns, string tenant, string by, CancellationToken cancellationToken = default)
     {
         var now = time.Ms();
-        int accepted = 0, duplicates = 0;
+        int accepted = 0, duplicates = 0, repeats = 0;
         // Repeats within a chunk are dropped here, so that SQL Server's NOT EXISTS never meets two equal keys in one statement.
         var chunk = new HashSet<string>(OptOutChunkRows, StringComparer.Ordinal);
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -61,6 +63,7 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
             if (!chunk.Add(msisdn))
             {
                 duplicates++;
+                repeats++;
                 continue;
             }
             if (chunk.Count >= OptOutChunkRows)
@@ -68,7 +71,7 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
         }
         await FlushAsync();
         await transaction.CommitAsync(cancellationToken);
-        return new OptOutImport(accepted, duplicates);
+        return new OptOutImport(accepted, duplicates, repeats);
 
         async Task FlushAsync()
         {

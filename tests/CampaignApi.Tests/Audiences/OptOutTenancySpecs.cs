@@ -37,4 +37,29 @@ public sealed class OptOutTenancySpecs
         Assert.Equal(HttpStatusCode.NotFound, (await hanoi.GetAsync("/api/v1/optouts/0912000021")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await hanoi.DeleteAsync("/api/v1/optouts/0912000021")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_province_uploading_numbers_the_national_tenant_opted_out_is_answered_as_for_numbers_nobody_opted_out()
+    {
+        await using var loa = await LoaTestHost.StartAsync();
+        var keys = loa.Services.GetRequiredService<ApiKeyStore>();
+        await keys.UpsertAsync("test-hn-operator", "hn operator", "HN", ["operator"]);
+        using var national = loa.Client("dev-operator");
+        using var hanoi = loa.Client("test-hn-operator");
+        Assert.Equal(HttpStatusCode.Created, (await national.PostAsync("/api/v1/optouts/0912000031", null)).StatusCode);
+
+        // One number the national tenant opted out, one nobody did, and a repeat within the file.
+        using var body = new StringContent("msisdn\n0912000031\n0912000032\n0912000032\n", System.Text.Encoding.UTF8, "text/csv");
+        var answer = await hanoi.PostAsync("/api/v1/optouts", body);
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var counts = await answer.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(2, counts.GetProperty("accepted").GetInt32());
+        Assert.Equal(1, counts.GetProperty("duplicates").GetInt32()); // the repeat in its own file, nothing more
+        // The national tenant, which sees every record, is still told the truth.
+        using var again = new StringContent("msisdn\n0912000031\n", System.Text.Encoding.UTF8, "text/csv");
+        var nationalCounts = await (await national.PostAsync("/api/v1/optouts", again)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(0, nationalCounts.GetProperty("accepted").GetInt32());
+        Assert.Equal(1, nationalCounts.GetProperty("duplicates").GetInt32());
+    }
 }
