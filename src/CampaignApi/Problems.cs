@@ -73,11 +73,21 @@ public static class Problems
         {
             StatusCodes.Status413PayloadTooLarge => TooLarge("The request body is larger than this endpoint accepts."),
             StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType(bad.Message),
+            StatusCodes.Status400BadRequest when bad.InnerException is JsonException { InnerException: InvalidOperationException inner } json && IsBrokenText(inner) =>
+                Validation(JsonField(json.Path), "Not valid text: it holds a lone surrogate or bytes that are not UTF-8, which no SMS can carry."),
             StatusCodes.Status400BadRequest when bad.InnerException is JsonException json => Validation(JsonField(json.Path), "Not valid here: wrong type, malformed value or broken JSON."),
             StatusCodes.Status400BadRequest => Validation("body", $"The request cannot be read: {bad.Message}"),
             _ => TypedResults.Problem(bad.Message, statusCode: bad.StatusCode, type: Base + "bad-request"),
         };
     }
+
+    /// <summary>
+    /// System.Text.Json refuses a string that is not valid UTF-16 once unescaped (<c>\ud800</c> alone) or
+    /// not valid UTF-8 with an InvalidOperationException that has no type of its own: its message is all
+    /// that tells it from a wrong token type.
+    /// </summary>
+    private static bool IsBrokenText(InvalidOperationException e) =>
+        e.Message.Contains("UTF-16", StringComparison.Ordinal) || e.Message.Contains("UTF-8", StringComparison.Ordinal);
 
     /// <summary><c>$.audience.lists[0]</c> as the field path validation errors use (<c>audience.lists[0]</c>); the body itself when there is no path.</summary>
     private static string JsonField(string? path) =>

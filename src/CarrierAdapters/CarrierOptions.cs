@@ -31,6 +31,14 @@ public sealed class CarrierOptions
     /// <summary>Brand name shown to subscribers (alphanumeric, at most 11 characters).</summary>
     public string Sender { get; set; } = "CUCATTT";
 
+    /// <summary>
+    /// Whether the carrier's gateway keeps a grapheme cluster (an emoji with its variation selector, a
+    /// flag, a letter with combining marks) whole at a part boundary, which can bill one part more than
+    /// splitting in 16-bit units as 3GPP allows. True unless the carrier is known to split in units:
+    /// the preview must never show fewer parts than the carrier bills.
+    /// </summary>
+    public bool SplitGraphemes { get; set; } = true;
+
     /// <summary>How long one submit may take before it counts as a timeout.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 

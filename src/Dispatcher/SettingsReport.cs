@@ -31,7 +31,7 @@ public sealed class SettingsReport(IOptionsMonitor<CarrierOptions> carriers, IOp
         {
             var c = carriers.Get(id);
             return string.Create(CultureInfo.InvariantCulture,
-                $"{Prefix}carrier {id}: adapter {c.Adapter}, {c.PartsPerSecond} parts/s over {c.Lanes} lane(s), batches of at most {c.MaxBatchSize}, sender {c.Sender}, timeout {c.Timeout:c}");
+                $"{Prefix}carrier {id}: adapter {c.Adapter}, {c.PartsPerSecond} parts/s over {c.Lanes} lane(s), batches of at most {c.MaxBatchSize}, sender {c.Sender}, timeout {c.Timeout:c}, {(c.SplitGraphemes ? "keeps characters whole at part boundaries" : "splits parts in 16-bit units")}");
         }).ToList();
         lines.Add(string.Create(CultureInfo.InvariantCulture,
             $"{Prefix}retries after {string.Join(", ", dispatcher.RetrySchedule.Select(s => s.ToString("c", CultureInfo.InvariantCulture)))}, at most {dispatcher.MaxAttempts} attempts; receipts awaited {dispatcher.ReceiptTimeout:c}"));

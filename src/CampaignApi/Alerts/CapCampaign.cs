@@ -24,7 +24,8 @@ public static partial class CapCampaign
         var info = alert.Infos[index];
         var path = $"alert.info[{index}]";
 
-        var sms = Join(info.Headline, info.Description, info.Instruction);
+        // Precomposed (NFC) before anything measures it, as every text entering Loa is (CampaignRules).
+        var sms = Loa.CarrierAdapters.Encoding.SmsText.Precomposed(Join(info.Headline, info.Description, info.Instruction));
         if (sms.Length == 0)
             errors[path + ".headline"] = ["The info needs a headline, description or instruction: together they are the SMS text."];
 

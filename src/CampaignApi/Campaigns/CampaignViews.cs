@@ -4,11 +4,20 @@ using Loa.Storage.Campaigns;
 
 namespace Loa.CampaignApi.Campaigns;
 
-public sealed record SmsView(string Text, string Encoding, long Parts, int Length);
+/// <param name="NormalizedFrom">As the preview's: what the text as written would have cost before it was precomposed (NFC).</param>
+public sealed record SmsView(string Text, string Encoding, long Parts, int Length, TextCost? NormalizedFrom = null);
 
+/// <param name="Units">UTF-16 units (UCS-2) or septets (GSM-7).</param>
+public sealed record TextCost(int Units, int Parts);
+
+/// <param name="SmsParts">What the campaign pays per message: the most any carrier it targets bills.</param>
+/// <param name="SmsPartsByCarrier">The parts each carrier bills for the text, by its split rule (<c>Loa:Carriers:&lt;id&gt;:SplitGraphemes</c>).</param>
+/// <param name="NormalizedFrom">What the text as written would have cost before it was precomposed (NFC); only in the answer that took the text, null when NFC changed nothing.</param>
+/// <param name="Exact">False only when the campaign's lists were too large to count the numbers they share: recipients and byCarrier are then an upper bound.</param>
 public sealed record Preview(
     long Recipients, long Suppressed, IReadOnlyDictionary<string, long> SuppressedByReason, string? SmsEncoding, long SmsParts,
-    IReadOnlyDictionary<string, long> ByCarrier, long EstimatedSeconds);
+    IReadOnlyDictionary<string, long> ByCarrier, long EstimatedSeconds,
+    IReadOnlyDictionary<string, long>? SmsPartsByCarrier = null, bool Exact = true, TextCost? NormalizedFrom = null);
 
 public sealed record CampaignView(
     string Id, string Name, string Kind, string Status, string Tenant,
@@ -26,7 +35,7 @@ public sealed record CampaignView(
         return new CampaignView(
             row.Id, row.Name, row.Kind, row.Status, row.Tenant,
             definition.Channels ?? [], definition.Message, definition.Audience, definition.Schedule, definition.Options,
-            sms is null ? null : sms with { Length = Loa.CarrierAdapters.Encoding.SmsText.Measure(sms.Text).Length },
+            sms is null ? null : sms with { Length = Loa.CarrierAdapters.Encoding.SmsText.Measure(sms.Text).Length, NormalizedFrom = preview?.NormalizedFrom },
             row.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), row.SubmittedBy, row.ApprovedBy, Clock.At(row.ApprovedAt),
             row.RejectedReason, Clock.At(row.StartedAt), Clock.At(row.CompletedAt), preview,
             row.Corrects, row.CorrectedBy,

@@ -68,8 +68,8 @@ public static class CampaignsApi
             await campaigns.InsertAsync(row, ct);
         else
             await campaigns.InsertAsync(row, (connection, transaction, token) => alongside(row, connection, transaction, token), ct);
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, request.Audience, row.SmsEncoding, ok.Measure.Parts, ct);
-        return (row, preview, null);
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, request.Audience, row.SmsEncoding, ok.Measure.Parts, ct, row.SmsText);
+        return (row, preview with { NormalizedFrom = ok.NormalizedFrom }, null);
     }
 
     public static async Task<IResult> ListAsync(
@@ -86,7 +86,7 @@ public static class CampaignsApi
         if (row is null)
             return Problems.NotFound("campaign");
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)!;
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding, row.SmsParts ?? 1, ct);
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding, row.SmsParts ?? 1, ct, row.SmsText);
         return TypedResults.Ok(CampaignView.From(row, preview));
     }
 
@@ -190,7 +190,8 @@ public static class CampaignsApi
         var row = NewDraft(definition, ok, original.Tenant, user, now) with { Corrects = original.Id };
         await campaigns.InsertCorrectionAsync(row, ct);
         audit.Add("correction", new { corrects = original.Id, created = row.Id, status = row.Status });
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding!, ok.Measure.Parts, ct);
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding!, ok.Measure.Parts, ct, row.SmsText)
+            with { NormalizedFrom = ok.NormalizedFrom };
         return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
     }
 

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace Loa.CarrierAdapters.Encoding;
 
 /// <param name="Length">Septets for GSM-7 (an extension-table character costs two), UTF-16 code units for UCS-2.</param>
@@ -20,51 +23,50 @@ public static class SmsText
     /// Empty text measures as GSM-7, length 0, one part: a carrier still bills an empty message as one,
     /// and campaigns reject empty text before it gets here.
     /// </summary>
-    public static SmsMeasure Measure(string text)
+    public static SmsMeasure Measure(string text) => Measure(text, splitGraphemes: false);
+
+    /// <summary>
+    /// The parts a carrier bills for <paramref name="text"/> under its split rule. With
+    /// <paramref name="splitGraphemes"/> false a part boundary may fall inside a user-perceived character
+    /// (3GPP TS 23.038/23.040 split in 16-bit units, keeping only surrogate pairs and escapes whole); with
+    /// true the carrier keeps each grapheme cluster (an emoji with its variation selector, a flag's two
+    /// regional indicators, a letter with its combining marks) whole and moves it to the next part,
+    /// which can cost one part more. The length is the same either way.
+    /// </summary>
+    public static SmsMeasure Measure(string text, bool splitGraphemes)
     {
         ArgumentNullException.ThrowIfNull(text);
-
-        var septets = 0;
-        var parts = 1;
-        var used = 0;
         foreach (var c in text)
         {
-            var width = Gsm7Alphabet.Septets(c);
-            if (width == 0)
-            {
-                return MeasureUcs2(text);
-            }
-
-            septets += width;
-
-            // An escape and the character it announces must travel in the same part (3GPP TS 23.038
-            // §6.2.1.1), so a two-septet character that would straddle a boundary opens a new part.
-            if (used + width > Gsm7PartSeptets)
-            {
-                parts++;
-                used = width;
-            }
-            else
-            {
-                used += width;
-            }
+            if (Gsm7Alphabet.Septets(c) == 0)
+                return Split(text, SmsEncoding.Ucs2, Ucs2SingleUnits, Ucs2PartUnits, splitGraphemes);
         }
-
-        return new SmsMeasure(SmsEncoding.Gsm7, septets, septets <= Gsm7SingleSeptets ? 1 : parts);
+        return Split(text, SmsEncoding.Gsm7, Gsm7SingleSeptets, Gsm7PartSeptets, splitGraphemes);
     }
 
-    private static SmsMeasure MeasureUcs2(string text)
+    private static SmsMeasure Split(string text, SmsEncoding encoding, int single, int perPart, bool splitGraphemes)
     {
+        var length = 0;
         var parts = 1;
         var used = 0;
-        for (var i = 0; i < text.Length; i++)
+        var i = 0;
+        while (i < text.Length)
         {
-            // Splitting a surrogate pair leaves both parts with a broken character, so splitters keep
-            // the pair together, the same way GSM-7 keeps an escape with its character.
-            var width = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
-            i += width - 1;
-
-            if (used + width > Ucs2PartUnits)
+            // What must travel in one part: a surrogate pair (splitting it breaks both halves) or one
+            // character, whose GSM-7 escape travels with it (3GPP TS 23.038 §6.2.1.1); for a carrier that
+            // keeps them whole, a grapheme cluster, unless it is longer than a part (a letter under dozens
+            // of marks), which no one can keep whole.
+            var step = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
+            var width = Width(text.AsSpan(i, step), encoding);
+            if (splitGraphemes && StringInfo.GetNextTextElementLength(text, i) is var cluster && cluster > step
+                && Width(text.AsSpan(i, cluster), encoding) is var clusterWidth && clusterWidth <= perPart)
+            {
+                step = cluster;
+                width = clusterWidth;
+            }
+            i += step;
+            length += width;
+            if (used + width > perPart)
             {
                 parts++;
                 used = width;
@@ -74,7 +76,48 @@ public static class SmsText
                 used += width;
             }
         }
-
-        return new SmsMeasure(SmsEncoding.Ucs2, text.Length, text.Length <= Ucs2SingleUnits ? 1 : parts);
+        return new SmsMeasure(encoding, length, length <= single ? 1 : parts);
     }
+
+    private static int Width(ReadOnlySpan<char> characters, SmsEncoding encoding)
+    {
+        if (encoding == SmsEncoding.Ucs2)
+            return characters.Length;
+        var septets = 0;
+        foreach (var c in characters)
+            septets += Gsm7Alphabet.Septets(c);
+        return septets;
+    }
+
+    /// <summary>
+    /// Why <paramref name="text"/> cannot be sent, with the UTF-16 index (from 0) of the first offending
+    /// character; null when it can. A control character other than a line break (CR, LF) shows as
+    /// nothing or as garbage on a handset, and some gateways end the message at a NUL; a lone surrogate
+    /// is no character at all (and cannot be encoded as UCS-2 or normalised).
+    /// </summary>
+    public static (int Index, string Reason)? Unsendable(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+                continue;
+            }
+            if (char.IsSurrogate(c))
+                return (i, $"a lone surrogate (U+{(int)c:X4}), which is not valid UTF-16");
+            if (char.IsControl(c) && c is not ('\r' or '\n'))
+                return (i, $"the control character U+{(int)c:X4}; only line breaks (CR, LF) may be used");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The text in Unicode normalisation form C: a letter and its combining marks become the one
+    /// precomposed character where Unicode has it (Vietnamese has every one), which costs a unit
+    /// instead of two or three. Text must be sendable (<see cref="Unsendable"/>) first.
+    /// </summary>
+    public static string Precomposed(string text) => text.Normalize(NormalizationForm.FormC);
 }

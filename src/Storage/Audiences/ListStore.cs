@@ -155,6 +155,47 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
         return rows;
     }
 
+    /// <summary>
+    /// Members of a list whose number was ported, with their province and the carrier that now serves
+    /// them (the counts kept at upload routed them by prefix): the ported table drives the join.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Msisdn, string Province, string Carrier)>> PortedMembersAsync(string listId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string, string, string)>(new CommandDefinition(
+            "SELECT m.msisdn, m.province, p.carrier FROM ported_numbers p JOIN list_members m ON m.list_id = @listId AND m.msisdn = p.msisdn",
+            new { listId }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    // The last key of a keyset page of a list.
+    private static readonly Sql PageEnd = new(
+        Sqlite: "SELECT MAX(msisdn) FROM (SELECT msisdn FROM list_members WHERE list_id = @listId AND msisdn > @after ORDER BY msisdn LIMIT @limit)",
+        SqlServer: "SELECT MAX(msisdn) FROM (SELECT TOP (@limit) msisdn FROM list_members WHERE list_id = @listId AND msisdn > @after ORDER BY msisdn) p");
+
+    /// <summary>
+    /// One keyset page of a list (up to <paramref name="limit"/> members after <paramref name="after"/>),
+    /// giving only the members that are also in one of <paramref name="others"/>: a row per other list
+    /// holding the number, with both provinces. Each member probes the other lists by key.
+    /// </summary>
+    /// <returns>The shared members, and the page's last key (null when the list has no more).</returns>
+    public async Task<(IReadOnlyList<(string Msisdn, string Province, string OtherList, string OtherProvince)> Shared, string? Last)> SharedMembersPageAsync(
+        string listId, IReadOnlyCollection<string> others, string after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var last = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            database.Text(PageEnd), new { listId, after, limit }, cancellationToken: cancellationToken));
+        if (last is null)
+            return ([], null);
+        var shared = (await connection.QueryAsync<(string, string, string, string)>(new CommandDefinition(
+            """
+            SELECT w.msisdn, w.province, o.list_id, o.province
+            FROM list_members w JOIN list_members o ON o.list_id IN @others AND o.msisdn = w.msisdn
+            WHERE w.list_id = @listId AND w.msisdn > @after AND w.msisdn <= @last
+            """,
+            new { listId, others, after, last }, cancellationToken: cancellationToken))).AsList();
+        return (shared, last);
+    }
+
     public sealed class ListImport : IAsyncDisposable
     {
         /// <summary>

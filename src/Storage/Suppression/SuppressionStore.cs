@@ -99,22 +99,43 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
         return await connection.ExecuteAsync("DELETE FROM optouts WHERE msisdn = @msisdn", new { msisdn }) == 1;
     }
 
-    /// <summary>Members of a list who opted out, for the preview: probes the list's key once per opt-out.</summary>
-    public async Task<long> OptedOutInListAsync(string listId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Members of a list who opted out, with their province, for the preview: the opt-outs (small) drive
+    /// the join, probing the list's key once each.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Msisdn, string Province)>> OptedOutMembersAsync(string listId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM optouts o JOIN list_members m ON m.list_id = @listId AND m.msisdn = o.msisdn", new { listId });
+        return (await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            "SELECT m.msisdn, m.province FROM optouts o JOIN list_members m ON m.list_id = @listId AND m.msisdn = o.msisdn",
+            new { listId }, cancellationToken: cancellationToken))).AsList();
     }
 
-    /// <summary>Members of a list that are among <paramref name="msisdns"/> (the test allow-list, which is short).</summary>
-    public async Task<long> MembersAmongAsync(string listId, IReadOnlyCollection<string> msisdns, CancellationToken cancellationToken = default)
+    // The numbers that had @Cap awareness messages since @Since (the last 24 hours' contacts, which the
+    // planner prunes), probed in the list by key: the same rule the planner applies page by page.
+    private static readonly Sql CappedMembers = Sql.Both("""
+        SELECT m.msisdn, m.province
+        FROM (SELECT msisdn FROM awareness_contacts WHERE at > @since GROUP BY msisdn HAVING COUNT(*) >= @cap) a
+        JOIN list_members m ON m.list_id = @listId AND m.msisdn = a.msisdn
+        """);
+
+    /// <summary>Members of a list that reached the frequency cap (<paramref name="cap"/> awareness messages since <paramref name="since"/>, unix ms), for the preview.</summary>
+    public async Task<IReadOnlyList<(string Msisdn, string Province)>> CappedMembersAsync(string listId, int cap, long since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            database.Text(CappedMembers), new { listId, cap, since }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>Members of a list that are among <paramref name="msisdns"/> (the test allow-list, which is short), with their province.</summary>
+    public async Task<IReadOnlyList<(string Msisdn, string Province)>> MembersAmongAsync(string listId, IReadOnlyCollection<string> msisdns, CancellationToken cancellationToken = default)
     {
         if (msisdns.Count == 0)
-            return 0;
+            return [];
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM list_members WHERE list_id = @listId AND msisdn IN @msisdns", new { listId, msisdns });
+        return (await connection.QueryAsync<(string, string)>(new CommandDefinition(
+            "SELECT msisdn, province FROM list_members WHERE list_id = @listId AND msisdn IN @msisdns",
+            new { listId, msisdns }, cancellationToken: cancellationToken))).AsList();
     }
 
     /// <summary>Forgets awareness contacts older than the cap's 24 hours.</summary>
