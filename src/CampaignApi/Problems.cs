@@ -29,6 +29,18 @@ public static class Problems
     public static IResult Conflict(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Not allowed in the current status", type: Base + "status-conflict");
 
+    /// <summary>
+    /// A campaign a correction has replaced: refused whatever was asked (approve, resume, submit, correct
+    /// again), with the campaign to act on instead in the text and as <c>supersededBy</c>.
+    /// </summary>
+    public static IResult Superseded(string id, string supersededBy) =>
+        TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict, Title = "Superseded", Type = Base + "superseded",
+            Detail = $"Campaign {id} is superseded by {supersededBy}: a correction of it was approved, so it is stopped for good. Act on {supersededBy} instead.",
+            Extensions = { ["supersededBy"] = supersededBy },
+        });
+
     /// <summary>A repeat of something already received (same key): answered, never applied twice.</summary>
     public static IResult Duplicate(string detail, string title = "Already received") =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: title, type: Base + "duplicate");

@@ -13,7 +13,7 @@ using static Loa.CampaignApi.Alerts.CapReader;
 
 namespace Loa.CampaignApi.Alerts;
 
-/// <summary>The answer to a CAP Cancel: the campaigns it named, each with its status now.</summary>
+/// <summary>The answer to a CAP Cancel: the campaigns it named and the rest of their chains of Updates, each with its status now.</summary>
 public sealed record CapCancelled(IReadOnlyList<CampaignView> Campaigns);
 
 /// <summary>What the CAP intake works with, bundled so the handler's signature stays readable.</summary>
@@ -191,22 +191,29 @@ public static class AlertsApi
     }
 
     /// <summary>
-    /// Cancels the campaigns of the referenced alerts, then records the Cancel. In that order, so that a
-    /// crash in between leaves an alert that can be posted again rather than a recorded Cancel that did nothing.
-    /// A campaign that already ended is listed with its status: it sends nothing more either way.
+    /// Cancels the campaigns of the referenced alerts and every campaign in their chains of Updates and
+    /// corrections (the alert an Update updates, and Updates of Updates, whichever of them the Cancel
+    /// names), then records the Cancel. In that order, so that a crash in between leaves an alert that
+    /// can be posted again rather than a recorded Cancel that did nothing. A campaign that already ended
+    /// is listed with its status: it sends nothing more either way. The audit row lists each campaign cancelled.
     /// </summary>
     private static async Task<IResult> CancelAsync(CapAlert alert, List<CapAlertRow> referenced, ClaimsPrincipal user, CapIntake intake, CancellationToken ct)
     {
-        var views = new List<CampaignView>();
+        var views = new Dictionary<string, CampaignView>(StringComparer.Ordinal);
+        var cancelled = new List<string>();
         foreach (var campaignId in referenced.Select(r => r.CampaignId).OfType<string>().Distinct())
         {
-            var (row, _) = await CampaignsApi.CancelVisibleAsync(campaignId, user, intake.Campaigns, ct);
-            if (row is not null)
-                views.Add(CampaignView.From((await intake.Campaigns.GetAsync(campaignId, ct))!));
+            if (views.ContainsKey(campaignId))
+                continue; // in the chain of an alert already cancelled here
+            var (members, stopped) = await CampaignsApi.CancelChainAsync(campaignId, user, intake.Campaigns, ct);
+            cancelled.AddRange(stopped);
+            foreach (var member in members)
+                views[member.Id] = CampaignView.From(member);
         }
+        intake.Audit.Add("cancelled", cancelled);
         if (!await intake.Alerts.TryInsertAsync(Record(alert, user, intake.Time.GetUtcNow(), null, null), ct))
             return Duplicate(alert);
-        return TypedResults.Ok(new CapCancelled(views));
+        return TypedResults.Ok(new CapCancelled([.. views.Values]));
     }
 
     /// <summary>

@@ -14,10 +14,20 @@ public sealed record TextCost(int Units, int Parts);
 /// <param name="SmsPartsByCarrier">The parts each carrier bills for the text, by its split rule (<c>Loa:Carriers:&lt;id&gt;:SplitGraphemes</c>).</param>
 /// <param name="NormalizedFrom">What the text as written would have cost before it was precomposed (NFC); only in the answer that took the text, null when NFC changed nothing.</param>
 /// <param name="Exact">False only when the campaign's lists were too large to count the numbers they share: recipients and byCarrier are then an upper bound.</param>
+/// <param name="Correction">For a correction only: who had the campaign it corrects and who did not.</param>
 public sealed record Preview(
     long Recipients, long Suppressed, IReadOnlyDictionary<string, long> SuppressedByReason, string? SmsEncoding, long SmsParts,
     IReadOnlyDictionary<string, long> ByCarrier, long EstimatedSeconds,
-    IReadOnlyDictionary<string, long>? SmsPartsByCarrier = null, bool Exact = true, TextCost? NormalizedFrom = null);
+    IReadOnlyDictionary<string, long>? SmsPartsByCarrier = null, bool Exact = true, TextCost? NormalizedFrom = null,
+    CorrectionPreview? Correction = null);
+
+/// <summary>
+/// A correction goes to its whole audience. Of its recipients, <paramref name="AlreadySentOriginal"/>
+/// already had the original (a carrier took it: submitted or delivered) and get the correction as well;
+/// <paramref name="NotYetSentOriginal"/> did not (yet to be sent, or never reached) and, once the
+/// correction is approved, get only the correction. Read from the original's progress counters.
+/// </summary>
+public sealed record CorrectionPreview(long AlreadySentOriginal, long NotYetSentOriginal);
 
 public sealed record CampaignView(
     string Id, string Name, string Kind, string Status, string Tenant,
@@ -25,7 +35,7 @@ public sealed record CampaignView(
     ScheduleDefinition? Schedule, OptionsDefinition? Options, SmsView? Sms,
     string CreatedBy, DateTimeOffset CreatedAt, string? SubmittedBy, string? ApprovedBy, DateTimeOffset? ApprovedAt,
     string? RejectedReason, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, Preview? Preview,
-    string? Corrects, string? CorrectedBy,
+    string? Corrects, string? CorrectedBy, string? SupersededBy,
     string? SeriesId, DateTimeOffset? RunAt, DateTimeOffset? NextRunAt)
 {
     public static CampaignView From(CampaignRow row, Preview? preview = null)
@@ -38,10 +48,13 @@ public sealed record CampaignView(
             sms is null ? null : sms with { Length = Loa.CarrierAdapters.Encoding.SmsText.Measure(sms.Text).Length, NormalizedFrom = preview?.NormalizedFrom },
             row.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), row.SubmittedBy, row.ApprovedBy, Clock.At(row.ApprovedAt),
             row.RejectedReason, Clock.At(row.StartedAt), Clock.At(row.CompletedAt), preview,
-            row.Corrects, row.CorrectedBy,
+            row.Corrects, row.CorrectedBy, row.SupersededBy,
             row.SeriesId, Clock.At(row.RunAt), Clock.At(row.NextRunAt));
     }
 }
+
+/// <summary>The answer to a cancel with <c>?chain=true</c>: every campaign of the chain, each with its status now.</summary>
+public sealed record CampaignChain(IReadOnlyList<CampaignView> Campaigns);
 
 public sealed record CampaignPage(IReadOnlyList<CampaignView> Items, string? Next);
 

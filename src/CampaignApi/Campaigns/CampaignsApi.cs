@@ -80,14 +80,30 @@ public static class CampaignsApi
         return TypedResults.Ok(new CampaignPage(rows.Select(r => CampaignView.From(r)).ToList(), rows.Count == take ? rows[^1].Id : null));
     }
 
-    public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CampaignRules rules, CancellationToken ct)
+    public static async Task<IResult> GetAsync(
+        string id, ClaimsPrincipal user, CampaignStore campaigns, CampaignRules rules, DeliveryReads deliveries, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
             return Problems.NotFound("campaign");
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)!;
         var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding, row.SmsParts ?? 1, ct, row.SmsText);
-        return TypedResults.Ok(CampaignView.From(row, preview));
+        return TypedResults.Ok(CampaignView.From(row, await WithCorrectionAsync(preview, row, deliveries, ct)));
+    }
+
+    /// <summary>
+    /// A correction's preview with who already had the campaign it corrects: read from that campaign's
+    /// progress counters (a few rows per carrier), never by counting deliveries. Everyone in the
+    /// audience gets the correction; those who had the original get it as well, and those who had not
+    /// get only the correction, since the original is stopped when the correction is approved.
+    /// </summary>
+    private static async Task<Preview> WithCorrectionAsync(Preview preview, CampaignRow row, DeliveryReads deliveries, CancellationToken ct)
+    {
+        if (row.Corrects is not { } original)
+            return preview;
+        var counts = await deliveries.ProgressAsync(original, ct);
+        var sent = counts.Where(c => c.Status is DeliveryStatus.Submitted or DeliveryStatus.Delivered).Sum(c => c.Count);
+        return preview with { Correction = new CorrectionPreview(sent, Math.Max(0, preview.Recipients - sent)) };
     }
 
     public static Task<IResult> SubmitAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct) =>
@@ -110,17 +126,23 @@ public static class CampaignsApi
         if (row.Tenant == Roles.National && !user.IsNational())
             return Problems.Forbidden("tenant", "A national campaign needs a national approver.");
         audit.Status(row.Status, null);
-        if (!await ApproveAndLaunchAsync(row, user.Who(), campaigns, bus, topology, time, ct))
-            return Problems.Conflict($"Only a campaign pending approval can be approved; this one is {row.Status}.");
+        var superseded = new List<string>();
+        if (!await ApproveAndLaunchAsync(row, user.Who(), campaigns, bus, topology, time, ct, superseded))
+            return await RefusedAsync(row, campaigns, r => $"Only a campaign pending approval can be approved; this one is {r.Status}.", ct);
+        if (superseded.Count > 0)
+            audit.Add("superseded", superseded);
         return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
     }
 
     /// <summary>
     /// Approves a pending campaign and, when its start time has come, hands it to the planner. False when
     /// it was not pending approval. Whoever calls this has already decided that <paramref name="approvedBy"/> may approve.
+    /// A correction's approval supersedes the campaigns it corrects (see <see cref="CampaignStore.ApproveSupersedingAsync"/>).
     /// </summary>
+    /// <param name="superseded">Receives the campaigns this approval superseded, when given.</param>
     internal static async Task<bool> ApproveAndLaunchAsync(
-        CampaignRow row, string approvedBy, CampaignStore campaigns, ISendEndpointProvider bus, BusTopology topology, TimeProvider time, CancellationToken ct)
+        CampaignRow row, string approvedBy, CampaignStore campaigns, ISendEndpointProvider bus, BusTopology topology, TimeProvider time, CancellationToken ct,
+        ICollection<string>? superseded = null)
     {
         var now = time.GetUtcNow();
         if (row.Recurrence is { } cron)
@@ -131,8 +153,10 @@ public static class CampaignsApi
             return first is not null && await campaigns.ApproveSeriesAsync(row.Id, approvedBy, first.Value, ct);
         }
         var startNow = row.StartAt is null || row.StartAt <= now.ToUnixTimeMilliseconds();
-        if (!await campaigns.ApproveAsync(row.Id, approvedBy, startNow, ct))
+        if (await campaigns.ApproveSupersedingAsync(row.Id, approvedBy, startNow, ct) is not { } stopped)
             return false;
+        foreach (var id in stopped)
+            superseded?.Add(id);
         if (startNow)
         {
             // If this send is lost, the sweeper relaunches the campaign after its grace period.
@@ -151,10 +175,47 @@ public static class CampaignsApi
             row => $"Only a campaign pending approval can be rejected; this one is {row.Status}.");
     }
 
-    public static Task<IResult> CancelAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct) =>
-        TransitionAsync(id, user, campaigns, audit, ct,
-            _ => campaigns.CancelAsync(id, user.Who(), ct),
-            row => $"A {row.Status} campaign cannot be cancelled.");
+    /// <summary>
+    /// Cancels the campaign; with <c>chain=true</c> also every campaign of its chain of corrections
+    /// (the one it corrects, up to the first, and every correction of those, corrections of corrections
+    /// included), in one transaction, answered with the whole chain. The audit row lists each campaign cancelled.
+    /// </summary>
+    public static async Task<IResult> CancelAsync(string id, bool? chain, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct)
+    {
+        if (chain != true)
+        {
+            return await TransitionAsync(id, user, campaigns, audit, ct,
+                _ => campaigns.CancelAsync(id, user.Who(), ct),
+                row => $"A {row.Status} campaign cannot be cancelled.");
+        }
+        var before = await VisibleAsync(id, user, campaigns, ct);
+        if (before is null)
+            return Problems.NotFound("campaign");
+        var (members, cancelled) = await CancelChainAsync(id, user, campaigns, ct);
+        audit.Add("cancelled", cancelled);
+        var after = members.FirstOrDefault(m => m.Id == id) ?? before;
+        audit.Status(before.Status, cancelled.Count > 0 ? after.Status : null);
+        if (cancelled.Count == 0)
+        {
+            return Problems.Conflict(
+                $"Nothing in this chain can be cancelled any more: {string.Join(", ", members.Select(m => $"{m.Id} is {m.Status}"))}.");
+        }
+        return TypedResults.Ok(new CampaignChain(members.Select(m => CampaignView.From(m)).ToList()));
+    }
+
+    /// <summary>
+    /// Cancels every campaign the caller can see in the chain of corrections of <paramref name="id"/>
+    /// (API <c>?chain=true</c>, CAP Cancel). Members: the chain as it is now, each with its status after.
+    /// </summary>
+    internal static async Task<(IReadOnlyList<CampaignRow> Members, IReadOnlyList<string> Cancelled)> CancelChainAsync(
+        string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
+    {
+        // Corrections stay in their original's tenant; the filter is a second guard, not the rule.
+        var visible = (await campaigns.ChainAsync(id, ct)).Where(r => user.CanSee(r.Tenant)).Select(r => r.Id).ToList();
+        var cancelled = await campaigns.CancelManyAsync(visible, user.Who(), ct);
+        var members = (await campaigns.ChainAsync(id, ct)).Where(r => user.CanSee(r.Tenant)).ToList();
+        return (members, cancelled);
+    }
 
     /// <summary>
     /// A correction: a new draft to the same audience, kind and options with the corrected message,
@@ -162,11 +223,14 @@ public static class CampaignsApi
     /// approval; <c>corrects</c> on it and <c>correctedBy</c> on the original tell approvers why.
     /// </summary>
     public static async Task<IResult> CorrectAsync(
-        string id, CorrectionRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time, AuditDetails audit, CancellationToken ct)
+        string id, CorrectionRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, DeliveryReads deliveries, TimeProvider time,
+        AuditDetails audit, CancellationToken ct)
     {
         var original = await VisibleAsync(id, user, campaigns, ct);
         if (original is null)
             return Problems.NotFound("campaign");
+        if (original.SupersededBy is { } supersededBy)
+            return Problems.Superseded(original.Id, supersededBy); // a second correction would go out beside the first
         if (original.Status is CampaignStatus.Draft or CampaignStatus.PendingApproval)
             return Problems.Conflict($"A {original.Status} campaign is changed, not corrected: nothing has gone out yet.");
         var now = time.GetUtcNow();
@@ -192,7 +256,7 @@ public static class CampaignsApi
         audit.Add("correction", new { corrects = original.Id, created = row.Id, status = row.Status });
         var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding!, ok.Measure.Parts, ct, row.SmsText)
             with { NormalizedFrom = ok.NormalizedFrom };
-        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
+        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, await WithCorrectionAsync(preview, row, deliveries, ct)));
     }
 
     /// <summary>The answer to a lifecycle action, with its status before and after on the audit record.</summary>
@@ -210,8 +274,18 @@ public static class CampaignsApi
             return Problems.NotFound("campaign");
         audit.Status(row.Status, null);
         if (!await transition(row))
-            return Problems.Conflict(conflict(row));
+            return await RefusedAsync(row, campaigns, conflict, ct);
         return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
+    }
+
+    /// <summary>
+    /// The 409 for a transition the status did not allow, told from the campaign as it is now (it may
+    /// have moved meanwhile): a superseded campaign names the correction to act on instead.
+    /// </summary>
+    private static async Task<IResult> RefusedAsync(CampaignRow row, CampaignStore campaigns, Func<CampaignRow, string> conflict, CancellationToken ct)
+    {
+        var now = await campaigns.GetAsync(row.Id, ct) ?? row;
+        return now.SupersededBy is { } by ? Problems.Superseded(now.Id, by) : Problems.Conflict(conflict(now));
     }
 
     private static IResult Changed(CampaignRow before, CampaignRow after, AuditDetails audit)
@@ -267,18 +341,6 @@ public static class CampaignsApi
                 return true;
             },
             row => $"Only a paused campaign can be resumed; this one is {row.Status}.");
-
-    /// <summary>
-    /// Cancels a campaign the caller can see. Row null: no such campaign is visible; Cancelled false: its
-    /// status (in the row) does not allow it.
-    /// </summary>
-    internal static async Task<(CampaignRow? Row, bool Cancelled)> CancelVisibleAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, CancellationToken ct)
-    {
-        var row = await VisibleAsync(id, user, campaigns, ct);
-        if (row is null)
-            return (null, false);
-        return (row, await campaigns.CancelAsync(id, user.Who(), ct));
-    }
 
     /// <summary>Read from the counters kept with every status change: constant cost at any campaign size.</summary>
     public static async Task<IResult> ProgressAsync(

@@ -62,9 +62,10 @@ public sealed class SendBatchConsumer(
         SubmitOutcome outcome;
         using (var spend = await lane.Rate.AcquireAsync(parts * outgoing.Count, ct))
         {
-            // Waiting for tokens can take a while: a cancel or pause meanwhile wins over the submit.
+            // Waiting for tokens can take a while: a cancel or pause meanwhile wins over the submit. The row
+            // is read again only when its status moved, for why it stopped (superseded, and by which campaign).
             if (await campaigns.StatusAsync(batch.CampaignId, ct) is { } now && now != campaign.Status
-                && await StoppedAsync(batch, campaign with { Status = now }, ct))
+                && await StoppedAsync(batch, await campaigns.GetAsync(batch.CampaignId, ct) ?? campaign with { Status = now }, ct))
                 return;
             outcome = await SubmitAsync(lane, submit, batch, parts, ct);
             if (outcome is SubmitOutcome.Completed)
@@ -129,7 +130,9 @@ public sealed class SendBatchConsumer(
         var submits = batch.Attempts - 1; // this claim ends before its submit
         if (campaign.Status == CampaignStatus.Cancelled)
         {
-            await batches.FinishAsync(batch, DeliveryStatus.Cancelled, "campaign cancelled", submits, ct);
+            // A superseded campaign's recipients get its correction instead: the reason says which.
+            var reason = campaign.SupersededBy is { } correction ? $"superseded by {correction}" : "campaign cancelled";
+            await batches.FinishAsync(batch, DeliveryStatus.Cancelled, reason, submits, ct);
             return true;
         }
         if (campaign.Status == CampaignStatus.Paused)

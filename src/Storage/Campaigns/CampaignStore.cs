@@ -12,7 +12,8 @@ public sealed record CampaignRow(
     long? LaunchedAt, long? PlannedAt, long? StartedAt, long? CompletedAt,
     long PlanList, string PlanAfter,
     string? Corrects = null, string? CorrectedBy = null,
-    string? Recurrence = null, long? NextRunAt = null, string? SeriesId = null, long? RunAt = null);
+    string? Recurrence = null, long? NextRunAt = null, string? SeriesId = null, long? RunAt = null,
+    string? SupersededBy = null);
 
 /// <summary>
 /// Campaign rows and their lifecycle. Every transition is one guarded UPDATE (<c>WHERE status = …</c>)
@@ -27,8 +28,16 @@ public sealed class CampaignStore(Database database, TimeProvider time)
         submitted_by AS SubmittedBy, approved_by AS ApprovedBy, approved_at AS ApprovedAt, rejected_reason AS RejectedReason,
         launched_at AS LaunchedAt, planned_at AS PlannedAt, started_at AS StartedAt, completed_at AS CompletedAt,
         plan_list AS PlanList, plan_after AS PlanAfter, corrects AS Corrects, corrected_by AS CorrectedBy,
-        recurrence AS Recurrence, next_run_at AS NextRunAt, series_id AS SeriesId, run_at AS RunAt
+        recurrence AS Recurrence, next_run_at AS NextRunAt, series_id AS SeriesId, run_at AS RunAt, superseded_by AS SupersededBy
         """;
+
+    // What a cancel (or being superseded) stops: everything that has not ended.
+    private static readonly string[] Stoppable =
+        [CampaignStatus.Draft, CampaignStatus.PendingApproval, CampaignStatus.Scheduled, CampaignStatus.Running, CampaignStatus.Paused];
+
+    // Longest chain of corrections walked. A correction is always a new row, so a chain has no cycle;
+    // the bound only keeps a damaged row from turning a cancel into an endless loop.
+    private const int MaxChain = 1000;
 
     private static readonly Sql Insert = Sql.Both("""
         INSERT INTO campaigns (id, tenant, name, kind, status, definition, sms_text, sms_encoding, sms_parts, start_at, expires_at,
@@ -133,31 +142,123 @@ public sealed class CampaignStore(Database database, TimeProvider time)
         TransitionAsync(id, [CampaignStatus.PendingApproval], "status = 'draft', rejected_reason = @Reason, updated_by = @By", new { By = by, Reason = reason }, cancellationToken);
 
     /// <summary>Approves; the campaign runs now when its start time has come, else waits as <c>scheduled</c>.</summary>
-    public Task<bool> ApproveAsync(string id, string by, bool startNow, CancellationToken cancellationToken = default) =>
-        startNow
-            ? TransitionAsync(id, [CampaignStatus.PendingApproval], "status = 'running', approved_by = @By, approved_at = @Now, started_at = @Now, launched_at = @Now", new { By = by }, cancellationToken)
-            : TransitionAsync(id, [CampaignStatus.PendingApproval], "status = 'scheduled', approved_by = @By, approved_at = @Now", new { By = by }, cancellationToken);
+    public async Task<bool> ApproveAsync(string id, string by, bool startNow, CancellationToken cancellationToken = default) =>
+        await ApproveSupersedingAsync(id, by, startNow, cancellationToken) is not null;
+
+    /// <summary>
+    /// Approves, and when the campaign is a correction supersedes every campaign it corrects (the one
+    /// it names, and the ones that one corrects, up the chain) in the same transaction: each is
+    /// cancelled unless it already ended, and names this campaign in <c>superseded_by</c>. A crash can
+    /// then never leave an approved correction beside a running original.
+    /// </summary>
+    /// <returns>null when it was not pending approval; else the campaigns this approval superseded (none for a campaign that corrects nothing).</returns>
+    public async Task<IReadOnlyList<string>?> ApproveSupersedingAsync(string id, string by, bool startNow, CancellationToken cancellationToken = default)
+    {
+        var now = time.Ms();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        var approved = await connection.ExecuteAsync(
+            startNow
+                ? "UPDATE campaigns SET status = 'running', approved_by = @By, approved_at = @Now, started_at = @Now, launched_at = @Now, updated_at = @Now WHERE id = @Id AND status = 'pending_approval'"
+                : "UPDATE campaigns SET status = 'scheduled', approved_by = @By, approved_at = @Now, updated_at = @Now WHERE id = @Id AND status = 'pending_approval'",
+            new { Id = id, By = by, Now = now }, transaction);
+        if (approved == 0)
+            return null;
+
+        var corrected = new List<string>();
+        var next = await connection.ExecuteScalarAsync<string?>("SELECT corrects FROM campaigns WHERE id = @id", new { id }, transaction);
+        while (next is not null && next != id && !corrected.Contains(next) && corrected.Count < MaxChain)
+        {
+            corrected.Add(next);
+            next = await connection.ExecuteScalarAsync<string?>("SELECT corrects FROM campaigns WHERE id = @next", new { next }, transaction);
+        }
+        if (corrected.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return [];
+        }
+        // One already superseded keeps the correction that superseded it first.
+        await connection.ExecuteAsync(
+            """
+            UPDATE campaigns SET status = 'cancelled', superseded_by = @Id, updated_by = @By, updated_at = @Now, completed_at = @Now
+            WHERE id IN @Corrected AND status IN @Stoppable AND superseded_by IS NULL
+            """,
+            new { Id = id, By = by, Now = now, Corrected = corrected, Stoppable }, transaction);
+        // One that already ended keeps its status; it only says what replaced it.
+        await connection.ExecuteAsync(
+            "UPDATE campaigns SET superseded_by = @Id, updated_at = @Now WHERE id IN @Corrected AND status NOT IN @Stoppable AND superseded_by IS NULL",
+            new { Id = id, Now = now, Corrected = corrected, Stoppable }, transaction);
+        // Batches a pause set aside go back to the outbox, where the lanes close them as superseded.
+        await connection.ExecuteAsync(
+            "UPDATE batches SET status = 'pending', published_at = NULL, next_attempt_at = NULL WHERE campaign_id IN @Corrected AND status = 'held'",
+            new { Corrected = corrected }, transaction);
+        var superseded = (await connection.QueryAsync<string>(
+            "SELECT id FROM campaigns WHERE id IN @Corrected AND superseded_by = @Id", new { Id = id, Corrected = corrected }, transaction)).AsList();
+        await transaction.CommitAsync(cancellationToken);
+        return superseded;
+    }
 
     /// <summary>
     /// Cancels, and gives the batches a pause had set aside back to the outbox, where the lanes close
     /// them as cancelled without sending anything.
     /// </summary>
-    public async Task<bool> CancelAsync(string id, string by, CancellationToken cancellationToken = default)
+    public async Task<bool> CancelAsync(string id, string by, CancellationToken cancellationToken = default) =>
+        (await CancelManyAsync([id], by, cancellationToken)).Count == 1;
+
+    /// <summary>
+    /// Cancels each of <paramref name="ids"/> that has not ended, in one transaction, as <see cref="CancelAsync"/> does one.
+    /// </summary>
+    /// <returns>Those it cancelled; the others had already ended.</returns>
+    public async Task<IReadOnlyList<string>> CancelManyAsync(IReadOnlyList<string> ids, string by, CancellationToken cancellationToken = default)
     {
-        var cancelled = await TransitionAsync(
-            id,
-            [CampaignStatus.Draft, CampaignStatus.PendingApproval, CampaignStatus.Scheduled, CampaignStatus.Running, CampaignStatus.Paused],
-            "status = 'cancelled', updated_by = @By, completed_at = @Now",
-            new { By = by },
-            cancellationToken);
-        if (cancelled)
+        var now = time.Ms();
+        var cancelled = new List<string>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        foreach (var id in ids.Distinct(StringComparer.Ordinal))
         {
-            await using var connection = await database.OpenAsync(cancellationToken);
-            await connection.ExecuteAsync(
-                "UPDATE batches SET status = 'pending', published_at = NULL, next_attempt_at = NULL WHERE campaign_id = @id AND status = 'held'",
-                new { id });
+            var changed = await connection.ExecuteAsync(
+                "UPDATE campaigns SET status = 'cancelled', updated_by = @By, completed_at = @Now, updated_at = @Now WHERE id = @Id AND status IN @Stoppable",
+                new { Id = id, By = by, Now = now, Stoppable }, transaction);
+            if (changed == 1)
+                cancelled.Add(id);
         }
+        if (cancelled.Count > 0)
+        {
+            await connection.ExecuteAsync(
+                "UPDATE batches SET status = 'pending', published_at = NULL, next_attempt_at = NULL WHERE campaign_id IN @cancelled AND status = 'held'",
+                new { cancelled }, transaction);
+        }
+        await transaction.CommitAsync(cancellationToken);
         return cancelled;
+    }
+
+    /// <summary>
+    /// The chain of corrections <paramref name="id"/> belongs to: the first campaign (the one that
+    /// corrects nothing), every correction of it, and every correction of those (CAP Updates link the
+    /// same way). Walked by <c>corrects</c>, not <c>corrected_by</c>, which names only the newest
+    /// correction when there are several. Empty when there is no such campaign.
+    /// </summary>
+    public async Task<IReadOnlyList<CampaignRow>> ChainAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var root = id;
+        var seen = new HashSet<string>(StringComparer.Ordinal) { id };
+        for (var i = 0; i < MaxChain; i++)
+        {
+            var up = await connection.ExecuteScalarAsync<string?>("SELECT corrects FROM campaigns WHERE id = @root", new { root });
+            if (up is null || !seen.Add(up))
+                break;
+            root = up;
+        }
+        var members = new HashSet<string>(StringComparer.Ordinal) { root };
+        var frontier = new List<string> { root };
+        for (var depth = 0; depth < MaxChain && frontier.Count > 0; depth++)
+        {
+            frontier = (await connection.QueryAsync<string>("SELECT id FROM campaigns WHERE corrects IN @frontier", new { frontier }))
+                .Where(members.Add).ToList();
+        }
+        return (await connection.QueryAsync<CampaignRow>($"SELECT {Columns} FROM campaigns WHERE id IN @members ORDER BY id", new { members })).AsList();
     }
 
     /// <summary>Marks <paramref name="correctionId"/> as the correction of <paramref name="originalId"/>, both ways (CAP Update).</summary>
