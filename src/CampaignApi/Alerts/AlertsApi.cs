@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Security.Claims;
 using Loa.CampaignApi.Campaigns;
 using Loa.CampaignApi.Security;
+using Loa.Contracts;
 using Loa.Dispatcher.Bus;
 using Loa.Storage;
 using Loa.Storage.Alerts;
@@ -27,6 +28,7 @@ public sealed record CapIntake(
     ISendEndpointProvider Bus,
     BusTopology Topology,
     TimeProvider Time,
+    IOptionsMonitor<SafetyOptions> Safety,
     Audit.AuditDetails Audit,
     ILogger<CapIntake> Logger);
 
@@ -127,7 +129,10 @@ public static class AlertsApi
     private static async Task<IResult> CreateAsync(
         CapAlert alert, List<CapAlertRow> referenced, ClaimsPrincipal user, CapIntake intake, CapOptions options, CancellationToken ct)
     {
-        var (draft, errors) = CapCampaign.Map(alert, intake.Geocodes, options);
+        var now = intake.Time.GetUtcNow();
+        var (draft, errors, tooLong) = CapCampaign.Map(alert, intake.Geocodes, options, intake.Safety.CurrentValue.TestMarker, now);
+        if (tooLong is not null)
+            return Problems.Unprocessable("sms-too-long", "SMS text too long", tooLong, errors);
         if (draft is null)
             return Problems.Validation(errors, "The CAP alert cannot be mapped to a campaign; each error names its CAP element.");
 
@@ -154,7 +159,6 @@ public static class AlertsApi
         var updates = alert.MsgType == MsgTypes.Update
             ? referenced.Where(r => r.CampaignId is not null).OrderByDescending(r => r.Sent).FirstOrDefault()?.CampaignId
             : null;
-        var now = intake.Time.GetUtcNow();
         CampaignRow? row;
         Preview? preview;
         IResult? problem;
@@ -162,7 +166,7 @@ public static class AlertsApi
         {
             (row, preview, problem) = await CampaignsApi.CreateDraftAsync(
                 definition, user, intake.Rules, intake.Campaigns, now, ct,
-                field => CapElement(field, draft.InfoIndex),
+                field => CapElement(field, draft),
                 (campaign, connection, transaction, token) => intake.Alerts.InsertAsync(Record(alert, user, now, campaign.Id, updates), connection, transaction, token));
         }
         catch (DbException e) when (Database.IsUniqueViolation(e))
@@ -238,13 +242,18 @@ public static class AlertsApi
     }
 
     /// <summary>Campaign fields in the rules' errors, named as the CAP element they came from.</summary>
-    private static string CapElement(string field, int info) => field switch
+    private static string CapElement(string field, CapCampaignDraft draft)
     {
-        "schedule.expiresAt" => $"alert.info[{info}].expires",
-        "message.sms" => $"alert.info[{info}]", // the SMS is headline + description + instruction together
-        "name" => $"alert.info[{info}].headline",
-        _ => field,
-    };
+        var info = $"alert.info[{draft.InfoIndex}]";
+        return field switch
+        {
+            "schedule.expiresAt" => info + ".expires",
+            "schedule.startAt" => $"{info}.{draft.Definition.Cap?.StartSource ?? "effective"}",
+            "message.sms" => info, // the SMS may be several elements together, or a parameter
+            "name" => info + ".headline",
+            _ => field,
+        };
+    }
 
     private static IResult Refused(string type, string title, string element, string detail) =>
         Problems.Unprocessable(type, title, detail, new Dictionary<string, string[]> { [element] = [detail] });

@@ -21,6 +21,19 @@ public sealed class CapOptions
     /// <summary>Most SMS parts a CAP alert's text may take; a longer text is refused (422), never cut.</summary>
     public int MaxSmsParts { get; set; } = CampaignRules.DefaultMaxSmsParts;
 
+    /// <summary>The <c>parameter</c> names (CMAM: the US Wireless Emergency Alerts texts) whose value is an alert's own SMS text, when <see cref="SmsTextParameters"/> is not set.</summary>
+    public static readonly IReadOnlyList<string> DefaultSmsTextParameters = ["CMAMtext", "CMAMlongtext"];
+
+    /// <summary>
+    /// The <c>parameter</c> valueNames whose value is the alert's own short text for SMS, most preferred
+    /// first; <see cref="DefaultSmsTextParameters"/> when not set. A list the binder fills, not a default
+    /// it would append to: configuring <c>SMS</c> alone means <c>SMS</c> alone.
+    /// </summary>
+    public List<string>? SmsTextParameters { get; set; }
+
+    public IReadOnlyList<string> TextParameters() =>
+        SmsTextParameters?.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()).ToList() is { Count: > 0 } names ? names : DefaultSmsTextParameters;
+
     /// <summary>Largest accepted body in bytes; a larger one is answered 413 without being read.</summary>
     public int MaxBytes { get; set; } = 256 * 1024;
 

@@ -18,7 +18,11 @@ public sealed record CapReference(string Sender, string Identifier, DateTimeOffs
 
 public sealed record CapInfo(
     string Language, string Event, string Urgency, string Severity, string Certainty, DateTimeOffset? Expires,
-    string? Headline, string? Description, string? Instruction, IReadOnlyList<CapArea> Areas);
+    string? Headline, string? Description, string? Instruction, IReadOnlyList<CapArea> Areas,
+    DateTimeOffset? Effective = null, DateTimeOffset? Onset = null, IReadOnlyList<CapParameter>? Parameters = null);
+
+/// <summary>A <c>parameter</c> of an info: system-specific data such as <c>CMAMtext</c>, the alert's own short text.</summary>
+public sealed record CapParameter(string ValueName, string Value);
 
 public sealed record CapArea(string AreaDesc, IReadOnlyList<CapGeocode> Geocodes);
 
@@ -173,6 +177,15 @@ public static partial class CapReader
         var severity = OneOf(element, "severity", path + ".severity", Severities, errors);
         var certainty = OneOf(element, "certainty", path + ".certainty", Certainties, errors);
         var expires = Time(Text(element, "expires"), path + ".expires", required: false, errors);
+        var effective = Time(Text(element, "effective"), path + ".effective", required: false, errors);
+        var onset = Time(Text(element, "onset"), path + ".onset", required: false, errors);
+
+        // Parameters are free-form: one without a valueName or a value carries nothing Loa could use.
+        var parameters = element.Elements(Cap + "parameter")
+            .Select(p => (Name: Text(p, "valueName"), Value: Text(p, "value")))
+            .Where(p => p.Name is not null && p.Value is not null)
+            .Select(p => new CapParameter(p.Name!, p.Value!))
+            .ToList();
 
         var areas = new List<CapArea>();
         var areaElements = element.Elements(Cap + "area").ToList();
@@ -199,7 +212,8 @@ public static partial class CapReader
         if (errors.Count > before)
             return null;
         return new CapInfo(language, @event!, urgency!, severity!, certainty!, expires,
-            Text(element, "headline"), Text(element, "description"), Text(element, "instruction"), areas);
+            Text(element, "headline"), Text(element, "description"), Text(element, "instruction"), areas,
+            effective, onset, parameters);
     }
 
     private static List<CapReference> References(string? text, Errors errors)

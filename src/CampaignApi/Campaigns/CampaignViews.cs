@@ -36,7 +36,8 @@ public sealed record CampaignView(
     string CreatedBy, DateTimeOffset CreatedAt, string? SubmittedBy, string? ApprovedBy, DateTimeOffset? ApprovedAt,
     string? RejectedReason, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, Preview? Preview,
     string? Corrects, string? CorrectedBy, string? SupersededBy,
-    string? SeriesId, DateTimeOffset? RunAt, DateTimeOffset? NextRunAt)
+    string? SeriesId, DateTimeOffset? RunAt, DateTimeOffset? NextRunAt,
+    CapOrigin? Cap)
 {
     public static CampaignView From(CampaignRow row, Preview? preview = null)
     {
@@ -49,7 +50,8 @@ public sealed record CampaignView(
             row.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), row.SubmittedBy, row.ApprovedBy, Clock.At(row.ApprovedAt),
             row.RejectedReason, Clock.At(row.StartedAt), Clock.At(row.CompletedAt), preview,
             row.Corrects, row.CorrectedBy, row.SupersededBy,
-            row.SeriesId, Clock.At(row.RunAt), Clock.At(row.NextRunAt));
+            row.SeriesId, Clock.At(row.RunAt), Clock.At(row.NextRunAt),
+            definition.Cap);
     }
 }
 

@@ -44,6 +44,8 @@ public static class CampaignsApi
     public static async Task<IResult> CreateAsync(
         CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time, AuditDetails audit, CancellationToken ct)
     {
+        // Only CAP intake says a campaign came from an alert (and which geocodes it did not reach).
+        request = request with { Cap = null };
         var (row, preview, problem) = await CreateDraftAsync(request, user, rules, campaigns, time.GetUtcNow(), ct);
         if (row is not null)
             audit.Add("created", new { kind = row.Kind, status = row.Status, lists = request.Audience?.Lists });
@@ -247,6 +249,8 @@ public static class CampaignsApi
                 Recurrence = null,
                 ExpiresAt = before.Schedule.ExpiresAt > now ? before.Schedule.ExpiresAt : null,
             },
+            // Same alert and areas, but the text is now the correction's, not the alert's.
+            Cap = before.Cap is null ? null : before.Cap with { TextSource = "correction", StartSource = null },
         };
         var (ok, problem) = await rules.CheckAsync(definition, user, now, ct);
         if (ok is null)

@@ -19,7 +19,8 @@ public sealed class CapCollection : ICollectionFixture<CapHost>
 /// <summary>
 /// One real host for the CAP specs, configured as an operator would: audience lists uploaded first
 /// (a national list with 26 HN and 13 TH numbers, and Hà Nội's own list of 13), then Loa restarted on
-/// the same database with <c>Loa:Cap:Lists</c> naming them. Carriers are slowed to 4 parts a second
+/// the same database with <c>Loa:Cap:Lists</c> naming them, and an aggregator's own
+/// SMS text parameter (<c>SMS</c>) after the CMAM ones. Carriers are slowed to 4 parts a second
 /// so that a launched alert is still running when a Cancel arrives.
 /// </summary>
 public sealed class CapHost : IAsyncLifetime
@@ -60,6 +61,9 @@ public sealed class CapHost : IAsyncLifetime
             settings["Loa:Cap:Lists:1"] = HanoiList;
             settings["Loa:Cap:PreApprovedSenders:0:Sender"] = PreApprovedSender;
             settings["Loa:Cap:PreApprovedSenders:0:KeyId"] = PreApprovedKeyId;
+            settings["Loa:Cap:SmsTextParameters:0"] = "CMAMtext";
+            settings["Loa:Cap:SmsTextParameters:1"] = "CMAMlongtext";
+            settings["Loa:Cap:SmsTextParameters:2"] = "SMS";
             foreach (var carrier in CarrierIds.All)
                 settings[$"Loa:Carriers:{carrier}:PartsPerSecond"] = "4";
         }, directory);

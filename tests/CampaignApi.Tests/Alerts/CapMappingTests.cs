@@ -38,7 +38,7 @@ public sealed class CapMappingTests
     public void Strip_diacritics_and_max_parts_come_from_configuration()
     {
         var alert = Alert(Info("vi", areas: [new CapArea("Hà Nội", [new CapGeocode("GSO", "01")])]));
-        var (draft, errors) = CapCampaign.Map(alert, ProvinceGeocodes.Load(null), new CapOptions { StripDiacritics = true, MaxSmsParts = 5 });
+        var (draft, errors, _) = CapCampaign.Map(alert, ProvinceGeocodes.Load(null), new CapOptions { StripDiacritics = true, MaxSmsParts = 5 }, Marker, Now);
         Assert.Empty(errors);
         Assert.True(draft!.Definition.Options!.StripDiacritics);
         Assert.Equal(5, draft.Definition.Options.MaxSmsParts);
@@ -49,9 +49,105 @@ public sealed class CapMappingTests
     public void An_area_without_a_geocode_is_refused_rather_than_taken_as_everywhere()
     {
         var alert = Alert(Info("vi", areas: [new CapArea("Hà Nội", [new CapGeocode("GSO", "01")]), new CapArea("Somewhere", [])]));
-        var (draft, errors) = CapCampaign.Map(alert, ProvinceGeocodes.Load(null), new CapOptions());
+        var (draft, errors, _) = CapCampaign.Map(alert, ProvinceGeocodes.Load(null), new CapOptions(), Marker, Now);
         Assert.Null(draft);
         Assert.True(errors.ContainsKey("alert.info[0].area[1]"));
+    }
+
+    [Fact]
+    public void The_alerts_own_short_text_is_preferred_cmam_text_first_then_the_configured_names()
+    {
+        var info = Info("en-US") with
+        {
+            Parameters = [new("CMAMlongtext", "Long text."), new("SMS", "Our own text."), new("cmamTEXT", "Short text.")],
+        };
+        Assert.Equal(
+            ["parameter:CMAMtext", "parameter:CMAMlongtext", "parameter:SMS", "headline+description", "headline"],
+            CapText.Candidates(info, ["CMAMtext", "CMAMlongtext", "SMS"]).Select(c => c.Source));
+        Assert.Equal("Short text.", CapText.Candidates(info, CapOptions.DefaultSmsTextParameters)[0].Text);
+        Assert.Equal(["CMAMtext", "CMAMlongtext"], new CapOptions().TextParameters());
+        Assert.Equal(["SMS"], new CapOptions { SmsTextParameters = ["SMS"] }.TextParameters());
+    }
+
+    [Fact]
+    public void A_text_that_does_not_fit_gives_way_to_the_next_and_none_is_cut()
+    {
+        // GSM-7: a CMAMtext of 200 characters takes two parts, a CMAMlongtext of 100 one, the whole text three.
+        var info = Info("en-US") with
+        {
+            Headline = "Tornado Warning",
+            Description = new string('d', 400),
+            Instruction = "Take cover now.",
+            Parameters = [new("CMAMlongtext", new string('b', 100)), new("CMAMtext", new string('a', 200))],
+        };
+        var alert = Alert(info with { Areas = [new CapArea("Hà Nội", [new CapGeocode("GSO", "01")])] });
+
+        Assert.Equal("parameter:CMAMtext", Map(alert, 2).Draft!.Definition.Cap!.TextSource);
+        Assert.Equal(new string('b', 100), Map(alert, 1).Draft!.Definition.Message!.Sms);
+        Assert.Equal("parameter:CMAMlongtext", Map(alert, 1).Draft!.Definition.Cap!.TextSource);
+        var withoutShort = alert with { Infos = [alert.Infos[0] with { Parameters = [] }] };
+        Assert.Equal("headline+description+instruction", Map(withoutShort, 3).Draft!.Definition.Cap!.TextSource);
+        Assert.Equal("Tornado Warning. Take cover now.", Map(withoutShort, 2).Draft!.Definition.Message!.Sms);
+        Assert.Equal("headline+instruction", Map(withoutShort, 2).Draft!.Definition.Cap!.TextSource);
+
+        var tooLong = Map(withoutShort with { Infos = [withoutShort.Infos[0] with { Instruction = new string('i', 200) }] }, 1);
+        Assert.Null(tooLong.Draft);
+        Assert.NotNull(tooLong.TooLong);
+        Assert.Equal(2, tooLong.Errors["alert.info[0]"].Length);
+    }
+
+    [Fact]
+    public void A_test_is_measured_with_its_marker_as_it_will_be_sent()
+    {
+        // 155 characters fit one part alone, not behind "[TEST] ": the whole text would then take two.
+        var info = Info("en-US") with { Headline = new string('h', 150), Description = "Drill", Instruction = null, Areas = [new CapArea("Hà Nội", [new CapGeocode("GSO", "01")])] };
+        var exercise = Alert(info) with { Status = "Exercise" };
+        var mapped = Map(exercise, 1);
+        Assert.Equal("headline", mapped.Draft!.Definition.Cap!.TextSource);
+    }
+
+    [Theory]
+    [InlineData("<p>Fire near Minh Phu</p><p>Leave now.</p>", "Fire near Minh Phu. Leave now.")]
+    [InlineData("Embers are falling.<br />Roads may close<br>without warning", "Embers are falling. Roads may close without warning")]
+    [InlineData("&lt;b&gt;Warning&lt;/b&gt; &amp;amp; advice", "Warning & advice")]
+    [InlineData("Roads&nbsp;closed &amp; <!-- note --> detours", "Roads closed & detours")]
+    [InlineData("<ul><li>Stay indoors</li><li>Close windows</li></ul>", "Stay indoors. Close windows")]
+    [InlineData("Wind gusts &lt; 5 km from the coast", "Wind gusts < 5 km from the coast")]
+    [InlineData("R&D centre <a href=\"https://x.vn/a?b=1&c=2\">details</a>", "R&D centre details")]
+    [InlineData("<p></p>", "")]
+    public void Html_in_alert_text_becomes_plain_text(string html, string plain) =>
+        Assert.Equal(plain, CapText.Plain(html));
+
+    [Fact]
+    public void An_effective_time_ahead_is_the_start_else_an_onset_ahead_when_there_is_no_effective()
+    {
+        var now = Now;
+        var later = now.AddHours(5);
+        var earlier = now.AddHours(-5);
+        Assert.Equal((later, "effective"), CapCampaign.Start(Info("vi") with { Effective = later, Onset = later.AddHours(1) }, now));
+        Assert.Equal((later, "onset"), CapCampaign.Start(Info("vi") with { Onset = later }, now));
+        Assert.Equal((null, null), CapCampaign.Start(Info("vi") with { Effective = earlier, Onset = later }, now));
+        Assert.Equal((null, null), CapCampaign.Start(Info("vi") with { Onset = earlier }, now));
+        Assert.Equal((null, null), CapCampaign.Start(Info("vi"), now));
+    }
+
+    [Fact]
+    public void Areas_placed_by_no_known_geocode_are_listed_and_an_alert_placed_nowhere_is_refused()
+    {
+        var mixed = Alert(Info("vi", areas:
+        [
+            new CapArea("Hà Nội", [new CapGeocode("ISO3166-2", "VN-HN"), new CapGeocode("GSO", "01")]),
+            new CapArea("Tuyên Quang", [new CapGeocode("ISO3166-2", "VN-07")]),
+        ]));
+        var cap = Map(mixed, 3).Draft!.Definition.Cap!;
+        Assert.Equal(["alert.info[0].area[0].geocode[0]", "alert.info[0].area[1].geocode[0]"], cap.UnknownGeocodes.Select(g => g.Element));
+        Assert.Equal("alert.info[0].area[1]", Assert.Single(cap.UnplacedAreas).Element);
+
+        var nowhere = Map(Alert(Info("vi", areas: [new CapArea("Tuyên Quang", [new CapGeocode("ISO3166-2", "VN-07")])])), 3);
+        Assert.Null(nowhere.Draft);
+        Assert.Null(nowhere.TooLong);
+        Assert.Contains("alert.info[0].area[0].geocode[0]", nowhere.Errors.Keys);
+        Assert.Contains("alert.info[0].area", nowhere.Errors.Keys);
     }
 
     [Fact]
@@ -91,6 +187,13 @@ public sealed class CapMappingTests
         Assert.Null(alert);
         Assert.Contains("deeper", errors["alert"][0]);
     }
+
+    private const string Marker = "[TEST] ";
+
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-23T10:00:00+07:00", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static CapMapping Map(CapAlert alert, int maxSmsParts) =>
+        CapCampaign.Map(alert, ProvinceGeocodes.Load(null), new CapOptions { MaxSmsParts = maxSmsParts }, Marker, Now);
 
     private static CapInfo Info(string language, string severity = "Extreme", string urgency = "Immediate", IReadOnlyList<CapArea>? areas = null) =>
         new(language, "event", urgency, severity, "Observed", null, "Tiêu đề", "Mô tả", null, areas ?? []);

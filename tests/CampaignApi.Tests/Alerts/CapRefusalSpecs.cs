@@ -150,17 +150,6 @@ public sealed class CapRefusalSpecs(CapHost cap)
     }
 
     [Fact]
-    public async Task An_unknown_geocode_is_named_by_its_element()
-    {
-        using var author = Loa.Client("dev-author");
-        var problem = await CapHost.PostExpectingAsync(author, CapDocument.Load("bad-geocode.xml").Unique(), HttpStatusCode.BadRequest);
-        var errors = problem.GetProperty("errors");
-        var message = errors.GetProperty("alert.info[0].area[0].geocode[1]")[0].GetString();
-        Assert.Contains("'99'", message);
-        Assert.False(errors.TryGetProperty("alert.info[0].area[0].geocode[0]", out _), "01 is Hà Nội and known");
-    }
-
-    [Fact]
     public async Task An_expired_alert_is_named_by_its_expires_element()
     {
         using var author = Loa.Client("dev-author");

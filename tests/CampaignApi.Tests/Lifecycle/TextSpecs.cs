@@ -93,7 +93,7 @@ public sealed class TextSpecs : IAsyncLifetime
             [new CapArea("Hà Nội", [new CapGeocode("GSO", "01")])]);
         var alert = new CapAlert("id-1", "sender@example.vn", DateTimeOffset.UnixEpoch, "Actual", "Alert", "Public", [], [info]);
 
-        var (draft, errors) = CapCampaign.Map(alert, ProvinceGeocodes.Load(null), new CapOptions());
+        var (draft, errors, _) = CapCampaign.Map(alert, ProvinceGeocodes.Load(null), new CapOptions(), "[TEST] ", DateTimeOffset.UtcNow);
 
         Assert.Empty(errors);
         Assert.Equal(Warning, draft!.Definition.Message!.Sms);
