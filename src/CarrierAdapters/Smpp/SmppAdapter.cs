@@ -100,24 +100,35 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 continue;
             }
 
-            var throttledNow = 0;
             var inFlight = new List<(PartState Part, Task<SmppSubmitAnswer> Answer)>(Math.Min(waiting.Count, 1024));
+            var unanswered = new List<Task<SmppSubmitAnswer>>();
+            var throttledNow = false;
+            // Answers complete before their window slot is freed, so when a slot comes free the
+            // throttle answer that freed it is already visible here: nothing more is written after it.
+            bool StillWanted()
+            {
+                unanswered.RemoveAll(a =>
+                {
+                    if (!a.IsCompleted)
+                        return false;
+                    throttledNow |= a.Result is SmppSubmitAnswer.Answered { Status: var s } && SmppStatus.IsThrottling(s);
+                    return true;
+                });
+                return !throttledNow;
+            }
             foreach (var part in waiting)
             {
-                // A throttle answer stops the sending, not the answers already due.
-                if (Volatile.Read(ref throttledNow) > 0)
-                    break;
                 if (part.Message.Settled)
                     continue; // another part of it was refused or lost: the rest would be a fragment
-                var answer = await session.Session.StartSubmitAsync(part.Body, cancellationToken).ConfigureAwait(false);
-                _ = answer.ContinueWith(t =>
+                var answer = await session.Session.StartSubmitAsync(part.Body, cancellationToken, StillWanted).ConfigureAwait(false);
+                if (answer.IsCompleted && answer.Result is SmppSubmitAnswer.NotSent notSent)
                 {
-                    if (t.Result is SmppSubmitAnswer.Answered { Status: var s } && SmppStatus.IsThrottling(s))
-                        Interlocked.Increment(ref throttledNow);
-                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                    if (notSent.Reason != SmppSession.Withdrawn)
+                        part.Record(notSent);
+                    break; // withdrawn after a throttle answer, or the bind is gone: the rest waits
+                }
                 inFlight.Add((part, answer));
-                if (answer.IsCompleted && answer.Result is SmppSubmitAnswer.NotSent)
-                    break; // the bind is gone; the rest waits for the next one
+                unanswered.Add(answer);
             }
             await Task.WhenAll(inFlight.Select(f => f.Answer)).ConfigureAwait(false);
             foreach (var (part, answer) in inFlight)
@@ -139,8 +150,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
             }
             else if (session.Session.IsOpen)
             {
-                // Neither throttled nor dropped, yet parts are left: only a settled message's parts,
-                // which StillToSend excludes, stop the loop early; this is not reached.
+                // Parts left with no throttle and the bind open should not happen; stop rather than spin.
                 break;
             }
             else if (++binds >= MaxBindsPerBatch)
@@ -164,7 +174,8 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         return new SubmitOutcome.Completed(reports
             .Select(r => r.Fate == SmppMessageFate.Accepted
                 ? new MessageResult(r.Id, Accepted: true, r.PartMessageIds.FirstOrDefault(), Error: null)
-                : new MessageResult(r.Id, Accepted: false, CarrierMessageId: null, Error: r.Reason))
+                : new MessageResult(r.Id, Accepted: false, CarrierMessageId: null,
+                    Error: r.Fate == SmppMessageFate.Throttled ? $"not sent: {r.Reason} until the submit deadline" : r.Reason))
             .ToList());
     }
 
@@ -263,7 +274,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
             if (Parts.All(p => p.Fate == SmppMessageFate.Accepted))
                 return new(Message.Id, SmppMessageFate.Accepted, ids, null);
             if (Parts.FirstOrDefault(p => p.LastThrottle is not null && p.Fate != SmppMessageFate.Accepted) is { } throttled)
-                return new(Message.Id, SmppMessageFate.Throttled, ids, $"{where(throttled)}{throttled.LastThrottle} until the submit deadline");
+                return new(Message.Id, SmppMessageFate.Throttled, ids, $"{where(throttled)}{throttled.LastThrottle}");
             return new(Message.Id, SmppMessageFate.NotSent, ids, $"not sent: {bindFailure ?? Parts.FirstOrDefault(p => p.Reason is not null)?.Reason ?? "the bind was lost"}");
         }
     }

@@ -84,6 +84,9 @@ public sealed class SmppSession : IAsyncDisposable
 
     public int MaxOutstanding => Volatile.Read(ref _maxOutstanding);
 
+    /// <summary>The reason of a submit its caller withdrew before it was written.</summary>
+    public const string Withdrawn = "withdrawn before sending";
+
     private TimeSpan ResponseTimeout => TimeSpan.FromSeconds(Math.Max(1, _options.ResponseSeconds));
 
     /// <summary>Connects and binds; throws <see cref="SmppBindException"/> when the SMSC refuses, naming its status.</summary>
@@ -135,7 +138,9 @@ public sealed class SmppSession : IAsyncDisposable
     /// Waits for a window slot, writes the submit, and returns the task of its answer: the caller can
     /// write the next submit while this one is in flight, and never more than the window are.
     /// </summary>
-    public async Task<Task<SmppSubmitAnswer>> StartSubmitAsync(ShortMessageBody body, CancellationToken cancellationToken)
+    /// <param name="stillWanted">Asked once a window slot is free, just before writing: false gives the slot
+    /// back and the submit is not sent (the caller learnt meanwhile that it should stop, e.g. a throttle answer).</param>
+    public async Task<Task<SmppSubmitAnswer>> StartSubmitAsync(ShortMessageBody body, CancellationToken cancellationToken, Func<bool>? stillWanted = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (!IsOpen)
@@ -148,6 +153,11 @@ public sealed class SmppSession : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(ClosedReason()));
+        }
+        if (stillWanted is not null && !stillWanted())
+        {
+            _window.Release();
+            return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(Withdrawn));
         }
 
         var pending = new Pending(SmppCommand.SubmitSm, holdsWindowSlot: true);
