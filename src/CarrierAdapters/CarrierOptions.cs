@@ -7,7 +7,7 @@ namespace Loa.CarrierAdapters;
 /// </summary>
 public sealed class CarrierOptions
 {
-    /// <summary>The protocol (<see cref="ICarrierProtocol.Name"/>): <c>HttpBatch</c>.</summary>
+    /// <summary>The protocol (<see cref="ICarrierProtocol.Name"/>): <c>HttpBatch</c> or <c>Smpp</c>.</summary>
     public string Adapter { get; set; } = HttpBatch.HttpBatchProtocol.AdapterName;
 
     /// <summary>The carrier's base URL; empty means "the built-in simulator" when simulators run.</summary>
@@ -41,6 +41,9 @@ public sealed class CarrierOptions
 
     /// <summary>How long one submit may take before it counts as a timeout.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The SMSC and bind, read when <see cref="Adapter"/> is <c>Smpp</c>.</summary>
+    public Smpp.SmppOptions Smpp { get; set; } = new();
 
     /// <summary>
     /// What a carrier gets before its configuration is read: the smaller carriers' contracts are

@@ -1,4 +1,5 @@
 using Loa.CarrierAdapters.HttpBatch;
+using Loa.CarrierAdapters.Smpp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,6 +31,7 @@ public static class CarrierSetup
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CarrierOptions>, KnownAdapterValidation>());
         services.AddHttpClient();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICarrierProtocol, HttpBatchProtocol>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ICarrierProtocol, SmppProtocol>());
         services.TryAddSingleton<CarrierAdapterFactory>();
         return services;
     }

@@ -36,7 +36,7 @@ public sealed class CarrierSetupTests
         await host.StopAsync();
 
         var factory = host.Services.GetRequiredService<CarrierAdapterFactory>();
-        Assert.Equal([HttpBatchProtocol.AdapterName], factory.Names);
+        Assert.Equal([HttpBatchProtocol.AdapterName, Loa.CarrierAdapters.Smpp.SmppProtocol.AdapterName], factory.Names);
         var carriers = host.Services.GetRequiredService<IOptionsMonitor<CarrierOptions>>();
         Assert.All(CarrierIds.All, id => Assert.Equal(HttpBatchProtocol.AdapterName, carriers.Get(id).Adapter, ignoreCase: true));
     }

@@ -7,10 +7,14 @@ namespace Loa.CarrierAdapters.Encoding;
 /// <param name="Parts">The SMS a carrier bills for: 1 for a single message, otherwise the number of concatenated parts.</param>
 public readonly record struct SmsMeasure(SmsEncoding Encoding, int Length, int Parts);
 
+/// <summary>A text cut into the parts <see cref="SmsText.Measure(string, bool)"/> counted: one string per SMS, in order.</summary>
+public sealed record SmsSplit(SmsEncoding Encoding, IReadOnlyList<string> Parts);
+
 /// <summary>
 /// How an SMS text is encoded and how many parts it costs, as a handset or SMSC splits it. The part
 /// count is shown to the approver as the campaign's cost, so it must never come out lower than what
-/// carriers bill.
+/// carriers bill. <see cref="Split"/> cuts by the same walk that <see cref="Measure(string, bool)"/> counts
+/// with, so what an SMPP bind sends is exactly what the approver was shown.
 /// </summary>
 public static class SmsText
 {
@@ -33,18 +37,38 @@ public static class SmsText
     /// regional indicators, a letter with its combining marks) whole and moves it to the next part,
     /// which can cost one part more. The length is the same either way.
     /// </summary>
-    public static SmsMeasure Measure(string text, bool splitGraphemes)
+    public static SmsMeasure Measure(string text, bool splitGraphemes) => Walk(text, splitGraphemes, cuts: null);
+
+    /// <summary>The text cut where <see cref="Measure(string, bool)"/> opens each new part; one part when it fits a single SMS.</summary>
+    public static SmsSplit Split(string text, bool splitGraphemes = false)
+    {
+        var cuts = new List<int>();
+        var measure = Walk(text, splitGraphemes, cuts);
+        if (measure.Parts == 1)
+            return new SmsSplit(measure.Encoding, [text]);
+        var parts = new string[measure.Parts];
+        for (var p = 0; p < parts.Length; p++)
+        {
+            var from = p == 0 ? 0 : cuts[p - 1];
+            var to = p + 1 < parts.Length ? cuts[p] : text.Length;
+            parts[p] = text[from..to];
+        }
+        return new SmsSplit(measure.Encoding, parts);
+    }
+
+    /// <param name="cuts">Given the index of the character that opens each part after the first; null when only counting (no allocation).</param>
+    private static SmsMeasure Walk(string text, bool splitGraphemes, List<int>? cuts)
     {
         ArgumentNullException.ThrowIfNull(text);
         foreach (var c in text)
         {
             if (Gsm7Alphabet.Septets(c) == 0)
-                return Split(text, SmsEncoding.Ucs2, Ucs2SingleUnits, Ucs2PartUnits, splitGraphemes);
+                return Walk(text, SmsEncoding.Ucs2, Ucs2SingleUnits, Ucs2PartUnits, splitGraphemes, cuts);
         }
-        return Split(text, SmsEncoding.Gsm7, Gsm7SingleSeptets, Gsm7PartSeptets, splitGraphemes);
+        return Walk(text, SmsEncoding.Gsm7, Gsm7SingleSeptets, Gsm7PartSeptets, splitGraphemes, cuts);
     }
 
-    private static SmsMeasure Split(string text, SmsEncoding encoding, int single, int perPart, bool splitGraphemes)
+    private static SmsMeasure Walk(string text, SmsEncoding encoding, int single, int perPart, bool splitGraphemes, List<int>? cuts)
     {
         var length = 0;
         var parts = 1;
@@ -64,17 +88,18 @@ public static class SmsText
                 step = cluster;
                 width = clusterWidth;
             }
-            i += step;
             length += width;
             if (used + width > perPart)
             {
                 parts++;
                 used = width;
+                cuts?.Add(i);
             }
             else
             {
                 used += width;
             }
+            i += step;
         }
         return new SmsMeasure(encoding, length, length <= single ? 1 : parts);
     }

@@ -1,0 +1,320 @@
+using Loa.CarrierAdapters.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Loa.CarrierAdapters.Smpp;
+
+public enum SmppMessageFate
+{
+    /// <summary>Every part taken; the ids are the SMSC's, one per part.</summary>
+    Accepted,
+
+    /// <summary>A part refused for a reason a retry does not fix; the reason is the status name.</summary>
+    Rejected,
+
+    /// <summary>Not taken because the SMSC asked us to slow down (ESME_RTHROTTLED, ESME_RMSGQFUL) until the deadline.</summary>
+    Throttled,
+
+    /// <summary>A part was written and never answered: the SMSC may have it. Not resent here.</summary>
+    Unknown,
+
+    /// <summary>Never written: certainly not taken.</summary>
+    NotSent,
+}
+
+public sealed record SmppMessageReport(string Id, SmppMessageFate Fate, IReadOnlyList<string> PartMessageIds, string? Reason);
+
+/// <summary>
+/// A batch over an SMPP bind: each message is cut where Loa's preview cut it (<see cref="SmppText"/>)
+/// and sent as one submit_sm per part, the brand name as alphanumeric source, a receipt requested.
+/// </summary>
+/// <remarks>
+/// Throttling: while nothing of the batch has been taken, a throttle answer ends the batch as
+/// <see cref="SubmitOutcome.Throttled"/> at once (the lane slows down and retries it whole, which
+/// resends nothing). Once something has been taken, retrying the batch would send it twice, so
+/// the throttled parts are retried here after a pause, until the batch's deadline.
+/// A dropped bind: parts written and unanswered are <see cref="SmppMessageFate.Unknown"/> (never
+/// resent here: SMPP has no idempotency key); parts never written are sent on a new bind.
+/// </remarks>
+public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
+{
+    internal const int MaxBindsPerBatch = 3;
+    private static readonly TimeSpan FirstThrottlePause = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan LongestThrottlePause = TimeSpan.FromSeconds(2);
+
+    private readonly CarrierOptions _options;
+    private readonly SmppOptions _smpp;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SmppInbound _inbound;
+    private readonly SemaphoreSlim _binding = new(1, 1);
+    private SmppSession? _session;
+    private int _reference;
+
+    public SmppAdapter(string carrierId, CarrierOptions options, ICarrierReceiptSink? receipts = null, ILogger? logger = null, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(carrierId);
+        ArgumentNullException.ThrowIfNull(options);
+        CarrierId = carrierId;
+        _options = options;
+        _smpp = options.Smpp;
+        _logger = logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+        _inbound = new SmppInbound(carrierId, receipts, _logger);
+    }
+
+    public string CarrierId { get; }
+
+    /// <summary>The bind now in use, if any: for tests and health reporting.</summary>
+    public SmppSession? Session => _session;
+
+    /// <summary>Receipts and replies seen over this adapter's binds.</summary>
+    public (long Receipts, long Replies) Inbound => (_inbound.Receipts, _inbound.Replies);
+
+    public async Task<SubmitOutcome> SubmitAsync(CarrierBatch batch, CancellationToken cancellationToken)
+    {
+        var (reports, failure) = await SendAsync(batch, cancellationToken).ConfigureAwait(false);
+        return ToOutcome(reports, failure);
+    }
+
+    /// <summary>What became of each message of the batch, in the batch's order, and why the bind failed if it did.</summary>
+    public async Task<(IReadOnlyList<SmppMessageReport> Messages, string? BindFailure)> SendAsync(CarrierBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var started = _time.GetTimestamp();
+        var deadline = _options.Timeout > TimeSpan.Zero ? _options.Timeout : TimeSpan.FromSeconds(30);
+        var messages = batch.Messages.Select(m => new MessageState(m, Parts(batch.Sender, m))).ToList();
+        var waiting = messages.SelectMany(m => m.Parts).ToList();
+        string? bindFailure = null;
+        var binds = 0;
+        var pause = FirstThrottlePause;
+
+        while (waiting.Count > 0)
+        {
+            var session = await SessionAsync(cancellationToken).ConfigureAwait(false);
+            if (session.Session is null)
+            {
+                bindFailure = session.Failure;
+                if (++binds >= MaxBindsPerBatch || _time.GetElapsedTime(started) >= deadline)
+                    break;
+                continue;
+            }
+
+            var inFlight = new List<(PartState Part, Task<SmppSubmitAnswer> Answer)>(Math.Min(waiting.Count, 1024));
+            var unanswered = new List<Task<SmppSubmitAnswer>>();
+            var throttledNow = false;
+            // Answers complete before their window slot is freed, so when a slot comes free the
+            // throttle answer that freed it is already visible here: nothing more is written after it.
+            bool StillWanted()
+            {
+                unanswered.RemoveAll(a =>
+                {
+                    if (!a.IsCompleted)
+                        return false;
+                    throttledNow |= a.Result is SmppSubmitAnswer.Answered { Status: var s } && SmppStatus.IsThrottling(s);
+                    return true;
+                });
+                return !throttledNow;
+            }
+            foreach (var part in waiting)
+            {
+                if (part.Message.Settled)
+                    continue; // another part of it was refused or lost: the rest would be a fragment
+                var answer = await session.Session.StartSubmitAsync(part.Body, cancellationToken, StillWanted).ConfigureAwait(false);
+                if (answer.IsCompleted && answer.Result is SmppSubmitAnswer.NotSent notSent)
+                {
+                    if (notSent.Reason != SmppSession.Withdrawn)
+                        part.Record(notSent);
+                    break; // withdrawn after a throttle answer, or the bind is gone: the rest waits
+                }
+                inFlight.Add((part, answer));
+                unanswered.Add(answer);
+            }
+            await Task.WhenAll(inFlight.Select(f => f.Answer)).ConfigureAwait(false);
+            foreach (var (part, answer) in inFlight)
+                part.Record(answer.Result);
+
+            waiting = [.. waiting.Where(p => p.StillToSend)];
+            if (waiting.Count == 0)
+                break;
+            var throttled = inFlight.Any(f => f.Part.LastThrottle is not null);
+            if (throttled && !messages.Any(m => m.Taken))
+                break; // nothing taken: the lane slows down and retries the whole batch
+            if (_time.GetElapsedTime(started) >= deadline)
+                break;
+            if (throttled)
+            {
+                var left = deadline - _time.GetElapsedTime(started);
+                await Task.Delay(pause < left ? pause : left, _time, cancellationToken).ConfigureAwait(false);
+                pause = pause * 2 < LongestThrottlePause ? pause * 2 : LongestThrottlePause;
+            }
+            else if (session.Session.IsOpen)
+            {
+                // Parts left with no throttle and the bind open should not happen; stop rather than spin.
+                break;
+            }
+            else if (++binds >= MaxBindsPerBatch)
+            {
+                bindFailure = await session.Session.Closed.ConfigureAwait(false);
+                break;
+            }
+        }
+
+        return (messages.Select(m => m.Report(bindFailure)).ToList(), bindFailure);
+    }
+
+    internal static SubmitOutcome ToOutcome(IReadOnlyList<SmppMessageReport> reports, string? bindFailure)
+    {
+        if (reports.Count > 0 && reports.All(r => r.Fate is SmppMessageFate.Throttled or SmppMessageFate.NotSent))
+        {
+            if (reports.Any(r => r.Fate == SmppMessageFate.Throttled))
+                return new SubmitOutcome.Throttled(null, reports.First(r => r.Fate == SmppMessageFate.Throttled).Reason ?? SmppStatus.Name(SmppStatus.Throttled));
+            return new SubmitOutcome.Transient(bindFailure ?? reports[0].Reason ?? "not sent");
+        }
+        return new SubmitOutcome.Completed(reports
+            .Select(r => r.Fate == SmppMessageFate.Accepted
+                ? new MessageResult(r.Id, Accepted: true, r.PartMessageIds.FirstOrDefault(), Error: null)
+                : new MessageResult(r.Id, Accepted: false, CarrierMessageId: null,
+                    Error: r.Fate == SmppMessageFate.Throttled ? $"not sent: {r.Reason} until the submit deadline" : r.Reason))
+            .ToList());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_session is { } session)
+        {
+            try
+            {
+                using var unbind = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, _smpp.ResponseSeconds)));
+                await session.UnbindAsync(unbind.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+        _binding.Dispose();
+    }
+
+    private async Task<(SmppSession? Session, string? Failure)> SessionAsync(CancellationToken cancellationToken)
+    {
+        if (_session is { IsOpen: true } open)
+            return (open, null);
+        await _binding.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_session is { IsOpen: true } raced)
+                return (raced, null);
+            if (_session is { } old)
+                await old.DisposeAsync().ConfigureAwait(false);
+            _session = null;
+            _session = await SmppSession.BindAsync(_smpp, _inbound, _logger, _time, cancellationToken).ConfigureAwait(false);
+            return (_session, null);
+        }
+        catch (SmppBindException ex)
+        {
+            _logger.LogWarning("SMPP {Carrier}: {Reason}", CarrierId, ex.Message);
+            return (null, ex.Message);
+        }
+        finally
+        {
+            _binding.Release();
+        }
+    }
+
+    private IReadOnlyList<ShortMessageBody> Parts(string sender, OutgoingMessage message)
+    {
+        var reference = (byte)Interlocked.Increment(ref _reference);
+        var parts = SmppText.Parts(message.Text, reference, _smpp.PackGsm7);
+        if (parts.Count != message.Parts)
+            _logger.LogWarning("SMPP {Carrier}: message {Id} goes as {Parts} parts where {Counted} were counted", CarrierId, message.Id, parts.Count, message.Parts);
+        // Loa keeps E.164; SMSCs take international numbers without the '+' (TON 1).
+        var destination = message.To.StartsWith('+') ? message.To[1..] : message.To;
+        return parts.Select(p => new ShortMessageBody
+        {
+            SourceTon = _smpp.SourceTon,
+            SourceNpi = _smpp.SourceNpi,
+            SourceAddress = sender,
+            DestTon = _smpp.DestTon,
+            DestNpi = _smpp.DestNpi,
+            DestinationAddress = destination,
+            EsmClass = p.EsmClass,
+            RegisteredDelivery = ShortMessageBody.ReceiptOnFinalOutcome,
+            DataCoding = p.DataCoding,
+            ShortMessage = p.ShortMessage,
+        }).ToList();
+    }
+
+    private sealed class MessageState
+    {
+        public MessageState(OutgoingMessage message, IReadOnlyList<ShortMessageBody> bodies)
+        {
+            Message = message;
+            Parts = bodies.Select((b, i) => new PartState(this, i + 1, bodies.Count, b)).ToList();
+        }
+
+        public OutgoingMessage Message { get; }
+
+        public IReadOnlyList<PartState> Parts { get; }
+
+        /// <summary>A part was refused or its outcome is unknown: the message's fate is decided, its other parts stay unsent.</summary>
+        public bool Settled => Parts.Any(p => p.Fate is SmppMessageFate.Rejected or SmppMessageFate.Unknown);
+
+        /// <summary>Something of it may be at the SMSC.</summary>
+        public bool Taken => Parts.Any(p => p.Fate is SmppMessageFate.Accepted or SmppMessageFate.Unknown);
+
+        public SmppMessageReport Report(string? bindFailure)
+        {
+            var ids = Parts.Select(p => p.MessageId ?? "").ToList();
+            var where = Parts.Count > 1 ? (Func<PartState, string>)(p => $"part {p.Number}/{p.Total}: ") : _ => "";
+            if (Parts.FirstOrDefault(p => p.Fate == SmppMessageFate.Rejected) is { } rejected)
+                return new(Message.Id, SmppMessageFate.Rejected, ids, where(rejected) + rejected.Reason);
+            if (Parts.FirstOrDefault(p => p.Fate == SmppMessageFate.Unknown) is { } unknown)
+                return new(Message.Id, SmppMessageFate.Unknown, ids, $"unknown outcome: {where(unknown)}{unknown.Reason}");
+            if (Parts.All(p => p.Fate == SmppMessageFate.Accepted))
+                return new(Message.Id, SmppMessageFate.Accepted, ids, null);
+            if (Parts.FirstOrDefault(p => p.LastThrottle is not null && p.Fate != SmppMessageFate.Accepted) is { } throttled)
+                return new(Message.Id, SmppMessageFate.Throttled, ids, $"{where(throttled)}{throttled.LastThrottle}");
+            return new(Message.Id, SmppMessageFate.NotSent, ids, $"not sent: {bindFailure ?? Parts.FirstOrDefault(p => p.Reason is not null)?.Reason ?? "the bind was lost"}");
+        }
+    }
+
+    private sealed class PartState(MessageState message, int number, int total, ShortMessageBody body)
+    {
+        public MessageState Message { get; } = message;
+        public int Number { get; } = number;
+        public int Total { get; } = total;
+        public ShortMessageBody Body { get; } = body;
+        public SmppMessageFate Fate { get; private set; } = SmppMessageFate.NotSent;
+        public string? MessageId { get; private set; }
+        public string? Reason { get; private set; }
+        public string? LastThrottle { get; private set; }
+
+        public bool StillToSend => Fate == SmppMessageFate.NotSent && !Message.Settled;
+
+        public void Record(SmppSubmitAnswer answer)
+        {
+            switch (answer)
+            {
+                case SmppSubmitAnswer.Answered { Status: SmppStatus.Ok } ok:
+                    Fate = SmppMessageFate.Accepted;
+                    MessageId = ok.MessageId;
+                    break;
+                case SmppSubmitAnswer.Answered a when SmppStatus.IsThrottling(a.Status):
+                    LastThrottle = SmppStatus.Name(a.Status); // still NotSent: sent again after a pause
+                    break;
+                case SmppSubmitAnswer.Answered a:
+                    Fate = SmppMessageFate.Rejected;
+                    Reason = SmppStatus.Name(a.Status);
+                    break;
+                case SmppSubmitAnswer.Unknown u:
+                    Fate = SmppMessageFate.Unknown;
+                    Reason = u.Reason;
+                    break;
+                case SmppSubmitAnswer.NotSent n:
+                    Reason = n.Reason;
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace Loa.CarrierAdapters.Smpp;
+
+public enum SmppBindType
+{
+    Transceiver,
+    Transmitter,
+    Receiver,
+}
+
+/// <summary>
+/// <c>Loa:Carriers:&lt;id&gt;:Smpp</c>: how one carrier's SMSC is reached when its <c>Adapter</c> is <c>Smpp</c>.
+/// The defaults are those most Vietnamese SMSCs take for a brand-name sender.
+/// </summary>
+public sealed class SmppOptions
+{
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; } = 2775;
+
+    public string SystemId { get; set; } = "";
+
+    public string Password { get; set; } = "";
+
+    public string SystemType { get; set; } = "";
+
+    /// <summary>One transceiver bind takes both submits and receipts; transmitter + receiver is not built yet.</summary>
+    public SmppBindType Bind { get; set; } = SmppBindType.Transceiver;
+
+    /// <summary>Submits sent and not yet answered, at most; SMSCs refuse or drop a bind that overruns its agreed window.</summary>
+    public int Window { get; set; } = 10;
+
+    /// <summary>Idle seconds before an enquire_link; a carrier's firewall often cuts a TCP connection silent for a minute.</summary>
+    public int EnquireLinkSeconds { get; set; } = 30;
+
+    /// <summary>How long a submit_sm, bind or enquire_link waits for its response before its outcome is unknown.</summary>
+    public int ResponseSeconds { get; set; } = 30;
+
+    public int ConnectSeconds { get; set; } = 10;
+
+    /// <summary>TON 5 (alphanumeric): the brand name is letters, not a number.</summary>
+    public byte SourceTon { get; set; } = 5;
+
+    public byte SourceNpi { get; set; }
+
+    /// <summary>TON 1, NPI 1 (international, E.164): Loa keeps numbers as +84…, sent without the '+'.</summary>
+    public byte DestTon { get; set; } = 1;
+
+    public byte DestNpi { get; set; } = 1;
+
+    /// <summary>GSM-7 packed eight septets to seven octets; most SMSCs take one septet per octet on data_coding 0.</summary>
+    public bool PackGsm7 { get; set; }
+}

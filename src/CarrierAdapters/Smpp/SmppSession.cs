@@ -1,0 +1,478 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Loa.CarrierAdapters.Smpp;
+
+/// <summary>What became of one submit_sm.</summary>
+public abstract record SmppSubmitAnswer
+{
+    /// <summary>The SMSC answered, with this status and (when it took the message) its id.</summary>
+    public sealed record Answered(uint Status, string MessageId) : SmppSubmitAnswer;
+
+    /// <summary>Never written to the connection: certainly not taken, safe to send again.</summary>
+    public sealed record NotSent(string Reason) : SmppSubmitAnswer;
+
+    /// <summary>Written, and no answer came (the bind dropped, or no response in time): the SMSC may have taken it.</summary>
+    public sealed record Unknown(string Reason) : SmppSubmitAnswer;
+}
+
+/// <summary>What the session does with a deliver_sm: the status returned is what deliver_sm_resp carries.</summary>
+public interface ISmppInbound
+{
+    /// <returns><see cref="SmppStatus.Ok"/> once the message is safely kept; <see cref="SmppStatus.TemporaryAppError"/> asks the SMSC to deliver it again later.</returns>
+    ValueTask<uint> DeliverAsync(ShortMessageBody deliver, CancellationToken cancellationToken);
+}
+
+public sealed class SmppBindException(uint status, string message) : Exception(message)
+{
+    public uint Status { get; } = status;
+}
+
+/// <summary>
+/// One bind to an SMSC over TCP: at most <see cref="SmppOptions.Window"/> submits unanswered at any time,
+/// enquire_link when the link is idle, and the SMSC's own enquire_link, unbind and deliver_sm answered.
+/// When the connection ends, every submit still waiting completes as <see cref="SmppSubmitAnswer.Unknown"/>
+/// and every one not yet written as <see cref="SmppSubmitAnswer.NotSent"/>: nothing is silently lost.
+/// </summary>
+public sealed class SmppSession : IAsyncDisposable
+{
+    private readonly SmppOptions _options;
+    private readonly ISmppInbound? _inbound;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+    private readonly SemaphoreSlim _window;
+    private readonly SemaphoreSlim _write = new(1, 1);
+    private readonly ConcurrentDictionary<uint, Pending> _pending = new();
+    private readonly CancellationTokenSource _closing = new();
+    private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<SmppPdu> _delivers = Channel.CreateBounded<SmppPdu>(new BoundedChannelOptions(1_000) { SingleReader = true });
+    private readonly string _name;
+    private int _sequence;
+    private int _outstanding;
+    private int _maxOutstanding;
+    private long _lastReceived;
+    private volatile bool _unbinding;
+    private Task _reading = Task.CompletedTask;
+    private Task _linkCheck = Task.CompletedTask;
+    private Task _delivering = Task.CompletedTask;
+
+    private SmppSession(SmppOptions options, ISmppInbound? inbound, ILogger logger, TimeProvider time, TcpClient tcp, string name)
+    {
+        _options = options;
+        _inbound = inbound;
+        _logger = logger;
+        _time = time;
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+        _window = new SemaphoreSlim(Math.Max(1, options.Window), Math.Max(1, options.Window));
+        _name = name;
+        _lastReceived = time.GetTimestamp();
+    }
+
+    /// <summary>Why the session ended, once it has: completes when the connection is gone.</summary>
+    public Task<string> Closed => _closed.Task;
+
+    public bool IsOpen => !_closed.Task.IsCompleted && !_unbinding;
+
+    /// <summary>Submits written and not yet answered (or given up on), now and at most so far.</summary>
+    public int Outstanding => Volatile.Read(ref _outstanding);
+
+    public int MaxOutstanding => Volatile.Read(ref _maxOutstanding);
+
+    /// <summary>The reason of a submit its caller withdrew before it was written.</summary>
+    public const string Withdrawn = "withdrawn before sending";
+
+    private TimeSpan ResponseTimeout => TimeSpan.FromSeconds(Math.Max(1, _options.ResponseSeconds));
+
+    /// <summary>Connects and binds; throws <see cref="SmppBindException"/> when the SMSC refuses, naming its status.</summary>
+    public static async Task<SmppSession> BindAsync(SmppOptions options, ISmppInbound? inbound, ILogger? logger, TimeProvider? time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Bind != SmppBindType.Transceiver && options.Bind != SmppBindType.Transmitter)
+            throw new NotSupportedException($"A {options.Bind} bind alone cannot submit; use Transceiver or Transmitter.");
+        var tcp = new TcpClient { NoDelay = true };
+        using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            connect.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, options.ConnectSeconds)));
+            try
+            {
+                await tcp.ConnectAsync(options.Host, options.Port, connect.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                tcp.Dispose();
+                throw new SmppBindException(SmppStatus.BindFailed, $"cannot connect to {options.Host}:{options.Port}: {ex.Message}");
+            }
+        }
+        var session = new SmppSession(options, inbound, logger ?? NullLogger.Instance, time ?? TimeProvider.System, tcp, $"{options.SystemId}@{options.Host}:{options.Port}");
+        session.Start();
+        var command = options.Bind == SmppBindType.Transmitter ? SmppCommand.BindTransmitter : SmppCommand.BindTransceiver;
+        SmppPdu? answer;
+        try
+        {
+            answer = await session.RequestAsync(SmppPdu.Request(command, new BindBody(options.SystemId, options.Password, options.SystemType)), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        if (answer is null || answer.Status != SmppStatus.Ok)
+        {
+            var why = answer is null ? "no bind response" : $"bind refused: {SmppStatus.Name(answer.Status)}";
+            await session.CloseAsync(why).ConfigureAwait(false);
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw new SmppBindException(answer?.Status ?? SmppStatus.BindFailed, $"{session._name}: {why}");
+        }
+        session._logger.LogInformation("SMPP {Bind} bound to {Session}", options.Bind, session._name);
+        return session;
+    }
+
+    /// <summary>
+    /// Waits for a window slot, writes the submit, and returns the task of its answer: the caller can
+    /// write the next submit while this one is in flight, and never more than the window are.
+    /// </summary>
+    /// <param name="stillWanted">Asked once a window slot is free, just before writing: false gives the slot
+    /// back and the submit is not sent (the caller learnt meanwhile that it should stop, e.g. a throttle answer).</param>
+    public async Task<Task<SmppSubmitAnswer>> StartSubmitAsync(ShortMessageBody body, CancellationToken cancellationToken, Func<bool>? stillWanted = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (!IsOpen)
+            return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(ClosedReason()));
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        try
+        {
+            await _window.WaitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(ClosedReason()));
+        }
+        if (stillWanted is not null && !stillWanted())
+        {
+            _window.Release();
+            return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(Withdrawn));
+        }
+
+        var pending = new Pending(SmppCommand.SubmitSm, holdsWindowSlot: true);
+        var sequence = NextSequence();
+        _pending[sequence] = pending;
+        var now = Interlocked.Increment(ref _outstanding);
+        InterlockedMax(ref _maxOutstanding, now);
+        if (_closed.Task.IsCompleted)
+        {
+            // Closed between the slot and the registration: nothing was written.
+            Complete(sequence, pending, new SmppSubmitAnswer.NotSent(ClosedReason()));
+            return pending.Answer.Task;
+        }
+        try
+        {
+            await WriteAsync(new SmppPdu(SmppCommand.SubmitSm, SmppStatus.Ok, sequence, body), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Part of the PDU may have left before the failure: the SMSC may have it.
+            Complete(sequence, pending, new SmppSubmitAnswer.Unknown($"the connection failed while sending: {ex.Message}"));
+            await CloseAsync($"write failed: {ex.Message}").ConfigureAwait(false);
+            return pending.Answer.Task;
+        }
+        _ = TimeOutAsync(sequence, pending);
+        return pending.Answer.Task;
+    }
+
+    /// <summary>
+    /// Waits (at most the response timeout) for the submits in flight, then unbinds and closes. New
+    /// submits are refused from the start, so the SMSC's unbind_resp is the last word on this bind.
+    /// </summary>
+    public async Task UnbindAsync(CancellationToken cancellationToken)
+    {
+        if (_closed.Task.IsCompleted)
+            return;
+        _unbinding = true;
+        var until = _time.GetTimestamp();
+        while (Outstanding > 0 && _time.GetElapsedTime(until) < ResponseTimeout && !_closed.Task.IsCompleted)
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken).ConfigureAwait(false);
+        if (!_closed.Task.IsCompleted)
+            await RequestAsync(SmppPdu.Request(SmppCommand.Unbind), cancellationToken).ConfigureAwait(false);
+        await CloseAsync("unbound").ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync("disposed").ConfigureAwait(false);
+        await Task.WhenAll(_reading, _linkCheck, _delivering).ConfigureAwait(false);
+        _closing.Dispose();
+        _window.Dispose();
+        _write.Dispose();
+    }
+
+    private void Start()
+    {
+        _reading = Task.Run(ReadLoopAsync);
+        _linkCheck = Task.Run(LinkCheckLoopAsync);
+        _delivering = Task.Run(DeliverLoopAsync);
+    }
+
+    /// <summary>A request other than submit_sm (bind, enquire_link, unbind): its response, or null if none came in time.</summary>
+    private async Task<SmppPdu?> RequestAsync(SmppPdu request, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(request.Command, holdsWindowSlot: false);
+        var sequence = NextSequence();
+        _pending[sequence] = pending;
+        try
+        {
+            await WriteAsync(request with { Sequence = sequence }, cancellationToken).ConfigureAwait(false);
+            var answer = await pending.Response.Task.WaitAsync(ResponseTimeout, _time, cancellationToken).ConfigureAwait(false);
+            return answer;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or TimeoutException)
+        {
+            return null;
+        }
+        finally
+        {
+            _pending.TryRemove(sequence, out _);
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var reason = "the SMSC closed the connection";
+        try
+        {
+            while (!_closing.IsCancellationRequested)
+            {
+                byte[]? frame;
+                frame = await SmppCodec.ReadFrameAsync(_stream, _closing.Token).ConfigureAwait(false);
+                if (frame is null)
+                {
+                    // Our own unbind was answered and the SMSC hung up, as it should.
+                    if (_unbinding)
+                        reason = "unbound";
+                    break;
+                }
+                Volatile.Write(ref _lastReceived, _time.GetTimestamp());
+                SmppPdu pdu;
+                try
+                {
+                    pdu = SmppCodec.Decode(frame);
+                }
+                catch (SmppFormatException ex)
+                {
+                    _logger.LogWarning("SMPP {Session}: unreadable PDU, answered with generic_nack {Status}: {Reason}", _name, SmppStatus.Name(ex.Status), ex.Message);
+                    await WriteAsync(new SmppPdu(SmppCommand.GenericNack, ex.Status, ex.Sequence, SmppBody.Empty), _closing.Token).ConfigureAwait(false);
+                    continue;
+                }
+                if (await OnPduAsync(pdu).ConfigureAwait(false) is { } stop)
+                {
+                    reason = stop;
+                    break;
+                }
+            }
+        }
+        catch (SmppFormatException ex)
+        {
+            reason = $"unframeable data from the SMSC: {ex.Message}";
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+        {
+            reason = _closing.IsCancellationRequested ? ClosedReason() : $"connection lost: {ex.Message}";
+        }
+        await CloseAsync(reason).ConfigureAwait(false);
+    }
+
+    /// <returns>Why to stop reading, or null to go on.</returns>
+    private async Task<string?> OnPduAsync(SmppPdu pdu)
+    {
+        if (SmppCommands.IsResponse(pdu.Command) && pdu.Command != SmppCommand.GenericNack
+            || pdu.Command == SmppCommand.GenericNack && _pending.ContainsKey(pdu.Sequence))
+        {
+            if (_pending.TryGetValue(pdu.Sequence, out var pending))
+            {
+                if (pending.Command == SmppCommand.SubmitSm)
+                    Complete(pdu.Sequence, pending, new SmppSubmitAnswer.Answered(pdu.Status, (pdu.Body as MessageIdBody)?.MessageId ?? ""));
+                else
+                    pending.Response.TrySetResult(pdu);
+            }
+            else
+            {
+                _logger.LogDebug("SMPP {Session}: {Pdu} matches no request (answered after its timeout)", _name, pdu);
+            }
+            return null;
+        }
+        switch (pdu.Command)
+        {
+            case SmppCommand.GenericNack:
+                _logger.LogWarning("SMPP {Session}: generic_nack {Status} for sequence {Sequence}, which we are not waiting on", _name, SmppStatus.Name(pdu.Status), pdu.Sequence);
+                return null;
+            case SmppCommand.EnquireLink:
+                await WriteAsync(pdu.Answer(SmppStatus.Ok), _closing.Token).ConfigureAwait(false);
+                return null;
+            case SmppCommand.Unbind:
+                _unbinding = true;
+                await WriteAsync(pdu.Answer(SmppStatus.Ok), _closing.Token).ConfigureAwait(false);
+                return "the SMSC unbound";
+            case SmppCommand.DeliverSm:
+                await _delivers.Writer.WriteAsync(pdu, _closing.Token).ConfigureAwait(false);
+                return null;
+            default:
+                await WriteAsync(new SmppPdu(SmppCommand.GenericNack, SmppStatus.InvalidCommandId, pdu.Sequence, SmppBody.Empty), _closing.Token).ConfigureAwait(false);
+                return null;
+        }
+    }
+
+    /// <summary>deliver_sm off the read loop, in order: a slow receipt store must not hold up submit responses.</summary>
+    private async Task DeliverLoopAsync()
+    {
+        try
+        {
+            await foreach (var pdu in _delivers.Reader.ReadAllAsync(_closing.Token).ConfigureAwait(false))
+            {
+                var status = SmppStatus.Ok;
+                if (_inbound is not null && pdu.Body is ShortMessageBody body)
+                {
+                    try
+                    {
+                        status = await _inbound.DeliverAsync(body, _closing.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // Not kept: the SMSC keeps it and delivers it again, rather than us acknowledging a loss.
+                        _logger.LogError(ex, "SMPP {Session}: deliver_sm not kept, asking for redelivery", _name);
+                        status = SmppStatus.TemporaryAppError;
+                    }
+                }
+                await WriteAsync(pdu.Answer(status, new MessageIdBody("")), _closing.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The connection ended; an unacknowledged deliver_sm is redelivered by the SMSC on the next bind.
+        }
+    }
+
+    private async Task LinkCheckLoopAsync()
+    {
+        var idle = TimeSpan.FromSeconds(Math.Max(1, _options.EnquireLinkSeconds));
+        try
+        {
+            while (!_closing.IsCancellationRequested)
+            {
+                var quiet = _time.GetElapsedTime(Volatile.Read(ref _lastReceived));
+                if (quiet < idle)
+                {
+                    await Task.Delay(idle - quiet, _time, _closing.Token).ConfigureAwait(false);
+                    continue;
+                }
+                if (await RequestAsync(SmppPdu.Request(SmppCommand.EnquireLink), _closing.Token).ConfigureAwait(false) is null)
+                {
+                    await CloseAsync($"no enquire_link_resp within {ResponseTimeout.TotalSeconds:0} s").ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// A submit unanswered after the response timeout is reported unknown now, but keeps its window
+    /// slot until its late answer or the end of the bind: the SMSC still counts it as in flight.
+    /// </summary>
+    private async Task TimeOutAsync(uint sequence, Pending pending)
+    {
+        try
+        {
+            await Task.Delay(ResponseTimeout, _time, _closing.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        if (pending.Answer.TrySetResult(new SmppSubmitAnswer.Unknown($"no submit_sm_resp within {ResponseTimeout.TotalSeconds:0} s")))
+            _logger.LogWarning("SMPP {Session}: submit_sm {Sequence} unanswered after {Timeout}; its outcome is unknown", _name, sequence, ResponseTimeout);
+    }
+
+    private void Complete(uint sequence, Pending pending, SmppSubmitAnswer answer)
+    {
+        pending.Answer.TrySetResult(answer);
+        if (_pending.TryRemove(new KeyValuePair<uint, Pending>(sequence, pending)) && pending.HoldsWindowSlot)
+        {
+            Interlocked.Decrement(ref _outstanding);
+            try
+            {
+                _window.Release();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private async Task WriteAsync(SmppPdu pdu, CancellationToken cancellationToken)
+    {
+        var bytes = SmppCodec.Encode(pdu);
+        await _write.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _write.Release();
+        }
+    }
+
+    private async Task CloseAsync(string reason)
+    {
+        if (!_closed.TrySetResult(reason))
+            return;
+        _logger.LogInformation("SMPP {Session} closed: {Reason}", _name, reason);
+        await _closing.CancelAsync().ConfigureAwait(false);
+        _tcp.Dispose();
+        _delivers.Writer.TryComplete();
+        foreach (var (sequence, pending) in _pending)
+        {
+            if (pending.Command == SmppCommand.SubmitSm)
+                Complete(sequence, pending, new SmppSubmitAnswer.Unknown($"bind closed before the answer: {reason}"));
+            else
+                pending.Response.TrySetResult(null);
+        }
+    }
+
+    private string ClosedReason() =>
+        _closed.Task.IsCompletedSuccessfully ? _closed.Task.Result : _unbinding ? "the bind is unbinding" : "the bind is closed";
+
+    private uint NextSequence()
+    {
+        // Sequence numbers run 1..0x7FFFFFFF and wrap (§5.1.4); a wrapped one is long answered.
+        var next = Interlocked.Increment(ref _sequence) & 0x7FFFFFFF;
+        return next == 0 ? NextSequence() : (uint)next;
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
+    private sealed class Pending(SmppCommand command, bool holdsWindowSlot)
+    {
+        public SmppCommand Command { get; } = command;
+
+        public bool HoldsWindowSlot { get; } = holdsWindowSlot;
+
+        public TaskCompletionSource<SmppSubmitAnswer> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource<SmppPdu?> Response { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
