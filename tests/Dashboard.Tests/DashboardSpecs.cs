@@ -236,6 +236,41 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         Assert.Equal(new[] { "approver" }, me.GetProperty("roles").EnumerateArray().Select(r => r.GetString() ?? "").ToArray());
     }
 
+    [Fact]
+    public async Task A_campaign_replaced_by_an_approved_correction_says_so_and_links_both_ways()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(3000), "supersede list");
+        var original = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = WarningName,
+            kind = "warning",
+            channels = new[] { "sms" },
+            message = new { sms = WarningText },
+            audience = new { lists = new[] { list.GetProperty("id").GetString() } },
+        });
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, original);
+        var correction = (await (await author.PostAsJsonAsync($"/api/v1/campaigns/{original}/correction",
+                new { message = new { sms = "Đính chính: " + WarningText } }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, correction);
+
+        var page = await world.NewPageAsync();
+        await SignInAsync(page, "dev-approver");
+        await page.GotoAsync($"/#/campaigns/{original}");
+
+        await Expect(page.GetByTestId("superseded-by")).ToHaveTextAsync(correction, Bounded);
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("cancelled", Bounded);
+        await page.GetByTestId("superseded-by").GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(page.Locator("#c-corrects")).ToHaveTextAsync(original, Bounded);
+        await Expect(page.Locator("#c-superseded-row")).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.Locator("#c-cap-row")).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+    }
+
     private static async Task SignInAsync(IPage page, string key)
     {
         var response = await page.GotoAsync("/");

@@ -235,6 +235,14 @@ public static class CampaignsApi
             return Problems.Superseded(original.Id, supersededBy); // a second correction would go out beside the first
         if (original.Status is CampaignStatus.Draft or CampaignStatus.PendingApproval)
             return Problems.Conflict($"A {original.Status} campaign is changed, not corrected: nothing has gone out yet.");
+        // One correction at a time: two approved siblings would both go out, each superseding the same
+        // original and neither the other. A further change corrects the correction, or replaces a cancelled one.
+        if (original.CorrectedBy is { } pending && await campaigns.StatusAsync(pending, ct) is { } pendingStatus
+            && pendingStatus != CampaignStatus.Cancelled)
+        {
+            return Problems.Conflict(
+                $"Campaign {original.Id} already has a correction, {pending} ({pendingStatus}): correct that one instead, or cancel it first.");
+        }
         var now = time.GetUtcNow();
         var before = JsonSerializer.Deserialize<CampaignDefinition>(original.Definition, LoaJson.Options)!;
         var name = $"Đính chính: {original.Name}";

@@ -270,7 +270,27 @@ function renderCampaign(view) {
   $('c-approved-by').textContent = view.approvedBy || '—';
   $('c-sms').textContent = view.sms ? `${view.sms.encoding.toUpperCase()}, ${view.sms.parts} part${view.sms.parts === 1 ? '' : 's'}, ${view.sms.length} characters` : '—';
   $('c-message').textContent = view.sms ? view.sms.text : (view.message?.push?.body ?? '');
+  // What an approver must not miss: that this campaign corrects another, or was replaced by one
+  // (nothing more of it goes out), and for a CAP alert where its text came from and which areas Loa
+  // could not place.
+  campaignLink($('c-corrects-row'), $('c-corrects'), view.corrects);
+  campaignLink($('c-superseded-row'), $('c-superseded-by'), view.supersededBy);
+  const cap = view.cap;
+  if (cap) {
+    const unknown = (cap.unknownGeocodes || []).map((g) => `${g.valueName} ${g.value}`);
+    $('c-cap').textContent = [
+      `${cap.sender} · ${cap.identifier}`,
+      cap.textSource ? `text from ${cap.textSource}` : null,
+      unknown.length ? `not placed: ${unknown.join(', ')}` : null,
+    ].filter(Boolean).join(' · ');
+  }
+  show($('c-cap-row'), Boolean(cap));
   setStatus(view.status, view.startedAt, view.completedAt);
+}
+
+function campaignLink(row, node, id) {
+  node.replaceChildren(id ? el('a', { href: `#/campaigns/${encodeURIComponent(id)}`, text: id }) : '');
+  show(row, Boolean(id));
 }
 
 function setStatus(status, startedAt, completedAt) {
