@@ -155,10 +155,15 @@ public static class AlertsApi
         }
         var definition = draft.Definition with { Audience = draft.Definition.Audience! with { Lists = lists } };
 
-        // An Update corrects the campaign of the newest alert it refers to: earlier ones were already superseded.
+        // An Update corrects the campaign of the newest alert it refers to: earlier ones were already
+        // superseded. Senders often refer to the first alert only, so the Update joins the end of that
+        // alert's chain of corrections rather than starting a second branch beside it: two branches
+        // would each go out once approved, each superseding the original and neither the other.
         var updates = alert.MsgType == MsgTypes.Update
             ? referenced.Where(r => r.CampaignId is not null).OrderByDescending(r => r.Sent).FirstOrDefault()?.CampaignId
             : null;
+        if (updates is not null)
+            updates = await EndOfChainAsync(updates, intake.Campaigns, ct);
         CampaignRow? row;
         Preview? preview;
         IResult? problem;
@@ -192,6 +197,25 @@ public static class AlertsApi
             row = (await intake.Campaigns.GetAsync(row.Id, ct))!;
         }
         return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
+    }
+
+    /// <summary>
+    /// The newest campaign of <paramref name="campaignId"/>'s chain of corrections: follows each
+    /// correction that is alive or was itself replaced (superseded), and stops before one that was
+    /// abandoned (cancelled without a successor), whose place a new correction takes.
+    /// </summary>
+    private static async Task<string> EndOfChainAsync(string campaignId, CampaignStore campaigns, CancellationToken ct)
+    {
+        var end = campaignId;
+        for (var hop = 0; hop < 1000; hop++) // a chain is short; the bound only guards against a cycle in bad data
+        {
+            var row = await campaigns.GetAsync(end, ct);
+            if (row?.CorrectedBy is not { } next || await campaigns.GetAsync(next, ct) is not { } successor
+                || (successor.Status == CampaignStatus.Cancelled && successor.SupersededBy is null))
+                return end;
+            end = next;
+        }
+        return end;
     }
 
     /// <summary>

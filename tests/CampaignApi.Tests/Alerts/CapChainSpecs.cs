@@ -74,4 +74,31 @@ public sealed class CapChainSpecs(CapHost cap)
         foreach (var id in new[] { first, second, third })
             Assert.Equal("cancelled", await StatusAsync(author, id));
     }
+
+    [Fact]
+    public async Task An_update_naming_only_the_first_alert_joins_the_end_of_its_chain_so_two_updates_never_go_out_side_by_side()
+    {
+        using var author = Loa.Client("dev-author");
+        using var approver = Loa.Client("dev-approver");
+        var alert = CapDocument.Load("actual-extreme.xml").Unique();
+        var first = (await CapHost.PostExpectingAsync(author, alert, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, first);
+        var second = (await CapHost.PostExpectingAsync(author, CapDocument.Load("update.xml").Unique().Referencing(alert), HttpStatusCode.Created))
+            .GetProperty("id").GetString()!;
+
+        // A later Update that, like many senders' do, names the first alert only.
+        var third = (await CapHost.PostExpectingAsync(author, CapDocument.Load("update.xml").Unique().Referencing(alert), HttpStatusCode.Created))
+            .GetProperty("id").GetString()!;
+
+        Assert.Equal(second, (await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{third}")).GetProperty("corrects").GetString());
+        // Both Updates approved, the older one first: only the newest is left to go out.
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, second);
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, third);
+        foreach (var (id, by) in new[] { (first, second), (second, third) })
+        {
+            var campaign = await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+            Assert.Equal(by, campaign.GetProperty("supersededBy").GetString());
+        }
+        Assert.Equal(JsonValueKind.Null, (await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{third}")).GetProperty("supersededBy").ValueKind);
+    }
 }
