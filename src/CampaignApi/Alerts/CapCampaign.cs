@@ -190,7 +190,9 @@ public static partial class CapCampaign
         var sent = options.StripDiacritics ? Unaccent.Strip(text) : text;
         if (kind == CampaignKind.Test && !sent.StartsWith(testMarker, StringComparison.Ordinal))
             sent = testMarker + sent;
-        return SmsText.Measure(sent);
+        // The dearer split rule (grapheme clusters kept whole), as no carrier bills more: a text chosen
+        // here is never one CheckAsync then refuses for the carrier that counts most.
+        return SmsText.Measure(sent, splitGraphemes: true);
     }
 
     private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
