@@ -50,7 +50,8 @@ public sealed class CounterSpecs
             await AssertCountersMatchRowsAsync(loa, id);
             samples++;
             var progress = await ProgressAsync(operatorClient, id);
-            if (!cancelled && progress.GetProperty("delivered").GetInt64() > 20)
+            // A few samples while the campaign moves, whatever the machine's speed: the cancel waits for them.
+            if (!cancelled && samples >= 4 && progress.GetProperty("delivered").GetInt64() > 20)
             {
                 (await operatorClient.PostAsync($"/api/v1/campaigns/{id}/cancel", null)).EnsureSuccessStatusCode();
                 cancelled = true;
@@ -68,7 +69,7 @@ public sealed class CounterSpecs
         Assert.True(final.GetProperty("cancelled").GetInt64() > 0, final.ToString());
         Assert.True(final.GetProperty("failed").GetInt64() > 0, final.ToString());
         Assert.Equal(4, final.GetProperty("suppressed").GetInt64());
-        Assert.True(samples > 3);
+        Assert.True(samples >= 4, $"{samples} samples");
 
         // The report by province says the same as the rows.
         var report = await ReportAsync(operatorClient, "?from=2000-01-01&to=2100-01-01&groupBy=province");
