@@ -45,6 +45,14 @@ public sealed class CarrierOptions
     /// <summary>The SMSC and bind, read when <see cref="Adapter"/> is <c>Smpp</c>.</summary>
     public Smpp.SmppOptions Smpp { get; set; } = new();
 
+    /// <summary>A copy reaching another SMSC (the simulated one, when the carrier names no host).</summary>
+    internal CarrierOptions WithSmpp(string host, int port, string systemId, string password)
+    {
+        var copy = (CarrierOptions)MemberwiseClone();
+        copy.Smpp = Smpp.Reaching(host, port, systemId, password);
+        return copy;
+    }
+
     /// <summary>
     /// What a carrier gets before its configuration is read: the smaller carriers' contracts are
     /// slower (Vietnamobile 500 parts/s; Gmobile 200 parts/s and batches of at most 200).

@@ -21,10 +21,40 @@ public enum SmsEncoding
 public sealed record OutgoingMessage(string Id, string To, string Text, SmsEncoding Encoding, int Parts);
 
 /// <param name="BatchId">Also the idempotency key: a repeat of the same batch must not send twice.</param>
-public sealed record CarrierBatch(string BatchId, string Sender, IReadOnlyList<OutgoingMessage> Messages, Uri ReceiptUrl);
+public sealed record CarrierBatch(string BatchId, string Sender, IReadOnlyList<OutgoingMessage> Messages, Uri ReceiptUrl)
+{
+    /// <summary>The campaign's kind (<c>emergency</c>, <c>warning</c>, <c>awareness</c>, <c>test</c>): a protocol with a priority field sets it from this.</summary>
+    public string? Kind { get; init; }
+
+    /// <summary>When the campaign stops sending: a protocol with a validity period asks the carrier to give up then.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
+
+/// <summary>What became of one message of a submit, as far as the carrier's answer tells.</summary>
+public enum MessageFate
+{
+    /// <summary>Taken; a receipt will tell the rest.</summary>
+    Taken,
+
+    /// <summary>Refused for a reason a retry does not fix; the error is the carrier's.</summary>
+    Refused,
+
+    /// <summary>Certainly not taken (never written, or the carrier asked us to slow down): sent again later, no duplicate possible.</summary>
+    NotTaken,
+
+    /// <summary>
+    /// Written and never answered (a connection dropped mid-window): the carrier may have it. The send
+    /// lane resends it only for the kinds where a duplicate is better than a miss.
+    /// </summary>
+    Unknown,
+}
 
 /// <param name="Id">The delivery id Loa gave the message.</param>
-public sealed record MessageResult(string Id, bool Accepted, string? CarrierMessageId, string? Error);
+public sealed record MessageResult(string Id, bool Accepted, string? CarrierMessageId, string? Error)
+{
+    /// <summary>Defaults to what <see cref="Accepted"/> says; an adapter that knows less or more sets it.</summary>
+    public MessageFate Fate { get; init; } = Accepted ? MessageFate.Taken : MessageFate.Refused;
+}
 
 public abstract record SubmitOutcome
 {

@@ -9,4 +9,12 @@ public interface ISimulatedCarriers
 {
     /// <summary>The simulated carrier's base URL for the HTTP batch interface, once it listens.</summary>
     Task<Uri> HttpBaseUrlAsync(string carrierId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The simulated carrier's SMSC (started on first ask, on a free loopback port) and the system id
+    /// and password it binds, for a carrier on <c>Adapter = Smpp</c> without a <c>Smpp:Host</c>.
+    /// </summary>
+    Task<SimulatedSmsc> SmscAsync(string carrierId, CancellationToken cancellationToken);
 }
+
+public sealed record SimulatedSmsc(string Host, int Port, string SystemId, string Password);

@@ -132,6 +132,7 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
         // Receipts still waiting for their delay are dropped, and held answers let go: a stopped
         // carrier sends nothing more.
         await _stopping.CancelAsync().ConfigureAwait(false);
+        await StopSmscsAsync().ConfigureAwait(false);
         if (_app is { } app)
             await app.StopAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -51,7 +51,8 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
     private SmppSession? _session;
     private int _reference;
 
-    public SmppAdapter(string carrierId, CarrierOptions options, ICarrierReceiptSink? receipts = null, ILogger? logger = null, TimeProvider? time = null)
+    public SmppAdapter(string carrierId, CarrierOptions options, ICarrierReceiptSink? receipts = null, ILogger? logger = null, TimeProvider? time = null,
+        ICarrierReplySink? replies = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(carrierId);
         ArgumentNullException.ThrowIfNull(options);
@@ -60,7 +61,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         _smpp = options.Smpp;
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
-        _inbound = new SmppInbound(carrierId, receipts, _logger);
+        _inbound = new SmppInbound(carrierId, receipts, _logger, replies, _smpp.PackGsm7);
     }
 
     public string CarrierId { get; }

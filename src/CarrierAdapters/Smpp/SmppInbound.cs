@@ -8,7 +8,7 @@ namespace Loa.CarrierAdapters.Smpp;
 /// intermediate one (ENROUTE, ACCEPTD) and a subscriber's reply are acknowledged and only counted
 /// until replies and opt-outs have their home (issue 16, not built yet).
 /// </summary>
-internal sealed class SmppInbound(string carrierId, ICarrierReceiptSink? receipts, ILogger logger) : ISmppInbound
+internal sealed class SmppInbound(string carrierId, ICarrierReceiptSink? receipts, ILogger logger, ICarrierReplySink? replies = null, bool packedGsm7 = false) : ISmppInbound
 {
     private long _receipts;
     private long _replies;
@@ -22,8 +22,15 @@ internal sealed class SmppInbound(string carrierId, ICarrierReceiptSink? receipt
         if (!deliver.IsDeliveryReceipt)
         {
             Interlocked.Increment(ref _replies);
-            logger.LogInformation("SMPP {Carrier}: a reply from {From} acknowledged; replies are not kept yet",
-                carrierId, Msisdn.Mask("+" + deliver.SourceAddress));
+            var from = "+" + deliver.SourceAddress.TrimStart('+');
+            if (replies is null)
+            {
+                logger.LogInformation("SMPP {Carrier}: a reply from {From} acknowledged with nowhere to keep it", carrierId, Msisdn.Mask(from));
+                return SmppStatus.Ok;
+            }
+            // A reply in parts arrives part by part: each is kept as it came (a keyword is one short part).
+            var text = SmppText.Read(deliver, packedGsm7).Text;
+            await replies.AcceptAsync(carrierId, new CarrierReply(from, deliver.DestinationAddress, text, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
             return SmppStatus.Ok;
         }
         var receipt = SmppReceipts.TryRead(deliver);

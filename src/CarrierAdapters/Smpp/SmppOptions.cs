@@ -49,4 +49,14 @@ public sealed class SmppOptions
 
     /// <summary>GSM-7 packed eight septets to seven octets; most SMSCs take one septet per octet on data_coding 0.</summary>
     public bool PackGsm7 { get; set; }
+
+    internal SmppOptions Reaching(string host, int port, string systemId, string password)
+    {
+        var copy = (SmppOptions)MemberwiseClone();
+        copy.Host = host;
+        copy.Port = port;
+        copy.SystemId = systemId;
+        copy.Password = password;
+        return copy;
+    }
 }

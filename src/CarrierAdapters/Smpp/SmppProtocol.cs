@@ -13,17 +13,21 @@ public sealed class SmppProtocol(IServiceProvider services) : ICarrierProtocol
 
     public string Name => AdapterName;
 
-    public Task<ICarrierAdapter> CreateAsync(string carrierId, CarrierOptions options, CancellationToken cancellationToken)
+    public async Task<ICarrierAdapter> CreateAsync(string carrierId, CarrierOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        // The embedded default starting an SMSC simulator for a carrier without a host is not built yet.
         if (string.IsNullOrWhiteSpace(options.Smpp.Host))
-            throw new InvalidOperationException($"Carrier {carrierId} is on SMPP but has no Loa:Carriers:{carrierId}:Smpp:Host.");
+        {
+            // No host: the carrier's simulated SMSC when simulators run (the embedded default), with its credentials.
+            if (services.GetService<ISimulatedCarriers>() is not { } simulators)
+                throw new InvalidOperationException($"Carrier {carrierId} is on SMPP but has no Loa:Carriers:{carrierId}:Smpp:Host and simulators are off.");
+            var smsc = await simulators.SmscAsync(carrierId, cancellationToken);
+            options = options.WithSmpp(smsc.Host, smsc.Port, smsc.SystemId, smsc.Password);
+        }
         if (string.IsNullOrWhiteSpace(options.Smpp.SystemId))
             throw new InvalidOperationException($"Carrier {carrierId} is on SMPP but has no Loa:Carriers:{carrierId}:Smpp:SystemId.");
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger<SmppAdapter>();
-        ICarrierAdapter adapter = new SmppAdapter(carrierId, options, services.GetService<ICarrierReceiptSink>(), logger,
-            services.GetService<TimeProvider>());
-        return Task.FromResult(adapter);
+        return new SmppAdapter(carrierId, options, services.GetService<ICarrierReceiptSink>(), logger,
+            services.GetService<TimeProvider>(), services.GetService<ICarrierReplySink>());
     }
 }
