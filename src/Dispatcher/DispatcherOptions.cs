@@ -37,6 +37,14 @@ public sealed class DispatcherOptions
     public TimeSpan[] RetrySchedule { get; set; } =
         [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(5)];
 
+    /// <summary>
+    /// The campaign kinds whose messages are sent again after an unknown outcome (written to the
+    /// carrier, never answered: SMPP has no idempotency key, so the carrier may have it). For these a
+    /// duplicate is better than a miss; every other kind ends such a message <c>failed</c> with the
+    /// reason "unknown outcome: …". Replaces, not extends, the default when configured.
+    /// </summary>
+    public string[] ResendUnknownKinds { get; set; } = [Loa.Contracts.CampaignKind.Emergency];
+
     /// <summary>Submits of one batch before its messages fail with the last reason.</summary>
     public int MaxAttempts { get; set; } = 8;
 

@@ -26,7 +26,7 @@ public static class DispatcherSetup
     /// <c>Loa:Dispatcher</c>, for the dispatcher and for the API host, which both ask for it. The
     /// configuration binder appends a configured array to the one the options already hold, so
     /// <c>RetrySchedule:0..n</c> would land after the five default steps (and once more for each
-    /// Bind): the configured schedule replaces the default instead.
+    /// Bind): a configured array (the schedule, the kinds resent after an unknown outcome) replaces the default instead.
     /// </summary>
     public static IServiceCollection AddDispatcherOptions(this IServiceCollection services, IConfiguration configuration)
     {
@@ -37,6 +37,8 @@ public static class DispatcherSetup
             {
                 if (section.GetSection(nameof(DispatcherOptions.RetrySchedule)).Get<TimeSpan[]>() is { Length: > 0 } configured)
                     options.RetrySchedule = configured;
+                if (section.GetSection(nameof(DispatcherOptions.ResendUnknownKinds)).Get<string[]>() is { } kinds)
+                    options.ResendUnknownKinds = kinds;
             });
         return services;
     }
@@ -54,6 +56,14 @@ public static class DispatcherSetup
         services.TryAddSingleton<CarrierLanes>();
         services.TryAddSingleton<DispatcherMetrics>();
         services.TryAddSingleton<ReceiptAddress>();
+        // Receipts and replies that come over a carrier's own connection (SMPP) land here.
+        services.TryAddSingleton<ICarrierReceiptSink, Receipts.LedgerReceiptSink>();
+        services.AddOptions<Replies.ReplyOptions>().Bind(configuration.GetSection("Loa:Replies")).PostConfigure(options =>
+        {
+            if (configuration.GetSection("Loa:Replies:OptOutKeywords").Get<string[]>() is { } keywords)
+                options.OptOutKeywords = keywords;
+        });
+        services.TryAddSingleton<ICarrierReplySink, Replies.ReplyInbox>();
         services.TryAddScoped<BatchPublisher>();
         services.AddHostedService<OutboxSweeper>();
         services.AddLoaBus(configuration, withDispatcher: true);

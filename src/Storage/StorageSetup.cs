@@ -36,6 +36,7 @@ public static class StorageSetup
         services.TryAddSingleton<Reports.ReportStore>();
         services.TryAddSingleton<CapAlertStore>();
         services.TryAddSingleton<Suppression.SuppressionStore>();
+        services.TryAddSingleton<Replies.ReplyStore>();
         services.TryAddSingleton<Audit.AuditStore>();
         services.TryAddSingleton<Backlog.BacklogStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, SqliteCheckpointer>());

@@ -42,4 +42,34 @@ public sealed class CarrierChecksTests
         settings["Loa:Carriers:gmobile:Url"] = null;
         Assert.Empty(Find(settings, requireUrls: false));
     }
+
+    private static Dictionary<string, string?> OnSmpp(Dictionary<string, string?> settings)
+    {
+        foreach (var key in settings.Keys.Where(k => k.StartsWith("Loa:Carriers:mobifone:", StringComparison.Ordinal)).ToList())
+            settings.Remove(key);
+        settings["Loa:Carriers:mobifone:Adapter"] = "Smpp";
+        settings["Loa:Carriers:mobifone:Smpp:Host"] = "smsc.mobifone.example";
+        settings["Loa:Carriers:mobifone:Smpp:SystemId"] = "cucattt";
+        settings["Loa:Carriers:mobifone:Smpp:Password"] = "Xk9#q2Lm";
+        return settings;
+    }
+
+    [Fact]
+    public void A_carrier_on_SMPP_needs_its_bind_settings_not_the_HTTP_ones() => Assert.Empty(Find(OnSmpp(Good())));
+
+    [Theory]
+    [InlineData("SystemId", "")]
+    [InlineData("Password", "")]
+    [InlineData("Password", "dev-pass")]
+    [InlineData("Password", "a-much-too-long-password")]
+    [InlineData("Host", " ")]
+    public void A_carrier_on_SMPP_with_a_missing_or_development_bind_setting_is_named_but_its_value_never_is(string setting, string value)
+    {
+        var settings = OnSmpp(Good());
+        settings[$"Loa:Carriers:mobifone:Smpp:{setting}"] = value;
+        var problem = Assert.Single(Find(settings));
+        Assert.Contains($"Loa:Carriers:mobifone:Smpp:{setting}", problem);
+        if (value.Trim().Length > 0)
+            Assert.DoesNotContain(value, problem);
+    }
 }

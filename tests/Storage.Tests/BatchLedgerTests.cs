@@ -154,4 +154,49 @@ public sealed class BatchLedgerTests : LedgerSpec
         Assert.Null(await batches.ClaimAsync(batch.BatchId, lease));
         await AssertRowsAsync(["done|null|2"], "SELECT status, lease_until, attempts FROM batches WHERE campaign_id = @c");
     }
+
+    [Fact]
+    public async Task Messages_left_without_a_result_stay_queued_for_the_next_attempt_and_the_taken_ones_keep_their_receipt_deadline()
+    {
+        var written = await plans.WriteAsync(Page(FiveViettel(), _ => 500));
+        var batch = Assert.Single(written!);
+        var claim = (await batches.ClaimAsync(batch.BatchId, TimeSpan.FromMinutes(1)))!;
+        var id = await IdsAsync();
+        var receiptTimeout = TimeSpan.FromMinutes(10);
+        var at = Now;
+
+        // The SMSC took two, refused one; two were never answered (a dropped bind) and go again.
+        await batches.RecordResultsAsync(claim,
+        [
+            new SubmitResult(id["+84960000001"], true, "m-1", null),
+            new SubmitResult(id["+84960000002"], true, "m-2", null),
+            new SubmitResult(id["+84960000003"], false, null, "ESME_RINVDSTADR"),
+        ], receiptTimeout, close: false);
+        var deadline = at + (long)receiptTimeout.TotalMilliseconds;
+        await AssertRowsAsync([$"sending|{deadline}"], "SELECT status, receipts_until FROM batches WHERE campaign_id = @c");
+        await batches.ReleaseAsync(claim.Id, time.GetUtcNow().AddSeconds(1), "sent again after unknown outcome: the bind was lost", countsAsAttempt: true);
+        await AssertRowsAsync(
+            ["+84960000001|submitted", "+84960000002|submitted", "+84960000003|failed", "+84960000004|queued", "+84960000005|queued"],
+            "SELECT recipient, status FROM deliveries WHERE campaign_id = @c");
+
+        // The next attempt sends only what is still queued; its answer takes nothing new, and the
+        // first attempt's deadline stays for the two it took.
+        time.Advance(TimeSpan.FromSeconds(2));
+        var again = (await batches.ClaimAsync(batch.BatchId, TimeSpan.FromMinutes(1)))!;
+        Assert.Equal(2, again.Attempts);
+        Assert.Equal(["+84960000004", "+84960000005"], (await batches.QueuedMessagesAsync(batch.BatchId)).Select(m => m.Recipient));
+        await batches.RecordResultsAsync(again,
+        [
+            new SubmitResult(id["+84960000004"], false, null, "unknown outcome: the bind was lost"),
+            new SubmitResult(id["+84960000005"], false, null, "ESME_RINVDSTADR"),
+        ], receiptTimeout, close: true);
+        await AssertRowsAsync([$"done|{deadline}"], "SELECT status, receipts_until FROM batches WHERE campaign_id = @c");
+        await AssertRowsAsync(
+            ["+84960000001|submitted|1", "+84960000002|submitted|1", "+84960000003|failed|1", "+84960000004|failed|2", "+84960000005|failed|2"],
+            "SELECT recipient, status, attempts FROM deliveries WHERE campaign_id = @c");
+
+        // The deadline passes: the two taken and never receipted end expired.
+        time.Advance(receiptTimeout);
+        Assert.Equal(2, await batches.ExpireUnansweredAsync(10));
+    }
 }

@@ -58,7 +58,11 @@ public sealed class SendBatchConsumer(
             .Select(m => new OutgoingMessage(m.Id.ToString(CultureInfo.InvariantCulture), m.Recipient, campaign.SmsText ?? "", encoding, parts))
             .ToList();
         // The idempotency key names the batch across attempts, so a carrier that honours it drops a repeat.
-        var submit = new CarrierBatch($"{batch.CampaignId}-{batch.Id}", lane.Options.Sender, outgoing, receiptUrl);
+        var submit = new CarrierBatch($"{batch.CampaignId}-{batch.Id}", lane.Options.Sender, outgoing, receiptUrl)
+        {
+            Kind = campaign.Kind,
+            ExpiresAt = campaign.ExpiresAt is { } until ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null,
+        };
         SubmitOutcome outcome;
         using (var spend = await lane.Rate.AcquireAsync(parts * outgoing.Count, ct))
         {
@@ -68,10 +72,10 @@ public sealed class SendBatchConsumer(
                 && await StoppedAsync(batch, await campaigns.GetAsync(batch.CampaignId, ct) ?? campaign with { Status = now }, ct))
                 return;
             outcome = await SubmitAsync(lane, submit, batch, parts, ct);
-            if (outcome is SubmitOutcome.Completed)
+            if (outcome is SubmitOutcome.Completed done)
             {
                 spend.Succeeded();
-                lane.Sent.Add((long)parts * outgoing.Count);
+                lane.Sent.Add((long)parts * done.Results.Count(r => r.Fate != MessageFate.NotTaken));
             }
             else if (outcome is SubmitOutcome.Throttled throttledAt)
                 spend.Throttled(throttledAt.RetryAfter);
@@ -80,10 +84,10 @@ public sealed class SendBatchConsumer(
         switch (outcome)
         {
             case SubmitOutcome.Completed completed:
-                var results = completed.Results
-                    .Select(r => new SubmitResult(long.Parse(r.Id, CultureInfo.InvariantCulture), r.Accepted, r.CarrierMessageId, r.Error))
-                    .ToList();
-                await batches.RecordResultsAsync(batch, results, settings.ReceiptTimeout, ct);
+                var (results, again) = Sort(completed.Results, campaign.Kind, settings);
+                await batches.RecordResultsAsync(batch, results, settings.ReceiptTimeout, close: again is null, ct);
+                if (again is not null)
+                    await RetryLaterAsync(batch, campaign, Backoff(settings, batch.Attempts), again, countsAsAttempt: true, ct);
                 break;
             case SubmitOutcome.Throttled throttled:
                 await RetryLaterAsync(batch, campaign, throttled.RetryAfter ?? settings.RetrySchedule[0], $"throttled: {throttled.Reason}", countsAsAttempt: false, ct);
@@ -96,6 +100,38 @@ public sealed class SendBatchConsumer(
                 await batches.FinishAsync(batch, DeliveryStatus.Failed, rejected.Reason, batch.Attempts, ct);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The answers to record now, and why the rest stays queued for another attempt (null when nothing
+    /// does): a message certainly not taken is always sent again; one whose outcome is unknown only for
+    /// the kinds where a duplicate is better than a miss, and otherwise ends failed with that reason.
+    /// </summary>
+    public static (List<SubmitResult> Record, string? Again) Sort(IReadOnlyList<MessageResult> answers, string kind, DispatcherOptions settings)
+    {
+        var record = new List<SubmitResult>(answers.Count);
+        string? again = null;
+        var resendUnknown = settings.ResendUnknownKinds.Contains(kind, StringComparer.OrdinalIgnoreCase);
+        foreach (var answer in answers)
+        {
+            var id = long.Parse(answer.Id, CultureInfo.InvariantCulture);
+            switch (answer.Fate)
+            {
+                case MessageFate.Taken:
+                    record.Add(new SubmitResult(id, true, answer.CarrierMessageId, null));
+                    break;
+                case MessageFate.NotTaken:
+                    again ??= answer.Error ?? "not taken by the carrier";
+                    break;
+                case MessageFate.Unknown when resendUnknown:
+                    again ??= $"sent again after {answer.Error ?? "an unknown outcome"}";
+                    break;
+                default: // refused, or unknown for a kind that would rather miss than repeat
+                    record.Add(new SubmitResult(id, false, null, answer.Error ?? (answer.Fate == MessageFate.Unknown ? "unknown outcome" : null)));
+                    break;
+            }
+        }
+        return (record, again);
     }
 
     /// <summary>The carrier call, as its own span (the HTTP client span nests in it) and in the submit duration histogram.</summary>

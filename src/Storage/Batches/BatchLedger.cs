@@ -134,7 +134,15 @@ public sealed class BatchLedger(Database database, TimeProvider time)
         RecordResultsAsync(batch, results, DefaultReceiptTimeout, cancellationToken);
 
     /// <param name="receiptTimeout">How long the accepted messages wait for their receipts before <see cref="ExpireUnansweredAsync"/> ends them.</param>
-    public async Task RecordResultsAsync(BatchClaim batch, IReadOnlyList<SubmitResult> results, TimeSpan receiptTimeout, CancellationToken cancellationToken = default)
+    public Task RecordResultsAsync(BatchClaim batch, IReadOnlyList<SubmitResult> results, TimeSpan receiptTimeout, CancellationToken cancellationToken = default) =>
+        RecordResultsAsync(batch, results, receiptTimeout, close: true, cancellationToken);
+
+    /// <param name="close">
+    /// False when some of the batch's messages were not taken and stay queued for another attempt: the
+    /// batch stays claimed for the caller to release (or finish), and the accepted ones still get their
+    /// receipt deadline. Rows without a result are left as they are either way.
+    /// </param>
+    public async Task RecordResultsAsync(BatchClaim batch, IReadOnlyList<SubmitResult> results, TimeSpan receiptTimeout, bool close, CancellationToken cancellationToken = default)
     {
         var now = time.Ms();
         var accepted = 0;
@@ -173,8 +181,11 @@ public sealed class BatchLedger(Database database, TimeProvider time)
         }
 
         await receipts.ApplyParkedAsync(connection, transaction, batch.Id, batch.CampaignId, batch.Carrier, progress, now);
-        await CloseAsync(connection, transaction, batch.Id, null, now,
-            receiptsUntil: accepted > 0 ? now + (long)receiptTimeout.TotalMilliseconds : null);
+        long? receiptsUntil = accepted > 0 ? now + (long)receiptTimeout.TotalMilliseconds : null;
+        if (close)
+            await CloseAsync(connection, transaction, batch.Id, null, now, receiptsUntil);
+        else if (receiptsUntil is not null)
+            await connection.ExecuteAsync("UPDATE batches SET receipts_until = @receiptsUntil WHERE id = @Id", new { receiptsUntil, batch.Id }, transaction);
         var moved = await progress.FlushAsync(connection, transaction, now);
         await completion.EndIfDoneAsync(connection, transaction, moved, now);
         await transaction.CommitAsync(cancellationToken);
@@ -273,8 +284,9 @@ public sealed class BatchLedger(Database database, TimeProvider time)
 
     private sealed record ReceiptBatch(long Id, string CampaignId, string Carrier);
 
+    // An earlier attempt's accepted messages keep their receipt deadline when a later one takes nothing.
     private static async Task CloseAsync(DbConnection connection, DbTransaction transaction, long batchId, string? error, long now, long? receiptsUntil = null) =>
         await connection.ExecuteAsync(
-            "UPDATE batches SET status = 'done', done_at = @now, lease_until = NULL, last_error = @error, receipts_until = @receiptsUntil WHERE id = @batchId",
+            "UPDATE batches SET status = 'done', done_at = @now, lease_until = NULL, last_error = @error, receipts_until = COALESCE(@receiptsUntil, receipts_until) WHERE id = @batchId",
             new { now, error = DeliveryReason.Truncate(error), batchId, receiptsUntil }, transaction);
 }
