@@ -15,10 +15,13 @@ public enum SmppMessageFate
     /// <summary>Not taken because the SMSC asked us to slow down (ESME_RTHROTTLED, ESME_RMSGQFUL) until the deadline.</summary>
     Throttled,
 
-    /// <summary>A part was written and never answered: the SMSC may have it. Not resent here.</summary>
+    /// <summary>
+    /// A part was written and never answered, so the SMSC may have it; or some parts were taken and the
+    /// rest certainly not. Not resent here: the lane decides by the campaign's kind.
+    /// </summary>
     Unknown,
 
-    /// <summary>Never written: certainly not taken.</summary>
+    /// <summary>Never written, or answered with a status the error table retries: certainly not taken.</summary>
     NotSent,
 }
 
@@ -47,6 +50,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly SmppInbound _inbound;
+    private readonly SmppErrors _errors;
     private readonly SemaphoreSlim _binding = new(1, 1);
     private SmppSession? _session;
     private int _reference;
@@ -62,6 +66,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _inbound = new SmppInbound(carrierId, receipts, _logger, replies, _smpp.PackGsm7);
+        _errors = SmppErrors.From(carrierId, _smpp.Errors);
     }
 
     public string CarrierId { get; }
@@ -84,7 +89,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(batch);
         var started = _time.GetTimestamp();
         var deadline = _options.Timeout > TimeSpan.Zero ? _options.Timeout : TimeSpan.FromSeconds(30);
-        var messages = batch.Messages.Select(m => new MessageState(m, Parts(batch.Sender, m))).ToList();
+        var messages = batch.Messages.Select(m => new MessageState(m, Parts(batch, m), _errors)).ToList();
         var waiting = messages.SelectMany(m => m.Parts).ToList();
         string? bindFailure = null;
         var binds = 0;
@@ -112,7 +117,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 {
                     if (!a.IsCompleted)
                         return false;
-                    throttledNow |= a.Result is SmppSubmitAnswer.Answered { Status: var s } && SmppStatus.IsThrottling(s);
+                    throttledNow |= a.Result is SmppSubmitAnswer.Answered { Status: var s and not SmppStatus.Ok } && _errors.Action(s) == SmppErrorAction.Throttle;
                     return true;
                 });
                 return !throttledNow;
@@ -143,7 +148,9 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 break; // nothing taken: the lane slows down and retries the whole batch
             if (_time.GetElapsedTime(started) >= deadline)
                 break;
-            if (throttled)
+            // A part of a message partly taken that the SMSC asked us to retry goes again here, after a
+            // pause: resending the whole message later would send its taken parts twice.
+            if (throttled || inFlight.Any(f => f.Part.LastRetry is not null && f.Part.StillToSend))
             {
                 var left = deadline - _time.GetElapsedTime(started);
                 await Task.Delay(pause < left ? pause : left, _time, cancellationToken).ConfigureAwait(false);
@@ -172,13 +179,17 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 return new SubmitOutcome.Throttled(null, reports.First(r => r.Fate == SmppMessageFate.Throttled).Reason ?? SmppStatus.Name(SmppStatus.Throttled));
             return new SubmitOutcome.Transient(bindFailure ?? reports[0].Reason ?? "not sent");
         }
-        return new SubmitOutcome.Completed(reports
-            .Select(r => r.Fate == SmppMessageFate.Accepted
-                ? new MessageResult(r.Id, Accepted: true, r.PartMessageIds.FirstOrDefault(), Error: null)
-                : new MessageResult(r.Id, Accepted: false, CarrierMessageId: null,
-                    Error: r.Fate == SmppMessageFate.Throttled ? $"not sent: {r.Reason} until the submit deadline" : r.Reason))
-            .ToList());
+        return new SubmitOutcome.Completed(reports.Select(Result).ToList());
     }
+
+    private static MessageResult Result(SmppMessageReport report) => report.Fate switch
+    {
+        SmppMessageFate.Accepted => new MessageResult(report.Id, Accepted: true, report.PartMessageIds.FirstOrDefault(), Error: null) { Fate = MessageFate.Taken },
+        SmppMessageFate.Rejected => new MessageResult(report.Id, Accepted: false, null, report.Reason) { Fate = MessageFate.Refused },
+        SmppMessageFate.Unknown => new MessageResult(report.Id, Accepted: false, null, report.Reason) { Fate = MessageFate.Unknown },
+        SmppMessageFate.Throttled => new MessageResult(report.Id, Accepted: false, null, $"not sent: {report.Reason} until the submit deadline") { Fate = MessageFate.NotTaken },
+        _ => new MessageResult(report.Id, Accepted: false, null, report.Reason) { Fate = MessageFate.NotTaken },
+    };
 
     public async ValueTask DisposeAsync()
     {
@@ -223,7 +234,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         }
     }
 
-    private IReadOnlyList<ShortMessageBody> Parts(string sender, OutgoingMessage message)
+    private IReadOnlyList<ShortMessageBody> Parts(CarrierBatch batch, OutgoingMessage message)
     {
         var reference = (byte)Interlocked.Increment(ref _reference);
         var parts = SmppText.Parts(message.Text, reference, _smpp.PackGsm7);
@@ -235,31 +246,58 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         {
             SourceTon = _smpp.SourceTon,
             SourceNpi = _smpp.SourceNpi,
-            SourceAddress = sender,
+            SourceAddress = batch.Sender,
             DestTon = _smpp.DestTon,
             DestNpi = _smpp.DestNpi,
             DestinationAddress = destination,
             EsmClass = p.EsmClass,
+            PriorityFlag = Priority(batch.Kind),
+            ValidityPeriod = ValidityPeriod(batch.ExpiresAt),
             RegisteredDelivery = ShortMessageBody.ReceiptOnFinalOutcome,
             DataCoding = p.DataCoding,
             ShortMessage = p.ShortMessage,
         }).ToList();
     }
 
+    /// <summary>
+    /// priority_flag (§5.2.14; GSM: 0 non-priority, 1–3 priority): an emergency goes first at the SMSC,
+    /// a warning next; everything else is normal traffic. Many SMSCs treat every non-zero value alike.
+    /// </summary>
+    internal static byte Priority(string? kind) => kind?.ToLowerInvariant() switch
+    {
+        "emergency" => 3,
+        "warning" => 2,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// validity_period (§7.1.1) as an absolute time in UTC, <c>YYMMDDhhmmss000+</c>: the campaign's end is
+    /// an instant, and an absolute time keeps meaning it however long the message sat in our queue (a
+    /// relative one would restart at the SMSC). None when the campaign has no end: the SMSC's default.
+    /// </summary>
+    internal static string ValidityPeriod(DateTimeOffset? expiresAt) =>
+        expiresAt is { } at
+            ? at.UtcDateTime.ToString("yyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "000+"
+            : "";
+
     private sealed class MessageState
     {
-        public MessageState(OutgoingMessage message, IReadOnlyList<ShortMessageBody> bodies)
+        public MessageState(OutgoingMessage message, IReadOnlyList<ShortMessageBody> bodies, SmppErrors errors)
         {
             Message = message;
-            Parts = bodies.Select((b, i) => new PartState(this, i + 1, bodies.Count, b)).ToList();
+            Parts = bodies.Select((b, i) => new PartState(this, i + 1, bodies.Count, b, errors)).ToList();
         }
 
         public OutgoingMessage Message { get; }
 
         public IReadOnlyList<PartState> Parts { get; }
 
-        /// <summary>A part was refused or its outcome is unknown: the message's fate is decided, its other parts stay unsent.</summary>
-        public bool Settled => Parts.Any(p => p.Fate is SmppMessageFate.Rejected or SmppMessageFate.Unknown);
+        /// <summary>
+        /// A part was refused or its outcome is unknown, or the SMSC asked for a retry while nothing of the
+        /// message is taken: its fate is decided, its other parts stay unsent.
+        /// </summary>
+        public bool Settled => Parts.Any(p => p.Fate is SmppMessageFate.Rejected or SmppMessageFate.Unknown)
+            || (Parts.Any(p => p.LastRetry is not null) && !Taken);
 
         /// <summary>Something of it may be at the SMSC.</summary>
         public bool Taken => Parts.Any(p => p.Fate is SmppMessageFate.Accepted or SmppMessageFate.Unknown);
@@ -274,13 +312,24 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 return new(Message.Id, SmppMessageFate.Unknown, ids, $"unknown outcome: {where(unknown)}{unknown.Reason}");
             if (Parts.All(p => p.Fate == SmppMessageFate.Accepted))
                 return new(Message.Id, SmppMessageFate.Accepted, ids, null);
+            if (Taken)
+            {
+                // Some parts taken, the rest certainly not (throttled or retried until the deadline): a
+                // resend would repeat the taken parts, a miss would lose the rest. That is the same
+                // choice as an unknown outcome, and the lane makes it per kind.
+                var missing = Parts.First(p => p.Fate != SmppMessageFate.Accepted);
+                return new(Message.Id, SmppMessageFate.Unknown, ids,
+                    $"unknown outcome: {where(missing)}not taken ({missing.LastThrottle ?? missing.LastRetry ?? missing.Reason ?? "not sent"}) while other parts were");
+            }
+            if (Parts.FirstOrDefault(p => p.LastRetry is not null) is { } retry)
+                return new(Message.Id, SmppMessageFate.NotSent, ids, $"{where(retry)}{retry.LastRetry}");
             if (Parts.FirstOrDefault(p => p.LastThrottle is not null && p.Fate != SmppMessageFate.Accepted) is { } throttled)
                 return new(Message.Id, SmppMessageFate.Throttled, ids, $"{where(throttled)}{throttled.LastThrottle}");
             return new(Message.Id, SmppMessageFate.NotSent, ids, $"not sent: {bindFailure ?? Parts.FirstOrDefault(p => p.Reason is not null)?.Reason ?? "the bind was lost"}");
         }
     }
 
-    private sealed class PartState(MessageState message, int number, int total, ShortMessageBody body)
+    private sealed class PartState(MessageState message, int number, int total, ShortMessageBody body, SmppErrors errors)
     {
         public MessageState Message { get; } = message;
         public int Number { get; } = number;
@@ -290,6 +339,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         public string? MessageId { get; private set; }
         public string? Reason { get; private set; }
         public string? LastThrottle { get; private set; }
+        public string? LastRetry { get; private set; }
 
         public bool StillToSend => Fate == SmppMessageFate.NotSent && !Message.Settled;
 
@@ -301,8 +351,11 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                     Fate = SmppMessageFate.Accepted;
                     MessageId = ok.MessageId;
                     break;
-                case SmppSubmitAnswer.Answered a when SmppStatus.IsThrottling(a.Status):
+                case SmppSubmitAnswer.Answered a when errors.Action(a.Status) == SmppErrorAction.Throttle:
                     LastThrottle = SmppStatus.Name(a.Status); // still NotSent: sent again after a pause
+                    break;
+                case SmppSubmitAnswer.Answered a when errors.Action(a.Status) == SmppErrorAction.Retry:
+                    LastRetry = SmppStatus.Name(a.Status); // still NotSent: certainly not taken
                     break;
                 case SmppSubmitAnswer.Answered a:
                     Fate = SmppMessageFate.Rejected;

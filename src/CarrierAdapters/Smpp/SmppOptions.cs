@@ -50,6 +50,25 @@ public sealed class SmppOptions
     /// <summary>GSM-7 packed eight septets to seven octets; most SMSCs take one septet per octet on data_coding 0.</summary>
     public bool PackGsm7 { get; set; }
 
+    /// <summary>
+    /// Status (name or hex) → <c>Retry</c> | <c>Fail</c> | <c>Throttle</c>, over <see cref="SmppErrors.Defaults"/>.
+    /// A configuration key is case-insensitive, so the names are matched in any case.
+    /// </summary>
+    public Dictionary<string, string> Errors { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// What is wrong with a carrier's SMPP settings, one line each naming the setting; empty when it can
+    /// bind. For the host's production checks: the adapter refuses the same settings when it is made.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(string carrierId, SmppOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(carrierId);
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        problems.AddRange(SmppErrors.Problems(carrierId, options.Errors));
+        return problems;
+    }
+
     internal SmppOptions Reaching(string host, int port, string systemId, string password)
     {
         var copy = (SmppOptions)MemberwiseClone();
