@@ -51,8 +51,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SmppInbound _inbound;
     private readonly SmppErrors _errors;
-    private readonly SemaphoreSlim _binding = new(1, 1);
-    private SmppSession? _session;
+    private readonly SmppBinds _binds;
     private int _reference;
 
     public SmppAdapter(string carrierId, CarrierOptions options, ICarrierReceiptSink? receipts = null, ILogger? logger = null, TimeProvider? time = null,
@@ -67,12 +66,13 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _inbound = new SmppInbound(carrierId, receipts, _logger, replies, _smpp.PackGsm7);
         _errors = SmppErrors.From(carrierId, _smpp.Errors);
+        _binds = new SmppBinds(carrierId, _smpp, _inbound, _logger, _time);
     }
 
     public string CarrierId { get; }
 
-    /// <summary>The bind now in use, if any: for tests and health reporting.</summary>
-    public SmppSession? Session => _session;
+    /// <summary>The binds open now: for tests and health reporting.</summary>
+    public IReadOnlyList<SmppSession> Sessions => _binds.Open;
 
     /// <summary>Receipts and replies seen over this adapter's binds.</summary>
     public (long Receipts, long Replies) Inbound => (_inbound.Receipts, _inbound.Replies);
@@ -97,45 +97,62 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
 
         while (waiting.Count > 0)
         {
-            var session = await SessionAsync(cancellationToken).ConfigureAwait(false);
-            if (session.Session is null)
+            var left = deadline - _time.GetElapsedTime(started);
+            var (sessions, failure, later) = await _binds.OpenAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            if (sessions.Count == 0)
             {
-                bindFailure = session.Failure;
-                if (++binds >= MaxBindsPerBatch || _time.GetElapsedTime(started) >= deadline)
+                bindFailure = failure;
+                if (++binds >= MaxBindsPerBatch || _time.GetElapsedTime(started) >= deadline || later)
                     break;
                 continue;
             }
 
-            var inFlight = new List<(PartState Part, Task<SmppSubmitAnswer> Answer)>(Math.Min(waiting.Count, 1024));
+            // A message's parts stay on one bind, in order; messages are dealt out across the binds.
+            var lanes = sessions.Select(_ => new List<PartState>()).ToList();
+            var next = 0;
+            foreach (var message in waiting.GroupBy(p => p.Message))
+                lanes[next++ % lanes.Count].AddRange(message);
+            var gate = new Lock();
             var unanswered = new List<Task<SmppSubmitAnswer>>();
             var throttledNow = false;
             // Answers complete before their window slot is freed, so when a slot comes free the
-            // throttle answer that freed it is already visible here: nothing more is written after it.
+            // throttle answer that freed it is already visible here: nothing more is written after it,
+            // on any bind (the SMSC's limit is usually per account, not per bind).
             bool StillWanted()
             {
-                unanswered.RemoveAll(a =>
+                lock (gate)
                 {
-                    if (!a.IsCompleted)
-                        return false;
-                    throttledNow |= a.Result is SmppSubmitAnswer.Answered { Status: var s and not SmppStatus.Ok } && _errors.Action(s) == SmppErrorAction.Throttle;
-                    return true;
-                });
-                return !throttledNow;
-            }
-            foreach (var part in waiting)
-            {
-                if (part.Message.Settled)
-                    continue; // another part of it was refused or lost: the rest would be a fragment
-                var answer = await session.Session.StartSubmitAsync(part.Body, cancellationToken, StillWanted).ConfigureAwait(false);
-                if (answer.IsCompleted && answer.Result is SmppSubmitAnswer.NotSent notSent)
-                {
-                    if (notSent.Reason != SmppSession.Withdrawn)
-                        part.Record(notSent);
-                    break; // withdrawn after a throttle answer, or the bind is gone: the rest waits
+                    unanswered.RemoveAll(a =>
+                    {
+                        if (!a.IsCompleted)
+                            return false;
+                        throttledNow |= a.Result is SmppSubmitAnswer.Answered { Status: var s and not SmppStatus.Ok } && _errors.Action(s) == SmppErrorAction.Throttle;
+                        return true;
+                    });
+                    return !throttledNow;
                 }
-                inFlight.Add((part, answer));
-                unanswered.Add(answer);
             }
+            async Task<List<(PartState Part, Task<SmppSubmitAnswer> Answer)>> WriteAsync(SmppSession session, List<PartState> parts)
+            {
+                var written = new List<(PartState, Task<SmppSubmitAnswer>)>(parts.Count);
+                foreach (var part in parts)
+                {
+                    if (part.Message.Settled)
+                        continue; // another part of it was refused or lost: the rest would be a fragment
+                    var answer = await session.StartSubmitAsync(part.Body, cancellationToken, StillWanted).ConfigureAwait(false);
+                    if (answer.IsCompleted && answer.Result is SmppSubmitAnswer.NotSent notSent)
+                    {
+                        if (notSent.Reason != SmppSession.Withdrawn)
+                            part.Record(notSent);
+                        break; // withdrawn after a throttle answer, or the bind is gone: the rest waits
+                    }
+                    written.Add((part, answer));
+                    lock (gate)
+                        unanswered.Add(answer);
+                }
+                return written;
+            }
+            var inFlight = (await Task.WhenAll(sessions.Select((s, i) => WriteAsync(s, lanes[i]))).ConfigureAwait(false)).SelectMany(w => w).ToList();
             await Task.WhenAll(inFlight.Select(f => f.Answer)).ConfigureAwait(false);
             foreach (var (part, answer) in inFlight)
                 part.Record(answer.Result);
@@ -152,18 +169,18 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
             // pause: resending the whole message later would send its taken parts twice.
             if (throttled || inFlight.Any(f => f.Part.LastRetry is not null && f.Part.StillToSend))
             {
-                var left = deadline - _time.GetElapsedTime(started);
-                await Task.Delay(pause < left ? pause : left, _time, cancellationToken).ConfigureAwait(false);
+                var remaining = deadline - _time.GetElapsedTime(started);
+                await Task.Delay(pause < remaining ? pause : remaining, _time, cancellationToken).ConfigureAwait(false);
                 pause = pause * 2 < LongestThrottlePause ? pause * 2 : LongestThrottlePause;
             }
-            else if (session.Session.IsOpen)
+            else if (sessions.All(s => s.IsOpen))
             {
-                // Parts left with no throttle and the bind open should not happen; stop rather than spin.
+                // Parts left with no throttle and the binds open should not happen; stop rather than spin.
                 break;
             }
             else if (++binds >= MaxBindsPerBatch)
             {
-                bindFailure = await session.Session.Closed.ConfigureAwait(false);
+                bindFailure = await sessions.First(s => !s.IsOpen).Closed.ConfigureAwait(false);
                 break;
             }
         }
@@ -191,48 +208,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         _ => new MessageResult(report.Id, Accepted: false, null, report.Reason) { Fate = MessageFate.NotTaken },
     };
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_session is { } session)
-        {
-            try
-            {
-                using var unbind = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, _smpp.ResponseSeconds)));
-                await session.UnbindAsync(unbind.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            await session.DisposeAsync().ConfigureAwait(false);
-        }
-        _binding.Dispose();
-    }
-
-    private async Task<(SmppSession? Session, string? Failure)> SessionAsync(CancellationToken cancellationToken)
-    {
-        if (_session is { IsOpen: true } open)
-            return (open, null);
-        await _binding.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_session is { IsOpen: true } raced)
-                return (raced, null);
-            if (_session is { } old)
-                await old.DisposeAsync().ConfigureAwait(false);
-            _session = null;
-            _session = await SmppSession.BindAsync(_smpp, _inbound, _logger, _time, cancellationToken).ConfigureAwait(false);
-            return (_session, null);
-        }
-        catch (SmppBindException ex)
-        {
-            _logger.LogWarning("SMPP {Carrier}: {Reason}", CarrierId, ex.Message);
-            return (null, ex.Message);
-        }
-        finally
-        {
-            _binding.Release();
-        }
-    }
+    public ValueTask DisposeAsync() => _binds.DisposeAsync();
 
     private IReadOnlyList<ShortMessageBody> Parts(CarrierBatch batch, OutgoingMessage message)
     {

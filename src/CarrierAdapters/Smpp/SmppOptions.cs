@@ -13,9 +13,21 @@ public enum SmppBindType
 /// </summary>
 public sealed class SmppOptions
 {
+    /// <summary>
+    /// The SMSC, or several tried in order on each bind (<c>primary:2775,standby:2775</c>); a host
+    /// without a port takes <see cref="Port"/>.
+    /// </summary>
     public string Host { get; set; } = "";
 
     public int Port { get; set; } = 2775;
+
+    /// <summary>Binds held open to the carrier, each with its own <see cref="Window"/>: a carrier's contract often caps one bind's rate.</summary>
+    public int Binds { get; set; } = 1;
+
+    /// <summary>The pause after a failed bind, doubling up to <see cref="ReconnectMaxSeconds"/>, ±20 %.</summary>
+    public double ReconnectSeconds { get; set; } = 1;
+
+    public double ReconnectMaxSeconds { get; set; } = 30;
 
     public string SystemId { get; set; } = "";
 
@@ -65,8 +77,30 @@ public sealed class SmppOptions
         ArgumentException.ThrowIfNullOrWhiteSpace(carrierId);
         ArgumentNullException.ThrowIfNull(options);
         var problems = new List<string>();
+        var setting = $"Loa:Carriers:{carrierId}:Smpp";
+        try
+        {
+            // An empty Host is the simulated SMSC of the embedded default; whether that may run is the host's check.
+            _ = SmppBinds.Hosts(options);
+        }
+        catch (FormatException ex)
+        {
+            problems.Add($"{setting}:Host: {ex.Message}");
+        }
+        if (options.Binds is < 1 or > 64)
+            problems.Add($"{setting}:Binds is {options.Binds}; 1 to 64");
+        if (options.ReconnectSeconds <= 0 || options.ReconnectMaxSeconds < options.ReconnectSeconds)
+            problems.Add($"{setting}:ReconnectSeconds must be above zero and at most ReconnectMaxSeconds");
         problems.AddRange(SmppErrors.Problems(carrierId, options.Errors));
         return problems;
+    }
+
+    internal SmppOptions At(string host, int port)
+    {
+        var copy = (SmppOptions)MemberwiseClone();
+        copy.Host = host;
+        copy.Port = port;
+        return copy;
     }
 
     internal SmppOptions Reaching(string host, int port, string systemId, string password)
