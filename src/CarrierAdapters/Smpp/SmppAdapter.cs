@@ -50,6 +50,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly SmppInbound _inbound;
+    private readonly SmppPartReceipts _partReceipts;
     private readonly SmppErrors _errors;
     private readonly SmppBinds _binds;
     private int _reference;
@@ -64,7 +65,8 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         _smpp = options.Smpp;
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
-        _inbound = new SmppInbound(carrierId, receipts, _logger, replies, _smpp.PackGsm7);
+        _partReceipts = new SmppPartReceipts(TimeSpan.FromHours(_smpp.ReceiptHoldHours), _smpp.ReceiptHoldParts, _time);
+        _inbound = new SmppInbound(carrierId, receipts, _logger, replies, _smpp.PackGsm7, _partReceipts, _time);
         _errors = SmppErrors.From(carrierId, _smpp.Errors);
         _binds = new SmppBinds(carrierId, _smpp, _inbound, _logger, _time);
     }
@@ -139,7 +141,9 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 {
                     if (part.Message.Settled)
                         continue; // another part of it was refused or lost: the rest would be a fragment
-                    var answer = await session.StartSubmitAsync(part.Body, cancellationToken, StillWanted).ConfigureAwait(false);
+                    var answer = await session.StartSubmitAsync(part.Body, cancellationToken, StillWanted, part.Message.Receipts is { } group
+                        ? a => { if (a.Status == SmppStatus.Ok) _partReceipts.Taken(group, part.Number, a.MessageId); }
+                        : null).ConfigureAwait(false);
                     if (answer.IsCompleted && answer.Result is SmppSubmitAnswer.NotSent notSent)
                     {
                         if (notSent.Reason != SmppSession.Withdrawn)
@@ -262,7 +266,11 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         {
             Message = message;
             Parts = bodies.Select((b, i) => new PartState(this, i + 1, bodies.Count, b, errors)).ToList();
+            Receipts = bodies.Count > 1 ? SmppPartReceipts.Start(bodies.Count) : null;
         }
+
+        /// <summary>Where this message's part receipts become one; none for a single part.</summary>
+        public SmppPartReceipts.Group? Receipts { get; }
 
         public OutgoingMessage Message { get; }
 

@@ -63,6 +63,15 @@ public sealed class SmppOptions
     public bool PackGsm7 { get; set; }
 
     /// <summary>
+    /// How long the part ids of a multi-part message are kept to merge its part receipts into one; an
+    /// SMSC gives up on a message by its validity period (commonly 24 to 48 hours), so its last receipt comes by then.
+    /// </summary>
+    public double ReceiptHoldHours { get; set; } = 48;
+
+    /// <summary>Part ids kept at most (two index entries each, about 250 bytes); the oldest are forgotten first.</summary>
+    public int ReceiptHoldParts { get; set; } = 500_000;
+
+    /// <summary>
     /// Status (name or hex) → <c>Retry</c> | <c>Fail</c> | <c>Throttle</c>, over <see cref="SmppErrors.Defaults"/>.
     /// A configuration key is case-insensitive, so the names are matched in any case.
     /// </summary>
@@ -91,6 +100,8 @@ public sealed class SmppOptions
             problems.Add($"{setting}:Binds is {options.Binds}; 1 to 64");
         if (options.ReconnectSeconds <= 0 || options.ReconnectMaxSeconds < options.ReconnectSeconds)
             problems.Add($"{setting}:ReconnectSeconds must be above zero and at most ReconnectMaxSeconds");
+        if (options.ReceiptHoldHours <= 0 || options.ReceiptHoldParts < 0)
+            problems.Add($"{setting}:ReceiptHoldHours must be above zero and ReceiptHoldParts not below zero");
         problems.AddRange(SmppErrors.Problems(carrierId, options.Errors));
         return problems;
     }
