@@ -216,9 +216,9 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
 
     private IReadOnlyList<ShortMessageBody> Parts(CarrierBatch batch, OutgoingMessage message)
     {
-        var reference = (byte)Interlocked.Increment(ref _reference);
-        var parts = SmppText.Parts(message.Text, reference, _smpp.PackGsm7);
-        if (parts.Count != message.Parts)
+        var reference = (ushort)Interlocked.Increment(ref _reference);
+        var parts = SmppText.Parts(message.Text, reference, _smpp.PackGsm7, _smpp.Concatenation);
+        if (parts.Count != message.Parts && _smpp.Concatenation != SmppConcatenation.Payload)
             _logger.LogWarning("SMPP {Carrier}: message {Id} goes as {Parts} parts where {Counted} were counted", CarrierId, message.Id, parts.Count, message.Parts);
         // Loa keeps E.164; SMSCs take international numbers without the '+' (TON 1).
         var destination = message.To.StartsWith('+') ? message.To[1..] : message.To;
@@ -236,6 +236,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
             RegisteredDelivery = ShortMessageBody.ReceiptOnFinalOutcome,
             DataCoding = p.DataCoding,
             ShortMessage = p.ShortMessage,
+            Tlvs = p.Tlvs,
         }).ToList();
     }
 

@@ -59,6 +59,9 @@ public sealed class SmppOptions
 
     public byte DestNpi { get; set; } = 1;
 
+    /// <summary>How a long message's parts are tied together: Udh8 (a header in each part), Sar (TLVs) or Payload (one submit, the SMSC cuts).</summary>
+    public SmppConcatenation Concatenation { get; set; } = SmppConcatenation.Udh8;
+
     /// <summary>GSM-7 packed eight septets to seven octets; most SMSCs take one septet per octet on data_coding 0.</summary>
     public bool PackGsm7 { get; set; }
 
