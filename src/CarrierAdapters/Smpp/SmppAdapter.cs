@@ -15,10 +15,13 @@ public enum SmppMessageFate
     /// <summary>Not taken because the SMSC asked us to slow down (ESME_RTHROTTLED, ESME_RMSGQFUL) until the deadline.</summary>
     Throttled,
 
-    /// <summary>A part was written and never answered: the SMSC may have it. Not resent here.</summary>
+    /// <summary>
+    /// A part was written and never answered, so the SMSC may have it; or some parts were taken and the
+    /// rest certainly not. Not resent here: the lane decides by the campaign's kind.
+    /// </summary>
     Unknown,
 
-    /// <summary>Never written: certainly not taken.</summary>
+    /// <summary>Never written, or answered with a status the error table retries: certainly not taken.</summary>
     NotSent,
 }
 
@@ -47,8 +50,9 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly SmppInbound _inbound;
-    private readonly SemaphoreSlim _binding = new(1, 1);
-    private SmppSession? _session;
+    private readonly SmppPartReceipts _partReceipts;
+    private readonly SmppErrors _errors;
+    private readonly SmppBinds _binds;
     private int _reference;
 
     public SmppAdapter(string carrierId, CarrierOptions options, ICarrierReceiptSink? receipts = null, ILogger? logger = null, TimeProvider? time = null,
@@ -61,13 +65,16 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         _smpp = options.Smpp;
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
-        _inbound = new SmppInbound(carrierId, receipts, _logger, replies, _smpp.PackGsm7);
+        _partReceipts = new SmppPartReceipts(TimeSpan.FromHours(_smpp.ReceiptHoldHours), _smpp.ReceiptHoldParts, _time);
+        _inbound = new SmppInbound(carrierId, receipts, _logger, replies, _smpp.PackGsm7, _partReceipts, _time);
+        _errors = SmppErrors.From(carrierId, _smpp.Errors);
+        _binds = new SmppBinds(carrierId, _smpp, _inbound, _logger, _time);
     }
 
     public string CarrierId { get; }
 
-    /// <summary>The bind now in use, if any: for tests and health reporting.</summary>
-    public SmppSession? Session => _session;
+    /// <summary>The binds open now: for tests and health reporting.</summary>
+    public IReadOnlyList<SmppSession> Sessions => _binds.Open;
 
     /// <summary>Receipts and replies seen over this adapter's binds.</summary>
     public (long Receipts, long Replies) Inbound => (_inbound.Receipts, _inbound.Replies);
@@ -84,7 +91,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(batch);
         var started = _time.GetTimestamp();
         var deadline = _options.Timeout > TimeSpan.Zero ? _options.Timeout : TimeSpan.FromSeconds(30);
-        var messages = batch.Messages.Select(m => new MessageState(m, Parts(batch.Sender, m))).ToList();
+        var messages = batch.Messages.Select(m => new MessageState(m, Parts(batch, m), _errors)).ToList();
         var waiting = messages.SelectMany(m => m.Parts).ToList();
         string? bindFailure = null;
         var binds = 0;
@@ -92,45 +99,64 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
 
         while (waiting.Count > 0)
         {
-            var session = await SessionAsync(cancellationToken).ConfigureAwait(false);
-            if (session.Session is null)
+            var left = deadline - _time.GetElapsedTime(started);
+            var (sessions, failure, later) = await _binds.OpenAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            if (sessions.Count == 0)
             {
-                bindFailure = session.Failure;
-                if (++binds >= MaxBindsPerBatch || _time.GetElapsedTime(started) >= deadline)
+                bindFailure = failure;
+                if (++binds >= MaxBindsPerBatch || _time.GetElapsedTime(started) >= deadline || later)
                     break;
                 continue;
             }
 
-            var inFlight = new List<(PartState Part, Task<SmppSubmitAnswer> Answer)>(Math.Min(waiting.Count, 1024));
+            // A message's parts stay on one bind, in order; messages are dealt out across the binds.
+            var lanes = sessions.Select(_ => new List<PartState>()).ToList();
+            var next = 0;
+            foreach (var message in waiting.GroupBy(p => p.Message))
+                lanes[next++ % lanes.Count].AddRange(message);
+            var gate = new Lock();
             var unanswered = new List<Task<SmppSubmitAnswer>>();
             var throttledNow = false;
             // Answers complete before their window slot is freed, so when a slot comes free the
-            // throttle answer that freed it is already visible here: nothing more is written after it.
+            // throttle answer that freed it is already visible here: nothing more is written after it,
+            // on any bind (the SMSC's limit is usually per account, not per bind).
             bool StillWanted()
             {
-                unanswered.RemoveAll(a =>
+                lock (gate)
                 {
-                    if (!a.IsCompleted)
-                        return false;
-                    throttledNow |= a.Result is SmppSubmitAnswer.Answered { Status: var s } && SmppStatus.IsThrottling(s);
-                    return true;
-                });
-                return !throttledNow;
-            }
-            foreach (var part in waiting)
-            {
-                if (part.Message.Settled)
-                    continue; // another part of it was refused or lost: the rest would be a fragment
-                var answer = await session.Session.StartSubmitAsync(part.Body, cancellationToken, StillWanted).ConfigureAwait(false);
-                if (answer.IsCompleted && answer.Result is SmppSubmitAnswer.NotSent notSent)
-                {
-                    if (notSent.Reason != SmppSession.Withdrawn)
-                        part.Record(notSent);
-                    break; // withdrawn after a throttle answer, or the bind is gone: the rest waits
+                    unanswered.RemoveAll(a =>
+                    {
+                        if (!a.IsCompleted)
+                            return false;
+                        throttledNow |= a.Result is SmppSubmitAnswer.Answered { Status: var s and not SmppStatus.Ok } && _errors.Action(s) == SmppErrorAction.Throttle;
+                        return true;
+                    });
+                    return !throttledNow;
                 }
-                inFlight.Add((part, answer));
-                unanswered.Add(answer);
             }
+            async Task<List<(PartState Part, Task<SmppSubmitAnswer> Answer)>> WriteAsync(SmppSession session, List<PartState> parts)
+            {
+                var written = new List<(PartState, Task<SmppSubmitAnswer>)>(parts.Count);
+                foreach (var part in parts)
+                {
+                    if (part.Message.Settled)
+                        continue; // another part of it was refused or lost: the rest would be a fragment
+                    var answer = await session.StartSubmitAsync(part.Body, cancellationToken, StillWanted, part.Message.Receipts is { } group
+                        ? a => { if (a.Status == SmppStatus.Ok) _partReceipts.Taken(group, part.Number, a.MessageId); }
+                        : null).ConfigureAwait(false);
+                    if (answer.IsCompleted && answer.Result is SmppSubmitAnswer.NotSent notSent)
+                    {
+                        if (notSent.Reason != SmppSession.Withdrawn)
+                            part.Record(notSent);
+                        break; // withdrawn after a throttle answer, or the bind is gone: the rest waits
+                    }
+                    written.Add((part, answer));
+                    lock (gate)
+                        unanswered.Add(answer);
+                }
+                return written;
+            }
+            var inFlight = (await Task.WhenAll(sessions.Select((s, i) => WriteAsync(s, lanes[i]))).ConfigureAwait(false)).SelectMany(w => w).ToList();
             await Task.WhenAll(inFlight.Select(f => f.Answer)).ConfigureAwait(false);
             foreach (var (part, answer) in inFlight)
                 part.Record(answer.Result);
@@ -143,20 +169,22 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 break; // nothing taken: the lane slows down and retries the whole batch
             if (_time.GetElapsedTime(started) >= deadline)
                 break;
-            if (throttled)
+            // A part of a message partly taken that the SMSC asked us to retry goes again here, after a
+            // pause: resending the whole message later would send its taken parts twice.
+            if (throttled || inFlight.Any(f => f.Part.LastRetry is not null && f.Part.StillToSend))
             {
-                var left = deadline - _time.GetElapsedTime(started);
-                await Task.Delay(pause < left ? pause : left, _time, cancellationToken).ConfigureAwait(false);
+                var remaining = deadline - _time.GetElapsedTime(started);
+                await Task.Delay(pause < remaining ? pause : remaining, _time, cancellationToken).ConfigureAwait(false);
                 pause = pause * 2 < LongestThrottlePause ? pause * 2 : LongestThrottlePause;
             }
-            else if (session.Session.IsOpen)
+            else if (sessions.All(s => s.IsOpen))
             {
-                // Parts left with no throttle and the bind open should not happen; stop rather than spin.
+                // Parts left with no throttle and the binds open should not happen; stop rather than spin.
                 break;
             }
             else if (++binds >= MaxBindsPerBatch)
             {
-                bindFailure = await session.Session.Closed.ConfigureAwait(false);
+                bindFailure = await sessions.First(s => !s.IsOpen).Closed.ConfigureAwait(false);
                 break;
             }
         }
@@ -172,62 +200,25 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 return new SubmitOutcome.Throttled(null, reports.First(r => r.Fate == SmppMessageFate.Throttled).Reason ?? SmppStatus.Name(SmppStatus.Throttled));
             return new SubmitOutcome.Transient(bindFailure ?? reports[0].Reason ?? "not sent");
         }
-        return new SubmitOutcome.Completed(reports
-            .Select(r => r.Fate == SmppMessageFate.Accepted
-                ? new MessageResult(r.Id, Accepted: true, r.PartMessageIds.FirstOrDefault(), Error: null)
-                : new MessageResult(r.Id, Accepted: false, CarrierMessageId: null,
-                    Error: r.Fate == SmppMessageFate.Throttled ? $"not sent: {r.Reason} until the submit deadline" : r.Reason))
-            .ToList());
+        return new SubmitOutcome.Completed(reports.Select(Result).ToList());
     }
 
-    public async ValueTask DisposeAsync()
+    private static MessageResult Result(SmppMessageReport report) => report.Fate switch
     {
-        if (_session is { } session)
-        {
-            try
-            {
-                using var unbind = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, _smpp.ResponseSeconds)));
-                await session.UnbindAsync(unbind.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            await session.DisposeAsync().ConfigureAwait(false);
-        }
-        _binding.Dispose();
-    }
+        SmppMessageFate.Accepted => new MessageResult(report.Id, Accepted: true, report.PartMessageIds.FirstOrDefault(), Error: null) { Fate = MessageFate.Taken },
+        SmppMessageFate.Rejected => new MessageResult(report.Id, Accepted: false, null, report.Reason) { Fate = MessageFate.Refused },
+        SmppMessageFate.Unknown => new MessageResult(report.Id, Accepted: false, null, report.Reason) { Fate = MessageFate.Unknown },
+        SmppMessageFate.Throttled => new MessageResult(report.Id, Accepted: false, null, $"not sent: {report.Reason} until the submit deadline") { Fate = MessageFate.NotTaken },
+        _ => new MessageResult(report.Id, Accepted: false, null, report.Reason) { Fate = MessageFate.NotTaken },
+    };
 
-    private async Task<(SmppSession? Session, string? Failure)> SessionAsync(CancellationToken cancellationToken)
-    {
-        if (_session is { IsOpen: true } open)
-            return (open, null);
-        await _binding.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_session is { IsOpen: true } raced)
-                return (raced, null);
-            if (_session is { } old)
-                await old.DisposeAsync().ConfigureAwait(false);
-            _session = null;
-            _session = await SmppSession.BindAsync(_smpp, _inbound, _logger, _time, cancellationToken).ConfigureAwait(false);
-            return (_session, null);
-        }
-        catch (SmppBindException ex)
-        {
-            _logger.LogWarning("SMPP {Carrier}: {Reason}", CarrierId, ex.Message);
-            return (null, ex.Message);
-        }
-        finally
-        {
-            _binding.Release();
-        }
-    }
+    public ValueTask DisposeAsync() => _binds.DisposeAsync();
 
-    private IReadOnlyList<ShortMessageBody> Parts(string sender, OutgoingMessage message)
+    private IReadOnlyList<ShortMessageBody> Parts(CarrierBatch batch, OutgoingMessage message)
     {
-        var reference = (byte)Interlocked.Increment(ref _reference);
-        var parts = SmppText.Parts(message.Text, reference, _smpp.PackGsm7);
-        if (parts.Count != message.Parts)
+        var reference = (ushort)Interlocked.Increment(ref _reference);
+        var parts = SmppText.Parts(message.Text, reference, _smpp.PackGsm7, _smpp.Concatenation);
+        if (parts.Count != message.Parts && _smpp.Concatenation != SmppConcatenation.Payload)
             _logger.LogWarning("SMPP {Carrier}: message {Id} goes as {Parts} parts where {Counted} were counted", CarrierId, message.Id, parts.Count, message.Parts);
         // Loa keeps E.164; SMSCs take international numbers without the '+' (TON 1).
         var destination = message.To.StartsWith('+') ? message.To[1..] : message.To;
@@ -235,31 +226,63 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         {
             SourceTon = _smpp.SourceTon,
             SourceNpi = _smpp.SourceNpi,
-            SourceAddress = sender,
+            SourceAddress = batch.Sender,
             DestTon = _smpp.DestTon,
             DestNpi = _smpp.DestNpi,
             DestinationAddress = destination,
             EsmClass = p.EsmClass,
+            PriorityFlag = Priority(batch.Kind),
+            ValidityPeriod = ValidityPeriod(batch.ExpiresAt),
             RegisteredDelivery = ShortMessageBody.ReceiptOnFinalOutcome,
             DataCoding = p.DataCoding,
             ShortMessage = p.ShortMessage,
+            Tlvs = p.Tlvs,
         }).ToList();
     }
 
+    /// <summary>
+    /// priority_flag (§5.2.14; GSM: 0 non-priority, 1–3 priority): an emergency goes first at the SMSC,
+    /// a warning next; everything else is normal traffic. Many SMSCs treat every non-zero value alike.
+    /// </summary>
+    internal static byte Priority(string? kind) => kind?.ToLowerInvariant() switch
+    {
+        "emergency" => 3,
+        "warning" => 2,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// validity_period (§7.1.1) as an absolute time in UTC, <c>YYMMDDhhmmss000+</c>: the campaign's end is
+    /// an instant, and an absolute time keeps meaning it however long the message sat in our queue (a
+    /// relative one would restart at the SMSC). None when the campaign has no end: the SMSC's default.
+    /// </summary>
+    internal static string ValidityPeriod(DateTimeOffset? expiresAt) =>
+        expiresAt is { } at
+            ? at.UtcDateTime.ToString("yyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "000+"
+            : "";
+
     private sealed class MessageState
     {
-        public MessageState(OutgoingMessage message, IReadOnlyList<ShortMessageBody> bodies)
+        public MessageState(OutgoingMessage message, IReadOnlyList<ShortMessageBody> bodies, SmppErrors errors)
         {
             Message = message;
-            Parts = bodies.Select((b, i) => new PartState(this, i + 1, bodies.Count, b)).ToList();
+            Parts = bodies.Select((b, i) => new PartState(this, i + 1, bodies.Count, b, errors)).ToList();
+            Receipts = bodies.Count > 1 ? SmppPartReceipts.Start(bodies.Count) : null;
         }
+
+        /// <summary>Where this message's part receipts become one; none for a single part.</summary>
+        public SmppPartReceipts.Group? Receipts { get; }
 
         public OutgoingMessage Message { get; }
 
         public IReadOnlyList<PartState> Parts { get; }
 
-        /// <summary>A part was refused or its outcome is unknown: the message's fate is decided, its other parts stay unsent.</summary>
-        public bool Settled => Parts.Any(p => p.Fate is SmppMessageFate.Rejected or SmppMessageFate.Unknown);
+        /// <summary>
+        /// A part was refused or its outcome is unknown, or the SMSC asked for a retry while nothing of the
+        /// message is taken: its fate is decided, its other parts stay unsent.
+        /// </summary>
+        public bool Settled => Parts.Any(p => p.Fate is SmppMessageFate.Rejected or SmppMessageFate.Unknown)
+            || (Parts.Any(p => p.LastRetry is not null) && !Taken);
 
         /// <summary>Something of it may be at the SMSC.</summary>
         public bool Taken => Parts.Any(p => p.Fate is SmppMessageFate.Accepted or SmppMessageFate.Unknown);
@@ -274,13 +297,24 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 return new(Message.Id, SmppMessageFate.Unknown, ids, $"unknown outcome: {where(unknown)}{unknown.Reason}");
             if (Parts.All(p => p.Fate == SmppMessageFate.Accepted))
                 return new(Message.Id, SmppMessageFate.Accepted, ids, null);
+            if (Taken)
+            {
+                // Some parts taken, the rest certainly not (throttled or retried until the deadline): a
+                // resend would repeat the taken parts, a miss would lose the rest. That is the same
+                // choice as an unknown outcome, and the lane makes it per kind.
+                var missing = Parts.First(p => p.Fate != SmppMessageFate.Accepted);
+                return new(Message.Id, SmppMessageFate.Unknown, ids,
+                    $"unknown outcome: {where(missing)}not taken ({missing.LastThrottle ?? missing.LastRetry ?? missing.Reason ?? "not sent"}) while other parts were");
+            }
+            if (Parts.FirstOrDefault(p => p.LastRetry is not null) is { } retry)
+                return new(Message.Id, SmppMessageFate.NotSent, ids, $"{where(retry)}{retry.LastRetry}");
             if (Parts.FirstOrDefault(p => p.LastThrottle is not null && p.Fate != SmppMessageFate.Accepted) is { } throttled)
                 return new(Message.Id, SmppMessageFate.Throttled, ids, $"{where(throttled)}{throttled.LastThrottle}");
             return new(Message.Id, SmppMessageFate.NotSent, ids, $"not sent: {bindFailure ?? Parts.FirstOrDefault(p => p.Reason is not null)?.Reason ?? "the bind was lost"}");
         }
     }
 
-    private sealed class PartState(MessageState message, int number, int total, ShortMessageBody body)
+    private sealed class PartState(MessageState message, int number, int total, ShortMessageBody body, SmppErrors errors)
     {
         public MessageState Message { get; } = message;
         public int Number { get; } = number;
@@ -290,6 +324,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         public string? MessageId { get; private set; }
         public string? Reason { get; private set; }
         public string? LastThrottle { get; private set; }
+        public string? LastRetry { get; private set; }
 
         public bool StillToSend => Fate == SmppMessageFate.NotSent && !Message.Settled;
 
@@ -301,8 +336,11 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                     Fate = SmppMessageFate.Accepted;
                     MessageId = ok.MessageId;
                     break;
-                case SmppSubmitAnswer.Answered a when SmppStatus.IsThrottling(a.Status):
+                case SmppSubmitAnswer.Answered a when errors.Action(a.Status) == SmppErrorAction.Throttle:
                     LastThrottle = SmppStatus.Name(a.Status); // still NotSent: sent again after a pause
+                    break;
+                case SmppSubmitAnswer.Answered a when errors.Action(a.Status) == SmppErrorAction.Retry:
+                    LastRetry = SmppStatus.Name(a.Status); // still NotSent: certainly not taken
                     break;
                 case SmppSubmitAnswer.Answered a:
                     Fate = SmppMessageFate.Rejected;

@@ -4,12 +4,15 @@ using Microsoft.Extensions.Logging;
 namespace Loa.CarrierAdapters.Smpp;
 
 /// <summary>
-/// deliver_sm for one carrier: a final receipt goes to the <see cref="ICarrierReceiptSink"/>; an
-/// intermediate one (ENROUTE, ACCEPTD) and a subscriber's reply are acknowledged and only counted
-/// until replies and opt-outs have their home (issue 16, not built yet).
+/// deliver_sm for one carrier: a final receipt goes to the <see cref="ICarrierReceiptSink"/> (the parts of
+/// a message this process sent as one, see <see cref="SmppPartReceipts"/>); an intermediate one (ENROUTE,
+/// ACCEPTD) is acknowledged and only counted; a subscriber's reply goes to the <see cref="ICarrierReplySink"/>.
 /// </summary>
-internal sealed class SmppInbound(string carrierId, ICarrierReceiptSink? receipts, ILogger logger, ICarrierReplySink? replies = null, bool packedGsm7 = false) : ISmppInbound
+internal sealed class SmppInbound(string carrierId, ICarrierReceiptSink? receipts, ILogger logger, ICarrierReplySink? replies = null, bool packedGsm7 = false,
+    SmppPartReceipts? parts = null, TimeProvider? time = null) : ISmppInbound
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     private long _receipts;
     private long _replies;
 
@@ -30,7 +33,8 @@ internal sealed class SmppInbound(string carrierId, ICarrierReceiptSink? receipt
             }
             // A reply in parts arrives part by part: each is kept as it came (a keyword is one short part).
             var text = SmppText.Read(deliver, packedGsm7).Text;
-            await replies.AcceptAsync(carrierId, new CarrierReply(from, deliver.DestinationAddress, text, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
+            await replies.AcceptAsync(carrierId, new CarrierReply(from, deliver.DestinationAddress, text, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("SMPP {Carrier}: a reply from {From} to {To} kept ({Length} characters)", carrierId, Msisdn.Mask(from), deliver.DestinationAddress, text.Length);
             return SmppStatus.Ok;
         }
         var receipt = SmppReceipts.TryRead(deliver);
@@ -49,7 +53,18 @@ internal sealed class SmppInbound(string carrierId, ICarrierReceiptSink? receipt
             return SmppStatus.Ok;
         }
         // The receipt's dates are the SMSC's local time with no zone: the arrival time is the one we can trust.
-        await receipts.AcceptAsync(carrierId, [new CarrierReceipt(receipt.MessageId, verdict, receipt.Error, At: null)], cancellationToken).ConfigureAwait(false);
+        var forward = new CarrierReceipt(receipt.MessageId, verdict, receipt.Error, At: null);
+        if (parts is not null && parts.TryReceive(receipt.MessageId, verdict, receipt.Error, out var whole))
+        {
+            if (whole is null)
+            {
+                // Held in memory only: lost on a restart, after which the first part's receipt decides.
+                logger.LogDebug("SMPP {Carrier}: receipt for part {MessageId} ({Verdict}) held for the message's other parts", carrierId, receipt.MessageId, verdict);
+                return SmppStatus.Ok;
+            }
+            forward = whole;
+        }
+        await receipts.AcceptAsync(carrierId, [forward], cancellationToken).ConfigureAwait(false);
         return SmppStatus.Ok;
     }
 }

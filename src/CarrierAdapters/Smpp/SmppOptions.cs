@@ -13,9 +13,21 @@ public enum SmppBindType
 /// </summary>
 public sealed class SmppOptions
 {
+    /// <summary>
+    /// The SMSC, or several tried in order on each bind (<c>primary:2775,standby:2775</c>); a host
+    /// without a port takes <see cref="Port"/>.
+    /// </summary>
     public string Host { get; set; } = "";
 
     public int Port { get; set; } = 2775;
+
+    /// <summary>Binds held open to the carrier, each with its own <see cref="Window"/>: a carrier's contract often caps one bind's rate.</summary>
+    public int Binds { get; set; } = 1;
+
+    /// <summary>The pause after a failed bind, doubling up to <see cref="ReconnectMaxSeconds"/>, ±20 %.</summary>
+    public double ReconnectSeconds { get; set; } = 1;
+
+    public double ReconnectMaxSeconds { get; set; } = 30;
 
     public string SystemId { get; set; } = "";
 
@@ -47,8 +59,63 @@ public sealed class SmppOptions
 
     public byte DestNpi { get; set; } = 1;
 
+    /// <summary>How a long message's parts are tied together: Udh8 (a header in each part), Sar (TLVs) or Payload (one submit, the SMSC cuts).</summary>
+    public SmppConcatenation Concatenation { get; set; } = SmppConcatenation.Udh8;
+
     /// <summary>GSM-7 packed eight septets to seven octets; most SMSCs take one septet per octet on data_coding 0.</summary>
     public bool PackGsm7 { get; set; }
+
+    /// <summary>
+    /// How long the part ids of a multi-part message are kept to merge its part receipts into one; an
+    /// SMSC gives up on a message by its validity period (commonly 24 to 48 hours), so its last receipt comes by then.
+    /// </summary>
+    public double ReceiptHoldHours { get; set; } = 48;
+
+    /// <summary>Part ids kept at most (two index entries each, about 250 bytes); the oldest are forgotten first.</summary>
+    public int ReceiptHoldParts { get; set; } = 500_000;
+
+    /// <summary>
+    /// Status (name or hex) → <c>Retry</c> | <c>Fail</c> | <c>Throttle</c>, over <see cref="SmppErrors.Defaults"/>.
+    /// A configuration key is case-insensitive, so the names are matched in any case.
+    /// </summary>
+    public Dictionary<string, string> Errors { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// What is wrong with a carrier's SMPP settings, one line each naming the setting; empty when it can
+    /// bind. For the host's production checks: the adapter refuses the same settings when it is made.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(string carrierId, SmppOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(carrierId);
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        var setting = $"Loa:Carriers:{carrierId}:Smpp";
+        try
+        {
+            // An empty Host is the simulated SMSC of the embedded default; whether that may run is the host's check.
+            _ = SmppBinds.Hosts(options);
+        }
+        catch (FormatException ex)
+        {
+            problems.Add($"{setting}:Host: {ex.Message}");
+        }
+        if (options.Binds is < 1 or > 64)
+            problems.Add($"{setting}:Binds is {options.Binds}; 1 to 64");
+        if (options.ReconnectSeconds <= 0 || options.ReconnectMaxSeconds < options.ReconnectSeconds)
+            problems.Add($"{setting}:ReconnectSeconds must be above zero and at most ReconnectMaxSeconds");
+        if (options.ReceiptHoldHours <= 0 || options.ReceiptHoldParts < 0)
+            problems.Add($"{setting}:ReceiptHoldHours must be above zero and ReceiptHoldParts not below zero");
+        problems.AddRange(SmppErrors.Problems(carrierId, options.Errors));
+        return problems;
+    }
+
+    internal SmppOptions At(string host, int port)
+    {
+        var copy = (SmppOptions)MemberwiseClone();
+        copy.Host = host;
+        copy.Port = port;
+        return copy;
+    }
 
     internal SmppOptions Reaching(string host, int port, string systemId, string password)
     {

@@ -140,7 +140,10 @@ public sealed class SmppSession : IAsyncDisposable
     /// </summary>
     /// <param name="stillWanted">Asked once a window slot is free, just before writing: false gives the slot
     /// back and the submit is not sent (the caller learnt meanwhile that it should stop, e.g. a throttle answer).</param>
-    public async Task<Task<SmppSubmitAnswer>> StartSubmitAsync(ShortMessageBody body, CancellationToken cancellationToken, Func<bool>? stillWanted = null)
+    /// <param name="onAnswered">Called on the read loop with the SMSC's answer, before anything read after it
+    /// (a receipt for this very message) is handled: it must be quick and must not throw.</param>
+    public async Task<Task<SmppSubmitAnswer>> StartSubmitAsync(ShortMessageBody body, CancellationToken cancellationToken, Func<bool>? stillWanted = null,
+        Action<SmppSubmitAnswer.Answered>? onAnswered = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (!IsOpen)
@@ -160,7 +163,7 @@ public sealed class SmppSession : IAsyncDisposable
             return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(Withdrawn));
         }
 
-        var pending = new Pending(SmppCommand.SubmitSm, holdsWindowSlot: true);
+        var pending = new Pending(SmppCommand.SubmitSm, holdsWindowSlot: true) { OnAnswered = onAnswered };
         var sequence = NextSequence();
         _pending[sequence] = pending;
         var now = Interlocked.Increment(ref _outstanding);
@@ -296,7 +299,11 @@ public sealed class SmppSession : IAsyncDisposable
             if (_pending.TryGetValue(pdu.Sequence, out var pending))
             {
                 if (pending.Command == SmppCommand.SubmitSm)
-                    Complete(pdu.Sequence, pending, new SmppSubmitAnswer.Answered(pdu.Status, (pdu.Body as MessageIdBody)?.MessageId ?? ""));
+                {
+                    var answered = new SmppSubmitAnswer.Answered(pdu.Status, (pdu.Body as MessageIdBody)?.MessageId ?? "");
+                    pending.OnAnswered?.Invoke(answered);
+                    Complete(pdu.Sequence, pending, answered);
+                }
                 else
                     pending.Response.TrySetResult(pdu);
             }
@@ -470,6 +477,8 @@ public sealed class SmppSession : IAsyncDisposable
         public SmppCommand Command { get; } = command;
 
         public bool HoldsWindowSlot { get; } = holdsWindowSlot;
+
+        public Action<SmppSubmitAnswer.Answered>? OnAnswered { get; init; }
 
         public TaskCompletionSource<SmppSubmitAnswer> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -85,6 +85,26 @@ public static class SmppStatus
     public static string Name(uint status) =>
         Names.TryGetValue(status, out var name) ? name : $"0x{status:X8}";
 
+    /// <summary>A status written as its name (<c>ESME_RSYSERR</c>, any case) or as hex (<c>0x00000008</c>, <c>0x8</c>).</summary>
+    public static bool TryParse(string? text, out uint status)
+    {
+        status = 0;
+        if (string.IsNullOrWhiteSpace(text))
+            return false;
+        text = text.Trim();
+        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+            return uint.TryParse(text.AsSpan(2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out status);
+        foreach (var (value, name) in Names)
+        {
+            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase))
+            {
+                status = value;
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>The SMSC asks us to slow down: the message was not taken and may be sent again later.</summary>
     public static bool IsThrottling(uint status) => status is Throttled or MessageQueueFull;
 }

@@ -2,8 +2,24 @@ using Loa.CarrierAdapters.Encoding;
 
 namespace Loa.CarrierAdapters.Smpp;
 
-/// <summary>One submit_sm's worth of a message: its coding, esm_class and short_message octets.</summary>
-public sealed record SmppPart(int Number, int Total, byte DataCoding, byte EsmClass, byte[] ShortMessage);
+/// <summary>One submit_sm's worth of a message: its coding, esm_class and short_message octets, and TLVs (sar_*, message_payload).</summary>
+public sealed record SmppPart(int Number, int Total, byte DataCoding, byte EsmClass, byte[] ShortMessage)
+{
+    public IReadOnlyList<SmppTlv> Tlvs { get; init; } = [];
+}
+
+/// <summary>How the parts of a long message are tied together (<c>Loa:Carriers:&lt;id&gt;:Smpp:Concatenation</c>).</summary>
+public enum SmppConcatenation
+{
+    /// <summary>A user data header with an 8-bit reference in each part (TS 23.040 §9.2.3.24.1): what every SMSC takes.</summary>
+    Udh8,
+
+    /// <summary>The sar_* TLVs on each part, no header in the text: for an SMSC that builds the header itself.</summary>
+    Sar,
+
+    /// <summary>One submit_sm with the whole text in message_payload: the SMSC cuts it, and bills its own count.</summary>
+    Payload,
+}
 
 /// <summary>The concatenation header of a part: which message (reference), how many parts, which one this is.</summary>
 public readonly record struct SmppConcat(int Reference, int Total, int Number);
@@ -24,7 +40,44 @@ public static class SmppText
     /// <param name="reference">The concatenation reference: the same for every part of one message, and
     /// different between messages to one subscriber that may be in flight together.</param>
     /// <param name="packGsm7">Eight septets in seven octets; most SMSCs take one septet per octet on <c>data_coding</c> 0.</param>
-    public static IReadOnlyList<SmppPart> Parts(string text, byte reference, bool packGsm7)
+    public static IReadOnlyList<SmppPart> Parts(string text, byte reference, bool packGsm7) =>
+        Parts(text, reference, packGsm7, SmppConcatenation.Udh8);
+
+    /// <param name="reference">For <see cref="SmppConcatenation.Udh8"/> its low 8 bits; sar_msg_ref_num takes 16.</param>
+    public static IReadOnlyList<SmppPart> Parts(string text, ushort reference, bool packGsm7, SmppConcatenation concatenation)
+    {
+        if (concatenation == SmppConcatenation.Payload)
+        {
+            var whole = SmsText.Split(text);
+            var all = string.Concat(whole.Parts);
+            return whole.Encoding == SmsEncoding.Gsm7
+                ? [new SmppPart(1, 1, ShortMessageBody.CodingGsm7, 0, []) { Tlvs = [new SmppTlv(SmppTlv.MessagePayload, Gsm7([], all, packGsm7))] }]
+                : [new SmppPart(1, 1, ShortMessageBody.CodingUcs2, 0, []) { Tlvs = [new SmppTlv(SmppTlv.MessagePayload, System.Text.Encoding.BigEndianUnicode.GetBytes(all))] }];
+        }
+        if (concatenation == SmppConcatenation.Sar)
+        {
+            // Cut where the preview cut, though without a header a part could hold 7 more characters:
+            // the parts billed must be those the approver was shown.
+            var cut = SmsText.Split(text);
+            var count = cut.Parts.Count;
+            return [.. cut.Parts.Select((part, i) =>
+            {
+                var octets = cut.Encoding == SmsEncoding.Gsm7 ? Gsm7([], part, packGsm7) : System.Text.Encoding.BigEndianUnicode.GetBytes(part);
+                return new SmppPart(i + 1, count, cut.Encoding == SmsEncoding.Gsm7 ? ShortMessageBody.CodingGsm7 : ShortMessageBody.CodingUcs2, 0, octets)
+                {
+                    Tlvs = count == 1 ? [] :
+                    [
+                        SmppTlv.UInt16(SmppTlv.SarMessageReference, reference),
+                        SmppTlv.Byte(SmppTlv.SarTotalSegments, (byte)count),
+                        SmppTlv.Byte(SmppTlv.SarSegmentNumber, (byte)(i + 1)),
+                    ],
+                };
+            })];
+        }
+        return Udh8(text, (byte)reference, packGsm7);
+    }
+
+    private static IReadOnlyList<SmppPart> Udh8(string text, byte reference, bool packGsm7)
     {
         var split = SmsText.Split(text);
         var total = split.Parts.Count;

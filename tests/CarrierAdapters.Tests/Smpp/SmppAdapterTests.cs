@@ -168,7 +168,12 @@ public sealed class SmppAdapterTests
         Assert.Equal(accepted.Count, smsc.Stats.Messages.Count);
 
         var outcome = Assert.IsType<SubmitOutcome.Completed>(SmppAdapter.ToOutcome(reports, null));
-        Assert.All(outcome.Results.Where(r => !r.Accepted), r => Assert.StartsWith("unknown outcome", r.Error, StringComparison.Ordinal));
+        Assert.All(outcome.Results.Where(r => !r.Accepted), r =>
+        {
+            Assert.Equal(MessageFate.Unknown, r.Fate);
+            Assert.StartsWith("unknown outcome", r.Error, StringComparison.Ordinal);
+        });
+        Assert.All(outcome.Results.Where(r => r.Accepted), r => Assert.Equal(MessageFate.Taken, r.Fate));
     }
 
     [Fact]

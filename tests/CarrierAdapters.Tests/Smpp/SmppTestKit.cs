@@ -17,6 +17,9 @@ internal static class SmppTestKit
         EnquireLinkSeconds = 30,
         ResponseSeconds = 5,
         ConnectSeconds = 5,
+        // Backoff is specified on its own; here a refused bind is tried again at once.
+        ReconnectSeconds = 0.02,
+        ReconnectMaxSeconds = 0.05,
     };
 
     public static CarrierOptions Carrier(SmscSimulator smsc, int window = 10, string password = "secret", bool pack = false)
