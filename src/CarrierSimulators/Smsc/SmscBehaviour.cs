@@ -28,6 +28,9 @@ public sealed record SmscBehaviour
     public static readonly IReadOnlyList<SmppMessageState> WeightedStates =
         [SmppMessageState.Delivered, SmppMessageState.Undeliverable, SmppMessageState.Expired, SmppMessageState.Rejected];
 
+    // Shared, so that two default behaviours are equal records (a dictionary compares by reference).
+    private static readonly IReadOnlyDictionary<uint, double> NoStatuses = new Dictionary<uint, double>();
+
     public string SystemId { get; init; } = "loa";
 
     public string Password { get; init; } = "secret";
@@ -51,7 +54,7 @@ public sealed record SmscBehaviour
     /// every error is <see cref="ErrorStatus"/>. A real SMSC mixes permanent refusals (ESME_RINVDSTADR)
     /// with transient ones (ESME_RSYSERR), and the client must sort them.
     /// </summary>
-    public IReadOnlyDictionary<uint, double> ErrorStatuses { get; init; } = new Dictionary<uint, double>();
+    public IReadOnlyDictionary<uint, double> ErrorStatuses { get; init; } = NoStatuses;
 
     /// <summary>
     /// Submits taken normally before the connection that brings the next one is cut without a word
