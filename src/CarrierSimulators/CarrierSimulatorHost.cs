@@ -58,6 +58,7 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
             id => new SimulatedCarrier(id, runId, _options.IdempotencyKeysKept, _options.ArrivalsKept, Configured(_options, id)),
             StringComparer.Ordinal);
         Stats = new SimulatorStats(_simulated.Values.Select(c => (c.Id, c.Stats)));
+        _smscConfigured = ConfiguredSmscs();
         _receipts = new ReceiptSender(_options, _time, loggerFactory.CreateLogger<ReceiptSender>(), _stopping.Token);
     }
 
@@ -210,6 +211,7 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
         var app = builder.Build();
         app.MapPost("/{carrierId}/sms/batches", SubmitAsync);
         app.MapSimulatorAdmin(this);
+        app.MapSmscAdmin(this);
         return app;
     }
 

@@ -144,6 +144,9 @@ public sealed class SimulatedCarrierOptions
 
     public int? Seed { get; set; }
 
+    /// <summary>The carrier's simulated SMSC (<c>Loa:Simulators:Carriers:&lt;id&gt;:Smsc</c>), for a carrier on <c>Adapter = Smpp</c>.</summary>
+    public Loa.CarrierSimulators.Smsc.SmscSettings? Smsc { get; set; }
+
     public SimulatorBehaviour ApplyTo(SimulatorBehaviour behaviour)
     {
         ArgumentNullException.ThrowIfNull(behaviour);

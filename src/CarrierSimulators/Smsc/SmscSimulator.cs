@@ -12,16 +12,26 @@ namespace Loa.CarrierSimulators.Smsc;
 /// submit_sm with hex message ids, puts concatenated parts back together, and sends delivery receipts
 /// as deliver_sm, with the fault knobs of <see cref="SmscBehaviour"/>. It uses Loa's own codec: the
 /// codec is pinned by byte-level tests on its own, and this checks the session and adapter above it.
+/// Every random draw of a submit (faults, and its receipt's fate) is made as the submit is read, in a
+/// fixed order, so with one bind and a seed a run repeats whatever the latency.
 /// </summary>
 public sealed class SmscSimulator : IAsyncDisposable
 {
     private readonly TcpListener _listener;
+    // How long a receipt waits for some bind that can take it, as a real SMSC keeps it queued while the
+    // client reconnects; after that it is counted lost rather than held forever.
+    private static readonly TimeSpan ReceiptPatience = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ReceiptRetry = TimeSpan.FromMilliseconds(50);
+
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationToken _stoppingToken;
+    private readonly TimeProvider _time;
+    private readonly Lock _drawGate = new();
     private readonly ConcurrentDictionary<int, Connection> _connections = new();
     private readonly ConcurrentDictionary<(string Source, string Destination, int Reference, int Total), Assembly> _assemblies = new();
     private readonly Lock _rateGate = new();
-    private readonly Random _random;
     private readonly Task _accepting;
+    private Random _random;
     private SmscBehaviour _behaviour;
     private long _submitsSinceBehaviour;
     private int _dropDone;
@@ -30,17 +40,27 @@ public sealed class SmscSimulator : IAsyncDisposable
     private long _rateSecond;
     private int _rateCount;
 
-    private SmscSimulator(SmscBehaviour behaviour, int seed)
+    private SmscSimulator(SmscBehaviour behaviour, int seed, TimeProvider time)
     {
         _behaviour = behaviour;
-        _random = new Random(seed);
+        _random = new Random(behaviour.Seed ?? seed);
+        _time = time;
+        _stoppingToken = _stopping.Token;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _accepting = Task.Run(AcceptLoopAsync);
     }
 
-    public static SmscSimulator Start(SmscBehaviour? behaviour = null, int seed = 16) => new(behaviour ?? new SmscBehaviour(), seed);
+    /// <param name="seed">Seeds the random draws unless the behaviour has its own <see cref="SmscBehaviour.Seed"/>.</param>
+    /// <param name="time">Clock for latencies, receipt delays and the per-second counts.</param>
+    /// <exception cref="ArgumentException">The behaviour has <see cref="SmscBehaviour.Problems"/>.</exception>
+    public static SmscSimulator Start(SmscBehaviour? behaviour = null, int seed = 16, TimeProvider? time = null)
+    {
+        behaviour ??= new SmscBehaviour();
+        ThrowIfUnusable(behaviour);
+        return new SmscSimulator(behaviour, seed, time ?? TimeProvider.System);
+    }
 
     public string Host => "127.0.0.1";
 
@@ -53,10 +73,19 @@ public sealed class SmscSimulator : IAsyncDisposable
     /// <summary>Connections open now (bound or not).</summary>
     public int OpenConnections => _connections.Count;
 
-    /// <summary>Replaces the behaviour; a drop knob counts submits from now and fires once.</summary>
+    /// <summary>
+    /// Replaces the behaviour from the next submit read; a drop knob counts submits from now and fires
+    /// once, and a <see cref="SmscBehaviour.Seed"/> restarts the draws.
+    /// </summary>
+    /// <exception cref="ArgumentException">The behaviour has <see cref="SmscBehaviour.Problems"/>.</exception>
     public void SetBehaviour(SmscBehaviour behaviour)
     {
-        ArgumentNullException.ThrowIfNull(behaviour);
+        ThrowIfUnusable(behaviour);
+        if (behaviour.Seed is { } seed)
+        {
+            lock (_drawGate)
+                _random = new Random(seed);
+        }
         Interlocked.Exchange(ref _submitsSinceBehaviour, 0);
         Interlocked.Exchange(ref _dropDone, 0);
         Volatile.Write(ref _behaviour, behaviour);
@@ -117,10 +146,38 @@ public sealed class SmscSimulator : IAsyncDisposable
         }
     }
 
-    private double Draw()
+    private static void ThrowIfUnusable(SmscBehaviour behaviour)
     {
-        lock (_random)
-            return _random.NextDouble();
+        ArgumentNullException.ThrowIfNull(behaviour);
+        var problems = behaviour.Problems();
+        if (problems.Count > 0)
+            throw new ArgumentException(
+                "The SMSC behaviour is not usable: " + string.Join(" ", problems.Select(p => $"{p.Property} {p.Problem}")), nameof(behaviour));
+    }
+
+    private SubmitPlan Plan(SmscBehaviour b)
+    {
+        lock (_drawGate)
+        {
+            var random = _random;
+            var queueFull = b.QueueFullRatio > 0 && random.NextDouble() < b.QueueFullRatio;
+            var error = b.ErrorRatio > 0 && random.NextDouble() < b.ErrorRatio ? b.DrawErrorStatus(random) : SmppStatus.Ok;
+            var missing = b.MissingReceiptRatio > 0 && random.NextDouble() < b.MissingReceiptRatio;
+            var timing = SmscReceiptTiming.Usual;
+            if (b.EarlyReceiptRatio + b.LateReceiptRatio > 0)
+            {
+                var point = random.NextDouble();
+                timing = point < b.EarlyReceiptRatio ? SmscReceiptTiming.Early
+                    : point < b.EarlyReceiptRatio + b.LateReceiptRatio ? SmscReceiptTiming.Late
+                    : SmscReceiptTiming.Usual;
+            }
+            var late = timing == SmscReceiptTiming.Late
+                ? b.LateReceiptDelay + (b.LateReceiptDelayMax - b.LateReceiptDelay) * random.NextDouble()
+                : TimeSpan.Zero;
+            var state = b.DrawReceiptState(random);
+            var duplicate = b.DuplicateReceiptRatio > 0 && random.NextDouble() < b.DuplicateReceiptRatio;
+            return new SubmitPlan(queueFull ? SmppStatus.MessageQueueFull : error, new ReceiptPlan(missing, timing, late, state, duplicate));
+        }
     }
 
     private string NextMessageId() => Interlocked.Increment(ref _nextMessageId).ToString("X", CultureInfo.InvariantCulture);
@@ -129,7 +186,7 @@ public sealed class SmscSimulator : IAsyncDisposable
     {
         if (max <= 0)
             return false;
-        var second = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var second = _time.GetUtcNow().ToUnixTimeSeconds();
         lock (_rateGate)
         {
             if (second != _rateSecond)
@@ -144,31 +201,126 @@ public sealed class SmscSimulator : IAsyncDisposable
         }
     }
 
-    private uint Verdict(SmscBehaviour behaviour)
-    {
-        if (OverRate(behaviour.MaxSubmitsPerSecond))
-            return SmppStatus.Throttled;
-        if (behaviour.QueueFullRatio > 0 && Draw() < behaviour.QueueFullRatio)
-            return SmppStatus.MessageQueueFull;
-        if (behaviour.ErrorRatio > 0 && Draw() < behaviour.ErrorRatio)
-            return behaviour.ErrorStatus;
-        return SmppStatus.Ok;
-    }
-
-    private void Reassemble(ShortMessageBody submit, string messageId, SmscBehaviour behaviour)
+    /// <returns>The message's first part id when this part completed it (or was the whole message), else null.</returns>
+    private string? Reassemble(ShortMessageBody submit, string messageId, SmscBehaviour behaviour)
     {
         var read = SmppText.Read(submit, behaviour.PackedGsm7);
         var encoding = submit.DataCoding == ShortMessageBody.CodingUcs2 ? SmsEncoding.Ucs2 : SmsEncoding.Gsm7;
         if (read.Concat is not { Total: > 1 } concat)
         {
             Stats.MessageComplete(new SmscMessage(submit.SourceAddress, submit.DestinationAddress, encoding, read.Text, 1, [messageId]));
-            return;
+            return messageId;
         }
         var key = (submit.SourceAddress, submit.DestinationAddress, concat.Reference, concat.Total);
         var assembly = _assemblies.GetOrAdd(key, _ => new Assembly(concat.Total));
-        if (assembly.Add(concat.Number, read.Text, messageId) is { } whole && _assemblies.TryRemove(key, out _))
-            Stats.MessageComplete(new SmscMessage(submit.SourceAddress, submit.DestinationAddress, encoding, whole.Text, concat.Total, whole.Ids));
+        if (assembly.Add(concat.Number, read.Text, messageId) is not { } whole || !_assemblies.TryRemove(key, out _))
+            return null;
+        Stats.MessageComplete(new SmscMessage(submit.SourceAddress, submit.DestinationAddress, encoding, whole.Text, concat.Total, whole.Ids));
+        return whole.Ids[0];
     }
+
+    /// <summary>Writes a receipt on the bind that sent the message if it takes deliver_sm, else on any bind that does.</summary>
+    private async Task<bool> TryWriteReceiptAsync(ShortMessageBody receipt, Connection preferred)
+    {
+        var target = preferred.CanTakeReceipts ? preferred : _connections.Values.FirstOrDefault(c => c.CanTakeReceipts);
+        if (target is null)
+            return false;
+        try
+        {
+            await target.SendAsync(new SmppPdu(SmppCommand.DeliverSm, SmppStatus.Ok, target.NextSequence(), receipt)).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
+        {
+            return false;
+        }
+    }
+
+    private async Task DeliverReceiptAsync(Receipt receipt, Connection preferred, TimeSpan delay, SmscReceiptTiming timing, TimeSpan duplicateDelay)
+    {
+        try
+        {
+            if (delay > TimeSpan.Zero)
+                await Task.Delay(delay, _time, _stoppingToken).ConfigureAwait(false);
+            if (!await WriteWithPatienceAsync(receipt.Body, preferred).ConfigureAwait(false))
+            {
+                Stats.ReceiptLost();
+                return;
+            }
+            Stats.ReceiptSent(receipt.State, timing);
+            if (receipt.Duplicate)
+                await DuplicateAsync(receipt, preferred, duplicateDelay).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task DuplicateAsync(Receipt receipt, Connection preferred, TimeSpan delay)
+    {
+        try
+        {
+            if (delay > TimeSpan.Zero)
+                await Task.Delay(delay, _time, _stoppingToken).ConfigureAwait(false);
+            if (await WriteWithPatienceAsync(receipt.Body, preferred).ConfigureAwait(false))
+                Stats.DuplicateReceiptSent();
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task<bool> WriteWithPatienceAsync(ShortMessageBody body, Connection preferred)
+    {
+        var until = _time.GetUtcNow() + ReceiptPatience;
+        while (!await TryWriteReceiptAsync(body, preferred).ConfigureAwait(false))
+        {
+            if (_time.GetUtcNow() >= until)
+                return false;
+            await Task.Delay(ReceiptRetry, _time, _stoppingToken).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    private ShortMessageBody ReceiptBody(ShortMessageBody submit, string messageId, SmppMessageState state, SmscBehaviour behaviour)
+    {
+        var textId = behaviour.ReceiptIdInDecimal
+            ? ulong.Parse(messageId, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture)
+            : messageId;
+        var now = _time.GetUtcNow().UtcDateTime;
+        var delivered = state == SmppMessageState.Delivered;
+        var receipt = new SmppReceipt(textId, state, delivered ? null : "err:001", now, now, 1, delivered ? 1 : 0);
+        return new ShortMessageBody
+        {
+            SourceTon = submit.DestTon,
+            SourceNpi = submit.DestNpi,
+            SourceAddress = submit.DestinationAddress,
+            DestTon = submit.SourceTon,
+            DestNpi = submit.SourceNpi,
+            DestinationAddress = submit.SourceAddress,
+            EsmClass = ShortMessageBody.DeliveryReceiptType,
+            ShortMessage = behaviour.ReceiptForm == SmscReceiptForm.Tlv ? [] : System.Text.Encoding.ASCII.GetBytes(SmppReceipts.Format(receipt)),
+            Tlvs = behaviour.ReceiptForm == SmscReceiptForm.Text ? [] :
+            [
+                SmppTlv.CString(SmppTlv.ReceiptedMessageId, messageId),
+                SmppTlv.Byte(SmppTlv.MessageState, (byte)state),
+            ],
+        };
+    }
+
+    /// <summary>registered_delivery's low bits: 1 asks for every final outcome, 2 for failures only (SMPP 3.4 §5.2.17).</summary>
+    private static bool AsksForReceipt(byte registeredDelivery, SmppMessageState state) => (registeredDelivery & 0x03) switch
+    {
+        0 => false,
+        2 => state != SmppMessageState.Delivered,
+        _ => true,
+    };
+
+    private sealed record ReceiptPlan(bool Missing, SmscReceiptTiming Timing, TimeSpan LateDelay, SmppMessageState State, bool Duplicate);
+
+    private sealed record SubmitPlan(uint Fault, ReceiptPlan Receipt);
+
+    private sealed record Receipt(ShortMessageBody Body, SmppMessageState State, bool Duplicate);
 
     private sealed class Assembly(int total)
     {
@@ -195,10 +347,14 @@ public sealed class SmscSimulator : IAsyncDisposable
         private readonly SemaphoreSlim _write = new(1, 1);
         private readonly CancellationTokenSource _cut = new();
         private int _sequence;
+        private int _inFlight;
         private volatile bool _bound;
-        private bool _transceiver;
+        private volatile bool _receives;
 
         public bool Bound => _bound;
+
+        /// <summary>Bound as a transceiver or receiver, and not cut: deliver_sm can go here.</summary>
+        public bool CanTakeReceipts => _bound && _receives && Volatile.Read(ref _cutDone) == 0;
 
         public uint NextSequence() => (uint)Interlocked.Increment(ref _sequence);
 
@@ -208,6 +364,8 @@ public sealed class SmscSimulator : IAsyncDisposable
         {
             if (Interlocked.Exchange(ref _cutDone, 1) != 0)
                 return;
+            if (_bound)
+                smsc.Stats.BindClosed();
             try
             {
                 _cut.Cancel();
@@ -303,8 +461,8 @@ public sealed class SmscSimulator : IAsyncDisposable
                 : SmppStatus.Ok;
             if (status == SmppStatus.Ok)
             {
+                _receives = pdu.Command is SmppCommand.BindTransceiver or SmppCommand.BindReceiver;
                 _bound = true;
-                _transceiver = pdu.Command == SmppCommand.BindTransceiver;
                 smsc.Stats.BindAccepted();
             }
             else
@@ -317,7 +475,7 @@ public sealed class SmscSimulator : IAsyncDisposable
         private void OnSubmit(SmppPdu pdu)
         {
             var behaviour = smsc.Behaviour;
-            smsc.Stats.SubmitReceived();
+            smsc.Stats.SubmitReceived(smsc._time.GetUtcNow().ToUnixTimeSeconds());
             if (behaviour.DropAfterSubmits > 0
                 && Interlocked.Increment(ref smsc._submitsSinceBehaviour) > behaviour.DropAfterSubmits
                 && Interlocked.Exchange(ref smsc._dropDone, 1) == 0)
@@ -326,49 +484,83 @@ public sealed class SmscSimulator : IAsyncDisposable
                 Cut();
                 return;
             }
-            smsc.Stats.Entered();
-            _ = AnswerAsync(pdu, behaviour);
+            var plan = smsc.Plan(behaviour);
+            smsc.Stats.Entered(id, Interlocked.Increment(ref _inFlight));
+            _ = AnswerAsync(pdu, behaviour, plan);
         }
 
-        private async Task AnswerAsync(SmppPdu pdu, SmscBehaviour behaviour)
+        private void Left()
+        {
+            Interlocked.Decrement(ref _inFlight);
+            smsc.Stats.Left();
+        }
+
+        private async Task AnswerAsync(SmppPdu pdu, SmscBehaviour behaviour, SubmitPlan plan)
         {
             var answered = false;
             try
             {
                 if (behaviour.Latency > TimeSpan.Zero)
-                    await Task.Delay(behaviour.Latency, _cut.Token).ConfigureAwait(false);
+                    await Task.Delay(behaviour.Latency, smsc._time, _cut.Token).ConfigureAwait(false);
                 if (!_bound)
                 {
                     answered = true;
-                    smsc.Stats.Left();
+                    Left();
+                    smsc.Stats.Refused(SmppStatus.IncorrectBindStatus);
                     await SendAsync(pdu.Answer(SmppStatus.IncorrectBindStatus)).ConfigureAwait(false);
                     return;
                 }
                 var submit = (ShortMessageBody)pdu.Body;
-                var status = smsc.Verdict(behaviour);
-                var messageId = status == SmppStatus.Ok ? smsc.NextMessageId() : "";
-                switch (status)
+                var status = smsc.OverRate(behaviour.MaxSubmitsPerSecond) ? SmppStatus.Throttled : plan.Fault;
+                if (status != SmppStatus.Ok)
                 {
-                    case SmppStatus.Ok:
-                        smsc.Stats.SubmitAccepted();
-                        smsc.Reassemble(submit, messageId, behaviour);
-                        break;
-                    case SmppStatus.Throttled:
-                        smsc.Stats.WasThrottled();
-                        break;
-                    case SmppStatus.MessageQueueFull:
-                        smsc.Stats.WasQueueFull();
-                        break;
-                    default:
-                        smsc.Stats.WasError();
-                        break;
+                    answered = true;
+                    Left();
+                    smsc.Stats.Refused(status);
+                    await SendAsync(pdu.Answer(status)).ConfigureAwait(false);
+                    return;
                 }
+
+                var messageId = smsc.NextMessageId();
+                smsc.Stats.SubmitAccepted();
+                var completed = smsc.Reassemble(submit, messageId, behaviour);
+                var receiptId = behaviour.ReceiptPerMessage ? completed : messageId;
+                var receipt = plan.Receipt;
+                Receipt? pending = null;
+                if (receiptId is not null && behaviour.ReceiptDelay is not null && AsksForReceipt(submit.RegisteredDelivery, receipt.State))
+                {
+                    if (receipt.Missing)
+                        smsc.Stats.ReceiptWithheld();
+                    else
+                        pending = new Receipt(smsc.ReceiptBody(submit, receiptId, receipt.State, behaviour), receipt.State, receipt.Duplicate);
+                }
+
+                var timing = receipt.Timing;
+                if (pending is not null && timing == SmscReceiptTiming.Early)
+                {
+                    if (await smsc.TryWriteReceiptAsync(pending.Body, this).ConfigureAwait(false))
+                    {
+                        smsc.Stats.ReceiptSent(pending.State, timing);
+                        if (pending.Duplicate)
+                            _ = smsc.DuplicateAsync(pending, this, behaviour.DuplicateReceiptDelay);
+                        pending = null;
+                    }
+                    else
+                    {
+                        // No bind takes deliver_sm yet: it goes the usual way, after the answer.
+                        timing = SmscReceiptTiming.Usual;
+                    }
+                }
+
                 // Left before the answer leaves: once the client has it, it may send the next submit at once.
                 answered = true;
-                smsc.Stats.Left();
-                await SendAsync(pdu.Answer(status, status == SmppStatus.Ok ? new MessageIdBody(messageId) : null)).ConfigureAwait(false);
-                if (status == SmppStatus.Ok && _transceiver && (submit.RegisteredDelivery & 0x03) != 0 && behaviour.ReceiptDelay is { } delay)
-                    _ = ReceiptAsync(submit, messageId, behaviour, delay);
+                Left();
+                await SendAsync(pdu.Answer(status, new MessageIdBody(messageId))).ConfigureAwait(false);
+                if (pending is not null)
+                {
+                    var delay = timing == SmscReceiptTiming.Late ? receipt.LateDelay : behaviour.ReceiptDelay!.Value;
+                    _ = smsc.DeliverReceiptAsync(pending, this, delay, timing, behaviour.DuplicateReceiptDelay);
+                }
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
             {
@@ -376,42 +568,7 @@ public sealed class SmscSimulator : IAsyncDisposable
             finally
             {
                 if (!answered)
-                    smsc.Stats.Left();
-            }
-        }
-
-        private async Task ReceiptAsync(ShortMessageBody submit, string messageId, SmscBehaviour behaviour, TimeSpan delay)
-        {
-            try
-            {
-                await Task.Delay(delay, _cut.Token).ConfigureAwait(false);
-                var textId = behaviour.ReceiptIdInDecimal
-                    ? ulong.Parse(messageId, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture)
-                    : messageId;
-                var now = DateTime.UtcNow;
-                var receipt = new SmppReceipt(textId, behaviour.ReceiptState,
-                    behaviour.ReceiptState == SmppMessageState.Delivered ? null : "err:001", now, now, 1, behaviour.ReceiptState == SmppMessageState.Delivered ? 1 : 0);
-                var body = new ShortMessageBody
-                {
-                    SourceTon = submit.DestTon,
-                    SourceNpi = submit.DestNpi,
-                    SourceAddress = submit.DestinationAddress,
-                    DestTon = submit.SourceTon,
-                    DestNpi = submit.SourceNpi,
-                    DestinationAddress = submit.SourceAddress,
-                    EsmClass = ShortMessageBody.DeliveryReceiptType,
-                    ShortMessage = behaviour.ReceiptForm == SmscReceiptForm.Tlv ? [] : System.Text.Encoding.ASCII.GetBytes(SmppReceipts.Format(receipt)),
-                    Tlvs = behaviour.ReceiptForm == SmscReceiptForm.Text ? [] :
-                    [
-                        SmppTlv.CString(SmppTlv.ReceiptedMessageId, messageId),
-                        SmppTlv.Byte(SmppTlv.MessageState, (byte)behaviour.ReceiptState),
-                    ],
-                };
-                await SendAsync(new SmppPdu(SmppCommand.DeliverSm, SmppStatus.Ok, NextSequence(), body)).ConfigureAwait(false);
-                smsc.Stats.ReceiptSent();
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
-            {
+                    Left();
             }
         }
 
