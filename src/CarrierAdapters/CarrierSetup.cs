@@ -29,6 +29,7 @@ public static class CarrierSetup
                 .ValidateOnStart();
         }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CarrierOptions>, KnownAdapterValidation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CarrierOptions>, SmppSettingsValidation>());
         services.AddHttpClient();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICarrierProtocol, HttpBatchProtocol>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICarrierProtocol, SmppProtocol>());

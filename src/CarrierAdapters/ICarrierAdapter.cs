@@ -9,6 +9,13 @@ public interface ICarrierAdapter
 {
     string CarrierId { get; }
 
+    /// <summary>
+    /// Whether the carrier posts receipts to Loa's webhook, so that a batch must carry its address.
+    /// A protocol whose receipts come back over its own connection (SMPP) needs none, and its lane
+    /// must not wait for Loa's public address to be known.
+    /// </summary>
+    bool ReceiptsByWebhook => true;
+
     Task<SubmitOutcome> SubmitAsync(CarrierBatch batch, CancellationToken cancellationToken);
 }
 
@@ -21,7 +28,8 @@ public enum SmsEncoding
 public sealed record OutgoingMessage(string Id, string To, string Text, SmsEncoding Encoding, int Parts);
 
 /// <param name="BatchId">Also the idempotency key: a repeat of the same batch must not send twice.</param>
-public sealed record CarrierBatch(string BatchId, string Sender, IReadOnlyList<OutgoingMessage> Messages, Uri ReceiptUrl)
+/// <param name="ReceiptUrl">Where the carrier posts receipts; null for an adapter without <see cref="ICarrierAdapter.ReceiptsByWebhook"/>.</param>
+public sealed record CarrierBatch(string BatchId, string Sender, IReadOnlyList<OutgoingMessage> Messages, Uri? ReceiptUrl)
 {
     /// <summary>The campaign's kind (<c>emergency</c>, <c>warning</c>, <c>awareness</c>, <c>test</c>): a protocol with a priority field sets it from this.</summary>
     public string? Kind { get; init; }

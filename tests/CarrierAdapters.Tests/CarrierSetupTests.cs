@@ -28,6 +28,25 @@ public sealed class CarrierSetupTests
     }
 
     [Fact]
+    public async Task A_carrier_on_SMPP_with_settings_no_bind_could_use_stops_the_host_at_start_naming_each_setting()
+    {
+        using var host = Host(new Dictionary<string, string?>
+        {
+            ["Loa:Carriers:vinaphone:Adapter"] = "Smpp",
+            ["Loa:Carriers:vinaphone:Smpp:Binds"] = "0",
+            ["Loa:Carriers:vinaphone:Smpp:Errors:ESME_RSYSERR"] = "Sometimes",
+            // Not on SMPP: its SMPP settings are not read.
+            ["Loa:Carriers:mobifone:Smpp:Binds"] = "0",
+        });
+
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Loa:Carriers:vinaphone:Smpp:Binds", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("Loa:Carriers:vinaphone:Smpp:Errors", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("mobifone", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Adapter_names_are_read_ignoring_case_and_every_carrier_starts_on_HttpBatch()
     {
         using var host = Host(new Dictionary<string, string?> { ["Loa:Carriers:viettel:Adapter"] = "httpbatch" });

@@ -213,7 +213,8 @@ public sealed partial class HttpBatchAdapter : ICarrierAdapter
             var m = batch.Messages[i];
             messages[i] = new BatchRequestMessage(m.Id, m.To, m.Text, WireEncoding(m.Encoding), m.Parts);
         }
-        return new BatchRequest(batch.BatchId, batch.Sender, messages, batch.ReceiptUrl.AbsoluteUri);
+        var receiptUrl = batch.ReceiptUrl ?? throw new ArgumentException("A batch over HttpBatch needs the address receipts are posted to.", nameof(batch));
+        return new BatchRequest(batch.BatchId, batch.Sender, messages, receiptUrl.AbsoluteUri);
     }
 
     internal static string WireEncoding(SmsEncoding encoding) => encoding switch

@@ -73,6 +73,9 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
 
     public string CarrierId { get; }
 
+    /// <summary>Receipts come back as deliver_sm on the bind: the lane need not know Loa's public address.</summary>
+    public bool ReceiptsByWebhook => false;
+
     /// <summary>The binds open now: for tests and health reporting.</summary>
     public IReadOnlyList<SmppSession> Sessions => _binds.Open;
 

@@ -82,7 +82,7 @@ public sealed class SmppOptions
 
     /// <summary>
     /// What is wrong with a carrier's SMPP settings, one line each naming the setting; empty when it can
-    /// bind. For the host's production checks: the adapter refuses the same settings when it is made.
+    /// bind. Both hosts refuse to start on them (SmppSettingsValidation); the adapter refuses the same settings when it is made.
     /// </summary>
     public static IReadOnlyList<string> Problems(string carrierId, SmppOptions options)
     {

@@ -35,7 +35,7 @@ public sealed class SendBatchConsumer(
         var ct = context.CancellationToken;
         var settings = options.Value;
         var lane = await lanes.GetAsync(topology.LaneOf(context.Message.Carrier, context.Message.BatchId), ct);
-        var receiptUrl = await receipts.ForCarrierAsync(context.Message.Carrier, ct);
+        var receiptUrl = lane.Adapter.ReceiptsByWebhook ? await receipts.ForCarrierAsync(context.Message.Carrier, ct) : null;
         using var pass = await lane.Gate.EnterAsync(PriorityClasses.Of(context.Message.Priority), ct);
         var batch = await batches.ClaimAsync(context.Message.BatchId, settings.SendLease, ct);
         if (batch is null)
