@@ -16,6 +16,7 @@ var scenarios = new Dictionary<string, Func<Args, Report, Ceilings, Broker?, Tas
     ["rate"] = RateScenario.RunAsync,
     ["progress"] = ProgressScenario.RunAsync,
     ["receipts"] = ReceiptsScenario.RunAsync,
+    ["smpp"] = SmppScenario.RunAsync,
 };
 if (scenario is "help" or "-h" or "--help" || (scenario != "all" && !scenarios.ContainsKey(scenario)))
 {
@@ -27,6 +28,7 @@ if (scenario is "help" or "-h" or "--help" || (scenario != "all" && !scenarios.C
           rate        --limit 500 --seconds 60                  one carrier at its limit: worst 1 s window, utilisation
           progress    --deliveries 10000000 --requests 2000     GET progress latency at N seeded deliveries
           receipts    --receipts 500000 --batch 500 --concurrency 4   signed receipt posts applied per second
+          smpp        --recipients 1000000 --binds 1 --window 10   the throughput campaign over HTTP batch, then over SMPP; ratio
           all         every scenario with quick defaults (--recipients 200000 ...)
         --mode rabbitmq uses LOA_TEST_RABBITMQ or starts a private broker with scripts/rabbitmq.sh.
         """);
