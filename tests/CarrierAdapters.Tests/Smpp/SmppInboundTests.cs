@@ -26,6 +26,46 @@ public sealed class SmppInboundTests
     }
 
     [Fact]
+    public async Task Receipts_that_arrive_while_others_are_being_kept_are_kept_in_one_write_and_acknowledged_only_after_it()
+    {
+        await using var smsc = SmscSimulator.Start(new SmscBehaviour { ReceiptDelay = null });
+        var sink = new GatedReceipts();
+        await using var adapter = new SmppAdapter("viettel", Carrier(smsc), sink);
+        var (reports, _) = await adapter.SendAsync(Batch([.. Enumerable.Range(0, 20).Select(i => ($"{i}", Number(i), $"Canh bao {i}"))]), CancellationToken.None);
+        var ids = reports.Select(r => r.PartMessageIds[0]).ToList();
+
+        // The first receipt's write is held; the other nineteen arrive meanwhile and wait, unacknowledged.
+        await smsc.SendToClientsAsync(Receipt(ids[0], SmppMessageState.Delivered));
+        await Eventually(() => sink.Calls.Count == 1, "the first receipt's write started");
+        foreach (var id in ids.Skip(1))
+            await smsc.SendToClientsAsync(Receipt(id, SmppMessageState.Delivered));
+        await Task.Delay(200);
+        Assert.Equal(0, smsc.Stats.ReceiptsAcknowledged);
+
+        sink.Release();
+        await Eventually(() => sink.Calls.Sum(c => c.Count) == 20, "every receipt kept");
+        Assert.Equal([1, 19], sink.Calls.Select(c => c.Count));
+        Assert.Equal(ids, sink.Calls.SelectMany(c => c).Select(r => r.CarrierMessageId));
+        await Eventually(() => smsc.Stats.ReceiptsAcknowledged == 20, "every deliver_sm acknowledged");
+    }
+
+    /// <summary>Holds the first write until released, as a busy database would.</summary>
+    private sealed class GatedReceipts : ICarrierReceiptSink
+    {
+        private readonly TaskCompletionSource gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ConcurrentQueue<IReadOnlyList<CarrierReceipt>> Calls { get; } = new();
+
+        public void Release() => gate.TrySetResult();
+
+        public async Task AcceptAsync(string carrierId, IReadOnlyList<CarrierReceipt> receipts, CancellationToken cancellationToken)
+        {
+            Calls.Enqueue([.. receipts]);
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task A_message_in_parts_is_delivered_once_every_part_is_under_its_first_part_id()
     {
         await using var smsc = SmscSimulator.Start(new SmscBehaviour { ReceiptDelay = null });
