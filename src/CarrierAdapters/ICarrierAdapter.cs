@@ -16,6 +16,12 @@ public interface ICarrierAdapter
     /// </summary>
     bool ReceiptsByWebhook => true;
 
+    /// <summary>
+    /// Whether the carrier drops a repeat of a batch it already took (the batch id is its idempotency
+    /// key), so a batch whose lane died mid-submit may simply be sent again. SMPP has no such key.
+    /// </summary>
+    bool RecognisesRepeats => true;
+
     Task<SubmitOutcome> SubmitAsync(CarrierBatch batch, CancellationToken cancellationToken);
 }
 

@@ -199,4 +199,32 @@ public sealed class BatchLedgerTests : LedgerSpec
         time.Advance(receiptTimeout);
         Assert.Equal(2, await batches.ExpireUnansweredAsync(10));
     }
+
+    [Fact]
+    public async Task A_batch_claimed_again_after_its_lane_died_mid_submit_says_so_until_an_answer_or_a_release_clears_it()
+    {
+        var written = await plans.WriteAsync(Page(FiveViettel(), _ => 500));
+        var batch = Assert.Single(written!);
+        var lease = TimeSpan.FromSeconds(30);
+        var first = (await batches.ClaimAsync(batch.BatchId, lease))!;
+        Assert.Null(first.SubmitStartedAt);
+        var markedAt = Now;
+        await batches.MarkSubmittingAsync(first.Id);
+
+        // The lane dies holding it; the next claim learns a submit was under way.
+        time.Advance(lease + TimeSpan.FromSeconds(1));
+        var second = (await batches.ClaimAsync(batch.BatchId, lease))!;
+        Assert.Equal(markedAt, second.SubmitStartedAt);
+
+        // Given back (nothing taken): the next claim starts clean.
+        await batches.ReleaseAsync(second.Id, time.GetUtcNow(), "bind refused", countsAsAttempt: true);
+        var third = (await batches.ClaimAsync(batch.BatchId, lease))!;
+        Assert.Null(third.SubmitStartedAt);
+
+        // Answered in part, the rest to go again: cleared with the answers, in the same write.
+        await batches.MarkSubmittingAsync(third.Id);
+        var id = await IdsAsync();
+        await batches.RecordResultsAsync(third, [new SubmitResult(id["+84960000001"], true, "m-1", null)], TimeSpan.FromHours(1), close: false);
+        await AssertRowsAsync(["sending|null"], "SELECT status, submit_started_at FROM batches WHERE campaign_id = @c");
+    }
 }

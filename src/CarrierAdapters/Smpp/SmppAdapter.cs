@@ -76,6 +76,9 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
     /// <summary>Receipts come back as deliver_sm on the bind: the lane need not know Loa's public address.</summary>
     public bool ReceiptsByWebhook => false;
 
+    /// <summary>SMPP has no idempotency key: a submit_sm sent twice is two messages.</summary>
+    public bool RecognisesRepeats => false;
+
     /// <summary>The binds open now: for tests and health reporting.</summary>
     public IReadOnlyList<SmppSession> Sessions => _binds.Open;
 

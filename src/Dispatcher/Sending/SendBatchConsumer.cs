@@ -7,6 +7,7 @@ using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Telemetry;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Batches;
+using Loa.Storage.Deliveries;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -44,6 +45,18 @@ public sealed class SendBatchConsumer(
         var campaign = await campaigns.GetAsync(batch.CampaignId, ct);
         if (campaign is null || await StoppedAsync(batch, campaign, ct))
             return;
+        if (batch.SubmitStartedAt is not null && !lane.Adapter.RecognisesRepeats)
+        {
+            // The lane before this one died mid-submit to a carrier that cannot drop a repeat: what is
+            // still queued may be at the carrier. Sent again only where a duplicate beats a miss.
+            if (!settings.ResendUnknownKinds.Contains(campaign.Kind, StringComparer.OrdinalIgnoreCase))
+            {
+                logger.LogWarning("Batch {BatchId} for {Carrier} was being sent when its lane stopped: its queued messages end with an unknown outcome", batch.Id, batch.Carrier);
+                await batches.FinishAsync(batch, DeliveryStatus.Failed, DeliveryReason.UnknownAfterCrash, batch.Attempts - 1, ct);
+                return;
+            }
+            logger.LogWarning("Batch {BatchId} for {Carrier} was being sent when its lane stopped: its queued messages go again ({Kind})", batch.Id, batch.Carrier, campaign.Kind);
+        }
 
         var messages = await batches.QueuedMessagesAsync(batch.Id, ct);
         if (messages.Count == 0)
@@ -71,6 +84,8 @@ public sealed class SendBatchConsumer(
             if (await campaigns.StatusAsync(batch.CampaignId, ct) is { } now && now != campaign.Status
                 && await StoppedAsync(batch, await campaigns.GetAsync(batch.CampaignId, ct) ?? campaign with { Status = now }, ct))
                 return;
+            if (!lane.Adapter.RecognisesRepeats)
+                await batches.MarkSubmittingAsync(batch.Id, ct);
             outcome = await SubmitAsync(lane, submit, batch, parts, ct);
             if (outcome is SubmitOutcome.Completed done)
             {

@@ -9,7 +9,8 @@ using Loa.Storage.Receipts;
 namespace Loa.Storage.Batches;
 
 /// <param name="Attempts">Submits of this batch that count, this claim's included (a 429 or a hold gives its count back).</param>
-public sealed record BatchClaim(long Id, string CampaignId, string Carrier, long Priority, long Attempts);
+/// <param name="SubmitStartedAt">Set when an earlier claim began a submit it never recorded (its lane died mid-submit) to a carrier that cannot recognise a repeat.</param>
+public sealed record BatchClaim(long Id, string CampaignId, string Carrier, long Priority, long Attempts, long? SubmitStartedAt = null);
 
 public sealed record BatchMessage(long Id, string Recipient);
 
@@ -34,11 +35,12 @@ public sealed class BatchLedger(Database database, TimeProvider time)
         Sqlite: """
             UPDATE batches SET status = 'sending', lease_until = @Until, attempts = attempts + 1
             WHERE id = @Id AND (status = 'pending' OR (status = 'sending' AND lease_until < @Now))
-            RETURNING id AS Id, campaign_id AS CampaignId, carrier AS Carrier, priority AS Priority, attempts AS Attempts
+            RETURNING id AS Id, campaign_id AS CampaignId, carrier AS Carrier, priority AS Priority, attempts AS Attempts, submit_started_at AS SubmitStartedAt
             """,
         SqlServer: """
             UPDATE batches SET status = 'sending', lease_until = @Until, attempts = attempts + 1
-            OUTPUT inserted.id AS Id, inserted.campaign_id AS CampaignId, inserted.carrier AS Carrier, inserted.priority AS Priority, inserted.attempts AS Attempts
+            OUTPUT inserted.id AS Id, inserted.campaign_id AS CampaignId, inserted.carrier AS Carrier, inserted.priority AS Priority, inserted.attempts AS Attempts,
+                   inserted.submit_started_at AS SubmitStartedAt
             WHERE id = @Id AND (status = 'pending' OR (status = 'sending' AND lease_until < @Now))
             """);
 
@@ -117,6 +119,18 @@ public sealed class BatchLedger(Database database, TimeProvider time)
             database.Text(ClaimBatch), new { Id = batchId, Now = now, Until = now + (long)lease.TotalMilliseconds }, transaction), cancellationToken);
     }
 
+    /// <summary>
+    /// Marks a claimed batch as being handed to a carrier that cannot recognise a repeat, just before the
+    /// submit: if the lane dies before recording the answer, the next claim knows its queued messages
+    /// may be at the carrier. Cleared by the results, a release or the batch's end.
+    /// </summary>
+    public async Task MarkSubmittingAsync(long batchId, CancellationToken cancellationToken = default)
+    {
+        var now = time.Ms();
+        await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            "UPDATE batches SET submit_started_at = @now WHERE id = @batchId AND status = 'sending'", new { now, batchId }, transaction), cancellationToken);
+    }
+
     public async Task<IReadOnlyList<BatchMessage>> QueuedMessagesAsync(long batchId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -184,8 +198,10 @@ public sealed class BatchLedger(Database database, TimeProvider time)
         long? receiptsUntil = accepted > 0 ? now + (long)receiptTimeout.TotalMilliseconds : null;
         if (close)
             await CloseAsync(connection, transaction, batch.Id, null, now, receiptsUntil);
-        else if (receiptsUntil is not null)
-            await connection.ExecuteAsync("UPDATE batches SET receipts_until = @receiptsUntil WHERE id = @Id", new { receiptsUntil, batch.Id }, transaction);
+        else
+            await connection.ExecuteAsync(
+                "UPDATE batches SET submit_started_at = NULL, receipts_until = COALESCE(@receiptsUntil, receipts_until) WHERE id = @Id",
+                new { receiptsUntil, batch.Id }, transaction);
         var moved = await progress.FlushAsync(connection, transaction, now);
         await completion.EndIfDoneAsync(connection, transaction, moved, now);
         await transaction.CommitAsync(cancellationToken);
@@ -221,7 +237,7 @@ public sealed class BatchLedger(Database database, TimeProvider time)
         await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             """
             UPDATE batches SET status = 'pending', lease_until = NULL, published_at = NULL, next_attempt_at = @Next, last_error = @Error,
-                               attempts = attempts - @Refund
+                               attempts = attempts - @Refund, submit_started_at = NULL
             WHERE id = @batchId AND status = 'sending'
             """,
             new { batchId, Next = nextAttemptAt.ToUnixTimeMilliseconds(), Error = DeliveryReason.Truncate(error), Refund = countsAsAttempt ? 0 : 1 }, transaction), cancellationToken);

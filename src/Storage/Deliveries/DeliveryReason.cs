@@ -12,5 +12,11 @@ public static class DeliveryReason
     /// <summary>The reason a number no carrier serves fails when it is planned, instead of waiting forever.</summary>
     public const string Unrouted = "no carrier serves this number's prefix";
 
+    /// <summary>
+    /// The reason a message ends failed when the lane sending it died before recording the carrier's
+    /// answer, to a carrier that cannot recognise a repeat, for a kind that would rather miss than repeat.
+    /// </summary>
+    public const string UnknownAfterCrash = "unknown outcome: the dispatcher sending it stopped before the carrier's answer was recorded; not sent again";
+
     public static string? Truncate(string? text) => text is null || text.Length <= MaxLength ? text : text[..MaxLength];
 }

@@ -163,12 +163,12 @@ public sealed partial class DispatcherProcessSpecs(ITestOutputHelper output)
         return settings;
     }
 
-    private static async Task<string> LaunchAsync(LoaTestHost loa, string csv)
+    private static async Task<string> LaunchAsync(LoaTestHost loa, string csv, string kind = "warning")
     {
         using var author = loa.Client("dev-author");
         using var approver = loa.Client("dev-approver");
         var list = await LoaTestHost.UploadListAsync(author, csv);
-        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!));
+        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!, kind));
         await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
         return id;
     }
