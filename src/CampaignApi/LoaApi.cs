@@ -138,6 +138,7 @@ public static class LoaApi
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
         app.MapListsApiV1();
         app.MapOptOutsApiV1();
+        app.MapRepliesApiV1();
         app.MapCampaignsApiV1();
         app.MapAlertsApiV1();
         app.MapReceiptsApiV1();

@@ -71,6 +71,7 @@ public sealed class TenantWalkSpecs
         await Expect("GET", "/api/v1/lists/{id}", $"/api/v1/lists/{list}", null, notFound);
         await Expect("GET", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
         await Expect("DELETE", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
+        await Expect("GET", "/api/v1/replies", "/api/v1/replies", null, HttpStatusCode.Forbidden);
 
         using var admin = loa.Client("dev-admin");
         var keys = await admin.GetFromJsonAsync<JsonElement>("/api/v1/keys?limit=100");

@@ -1,6 +1,8 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Smpp;
 using Loa.CarrierSimulators.Smsc;
 using Loa.Dispatcher;
 using Loa.EndToEnd.Tests.DeliveryEngine;
@@ -94,6 +96,34 @@ public sealed class SmppDeliverySpecs
         Assert.Equal(50, messages.Count);
         Assert.All(messages, m => Assert.Equal((text, counted, SmsEncoding.Ucs2, "CUCATTT"), (m.Text, m.Parts, m.Encoding, m.Source)));
         Assert.Equal(50, messages.Select(m => m.Destination).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_subscribers_reply_over_the_bind_is_kept_and_an_opt_out_keyword_opts_the_number_out()
+    {
+        await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s => s["Loa:Carriers:viettel:Adapter"] = "Smpp"));
+        // A small campaign opens the bind; the SMSC then brings two replies from subscribers.
+        var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(3));
+        using var operatorClient = loa.Client("dev-operator");
+        await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromMinutes(1));
+        var smsc = loa.Simulators.Smsc("viettel");
+        foreach (var (from, text) in new[] { ("84860000001", "Tin này có thật không?"), ("84860000002", "Từ chối") })
+        {
+            await smsc.SendToClientsAsync(SmppPdu.Request(SmppCommand.DeliverSm, new ShortMessageBody
+            {
+                SourceTon = 1, SourceNpi = 1, SourceAddress = from, DestinationAddress = "CUCATTT",
+                DataCoding = ShortMessageBody.CodingUcs2, ShortMessage = System.Text.Encoding.BigEndianUnicode.GetBytes(text),
+            }));
+        }
+
+        await EngineWorld.WaitUntilAsync(async () => (await operatorClient.GetAsync("/api/v1/optouts/0860000002")).IsSuccessStatusCode,
+            "the keyword reply became an opt-out", TimeSpan.FromSeconds(20));
+        var optOut = await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/optouts/0860000002");
+        Assert.Equal(("sms", "carrier:viettel"), (optOut.GetProperty("source").GetString(), optOut.GetProperty("createdBy").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await operatorClient.GetAsync("/api/v1/optouts/0860000001")).StatusCode);
+        var replies = await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/replies");
+        Assert.Equal([("Từ chối", true), ("Tin này có thật không?", false)],
+            replies.GetProperty("items").EnumerateArray().Select(r => (r.GetProperty("text").GetString(), r.GetProperty("optedOut").GetBoolean())));
     }
 
     [Theory]
