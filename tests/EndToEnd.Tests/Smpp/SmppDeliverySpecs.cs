@@ -99,6 +99,24 @@ public sealed class SmppDeliverySpecs
     }
 
     [Fact]
+    public async Task An_SMSC_that_throttles_slows_the_lane_and_loses_and_doubles_nothing()
+    {
+        await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s => s["Loa:Carriers:viettel:Adapter"] = "Smpp"));
+        // The contract says 1000 parts/s; the SMSC takes 150 a second and answers ESME_RTHROTTLED above it.
+        var smsc = loa.Simulators.Smsc("viettel");
+        smsc.SetBehaviour(smsc.Behaviour with { MaxSubmitsPerSecond = 150 });
+        const int count = 600;
+        var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(count));
+        using var operatorClient = loa.Client("dev-operator");
+        var progress = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromMinutes(2));
+
+        Assert.Equal(count, EngineWorld.Count(progress, "delivered"));
+        Assert.True(smsc.Stats.Throttled > 0, "the SMSC never throttled: nothing was tested");
+        Assert.Equal(count, smsc.Stats.Messages.Count);
+        Assert.Equal(count, smsc.Stats.MessagesByDestination.Count);
+    }
+
+    [Fact]
     public async Task A_subscribers_reply_over_the_bind_is_kept_and_an_opt_out_keyword_opts_the_number_out()
     {
         await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s => s["Loa:Carriers:viettel:Adapter"] = "Smpp"));
