@@ -3,6 +3,7 @@ using Loa.CampaignApi.Audit;
 using Loa.CampaignApi.Audiences;
 using Loa.CampaignApi.Campaigns;
 using Loa.CampaignApi.Dashboard;
+using Loa.CampaignApi.Devices;
 using Loa.CampaignApi.Receipts;
 using Loa.CampaignApi.Reports;
 using Loa.CampaignApi.Scheduling;
@@ -69,6 +70,7 @@ public static class LoaApi
             .AddPolicy(Roles.Approver, p => p.RequireRole(Roles.Approver))
             .AddPolicy(Roles.Operator, p => p.RequireRole(Roles.Operator))
             .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Roles.App, p => p.RequireRole(Roles.App))
             .AddPolicy(Policies.OperatorOrApprover, p => p.RequireRole(Roles.Operator, Roles.Approver))
             .AddPolicy(Policies.OperatorOrAdmin, p => p.RequireRole(Roles.Operator, Roles.Admin));
 
@@ -82,6 +84,7 @@ public static class LoaApi
         services.AddOptions<CapOptions>().Bind(configuration.GetSection(CapOptions.Section));
         services.AddSingleton(sp => ProvinceGeocodes.Load(sp.GetRequiredService<IOptions<CapOptions>>().Value.GeocodeTable));
         services.AddSingleton<ICampaignLauncher, CampaignLauncher>();
+        services.AddLoaDevices(configuration);
 
         // The embedded default runs the dispatcher in this process; with RabbitMQ it can run apart
         // (Loa:Dispatcher:InProcess=false and `dotnet run --project src/Dispatcher`).
@@ -138,6 +141,7 @@ public static class LoaApi
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
         app.MapListsApiV1();
         app.MapOptOutsApiV1();
+        app.MapDevicesApiV1();
         app.MapRepliesApiV1();
         app.MapCampaignsApiV1();
         app.MapAlertsApiV1();

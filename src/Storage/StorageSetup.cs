@@ -39,6 +39,7 @@ public static class StorageSetup
         services.TryAddSingleton<Replies.ReplyStore>();
         services.TryAddSingleton<Audit.AuditStore>();
         services.TryAddSingleton<Backlog.BacklogStore>();
+        services.TryAddSingleton<Devices.DeviceStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, SqliteCheckpointer>());
         // Bound once: the embedded default calls this from both hosts, and binding a list twice doubles it.
         if (!services.Any(d => d.ServiceType == typeof(Microsoft.Extensions.Options.IConfigureOptions<Contracts.SafetyOptions>)))

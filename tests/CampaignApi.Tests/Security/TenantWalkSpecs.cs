@@ -29,7 +29,8 @@ public sealed class TenantWalkSpecs
     {
         await using var loa = await LoaTestHost.StartAsync();
         await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync(
-            "hn-everything", "hn-everything", "HN", ["author", "approver", "operator", "admin"]);
+            "hn-everything", "hn-everything", "HN", ["author", "approver", "operator", "admin", "app"]);
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("walk-app", "walk-app", "national", ["app"]);
         using var author = loa.Client("dev-author");
         using var approver = loa.Client("dev-approver");
         using var operatorClient = loa.Client("dev-operator");
@@ -43,6 +44,9 @@ public sealed class TenantWalkSpecs
         var running = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list));
         await LoaTestHost.SubmitAndApproveAsync(author, approver, running);
         (await operatorClient.PostAsync("/api/v1/optouts/0912000001", null)).EnsureSuccessStatusCode();
+        using var nationalApp = loa.Client("walk-app");
+        const string device = "walk-device:APA91b-national-token";
+        (await nationalApp.PostAsJsonAsync("/api/v1/devices", new { token = device, platform = "android", app = "loa", province = "TH" })).EnsureSuccessStatusCode();
 
         var visited = new HashSet<string>();
         var successes = new List<string>();
@@ -72,6 +76,7 @@ public sealed class TenantWalkSpecs
         await Expect("GET", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
         await Expect("DELETE", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
         await Expect("GET", "/api/v1/replies", "/api/v1/replies", null, HttpStatusCode.Forbidden);
+        await Expect("DELETE", "/api/v1/devices/{token}", "/api/v1/devices/" + Uri.EscapeDataString(device), null, notFound);
 
         using var admin = loa.Client("dev-admin");
         var keys = await admin.GetFromJsonAsync<JsonElement>("/api/v1/keys?limit=100");
@@ -94,6 +99,8 @@ public sealed class TenantWalkSpecs
             name = "x", kind = "warning", channels = new[] { "sms" }, message = new { sms = "x" },
             audience = new { lists = new[] { list }, provinces = new[] { "TH" } },
         }), HttpStatusCode.BadRequest, HttpStatusCode.Forbidden);
+        await Expect("POST", "/api/v1/devices/", "/api/v1/devices", JsonContent.Create(new { token = "walk-hn", platform = "ios", app = "loa", province = "TH" }),
+            HttpStatusCode.Forbidden);
         visited.Add("GET /api/v1/campaigns");
         var page = await province.GetFromJsonAsync<JsonElement>("/api/v1/campaigns?limit=500");
         Assert.DoesNotContain(page.GetProperty("items").EnumerateArray(), c => c.GetProperty("tenant").GetString() != "HN");
