@@ -27,6 +27,9 @@ public static class SmppCodec
     /// </summary>
     public const int MaxPduLength = 70_000;
 
+    /// <summary>The read buffer of a connection: a few hundred small PDUs, one receive call.</summary>
+    public const int ReadBufferSize = 32 * 1024;
+
     public static byte[] Encode(SmppPdu pdu)
     {
         ArgumentNullException.ThrowIfNull(pdu);

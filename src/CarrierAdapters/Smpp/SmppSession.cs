@@ -46,6 +46,9 @@ public sealed class SmppSession : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TcpClient _tcp;
     private readonly NetworkStream _stream;
+    // Reads go through a buffer: a PDU read straight off the socket costs two receive calls (its length,
+    // then the rest), and under load several answers and receipts arrive together in one segment.
+    private readonly BufferedStream _incoming;
     private readonly SemaphoreSlim _window;
     private readonly SemaphoreSlim _write = new(1, 1);
     private readonly ConcurrentDictionary<uint, Pending> _pending = new();
@@ -73,6 +76,7 @@ public sealed class SmppSession : IAsyncDisposable
         _time = time;
         _tcp = tcp;
         _stream = tcp.GetStream();
+        _incoming = new BufferedStream(_stream, SmppCodec.ReadBufferSize);
         _window = new SemaphoreSlim(Math.Max(1, options.Window), Math.Max(1, options.Window));
         _name = name;
         _lastReceived = time.GetTimestamp();
@@ -256,7 +260,7 @@ public sealed class SmppSession : IAsyncDisposable
             while (!_closing.IsCancellationRequested)
             {
                 byte[]? frame;
-                frame = await SmppCodec.ReadFrameAsync(_stream, _closing.Token).ConfigureAwait(false);
+                frame = await SmppCodec.ReadFrameAsync(_incoming, _closing.Token).ConfigureAwait(false);
                 if (frame is null)
                 {
                     // Our own unbind was answered and the SMSC hung up, as it should.

@@ -386,11 +386,13 @@ public sealed class SmscSimulator : IAsyncDisposable
 
         public async Task RunAsync()
         {
+            // As the client's session reads: one receive call for whatever PDUs have arrived, not two per PDU.
+            var incoming = new BufferedStream(_stream, SmppCodec.ReadBufferSize);
             try
             {
                 while (!_cut.IsCancellationRequested)
                 {
-                    var frame = await SmppCodec.ReadFrameAsync(_stream, _cut.Token).ConfigureAwait(false);
+                    var frame = await SmppCodec.ReadFrameAsync(incoming, _cut.Token).ConfigureAwait(false);
                     if (frame is null)
                         break;
                     SmppPdu pdu;
