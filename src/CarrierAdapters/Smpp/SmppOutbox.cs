@@ -36,9 +36,11 @@ public sealed class SmppOutbox<TTag> where TTag : class
     /// <param name="written">Completes once the PDU is handed to the connection; fails if the connection failed or closed first.</param>
     /// <returns>False once the outbox is closed: nothing was queued.</returns>
     /// <exception cref="ArgumentException">The PDU does not encode (a field too long): nothing was queued.</exception>
-    public bool TryQueue(SmppPdu pdu, TTag? tag, out Task written)
+    public bool TryQueue(SmppPdu pdu, TTag? tag, out Task written) => TryQueue(SmppCodec.Encode(pdu), tag, out written);
+
+    /// <summary>Octets as they are, behind those already queued: a PDU the codec would not write.</summary>
+    public bool TryQueue(ReadOnlySpan<byte> octets, TTag? tag, out Task written)
     {
-        var bytes = SmppCodec.Encode(pdu);
         bool wake;
         lock (_gate)
         {
@@ -47,7 +49,7 @@ public sealed class SmppOutbox<TTag> where TTag : class
                 written = Task.CompletedTask;
                 return false;
             }
-            _queued.Write(bytes);
+            _queued.Write(octets);
             if (tag is not null)
                 _queuedTags.Add(tag);
             written = _queuedWritten.Task;
