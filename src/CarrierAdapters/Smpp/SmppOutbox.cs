@@ -23,6 +23,8 @@ public sealed class SmppOutbox<TTag> where TTag : class
     private List<TTag> _queuedTags = [];
     private List<TTag> _writingTags = [];
     private TaskCompletionSource _queuedWritten = NewBatch();
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
     private bool _woken;
     private string? _closed;
 
@@ -36,7 +38,15 @@ public sealed class SmppOutbox<TTag> where TTag : class
     /// <param name="written">Completes once the PDU is handed to the connection; fails if the connection failed or closed first.</param>
     /// <returns>False once the outbox is closed: nothing was queued.</returns>
     /// <exception cref="ArgumentException">The PDU does not encode (a field too long): nothing was queued.</exception>
-    public bool TryQueue(SmppPdu pdu, TTag? tag, out Task written) => TryQueue(SmppCodec.Encode(pdu), tag, out written);
+    public bool TryQueue(SmppPdu pdu, TTag? tag, out Task written)
+    {
+        // Encoded outside the lock, into this thread's own buffer: a PDU that does not encode leaves
+        // nothing half-written in the queue.
+        var scratch = t_scratch ??= new ArrayBufferWriter<byte>(256);
+        scratch.ResetWrittenCount();
+        SmppCodec.Encode(pdu, scratch);
+        return TryQueue(scratch.WrittenSpan, tag, out written);
+    }
 
     /// <summary>Octets as they are, behind those already queued: a PDU the codec would not write.</summary>
     public bool TryQueue(ReadOnlySpan<byte> octets, TTag? tag, out Task written)
