@@ -163,7 +163,11 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 return written;
             }
             var inFlight = (await Task.WhenAll(sessions.Select((s, i) => WriteAsync(s, lanes[i]))).ConfigureAwait(false)).SelectMany(w => w).ToList();
-            await Task.WhenAll(inFlight.Select(f => f.Answer)).ConfigureAwait(false);
+            // One by one: answers come mostly in the order written, so by the time the last submit is
+            // written all but a window's worth are in, and only those cost a wake-up; Task.WhenAll took a
+            // thread-pool turn for every answer of the batch (they complete asynchronously, off the read loop).
+            foreach (var (_, answer) in inFlight)
+                await answer.ConfigureAwait(false);
             foreach (var (part, answer) in inFlight)
                 part.Record(answer.Result);
 

@@ -46,8 +46,18 @@ public sealed class SmppSession : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TcpClient _tcp;
     private readonly NetworkStream _stream;
+    // Reads go through a buffer: a PDU read straight off the socket costs two receive calls (its length,
+    // then the rest), and under load several answers and receipts arrive together in one segment.
+    private readonly BufferedStream _incoming;
     private readonly SemaphoreSlim _window;
-    private readonly SemaphoreSlim _write = new(1, 1);
+    private readonly SmppOutbox<Pending> _outbox;
+    // One timer for the response timeout of every submit, armed for the oldest one unanswered: submits
+    // share one timeout and are written in order, so their deadlines are too. A Task.Delay per submit kept
+    // a timer and a cancellation registration alive for the whole timeout after its answer had come.
+    private readonly Queue<Pending> _deadlines = new();
+    private readonly Lock _deadlineGate = new();
+    private readonly ITimer _deadlineTimer;
+    private bool _deadlineArmed;
     private readonly ConcurrentDictionary<uint, Pending> _pending = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -64,6 +74,7 @@ public sealed class SmppSession : IAsyncDisposable
     private Task _reading = Task.CompletedTask;
     private Task _linkCheck = Task.CompletedTask;
     private Task _delivering = Task.CompletedTask;
+    private Task _writing = Task.CompletedTask;
 
     private SmppSession(SmppOptions options, ISmppInbound? inbound, ILogger logger, TimeProvider time, TcpClient tcp, string name)
     {
@@ -73,6 +84,9 @@ public sealed class SmppSession : IAsyncDisposable
         _time = time;
         _tcp = tcp;
         _stream = tcp.GetStream();
+        _incoming = new BufferedStream(_stream, SmppCodec.ReadBufferSize);
+        _outbox = new SmppOutbox<Pending>(_stream);
+        _deadlineTimer = time.CreateTimer(_ => OnDeadline(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _window = new SemaphoreSlim(Math.Max(1, options.Window), Math.Max(1, options.Window));
         _name = name;
         _lastReceived = time.GetTimestamp();
@@ -139,8 +153,10 @@ public sealed class SmppSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits for a window slot, writes the submit, and returns the task of its answer: the caller can
-    /// write the next submit while this one is in flight, and never more than the window are.
+    /// Waits for a window slot, queues the submit for writing, and returns the task of its answer: the
+    /// caller can queue the next submit while this one is in flight, and never more than the window are.
+    /// A submit still queued when the connection ends is <see cref="SmppSubmitAnswer.NotSent"/>; one the
+    /// writer had taken is <see cref="SmppSubmitAnswer.Unknown"/>, even if its write failed.
     /// </summary>
     /// <param name="stillWanted">Asked once a window slot is free, just before writing: false gives the slot
     /// back and the submit is not sent (the caller learnt meanwhile that it should stop, e.g. a throttle answer).</param>
@@ -152,14 +168,17 @@ public sealed class SmppSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(body);
         if (!IsOpen)
             return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(ClosedReason()));
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-        try
+        if (!_window.Wait(0))
         {
-            await _window.WaitAsync(wait.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(ClosedReason()));
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+            try
+            {
+                await _window.WaitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(ClosedReason()));
+            }
         }
         if (stillWanted is not null && !stillWanted())
         {
@@ -167,29 +186,24 @@ public sealed class SmppSession : IAsyncDisposable
             return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(Withdrawn));
         }
 
-        var pending = new Pending(SmppCommand.SubmitSm, holdsWindowSlot: true) { OnAnswered = onAnswered };
         var sequence = NextSequence();
+        var pending = new Pending(SmppCommand.SubmitSm, sequence, holdsWindowSlot: true) { OnAnswered = onAnswered };
         _pending[sequence] = pending;
         var now = Interlocked.Increment(ref _outstanding);
         InterlockedMax(ref _maxOutstanding, now);
-        if (_closed.Task.IsCompleted)
-        {
-            // Closed between the slot and the registration: nothing was written.
-            Complete(sequence, pending, new SmppSubmitAnswer.NotSent(ClosedReason()));
-            return pending.Answer.Task;
-        }
+        bool queued;
         try
         {
-            await WriteAsync(new SmppPdu(SmppCommand.SubmitSm, SmppStatus.Ok, sequence, body), cancellationToken).ConfigureAwait(false);
+            queued = _outbox.TryQueue(new SmppPdu(SmppCommand.SubmitSm, SmppStatus.Ok, sequence, body), pending, out _);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+        catch (ArgumentException)
         {
-            // Part of the PDU may have left before the failure: the SMSC may have it.
-            Complete(sequence, pending, new SmppSubmitAnswer.Unknown($"the connection failed while sending: {ex.Message}"));
-            await CloseAsync($"write failed: {ex.Message}").ConfigureAwait(false);
-            return pending.Answer.Task;
+            Complete(sequence, pending, new SmppSubmitAnswer.NotSent("the submit does not encode"));
+            throw;
         }
-        _ = TimeOutAsync(sequence, pending);
+        // Closed between the slot and the queue: nothing was written.
+        if (!queued)
+            Complete(sequence, pending, new SmppSubmitAnswer.NotSent(ClosedReason()));
         return pending.Answer.Task;
     }
 
@@ -213,10 +227,10 @@ public sealed class SmppSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CloseAsync("disposed").ConfigureAwait(false);
-        await Task.WhenAll(_reading, _linkCheck, _delivering).ConfigureAwait(false);
+        await Task.WhenAll(_reading, _linkCheck, _delivering, _writing).ConfigureAwait(false);
+        await _deadlineTimer.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();
         _window.Dispose();
-        _write.Dispose();
     }
 
     private void Start()
@@ -224,17 +238,20 @@ public sealed class SmppSession : IAsyncDisposable
         _reading = Task.Run(ReadLoopAsync);
         _linkCheck = Task.Run(LinkCheckLoopAsync);
         _delivering = Task.Run(DeliverLoopAsync);
+        _writing = Task.Run(() => _outbox.RunAsync(OnWritten, OnWriteFailed, _closing.Token));
     }
 
     /// <summary>A request other than submit_sm (bind, enquire_link, unbind): its response, or null if none came in time.</summary>
     private async Task<SmppPdu?> RequestAsync(SmppPdu request, CancellationToken cancellationToken)
     {
-        var pending = new Pending(request.Command, holdsWindowSlot: false);
         var sequence = NextSequence();
+        var pending = new Pending(request.Command, sequence, holdsWindowSlot: false);
         _pending[sequence] = pending;
         try
         {
-            await WriteAsync(request with { Sequence = sequence }, cancellationToken).ConfigureAwait(false);
+            if (!_outbox.TryQueue(request with { Sequence = sequence }, null, out var written))
+                return null;
+            await written.WaitAsync(cancellationToken).ConfigureAwait(false);
             var answer = await pending.Response.Task.WaitAsync(ResponseTimeout, _time, cancellationToken).ConfigureAwait(false);
             return answer;
         }
@@ -256,7 +273,7 @@ public sealed class SmppSession : IAsyncDisposable
             while (!_closing.IsCancellationRequested)
             {
                 byte[]? frame;
-                frame = await SmppCodec.ReadFrameAsync(_stream, _closing.Token).ConfigureAwait(false);
+                frame = await SmppCodec.ReadFrameAsync(_incoming, _closing.Token).ConfigureAwait(false);
                 if (frame is null)
                 {
                     // Our own unbind was answered and the SMSC hung up, as it should.
@@ -273,7 +290,7 @@ public sealed class SmppSession : IAsyncDisposable
                 catch (SmppFormatException ex)
                 {
                     _logger.LogWarning("SMPP {Session}: unreadable PDU, answered with generic_nack {Status}: {Reason}", _name, SmppStatus.Name(ex.Status), ex.Message);
-                    await WriteAsync(new SmppPdu(SmppCommand.GenericNack, ex.Status, ex.Sequence, SmppBody.Empty), _closing.Token).ConfigureAwait(false);
+                    Send(new SmppPdu(SmppCommand.GenericNack, ex.Status, ex.Sequence, SmppBody.Empty));
                     continue;
                 }
                 if (await OnPduAsync(pdu).ConfigureAwait(false) is { } stop)
@@ -323,17 +340,19 @@ public sealed class SmppSession : IAsyncDisposable
                 _logger.LogWarning("SMPP {Session}: generic_nack {Status} for sequence {Sequence}, which we are not waiting on", _name, SmppStatus.Name(pdu.Status), pdu.Sequence);
                 return null;
             case SmppCommand.EnquireLink:
-                await WriteAsync(pdu.Answer(SmppStatus.Ok), _closing.Token).ConfigureAwait(false);
+                Send(pdu.Answer(SmppStatus.Ok));
                 return null;
             case SmppCommand.Unbind:
                 _unbinding = true;
-                await WriteAsync(pdu.Answer(SmppStatus.Ok), _closing.Token).ConfigureAwait(false);
+                // The unbind_resp leaves before the connection is closed behind it.
+                if (_outbox.TryQueue(pdu.Answer(SmppStatus.Ok), null, out var written))
+                    await written.ConfigureAwait(false);
                 return "the SMSC unbound";
             case SmppCommand.DeliverSm:
                 await _delivers.Writer.WriteAsync(pdu, _closing.Token).ConfigureAwait(false);
                 return null;
             default:
-                await WriteAsync(new SmppPdu(SmppCommand.GenericNack, SmppStatus.InvalidCommandId, pdu.Sequence, SmppBody.Empty), _closing.Token).ConfigureAwait(false);
+                Send(new SmppPdu(SmppCommand.GenericNack, SmppStatus.InvalidCommandId, pdu.Sequence, SmppBody.Empty));
                 return null;
         }
     }
@@ -374,8 +393,16 @@ public sealed class SmppSession : IAsyncDisposable
                         status = SmppStatus.TemporaryAppError;
                     }
                 }
+                // The group's answers go out together, and the next group is read once they have left.
+                Task? written = null;
                 foreach (var pdu in group)
-                    await WriteAsync(pdu.Answer(status, new MessageIdBody("")), _closing.Token).ConfigureAwait(false);
+                {
+                    if (!_outbox.TryQueue(pdu.Answer(status, new MessageIdBody("")), null, out var queued))
+                        return;
+                    written = queued;
+                }
+                if (written is not null)
+                    await written.ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
@@ -413,18 +440,69 @@ public sealed class SmppSession : IAsyncDisposable
     /// A submit unanswered after the response timeout is reported unknown now, but keeps its window
     /// slot until its late answer or the end of the bind: the SMSC still counts it as in flight.
     /// </summary>
-    private async Task TimeOutAsync(uint sequence, Pending pending)
+    private void OnDeadline()
     {
+        List<Pending>? overdue = null;
+        lock (_deadlineGate)
+        {
+            _deadlineArmed = false;
+            while (_deadlines.TryPeek(out var oldest))
+            {
+                var waited = _time.GetElapsedTime(oldest.WrittenAt);
+                if (!oldest.Answer.Task.IsCompleted && waited < ResponseTimeout)
+                {
+                    ArmDeadline(ResponseTimeout - waited);
+                    break;
+                }
+                _deadlines.Dequeue();
+                if (!oldest.Answer.Task.IsCompleted)
+                    (overdue ??= []).Add(oldest);
+            }
+        }
+        foreach (var pending in overdue ?? [])
+        {
+            if (pending.Answer.TrySetResult(new SmppSubmitAnswer.Unknown($"no submit_sm_resp within {ResponseTimeout.TotalSeconds:0} s")))
+                _logger.LogWarning("SMPP {Session}: submit_sm {Sequence} unanswered after {Timeout}; its outcome is unknown", _name, pending.Sequence, ResponseTimeout);
+        }
+    }
+
+    private void ArmDeadline(TimeSpan due)
+    {
+        _deadlineArmed = true;
         try
         {
-            await Task.Delay(ResponseTimeout, _time, _closing.Token).ConfigureAwait(false);
+            _deadlineTimer.Change(due, Timeout.InfiniteTimeSpan);
         }
-        catch (OperationCanceledException)
+        catch (ObjectDisposedException)
         {
-            return;
         }
-        if (pending.Answer.TrySetResult(new SmppSubmitAnswer.Unknown($"no submit_sm_resp within {ResponseTimeout.TotalSeconds:0} s")))
-            _logger.LogWarning("SMPP {Session}: submit_sm {Sequence} unanswered after {Timeout}; its outcome is unknown", _name, sequence, ResponseTimeout);
+    }
+
+    /// <summary>The response timeout runs from the end of the write, as each submit's own delay did.</summary>
+    private void OnWritten(List<Pending> submits)
+    {
+        var now = _time.GetTimestamp();
+        lock (_deadlineGate)
+        {
+            // Answered ones leave from the front as new ones come, so the queue stays about a window long.
+            while (_deadlines.TryPeek(out var oldest) && oldest.Answer.Task.IsCompleted)
+                _deadlines.Dequeue();
+            foreach (var pending in submits)
+            {
+                pending.WrittenAt = now;
+                _deadlines.Enqueue(pending);
+            }
+            if (!_deadlineArmed && _deadlines.Count > 0)
+                ArmDeadline(ResponseTimeout);
+        }
+    }
+
+    private void OnWriteFailed(List<Pending> submits, Exception ex)
+    {
+        // Part of what was being written may have left before the failure: the SMSC may have it.
+        foreach (var pending in submits)
+            Complete(pending.Sequence, pending, new SmppSubmitAnswer.Unknown($"the connection failed while sending: {ex.Message}"));
+        _ = CloseAsync($"write failed: {ex.Message}");
     }
 
     private void Complete(uint sequence, Pending pending, SmppSubmitAnswer answer)
@@ -443,25 +521,17 @@ public sealed class SmppSession : IAsyncDisposable
         }
     }
 
-    private async Task WriteAsync(SmppPdu pdu, CancellationToken cancellationToken)
-    {
-        var bytes = SmppCodec.Encode(pdu);
-        await _write.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await _stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _write.Release();
-        }
-    }
+    /// <summary>Queues an answer nobody waits on; once the bind is closed there is no one to answer.</summary>
+    private void Send(SmppPdu pdu) => _outbox.TryQueue(pdu, null, out _);
 
     private async Task CloseAsync(string reason)
     {
         if (!_closed.TrySetResult(reason))
             return;
         _logger.LogInformation("SMPP {Session} closed: {Reason}", _name, reason);
+        // Taken from the outbox before anything else ends: these certainly never left.
+        foreach (var unsent in _outbox.Close(reason))
+            Complete(unsent.Sequence, unsent, new SmppSubmitAnswer.NotSent(reason));
         await _closing.CancelAsync().ConfigureAwait(false);
         _tcp.Dispose();
         _delivers.Writer.TryComplete();
@@ -492,9 +562,14 @@ public sealed class SmppSession : IAsyncDisposable
         }
     }
 
-    private sealed class Pending(SmppCommand command, bool holdsWindowSlot)
+    private sealed class Pending(SmppCommand command, uint sequence, bool holdsWindowSlot)
     {
         public SmppCommand Command { get; } = command;
+
+        public uint Sequence { get; } = sequence;
+
+        /// <summary>When its write returned: the response timeout runs from here.</summary>
+        public long WrittenAt { get; set; }
 
         public bool HoldsWindowSlot { get; } = holdsWindowSlot;
 

@@ -31,6 +31,12 @@ public sealed class SmscSimulator : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Source, string Destination, int Reference, int Total), Assembly> _assemblies = new();
     private readonly Lock _rateGate = new();
     private readonly Task _accepting;
+    // Receipts waiting for their time, soonest first, under one timer: a Task.Delay per receipt was a
+    // timer and an async wait per submit, most of them 100 ms long and firing at thousands a second.
+    private readonly PriorityQueue<DueReceipt, DateTimeOffset> _receiptsDue = new();
+    private readonly Lock _receiptGate = new();
+    private readonly ITimer _receiptTimer;
+    private DateTimeOffset _receiptTimerAt = DateTimeOffset.MaxValue;
     private Random _random;
     private SmscBehaviour _behaviour;
     private long _submitsSinceBehaviour;
@@ -46,6 +52,7 @@ public sealed class SmscSimulator : IAsyncDisposable
         _random = new Random(behaviour.Seed ?? seed);
         _time = time;
         _stoppingToken = _stopping.Token;
+        _receiptTimer = time.CreateTimer(_ => OnReceiptsDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -108,6 +115,7 @@ public sealed class SmscSimulator : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        await _receiptTimer.DisposeAsync().ConfigureAwait(false);
         _listener.Stop();
         foreach (var connection in _connections.Values)
             connection.Cut();
@@ -236,12 +244,60 @@ public sealed class SmscSimulator : IAsyncDisposable
         }
     }
 
-    private async Task DeliverReceiptAsync(Receipt receipt, Connection preferred, TimeSpan delay, SmscReceiptTiming timing, TimeSpan duplicateDelay)
+    private void ScheduleReceipt(Receipt receipt, Connection preferred, TimeSpan delay, SmscReceiptTiming timing, TimeSpan duplicateDelay)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            _ = DeliverReceiptAsync(receipt, preferred, timing, duplicateDelay);
+            return;
+        }
+        var due = _time.GetUtcNow() + delay;
+        lock (_receiptGate)
+        {
+            _receiptsDue.Enqueue(new DueReceipt(receipt, preferred, timing, duplicateDelay), due);
+            if (due < _receiptTimerAt)
+                ArmReceiptTimer(due, delay);
+        }
+    }
+
+    private void OnReceiptsDue()
+    {
+        List<DueReceipt>? due = null;
+        lock (_receiptGate)
+        {
+            _receiptTimerAt = DateTimeOffset.MaxValue;
+            var now = _time.GetUtcNow();
+            while (_receiptsDue.TryPeek(out var receipt, out var at) && at <= now)
+            {
+                _receiptsDue.Dequeue();
+                (due ??= []).Add(receipt);
+            }
+            if (_receiptsDue.TryPeek(out _, out var next))
+                ArmReceiptTimer(next, next - now);
+        }
+        foreach (var receipt in due ?? [])
+            _ = DeliverReceiptAsync(receipt.Receipt, receipt.Preferred, receipt.Timing, receipt.DuplicateDelay);
+    }
+
+    private void ArmReceiptTimer(DateTimeOffset at, TimeSpan due)
+    {
+        _receiptTimerAt = at;
+        try
+        {
+            // A timer can fire a little before its time: at least a millisecond, so it does not spin.
+            _receiptTimer.Change(due > TimeSpan.FromMilliseconds(1) ? due : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task DeliverReceiptAsync(Receipt receipt, Connection preferred, SmscReceiptTiming timing, TimeSpan duplicateDelay)
     {
         try
         {
-            if (delay > TimeSpan.Zero)
-                await Task.Delay(delay, _time, _stoppingToken).ConfigureAwait(false);
+            if (_stoppingToken.IsCancellationRequested)
+                return;
             if (!await WriteWithPatienceAsync(receipt.Body, preferred).ConfigureAwait(false))
             {
                 Stats.ReceiptLost();
@@ -322,6 +378,8 @@ public sealed class SmscSimulator : IAsyncDisposable
 
     private sealed record Receipt(ShortMessageBody Body, SmppMessageState State, bool Duplicate);
 
+    private sealed record DueReceipt(Receipt Receipt, Connection Preferred, SmscReceiptTiming Timing, TimeSpan DuplicateDelay);
+
     private sealed class Assembly(int total)
     {
         private readonly string?[] _texts = new string?[total];
@@ -344,7 +402,8 @@ public sealed class SmscSimulator : IAsyncDisposable
     private sealed class Connection(SmscSimulator smsc, int id, TcpClient client)
     {
         private readonly NetworkStream _stream = client.GetStream();
-        private readonly SemaphoreSlim _write = new(1, 1);
+        // Answers, receipts and the rest written together by one writer, as the client's session writes.
+        private readonly SmppOutbox<object> _outbox = new(client.GetStream());
         private readonly CancellationTokenSource _cut = new();
         private int _sequence;
         private int _inFlight;
@@ -381,16 +440,20 @@ public sealed class SmscSimulator : IAsyncDisposable
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
             }
+            _outbox.Close("the connection was cut");
             client.Dispose();
         }
 
         public async Task RunAsync()
         {
+            // As the client's session reads: one receive call for whatever PDUs have arrived, not two per PDU.
+            var incoming = new BufferedStream(_stream, SmppCodec.ReadBufferSize);
+            _ = Task.Run(() => _outbox.RunAsync(null, (_, _) => Cut(), _cut.Token));
             try
             {
                 while (!_cut.IsCancellationRequested)
                 {
-                    var frame = await SmppCodec.ReadFrameAsync(_stream, _cut.Token).ConfigureAwait(false);
+                    var frame = await SmppCodec.ReadFrameAsync(incoming, _cut.Token).ConfigureAwait(false);
                     if (frame is null)
                         break;
                     SmppPdu pdu;
@@ -559,7 +622,7 @@ public sealed class SmscSimulator : IAsyncDisposable
                 if (pending is not null)
                 {
                     var delay = timing == SmscReceiptTiming.Late ? receipt.LateDelay : behaviour.ReceiptDelay!.Value;
-                    _ = smsc.DeliverReceiptAsync(pending, this, delay, timing, behaviour.DuplicateReceiptDelay);
+                    smsc.ScheduleReceipt(pending, this, delay, timing, behaviour.DuplicateReceiptDelay);
                 }
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
@@ -572,20 +635,11 @@ public sealed class SmscSimulator : IAsyncDisposable
             }
         }
 
+        /// <summary>Completes once the PDU has left; fails if the connection is cut first.</summary>
         public Task SendAsync(SmppPdu pdu) => SendRawAsync(SmppCodec.Encode(pdu));
 
-        public async Task SendRawAsync(byte[] octets)
-        {
-            await _write.WaitAsync(_cut.Token).ConfigureAwait(false);
-            try
-            {
-                await _stream.WriteAsync(octets, _cut.Token).ConfigureAwait(false);
-            }
-            finally
-            {
-                _write.Release();
-            }
-        }
+        public Task SendRawAsync(byte[] octets) =>
+            _outbox.TryQueue(octets, null, out var written) ? written : Task.FromException(new ObjectDisposedException(ToString(), "the connection was cut"));
 
         public override string ToString() => $"connection {id}";
     }
