@@ -13,6 +13,16 @@
 # apt-get install prometheus) also: promtool check rules / check config / test rules, and every
 # dashboard query parsed by promtool (Grafana variables substituted). LOA_CHECK_REQUIRE_PROMTOOL=1
 # turns a missing promtool into an error instead of a skip.
+#
+# Deploy files (check_topology.py, needs PyYAML): deploy/compose is resolved with
+# `docker-compose config` against .env.example and checked (services, healthchecks, depends_on,
+# the settings Loa's production checks require, cluster peers, proxy upstreams, Prometheus targets,
+# Grafana provisioning, collector pipelines, Dockerfile stages); its prometheus.yml goes through
+# promtool. deploy/k8s is rendered with `kubectl kustomize` (offline) when kubectl is installed and
+# every object is checked (kinds, names, selectors, probes, ports, references, required settings,
+# PDBs, HPA metric, ServiceMonitor); `kubectl apply --dry-run=client` runs as well only when an API
+# server answers (client dry-run still needs one for discovery). Missing docker-compose or PyYAML
+# prints SKIP; LOA_CHECK_REQUIRE_COMPOSE=1 makes it an error (the test suite sets it).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 dashboard="$here/grafana/loa-dashboard.json"
@@ -217,6 +227,63 @@ elif [[ "${LOA_CHECK_REQUIRE_PROMTOOL:-0}" == 1 ]]; then
   failed=1
 else
   echo "SKIP promtool not found: rules, config, rule unit tests and PromQL syntax not checked (apt-get install prometheus)"
+fi
+
+# ---- deploy/compose and deploy/k8s
+require="${LOA_CHECK_REQUIRE_COMPOSE:-0}"
+missing() {  # a tool is absent: SKIP, or FAIL when LOA_CHECK_REQUIRE_COMPOSE=1
+  if [[ "$require" == 1 ]]; then echo "FAIL $1 not installed (LOA_CHECK_REQUIRE_COMPOSE=1)" >&2; failed=1
+  else echo "SKIP $1 not installed: $2"; fi
+}
+compose_file="$here/compose/docker-compose.yml"
+env_example="$here/compose/.env.example"
+if ! python3 -c 'import yaml' 2>/dev/null; then
+  missing "PyYAML (python3 -m pip install pyyaml, or apt-get install python3-yaml)" "compose and k8s files not checked"
+else
+  if command -v docker-compose >/dev/null; then
+    if out="$(docker-compose -f "$compose_file" --env-file "$env_example" config -q 2>&1)" \
+       && docker-compose -f "$compose_file" --env-file "$env_example" config >"$tmp/compose.yml" 2>"$tmp/compose.err"; then
+      if grep -qi "is not set\|warning" "$tmp/compose.err"; then
+        echo "FAIL docker-compose config warns with .env.example:" >&2; cat "$tmp/compose.err" >&2; failed=1
+      else
+        echo "ok   compose: docker-compose config -q with .env.example ($(docker-compose version --short 2>/dev/null || echo '?'))"
+        python3 "$here/check_topology.py" compose "$tmp/compose.yml" || failed=1
+      fi
+    else
+      echo "FAIL docker-compose config (deploy/compose/docker-compose.yml with .env.example):" >&2
+      echo "$out" >&2; cat "$tmp/compose.err" >&2 2>/dev/null; failed=1
+    fi
+  else
+    missing "docker-compose (apt-get install docker-compose)" "deploy/compose not checked"
+  fi
+  if command -v promtool >/dev/null; then
+    # The compose Prometheus loads loa-alerts.yml from beside its config, as mounted there.
+    mkdir -p "$tmp/prom-compose"
+    cp "$here/compose/prometheus.yml" "$rules" "$tmp/prom-compose/"
+    if out="$(promtool check config "$tmp/prom-compose/prometheus.yml" 2>&1)"; then echo "ok   promtool check config compose/prometheus.yml"
+    else echo "FAIL promtool check config compose/prometheus.yml" >&2; echo "$out" >&2; failed=1; fi
+  fi
+
+  k8s_docs=()
+  if command -v kubectl >/dev/null; then
+    if out="$(kubectl kustomize "$here/k8s" 2>&1 >"$tmp/k8s.yml")"; then
+      echo "ok   k8s: kubectl kustomize deploy/k8s renders ($(grep -c '^kind:' "$tmp/k8s.yml") objects)"
+      k8s_docs=("$tmp/k8s.yml")
+    else
+      echo "FAIL kubectl kustomize deploy/k8s" >&2; echo "$out" >&2; failed=1
+    fi
+    if kubectl apply --dry-run=client --validate=false --request-timeout=5s -k "$here/k8s" >"$tmp/k8s-dry-run.txt" 2>&1; then
+      echo "ok   k8s: kubectl apply --dry-run=client -k deploy/k8s"
+    else
+      echo "SKIP k8s: kubectl apply --dry-run=client needs an API server for discovery and none answers ($(tail -n 1 "$tmp/k8s-dry-run.txt" | cut -c1-120))"
+    fi
+  else
+    echo "SKIP k8s: kubectl not installed: objects checked from the files, not rendered by kustomize"
+  fi
+  if ((${#k8s_docs[@]} == 0)); then
+    k8s_docs=("$here"/k8s/[0-9]*.yaml)
+  fi
+  python3 "$here/check_topology.py" k8s "${k8s_docs[@]}" || failed=1
 fi
 
 exit $failed

@@ -126,6 +126,7 @@ trap 'exit 143' TERM
 need=()
 [[ -x $RMQ_BIN/rabbitmq-server ]] || need+=(rabbitmq-server)
 [[ -x /usr/bin/chromium ]] || need+=(chromium)   # browser tests drive /usr/bin/chromium
+command -v docker-compose >/dev/null || need+=(docker-compose)   # deploy/check.sh validates deploy/compose (DeploySpecs)
 
 if ((${#need[@]})); then
     SUDO=()
