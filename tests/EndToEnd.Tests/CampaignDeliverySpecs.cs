@@ -1,11 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Loa.CarrierAdapters;
-using Loa.Dispatcher;
 using Loa.Tests.Shared;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Loa.EndToEnd.Tests;
 
@@ -57,12 +53,7 @@ public sealed class CampaignDeliverySpecs
         settings["Loa:Dispatcher:PublicUrl"] = loa.BaseAddress.ToString();
         foreach (var carrier in CarrierIds.All)
             settings[$"Loa:Carriers:{carrier}:Url"] = (await loa.Simulators.GetBaseUrlAsync(carrier, CancellationToken.None)).ToString();
-        var builder = Host.CreateApplicationBuilder(["--environment", "Development"]);
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddLoaDispatcher(builder.Configuration);
-        using var dispatcher = builder.Build();
-        await DispatcherHost.PrepareAsync(dispatcher.Services);
-        await dispatcher.StartAsync();
+        using var dispatcher = await StandaloneDispatcher.StartAsync(settings);
         try
         {
             await RunCampaignAsync(loa);

@@ -119,9 +119,7 @@ public sealed class SmppOptions
 
     internal SmppOptions Reaching(string host, int port, string systemId, string password)
     {
-        var copy = (SmppOptions)MemberwiseClone();
-        copy.Host = host;
-        copy.Port = port;
+        var copy = At(host, port);
         copy.SystemId = systemId;
         copy.Password = password;
         return copy;

@@ -4,10 +4,8 @@ using System.Text.Json;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Smpp;
 using Loa.CarrierSimulators.Smsc;
-using Loa.Dispatcher;
 using Loa.EndToEnd.Tests.DeliveryEngine;
 using Loa.Tests.Shared;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -61,12 +59,7 @@ public sealed class SmppDeliverySpecs
             settings[$"Loa:Carriers:{carrier}:Smpp:SystemId"] = smsc.Behaviour.SystemId;
             settings[$"Loa:Carriers:{carrier}:Smpp:Password"] = smsc.Behaviour.Password;
         }
-        var builder = Host.CreateApplicationBuilder(["--environment", "Development"]);
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddLoaDispatcher(builder.Configuration);
-        using var dispatcher = builder.Build();
-        await DispatcherHost.PrepareAsync(dispatcher.Services);
-        await dispatcher.StartAsync();
+        using var dispatcher = await StandaloneDispatcher.StartAsync(settings);
         try
         {
             await RunAsync(loa);
