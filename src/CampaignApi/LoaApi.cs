@@ -11,6 +11,7 @@ using Loa.CampaignApi.Security;
 using Loa.CarrierSimulators;
 using Loa.Dispatcher;
 using Loa.Dispatcher.Bus;
+using Loa.Dispatcher.Devices;
 using Loa.Dispatcher.Planning;
 using Loa.Dispatcher.Sending;
 using Loa.Dispatcher.Telemetry;

@@ -1,5 +1,6 @@
 using Loa.CarrierAdapters;
 using Loa.Dispatcher.Bus;
+using Loa.Dispatcher.Devices;
 using Loa.Dispatcher.Planning;
 using Loa.Dispatcher.Recovery;
 using Loa.Dispatcher.Sending;
@@ -52,6 +53,7 @@ public static class DispatcherSetup
         services.AddLoaStorage(configuration);
         services.AddLoaCarriers(configuration);
         services.AddDispatcherOptions(configuration);
+        services.AddLoaDevices(configuration); // the send lane unprotects push tokens with the API's key ring
         services.TryAddSingleton<RouteTable>();
         services.TryAddSingleton<CarrierLanes>();
         services.TryAddSingleton<DispatcherMetrics>();

@@ -137,7 +137,7 @@ public sealed partial class AuditTrail(RequestDelegate next, AuditStore store, A
             return null;
         // A device token is a secret even in a refused request's row: only its hash prefix is kept.
         if (string.Equals(name, "token", StringComparison.OrdinalIgnoreCase))
-            return value.StartsWith("sha256:", StringComparison.Ordinal) ? value : "sha256:" + Devices.DeviceTokens.HashPrefix(Devices.DeviceTokens.Hash(value));
+            return value.StartsWith("sha256:", StringComparison.Ordinal) ? value : "sha256:" + Loa.Dispatcher.Devices.DeviceTokens.HashPrefix(Loa.Dispatcher.Devices.DeviceTokens.Hash(value));
         if (Msisdn.TryNormalize(value, out var e164, out _))
             return Msisdn.Mask(e164);
         return string.Equals(name, "msisdn", StringComparison.OrdinalIgnoreCase) ? Msisdn.Mask(value) : value;

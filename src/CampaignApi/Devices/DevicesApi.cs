@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters.Routing;
+using Loa.Dispatcher.Devices;
 using Loa.Dispatcher.Planning;
 using Loa.Storage.Devices;
 

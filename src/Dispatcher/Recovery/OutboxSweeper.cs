@@ -24,6 +24,7 @@ public sealed class OutboxSweeper(
     CampaignStore campaigns,
     BusTopology topology,
     IServiceScopeFactory scopes,
+    IBusControl bus,
     IOptions<DispatcherOptions> options,
     ILogger<OutboxSweeper> logger) : BackgroundService
 {
@@ -36,6 +37,9 @@ public sealed class OutboxSweeper(
             var reset = await outbox.ForgetInFlightAsync(stoppingToken);
             if (reset > 0)
                 logger.LogInformation("Restart: {Batches} open batches go back to the outbox", reset);
+            // The bus starts beside this service, not before it: a batch sent to a lane whose in-memory
+            // endpoint is not up yet is lost, and stays marked published until RepublishAfter (30 min).
+            await WaitForBusAsync(stoppingToken);
         }
         using var timer = new PeriodicTimer(settings.SweepInterval);
         do
@@ -55,6 +59,22 @@ public sealed class OutboxSweeper(
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private async Task WaitForBusAsync(CancellationToken stoppingToken)
+    {
+        // Bounded: a bus that never becomes healthy is reported, and the sweeper works on regardless
+        // (its database work, expiring unanswered messages, needs no bus).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (bus.CheckHealth().Status != BusHealthStatus.Healthy)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                logger.LogWarning("The bus is not healthy 30 s after start; sweeping anyway");
+                return;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(50), stoppingToken);
+        }
     }
 
     public async Task SweepOnceAsync(CancellationToken cancellationToken)

@@ -3,8 +3,11 @@ using System.Text;
 using Loa.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Loa.CampaignApi.Devices;
+namespace Loa.Dispatcher.Devices;
 
 /// <summary>
 /// What Loa keeps of a push token, a secret that lets anyone who holds it notify the phone: its
@@ -37,8 +40,8 @@ public static class DevicesSetup
     public const string KeysDirectoryKey = "Loa:Devices:KeysDirectory";
 
     /// <summary>
-    /// The device registry's services, and the Data Protection key ring its tokens are protected with,
-    /// kept on disk: the default (a per-user profile directory, or memory in a container) would lose
+    /// The device registry's services, and the Data Protection key ring its tokens are protected with
+    /// (the API protects a token when a device registers, the send lane unprotects it), kept on disk: the default (a per-user profile directory, or memory in a container) would lose
     /// the keys with the container, and every stored token with them.
     /// </summary>
     public static IServiceCollection AddLoaDevices(this IServiceCollection services, IConfiguration configuration)
@@ -46,7 +49,7 @@ public static class DevicesSetup
         services.AddDataProtection()
             .SetApplicationName("Loa")
             .PersistKeysToFileSystem(new DirectoryInfo(KeysDirectory(configuration)));
-        services.AddSingleton<DeviceTokens>();
+        services.TryAddSingleton<DeviceTokens>();
         return services;
     }
 
