@@ -4,6 +4,7 @@ using Loa.CampaignApi.Audiences;
 using Loa.CampaignApi.Campaigns;
 using Loa.CampaignApi.Dashboard;
 using Loa.CampaignApi.Devices;
+using Loa.CampaignApi.Geography;
 using Loa.CampaignApi.Receipts;
 using Loa.CampaignApi.Reports;
 using Loa.CampaignApi.Scheduling;
@@ -16,6 +17,7 @@ using Loa.Dispatcher.Planning;
 using Loa.Dispatcher.Sending;
 using Loa.Dispatcher.Telemetry;
 using Loa.Storage;
+using Loa.Storage.Geography;
 using Loa.Storage.Keys;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -83,7 +85,7 @@ public static class LoaApi
         services.AddSingleton<RouteTable>();
         services.AddSingleton<CampaignRules>();
         services.AddOptions<CapOptions>().Bind(configuration.GetSection(CapOptions.Section));
-        services.AddSingleton(sp => ProvinceGeocodes.Load(sp.GetRequiredService<IOptions<CapOptions>>().Value.GeocodeTable));
+        services.AddSingleton(sp => ProvinceGeocodes.Load(sp.GetRequiredService<IOptions<CapOptions>>().Value.GeocodeTable, sp.GetRequiredService<Provinces>()));
         services.AddSingleton<ICampaignLauncher, CampaignLauncher>();
         services.AddLoaDevices(configuration);
 
@@ -150,16 +152,18 @@ public static class LoaApi
         app.MapKeysApiV1();
         app.MapAuditApiV1();
         app.MapReportsApiV1();
+        app.MapProvincesApiV1();
         app.MapDashboard();
     }
 
     /// <summary>
-    /// Before the host starts: schema, routing seed, development keys. After it starts: the public
+    /// Before the host starts: schema, routing seed, the province tables, development keys. After it starts: the public
     /// URL carriers post receipts to, when not configured, is this server's own address.
     /// </summary>
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         await DispatcherHost.PrepareAsync(app.Services, cancellationToken);
+        await app.Services.GetRequiredService<ProvinceStore>().MirrorAsync(app.Services.GetRequiredService<Provinces>(), cancellationToken);
         await DevKeys.ApplyAsync(app.Services.GetRequiredService<ApiKeyStore>(), app.Environment.IsDevelopment(), cancellationToken);
         app.Lifetime.ApplicationStarted.Register(() =>
         {

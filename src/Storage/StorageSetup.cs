@@ -40,6 +40,14 @@ public static class StorageSetup
         services.TryAddSingleton<Audit.AuditStore>();
         services.TryAddSingleton<Backlog.BacklogStore>();
         services.TryAddSingleton<Devices.DeviceStore>();
+        services.TryAddSingleton<Geography.ProvinceStore>();
+        // Read once: a malformed table stops the host at its first use with the file and line, rather than
+        // mapping any code wrongly.
+        services.TryAddSingleton(_ => Geography.Provinces.Load(new Geography.ProvinceOptions
+        {
+            UnitsFile = configuration[$"{Geography.ProvinceOptions.Section}:UnitsFile"],
+            RemapFile = configuration[$"{Geography.ProvinceOptions.Section}:RemapFile"],
+        }));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, SqliteCheckpointer>());
         // Bound once: the embedded default calls this from both hosts, and binding a list twice doubles it.
         if (!services.Any(d => d.ServiceType == typeof(Microsoft.Extensions.Options.IConfigureOptions<Contracts.SafetyOptions>)))

@@ -70,7 +70,7 @@ public static partial class CapCampaign
         {
             // Other schemes beside a known code only leave their own areas out; with none known, sending
             // would reach nobody the alert meant (or, taken as everywhere, everybody).
-            var known = string.Join(", ", geocodes.Rows.Select(r => r.ValueName).Distinct(StringComparer.OrdinalIgnoreCase));
+            var known = string.Join(", ", geocodes.ValueNames);
             foreach (var geocode in unknown)
                 errors[geocode.Element] = [$"Unknown geocode {geocode.ValueName} '{geocode.Value}'; Loa knows valueName(s) {known} with the province codes of its table."];
             errors[path + ".area"] = [$"Loa knows none of this alert's areas: name at least one by a geocode of its table ({known}), or leave out area to mean the whole country."];

@@ -1,47 +1,84 @@
-using System.Text.RegularExpressions;
+using Loa.Storage.Geography;
 
 namespace Loa.CampaignApi.Alerts;
 
-public sealed record ProvinceGeocode(string ValueName, string Value, string Province, string Name);
+/// <summary>
+/// A geocode Loa places: <c>Province</c> the canonical code of today's unit and <c>Name</c> its name;
+/// <c>RemappedFrom</c> the province the geocode named when that was an old one (GSO 93: Hậu Giang → 92).
+/// </summary>
+public sealed record ProvinceGeocode(string ValueName, string Value, string Province, string Name, string? RemappedFrom = null);
 
 /// <summary>
-/// CAP geocodes to Loa's province codes, from <c>province-geocodes.csv</c> (shipped inside the
-/// assembly) or from the file <c>Loa:Cap:GeocodeTable</c> names. Read once; a malformed table stops
-/// the first CAP request with its line number rather than mapping anything wrongly.
+/// CAP geocodes to today's provinces. Two schemes are read through <see cref="Provinces"/>, the one place
+/// Loa reads a province code: <c>GSO</c> (2-digit codes, today's and the 63 old ones) and
+/// <c>ISO3166-2</c> (<c>VN-HN</c>, <c>VN-73</c>). Any other scheme an operator needs is a row of
+/// <c>province-geocodes.csv</c> (shipped inside the assembly) or of the file <c>Loa:Cap:GeocodeTable</c>
+/// names, whose province column may hold any code Provinces reads. A malformed table stops the first
+/// CAP request with its line number rather than mapping anything wrongly.
 /// </summary>
-public sealed partial class ProvinceGeocodes
+public sealed class ProvinceGeocodes
 {
+    public const string Gso = "GSO";
+    public const string Iso = "ISO3166-2";
+
+    // Senders spell the ISO scheme several ways; all mean ISO 3166-2 subdivision codes.
+    private static readonly HashSet<string> IsoNames = new(["ISO3166-2", "ISO 3166-2", "ISO3166", "ISO-3166-2"], StringComparer.OrdinalIgnoreCase);
+
+    private readonly Provinces provinces;
     private readonly Dictionary<(string ValueName, string Value), ProvinceGeocode> byCode;
 
-    private ProvinceGeocodes(IReadOnlyList<ProvinceGeocode> rows)
+    private ProvinceGeocodes(IReadOnlyList<ProvinceGeocode> rows, Provinces provinces)
     {
         Rows = rows;
+        this.provinces = provinces;
         byCode = rows.ToDictionary(r => (r.ValueName.ToUpperInvariant(), r.Value));
     }
 
+    /// <summary>The table's own rows (schemes other than the built-in GSO and ISO 3166-2, or overrides of them).</summary>
     public IReadOnlyList<ProvinceGeocode> Rows { get; }
 
-    public ProvinceGeocode? Find(string valueName, string value) =>
-        byCode.GetValueOrDefault((valueName.Trim().ToUpperInvariant(), value.Trim()));
+    /// <summary>The valueNames Loa places, for error messages.</summary>
+    public IReadOnlyList<string> ValueNames =>
+        [Gso, Iso, .. Rows.Select(r => r.ValueName).Where(n => !IsBuiltIn(n)).Distinct(StringComparer.OrdinalIgnoreCase)];
 
-    public static ProvinceGeocodes Load(string? path)
+    /// <summary>
+    /// The table's row first (an operator's override), then the built-in schemes. Values are compared as
+    /// written, trimmed: <c>01</c>, not <c>1</c>. A 5-digit (commune) code is not placed: Loa has no
+    /// commune table yet (docs/domain-geography.md), and guessing its province could widen an alert.
+    /// </summary>
+    public ProvinceGeocode? Find(string valueName, string value)
+    {
+        var name = valueName.Trim();
+        var code = value.Trim();
+        if (byCode.GetValueOrDefault((name.ToUpperInvariant(), code)) is { } row)
+            return row;
+        ResolvedProvince? resolved = null;
+        if (string.Equals(name, Gso, StringComparison.OrdinalIgnoreCase) && code.Length == 2 && code.All(char.IsAsciiDigit))
+            resolved = provinces.Resolve(code);
+        else if (IsoNames.Contains(name) && code.StartsWith("VN-", StringComparison.OrdinalIgnoreCase))
+            resolved = provinces.Resolve(code);
+        return resolved is null ? null : new ProvinceGeocode(name, code, resolved.Code, resolved.Name, resolved.RemappedFrom);
+    }
+
+    public static ProvinceGeocodes Load(string? path, Provinces? provinces = null)
     {
         if (!string.IsNullOrWhiteSpace(path))
         {
             using var file = new StreamReader(path);
-            return Parse(file);
+            return Parse(file, provinces);
         }
         var assembly = typeof(ProvinceGeocodes).Assembly;
         using var stream = assembly.GetManifestResourceStream("Loa.CampaignApi.Alerts.province-geocodes.csv")
             ?? throw new InvalidOperationException("province-geocodes.csv is not embedded in the assembly.");
         using var reader = new StreamReader(stream);
-        return Parse(reader);
+        return Parse(reader, provinces);
     }
 
     /// <summary>Header <c>valueName,value,province,name</c>; blank lines and lines starting with # are skipped.</summary>
-    /// <exception cref="FormatException">A malformed or repeated row; the message gives its line number.</exception>
-    public static ProvinceGeocodes Parse(TextReader reader)
+    /// <exception cref="FormatException">A malformed or repeated row, or a province Loa does not know; the message gives its line number.</exception>
+    public static ProvinceGeocodes Parse(TextReader reader, Provinces? provinces = null)
     {
+        provinces ??= Provinces.Shipped();
         var rows = new List<ProvinceGeocode>();
         var seen = new HashSet<(string, string)>();
         var header = false;
@@ -62,18 +99,18 @@ public sealed partial class ProvinceGeocodes
             }
             if (fields.Length != 4 || fields[0].Length == 0 || fields[1].Length == 0)
                 throw new FormatException($"Geocode table line {number}: expected valueName,value,province,name.");
-            if (!ProvinceCode().IsMatch(fields[2]))
-                throw new FormatException($"Geocode table line {number}: '{fields[2]}' is not a province code (2-3 capital letters).");
+            // A table written before 2025 names provinces by Loa's old abbreviations (HG): each is read as its unit.
+            if (provinces.Resolve(fields[2]) is not { } province)
+                throw new FormatException($"Geocode table line {number}: '{fields[2]}' is not a province Loa knows (provinces.csv, province-remap.csv).");
             if (!seen.Add((fields[0].ToUpperInvariant(), fields[1])))
                 throw new FormatException($"Geocode table line {number}: {fields[0]} {fields[1]} is listed twice.");
-            rows.Add(new ProvinceGeocode(fields[0], fields[1], fields[2], fields[3]));
+            rows.Add(new ProvinceGeocode(fields[0], fields[1], province.Code, province.Name, province.RemappedFrom));
         }
         if (!header)
             throw new FormatException("Geocode table: no header line.");
-        return new ProvinceGeocodes(rows);
+        return new ProvinceGeocodes(rows, provinces);
     }
 
-    // The same shape list uploads accept for a member's province (ListsApi).
-    [GeneratedRegex("^[A-Z]{2,3}$")]
-    private static partial Regex ProvinceCode();
+    private static bool IsBuiltIn(string valueName) =>
+        string.Equals(valueName, Gso, StringComparison.OrdinalIgnoreCase) || IsoNames.Contains(valueName);
 }

@@ -1,11 +1,11 @@
 using System.Security.Claims;
 using System.Text;
-using System.Text.RegularExpressions;
 using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters.Routing;
 using Loa.Contracts;
 using Loa.Dispatcher.Planning;
 using Loa.Storage.Audiences;
+using Loa.Storage.Geography;
 using Microsoft.Extensions.Options;
 using Sylvan.Data.Csv;
 
@@ -25,13 +25,24 @@ public sealed class ListOptions
 
 public sealed record ListError(long Line, string Reason);
 
-public sealed record ListCreated(string Id, string Name, int Accepted, int Rejected, int Duplicates, IReadOnlyList<ListError> Errors);
+/// <summary>
+/// A province column value that was stored as another code: <c>To</c> the unit's canonical code, <c>Scheme</c>
+/// how the value named it (<c>alias</c> its own abbreviation; <c>loa</c>, <c>gso</c>, <c>iso3166-2</c> an
+/// old code of a province it absorbed), <c>Rows</c> how many accepted rows carried it.
+/// </summary>
+public sealed record ListRemap(string To, string Name, string Scheme, int Rows);
 
+/// <summary><c>Remapped</c> is keyed by the value as uploaded (upper case): <c>{"HG": {"to": "92", …}}</c>.</summary>
+public sealed record ListCreated(
+    string Id, string Name, int Accepted, int Rejected, int Duplicates, IReadOnlyList<ListError> Errors,
+    IReadOnlyDictionary<string, ListRemap> Remapped);
+
+/// <summary><c>ProvinceNames</c> names each code of <c>ByProvince</c> that is a unit of today.</summary>
 public sealed record ListDetails(
     string Id, string Name, string Tenant, string CreatedBy, DateTimeOffset CreatedAt, long Accepted, long Rejected, long Duplicates,
-    IReadOnlyDictionary<string, long> ByCarrier, IReadOnlyDictionary<string, long> ByProvince);
+    IReadOnlyDictionary<string, long> ByCarrier, IReadOnlyDictionary<string, long> ByProvince, IReadOnlyDictionary<string, string> ProvinceNames);
 
-public static partial class ListsApi
+public static class ListsApi
 {
     private const int MaxListedErrors = 100;
 
@@ -53,7 +64,7 @@ public static partial class ListsApi
     /// </summary>
     public static async Task<IResult> UploadAsync(
         HttpRequest request, ClaimsPrincipal user, string? name,
-        ListStore lists, RouteTable routes, IOptions<ListOptions> options, Audit.AuditDetails audit, CancellationToken ct)
+        ListStore lists, RouteTable routes, Provinces provinces, IOptions<ListOptions> options, Audit.AuditDetails audit, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 200)
             return Problems.Validation("name", "A list needs a name (query parameter ?name=, at most 200 characters).");
@@ -82,13 +93,14 @@ public static partial class ListsApi
             await using var import = await lists.BeginImportAsync(tenant, name.Trim(), user.Who(), ct);
             int members = 0, rejected = 0; // members: rows handed to the import, new to the list or not
             var errors = new List<ListError>();
+            var remapped = new Dictionary<string, (ResolvedProvince To, int Rows)>(StringComparer.Ordinal);
             while (await csv.ReadAsync(ct))
             {
                 line++;
                 if (members + rejected >= limits.MaxRows)
                     return Problems.Unprocessable("list-too-large", "List too large", $"A list may hold at most {limits.MaxRows} rows.");
 
-                var reason = Row(csv, router, msisdnColumn, provinceColumn, user, tenant, out var msisdn, out var province);
+                var reason = Row(csv, router, provinces, msisdnColumn, provinceColumn, user, tenant, out var msisdn, out var province);
                 if (reason is not null)
                 {
                     rejected++;
@@ -99,14 +111,17 @@ public static partial class ListsApi
                 var carrier = router.Route(msisdn) ?? Unrouted.Carrier;
                 var tags = tagsColumn >= 0 ? Clip(csv.GetString(tagsColumn), 400) : null;
                 var memberName = nameColumn >= 0 ? Clip(csv.GetString(nameColumn), 200) : null;
-                await import.AddAsync(msisdn, province, carrier, tags, memberName, ct);
+                await import.AddAsync(msisdn, province?.Code ?? "", carrier, tags, memberName, ct);
                 members++;
+                if (province?.RemappedFrom is { } from)
+                    remapped[from] = (province, remapped.GetValueOrDefault(from).Rows + 1);
             }
             // Which rows were new to the list is known as each chunk is written: the counts come from the import.
             var row = await import.CommitAsync(rejected, ct);
             int accepted = (int)row.Accepted, duplicates = (int)row.Duplicates;
-            audit.Add("upload", new { name = row.Name, accepted, rejected, duplicates });
-            return TypedResults.Created($"/api/v1/lists/{row.Id}", new ListCreated(row.Id, row.Name, accepted, rejected, duplicates, errors));
+            var remaps = remapped.ToDictionary(r => r.Key, r => new ListRemap(r.Value.To.Code, r.Value.To.Name, r.Value.To.Scheme, r.Value.Rows), StringComparer.Ordinal);
+            audit.Add("upload", new { name = row.Name, accepted, rejected, duplicates, remapped = remaps.ToDictionary(r => r.Key, r => r.Value.To) });
+            return TypedResults.Created($"/api/v1/lists/{row.Id}", new ListCreated(row.Id, row.Name, accepted, rejected, duplicates, errors, remaps));
         }
         catch (Exception e) when (CsvUpload.IsUnreadable(e))
         {
@@ -115,36 +130,40 @@ public static partial class ListsApi
         }
     }
 
-    public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, ListStore lists, CancellationToken ct)
+    public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, ListStore lists, Provinces provinces, CancellationToken ct)
     {
         var list = await lists.GetAsync(id, ct);
         if (list is null || !user.CanSee(list.Tenant))
             return Problems.NotFound("list");
         var counts = await lists.CountsAsync([id], ct);
+        var byProvince = counts.GroupBy(c => c.Province).ToDictionary(g => g.Key.Length == 0 ? "unknown" : g.Key, g => g.Sum(c => c.Recipients));
         return TypedResults.Ok(new ListDetails(
             list.Id, list.Name, list.Tenant, list.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(list.CreatedAt),
             list.Accepted, list.Rejected, list.Duplicates,
             counts.GroupBy(c => c.Carrier).ToDictionary(g => g.Key, g => g.Sum(c => c.Recipients)),
-            counts.GroupBy(c => c.Province).ToDictionary(g => g.Key.Length == 0 ? "unknown" : g.Key, g => g.Sum(c => c.Recipients))));
+            byProvince,
+            byProvince.Keys.Select(provinces.Unit).OfType<Province>().ToDictionary(p => p.Code, p => p.Name)));
     }
 
-    private static string? Row(CsvDataReader csv, CarrierRouter router, int msisdnColumn, int provinceColumn, ClaimsPrincipal user, string tenant, out string msisdn, out string province)
+    /// <param name="province">The member's unit; null for a national row without one (stored as '', unknown).</param>
+    private static string? Row(
+        CsvDataReader csv, CarrierRouter router, Provinces provinces, int msisdnColumn, int provinceColumn, ClaimsPrincipal user, string tenant,
+        out string msisdn, out ResolvedProvince? province)
     {
-        province = "";
+        province = null;
         if (!Msisdn.TryNormalize(csv.GetString(msisdnColumn), router, out msisdn, out var reason))
             return reason;
         var given = provinceColumn >= 0 ? csv.GetString(provinceColumn).Trim().ToUpperInvariant() : "";
-        if (given.Length > 0 && !ProvinceCode().IsMatch(given))
-            return $"'{Clip(given, 20)}' is not a province code";
+        // An old code (HG, 93, VN-73) is stored as its unit's and reported; one that maps to nothing is
+        // refused rather than kept: a member Loa cannot place is one no province campaign would reach.
+        if (given.Length > 0 && (province = provinces.Resolve(given)) is null)
+            return $"'{Clip(given, 20)}' is not a province Loa knows";
         if (user.IsNational())
-        {
-            province = given;
             return null;
-        }
         // A province uploads only its own people: no province means theirs, another province is refused.
-        if (given.Length > 0 && !string.Equals(given, tenant, StringComparison.OrdinalIgnoreCase))
+        if (province is not null && province.Code != tenant)
             return $"province {given} is not yours ({tenant})";
-        province = tenant;
+        province ??= provinces.Resolve(tenant);
         return null;
     }
 
@@ -165,7 +184,4 @@ public static partial class ListsApi
         value = value.Trim();
         return value.Length <= max ? value : value[..max];
     }
-
-    [GeneratedRegex("^[A-Z]{2,3}$")]
-    private static partial Regex ProvinceCode();
 }

@@ -5,6 +5,7 @@ using Loa.CarrierAdapters.Encoding;
 using Loa.Contracts;
 using Loa.Dispatcher.Planning;
 using Loa.Storage.Audiences;
+using Loa.Storage.Geography;
 using Loa.Storage.Suppression;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ namespace Loa.CampaignApi.Campaigns;
 /// <summary>What a new campaign must satisfy, and what it will cost (the preview).</summary>
 public sealed class CampaignRules(
     ListStore lists, SuppressionStore suppression, RouteTable routes, IOptionsMonitor<CarrierOptions> carriers, IOptionsMonitor<SafetyOptions> safety,
-    TimeProvider time)
+    Provinces units, TimeProvider time)
 {
     public const int DefaultMaxSmsParts = 3;
     public const int MaxSmsCharacters = 1600;
@@ -92,11 +93,24 @@ public sealed class CampaignRules(
                 Error("audience.carriers", $"Unknown carrier '{carriers[i]}'.");
         }
         var provinces = audience?.Provinces ?? [];
+        var canonical = new List<string>(provinces.Count);
         for (var i = 0; i < provinces.Count; i++)
         {
             if (provinces[i] is null)
                 Error($"audience.provinces[{i}]", "A province is a string, not null.");
+            else if (units.Resolve(provinces[i]) is { } unit)
+            {
+                if (!canonical.Contains(unit.Code))
+                    canonical.Add(unit.Code);
+            }
+            else
+                Error($"audience.provinces[{i}]", $"'{(provinces[i].Length <= 20 ? provinces[i] : provinces[i][..20])}' is not a province Loa knows (GET /api/v1/provinces).");
         }
+        // Stored and planned by today's codes: the planner compares them with its members' provinces, which
+        // are canonical since migration 0018 and every upload after it (HN, HG and 01 all reach 01 and 92).
+        if (provinces.Count > 0 && !canonical.SequenceEqual(provinces))
+            request = request with { Audience = audience! with { Provinces = canonical } };
+        audience = request.Audience;
         if (audience?.Devices == true)
             Error("audience.devices", "Device audiences need push, which is not available yet.");
 
@@ -138,7 +152,7 @@ public sealed class CampaignRules(
             return (null, Problems.Validation(errors));
 
         // A province may only reach its own province (checked after the shape, so the error is precise).
-        if (!user.IsNational() && (audience!.Provinces ?? []).Any(p => !string.Equals(p, user.Tenant(), StringComparison.OrdinalIgnoreCase)))
+        if (!user.IsNational() && (audience!.Provinces ?? []).Any(p => p != user.Tenant()))
             return (null, Problems.Forbidden("tenant", $"A {user.Tenant()} campaign may only target province {user.Tenant()}."));
 
         if (channels.Contains(Channels.Push))

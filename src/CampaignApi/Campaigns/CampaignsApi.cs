@@ -64,7 +64,7 @@ public static class CampaignsApi
             await campaigns.InsertAsync(row, ct);
         else
             await campaigns.InsertAsync(row, (connection, transaction, token) => alongside(row, connection, transaction, token), ct);
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, request.Audience, row.SmsEncoding, ok.Measure.Parts, ct, row.SmsText);
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding, ok.Measure.Parts, ct, row.SmsText);
         return (row, preview with { NormalizedFrom = ok.NormalizedFrom }, null);
     }
 
@@ -260,7 +260,7 @@ public static class CampaignsApi
         var row = NewDraft(definition, ok, original.Tenant, user, now) with { Corrects = original.Id };
         await campaigns.InsertCorrectionAsync(row, ct);
         audit.Add("correction", new { corrects = original.Id, created = row.Id, status = row.Status });
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding!, ok.Measure.Parts, ct, row.SmsText)
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding!, ok.Measure.Parts, ct, row.SmsText)
             with { NormalizedFrom = ok.NormalizedFrom };
         return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, await WithCorrectionAsync(preview, row, deliveries, ct)));
     }

@@ -6,14 +6,15 @@ using Loa.CarrierAdapters.Routing;
 using Loa.Dispatcher.Devices;
 using Loa.Dispatcher.Planning;
 using Loa.Storage.Devices;
+using Loa.Storage.Geography;
 
 namespace Loa.CampaignApi.Devices;
 
 public sealed record DeviceRequest(string? Token, string? Platform, string? App, string? Province, string? Language, string? Msisdn);
 
-/// <summary>A device as answered: the token's hash, never the token; the number masked.</summary>
+/// <summary>A device as answered: the token's hash, never the token; the number masked; the province by its canonical code and name.</summary>
 public sealed record DeviceView(
-    string TokenHash, string Platform, string App, string Province, string Language, string? Msisdn,
+    string TokenHash, string Platform, string App, string Province, string? ProvinceName, string Language, string? Msisdn,
     string Tenant, string RegisteredBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 /// <summary>
@@ -48,7 +49,7 @@ public static partial class DevicesApi
     /// audit trail records a created resource's address.
     /// </summary>
     public static async Task<IResult> RegisterAsync(
-        DeviceRequest request, ClaimsPrincipal user, DeviceStore devices, DeviceTokens tokens, RouteTable routes,
+        DeviceRequest request, ClaimsPrincipal user, DeviceStore devices, DeviceTokens tokens, RouteTable routes, Provinces provinces,
         Audit.AuditDetails audit, ILoggerFactory loggers, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -68,11 +69,14 @@ public static partial class DevicesApi
         if (!AppId().IsMatch(app))
             errors["app"] = [$"app must be 1 to {MaxAppLength} letters, digits or '-'."];
 
-        var province = request.Province?.Trim().ToUpperInvariant() ?? "";
-        if (province.Length == 0)
+        var given = request.Province?.Trim() ?? "";
+        var province = "";
+        if (given.Length == 0)
             errors["province"] = ["province is required: the device's province code."];
-        else if (!ProvinceCode().IsMatch(province))
-            errors["province"] = [$"'{Clip(province)}' is not a province code (2 to 3 capital letters)."];
+        else if (provinces.Resolve(given) is { } resolved)
+            province = resolved.Code; // an app built before 2025 may still send HG: the device is in Cần Thơ now
+        else
+            errors["province"] = [$"'{Clip(given)}' is not a province Loa knows (GET /api/v1/provinces)."];
 
         var language = string.IsNullOrWhiteSpace(request.Language) ? "vi" : request.Language.Trim().ToLowerInvariant();
         if (language is not ("vi" or "en"))
@@ -89,7 +93,7 @@ public static partial class DevicesApi
         if (errors.Count > 0)
             return Problems.Validation(errors);
         // As a province's campaigns and list rows: its own province only (checked after the shape, so the error is precise).
-        if (!user.IsNational() && !string.Equals(province, user.Tenant(), StringComparison.OrdinalIgnoreCase))
+        if (!user.IsNational() && province != user.Tenant())
             return Problems.Forbidden("tenant", $"A {user.Tenant()} key may only register devices in province {user.Tenant()}.");
 
         var hash = DeviceTokens.Hash(token);
@@ -100,7 +104,7 @@ public static partial class DevicesApi
         var known = registered.PreviousTenant is { } previous && user.CanSee(previous);
         Log.Registered(logger, DeviceTokens.Start(token), DeviceTokens.HashPrefix(hash), known ? "updated" : "registered",
             app, platform!, province, user.Tenant());
-        var view = View(registered.Device);
+        var view = View(registered.Device, provinces);
         return known ? TypedResults.Ok(view) : TypedResults.Created((string?)null, view);
     }
 
@@ -135,19 +139,14 @@ public static partial class DevicesApi
         }
     }
 
-    private static DeviceView View(DeviceRow row) => new(
-        row.TokenHash, row.Platform, row.App, row.Province, row.Language, row.Msisdn is null ? null : Msisdn.Mask(row.Msisdn),
+    private static DeviceView View(DeviceRow row, Provinces provinces) => new(
+        row.TokenHash, row.Platform, row.App, row.Province, provinces.Unit(row.Province)?.Name, row.Language, row.Msisdn is null ? null : Msisdn.Mask(row.Msisdn),
         row.Tenant, row.RegisteredBy, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), DateTimeOffset.FromUnixTimeMilliseconds(row.UpdatedAt));
 
     private static string Clip(string value) => value.Length <= 20 ? value : value[..20];
 
     [GeneratedRegex("^[a-z0-9-]{1,64}$")]
     private static partial Regex AppId();
-
-    // The shape a list row's province has (ListsApi), the one rule Loa has for a province code today
-    // (src/CampaignApi/Alerts/README.md): the geography issue replaces it in both places together.
-    [GeneratedRegex("^[A-Z]{2,3}$")]
-    private static partial Regex ProvinceCode();
 
     private static partial class Log
     {

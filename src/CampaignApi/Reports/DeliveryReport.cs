@@ -43,7 +43,13 @@ public sealed record ReportCounts(long Total, long Submitted, long Delivered, lo
 /// </summary>
 public static partial class DeliveryReport
 {
-    public static readonly IReadOnlyList<string> Groupings = ["carrier", "province", "kind", "period"];
+    /// <summary>
+    /// <c>province</c> is the province a delivery was planned for, as it was then (HG before July 2025);
+    /// <c>unit</c> is the unit of today that province belongs to (92), so a year across the merger adds up.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Groupings = ["carrier", "province", "unit", "kind", "period"];
+
+    private static readonly IReadOnlyList<string> DefaultGroupings = ["carrier", "province", "kind", "period"];
     public static readonly IReadOnlyList<string> Periods = ["month", "quarter", "year"];
     public static readonly IReadOnlyList<string> CountColumns = ReportCounts.Zero.Columns().Select(c => c.Name).ToList();
 
@@ -76,12 +82,12 @@ public static partial class DeliveryReport
         {
             var name = part.ToLowerInvariant();
             if (!Groupings.Contains(name))
-                errors["groupBy"] = [$"'{Clip(part)}' is not a grouping; use any of carrier, province, kind, period."];
+                errors["groupBy"] = [$"'{Clip(part)}' is not a grouping; use any of {string.Join(", ", Groupings)}."];
             else if (!groups.Contains(name))
                 groups.Add(name);
         }
         if (groups.Count == 0)
-            groups.AddRange(Groupings);
+            groups.AddRange(DefaultGroupings);
 
         var size = string.IsNullOrWhiteSpace(period) ? "month" : period.Trim().ToLowerInvariant();
         if (!Periods.Contains(size))
@@ -133,7 +139,8 @@ public static partial class DeliveryReport
     }
 
     /// <summary>Adds the month rows up into one row per asked group, ordered by the group columns; groups with nothing in them are left out.</summary>
-    public static IReadOnlyList<ReportRow> RollUp(IEnumerable<DeliveryCounts> rows, ReportRequest request)
+    /// <param name="unitOf">Today's unit of a recorded province (the province itself when there is none, as for '').</param>
+    public static IReadOnlyList<ReportRow> RollUp(IEnumerable<DeliveryCounts> rows, ReportRequest request, Func<string, string>? unitOf = null)
     {
         var groups = new Dictionary<string, (string[] Group, ReportCounts Counts)>(StringComparer.Ordinal);
         foreach (var row in rows)
@@ -142,6 +149,7 @@ public static partial class DeliveryReport
             {
                 "carrier" => row.Carrier,
                 "province" => row.Province,
+                "unit" => unitOf?.Invoke(row.Province) ?? row.Province,
                 "kind" => row.Kind,
                 _ => PeriodLabel(row.Month, request.Period),
             }).ToArray();

@@ -29,14 +29,14 @@ public static class ReportsApi
     /// sees only its own tenant's campaigns.
     /// </summary>
     public static async Task<IResult> DeliveriesAsync(
-        HttpRequest request, ClaimsPrincipal user, ReportStore reports, TimeProvider time,
+        HttpRequest request, ClaimsPrincipal user, ReportStore reports, Loa.Storage.Geography.Provinces provinces, TimeProvider time,
         string? from, string? to, string? groupBy, string? period, string? format, CancellationToken ct)
     {
         var asked = DeliveryReport.Parse(from, to, groupBy, period, format, PrefersCsv(request), time.GetUtcNow(), out var errors);
         if (asked is null)
             return Problems.Validation(errors);
         var counts = await reports.DeliveriesByMonthAsync(asked.From.ToUnixTimeMilliseconds(), asked.To.ToUnixTimeMilliseconds(), user.TenantFilter(), ct);
-        var rows = DeliveryReport.RollUp(counts, asked);
+        var rows = DeliveryReport.RollUp(counts, asked, province => provinces.Resolve(province)?.Code ?? province);
         if (!asked.Csv)
             return TypedResults.Json(DeliveryReport.Json(asked, rows));
         var name = $"loa-deliveries-{asked.From.ToOffset(TimeSpan.FromHours(7)):yyyyMMdd}-{asked.To.ToOffset(TimeSpan.FromHours(7)):yyyyMMdd}.csv";

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Loa.Storage.Geography;
 using Loa.Storage.Keys;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -41,7 +42,8 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyCache cache) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyCache cache,
+    Provinces provinces) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
 
@@ -63,7 +65,9 @@ public sealed class ApiKeyAuthenticationHandler(
             new(Roles.PrincipalClaim, Roles.KeyPrincipal(row.Id)),
             new(Roles.KeyIdClaim, row.Id),
             new(ClaimTypes.Name, row.Name),
-            new(Roles.TenantClaim, row.Tenant),
+            // Canonical, so that a key stored under an old code (before migration 0018, or restored from
+            // a backup) is the same tenant as its unit everywhere tenants are compared.
+            new(Roles.TenantClaim, provinces.Tenant(row.Tenant)),
         };
         claims.AddRange(row.Roles.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(r => new Claim(ClaimTypes.Role, r)));
         var identity = new ClaimsIdentity(claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role);

@@ -15,8 +15,8 @@ public static class DevKeys
         ("dev-approver", Roles.National, [Roles.Approver]),
         ("dev-operator", Roles.National, [Roles.Operator]),
         ("dev-admin", Roles.National, [Roles.Admin]),
-        ("dev-hn-author", "HN", [Roles.Author]),
-        ("dev-hn-approver", "HN", [Roles.Approver]),
+        ("dev-hn-author", "01", [Roles.Author]),
+        ("dev-hn-approver", "01", [Roles.Approver]),
     ];
 
     public static async Task ApplyAsync(ApiKeyStore keys, bool development, CancellationToken cancellationToken = default)

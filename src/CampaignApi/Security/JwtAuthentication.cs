@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text;
+using Loa.Storage.Geography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
@@ -96,7 +97,7 @@ public static class LoaAuthentication
                 else if (string.IsNullOrEmpty(context.Principal!.FindFirstValue("sub")))
                     context.Fail("The token has no 'sub': a principal is identified by its issuer and subject.");
                 else
-                    context.Principal = ToLoaPrincipal(context.Principal!, jwt.TenantClaim);
+                    context.Principal = ToLoaPrincipal(context.Principal!, jwt.TenantClaim, context.HttpContext.RequestServices.GetRequiredService<Provinces>());
                 return Task.CompletedTask;
             },
             OnChallenge = async context =>
@@ -115,7 +116,7 @@ public static class LoaAuthentication
     }
 
     /// <summary>The same shape of principal the API key handler makes, so that the endpoints see no difference.</summary>
-    private static ClaimsPrincipal ToLoaPrincipal(ClaimsPrincipal token, string tenantClaim)
+    private static ClaimsPrincipal ToLoaPrincipal(ClaimsPrincipal token, string tenantClaim, Provinces provinces)
     {
         // The acting user is the issuer and subject, not the display name: the principal is compared
         // (four eyes, CAP pre-approval) and recorded, and a display name is neither unique nor always
@@ -130,7 +131,8 @@ public static class LoaAuthentication
             new(Roles.PrincipalClaim, Roles.JwtPrincipal(issuer, subject)),
             new(ClaimTypes.Name, subject),
             new(ClaimTypes.GivenName, display),
-            new(Roles.TenantClaim, token.FindFirstValue(tenantClaim) ?? ""),
+            // An identity provider may still issue the old abbreviation (HN, HG): the tenant is its unit's code.
+            new(Roles.TenantClaim, provinces.Tenant(token.FindFirstValue(tenantClaim) ?? "")),
         };
         claims.AddRange(token.FindAll(c => c.Type is "roles" or "role")
             .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))

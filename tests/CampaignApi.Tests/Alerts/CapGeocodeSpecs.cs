@@ -26,12 +26,11 @@ public sealed class CapGeocodeSpecs(CapHost cap)
 
         foreach (var campaign in new[] { created, stored })
         {
-            Assert.Equal(["HN", "TH"], campaign.GetProperty("audience").GetProperty("provinces").EnumerateArray().Select(p => p.GetString()));
+            Assert.Equal(["01", "38"], campaign.GetProperty("audience").GetProperty("provinces").EnumerateArray().Select(p => p.GetString()));
             Assert.Equal(
                 [
-                    "alert.info[0].area[0].geocode[1] ISO3166-2 VN-HN (Thành phố Hà Nội)",
                     "alert.info[0].area[1].geocode[0] FIPS VM34 (Tỉnh Thanh Hóa)",
-                    "alert.info[0].area[2].geocode[0] ISO3166-2 VN-07 (Tỉnh Tuyên Quang)",
+                    "alert.info[0].area[2].geocode[0] FIPS VM89 (Tỉnh Tuyên Quang)",
                     "alert.info[0].area[2].geocode[1] SAME 070408 (Tỉnh Tuyên Quang)",
                 ],
                 campaign.GetProperty("cap").GetProperty("unknownGeocodes").EnumerateArray().Select(g =>
@@ -55,8 +54,8 @@ public sealed class CapGeocodeSpecs(CapHost cap)
 
         var campaign = await CapHost.PostExpectingAsync(hanoi, document, HttpStatusCode.Created);
 
-        Assert.Equal("HN", campaign.GetProperty("tenant").GetString());
-        Assert.Equal(["HN"], campaign.GetProperty("audience").GetProperty("provinces").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal("01", campaign.GetProperty("tenant").GetString());
+        Assert.Equal(["01"], campaign.GetProperty("audience").GetProperty("provinces").EnumerateArray().Select(p => p.GetString()));
         var unknown = Assert.Single(campaign.GetProperty("cap").GetProperty("unknownGeocodes").EnumerateArray());
         Assert.Equal("alert.info[0].area[0].geocode[1]", unknown.GetProperty("element").GetString());
         Assert.Equal("99", unknown.GetProperty("value").GetString());

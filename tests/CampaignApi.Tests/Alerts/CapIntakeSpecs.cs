@@ -40,7 +40,7 @@ public sealed class CapIntakeSpecs(CapHost cap)
             new DateTimeOffset(2099, 12, 31, 22, 0, 0, TimeSpan.FromHours(7)),
             campaign.GetProperty("schedule").GetProperty("expiresAt").GetDateTimeOffset());
         var audience = campaign.GetProperty("audience");
-        Assert.Equal(["HN"], audience.GetProperty("provinces").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["01"], audience.GetProperty("provinces").EnumerateArray().Select(p => p.GetString()));
         Assert.Equal([cap.NationalList, cap.HanoiList], audience.GetProperty("lists").EnumerateArray().Select(l => l.GetString()));
         Assert.Equal(CapHost.NationalHanoi + CapHost.HanoiOwn, campaign.GetProperty("preview").GetProperty("recipients").GetInt64());
         Assert.Equal("ucs2", campaign.GetProperty("sms").GetProperty("encoding").GetString());
@@ -65,7 +65,7 @@ public sealed class CapIntakeSpecs(CapHost cap)
 
         Assert.Equal("Ứng dụng giả mạo dịch vụ công phát tán mã độc. Chỉ cài ứng dụng từ kho chính thức!", campaign.GetProperty("message").GetProperty("sms").GetString());
         Assert.Equal("warning", campaign.GetProperty("kind").GetString()); // Moderate: not grave enough for emergency
-        Assert.Equal(["HN", "TH"], campaign.GetProperty("audience").GetProperty("provinces").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["01", "38"], campaign.GetProperty("audience").GetProperty("provinces").EnumerateArray().Select(p => p.GetString()));
         Assert.Equal(
             CapHost.NationalHanoi + CapHost.NationalThanhHoa + CapHost.HanoiOwn,
             campaign.GetProperty("preview").GetProperty("recipients").GetInt64());
@@ -193,14 +193,14 @@ public sealed class CapIntakeSpecs(CapHost cap)
         using var national = Loa.Client("dev-author");
         var own = await CapHost.PostExpectingAsync(
             hanoi, CapDocument.Load("actual-extreme.xml").Unique().With("<sender>canhbao@ais.gov.vn</sender>", "<sender>canhbao@sotttt.hanoi.gov.vn</sender>"), HttpStatusCode.Created);
-        Assert.Equal("HN", own.GetProperty("tenant").GetString());
+        Assert.Equal("01", own.GetProperty("tenant").GetString());
         Assert.Equal([cap.HanoiList], own.GetProperty("audience").GetProperty("lists").EnumerateArray().Select(l => l.GetString()));
         Assert.Equal(CapHost.HanoiOwn, own.GetProperty("preview").GetProperty("recipients").GetInt64());
 
         var before = await CapHost.CampaignCountAsync(national);
         var other = await CapHost.PostExpectingAsync(hanoi, CapDocument.Load("thanh-hoa.xml").Unique(), HttpStatusCode.Forbidden);
         Assert.Contains("alert.info[0].area[1].geocode[0]", other.GetProperty("detail").GetString());
-        Assert.Contains("TH", other.GetProperty("detail").GetString());
+        Assert.Contains("38", other.GetProperty("detail").GetString());
 
         var everywhere = await CapHost.PostExpectingAsync(hanoi, CapDocument.Load("no-area.xml").Unique(), HttpStatusCode.Forbidden);
         Assert.Contains("whole country", everywhere.GetProperty("detail").GetString());

@@ -42,7 +42,7 @@ public sealed class CapMappingTests
         Assert.Empty(errors);
         Assert.True(draft!.Definition.Options!.StripDiacritics);
         Assert.Equal(5, draft.Definition.Options.MaxSmsParts);
-        Assert.Equal(["HN"], draft.Definition.Audience!.Provinces!);
+        Assert.Equal(["01"], draft.Definition.Audience!.Provinces!);
     }
 
     [Fact]
@@ -136,14 +136,14 @@ public sealed class CapMappingTests
     {
         var mixed = Alert(Info("vi", areas:
         [
-            new CapArea("Hà Nội", [new CapGeocode("ISO3166-2", "VN-HN"), new CapGeocode("GSO", "01")]),
-            new CapArea("Tuyên Quang", [new CapGeocode("ISO3166-2", "VN-07")]),
+            new CapArea("Hà Nội", [new CapGeocode("FIPS", "VM44"), new CapGeocode("GSO", "01")]),
+            new CapArea("Tuyên Quang", [new CapGeocode("FIPS", "VM89")]),
         ]));
         var cap = Map(mixed, 3).Draft!.Definition.Cap!;
         Assert.Equal(["alert.info[0].area[0].geocode[0]", "alert.info[0].area[1].geocode[0]"], cap.UnknownGeocodes.Select(g => g.Element));
         Assert.Equal("alert.info[0].area[1]", Assert.Single(cap.UnplacedAreas).Element);
 
-        var nowhere = Map(Alert(Info("vi", areas: [new CapArea("Tuyên Quang", [new CapGeocode("ISO3166-2", "VN-07")])])), 3);
+        var nowhere = Map(Alert(Info("vi", areas: [new CapArea("Tuyên Quang", [new CapGeocode("FIPS", "VM89")])])), 3);
         Assert.Null(nowhere.Draft);
         Assert.Null(nowhere.TooLong);
         Assert.Contains("alert.info[0].area[0].geocode[0]", nowhere.Errors.Keys);
@@ -151,18 +151,34 @@ public sealed class CapMappingTests
     }
 
     [Fact]
-    public void The_shipped_geocode_table_covers_the_63_provinces_once_each_with_the_codes_tenants_use()
+    public void GSO_and_ISO_geocodes_old_and_new_are_placed_in_todays_units_without_a_table_row()
     {
         var table = ProvinceGeocodes.Load(null);
-        Assert.Equal(63, table.Rows.Count);
-        Assert.Equal(63, table.Rows.Select(r => r.Province).Distinct().Count());
-        Assert.All(table.Rows, r => Assert.Matches("^[0-9]{2}$", r.Value));
-        // The tenants named in api.md and domain.md: Hà Nội, Thanh Hóa, Hậu Giang.
-        Assert.Equal("HN", table.Find("GSO", "01")?.Province);
-        Assert.Equal("TH", table.Find("gso", "38")?.Province);
-        Assert.Equal("HG", table.Find("GSO", "93")?.Province);
-        Assert.Equal("HCM", table.Find("GSO", "79")?.Province);
+        Assert.Empty(table.Rows);
+        // The tenants named in api.md and domain.md: Hà Nội, Thanh Hóa, Hậu Giang (now Cần Thơ).
+        Assert.Equal(("01", "Hà Nội", null), Placed(table.Find("GSO", "01")));
+        Assert.Equal(("38", "Thanh Hóa", null), Placed(table.Find("gso", " 38 ")));
+        Assert.Equal(("92", "Cần Thơ", "93"), Placed(table.Find("GSO", "93")));
+        Assert.Equal(("15", "Lào Cai", "10"), Placed(table.Find("GSO", "10")));
+        Assert.Equal(("01", "Hà Nội", "VN-HN"), Placed(table.Find("ISO3166-2", "VN-HN")));
+        Assert.Equal(("92", "Cần Thơ", "VN-73"), Placed(table.Find("iso 3166-2", "vn-73")));
+        Assert.Equal(("79", "Hồ Chí Minh", "VN-SG"), Placed(table.Find("ISO3166-2", "VN-SG")));
         Assert.Null(table.Find("GSO", "1"));
+        Assert.Null(table.Find("GSO", "HN"));         // an abbreviation is no GSO code
+        Assert.Null(table.Find("ISO3166-2", "73"));   // nor is a bare number an ISO one
+        Assert.Null(table.Find("GSO", "31997"));      // communes: no table yet, never guessed
+        Assert.Null(table.Find("FIPS", "VM44"));
+        static (string, string, string?)? Placed(ProvinceGeocode? g) => g is null ? null : (g.Province, g.Name, g.RemappedFrom);
+    }
+
+    [Fact]
+    public void A_table_row_names_a_province_by_any_code_loa_reads_and_wins_over_the_built_in_scheme()
+    {
+        var table = ProvinceGeocodes.Parse(new StringReader("valueName,value,province,name\nFIPS,VM44,HN,Hà Nội\nSAME,093000,HG,Hậu Giang\nGSO,93,TH,override\n"));
+        Assert.Equal("01", table.Find("fips", "VM44")?.Province);
+        Assert.Equal(("92", "HG"), (table.Find("SAME", "093000")?.Province, table.Find("SAME", "093000")?.RemappedFrom));
+        Assert.Equal("38", table.Find("GSO", "93")?.Province);
+        Assert.Equal(["GSO", "ISO3166-2", "FIPS", "SAME"], table.ValueNames);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class OptOutTenancySpecs
         var text = await answer.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
         var view = JsonDocument.Parse(text).RootElement;
-        Assert.Equal("HN", view.GetProperty("tenant").GetString());
+        Assert.Equal("01", view.GetProperty("tenant").GetString());
         Assert.Equal("key:" + hanoiId, view.GetProperty("createdBy").GetString());
         Assert.DoesNotContain("national", text, StringComparison.Ordinal);
         Assert.DoesNotContain(nationalId, text, StringComparison.Ordinal);

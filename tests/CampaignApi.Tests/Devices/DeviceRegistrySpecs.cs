@@ -45,7 +45,7 @@ public sealed class DeviceRegistrySpecs
         Assert.Null(created.Headers.Location); // the device's address would hold its token
         var view = JsonDocument.Parse(first).RootElement;
         Assert.Equal(DeviceTokens.Hash(token), view.GetProperty("tokenHash").GetString());
-        Assert.Equal(("android", "loa", "HN", "vi"), (view.GetProperty("platform").GetString(), view.GetProperty("app").GetString(),
+        Assert.Equal(("android", "loa", "01", "vi"), (view.GetProperty("platform").GetString(), view.GetProperty("app").GetString(),
             view.GetProperty("province").GetString(), view.GetProperty("language").GetString()));
         Assert.Equal("+8491****678", view.GetProperty("msisdn").GetString());
         Assert.Equal("national", view.GetProperty("tenant").GetString());
@@ -54,7 +54,7 @@ public sealed class DeviceRegistrySpecs
 
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         var updated = await again.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(("ios", "TH", "en"), (updated.GetProperty("platform").GetString(), updated.GetProperty("province").GetString(), updated.GetProperty("language").GetString()));
+        Assert.Equal(("ios", "38", "en"), (updated.GetProperty("platform").GetString(), updated.GetProperty("province").GetString(), updated.GetProperty("language").GetString()));
         Assert.Equal(JsonValueKind.Null, updated.GetProperty("msisdn").ValueKind);
         Assert.Equal(view.GetProperty("createdAt").GetString(), updated.GetProperty("createdAt").GetString());
 
@@ -112,7 +112,7 @@ public sealed class DeviceRegistrySpecs
         Assert.Equal(HttpStatusCode.Forbidden, elsewhere.StatusCode);
         Assert.Equal("https://loa.gov.vn/problems/tenant", (await elsewhere.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
         Assert.Equal(HttpStatusCode.Created, own.StatusCode);
-        Assert.Equal("HN", (await own.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tenant").GetString());
+        Assert.Equal("01", (await own.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tenant").GetString());
 
         // Another tenant's device and a token nobody registered are answered alike.
         var others = await hanoi.DeleteAsync("/api/v1/devices/" + Uri.EscapeDataString(nationalToken));
@@ -141,7 +141,7 @@ public sealed class DeviceRegistrySpecs
 
         var text = await answer.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
-        Assert.Equal("HN", JsonDocument.Parse(text).RootElement.GetProperty("tenant").GetString());
+        Assert.Equal("01", JsonDocument.Parse(text).RootElement.GetProperty("tenant").GetString());
         Assert.DoesNotContain("national", text, StringComparison.Ordinal);
         Assert.DoesNotContain(nationalKey, text, StringComparison.Ordinal);
         Assert.DoesNotContain("+8491", text, StringComparison.Ordinal); // the earlier holder's number went with it

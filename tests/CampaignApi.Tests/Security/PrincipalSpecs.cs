@@ -62,7 +62,7 @@ public sealed class PrincipalSpecs
             .ToList();
 
         Assert.Equal(
-            [("key:" + impostorId, "HN", "dev-operator"), ("key:" + await KeyIdAsync(loa, "dev-operator"), "national", "dev-operator")],
+            [("key:" + impostorId, "01", "dev-operator"), ("key:" + await KeyIdAsync(loa, "dev-operator"), "national", "dev-operator")],
             rows);
     }
 

@@ -22,6 +22,7 @@ public sealed class TenantWalkSpecs
         "GET /healthz", "* /readyz", "GET /openapi/{documentName}.json", "POST /api/v1/carriers/{carrierId}/receipts",
         "GET ", "GET /dashboard/{file}", // the dashboard's static page and assets: no data in them
         "* /metrics", // counts and rates by carrier, kind, status and lane: no campaign, number or tenant in them
+        "GET /api/v1/provinces", "GET /api/v1/provinces/{code}", // public geography: the 34 units and their old codes
     ];
 
     [Fact]
@@ -90,7 +91,7 @@ public sealed class TenantWalkSpecs
         await Expect("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", null, HttpStatusCode.Forbidden);
         visited.Add("GET /api/v1/keys");
         var provinceKeys = await province.GetFromJsonAsync<JsonElement>("/api/v1/keys?limit=100");
-        Assert.All(provinceKeys.GetProperty("items").EnumerateArray(), k => Assert.Equal("HN", k.GetProperty("tenant").GetString()));
+        Assert.All(provinceKeys.GetProperty("items").EnumerateArray(), k => Assert.Equal("01", k.GetProperty("tenant").GetString()));
 
         // Creating its own things, it cannot name or reach another tenant's.
         await Expect("POST", "/api/v1/campaigns/", "/api/v1/campaigns", JsonContent.Create(LoaTestHost.Campaign(list)), HttpStatusCode.BadRequest);
@@ -103,7 +104,7 @@ public sealed class TenantWalkSpecs
             HttpStatusCode.Forbidden);
         visited.Add("GET /api/v1/campaigns");
         var page = await province.GetFromJsonAsync<JsonElement>("/api/v1/campaigns?limit=500");
-        Assert.DoesNotContain(page.GetProperty("items").EnumerateArray(), c => c.GetProperty("tenant").GetString() != "HN");
+        Assert.DoesNotContain(page.GetProperty("items").EnumerateArray(), c => c.GetProperty("tenant").GetString() != "01");
         // Reports answer 200 to a province, with its own tenant's campaigns only: none of the national running one.
         visited.Add("GET /api/v1/reports/deliveries");
         await LoaTestHost.WaitForStatusAsync(operatorClient, running, "completed", TimeSpan.FromSeconds(60));
@@ -120,7 +121,7 @@ public sealed class TenantWalkSpecs
         visited.Add("POST /api/v1/optouts/{msisdn}"); // records the province's own opt-out; it reads back only its own
         visited.Add("POST /api/v1/alerts/cap"); // provinces and geocodes: tests/CampaignApi.Tests/Alerts
         visited.Add("GET /api/v1/me");
-        Assert.Equal("HN", (await province.GetFromJsonAsync<JsonElement>("/api/v1/me")).GetProperty("tenant").GetString()); // its own key only
+        Assert.Equal("01", (await province.GetFromJsonAsync<JsonElement>("/api/v1/me")).GetProperty("tenant").GetString()); // its own key only
 
         Assert.True(successes.Count == 0, "cross-tenant successes:\n" + string.Join("\n", successes));
         var endpoints = loa.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
