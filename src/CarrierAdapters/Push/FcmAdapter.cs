@@ -195,7 +195,7 @@ public sealed partial class FcmAdapter : ICarrierAdapter
     }
 
     /// <summary>HTTP v1 takes the bare topic name; the legacy <c>/topics/</c> form is accepted and stripped.</summary>
-    internal static string TopicName(string to) => to.StartsWith("/topics/", StringComparison.Ordinal) ? to["/topics/".Length..] : to;
+    public static string TopicName(string to) => to.StartsWith("/topics/", StringComparison.Ordinal) ? to["/topics/".Length..] : to;
 
     private string Target(OutgoingMessage message) => _options.UseTopics ? "/topics/" + TopicName(message.To) : DeviceToken.Mask(message.To);
 
