@@ -5,8 +5,9 @@ namespace Loa.CarrierAdapters.Push;
 /// <summary>
 /// FCM's OAuth2 access token for one service account, from Google.Apis.Auth: a JWT-bearer grant
 /// signed with the account's key and posted to the file's <c>token_uri</c> (Google's, or a
-/// simulator's). The library caches the token, refreshes it six minutes before it expires, and
-/// lets concurrent callers share one refresh; the clock is ours so that tests can move time.
+/// simulator's). The library caches the token, refreshes it in the background from 3¾ minutes
+/// before it expires (callers wait for the new one only in its last minute), and lets concurrent
+/// callers share one refresh; the clock is ours so that tests can move time.
 /// </summary>
 public sealed class FcmAccessToken
 {

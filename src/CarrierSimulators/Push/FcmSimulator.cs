@@ -21,6 +21,7 @@ internal sealed partial class FcmSimulator(
     ILogger log)
 {
     private const string JwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+    private const string GoogleAudience = "https://oauth2.googleapis.com/token";
 
     private readonly ConcurrentDictionary<string, FcmServiceAccount> _accounts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _accessTokens = new(StringComparer.Ordinal);
@@ -60,7 +61,9 @@ internal sealed partial class FcmSimulator(
             await TokenError(context, 400, "invalid_grant", "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe.");
             return;
         }
-        if (Jws.String(claims, "aud") != account.TokenUri)
+        // Google.Apis.Auth names Google's own token endpoint as the audience whatever token_uri says,
+        // and Google accepts that; so does the simulator, beside its own address.
+        if (Jws.String(claims, "aud") is not { } audience || (audience != account.TokenUri && audience != GoogleAudience))
         {
             await TokenError(context, 400, "invalid_grant", "Invalid JWT: audience is not this token endpoint.");
             return;
