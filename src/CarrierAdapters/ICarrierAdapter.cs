@@ -42,6 +42,18 @@ public sealed record CarrierBatch(string BatchId, string Sender, IReadOnlyList<O
 
     /// <summary>When the campaign stops sending: a protocol with a validity period asks the carrier to give up then.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>Push only: the notification's title (the body is each message's text).</summary>
+    public string? Title { get; init; }
+
+    /// <summary>Push only: the public verification page of the alert, sent in the data as <c>url</c>.</summary>
+    public Uri? Link { get; init; }
+
+    /// <summary>Push only: one per campaign, so that a phone offline for a while shows the campaign's latest notification once.</summary>
+    public string? CollapseKey { get; init; }
+
+    /// <summary>Push only: the campaign id, sent in the data as <c>campaign</c> so that the app can acknowledge it.</summary>
+    public string? Campaign { get; init; }
 }
 
 /// <summary>What became of one message of a submit, as far as the carrier's answer tells.</summary>
@@ -68,6 +80,9 @@ public sealed record MessageResult(string Id, bool Accepted, string? CarrierMess
 {
     /// <summary>Defaults to what <see cref="Accepted"/> says; an adapter that knows less or more sets it.</summary>
     public MessageFate Fate { get; init; } = Accepted ? MessageFate.Taken : MessageFate.Refused;
+
+    /// <summary>Push only: the provider says the device token is dead (uninstalled app, bad token); the device is to be pruned.</summary>
+    public bool TokenGone { get; init; }
 }
 
 public abstract record SubmitOutcome
