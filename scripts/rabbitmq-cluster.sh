@@ -8,7 +8,7 @@
 #     `export LOA_TEST_RABBITMQ_CLUSTER...` lines to paste and keeps it up until Ctrl-C;
 #   * `<dir>/ctl <command> [node]` (what LOA_TEST_RABBITMQ_CLUSTER_CTL names), which the specs run to
 #     hurt the cluster: kill N (SIGKILL, as a crash), stop N, start N, wait N, stop-all, start-all,
-#     wait-all, status; N is 1, 2 or 3. It reads the ports and names the launch wrote into <dir>.
+#     wait-all, ensure (start and wait for whatever is down), status; N is 1, 2 or 3. It reads the ports and names the launch wrote into <dir>.
 #
 # LOA_TEST_RABBITMQ_CLUSTER is one amqp URI naming every node: amqp://guest:guest@127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3/
 # (the form Loa's ConnectionStrings:RabbitMq takes for a cluster; see src/Dispatcher/Bus/BrokerAddress.cs).
@@ -263,8 +263,17 @@ _rmqc_control() {
             for n in 1 2 3; do rmqc_wait_node "$n" "${3:-180}" || return 1; done
             _rmqc_ctl 1 await_online_nodes 3 --timeout 60
             ;;
+        # Brings back whatever an earlier spec left down; a whole cluster costs one CLI call (each costs seconds).
+        ensure)
+            local started=()
+            for n in 1 2 3; do
+                _rmqc_alive_session "$(_rmqc_session "$n")" || { rmqc_start_node "$n"; started+=("$n"); }
+            done
+            for n in "${started[@]}"; do rmqc_wait_node "$n" 180 || return 1; done
+            _rmqc_ctl 1 await_online_nodes 3 --timeout 60
+            ;;
         status) _rmqc_ctl 1 cluster_status ;;
-        *) _rmqc_log "unknown command '$cmd' (kill|stop|start|wait N, stop-all, start-all, wait-all, status)"; return 2 ;;
+        *) _rmqc_log "unknown command '$cmd' (kill|stop|start|wait N, stop-all, start-all, wait-all, ensure, status)"; return 2 ;;
     esac
 }
 
