@@ -3,9 +3,12 @@
 #
 #  1. installs what the tests need from Debian when it is missing (rabbitmq-server, chromium);
 #  2. starts a private RabbitMQ on loopback (scripts/rabbitmq.sh) and exports its address as
-#     LOA_TEST_RABBITMQ=amqp://guest:guest@127.0.0.1:PORT/ ;
+#     LOA_TEST_RABBITMQ=amqp://guest:guest@127.0.0.1:PORT/ ; and a private three-node cluster
+#     (scripts/rabbitmq-cluster.sh) for the cluster specs: LOA_TEST_RABBITMQ_CLUSTER (one amqp URI
+#     naming the three nodes) and LOA_TEST_RABBITMQ_CLUSTER_CTL (the command that kills, stops and
+#     starts its nodes);
 #  3. builds Loa.slnx and runs every test project, writing one TRX file per project;
-#  4. stops the broker whatever happens, and prints as its very last line
+#  4. stops the brokers whatever happens, and prints as its very last line
 #        N passed, N failed[, N skipped]
 #     counted over all TRX files. Exit code 0 only if nothing failed and at least one test ran.
 #
@@ -19,6 +22,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO_ROOT=$(pwd)
 # shellcheck source=scripts/rabbitmq.sh
 source "$REPO_ROOT/scripts/rabbitmq.sh"
+# shellcheck source=scripts/rabbitmq-cluster.sh
+source "$REPO_ROOT/scripts/rabbitmq-cluster.sh"
 
 CONFIGURATION=${LOA_TEST_CONFIGURATION:-Release}
 # A fresh directory per run: stale TRX files from an earlier run must never be counted, and two
@@ -92,6 +97,7 @@ finish() {
     trap - EXIT INT TERM
     restore_policy_rc
     rmq_stop
+    rmqc_stop
     [[ -n ${APT_LOG:-} ]] && rm -f "$APT_LOG"
 
     counts=$(count_trx "$RESULTS_DIR")
@@ -176,6 +182,9 @@ fi
 # ---------------------------------------------------------------------------------------------
 rmq_launch
 say "RabbitMQ starting in the background on 127.0.0.1:$RMQ_PORT (node $RMQ_NODE)"
+# The cluster boots (about 30 s here) beside the build too; it costs nothing while the build runs.
+rmqc_launch
+say "RabbitMQ cluster (three nodes) starting in the background"
 
 # ---------------------------------------------------------------------------------------------
 # 3. Build, then test. Building separately keeps the test output free of build noise and lets
@@ -186,6 +195,8 @@ dotnet build Loa.slnx -c "$CONFIGURATION" -nologo -v quiet
 
 rmq_wait_ready "$BROKER_TIMEOUT"
 say "LOA_TEST_RABBITMQ=$LOA_TEST_RABBITMQ"
+rmqc_wait_ready $((BROKER_TIMEOUT + 30))
+say "LOA_TEST_RABBITMQ_CLUSTER=$LOA_TEST_RABBITMQ_CLUSTER"
 
 mkdir -p "$RESULTS_DIR"
 say "running tests (TRX into $RESULTS_DIR)"

@@ -21,13 +21,20 @@ public static class BusSetup
     /// <summary>
     /// The bus for both hosts. With <paramref name="withDispatcher"/>, this process also consumes:
     /// the planner queue and one lane per carrier. <c>Loa:Transport</c> picks in-memory (default) or
-    /// RabbitMQ (<c>ConnectionStrings:RabbitMq</c>, an amqp:// URI).
+    /// RabbitMQ (<c>ConnectionStrings:RabbitMq</c>, an amqp:// URI that may list a cluster's nodes; see
+    /// <see cref="BrokerAddress"/>), with quorum queues unless <c>Loa:Bus:QueueType</c> is Classic.
     /// </summary>
     public static IServiceCollection AddLoaBus(this IServiceCollection services, IConfiguration configuration, bool withDispatcher)
     {
         var topology = new BusTopology(configuration);
         var transport = topology.Transport;
         services.TryAddSingleton(topology);
+        if (topology.QuorumQueues)
+        {
+            // Before AddMassTransit: hosted services start in order, so the queue exists before the bus can send.
+            services.TryAddSingleton(BrokerAddress.Read(configuration));
+            services.AddHostedService<LaunchQueue>();
+        }
         services.AddMassTransit(x =>
         {
             if (withDispatcher)
@@ -38,41 +45,70 @@ public static class BusSetup
 
             if (transport == Transport.RabbitMq)
             {
-                var uri = new Uri(configuration.GetConnectionString("RabbitMq")
-                    ?? throw new InvalidOperationException("Loa:Transport is RabbitMq but ConnectionStrings:RabbitMq is not set."));
+                var broker = BrokerAddress.Read(configuration);
                 x.UsingRabbitMq((context, cfg) =>
                 {
-                    var user = Uri.UnescapeDataString(uri.UserInfo.Split(':')[0]);
-                    var password = uri.UserInfo.Contains(':') ? Uri.UnescapeDataString(uri.UserInfo[(uri.UserInfo.IndexOf(':') + 1)..]) : "";
-                    var vhost = uri.AbsolutePath.Trim('/');
-                    cfg.Host(uri.Host, (ushort)(uri.IsDefaultPort || uri.Port <= 0 ? 5672 : uri.Port), string.IsNullOrEmpty(vhost) ? "/" : Uri.UnescapeDataString(vhost), h =>
+                    var first = broker.Nodes[0];
+                    cfg.Host(first.Host, (ushort)first.Port, broker.VirtualHost, h =>
                     {
-                        if (user.Length > 0)
-                            h.Username(user);
-                        if (password.Length > 0)
-                            h.Password(password);
+                        if (broker.User.Length > 0)
+                            h.Username(broker.User);
+                        if (broker.Password.Length > 0)
+                            h.Password(broker.Password);
+                        // A batch is marked published only once the broker confirms it (for a quorum queue: once
+                        // a majority of its nodes hold it), so a node lost right after a send loses nothing.
                         h.PublisherConfirmation = true;
+                        // The nodes are tried in order on every (re)connect; a lost node moves the connection on.
+                        if (broker.Nodes.Count > 1)
+                            h.UseCluster(c =>
+                            {
+                                foreach (var node in broker.Nodes)
+                                    c.Node(node.ToString());
+                            });
                     });
+                    if (topology.QuorumQueues)
+                    {
+                        // What fails lands in <queue>_error: it must outlive a node as the queue it came from does.
+                        cfg.SendTopology.ConfigureErrorSettings = e => e.SetQuorumQueue();
+                        cfg.SendTopology.ConfigureDeadLetterSettings = e => e.SetQuorumQueue();
+                    }
                     if (!withDispatcher)
                         return;
                     cfg.ReceiveEndpoint(topology.Launch, e =>
                     {
+                        if (topology.QuorumQueues)
+                            e.SetQuorumQueue();
                         e.PrefetchCount = 4;
                         ConfigurePlanner(e, context);
                     });
                     foreach (var lane in topology.Lanes)
                     {
-                        cfg.ReceiveEndpoint(topology.Queue(lane), e =>
+                        if (topology.PriorityQueues)
                         {
-                            // One active consumer per lane across every dispatcher process keeps the
-                            // carrier's rate exact; the others stand by and take over on failure.
-                            e.SingleActiveConsumer = true;
-                            // A priority queue hands out urgent batches first; with one batch in hand
-                            // at a time, an urgent batch waits behind at most the bulk batch being sent.
-                            e.EnablePriority(PriorityClasses.Lowest);
-                            e.PrefetchCount = 1;
-                            ConfigureLane(e, context);
-                        });
+                            cfg.ReceiveEndpoint(topology.Queue(lane), e =>
+                            {
+                                DeclareLaneQueue(e, topology);
+                                // With one batch in hand at a time, an urgent batch waits behind at most the
+                                // bulk batch being sent.
+                                e.PrefetchCount = 1;
+                                ConfigureLane(e, context);
+                            });
+                            continue;
+                        }
+                        // Quorum queues have no priorities (3.13 has two levels; we need three): a queue per
+                        // class, as in memory, and the lane's gate takes the most urgent first. Declared
+                        // emergency first, so that the process that starts first is the active consumer of
+                        // all three (see README "The broker" for when they can end up in two processes).
+                        foreach (var priorityClass in Enum.GetValues<PriorityClass>())
+                        {
+                            cfg.ReceiveEndpoint(topology.Queue(lane, priorityClass), e =>
+                            {
+                                DeclareLaneQueue(e, topology);
+                                var concurrency = priorityClass == PriorityClass.Bulk ? 1 : 2;
+                                e.PrefetchCount = concurrency;
+                                ConfigureLane(e, context, concurrency);
+                            });
+                        }
                     }
                 });
             }
@@ -97,6 +133,18 @@ public static class BusSetup
             }
         });
         return services;
+    }
+
+    /// <summary>How a lane's queue is declared (also by the spec that brings a lane up by hand).</summary>
+    public static void DeclareLaneQueue(IRabbitMqReceiveEndpointConfigurator endpoint, BusTopology topology)
+    {
+        // One active consumer per queue across every dispatcher process keeps the carrier's rate exact;
+        // the others stand by and take over on failure.
+        endpoint.SingleActiveConsumer = true;
+        if (topology.QuorumQueues)
+            endpoint.SetQuorumQueue();
+        else
+            endpoint.EnablePriority(PriorityClasses.Lowest); // hands out the most urgent batch first
     }
 
     private static void ConfigurePlanner(IReceiveEndpointConfigurator endpoint, IBusRegistrationContext context)

@@ -15,9 +15,22 @@ public sealed record Lane(string Carrier, int Index, int Count)
     public int Share(int carrierLimit) => Math.Max(1, carrierLimit / Count);
 }
 
+/// <summary>How RabbitMQ keeps Loa's durable queues (<c>Loa:Bus:QueueType</c>).</summary>
+public enum QueueType
+{
+    /// <summary>Replicated over the cluster (Raft); a queue survives the loss of a minority of nodes. No priorities.</summary>
+    Quorum,
+
+    /// <summary>One node holds the queue; a lane is one priority queue.</summary>
+    Classic,
+}
+
 /// <summary>
 /// The queues of a Loa deployment: one planner queue and the send lanes. Every name starts with
 /// <c>Loa:Bus:Prefix</c> (default <c>loa</c>) so that two deployments, or two tests, can share a broker.
+/// Quorum queues have names of their own (<c>-launch-quorum</c>, a class after the lane), so a
+/// deployment that changes <c>Loa:Bus:QueueType</c> never redeclares a classic queue as quorum (the
+/// broker refuses that): the old queues are left to drain and be deleted (README, "The broker").
 /// </summary>
 public sealed class BusTopology
 {
@@ -28,6 +41,10 @@ public sealed class BusTopology
     {
         prefix = configuration["Loa:Bus:Prefix"] is { Length: > 0 } p ? p : "loa";
         Transport = BusSetup.ReadTransport(configuration);
+        var queueType = configuration["Loa:Bus:QueueType"];
+        QueueType = string.IsNullOrEmpty(queueType) ? QueueType.Quorum
+            : Enum.TryParse<QueueType>(queueType, ignoreCase: true, out var q) ? q
+            : throw new InvalidOperationException($"Loa:Bus:QueueType must be Quorum or Classic, not '{queueType}'.");
         lanesByCarrier = CarrierIds.All.ToDictionary(
             id => id,
             id =>
@@ -39,14 +56,23 @@ public sealed class BusTopology
 
     public Transport Transport { get; }
 
-    public string Launch => $"{prefix}-launch";
+    /// <summary>Only on RabbitMQ; the in-memory transport has neither.</summary>
+    public QueueType QueueType { get; }
+
+    /// <summary>One priority queue per lane (classic RabbitMQ queues); otherwise a queue per lane and class.</summary>
+    public bool PriorityQueues => Transport == Transport.RabbitMq && QueueType == QueueType.Classic;
+
+    public bool QuorumQueues => Transport == Transport.RabbitMq && QueueType == QueueType.Quorum;
+
+    public string Launch => QuorumQueues ? $"{prefix}-launch-quorum" : $"{prefix}-launch";
 
     /// <summary>
-    /// On RabbitMQ whoever sends a launch also declares the launch queue and binds it (the queue has
-    /// no arguments of its own to disagree on), so a launch sent before any dispatcher has ever started
-    /// waits in the queue instead of being dropped by an exchange with nothing bound to it.
+    /// On RabbitMQ the launch queue must exist before any dispatcher has started, so that a launch sent
+    /// then waits in it instead of being dropped by an exchange with nothing bound to it. A classic one
+    /// is declared by whoever sends (the address binds it; it has no arguments to disagree on); a quorum
+    /// one by <see cref="LaunchQueue"/> when the bus starts, as a send address cannot carry queue arguments.
     /// </summary>
-    public Uri LaunchAddress => Transport == Transport.RabbitMq ? new($"exchange:{Launch}?bind=true&queue={Launch}") : Address(Launch);
+    public Uri LaunchAddress => PriorityQueues ? new($"exchange:{Launch}?bind=true&queue={Launch}") : Address(Launch);
 
     public IEnumerable<Lane> Lanes => lanesByCarrier.Values.SelectMany(l => l);
 
@@ -58,13 +84,13 @@ public sealed class BusTopology
     }
 
     /// <summary>
-    /// The queue a lane reads. On RabbitMQ a lane is one priority queue, so its single active
-    /// consumer takes the most urgent batch first. The in-memory transport has no priorities, so
-    /// there a lane reads a queue per class and its gate (see Sending/LaneGate) lets emergency
-    /// work in first, then warnings, then bulk.
+    /// The queue a lane reads. With classic RabbitMQ queues a lane is one priority queue, so its single
+    /// active consumer takes the most urgent batch first. Quorum queues and the in-memory transport have
+    /// no such priorities, so there a lane reads a queue per class and its gate (see Sending/LaneGate)
+    /// lets emergency work in first, then warnings, then bulk.
     /// </summary>
     public string Queue(Lane lane, PriorityClass? priorityClass = null) =>
-        Transport == Transport.RabbitMq || priorityClass is not { } c
+        PriorityQueues || priorityClass is not { } c
             ? $"{prefix}-send-{lane.Name}"
             : $"{prefix}-send-{lane.Name}-{c.ToString().ToLowerInvariant()}";
 

@@ -14,9 +14,21 @@ public sealed class BusTopologyTests
             .Build());
 
     [Fact]
-    public void On_RabbitMQ_each_carrier_has_one_priority_queue_by_default()
+    public void On_RabbitMQ_a_lane_reads_a_quorum_queue_per_class_by_default_and_the_names_differ_from_the_classic_ones()
     {
         var topology = Topology(("Loa:Transport", "RabbitMq"));
+        Assert.Equal(QueueType.Quorum, topology.QueueType);
+        Assert.Equal("loa-launch-quorum", topology.Launch);
+        Assert.Equal(new Uri("exchange:loa-launch-quorum"), topology.LaunchAddress);
+        var viettel = topology.LaneOf("viettel", 12345);
+        Assert.Equal(new Uri("exchange:loa-send-viettel-emergency"), topology.SendAddress(viettel, CampaignKind.Priority(CampaignKind.Emergency)));
+        Assert.Equal(new Uri("exchange:loa-send-viettel-bulk"), topology.SendAddress(viettel, CampaignKind.Priority(CampaignKind.Awareness)));
+    }
+
+    [Fact]
+    public void With_classic_queues_each_carrier_has_one_priority_queue()
+    {
+        var topology = Topology(("Loa:Transport", "RabbitMq"), ("Loa:Bus:QueueType", "Classic"));
         Assert.Equal("loa-launch", topology.Launch);
         Assert.Equal(CarrierIds.All.Select(c => $"loa-send-{c}"), topology.Lanes.Select(l => topology.Queue(l)));
         var viettel = topology.LaneOf("viettel", 12345);
@@ -39,7 +51,7 @@ public sealed class BusTopologyTests
     [Fact]
     public void A_split_carrier_spreads_batches_over_its_lanes_and_shares_its_rate()
     {
-        var topology = Topology(("Loa:Transport", "RabbitMq"), ("Loa:Carriers:viettel:Lanes", "3"), ("Loa:Bus:Prefix", "loa-hn"));
+        var topology = Topology(("Loa:Transport", "RabbitMq"), ("Loa:Bus:QueueType", "Classic"), ("Loa:Carriers:viettel:Lanes", "3"), ("Loa:Bus:Prefix", "loa-hn"));
         var lanes = topology.Lanes.Where(l => l.Carrier == "viettel").ToList();
         Assert.Equal(["viettel-1", "viettel-2", "viettel-3"], lanes.Select(l => l.Name));
         Assert.Equal(["loa-hn-send-viettel-1", "loa-hn-send-viettel-2", "loa-hn-send-viettel-3"], lanes.Select(l => topology.Queue(l)));
@@ -77,5 +89,29 @@ public sealed class BusTopologyTests
     {
         var options = new CarrierOptions { PartsPerSecond = partsPerSecond, MaxBatchSize = maxBatchSize, BurstParts = burst, Lanes = lanes };
         Assert.Equal(expected, CarrierLanes.BatchSize(options, parts));
+    }
+
+    [Theory]
+    [InlineData("amqp://guest:guest@127.0.0.1:5672/", "127.0.0.1:5672", "guest", "guest", "/")]
+    [InlineData("amqp://loa:p%40ss@a:5701,b:5702, c /loa", "a:5701,b:5702,c:5672", "loa", "p@ss", "loa")]
+    [InlineData("amqp://rabbit.example", "rabbit.example:5672", "", "", "/")]
+    [InlineData("amqp://u:p@[::1]:5673,[fe80::1]/", "::1:5673,fe80::1:5672", "u", "p", "/")]
+    public void A_broker_URI_may_name_every_node_of_a_cluster(string uri, string nodes, string user, string password, string vhost)
+    {
+        var broker = BrokerAddress.Parse(uri);
+        Assert.Equal(nodes, string.Join(',', broker.Nodes));
+        Assert.Equal((user, password, vhost), (broker.User, broker.Password, broker.VirtualHost));
+    }
+
+    [Fact]
+    public void Loa_Bus_Hosts_replaces_the_nodes_of_the_URI()
+    {
+        var broker = BrokerAddress.Read(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:RabbitMq"] = "amqp://loa:secret@rabbitmq-lb:5672/",
+            ["Loa:Bus:Hosts"] = "rabbitmq-1:5672,rabbitmq-2:5672,rabbitmq-3",
+        }).Build());
+        Assert.Equal(["rabbitmq-1:5672", "rabbitmq-2:5672", "rabbitmq-3:5672"], broker.Nodes.Select(n => n.ToString()));
+        Assert.Equal("loa", broker.User);
     }
 }

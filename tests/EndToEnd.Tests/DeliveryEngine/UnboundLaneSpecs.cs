@@ -69,11 +69,9 @@ public sealed class UnboundLaneSpecs : IAsyncLifetime
 
         // The lane comes up and declares its queue the way a dispatcher does; the sweeper's next pass publishes again.
         var received = new TaskCompletionSource<SendBatch>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var lane = bus.ConnectReceiveEndpoint(topology.Queue(topology.LaneOf("viettel", batch.BatchId)), e =>
+        var lane = bus.ConnectReceiveEndpoint(topology.Queue(topology.LaneOf("viettel", batch.BatchId), PriorityClasses.Of(batch.Priority)), e =>
         {
-            var rabbit = (IRabbitMqReceiveEndpointConfigurator)e;
-            rabbit.SingleActiveConsumer = true;
-            rabbit.EnablePriority(PriorityClasses.Lowest);
+            BusSetup.DeclareLaneQueue((IRabbitMqReceiveEndpointConfigurator)e, topology);
             e.Handler<SendBatch>(context =>
             {
                 received.TrySetResult(context.Message);
