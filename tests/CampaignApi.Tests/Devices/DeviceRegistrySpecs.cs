@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
+using Loa.CampaignApi.Devices;
 using Loa.Dispatcher.Devices;
 using Loa.Storage;
 using Loa.Storage.Keys;
