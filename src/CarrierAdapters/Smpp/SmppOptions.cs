@@ -49,6 +49,21 @@ public sealed class SmppOptions
 
     public int ConnectSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// TLS 1.2 or later over the bind's TCP connection: SMPP carries the password and every number in
+    /// clear, and some carriers take binds over the internet rather than a leased line or VPN.
+    /// </summary>
+    public bool Tls { get; set; }
+
+    /// <summary>
+    /// A PEM file of the certificates to trust instead of the system's store: a carrier's private CA, or
+    /// its SMSC's own self-signed certificate. Empty trusts the system's store.
+    /// </summary>
+    public string TlsCaFile { get; set; } = "";
+
+    /// <summary>The name the SMSC's certificate must carry (and the SNI sent); empty is the host bound to.</summary>
+    public string TlsTargetHost { get; set; } = "";
+
     /// <summary>TON 5 (alphanumeric): the brand name is letters, not a number.</summary>
     public byte SourceTon { get; set; } = 5;
 
@@ -105,6 +120,8 @@ public sealed class SmppOptions
             problems.Add($"{setting}:ReconnectSeconds must be above zero and at most ReconnectMaxSeconds");
         if (options.ReceiptHoldHours <= 0 || options.ReceiptHoldParts < 0)
             problems.Add($"{setting}:ReceiptHoldHours must be above zero and ReceiptHoldParts not below zero");
+        if (options.Tls && !string.IsNullOrWhiteSpace(options.TlsCaFile) && SmppTls.CaFileProblem(options.TlsCaFile) is { } caFile)
+            problems.Add($"{setting}:TlsCaFile {caFile}");
         problems.AddRange(SmppErrors.Problems(carrierId, options.Errors));
         return problems;
     }
@@ -114,6 +131,16 @@ public sealed class SmppOptions
         var copy = (SmppOptions)MemberwiseClone();
         copy.Host = host;
         copy.Port = port;
+        return copy;
+    }
+
+    /// <summary>A copy with TLS trusting only <paramref name="caFile"/>, or without TLS when it is null.</summary>
+    internal SmppOptions Securing(string? caFile)
+    {
+        var copy = (SmppOptions)MemberwiseClone();
+        copy.Tls = caFile is not null;
+        copy.TlsCaFile = caFile ?? "";
+        copy.TlsTargetHost = "";
         return copy;
     }
 

@@ -45,7 +45,8 @@ public sealed partial class SmppSession : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
+    // The socket's own stream, or TLS over it (SmppOptions.Tls).
+    private readonly Stream _stream;
     // Reads go through a buffer: a PDU read straight off the socket costs two receive calls (its length,
     // then the rest), and under load several answers and receipts arrive together in one segment.
     private readonly BufferedStream _incoming;
@@ -76,14 +77,14 @@ public sealed partial class SmppSession : IAsyncDisposable
     private Task _delivering = Task.CompletedTask;
     private Task _writing = Task.CompletedTask;
 
-    private SmppSession(SmppOptions options, ISmppInbound? inbound, ILogger logger, TimeProvider time, TcpClient tcp, string name)
+    private SmppSession(SmppOptions options, ISmppInbound? inbound, ILogger logger, TimeProvider time, TcpClient tcp, Stream stream, string name)
     {
         _options = options;
         _inbound = inbound;
         _logger = logger;
         _time = time;
         _tcp = tcp;
-        _stream = tcp.GetStream();
+        _stream = stream;
         _incoming = new BufferedStream(_stream, SmppCodec.ReadBufferSize);
         _outbox = new SmppOutbox<Pending>(_stream);
         _deadlineTimer = time.CreateTimer(_ => OnDeadline(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -114,20 +115,32 @@ public sealed partial class SmppSession : IAsyncDisposable
         if (options.Bind != SmppBindType.Transceiver && options.Bind != SmppBindType.Transmitter)
             throw new NotSupportedException($"A {options.Bind} bind alone cannot submit; use Transceiver or Transmitter.");
         var tcp = new TcpClient { NoDelay = true };
+        Stream stream;
         using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
+            // The TLS handshake is part of connecting: an SMSC that accepts TCP and never answers the
+            // ClientHello must not hold the bind longer than a silent one would.
             connect.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, options.ConnectSeconds)));
             try
             {
                 await tcp.ConnectAsync(options.Host, options.Port, connect.Token).ConfigureAwait(false);
+                stream = options.Tls
+                    ? await SmppTls.AuthenticateAsync(tcp.GetStream(), options, connect.Token).ConfigureAwait(false)
+                    : tcp.GetStream();
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 tcp.Dispose();
-                throw new SmppBindException(SmppStatus.BindFailed, $"cannot connect to {options.Host}:{options.Port}: {ex.Message}");
+                throw new SmppBindException(SmppStatus.BindFailed, $"cannot connect to {options.Host}:{options.Port}{(options.Tls ? " over TLS" : "")}: {ex.Message}");
+            }
+            catch (SmppBindException)
+            {
+                tcp.Dispose();
+                throw;
             }
         }
-        var session = new SmppSession(options, inbound, logger ?? NullLogger.Instance, time ?? TimeProvider.System, tcp, $"{options.SystemId}@{options.Host}:{options.Port}");
+        var session = new SmppSession(options, inbound, logger ?? NullLogger.Instance, time ?? TimeProvider.System, tcp, stream,
+            $"{options.SystemId}@{options.Host}:{options.Port}");
         session.Start();
         var command = options.Bind == SmppBindType.Transmitter ? SmppCommand.BindTransmitter : SmppCommand.BindTransceiver;
         SmppPdu? answer;
@@ -228,6 +241,14 @@ public sealed partial class SmppSession : IAsyncDisposable
     {
         await CloseAsync("disposed").ConfigureAwait(false);
         await Task.WhenAll(_reading, _linkCheck, _delivering, _writing).ConfigureAwait(false);
+        try
+        {
+            // The socket is closed already; this frees TLS's own state.
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+        {
+        }
         await _deadlineTimer.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();
         _window.Dispose();

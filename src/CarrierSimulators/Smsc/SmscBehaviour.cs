@@ -113,6 +113,13 @@ public sealed record SmscBehaviour
     /// <summary>Receipt text gives the id in decimal while submit_sm_resp gave it in hex, as some SMSCs do.</summary>
     public bool ReceiptIdInDecimal { get; init; }
 
+    /// <summary>
+    /// Serves TLS (1.2 or 1.3) with <see cref="SmscSimulator.Certificate"/>, a self-signed certificate made
+    /// at start; a client trusts it through <c>Smpp:TlsCaFile</c> = <see cref="SmscCertificate.File"/>.
+    /// Read as each connection is accepted.
+    /// </summary>
+    public bool Tls { get; init; }
+
     /// <summary>Reads data_coding 0 as packed septets (the client's <see cref="SmppOptions.PackGsm7"/>).</summary>
     public bool PackedGsm7 { get; init; }
 

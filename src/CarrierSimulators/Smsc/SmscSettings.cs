@@ -62,6 +62,8 @@ public sealed class SmscSettings
 
     public bool? ReceiptIdInDecimal { get; set; }
 
+    public bool? Tls { get; set; }
+
     /// <summary>Left out, the SMSC reads septets packed as the carrier's client sends them (<c>Loa:Carriers:&lt;id&gt;:Smpp:PackGsm7</c>).</summary>
     public bool? PackedGsm7 { get; set; }
 
@@ -100,6 +102,7 @@ public sealed class SmscSettings
             EarlyReceiptRatio = EarlyReceiptRatio ?? behaviour.EarlyReceiptRatio,
             ReceiptPerMessage = ReceiptPerMessage ?? behaviour.ReceiptPerMessage,
             ReceiptIdInDecimal = ReceiptIdInDecimal ?? behaviour.ReceiptIdInDecimal,
+            Tls = Tls ?? behaviour.Tls,
             PackedGsm7 = PackedGsm7 ?? behaviour.PackedGsm7,
             Seed = Seed ?? behaviour.Seed,
         };

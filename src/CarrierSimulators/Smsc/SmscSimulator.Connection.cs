@@ -10,11 +10,11 @@ namespace Loa.CarrierSimulators.Smsc;
 /// <summary>One ESME's connection to the simulated SMSC: its bind, its submits and the receipts written to it.</summary>
 public sealed partial class SmscSimulator
 {
-    private sealed class Connection(SmscSimulator smsc, int id, TcpClient client)
+    private sealed class Connection(SmscSimulator smsc, int id, TcpClient client, Stream stream)
     {
-        private readonly NetworkStream _stream = client.GetStream();
+        private readonly Stream _stream = stream;
         // Answers, receipts and the rest written together by one writer, as the client's session writes.
-        private readonly SmppOutbox<object> _outbox = new(client.GetStream());
+        private readonly SmppOutbox<object> _outbox = new(stream);
         private readonly CancellationTokenSource _cut = new();
         private int _sequence;
         private int _inFlight;
@@ -53,6 +53,14 @@ public sealed partial class SmscSimulator
             }
             _outbox.Close("the connection was cut");
             client.Dispose();
+            try
+            {
+                // Frees TLS's own state; the socket under it is closed already.
+                _stream.Dispose();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+            {
+            }
         }
 
         public async Task RunAsync()

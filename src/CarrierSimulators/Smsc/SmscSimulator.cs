@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Smpp;
 
@@ -22,6 +24,7 @@ public sealed partial class SmscSimulator : IAsyncDisposable
     // client reconnects; after that it is counted lost rather than held forever.
     private static readonly TimeSpan ReceiptPatience = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ReceiptRetry = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationToken _stoppingToken;
@@ -31,6 +34,7 @@ public sealed partial class SmscSimulator : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Source, string Destination, int Reference, int Total), Assembly> _assemblies = new();
     private readonly Lock _rateGate = new();
     private readonly Task _accepting;
+    private readonly Lazy<SmscCertificate> _certificate;
     // Receipts waiting for their time, soonest first, under one timer: a Task.Delay per receipt was a
     // timer and an async wait per submit, most of them 100 ms long and firing at thousands a second.
     private readonly PriorityQueue<DueReceipt, DateTimeOffset> _receiptsDue = new();
@@ -53,6 +57,9 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         _time = time;
         _stoppingToken = _stopping.Token;
         _receiptTimer = time.CreateTimer(_ => OnReceiptsDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _certificate = new Lazy<SmscCertificate>(() => SmscCertificate.Create(time));
+        if (behaviour.Tls)
+            _ = _certificate.Value;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -74,6 +81,9 @@ public sealed partial class SmscSimulator : IAsyncDisposable
     public int Port { get; }
 
     public SmscStats Stats { get; } = new();
+
+    /// <summary>The certificate served when <see cref="SmscBehaviour.Tls"/> is on; made at start when it is, else on first ask.</summary>
+    public SmscCertificate Certificate => _certificate.Value;
 
     public SmscBehaviour Behaviour => Volatile.Read(ref _behaviour);
 
@@ -127,6 +137,8 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         {
         }
         _stopping.Dispose();
+        if (_certificate.IsValueCreated)
+            _certificate.Value.Dispose();
     }
 
     private async Task AcceptLoopAsync()
@@ -143,14 +155,45 @@ public sealed partial class SmscSimulator : IAsyncDisposable
                 return;
             }
             client.NoDelay = true;
-            var id = Interlocked.Increment(ref _nextConnection);
-            var connection = new Connection(this, id, client);
-            _connections[id] = connection;
+            Stats.ConnectionAccepted();
+            var tls = Behaviour.Tls;
             _ = Task.Run(async () =>
             {
+                // The handshake runs off the accept loop: a client that stalls in it must not hold up the next.
+                if (await OpenAsync(client, tls).ConfigureAwait(false) is not { } stream)
+                    return;
+                var id = Interlocked.Increment(ref _nextConnection);
+                var connection = new Connection(this, id, client, stream);
+                _connections[id] = connection;
                 await connection.RunAsync().ConfigureAwait(false);
                 _connections.TryRemove(id, out _);
             });
+        }
+    }
+
+    /// <returns>The connection's stream, TLS when asked; null when the handshake failed (the client is closed).</returns>
+    private async Task<Stream?> OpenAsync(TcpClient client, bool tls)
+    {
+        if (!tls)
+            return client.GetStream();
+        var ssl = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stoppingToken);
+        handshake.CancelAfter(HandshakeTimeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = Certificate.Certificate,
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            }, handshake.Token).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            Stats.TlsHandshakeFailed();
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            client.Dispose();
+            return null;
         }
     }
 

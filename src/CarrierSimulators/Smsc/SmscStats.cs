@@ -40,6 +40,8 @@ public sealed class SmscStats
     private long _receiptsWithheld;
     private long _receiptsLost;
     private long _connectionsDropped;
+    private long _tlsHandshakesFailed;
+    private long _connectionsAccepted;
     private int _inFlight;
     private int _maxInFlight;
     private long _rateSecond = long.MinValue;
@@ -86,6 +88,16 @@ public sealed class SmscStats
     public long ReceiptsLost => Interlocked.Read(ref _receiptsLost);
 
     public long ConnectionsDropped => Interlocked.Read(ref _connectionsDropped);
+
+    /// <summary>
+    /// TLS connections whose handshake failed on this side (a client speaking plain SMPP). A client that
+    /// does not trust the certificate completes the handshake and then hangs up: .NET checks the
+    /// certificate after it, so that shows as a connection accepted and never bound.
+    /// </summary>
+    public long TlsHandshakesFailed => Interlocked.Read(ref _tlsHandshakesFailed);
+
+    /// <summary>TCP connections accepted, bound or not: a client's reconnect attempts.</summary>
+    public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
 
     /// <summary>Most submits received and not yet answered at one time, over every connection: the client's window as seen from here.</summary>
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
@@ -169,7 +181,8 @@ public sealed class SmscStats
             ReceiptsSent, ReceiptsAcknowledged, EarlyReceiptsSent, LateReceiptsSent, DuplicateReceiptsSent, ReceiptsWithheld, ReceiptsLost,
             ReceiptsByState.ToDictionary(e => e.Key.ToString(), e => e.Value),
             ConnectionsDropped, SubmitsPerSecondPeak, MaxInFlight,
-            WindowHighWaterByBind.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value));
+            WindowHighWaterByBind.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
+            TlsHandshakesFailed, ConnectionsAccepted);
     }
 
     internal void BindAccepted()
@@ -236,6 +249,8 @@ public sealed class SmscStats
     internal void ReceiptLost() => Interlocked.Increment(ref _receiptsLost);
     internal void ReceiptAcknowledged() => Interlocked.Increment(ref _receiptsAcknowledged);
     internal void ConnectionDropped() => Interlocked.Increment(ref _connectionsDropped);
+    internal void TlsHandshakeFailed() => Interlocked.Increment(ref _tlsHandshakesFailed);
+    internal void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);
 
     internal void Entered(int bind, int bindInFlight)
     {
@@ -310,7 +325,9 @@ public sealed record SmscStatsSnapshot(
     long ConnectionsDropped,
     int SubmitsPerSecondPeak,
     int MaxInFlight,
-    IReadOnlyDictionary<string, int> WindowHighWaterByBind);
+    IReadOnlyDictionary<string, int> WindowHighWaterByBind,
+    long TlsHandshakesFailed,
+    long ConnectionsAccepted);
 
 /// <summary>A reassembled message as the admin endpoint lists it: the destination masked, as everywhere a number leaves Loa's hands.</summary>
 public sealed record SmscArrival(string Destination, string Source, string Encoding, string Text, int Parts, IReadOnlyList<string> MessageIds)
