@@ -82,6 +82,9 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
     /// <summary>The binds open now: for tests and health reporting.</summary>
     public IReadOnlyList<SmppSession> Sessions => _binds.Open;
 
+    /// <summary>The receiver binds open now (<see cref="SmppBindMode.TransmitterReceiver"/>): for tests and health reporting.</summary>
+    public IReadOnlyList<SmppSession> Receivers => _binds.Receivers;
+
     /// <summary>Receipts and replies seen over this adapter's binds.</summary>
     public (long Receipts, long Replies) Inbound => (_inbound.Receipts, _inbound.Replies);
 

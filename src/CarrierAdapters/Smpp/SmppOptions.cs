@@ -1,10 +1,25 @@
 namespace Loa.CarrierAdapters.Smpp;
 
+/// <summary>What one session binds as: the bind_* command it sends.</summary>
 public enum SmppBindType
 {
     Transceiver,
     Transmitter,
     Receiver,
+}
+
+/// <summary>How a carrier's binds are made (<see cref="SmppOptions.BindMode"/>).</summary>
+public enum SmppBindMode
+{
+    /// <summary>Each bind submits and takes deliver_sm (receipts, replies).</summary>
+    Transceiver,
+
+    /// <summary>
+    /// Each of the <see cref="SmppOptions.Binds"/> is a bind_transmitter that submits, beside as many
+    /// bind_receiver that take deliver_sm: for SMSCs (older ones, and some carriers' contracts) that
+    /// refuse bind_transceiver or bill the two directions on separate accounts of one system_id.
+    /// </summary>
+    TransmitterReceiver,
 }
 
 /// <summary>
@@ -35,8 +50,8 @@ public sealed class SmppOptions
 
     public string SystemType { get; set; } = "";
 
-    /// <summary>One transceiver bind takes both submits and receipts; transmitter + receiver is not built yet.</summary>
-    public SmppBindType Bind { get; set; } = SmppBindType.Transceiver;
+    /// <summary>Transceivers, or transmitter + receiver pairs.</summary>
+    public SmppBindMode BindMode { get; set; } = SmppBindMode.Transceiver;
 
     /// <summary>Submits sent and not yet answered, at most; SMSCs refuse or drop a bind that overruns its agreed window.</summary>
     public int Window { get; set; } = 10;
@@ -114,6 +129,8 @@ public sealed class SmppOptions
         {
             problems.Add($"{setting}:Host: {ex.Message}");
         }
+        if (!Enum.IsDefined(options.BindMode))
+            problems.Add($"{setting}:BindMode is {options.BindMode}; Transceiver or TransmitterReceiver");
         if (options.Binds is < 1 or > 64)
             problems.Add($"{setting}:Binds is {options.Binds}; 1 to 64");
         if (options.ReconnectSeconds <= 0 || options.ReconnectMaxSeconds < options.ReconnectSeconds)

@@ -67,6 +67,7 @@ public sealed partial class SmppSession : IAsyncDisposable
 
     private readonly Channel<SmppPdu> _delivers = Channel.CreateBounded<SmppPdu>(new BoundedChannelOptions(1_000) { SingleReader = true });
     private readonly string _name;
+    private readonly SmppBindType _bind;
     private int _sequence;
     private int _outstanding;
     private int _maxOutstanding;
@@ -77,8 +78,9 @@ public sealed partial class SmppSession : IAsyncDisposable
     private Task _delivering = Task.CompletedTask;
     private Task _writing = Task.CompletedTask;
 
-    private SmppSession(SmppOptions options, ISmppInbound? inbound, ILogger logger, TimeProvider time, TcpClient tcp, Stream stream, string name)
+    private SmppSession(SmppOptions options, SmppBindType bind, ISmppInbound? inbound, ILogger logger, TimeProvider time, TcpClient tcp, Stream stream, string name)
     {
+        _bind = bind;
         _options = options;
         _inbound = inbound;
         _logger = logger;
@@ -98,6 +100,9 @@ public sealed partial class SmppSession : IAsyncDisposable
 
     public bool IsOpen => !_closed.Task.IsCompleted && !_unbinding;
 
+    /// <summary>What this session bound as: a receiver takes deliver_sm and submits nothing.</summary>
+    public SmppBindType Bind => _bind;
+
     /// <summary>Submits written and not yet answered (or given up on), now and at most so far.</summary>
     public int Outstanding => Volatile.Read(ref _outstanding);
 
@@ -108,12 +113,17 @@ public sealed partial class SmppSession : IAsyncDisposable
 
     private TimeSpan ResponseTimeout => TimeSpan.FromSeconds(Math.Max(1, _options.ResponseSeconds));
 
-    /// <summary>Connects and binds; throws <see cref="SmppBindException"/> when the SMSC refuses, naming its status.</summary>
-    public static async Task<SmppSession> BindAsync(SmppOptions options, ISmppInbound? inbound, ILogger? logger, TimeProvider? time, CancellationToken cancellationToken)
+    /// <summary>Connects and binds as a transceiver; throws <see cref="SmppBindException"/> when the SMSC refuses, naming its status.</summary>
+    public static Task<SmppSession> BindAsync(SmppOptions options, ISmppInbound? inbound, ILogger? logger, TimeProvider? time, CancellationToken cancellationToken) =>
+        BindAsync(options, SmppBindType.Transceiver, inbound, logger, time, cancellationToken);
+
+    /// <summary>Connects and binds as <paramref name="bind"/>; throws <see cref="SmppBindException"/> when the SMSC refuses, naming its status.</summary>
+    public static async Task<SmppSession> BindAsync(SmppOptions options, SmppBindType bind, ISmppInbound? inbound, ILogger? logger, TimeProvider? time,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Bind != SmppBindType.Transceiver && options.Bind != SmppBindType.Transmitter)
-            throw new NotSupportedException($"A {options.Bind} bind alone cannot submit; use Transceiver or Transmitter.");
+        if (!Enum.IsDefined(bind))
+            throw new ArgumentOutOfRangeException(nameof(bind), bind, "Transceiver, Transmitter or Receiver.");
         var tcp = new TcpClient { NoDelay = true };
         Stream stream;
         using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -139,10 +149,15 @@ public sealed partial class SmppSession : IAsyncDisposable
                 throw;
             }
         }
-        var session = new SmppSession(options, inbound, logger ?? NullLogger.Instance, time ?? TimeProvider.System, tcp, stream,
-            $"{options.SystemId}@{options.Host}:{options.Port}");
+        var session = new SmppSession(options, bind, inbound, logger ?? NullLogger.Instance, time ?? TimeProvider.System, tcp, stream,
+            $"{options.SystemId}@{options.Host}:{options.Port}{(bind == SmppBindType.Transceiver ? "" : $" ({bind.ToString().ToLowerInvariant()})")}");
         session.Start();
-        var command = options.Bind == SmppBindType.Transmitter ? SmppCommand.BindTransmitter : SmppCommand.BindTransceiver;
+        var command = bind switch
+        {
+            SmppBindType.Transmitter => SmppCommand.BindTransmitter,
+            SmppBindType.Receiver => SmppCommand.BindReceiver,
+            _ => SmppCommand.BindTransceiver,
+        };
         SmppPdu? answer;
         try
         {
@@ -161,7 +176,7 @@ public sealed partial class SmppSession : IAsyncDisposable
             await session.DisposeAsync().ConfigureAwait(false);
             throw new SmppBindException(answer?.Status ?? SmppStatus.BindFailed, $"{session._name}: {why}");
         }
-        session._logger.LogInformation("SMPP {Bind} bound to {Session}", options.Bind, session._name);
+        session._logger.LogInformation("SMPP {Bind} bound to {Session}", bind, session._name);
         return session;
     }
 
@@ -179,6 +194,8 @@ public sealed partial class SmppSession : IAsyncDisposable
         Action<SmppSubmitAnswer.Answered>? onAnswered = null)
     {
         ArgumentNullException.ThrowIfNull(body);
+        if (_bind == SmppBindType.Receiver)
+            return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent("a receiver bind does not submit"));
         if (!IsOpen)
             return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(ClosedReason()));
         if (!_window.Wait(0))

@@ -23,8 +23,17 @@ public sealed partial class SmscSimulator
 
         public bool Bound => _bound;
 
+        /// <summary>The system_id it bound with: deliver_sm for an account go to that account's binds only.</summary>
+        public string? SystemId { get; private set; }
+
+        /// <summary>The bind_* command it bound with.</summary>
+        public SmppCommand BoundAs { get; private set; }
+
         /// <summary>Bound as a transceiver or receiver, and not cut: deliver_sm can go here.</summary>
         public bool CanTakeReceipts => _bound && _receives && Volatile.Read(ref _cutDone) == 0;
+
+        /// <summary>Bound as a transceiver or transmitter: submit_sm is taken here.</summary>
+        public bool CanSubmit => _bound && BoundAs != SmppCommand.BindReceiver;
 
         public uint NextSequence() => (uint)Interlocked.Increment(ref _sequence);
 
@@ -144,6 +153,8 @@ public sealed partial class SmscSimulator
             if (status == SmppStatus.Ok)
             {
                 _receives = pdu.Command is SmppCommand.BindTransceiver or SmppCommand.BindReceiver;
+                SystemId = bind.SystemId;
+                BoundAs = pdu.Command;
                 _bound = true;
                 smsc.Stats.BindAccepted();
             }
@@ -184,7 +195,8 @@ public sealed partial class SmscSimulator
             {
                 if (behaviour.Latency > TimeSpan.Zero)
                     await Task.Delay(behaviour.Latency, smsc._time, _cut.Token).ConfigureAwait(false);
-                if (!_bound)
+                // A receiver bind may not submit (SMPP 3.4 §2.3): the SMSC answers as to one not bound.
+                if (!CanSubmit)
                 {
                     answered = true;
                     Left();

@@ -47,6 +47,7 @@ public sealed partial class SmscSimulator : IAsyncDisposable
     private int _dropDone;
     private long _nextMessageId = 0x10000;
     private int _nextConnection;
+    private int _nextReceiver;
     private long _rateSecond;
     private int _rateCount;
 
@@ -111,8 +112,23 @@ public sealed partial class SmscSimulator : IAsyncDisposable
     /// <summary>Sends a request (enquire_link, unbind, generic_nack, …) to every bound client, with a fresh sequence.</summary>
     public async Task SendToClientsAsync(SmppPdu pdu)
     {
-        foreach (var connection in _connections.Values.Where(c => c.Bound))
+        // A deliver_sm never goes to a transmitter, as a real SMSC would not send it there.
+        foreach (var connection in _connections.Values.Where(c => c.Bound && (pdu.Command != SmppCommand.DeliverSm || c.CanTakeReceipts)))
             await connection.SendAsync(pdu with { Sequence = connection.NextSequence() }).ConfigureAwait(false);
+    }
+
+    /// <summary>Cuts, without a word, every connection bound with <paramref name="boundAs"/> (a firewall dropping the flow).</summary>
+    /// <returns>How many were cut.</returns>
+    public int CutBinds(SmppCommand boundAs)
+    {
+        var cut = 0;
+        foreach (var connection in _connections.Values.Where(c => c.Bound && c.BoundAs == boundAs))
+        {
+            Stats.ConnectionDropped();
+            connection.Cut();
+            cut++;
+        }
+        return cut;
     }
 
     /// <summary>Raw octets to every bound client: a PDU our codec would not write (an unknown command id).</summary>
@@ -197,6 +213,13 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         }
     }
 
+    /// <summary>A bind of <paramref name="systemId"/> that takes deliver_sm, taken in turn so that several receivers share them.</summary>
+    private Connection? Receiving(string? systemId)
+    {
+        var receiving = _connections.Values.Where(c => c.CanTakeReceipts && c.SystemId == systemId).ToList();
+        return receiving.Count == 0 ? null : receiving[(int)((uint)Interlocked.Increment(ref _nextReceiver) % (uint)receiving.Count)];
+    }
+
     private static void ThrowIfUnusable(SmscBehaviour behaviour)
     {
         ArgumentNullException.ThrowIfNull(behaviour);
@@ -270,15 +293,19 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         return whole.Ids[0];
     }
 
-    /// <summary>Writes a receipt on the bind that sent the message if it takes deliver_sm, else on any bind that does.</summary>
+    /// <summary>
+    /// Writes a receipt on the bind that sent the message if it takes deliver_sm, else on another
+    /// transceiver or receiver of the same system_id (never a transmitter, never another account's bind).
+    /// </summary>
     private async Task<bool> TryWriteReceiptAsync(ShortMessageBody receipt, Connection preferred)
     {
-        var target = preferred.CanTakeReceipts ? preferred : _connections.Values.FirstOrDefault(c => c.CanTakeReceipts);
+        var target = preferred.CanTakeReceipts ? preferred : Receiving(preferred.SystemId);
         if (target is null)
             return false;
         try
         {
             await target.SendAsync(new SmppPdu(SmppCommand.DeliverSm, SmppStatus.Ok, target.NextSequence(), receipt)).ConfigureAwait(false);
+            Stats.DeliverSmWritten(target.BoundAs);
             return true;
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)

@@ -19,6 +19,7 @@ public sealed class SmscStats
     private readonly ConcurrentDictionary<uint, long> _refusedByStatus = new();
     private readonly ConcurrentDictionary<SmppMessageState, long> _receiptsByState = new();
     private readonly ConcurrentDictionary<int, int> _windowByBind = new();
+    private readonly ConcurrentDictionary<SmppCommand, long> _deliverSmByBind = new();
     private readonly Lock _rateGate = new();
     private long _bindsAccepted;
     private long _bindsRefused;
@@ -95,6 +96,9 @@ public sealed class SmscStats
     /// certificate after it, so that shows as a connection accepted and never bound.
     /// </summary>
     public long TlsHandshakesFailed => Interlocked.Read(ref _tlsHandshakesFailed);
+
+    /// <summary>deliver_sm written (receipts, their duplicates and redeliveries), by the bind_* command of the bind they went to.</summary>
+    public IReadOnlyDictionary<SmppCommand, long> DeliverSmByBind => new Dictionary<SmppCommand, long>(_deliverSmByBind);
 
     /// <summary>TCP connections accepted, bound or not: a client's reconnect attempts.</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
@@ -251,6 +255,7 @@ public sealed class SmscStats
     internal void ConnectionDropped() => Interlocked.Increment(ref _connectionsDropped);
     internal void TlsHandshakeFailed() => Interlocked.Increment(ref _tlsHandshakesFailed);
     internal void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);
+    internal void DeliverSmWritten(SmppCommand boundAs) => _deliverSmByBind.AddOrUpdate(boundAs, 1, (_, n) => n + 1);
 
     internal void Entered(int bind, int bindInFlight)
     {
