@@ -55,7 +55,7 @@ internal static class SmscAdminApi
         ["duplicateReceiptDelayMs"] = (nameof(SmscBehaviour.DuplicateReceiptDelay), (b, v) => b with { DuplicateReceiptDelay = Millis(v) }),
         ["earlyReceiptRatio"] = (nameof(SmscBehaviour.EarlyReceiptRatio), (b, v) => b with { EarlyReceiptRatio = Number(v) }),
         ["receiptPerMessage"] = (nameof(SmscBehaviour.ReceiptPerMessage), (b, v) => b with { ReceiptPerMessage = Boolean(v) }),
-        ["receiptIdInDecimal"] = (nameof(SmscBehaviour.ReceiptIdInDecimal), (b, v) => b with { ReceiptIdInDecimal = Boolean(v) }),
+        ["receiptIds"] = (nameof(SmscBehaviour.ReceiptIds), (b, v) => b with { ReceiptIds = Named<SmppReceiptIds>(v) }),
         ["tls"] = (nameof(SmscBehaviour.Tls), (b, v) => b with { Tls = Boolean(v) }),
         ["packedGsm7"] = (nameof(SmscBehaviour.PackedGsm7), (b, v) => b with { PackedGsm7 = Boolean(v) }),
         ["seed"] = (nameof(SmscBehaviour.Seed), (b, v) => b with { Seed = v.ValueKind == JsonValueKind.Null ? null : Integer(v) }),
@@ -234,7 +234,7 @@ public sealed record SmscBehaviourDocument(
     long DuplicateReceiptDelayMs,
     double EarlyReceiptRatio,
     bool ReceiptPerMessage,
-    bool ReceiptIdInDecimal,
+    string ReceiptIds,
     bool Tls,
     bool PackedGsm7,
     int? Seed)
@@ -252,6 +252,6 @@ public sealed record SmscBehaviourDocument(
             behaviour.DeliveredWeight, behaviour.UndeliverableWeight, behaviour.ExpiredWeight, behaviour.RejectedWeight,
             behaviour.LateReceiptRatio, Ms(behaviour.LateReceiptDelay), Ms(behaviour.LateReceiptDelayMax),
             behaviour.MissingReceiptRatio, behaviour.DuplicateReceiptRatio, Ms(behaviour.DuplicateReceiptDelay),
-            behaviour.EarlyReceiptRatio, behaviour.ReceiptPerMessage, behaviour.ReceiptIdInDecimal, behaviour.Tls, behaviour.PackedGsm7, behaviour.Seed);
+            behaviour.EarlyReceiptRatio, behaviour.ReceiptPerMessage, behaviour.ReceiptIds.ToString(), behaviour.Tls, behaviour.PackedGsm7, behaviour.Seed);
     }
 }

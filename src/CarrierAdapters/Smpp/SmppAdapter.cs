@@ -51,6 +51,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SmppInbound _inbound;
     private readonly SmppPartReceipts _partReceipts;
+    private readonly SmppReceiptIdForm _receiptIds;
     private readonly SmppErrors _errors;
     private readonly SmppBinds _binds;
     private int _reference;
@@ -66,7 +67,8 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _partReceipts = new SmppPartReceipts(TimeSpan.FromHours(_smpp.ReceiptHoldHours), _smpp.ReceiptHoldParts, _time);
-        _inbound = new SmppInbound(carrierId, receipts, _logger, replies, _smpp.PackGsm7, _partReceipts, _time);
+        _receiptIds = new SmppReceiptIdForm(_smpp.ReceiptIds);
+        _inbound = new SmppInbound(carrierId, receipts, _logger, replies, _smpp.PackGsm7, _partReceipts, _time, _receiptIds);
         _errors = SmppErrors.From(carrierId, _smpp.Errors);
         _binds = new SmppBinds(carrierId, _smpp, _inbound, _logger, _time);
     }
@@ -150,9 +152,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 {
                     if (part.Message.Settled)
                         continue; // another part of it was refused or lost: the rest would be a fragment
-                    var answer = await session.StartSubmitAsync(part.Body, cancellationToken, StillWanted, part.Message.Receipts is { } group
-                        ? a => { if (a.Status == SmppStatus.Ok) _partReceipts.Taken(group, part.Number, a.MessageId); }
-                        : null).ConfigureAwait(false);
+                    var answer = await session.StartSubmitAsync(part.Body, cancellationToken, StillWanted, OnAnswered(part)).ConfigureAwait(false);
                     if (answer.IsCompleted && answer.Result is SmppSubmitAnswer.NotSent notSent)
                     {
                         if (notSent.Reason != SmppSession.Withdrawn)
@@ -203,6 +203,22 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         }
 
         return (messages.Select(m => m.Report(bindFailure)).ToList(), bindFailure);
+    }
+
+    /// <summary>What to note as a part's answer is read, before any receipt after it: its id's form, and a multi-part message's part id.</summary>
+    private Action<SmppSubmitAnswer.Answered>? OnAnswered(PartState part)
+    {
+        var group = part.Message.Receipts;
+        if (group is null && !_receiptIds.Learns)
+            return null;
+        return a =>
+        {
+            if (a.Status != SmppStatus.Ok)
+                return;
+            _receiptIds.Submitted(a.MessageId);
+            if (group is not null)
+                _partReceipts.Taken(group, part.Number, a.MessageId);
+        };
     }
 
     internal static SubmitOutcome ToOutcome(IReadOnlyList<SmppMessageReport> reports, string? bindFailure)

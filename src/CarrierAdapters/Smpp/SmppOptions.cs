@@ -101,6 +101,9 @@ public sealed class SmppOptions
     /// </summary>
     public double ReceiptHoldHours { get; set; } = 48;
 
+    /// <summary>How the SMSC writes ids in receipts compared with submit_sm_resp; a receipt's id is turned into the submitted form before it is matched.</summary>
+    public SmppReceiptIds ReceiptIds { get; set; } = SmppReceiptIds.AsSubmitted;
+
     /// <summary>Part ids kept at most (two index entries each, about 250 bytes); the oldest are forgotten first.</summary>
     public int ReceiptHoldParts { get; set; } = 500_000;
 
@@ -131,6 +134,8 @@ public sealed class SmppOptions
         }
         if (!Enum.IsDefined(options.BindMode))
             problems.Add($"{setting}:BindMode is {options.BindMode}; Transceiver or TransmitterReceiver");
+        if (!Enum.IsDefined(options.ReceiptIds))
+            problems.Add($"{setting}:ReceiptIds is {options.ReceiptIds}; AsSubmitted, HexSubmittedDecimalReceipt or DecimalSubmittedHexReceipt");
         if (options.Binds is < 1 or > 64)
             problems.Add($"{setting}:Binds is {options.Binds}; 1 to 64");
         if (options.ReconnectSeconds <= 0 || options.ReconnectMaxSeconds < options.ReconnectSeconds)

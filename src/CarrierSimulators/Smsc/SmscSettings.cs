@@ -60,7 +60,7 @@ public sealed class SmscSettings
 
     public bool? ReceiptPerMessage { get; set; }
 
-    public bool? ReceiptIdInDecimal { get; set; }
+    public SmppReceiptIds? ReceiptIds { get; set; }
 
     public bool? Tls { get; set; }
 
@@ -101,7 +101,7 @@ public sealed class SmscSettings
             DuplicateReceiptDelay = DuplicateReceiptDelay ?? behaviour.DuplicateReceiptDelay,
             EarlyReceiptRatio = EarlyReceiptRatio ?? behaviour.EarlyReceiptRatio,
             ReceiptPerMessage = ReceiptPerMessage ?? behaviour.ReceiptPerMessage,
-            ReceiptIdInDecimal = ReceiptIdInDecimal ?? behaviour.ReceiptIdInDecimal,
+            ReceiptIds = ReceiptIds ?? behaviour.ReceiptIds,
             Tls = Tls ?? behaviour.Tls,
             PackedGsm7 = PackedGsm7 ?? behaviour.PackedGsm7,
             Seed = Seed ?? behaviour.Seed,

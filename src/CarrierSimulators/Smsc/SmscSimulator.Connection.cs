@@ -215,7 +215,7 @@ public sealed partial class SmscSimulator
                     return;
                 }
 
-                var messageId = smsc.NextMessageId();
+                var messageId = smsc.NextMessageId(behaviour);
                 smsc.Stats.SubmitAccepted();
                 var completed = smsc.Reassemble(submit, messageId, behaviour);
                 var receiptId = behaviour.ReceiptPerMessage ? completed : messageId;

@@ -254,7 +254,19 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         }
     }
 
-    private string NextMessageId() => Interlocked.Increment(ref _nextMessageId).ToString("X", CultureInfo.InvariantCulture);
+    /// <summary>The id as submit_sm_resp gives it: hex, or decimal for <see cref="SmppReceiptIds.DecimalSubmittedHexReceipt"/>.</summary>
+    private string NextMessageId(SmscBehaviour behaviour) => Interlocked.Increment(ref _nextMessageId)
+        .ToString(behaviour.ReceiptIds == SmppReceiptIds.DecimalSubmittedHexReceipt ? "D" : "X", CultureInfo.InvariantCulture);
+
+    /// <summary>The submitted id as this SMSC's receipts write it.</summary>
+    private static string ReceiptId(string messageId, SmscBehaviour behaviour) => behaviour.ReceiptIds switch
+    {
+        SmppReceiptIds.HexSubmittedDecimalReceipt =>
+            ulong.Parse(messageId, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
+        SmppReceiptIds.DecimalSubmittedHexReceipt =>
+            ulong.Parse(messageId, NumberStyles.None, CultureInfo.InvariantCulture).ToString("X", CultureInfo.InvariantCulture),
+        _ => messageId,
+    };
 
     private bool OverRate(int max)
     {
@@ -410,9 +422,7 @@ public sealed partial class SmscSimulator : IAsyncDisposable
 
     private ShortMessageBody ReceiptBody(ShortMessageBody submit, string messageId, SmppMessageState state, SmscBehaviour behaviour)
     {
-        var textId = behaviour.ReceiptIdInDecimal
-            ? ulong.Parse(messageId, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture)
-            : messageId;
+        var textId = ReceiptId(messageId, behaviour);
         var now = _time.GetUtcNow().UtcDateTime;
         var delivered = state == SmppMessageState.Delivered;
         var receipt = new SmppReceipt(textId, state, delivered ? null : "err:001", now, now, 1, delivered ? 1 : 0);
@@ -428,7 +438,7 @@ public sealed partial class SmscSimulator : IAsyncDisposable
             ShortMessage = behaviour.ReceiptForm == SmscReceiptForm.Tlv ? [] : System.Text.Encoding.ASCII.GetBytes(SmppReceipts.Format(receipt)),
             Tlvs = behaviour.ReceiptForm == SmscReceiptForm.Text ? [] :
             [
-                SmppTlv.CString(SmppTlv.ReceiptedMessageId, messageId),
+                SmppTlv.CString(SmppTlv.ReceiptedMessageId, textId),
                 SmppTlv.Byte(SmppTlv.MessageState, (byte)state),
             ],
         };
