@@ -16,6 +16,9 @@ public sealed partial class SmscSimulator
         // Answers, receipts and the rest written together by one writer, as the client's session writes.
         private readonly SmppOutbox<object> _outbox = new(stream);
         private readonly CancellationTokenSource _cut = new();
+        // deliver_sm written here and not yet answered, by sequence: whoever removes one owns it (its
+        // answer, the failed write, or the cut that hands it back to the SMSC to deliver again).
+        private readonly ConcurrentDictionary<uint, ShortMessageBody> _unacknowledged = new();
         private int _sequence;
         private int _inFlight;
         private volatile bool _bound;
@@ -62,6 +65,12 @@ public sealed partial class SmscSimulator
             }
             _outbox.Close("the connection was cut");
             client.Dispose();
+            // A real SMSC keeps a deliver_sm until it is acknowledged, and gives it to the account's next bind.
+            foreach (var sequence in _unacknowledged.Keys)
+            {
+                if (_unacknowledged.TryRemove(sequence, out var body))
+                    smsc.Redeliver(SystemId, body);
+            }
             try
             {
                 // Frees TLS's own state; the socket under it is closed already.
@@ -130,8 +139,12 @@ public sealed partial class SmscSimulator
                     smsc.Stats.UnbindRespReceived();
                     return false;
                 case SmppCommand.DeliverSmResp:
+                    // Untracked: one a test wrote straight to the clients.
+                    var tracked = _unacknowledged.TryRemove(pdu.Sequence, out var delivered);
                     if (pdu.Status == SmppStatus.Ok)
                         smsc.Stats.ReceiptAcknowledged();
+                    else if (tracked)
+                        _ = smsc.RedeliverLaterAsync(SystemId, delivered!); // the client could not keep it: asked again later
                     return true;
                 case SmppCommand.GenericNack:
                     smsc.Stats.NackReceived(pdu.Status);
@@ -163,6 +176,26 @@ public sealed partial class SmscSimulator
                 smsc.Stats.BindRefused();
             }
             await SendAsync(pdu.Answer(status, status == SmppStatus.Ok ? new BindRespBody("LOASMSC") : null)).ConfigureAwait(false);
+            if (status == SmppStatus.Ok && _receives)
+                _ = smsc.FlushHeldAsync(SystemId);
+        }
+
+        /// <summary>Writes a deliver_sm and keeps it until its deliver_sm_resp.</summary>
+        /// <returns>False when it was not written and is still the caller's to place; true once written, or handed back for redelivery by a cut.</returns>
+        public async Task<bool> DeliverAsync(ShortMessageBody body)
+        {
+            var sequence = NextSequence();
+            _unacknowledged[sequence] = body;
+            try
+            {
+                await SendAsync(new SmppPdu(SmppCommand.DeliverSm, SmppStatus.Ok, sequence, body)).ConfigureAwait(false);
+                smsc.Stats.DeliverSmWritten(BoundAs);
+                return true;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
+            {
+                return !_unacknowledged.TryRemove(sequence, out _);
+            }
         }
 
         private void OnSubmit(SmppPdu pdu)

@@ -20,10 +20,6 @@ namespace Loa.CarrierSimulators.Smsc;
 public sealed partial class SmscSimulator : IAsyncDisposable
 {
     private readonly TcpListener _listener;
-    // How long a receipt waits for some bind that can take it, as a real SMSC keeps it queued while the
-    // client reconnects; after that it is counted lost rather than held forever.
-    private static readonly TimeSpan ReceiptPatience = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan ReceiptRetry = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     private readonly CancellationTokenSource _stopping = new();
@@ -47,7 +43,6 @@ public sealed partial class SmscSimulator : IAsyncDisposable
     private int _dropDone;
     private long _nextMessageId = 0x10000;
     private int _nextConnection;
-    private int _nextReceiver;
     private long _rateSecond;
     private int _rateCount;
 
@@ -213,13 +208,6 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         }
     }
 
-    /// <summary>A bind of <paramref name="systemId"/> that takes deliver_sm, taken in turn so that several receivers share them.</summary>
-    private Connection? Receiving(string? systemId)
-    {
-        var receiving = _connections.Values.Where(c => c.CanTakeReceipts && c.SystemId == systemId).ToList();
-        return receiving.Count == 0 ? null : receiving[(int)((uint)Interlocked.Increment(ref _nextReceiver) % (uint)receiving.Count)];
-    }
-
     private static void ThrowIfUnusable(SmscBehaviour behaviour)
     {
         ArgumentNullException.ThrowIfNull(behaviour);
@@ -305,27 +293,6 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         return whole.Ids[0];
     }
 
-    /// <summary>
-    /// Writes a receipt on the bind that sent the message if it takes deliver_sm, else on another
-    /// transceiver or receiver of the same system_id (never a transmitter, never another account's bind).
-    /// </summary>
-    private async Task<bool> TryWriteReceiptAsync(ShortMessageBody receipt, Connection preferred)
-    {
-        var target = preferred.CanTakeReceipts ? preferred : Receiving(preferred.SystemId);
-        if (target is null)
-            return false;
-        try
-        {
-            await target.SendAsync(new SmppPdu(SmppCommand.DeliverSm, SmppStatus.Ok, target.NextSequence(), receipt)).ConfigureAwait(false);
-            Stats.DeliverSmWritten(target.BoundAs);
-            return true;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
-        {
-            return false;
-        }
-    }
-
     private void ScheduleReceipt(Receipt receipt, Connection preferred, TimeSpan delay, SmscReceiptTiming timing, TimeSpan duplicateDelay)
     {
         if (delay <= TimeSpan.Zero)
@@ -372,52 +339,6 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         catch (ObjectDisposedException)
         {
         }
-    }
-
-    private async Task DeliverReceiptAsync(Receipt receipt, Connection preferred, SmscReceiptTiming timing, TimeSpan duplicateDelay)
-    {
-        try
-        {
-            if (_stoppingToken.IsCancellationRequested)
-                return;
-            if (!await WriteWithPatienceAsync(receipt.Body, preferred).ConfigureAwait(false))
-            {
-                Stats.ReceiptLost();
-                return;
-            }
-            Stats.ReceiptSent(receipt.State, timing);
-            if (receipt.Duplicate)
-                await DuplicateAsync(receipt, preferred, duplicateDelay).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-        {
-        }
-    }
-
-    private async Task DuplicateAsync(Receipt receipt, Connection preferred, TimeSpan delay)
-    {
-        try
-        {
-            if (delay > TimeSpan.Zero)
-                await Task.Delay(delay, _time, _stoppingToken).ConfigureAwait(false);
-            if (await WriteWithPatienceAsync(receipt.Body, preferred).ConfigureAwait(false))
-                Stats.DuplicateReceiptSent();
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-        {
-        }
-    }
-
-    private async Task<bool> WriteWithPatienceAsync(ShortMessageBody body, Connection preferred)
-    {
-        var until = _time.GetUtcNow() + ReceiptPatience;
-        while (!await TryWriteReceiptAsync(body, preferred).ConfigureAwait(false))
-        {
-            if (_time.GetUtcNow() >= until)
-                return false;
-            await Task.Delay(ReceiptRetry, _time, _stoppingToken).ConfigureAwait(false);
-        }
-        return true;
     }
 
     private ShortMessageBody ReceiptBody(ShortMessageBody submit, string messageId, SmppMessageState state, SmscBehaviour behaviour)

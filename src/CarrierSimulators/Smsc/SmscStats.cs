@@ -43,6 +43,7 @@ public sealed class SmscStats
     private long _connectionsDropped;
     private long _tlsHandshakesFailed;
     private long _connectionsAccepted;
+    private long _receiptsRedelivered;
     private int _inFlight;
     private int _maxInFlight;
     private long _rateSecond = long.MinValue;
@@ -85,7 +86,10 @@ public sealed class SmscStats
     /// <summary>Receipts asked for and not sent on purpose (<see cref="SmscBehaviour.MissingReceiptRatio"/>).</summary>
     public long ReceiptsWithheld => Interlocked.Read(ref _receiptsWithheld);
 
-    /// <summary>Receipts given up because no bind could take them for a while (the client was gone).</summary>
+    /// <summary>deliver_sm written again because the bind they went to dropped before acknowledging them, or answered with an error.</summary>
+    public long ReceiptsRedelivered => Interlocked.Read(ref _receiptsRedelivered);
+
+    /// <summary>Receipts given up because their account had no bind to take them and <see cref="SmscSimulator.MostHeld"/> were held already.</summary>
     public long ReceiptsLost => Interlocked.Read(ref _receiptsLost);
 
     public long ConnectionsDropped => Interlocked.Read(ref _connectionsDropped);
@@ -186,7 +190,7 @@ public sealed class SmscStats
             ReceiptsByState.ToDictionary(e => e.Key.ToString(), e => e.Value),
             ConnectionsDropped, SubmitsPerSecondPeak, MaxInFlight,
             WindowHighWaterByBind.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
-            TlsHandshakesFailed, ConnectionsAccepted);
+            TlsHandshakesFailed, ConnectionsAccepted, ReceiptsRedelivered);
     }
 
     internal void BindAccepted()
@@ -255,6 +259,7 @@ public sealed class SmscStats
     internal void ConnectionDropped() => Interlocked.Increment(ref _connectionsDropped);
     internal void TlsHandshakeFailed() => Interlocked.Increment(ref _tlsHandshakesFailed);
     internal void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);
+    internal void ReceiptRedelivered() => Interlocked.Increment(ref _receiptsRedelivered);
     internal void DeliverSmWritten(SmppCommand boundAs) => _deliverSmByBind.AddOrUpdate(boundAs, 1, (_, n) => n + 1);
 
     internal void Entered(int bind, int bindInFlight)
@@ -332,7 +337,8 @@ public sealed record SmscStatsSnapshot(
     int MaxInFlight,
     IReadOnlyDictionary<string, int> WindowHighWaterByBind,
     long TlsHandshakesFailed,
-    long ConnectionsAccepted);
+    long ConnectionsAccepted,
+    long ReceiptsRedelivered);
 
 /// <summary>A reassembled message as the admin endpoint lists it: the destination masked, as everywhere a number leaves Loa's hands.</summary>
 public sealed record SmscArrival(string Destination, string Source, string Encoding, string Text, int Parts, IReadOnlyList<string> MessageIds)
