@@ -92,12 +92,19 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
 
     public async Task<SubmitOutcome> SubmitAsync(CarrierBatch batch, CancellationToken cancellationToken)
     {
-        var (reports, failure) = await SendAsync(batch, cancellationToken).ConfigureAwait(false);
-        return ToOutcome(reports, failure);
+        var (reports, failure, throttled) = await SendBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+        return ToOutcome(reports, failure, throttled);
     }
 
     /// <summary>What became of each message of the batch, in the batch's order, and why the bind failed if it did.</summary>
     public async Task<(IReadOnlyList<SmppMessageReport> Messages, string? BindFailure)> SendAsync(CarrierBatch batch, CancellationToken cancellationToken)
+    {
+        var (reports, failure, _) = await SendBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+        return (reports, failure);
+    }
+
+    /// <returns>Also whether the SMSC answered any part with a throttle status on the way.</returns>
+    private async Task<(IReadOnlyList<SmppMessageReport> Messages, string? BindFailure, bool Throttled)> SendBatchAsync(CarrierBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var started = _time.GetTimestamp();
@@ -105,6 +112,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         var messages = batch.Messages.Select(m => new MessageState(m, Parts(batch, m), _errors)).ToList();
         var waiting = messages.SelectMany(m => m.Parts).ToList();
         string? bindFailure = null;
+        var metThrottle = false;
         var binds = 0;
         var pause = FirstThrottlePause;
 
@@ -178,6 +186,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
             if (waiting.Count == 0)
                 break;
             var throttled = inFlight.Any(f => f.Part.LastThrottle is not null);
+            metThrottle |= throttled;
             if (throttled && !messages.Any(m => m.Taken))
                 break; // nothing taken: the lane slows down and retries the whole batch
             if (_time.GetElapsedTime(started) >= deadline)
@@ -202,7 +211,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
             }
         }
 
-        return (messages.Select(m => m.Report(bindFailure)).ToList(), bindFailure);
+        return (messages.Select(m => m.Report(bindFailure)).ToList(), bindFailure, metThrottle);
     }
 
     /// <summary>What to note as a part's answer is read, before any receipt after it: its id's form, and a multi-part message's part id.</summary>
@@ -221,7 +230,8 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         };
     }
 
-    internal static SubmitOutcome ToOutcome(IReadOnlyList<SmppMessageReport> reports, string? bindFailure)
+    /// <param name="throttled">The SMSC answered some part with a throttle status: a completed batch then asks the lane to slow down too.</param>
+    internal static SubmitOutcome ToOutcome(IReadOnlyList<SmppMessageReport> reports, string? bindFailure, bool throttled = false)
     {
         if (reports.Count > 0 && reports.All(r => r.Fate is SmppMessageFate.Throttled or SmppMessageFate.NotSent))
         {
@@ -229,7 +239,10 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 return new SubmitOutcome.Throttled(null, reports.First(r => r.Fate == SmppMessageFate.Throttled).Reason ?? SmppStatus.Name(SmppStatus.Throttled));
             return new SubmitOutcome.Transient(bindFailure ?? reports[0].Reason ?? "not sent");
         }
-        return new SubmitOutcome.Completed(reports.Select(Result).ToList());
+        // The throttled parts were retried here (a resend of the batch would repeat its taken parts), but
+        // the SMSC's limit is the lane's business: without this the lane kept its rate and the next
+        // batches met the same throttle, retried in the adapter, for as long as the campaign ran.
+        return new SubmitOutcome.Completed(reports.Select(Result).ToList()) { SlowDown = throttled };
     }
 
     private static MessageResult Result(SmppMessageReport report) => report.Fate switch

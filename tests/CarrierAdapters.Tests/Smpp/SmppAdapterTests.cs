@@ -38,6 +38,7 @@ public sealed class SmppAdapterTests
         var outcome = Assert.IsType<SubmitOutcome.Completed>(await adapter.SubmitAsync(batch, CancellationToken.None));
 
         Assert.All(outcome.Results, r => Assert.True(r.Accepted, r.Error));
+        Assert.False(outcome.SlowDown);
         Assert.Equal(batch.Messages.Select(m => m.Id), outcome.Results.Select(r => r.Id));
         var arrived = smsc.Stats.Messages.ToDictionary(m => m.Destination);
         Assert.Equal(texts.Count, arrived.Count);
@@ -145,6 +146,7 @@ public sealed class SmppAdapterTests
 
         Assert.All(outcome.Results, r => Assert.True(r.Accepted, r.Error));
         Assert.True(smsc.Stats.Throttled > 0, "the SMSC throttled");
+        Assert.True(outcome.SlowDown, "the lane is told the SMSC asked to slow down, though the batch completed");
         Assert.Equal(20, smsc.Stats.Messages.Select(m => m.Destination).Distinct().Count());
         Assert.Equal(20, smsc.Stats.SubmitsAccepted);
     }
