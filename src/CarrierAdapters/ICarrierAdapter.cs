@@ -88,7 +88,17 @@ public sealed record MessageResult(string Id, bool Accepted, string? CarrierMess
 public abstract record SubmitOutcome
 {
     /// <summary>The carrier answered for every message (accepted or rejected, each with its reason).</summary>
-    public sealed record Completed(IReadOnlyList<MessageResult> Results) : SubmitOutcome;
+    public sealed record Completed(IReadOnlyList<MessageResult> Results) : SubmitOutcome
+    {
+        /// <summary>
+        /// The carrier asked us to slow down while taking part of the batch (an SMSC's throttle answer
+        /// after some parts were taken): the lane slows as for <see cref="Throttled"/>, though the batch is not retried whole.
+        /// </summary>
+        public bool SlowDown { get; init; }
+
+        /// <summary>With <see cref="SlowDown"/>: how long the carrier asked us to wait, if it said.</summary>
+        public TimeSpan? RetryAfter { get; init; }
+    }
 
     /// <summary>The carrier asked us to slow down; nothing in the batch was taken.</summary>
     public sealed record Throttled(TimeSpan? RetryAfter, string Reason) : SubmitOutcome;

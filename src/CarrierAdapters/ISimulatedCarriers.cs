@@ -17,4 +17,8 @@ public interface ISimulatedCarriers
     Task<SimulatedSmsc> SmscAsync(string carrierId, CancellationToken cancellationToken);
 }
 
-public sealed record SimulatedSmsc(string Host, int Port, string SystemId, string Password);
+public sealed record SimulatedSmsc(string Host, int Port, string SystemId, string Password)
+{
+    /// <summary>When the simulated SMSC serves TLS: a PEM file of its self-signed certificate, to trust as <c>Smpp:TlsCaFile</c>.</summary>
+    public string? TlsCaFile { get; init; }
+}

@@ -43,7 +43,10 @@ public sealed partial class CarrierSimulatorHost
     Task<SimulatedSmsc> ISimulatedCarriers.SmscAsync(string carrierId, CancellationToken cancellationToken)
     {
         var smsc = Smsc(carrierId);
-        return Task.FromResult(new SimulatedSmsc(smsc.Host, smsc.Port, smsc.Behaviour.SystemId, smsc.Behaviour.Password));
+        return Task.FromResult(new SimulatedSmsc(smsc.Host, smsc.Port, smsc.Behaviour.SystemId, smsc.Behaviour.Password)
+        {
+            TlsCaFile = smsc.Behaviour.Tls ? smsc.Certificate.File : null,
+        });
     }
 
     /// <summary>Every carrier's SMSC behaviour from configuration, refused at startup with the key to fix when unusable.</summary>

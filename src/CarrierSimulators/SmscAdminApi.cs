@@ -14,6 +14,7 @@ namespace Loa.CarrierSimulators;
 /// starts the carrier's SMSC if it was not running, so its port can be read before Loa first binds:
 /// <list type="bullet">
 /// <item><c>GET /admin/carriers/{id}/smsc</c>: where it listens (<see cref="SmscEndpoint"/>).</item>
+/// <item><c>GET /admin/carriers/{id}/smsc/certificate</c>: its TLS certificate as PEM, to trust through <c>Smpp:TlsCaFile</c>.</item>
 /// <item><c>GET /admin/carriers/{id}/smsc/stats</c>: its counters (<see cref="SmscStatsSnapshot"/>).</item>
 /// <item><c>GET /admin/carriers/{id}/smsc/messages</c>: the reassembled messages, numbers masked (<see cref="SmscArrival"/>[]).</item>
 /// <item><c>GET /admin/carriers/{id}/smsc/behaviour</c>: the current behaviour (<see cref="SmscBehaviourDocument"/>).</item>
@@ -54,7 +55,8 @@ internal static class SmscAdminApi
         ["duplicateReceiptDelayMs"] = (nameof(SmscBehaviour.DuplicateReceiptDelay), (b, v) => b with { DuplicateReceiptDelay = Millis(v) }),
         ["earlyReceiptRatio"] = (nameof(SmscBehaviour.EarlyReceiptRatio), (b, v) => b with { EarlyReceiptRatio = Number(v) }),
         ["receiptPerMessage"] = (nameof(SmscBehaviour.ReceiptPerMessage), (b, v) => b with { ReceiptPerMessage = Boolean(v) }),
-        ["receiptIdInDecimal"] = (nameof(SmscBehaviour.ReceiptIdInDecimal), (b, v) => b with { ReceiptIdInDecimal = Boolean(v) }),
+        ["receiptIds"] = (nameof(SmscBehaviour.ReceiptIds), (b, v) => b with { ReceiptIds = Named<SmppReceiptIds>(v) }),
+        ["tls"] = (nameof(SmscBehaviour.Tls), (b, v) => b with { Tls = Boolean(v) }),
         ["packedGsm7"] = (nameof(SmscBehaviour.PackedGsm7), (b, v) => b with { PackedGsm7 = Boolean(v) }),
         ["seed"] = (nameof(SmscBehaviour.Seed), (b, v) => b with { Seed = v.ValueKind == JsonValueKind.Null ? null : Integer(v) }),
     };
@@ -62,7 +64,10 @@ internal static class SmscAdminApi
     public static void MapSmscAdmin(this IEndpointRouteBuilder routes, CarrierSimulatorHost host)
     {
         routes.MapGet(Route, context => WithSmsc(context, host, (_, smsc) =>
-            Json(context, new SmscEndpoint(smsc.Host, smsc.Port, smsc.Behaviour.SystemId))));
+            Json(context, new SmscEndpoint(smsc.Host, smsc.Port, smsc.Behaviour.SystemId, smsc.Behaviour.Tls))));
+        // The PEM a client outside this process trusts through Smpp:TlsCaFile.
+        routes.MapGet(Route + "/certificate", context => WithSmsc(context, host, (_, smsc) =>
+            TypedResults.Text(smsc.Certificate.Pem, "application/x-pem-file").ExecuteAsync(context)));
         routes.MapGet(Route + "/stats", context => WithSmsc(context, host, (_, smsc) => Json(context, smsc.Stats.Snapshot())));
         routes.MapGet(Route + "/messages", context => WithSmsc(context, host, (_, smsc) =>
             Json(context, smsc.Stats.Messages.Select(SmscArrival.From).ToArray())));
@@ -197,8 +202,8 @@ internal static class SmscAdminApi
     private sealed class BadField(string problem) : Exception(problem);
 }
 
-/// <summary>Where a carrier's SMSC listens, and the system_id it binds.</summary>
-public sealed record SmscEndpoint(string Host, int Port, string SystemId);
+/// <summary>Where a carrier's SMSC listens, the system_id it binds, and whether it takes TLS connections.</summary>
+public sealed record SmscEndpoint(string Host, int Port, string SystemId, bool Tls);
 
 /// <summary>
 /// An SMSC's behaviour as <c>GET /admin/carriers/{id}/smsc/behaviour</c> shows it (camelCase JSON), with
@@ -229,7 +234,8 @@ public sealed record SmscBehaviourDocument(
     long DuplicateReceiptDelayMs,
     double EarlyReceiptRatio,
     bool ReceiptPerMessage,
-    bool ReceiptIdInDecimal,
+    string ReceiptIds,
+    bool Tls,
     bool PackedGsm7,
     int? Seed)
 {
@@ -246,6 +252,6 @@ public sealed record SmscBehaviourDocument(
             behaviour.DeliveredWeight, behaviour.UndeliverableWeight, behaviour.ExpiredWeight, behaviour.RejectedWeight,
             behaviour.LateReceiptRatio, Ms(behaviour.LateReceiptDelay), Ms(behaviour.LateReceiptDelayMax),
             behaviour.MissingReceiptRatio, behaviour.DuplicateReceiptRatio, Ms(behaviour.DuplicateReceiptDelay),
-            behaviour.EarlyReceiptRatio, behaviour.ReceiptPerMessage, behaviour.ReceiptIdInDecimal, behaviour.PackedGsm7, behaviour.Seed);
+            behaviour.EarlyReceiptRatio, behaviour.ReceiptPerMessage, behaviour.ReceiptIds.ToString(), behaviour.Tls, behaviour.PackedGsm7, behaviour.Seed);
     }
 }

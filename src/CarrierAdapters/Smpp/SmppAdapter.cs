@@ -51,6 +51,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SmppInbound _inbound;
     private readonly SmppPartReceipts _partReceipts;
+    private readonly SmppReceiptIdForm _receiptIds;
     private readonly SmppErrors _errors;
     private readonly SmppBinds _binds;
     private int _reference;
@@ -66,7 +67,8 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _partReceipts = new SmppPartReceipts(TimeSpan.FromHours(_smpp.ReceiptHoldHours), _smpp.ReceiptHoldParts, _time);
-        _inbound = new SmppInbound(carrierId, receipts, _logger, replies, _smpp.PackGsm7, _partReceipts, _time);
+        _receiptIds = new SmppReceiptIdForm(_smpp.ReceiptIds);
+        _inbound = new SmppInbound(carrierId, receipts, _logger, replies, _smpp.PackGsm7, _partReceipts, _time, _receiptIds);
         _errors = SmppErrors.From(carrierId, _smpp.Errors);
         _binds = new SmppBinds(carrierId, _smpp, _inbound, _logger, _time);
     }
@@ -82,17 +84,27 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
     /// <summary>The binds open now: for tests and health reporting.</summary>
     public IReadOnlyList<SmppSession> Sessions => _binds.Open;
 
+    /// <summary>The receiver binds open now (<see cref="SmppBindMode.TransmitterReceiver"/>): for tests and health reporting.</summary>
+    public IReadOnlyList<SmppSession> Receivers => _binds.Receivers;
+
     /// <summary>Receipts and replies seen over this adapter's binds.</summary>
     public (long Receipts, long Replies) Inbound => (_inbound.Receipts, _inbound.Replies);
 
     public async Task<SubmitOutcome> SubmitAsync(CarrierBatch batch, CancellationToken cancellationToken)
     {
-        var (reports, failure) = await SendAsync(batch, cancellationToken).ConfigureAwait(false);
-        return ToOutcome(reports, failure);
+        var (reports, failure, throttled) = await SendBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+        return ToOutcome(reports, failure, throttled);
     }
 
     /// <summary>What became of each message of the batch, in the batch's order, and why the bind failed if it did.</summary>
     public async Task<(IReadOnlyList<SmppMessageReport> Messages, string? BindFailure)> SendAsync(CarrierBatch batch, CancellationToken cancellationToken)
+    {
+        var (reports, failure, _) = await SendBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+        return (reports, failure);
+    }
+
+    /// <returns>Also whether the SMSC answered any part with a throttle status on the way.</returns>
+    private async Task<(IReadOnlyList<SmppMessageReport> Messages, string? BindFailure, bool Throttled)> SendBatchAsync(CarrierBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var started = _time.GetTimestamp();
@@ -100,6 +112,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
         var messages = batch.Messages.Select(m => new MessageState(m, Parts(batch, m), _errors)).ToList();
         var waiting = messages.SelectMany(m => m.Parts).ToList();
         string? bindFailure = null;
+        var metThrottle = false;
         var binds = 0;
         var pause = FirstThrottlePause;
 
@@ -147,9 +160,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 {
                     if (part.Message.Settled)
                         continue; // another part of it was refused or lost: the rest would be a fragment
-                    var answer = await session.StartSubmitAsync(part.Body, cancellationToken, StillWanted, part.Message.Receipts is { } group
-                        ? a => { if (a.Status == SmppStatus.Ok) _partReceipts.Taken(group, part.Number, a.MessageId); }
-                        : null).ConfigureAwait(false);
+                    var answer = await session.StartSubmitAsync(part.Body, cancellationToken, StillWanted, OnAnswered(part)).ConfigureAwait(false);
                     if (answer.IsCompleted && answer.Result is SmppSubmitAnswer.NotSent notSent)
                     {
                         if (notSent.Reason != SmppSession.Withdrawn)
@@ -175,6 +186,7 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
             if (waiting.Count == 0)
                 break;
             var throttled = inFlight.Any(f => f.Part.LastThrottle is not null);
+            metThrottle |= throttled;
             if (throttled && !messages.Any(m => m.Taken))
                 break; // nothing taken: the lane slows down and retries the whole batch
             if (_time.GetElapsedTime(started) >= deadline)
@@ -199,10 +211,27 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
             }
         }
 
-        return (messages.Select(m => m.Report(bindFailure)).ToList(), bindFailure);
+        return (messages.Select(m => m.Report(bindFailure)).ToList(), bindFailure, metThrottle);
     }
 
-    internal static SubmitOutcome ToOutcome(IReadOnlyList<SmppMessageReport> reports, string? bindFailure)
+    /// <summary>What to note as a part's answer is read, before any receipt after it: its id's form, and a multi-part message's part id.</summary>
+    private Action<SmppSubmitAnswer.Answered>? OnAnswered(PartState part)
+    {
+        var group = part.Message.Receipts;
+        if (group is null && !_receiptIds.Learns)
+            return null;
+        return a =>
+        {
+            if (a.Status != SmppStatus.Ok)
+                return;
+            _receiptIds.Submitted(a.MessageId);
+            if (group is not null)
+                _partReceipts.Taken(group, part.Number, a.MessageId);
+        };
+    }
+
+    /// <param name="throttled">The SMSC answered some part with a throttle status: a completed batch then asks the lane to slow down too.</param>
+    internal static SubmitOutcome ToOutcome(IReadOnlyList<SmppMessageReport> reports, string? bindFailure, bool throttled = false)
     {
         if (reports.Count > 0 && reports.All(r => r.Fate is SmppMessageFate.Throttled or SmppMessageFate.NotSent))
         {
@@ -210,7 +239,10 @@ public sealed class SmppAdapter : ICarrierAdapter, IAsyncDisposable
                 return new SubmitOutcome.Throttled(null, reports.First(r => r.Fate == SmppMessageFate.Throttled).Reason ?? SmppStatus.Name(SmppStatus.Throttled));
             return new SubmitOutcome.Transient(bindFailure ?? reports[0].Reason ?? "not sent");
         }
-        return new SubmitOutcome.Completed(reports.Select(Result).ToList());
+        // The throttled parts were retried here (a resend of the batch would repeat its taken parts), but
+        // the SMSC's limit is the lane's business: without this the lane kept its rate and the next
+        // batches met the same throttle, retried in the adapter, for as long as the campaign ran.
+        return new SubmitOutcome.Completed(reports.Select(Result).ToList()) { SlowDown = throttled };
     }
 
     private static MessageResult Result(SmppMessageReport report) => report.Fate switch

@@ -8,16 +8,27 @@ namespace Loa.CarrierAdapters.Smpp;
 /// hosts of <see cref="SmppOptions.Host"/> in order (a standby SMSC after the primary), and a closed one
 /// replaced while the others carry on. After a failed bind the next waits (<see cref="SmppReconnect"/>),
 /// so lanes retrying a down SMSC do not hammer it with connects.
+/// With <see cref="SmppBindMode.TransmitterReceiver"/> the sessions that submit are transmitters, and as
+/// many receivers take the deliver_sm. Receivers are made with the first submit's binds and then kept
+/// open in the background, not only when a batch comes: receipts must keep arriving after the last batch.
 /// </summary>
 internal sealed class SmppBinds(string carrierId, SmppOptions options, ISmppInbound inbound, ILogger logger, TimeProvider time) : IAsyncDisposable
 {
     private readonly SmppSession?[] _slots = new SmppSession?[Math.Max(1, options.Binds)];
+    private readonly SmppSession?[] _receivers = new SmppSession?[options.BindMode == SmppBindMode.TransmitterReceiver ? Math.Max(1, options.Binds) : 0];
+    private readonly SmppBindType _submitting = options.BindMode == SmppBindMode.TransmitterReceiver ? SmppBindType.Transmitter : SmppBindType.Transceiver;
     private readonly IReadOnlyList<(string Host, int Port)> _hosts = Hosts(options);
     private readonly SmppReconnect _reconnect = new(
         TimeSpan.FromSeconds(options.ReconnectSeconds), TimeSpan.FromSeconds(options.ReconnectMaxSeconds), time, Random.Shared.NextDouble);
     private readonly SemaphoreSlim _binding = new(1, 1);
+    private readonly CancellationTokenSource _disposing = new();
+    private Task? _keepingReceivers;
 
+    /// <summary>The open sessions that submit.</summary>
     public IReadOnlyList<SmppSession> Open => [.. _slots.OfType<SmppSession>().Where(s => s.IsOpen)];
+
+    /// <summary>The open receiver sessions (none in <see cref="SmppBindMode.Transceiver"/> mode).</summary>
+    public IReadOnlyList<SmppSession> Receivers => [.. _receivers.OfType<SmppSession>().Where(s => s.IsOpen)];
 
     /// <summary>
     /// The open binds, after making the missing ones if the backoff allows. With none open it waits for
@@ -26,7 +37,7 @@ internal sealed class SmppBinds(string carrierId, SmppOptions options, ISmppInbo
     /// <returns>The open binds; with none, why, and whether the next attempt is beyond the patience given.</returns>
     public async Task<(IReadOnlyList<SmppSession> Open, string? Failure, bool Later)> OpenAsync(TimeSpan patience, CancellationToken cancellationToken)
     {
-        if (_slots.All(s => s is { IsOpen: true }))
+        if (_slots.All(s => s is { IsOpen: true }) && _keepingReceivers is not null)
             return (Open, null, false);
         await _binding.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -40,25 +51,19 @@ internal sealed class SmppBinds(string carrierId, SmppOptions options, ISmppInbo
                     return ([], $"{_reconnect.LastFailure}; next bind attempt in {wait.TotalSeconds:0.#} s", true);
                 await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
             }
-            for (var i = 0; i < _slots.Length; i++)
+            var failure = await FillAsync(_slots, _submitting, cancellationToken).ConfigureAwait(false);
+            if (failure is null && _receivers.Length > 0)
             {
-                if (_slots[i] is { IsOpen: true })
-                    continue;
-                if (_slots[i] is { } old)
-                    await old.DisposeAsync().ConfigureAwait(false);
-                _slots[i] = null;
-                var (session, failure) = await BindAsync(cancellationToken).ConfigureAwait(false);
-                if (session is null)
-                {
-                    _reconnect.Failed(failure!);
-                    logger.LogWarning("SMPP {Carrier}: {Reason}; next bind attempt in {Wait}", carrierId, failure, _reconnect.Wait);
-                    var open = Open;
-                    return (open, open.Count > 0 ? null : failure, false);
-                }
-                _reconnect.Succeeded();
-                _slots[i] = session;
+                // A receiver that cannot bind does not stop the submits; the keeper tries it again.
+                await FillAsync(_receivers, SmppBindType.Receiver, cancellationToken).ConfigureAwait(false);
+                _keepingReceivers ??= Task.Run(() => KeepReceiversAsync(_disposing.Token));
             }
-            return (Open, null, false);
+            else if (failure is null)
+            {
+                _keepingReceivers ??= Task.CompletedTask;
+            }
+            var open = Open;
+            return (open, open.Count > 0 ? null : failure, false);
         }
         finally
         {
@@ -68,8 +73,77 @@ internal sealed class SmppBinds(string carrierId, SmppOptions options, ISmppInbo
 
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_slots.OfType<SmppSession>().Select(UnbindAsync)).ConfigureAwait(false);
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        if (_keepingReceivers is { } keeping)
+            await keeping.ConfigureAwait(false);
+        await Task.WhenAll(_slots.Concat(_receivers).OfType<SmppSession>().Select(UnbindAsync)).ConfigureAwait(false);
         _binding.Dispose();
+        _disposing.Dispose();
+    }
+
+    /// <summary>Binds the closed or missing sessions of <paramref name="slots"/>; called holding <see cref="_binding"/>.</summary>
+    /// <returns>Why a bind failed (the rest are then left for the next attempt, after the pause), or null.</returns>
+    private async Task<string?> FillAsync(SmppSession?[] slots, SmppBindType bind, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (slots[i] is { IsOpen: true })
+                continue;
+            if (slots[i] is { } old)
+                await old.DisposeAsync().ConfigureAwait(false);
+            slots[i] = null;
+            var (session, failure) = await BindAsync(bind, cancellationToken).ConfigureAwait(false);
+            if (session is null)
+            {
+                _reconnect.Failed(failure!);
+                logger.LogWarning("SMPP {Carrier}: {Reason}; next bind attempt in {Wait}", carrierId, failure, _reconnect.Wait);
+                return failure;
+            }
+            _reconnect.Succeeded();
+            slots[i] = session;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Rebinds a receiver that closed, after the reconnect pause: with no batch to come, nothing else
+    /// would, and the SMSC holds its receipts until a receiver binds again.
+    /// </summary>
+    private async Task KeepReceiversAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var open = _receivers.OfType<SmppSession>().Where(s => s.IsOpen).ToList();
+                if (open.Count == _receivers.Length)
+                {
+                    await Task.WhenAny(open.Select(s => (Task)s.Closed)).WaitAsync(stop).ConfigureAwait(false);
+                    continue;
+                }
+                if (_reconnect.Wait is var wait && wait > TimeSpan.Zero)
+                    await Task.Delay(wait, time, stop).ConfigureAwait(false);
+                await _binding.WaitAsync(stop).ConfigureAwait(false);
+                try
+                {
+                    await FillAsync(_receivers, SmppBindType.Receiver, stop).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _binding.Release();
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Never let the keeper die: receipts would stop for good. Wait a pause before trying again.
+                logger.LogError(ex, "SMPP {Carrier}: keeping the receiver binds failed", carrierId);
+                _reconnect.Failed(ex.Message);
+            }
+        }
     }
 
     /// <summary>
@@ -108,14 +182,14 @@ internal sealed class SmppBinds(string carrierId, SmppOptions options, ISmppInbo
         return hosts;
     }
 
-    private async Task<(SmppSession? Session, string? Failure)> BindAsync(CancellationToken cancellationToken)
+    private async Task<(SmppSession? Session, string? Failure)> BindAsync(SmppBindType bind, CancellationToken cancellationToken)
     {
         var failures = new List<string>();
         foreach (var (host, port) in _hosts)
         {
             try
             {
-                return (await SmppSession.BindAsync(options.At(host, port), inbound, logger, time, cancellationToken).ConfigureAwait(false), null);
+                return (await SmppSession.BindAsync(options.At(host, port), bind, inbound, logger, time, cancellationToken).ConfigureAwait(false), null);
             }
             catch (SmppBindException ex)
             {

@@ -9,7 +9,7 @@ namespace Loa.CarrierAdapters.Smpp;
 /// ACCEPTD) is acknowledged and only counted; a subscriber's reply goes to the <see cref="ICarrierReplySink"/>.
 /// </summary>
 internal sealed class SmppInbound(string carrierId, ICarrierReceiptSink? receipts, ILogger logger, ICarrierReplySink? replies = null, bool packedGsm7 = false,
-    SmppPartReceipts? parts = null, TimeProvider? time = null) : ISmppInbound
+    SmppPartReceipts? parts = null, TimeProvider? time = null, SmppReceiptIdForm? ids = null) : ISmppInbound
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -59,6 +59,8 @@ internal sealed class SmppInbound(string carrierId, ICarrierReceiptSink? receipt
             return null;
         }
         Interlocked.Increment(ref _receipts);
+        if (ids is not null)
+            receipt = receipt with { MessageId = ids.ToSubmitted(receipt.MessageId) };
         if (receipt.Verdict is not { } verdict)
             return null;
         if (receipts is null)

@@ -1,10 +1,25 @@
 namespace Loa.CarrierAdapters.Smpp;
 
+/// <summary>What one session binds as: the bind_* command it sends.</summary>
 public enum SmppBindType
 {
     Transceiver,
     Transmitter,
     Receiver,
+}
+
+/// <summary>How a carrier's binds are made (<see cref="SmppOptions.BindMode"/>).</summary>
+public enum SmppBindMode
+{
+    /// <summary>Each bind submits and takes deliver_sm (receipts, replies).</summary>
+    Transceiver,
+
+    /// <summary>
+    /// Each of the <see cref="SmppOptions.Binds"/> is a bind_transmitter that submits, beside as many
+    /// bind_receiver that take deliver_sm: for SMSCs (older ones, and some carriers' contracts) that
+    /// refuse bind_transceiver or bill the two directions on separate accounts of one system_id.
+    /// </summary>
+    TransmitterReceiver,
 }
 
 /// <summary>
@@ -35,8 +50,8 @@ public sealed class SmppOptions
 
     public string SystemType { get; set; } = "";
 
-    /// <summary>One transceiver bind takes both submits and receipts; transmitter + receiver is not built yet.</summary>
-    public SmppBindType Bind { get; set; } = SmppBindType.Transceiver;
+    /// <summary>Transceivers, or transmitter + receiver pairs.</summary>
+    public SmppBindMode BindMode { get; set; } = SmppBindMode.Transceiver;
 
     /// <summary>Submits sent and not yet answered, at most; SMSCs refuse or drop a bind that overruns its agreed window.</summary>
     public int Window { get; set; } = 10;
@@ -48,6 +63,21 @@ public sealed class SmppOptions
     public int ResponseSeconds { get; set; } = 30;
 
     public int ConnectSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// TLS 1.2 or later over the bind's TCP connection: SMPP carries the password and every number in
+    /// clear, and some carriers take binds over the internet rather than a leased line or VPN.
+    /// </summary>
+    public bool Tls { get; set; }
+
+    /// <summary>
+    /// A PEM file of the certificates to trust instead of the system's store: a carrier's private CA, or
+    /// its SMSC's own self-signed certificate. Empty trusts the system's store.
+    /// </summary>
+    public string TlsCaFile { get; set; } = "";
+
+    /// <summary>The name the SMSC's certificate must carry (and the SNI sent); empty is the host bound to.</summary>
+    public string TlsTargetHost { get; set; } = "";
 
     /// <summary>TON 5 (alphanumeric): the brand name is letters, not a number.</summary>
     public byte SourceTon { get; set; } = 5;
@@ -70,6 +100,9 @@ public sealed class SmppOptions
     /// SMSC gives up on a message by its validity period (commonly 24 to 48 hours), so its last receipt comes by then.
     /// </summary>
     public double ReceiptHoldHours { get; set; } = 48;
+
+    /// <summary>How the SMSC writes ids in receipts compared with submit_sm_resp; a receipt's id is turned into the submitted form before it is matched.</summary>
+    public SmppReceiptIds ReceiptIds { get; set; } = SmppReceiptIds.AsSubmitted;
 
     /// <summary>Part ids kept at most (two index entries each, about 250 bytes); the oldest are forgotten first.</summary>
     public int ReceiptHoldParts { get; set; } = 500_000;
@@ -99,12 +132,18 @@ public sealed class SmppOptions
         {
             problems.Add($"{setting}:Host: {ex.Message}");
         }
+        if (!Enum.IsDefined(options.BindMode))
+            problems.Add($"{setting}:BindMode is {options.BindMode}; Transceiver or TransmitterReceiver");
+        if (!Enum.IsDefined(options.ReceiptIds))
+            problems.Add($"{setting}:ReceiptIds is {options.ReceiptIds}; AsSubmitted, HexSubmittedDecimalReceipt or DecimalSubmittedHexReceipt");
         if (options.Binds is < 1 or > 64)
             problems.Add($"{setting}:Binds is {options.Binds}; 1 to 64");
         if (options.ReconnectSeconds <= 0 || options.ReconnectMaxSeconds < options.ReconnectSeconds)
             problems.Add($"{setting}:ReconnectSeconds must be above zero and at most ReconnectMaxSeconds");
         if (options.ReceiptHoldHours <= 0 || options.ReceiptHoldParts < 0)
             problems.Add($"{setting}:ReceiptHoldHours must be above zero and ReceiptHoldParts not below zero");
+        if (options.Tls && !string.IsNullOrWhiteSpace(options.TlsCaFile) && SmppTls.CaFileProblem(options.TlsCaFile) is { } caFile)
+            problems.Add($"{setting}:TlsCaFile {caFile}");
         problems.AddRange(SmppErrors.Problems(carrierId, options.Errors));
         return problems;
     }
@@ -114,6 +153,16 @@ public sealed class SmppOptions
         var copy = (SmppOptions)MemberwiseClone();
         copy.Host = host;
         copy.Port = port;
+        return copy;
+    }
+
+    /// <summary>A copy with TLS trusting only <paramref name="caFile"/>, or without TLS when it is null.</summary>
+    internal SmppOptions Securing(string? caFile)
+    {
+        var copy = (SmppOptions)MemberwiseClone();
+        copy.Tls = caFile is not null;
+        copy.TlsCaFile = caFile ?? "";
+        copy.TlsTargetHost = "";
         return copy;
     }
 

@@ -23,6 +23,9 @@ public sealed class SmppProtocol(IServiceProvider services) : ICarrierProtocol
                 throw new InvalidOperationException($"Carrier {carrierId} is on SMPP but has no Loa:Carriers:{carrierId}:Smpp:Host and simulators are off.");
             var smsc = await simulators.SmscAsync(carrierId, cancellationToken);
             options = options.WithSmpp(smsc.Host, smsc.Port, smsc.SystemId, smsc.Password);
+            // The simulator says whether it serves TLS, and with which certificate: the carrier's own
+            // TLS settings name a real SMSC's, which this is not.
+            options.Smpp = options.Smpp.Securing(smsc.TlsCaFile);
         }
         if (string.IsNullOrWhiteSpace(options.Smpp.SystemId))
             throw new InvalidOperationException($"Carrier {carrierId} is on SMPP but has no Loa:Carriers:{carrierId}:Smpp:SystemId.");

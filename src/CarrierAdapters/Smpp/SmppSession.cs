@@ -45,7 +45,8 @@ public sealed partial class SmppSession : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
+    // The socket's own stream, or TLS over it (SmppOptions.Tls).
+    private readonly Stream _stream;
     // Reads go through a buffer: a PDU read straight off the socket costs two receive calls (its length,
     // then the rest), and under load several answers and receipts arrive together in one segment.
     private readonly BufferedStream _incoming;
@@ -66,6 +67,7 @@ public sealed partial class SmppSession : IAsyncDisposable
 
     private readonly Channel<SmppPdu> _delivers = Channel.CreateBounded<SmppPdu>(new BoundedChannelOptions(1_000) { SingleReader = true });
     private readonly string _name;
+    private readonly SmppBindType _bind;
     private int _sequence;
     private int _outstanding;
     private int _maxOutstanding;
@@ -76,14 +78,15 @@ public sealed partial class SmppSession : IAsyncDisposable
     private Task _delivering = Task.CompletedTask;
     private Task _writing = Task.CompletedTask;
 
-    private SmppSession(SmppOptions options, ISmppInbound? inbound, ILogger logger, TimeProvider time, TcpClient tcp, string name)
+    private SmppSession(SmppOptions options, SmppBindType bind, ISmppInbound? inbound, ILogger logger, TimeProvider time, TcpClient tcp, Stream stream, string name)
     {
+        _bind = bind;
         _options = options;
         _inbound = inbound;
         _logger = logger;
         _time = time;
         _tcp = tcp;
-        _stream = tcp.GetStream();
+        _stream = stream;
         _incoming = new BufferedStream(_stream, SmppCodec.ReadBufferSize);
         _outbox = new SmppOutbox<Pending>(_stream);
         _deadlineTimer = time.CreateTimer(_ => OnDeadline(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -97,6 +100,9 @@ public sealed partial class SmppSession : IAsyncDisposable
 
     public bool IsOpen => !_closed.Task.IsCompleted && !_unbinding;
 
+    /// <summary>What this session bound as: a receiver takes deliver_sm and submits nothing.</summary>
+    public SmppBindType Bind => _bind;
+
     /// <summary>Submits written and not yet answered (or given up on), now and at most so far.</summary>
     public int Outstanding => Volatile.Read(ref _outstanding);
 
@@ -107,29 +113,51 @@ public sealed partial class SmppSession : IAsyncDisposable
 
     private TimeSpan ResponseTimeout => TimeSpan.FromSeconds(Math.Max(1, _options.ResponseSeconds));
 
-    /// <summary>Connects and binds; throws <see cref="SmppBindException"/> when the SMSC refuses, naming its status.</summary>
-    public static async Task<SmppSession> BindAsync(SmppOptions options, ISmppInbound? inbound, ILogger? logger, TimeProvider? time, CancellationToken cancellationToken)
+    /// <summary>Connects and binds as a transceiver; throws <see cref="SmppBindException"/> when the SMSC refuses, naming its status.</summary>
+    public static Task<SmppSession> BindAsync(SmppOptions options, ISmppInbound? inbound, ILogger? logger, TimeProvider? time, CancellationToken cancellationToken) =>
+        BindAsync(options, SmppBindType.Transceiver, inbound, logger, time, cancellationToken);
+
+    /// <summary>Connects and binds as <paramref name="bind"/>; throws <see cref="SmppBindException"/> when the SMSC refuses, naming its status.</summary>
+    public static async Task<SmppSession> BindAsync(SmppOptions options, SmppBindType bind, ISmppInbound? inbound, ILogger? logger, TimeProvider? time,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Bind != SmppBindType.Transceiver && options.Bind != SmppBindType.Transmitter)
-            throw new NotSupportedException($"A {options.Bind} bind alone cannot submit; use Transceiver or Transmitter.");
+        if (!Enum.IsDefined(bind))
+            throw new ArgumentOutOfRangeException(nameof(bind), bind, "Transceiver, Transmitter or Receiver.");
         var tcp = new TcpClient { NoDelay = true };
+        Stream stream;
         using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
+            // The TLS handshake is part of connecting: an SMSC that accepts TCP and never answers the
+            // ClientHello must not hold the bind longer than a silent one would.
             connect.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, options.ConnectSeconds)));
             try
             {
                 await tcp.ConnectAsync(options.Host, options.Port, connect.Token).ConfigureAwait(false);
+                stream = options.Tls
+                    ? await SmppTls.AuthenticateAsync(tcp.GetStream(), options, connect.Token).ConfigureAwait(false)
+                    : tcp.GetStream();
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 tcp.Dispose();
-                throw new SmppBindException(SmppStatus.BindFailed, $"cannot connect to {options.Host}:{options.Port}: {ex.Message}");
+                throw new SmppBindException(SmppStatus.BindFailed, $"cannot connect to {options.Host}:{options.Port}{(options.Tls ? " over TLS" : "")}: {ex.Message}");
+            }
+            catch (SmppBindException)
+            {
+                tcp.Dispose();
+                throw;
             }
         }
-        var session = new SmppSession(options, inbound, logger ?? NullLogger.Instance, time ?? TimeProvider.System, tcp, $"{options.SystemId}@{options.Host}:{options.Port}");
+        var session = new SmppSession(options, bind, inbound, logger ?? NullLogger.Instance, time ?? TimeProvider.System, tcp, stream,
+            $"{options.SystemId}@{options.Host}:{options.Port}{(bind == SmppBindType.Transceiver ? "" : $" ({bind.ToString().ToLowerInvariant()})")}");
         session.Start();
-        var command = options.Bind == SmppBindType.Transmitter ? SmppCommand.BindTransmitter : SmppCommand.BindTransceiver;
+        var command = bind switch
+        {
+            SmppBindType.Transmitter => SmppCommand.BindTransmitter,
+            SmppBindType.Receiver => SmppCommand.BindReceiver,
+            _ => SmppCommand.BindTransceiver,
+        };
         SmppPdu? answer;
         try
         {
@@ -148,7 +176,7 @@ public sealed partial class SmppSession : IAsyncDisposable
             await session.DisposeAsync().ConfigureAwait(false);
             throw new SmppBindException(answer?.Status ?? SmppStatus.BindFailed, $"{session._name}: {why}");
         }
-        session._logger.LogInformation("SMPP {Bind} bound to {Session}", options.Bind, session._name);
+        session._logger.LogInformation("SMPP {Bind} bound to {Session}", bind, session._name);
         return session;
     }
 
@@ -166,6 +194,8 @@ public sealed partial class SmppSession : IAsyncDisposable
         Action<SmppSubmitAnswer.Answered>? onAnswered = null)
     {
         ArgumentNullException.ThrowIfNull(body);
+        if (_bind == SmppBindType.Receiver)
+            return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent("a receiver bind does not submit"));
         if (!IsOpen)
             return Task.FromResult<SmppSubmitAnswer>(new SmppSubmitAnswer.NotSent(ClosedReason()));
         if (!_window.Wait(0))
@@ -228,6 +258,14 @@ public sealed partial class SmppSession : IAsyncDisposable
     {
         await CloseAsync("disposed").ConfigureAwait(false);
         await Task.WhenAll(_reading, _linkCheck, _delivering, _writing).ConfigureAwait(false);
+        try
+        {
+            // The socket is closed already; this frees TLS's own state.
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+        {
+        }
         await _deadlineTimer.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();
         _window.Dispose();

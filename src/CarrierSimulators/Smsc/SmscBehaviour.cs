@@ -110,8 +110,19 @@ public sealed record SmscBehaviour
     /// </summary>
     public bool ReceiptPerMessage { get; init; }
 
-    /// <summary>Receipt text gives the id in decimal while submit_sm_resp gave it in hex, as some SMSCs do.</summary>
-    public bool ReceiptIdInDecimal { get; init; }
+    /// <summary>
+    /// The radix of message ids in submit_sm_resp and in receipts (the text's <c>id:</c> and receipted_message_id
+    /// alike), as the client's <see cref="SmppOptions.ReceiptIds"/> names them: hex in both by default, or one
+    /// in hex and the other in decimal, as many SMSCs do.
+    /// </summary>
+    public SmppReceiptIds ReceiptIds { get; init; }
+
+    /// <summary>
+    /// Serves TLS (1.2 or 1.3) with <see cref="SmscSimulator.Certificate"/>, a self-signed certificate made
+    /// at start; a client trusts it through <c>Smpp:TlsCaFile</c> = <see cref="SmscCertificate.File"/>.
+    /// Read as each connection is accepted.
+    /// </summary>
+    public bool Tls { get; init; }
 
     /// <summary>Reads data_coding 0 as packed septets (the client's <see cref="SmppOptions.PackGsm7"/>).</summary>
     public bool PackedGsm7 { get; init; }
@@ -168,6 +179,8 @@ public sealed record SmscBehaviour
             Duration(nameof(ReceiptDelay), delay);
         if (!Enum.IsDefined(ReceiptForm))
             problems.Add((nameof(ReceiptForm), "must be Text, Tlv or Both."));
+        if (!Enum.IsDefined(ReceiptIds))
+            problems.Add((nameof(ReceiptIds), "must be AsSubmitted, HexSubmittedDecimalReceipt or DecimalSubmittedHexReceipt."));
         if (!Enum.IsDefined(ReceiptState))
             problems.Add((nameof(ReceiptState), "must be an SMPP message_state."));
         Weight(nameof(DeliveredWeight), DeliveredWeight);

@@ -60,7 +60,9 @@ public sealed class SmscSettings
 
     public bool? ReceiptPerMessage { get; set; }
 
-    public bool? ReceiptIdInDecimal { get; set; }
+    public SmppReceiptIds? ReceiptIds { get; set; }
+
+    public bool? Tls { get; set; }
 
     /// <summary>Left out, the SMSC reads septets packed as the carrier's client sends them (<c>Loa:Carriers:&lt;id&gt;:Smpp:PackGsm7</c>).</summary>
     public bool? PackedGsm7 { get; set; }
@@ -99,7 +101,8 @@ public sealed class SmscSettings
             DuplicateReceiptDelay = DuplicateReceiptDelay ?? behaviour.DuplicateReceiptDelay,
             EarlyReceiptRatio = EarlyReceiptRatio ?? behaviour.EarlyReceiptRatio,
             ReceiptPerMessage = ReceiptPerMessage ?? behaviour.ReceiptPerMessage,
-            ReceiptIdInDecimal = ReceiptIdInDecimal ?? behaviour.ReceiptIdInDecimal,
+            ReceiptIds = ReceiptIds ?? behaviour.ReceiptIds,
+            Tls = Tls ?? behaviour.Tls,
             PackedGsm7 = PackedGsm7 ?? behaviour.PackedGsm7,
             Seed = Seed ?? behaviour.Seed,
         };

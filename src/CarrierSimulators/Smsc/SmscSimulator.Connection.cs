@@ -10,12 +10,15 @@ namespace Loa.CarrierSimulators.Smsc;
 /// <summary>One ESME's connection to the simulated SMSC: its bind, its submits and the receipts written to it.</summary>
 public sealed partial class SmscSimulator
 {
-    private sealed class Connection(SmscSimulator smsc, int id, TcpClient client)
+    private sealed class Connection(SmscSimulator smsc, int id, TcpClient client, Stream stream)
     {
-        private readonly NetworkStream _stream = client.GetStream();
+        private readonly Stream _stream = stream;
         // Answers, receipts and the rest written together by one writer, as the client's session writes.
-        private readonly SmppOutbox<object> _outbox = new(client.GetStream());
+        private readonly SmppOutbox<object> _outbox = new(stream);
         private readonly CancellationTokenSource _cut = new();
+        // deliver_sm written here and not yet answered, by sequence: whoever removes one owns it (its
+        // answer, the failed write, or the cut that hands it back to the SMSC to deliver again).
+        private readonly ConcurrentDictionary<uint, ShortMessageBody> _unacknowledged = new();
         private int _sequence;
         private int _inFlight;
         private volatile bool _bound;
@@ -23,8 +26,17 @@ public sealed partial class SmscSimulator
 
         public bool Bound => _bound;
 
+        /// <summary>The system_id it bound with: deliver_sm for an account go to that account's binds only.</summary>
+        public string? SystemId { get; private set; }
+
+        /// <summary>The bind_* command it bound with.</summary>
+        public SmppCommand BoundAs { get; private set; }
+
         /// <summary>Bound as a transceiver or receiver, and not cut: deliver_sm can go here.</summary>
         public bool CanTakeReceipts => _bound && _receives && Volatile.Read(ref _cutDone) == 0;
+
+        /// <summary>Bound as a transceiver or transmitter: submit_sm is taken here.</summary>
+        public bool CanSubmit => _bound && BoundAs != SmppCommand.BindReceiver;
 
         public uint NextSequence() => (uint)Interlocked.Increment(ref _sequence);
 
@@ -53,6 +65,20 @@ public sealed partial class SmscSimulator
             }
             _outbox.Close("the connection was cut");
             client.Dispose();
+            // A real SMSC keeps a deliver_sm until it is acknowledged, and gives it to the account's next bind.
+            foreach (var sequence in _unacknowledged.Keys)
+            {
+                if (_unacknowledged.TryRemove(sequence, out var body))
+                    smsc.Redeliver(SystemId, body);
+            }
+            try
+            {
+                // Frees TLS's own state; the socket under it is closed already.
+                _stream.Dispose();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+            {
+            }
         }
 
         public async Task RunAsync()
@@ -113,8 +139,12 @@ public sealed partial class SmscSimulator
                     smsc.Stats.UnbindRespReceived();
                     return false;
                 case SmppCommand.DeliverSmResp:
+                    // Untracked: one a test wrote straight to the clients.
+                    var tracked = _unacknowledged.TryRemove(pdu.Sequence, out var delivered);
                     if (pdu.Status == SmppStatus.Ok)
                         smsc.Stats.ReceiptAcknowledged();
+                    else if (tracked)
+                        _ = smsc.RedeliverLaterAsync(SystemId, delivered!); // the client could not keep it: asked again later
                     return true;
                 case SmppCommand.GenericNack:
                     smsc.Stats.NackReceived(pdu.Status);
@@ -136,6 +166,8 @@ public sealed partial class SmscSimulator
             if (status == SmppStatus.Ok)
             {
                 _receives = pdu.Command is SmppCommand.BindTransceiver or SmppCommand.BindReceiver;
+                SystemId = bind.SystemId;
+                BoundAs = pdu.Command;
                 _bound = true;
                 smsc.Stats.BindAccepted();
             }
@@ -144,6 +176,26 @@ public sealed partial class SmscSimulator
                 smsc.Stats.BindRefused();
             }
             await SendAsync(pdu.Answer(status, status == SmppStatus.Ok ? new BindRespBody("LOASMSC") : null)).ConfigureAwait(false);
+            if (status == SmppStatus.Ok && _receives)
+                _ = smsc.FlushHeldAsync(SystemId);
+        }
+
+        /// <summary>Writes a deliver_sm and keeps it until its deliver_sm_resp.</summary>
+        /// <returns>False when it was not written and is still the caller's to place; true once written, or handed back for redelivery by a cut.</returns>
+        public async Task<bool> DeliverAsync(ShortMessageBody body)
+        {
+            var sequence = NextSequence();
+            _unacknowledged[sequence] = body;
+            try
+            {
+                await SendAsync(new SmppPdu(SmppCommand.DeliverSm, SmppStatus.Ok, sequence, body)).ConfigureAwait(false);
+                smsc.Stats.DeliverSmWritten(BoundAs);
+                return true;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
+            {
+                return !_unacknowledged.TryRemove(sequence, out _);
+            }
         }
 
         private void OnSubmit(SmppPdu pdu)
@@ -176,7 +228,8 @@ public sealed partial class SmscSimulator
             {
                 if (behaviour.Latency > TimeSpan.Zero)
                     await Task.Delay(behaviour.Latency, smsc._time, _cut.Token).ConfigureAwait(false);
-                if (!_bound)
+                // A receiver bind may not submit (SMPP 3.4 §2.3): the SMSC answers as to one not bound.
+                if (!CanSubmit)
                 {
                     answered = true;
                     Left();
@@ -195,7 +248,7 @@ public sealed partial class SmscSimulator
                     return;
                 }
 
-                var messageId = smsc.NextMessageId();
+                var messageId = smsc.NextMessageId(behaviour);
                 smsc.Stats.SubmitAccepted();
                 var completed = smsc.Reassemble(submit, messageId, behaviour);
                 var receiptId = behaviour.ReceiptPerMessage ? completed : messageId;

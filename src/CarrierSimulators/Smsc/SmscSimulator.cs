@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Smpp;
 
@@ -18,10 +20,7 @@ namespace Loa.CarrierSimulators.Smsc;
 public sealed partial class SmscSimulator : IAsyncDisposable
 {
     private readonly TcpListener _listener;
-    // How long a receipt waits for some bind that can take it, as a real SMSC keeps it queued while the
-    // client reconnects; after that it is counted lost rather than held forever.
-    private static readonly TimeSpan ReceiptPatience = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan ReceiptRetry = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationToken _stoppingToken;
@@ -31,6 +30,7 @@ public sealed partial class SmscSimulator : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Source, string Destination, int Reference, int Total), Assembly> _assemblies = new();
     private readonly Lock _rateGate = new();
     private readonly Task _accepting;
+    private readonly Lazy<SmscCertificate> _certificate;
     // Receipts waiting for their time, soonest first, under one timer: a Task.Delay per receipt was a
     // timer and an async wait per submit, most of them 100 ms long and firing at thousands a second.
     private readonly PriorityQueue<DueReceipt, DateTimeOffset> _receiptsDue = new();
@@ -53,6 +53,9 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         _time = time;
         _stoppingToken = _stopping.Token;
         _receiptTimer = time.CreateTimer(_ => OnReceiptsDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _certificate = new Lazy<SmscCertificate>(() => SmscCertificate.Create(time));
+        if (behaviour.Tls)
+            _ = _certificate.Value;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -74,6 +77,9 @@ public sealed partial class SmscSimulator : IAsyncDisposable
     public int Port { get; }
 
     public SmscStats Stats { get; } = new();
+
+    /// <summary>The certificate served when <see cref="SmscBehaviour.Tls"/> is on; made at start when it is, else on first ask.</summary>
+    public SmscCertificate Certificate => _certificate.Value;
 
     public SmscBehaviour Behaviour => Volatile.Read(ref _behaviour);
 
@@ -101,8 +107,23 @@ public sealed partial class SmscSimulator : IAsyncDisposable
     /// <summary>Sends a request (enquire_link, unbind, generic_nack, …) to every bound client, with a fresh sequence.</summary>
     public async Task SendToClientsAsync(SmppPdu pdu)
     {
-        foreach (var connection in _connections.Values.Where(c => c.Bound))
+        // A deliver_sm never goes to a transmitter, as a real SMSC would not send it there.
+        foreach (var connection in _connections.Values.Where(c => c.Bound && (pdu.Command != SmppCommand.DeliverSm || c.CanTakeReceipts)))
             await connection.SendAsync(pdu with { Sequence = connection.NextSequence() }).ConfigureAwait(false);
+    }
+
+    /// <summary>Cuts, without a word, every connection bound with <paramref name="boundAs"/> (a firewall dropping the flow).</summary>
+    /// <returns>How many were cut.</returns>
+    public int CutBinds(SmppCommand boundAs)
+    {
+        var cut = 0;
+        foreach (var connection in _connections.Values.Where(c => c.Bound && c.BoundAs == boundAs))
+        {
+            Stats.ConnectionDropped();
+            connection.Cut();
+            cut++;
+        }
+        return cut;
     }
 
     /// <summary>Raw octets to every bound client: a PDU our codec would not write (an unknown command id).</summary>
@@ -127,6 +148,8 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         {
         }
         _stopping.Dispose();
+        if (_certificate.IsValueCreated)
+            _certificate.Value.Dispose();
     }
 
     private async Task AcceptLoopAsync()
@@ -143,14 +166,45 @@ public sealed partial class SmscSimulator : IAsyncDisposable
                 return;
             }
             client.NoDelay = true;
-            var id = Interlocked.Increment(ref _nextConnection);
-            var connection = new Connection(this, id, client);
-            _connections[id] = connection;
+            Stats.ConnectionAccepted();
+            var tls = Behaviour.Tls;
             _ = Task.Run(async () =>
             {
+                // The handshake runs off the accept loop: a client that stalls in it must not hold up the next.
+                if (await OpenAsync(client, tls).ConfigureAwait(false) is not { } stream)
+                    return;
+                var id = Interlocked.Increment(ref _nextConnection);
+                var connection = new Connection(this, id, client, stream);
+                _connections[id] = connection;
                 await connection.RunAsync().ConfigureAwait(false);
                 _connections.TryRemove(id, out _);
             });
+        }
+    }
+
+    /// <returns>The connection's stream, TLS when asked; null when the handshake failed (the client is closed).</returns>
+    private async Task<Stream?> OpenAsync(TcpClient client, bool tls)
+    {
+        if (!tls)
+            return client.GetStream();
+        var ssl = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stoppingToken);
+        handshake.CancelAfter(HandshakeTimeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = Certificate.Certificate,
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            }, handshake.Token).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            Stats.TlsHandshakeFailed();
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            client.Dispose();
+            return null;
         }
     }
 
@@ -188,7 +242,19 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         }
     }
 
-    private string NextMessageId() => Interlocked.Increment(ref _nextMessageId).ToString("X", CultureInfo.InvariantCulture);
+    /// <summary>The id as submit_sm_resp gives it: hex, or decimal for <see cref="SmppReceiptIds.DecimalSubmittedHexReceipt"/>.</summary>
+    private string NextMessageId(SmscBehaviour behaviour) => Interlocked.Increment(ref _nextMessageId)
+        .ToString(behaviour.ReceiptIds == SmppReceiptIds.DecimalSubmittedHexReceipt ? "D" : "X", CultureInfo.InvariantCulture);
+
+    /// <summary>The submitted id as this SMSC's receipts write it.</summary>
+    private static string ReceiptId(string messageId, SmscBehaviour behaviour) => behaviour.ReceiptIds switch
+    {
+        SmppReceiptIds.HexSubmittedDecimalReceipt =>
+            ulong.Parse(messageId, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
+        SmppReceiptIds.DecimalSubmittedHexReceipt =>
+            ulong.Parse(messageId, NumberStyles.None, CultureInfo.InvariantCulture).ToString("X", CultureInfo.InvariantCulture),
+        _ => messageId,
+    };
 
     private bool OverRate(int max)
     {
@@ -225,23 +291,6 @@ public sealed partial class SmscSimulator : IAsyncDisposable
             return null;
         Stats.MessageComplete(new SmscMessage(submit.SourceAddress, submit.DestinationAddress, encoding, whole.Text, concat.Total, whole.Ids));
         return whole.Ids[0];
-    }
-
-    /// <summary>Writes a receipt on the bind that sent the message if it takes deliver_sm, else on any bind that does.</summary>
-    private async Task<bool> TryWriteReceiptAsync(ShortMessageBody receipt, Connection preferred)
-    {
-        var target = preferred.CanTakeReceipts ? preferred : _connections.Values.FirstOrDefault(c => c.CanTakeReceipts);
-        if (target is null)
-            return false;
-        try
-        {
-            await target.SendAsync(new SmppPdu(SmppCommand.DeliverSm, SmppStatus.Ok, target.NextSequence(), receipt)).ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
-        {
-            return false;
-        }
     }
 
     private void ScheduleReceipt(Receipt receipt, Connection preferred, TimeSpan delay, SmscReceiptTiming timing, TimeSpan duplicateDelay)
@@ -292,57 +341,9 @@ public sealed partial class SmscSimulator : IAsyncDisposable
         }
     }
 
-    private async Task DeliverReceiptAsync(Receipt receipt, Connection preferred, SmscReceiptTiming timing, TimeSpan duplicateDelay)
-    {
-        try
-        {
-            if (_stoppingToken.IsCancellationRequested)
-                return;
-            if (!await WriteWithPatienceAsync(receipt.Body, preferred).ConfigureAwait(false))
-            {
-                Stats.ReceiptLost();
-                return;
-            }
-            Stats.ReceiptSent(receipt.State, timing);
-            if (receipt.Duplicate)
-                await DuplicateAsync(receipt, preferred, duplicateDelay).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-        {
-        }
-    }
-
-    private async Task DuplicateAsync(Receipt receipt, Connection preferred, TimeSpan delay)
-    {
-        try
-        {
-            if (delay > TimeSpan.Zero)
-                await Task.Delay(delay, _time, _stoppingToken).ConfigureAwait(false);
-            if (await WriteWithPatienceAsync(receipt.Body, preferred).ConfigureAwait(false))
-                Stats.DuplicateReceiptSent();
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-        {
-        }
-    }
-
-    private async Task<bool> WriteWithPatienceAsync(ShortMessageBody body, Connection preferred)
-    {
-        var until = _time.GetUtcNow() + ReceiptPatience;
-        while (!await TryWriteReceiptAsync(body, preferred).ConfigureAwait(false))
-        {
-            if (_time.GetUtcNow() >= until)
-                return false;
-            await Task.Delay(ReceiptRetry, _time, _stoppingToken).ConfigureAwait(false);
-        }
-        return true;
-    }
-
     private ShortMessageBody ReceiptBody(ShortMessageBody submit, string messageId, SmppMessageState state, SmscBehaviour behaviour)
     {
-        var textId = behaviour.ReceiptIdInDecimal
-            ? ulong.Parse(messageId, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture)
-            : messageId;
+        var textId = ReceiptId(messageId, behaviour);
         var now = _time.GetUtcNow().UtcDateTime;
         var delivered = state == SmppMessageState.Delivered;
         var receipt = new SmppReceipt(textId, state, delivered ? null : "err:001", now, now, 1, delivered ? 1 : 0);
@@ -358,7 +359,7 @@ public sealed partial class SmscSimulator : IAsyncDisposable
             ShortMessage = behaviour.ReceiptForm == SmscReceiptForm.Tlv ? [] : System.Text.Encoding.ASCII.GetBytes(SmppReceipts.Format(receipt)),
             Tlvs = behaviour.ReceiptForm == SmscReceiptForm.Text ? [] :
             [
-                SmppTlv.CString(SmppTlv.ReceiptedMessageId, messageId),
+                SmppTlv.CString(SmppTlv.ReceiptedMessageId, textId),
                 SmppTlv.Byte(SmppTlv.MessageState, (byte)state),
             ],
         };

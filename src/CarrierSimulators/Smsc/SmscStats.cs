@@ -19,6 +19,7 @@ public sealed class SmscStats
     private readonly ConcurrentDictionary<uint, long> _refusedByStatus = new();
     private readonly ConcurrentDictionary<SmppMessageState, long> _receiptsByState = new();
     private readonly ConcurrentDictionary<int, int> _windowByBind = new();
+    private readonly ConcurrentDictionary<SmppCommand, long> _deliverSmByBind = new();
     private readonly Lock _rateGate = new();
     private long _bindsAccepted;
     private long _bindsRefused;
@@ -40,6 +41,9 @@ public sealed class SmscStats
     private long _receiptsWithheld;
     private long _receiptsLost;
     private long _connectionsDropped;
+    private long _tlsHandshakesFailed;
+    private long _connectionsAccepted;
+    private long _receiptsRedelivered;
     private int _inFlight;
     private int _maxInFlight;
     private long _rateSecond = long.MinValue;
@@ -82,10 +86,26 @@ public sealed class SmscStats
     /// <summary>Receipts asked for and not sent on purpose (<see cref="SmscBehaviour.MissingReceiptRatio"/>).</summary>
     public long ReceiptsWithheld => Interlocked.Read(ref _receiptsWithheld);
 
-    /// <summary>Receipts given up because no bind could take them for a while (the client was gone).</summary>
+    /// <summary>deliver_sm written again because the bind they went to dropped before acknowledging them, or answered with an error.</summary>
+    public long ReceiptsRedelivered => Interlocked.Read(ref _receiptsRedelivered);
+
+    /// <summary>Receipts given up because their account had no bind to take them and <see cref="SmscSimulator.MostHeld"/> were held already.</summary>
     public long ReceiptsLost => Interlocked.Read(ref _receiptsLost);
 
     public long ConnectionsDropped => Interlocked.Read(ref _connectionsDropped);
+
+    /// <summary>
+    /// TLS connections whose handshake failed on this side (a client speaking plain SMPP). A client that
+    /// does not trust the certificate completes the handshake and then hangs up: .NET checks the
+    /// certificate after it, so that shows as a connection accepted and never bound.
+    /// </summary>
+    public long TlsHandshakesFailed => Interlocked.Read(ref _tlsHandshakesFailed);
+
+    /// <summary>deliver_sm written (receipts, their duplicates and redeliveries), by the bind_* command of the bind they went to.</summary>
+    public IReadOnlyDictionary<SmppCommand, long> DeliverSmByBind => new Dictionary<SmppCommand, long>(_deliverSmByBind);
+
+    /// <summary>TCP connections accepted, bound or not: a client's reconnect attempts.</summary>
+    public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
 
     /// <summary>Most submits received and not yet answered at one time, over every connection: the client's window as seen from here.</summary>
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
@@ -169,7 +189,8 @@ public sealed class SmscStats
             ReceiptsSent, ReceiptsAcknowledged, EarlyReceiptsSent, LateReceiptsSent, DuplicateReceiptsSent, ReceiptsWithheld, ReceiptsLost,
             ReceiptsByState.ToDictionary(e => e.Key.ToString(), e => e.Value),
             ConnectionsDropped, SubmitsPerSecondPeak, MaxInFlight,
-            WindowHighWaterByBind.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value));
+            WindowHighWaterByBind.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
+            TlsHandshakesFailed, ConnectionsAccepted, ReceiptsRedelivered);
     }
 
     internal void BindAccepted()
@@ -236,6 +257,10 @@ public sealed class SmscStats
     internal void ReceiptLost() => Interlocked.Increment(ref _receiptsLost);
     internal void ReceiptAcknowledged() => Interlocked.Increment(ref _receiptsAcknowledged);
     internal void ConnectionDropped() => Interlocked.Increment(ref _connectionsDropped);
+    internal void TlsHandshakeFailed() => Interlocked.Increment(ref _tlsHandshakesFailed);
+    internal void ConnectionAccepted() => Interlocked.Increment(ref _connectionsAccepted);
+    internal void ReceiptRedelivered() => Interlocked.Increment(ref _receiptsRedelivered);
+    internal void DeliverSmWritten(SmppCommand boundAs) => _deliverSmByBind.AddOrUpdate(boundAs, 1, (_, n) => n + 1);
 
     internal void Entered(int bind, int bindInFlight)
     {
@@ -310,7 +335,10 @@ public sealed record SmscStatsSnapshot(
     long ConnectionsDropped,
     int SubmitsPerSecondPeak,
     int MaxInFlight,
-    IReadOnlyDictionary<string, int> WindowHighWaterByBind);
+    IReadOnlyDictionary<string, int> WindowHighWaterByBind,
+    long TlsHandshakesFailed,
+    long ConnectionsAccepted,
+    long ReceiptsRedelivered);
 
 /// <summary>A reassembled message as the admin endpoint lists it: the destination masked, as everywhere a number leaves Loa's hands.</summary>
 public sealed record SmscArrival(string Destination, string Source, string Encoding, string Text, int Parts, IReadOnlyList<string> MessageIds)

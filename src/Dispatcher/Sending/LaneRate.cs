@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Loa.CarrierAdapters;
 
 namespace Loa.Dispatcher.Sending;
 
@@ -155,6 +156,27 @@ public sealed class LaneRate : IDisposable
 
         /// <summary>The carrier said 429: slow down and wait <paramref name="retryAfter"/> (1 s if it said nothing).</summary>
         public void Throttled(TimeSpan? retryAfter) => owner.Throttled(retryAfter);
+
+        /// <summary>
+        /// The rate's share of a submit's outcome: a throttle slows the lane, and so does a completed submit
+        /// during which the carrier asked to slow down (it took part and throttled the rest, which the adapter
+        /// retried itself); any other completed submit lets the rate climb back.
+        /// </summary>
+        public void Answered(SubmitOutcome outcome)
+        {
+            switch (outcome)
+            {
+                case SubmitOutcome.Completed { SlowDown: true } slowed:
+                    Throttled(slowed.RetryAfter);
+                    break;
+                case SubmitOutcome.Completed:
+                    Succeeded();
+                    break;
+                case SubmitOutcome.Throttled throttled:
+                    Throttled(throttled.RetryAfter);
+                    break;
+            }
+        }
 
         // Called once the answer (or the failure) is in: the parts may have reached the carrier
         // at any moment until now, so the hold starts now, whatever happened.

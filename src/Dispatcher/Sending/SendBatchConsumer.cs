@@ -87,13 +87,9 @@ public sealed class SendBatchConsumer(
             if (!lane.Adapter.RecognisesRepeats)
                 await batches.MarkSubmittingAsync(batch.Id, ct);
             outcome = await SubmitAsync(lane, submit, batch, parts, ct);
+            spend.Answered(outcome);
             if (outcome is SubmitOutcome.Completed done)
-            {
-                spend.Succeeded();
                 lane.Sent.Add((long)parts * done.Results.Count(r => r.Fate != MessageFate.NotTaken));
-            }
-            else if (outcome is SubmitOutcome.Throttled throttledAt)
-                spend.Throttled(throttledAt.RetryAfter);
         }
 
         switch (outcome)

@@ -38,6 +38,7 @@ public sealed class SmppAdapterTests
         var outcome = Assert.IsType<SubmitOutcome.Completed>(await adapter.SubmitAsync(batch, CancellationToken.None));
 
         Assert.All(outcome.Results, r => Assert.True(r.Accepted, r.Error));
+        Assert.False(outcome.SlowDown);
         Assert.Equal(batch.Messages.Select(m => m.Id), outcome.Results.Select(r => r.Id));
         var arrived = smsc.Stats.Messages.ToDictionary(m => m.Destination);
         Assert.Equal(texts.Count, arrived.Count);
@@ -64,12 +65,14 @@ public sealed class SmppAdapterTests
         await using var smsc = SmscSimulator.Start(new SmscBehaviour
         {
             ReceiptForm = form,
-            ReceiptIdInDecimal = decimalIds,
+            ReceiptIds = decimalIds ? SmppReceiptIds.HexSubmittedDecimalReceipt : SmppReceiptIds.AsSubmitted,
             ReceiptState = SmppMessageState.Undeliverable,
             ReceiptDelay = TimeSpan.FromMilliseconds(20),
         });
         var sink = new RecordingReceipts();
-        await using var adapter = new SmppAdapter("mobifone", Carrier(smsc), sink);
+        var carrier = Carrier(smsc);
+        carrier.Smpp.ReceiptIds = smsc.Behaviour.ReceiptIds;
+        await using var adapter = new SmppAdapter("mobifone", carrier, sink);
 
         var outcome = Assert.IsType<SubmitOutcome.Completed>(await adapter.SubmitAsync(
             Batch(("1", Number(1), "Canh bao lua dao"), ("2", Number(2), "Canh bao 2")), CancellationToken.None));
@@ -80,7 +83,7 @@ public sealed class SmppAdapterTests
         {
             Assert.Equal("mobifone", r.Carrier);
             Assert.Equal("failed", r.Receipt.Status);
-            Assert.Contains(ids, id => SmppMessageId.Matches(id, r.Receipt.CarrierMessageId));
+            Assert.Contains(r.Receipt.CarrierMessageId, ids);
         });
         Assert.Equal((2L, 0L), adapter.Inbound);
     }
@@ -143,6 +146,7 @@ public sealed class SmppAdapterTests
 
         Assert.All(outcome.Results, r => Assert.True(r.Accepted, r.Error));
         Assert.True(smsc.Stats.Throttled > 0, "the SMSC throttled");
+        Assert.True(outcome.SlowDown, "the lane is told the SMSC asked to slow down, though the batch completed");
         Assert.Equal(20, smsc.Stats.Messages.Select(m => m.Destination).Distinct().Count());
         Assert.Equal(20, smsc.Stats.SubmitsAccepted);
     }

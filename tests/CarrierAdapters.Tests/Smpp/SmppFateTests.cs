@@ -152,4 +152,42 @@ public sealed class SmppFateTests
         Assert.Equal(0, submits[2].PriorityFlag);
         Assert.Equal("", submits[2].ValidityPeriod);
     }
+    [Fact]
+    public async Task A_throttle_answer_after_part_of_the_batch_was_taken_completes_it_asking_the_lane_to_slow_down()
+    {
+        // The SMSC's "route busy" read as a throttle: a seeded share of submits meet it, after others in the same window were taken.
+        await using var smsc = SmscSimulator.Start(new SmscBehaviour
+        {
+            ErrorRatio = 0.3, ErrorStatus = SmppStatus.SystemError, Latency = TimeSpan.FromMilliseconds(20), ReceiptDelay = null, Seed = 7,
+        });
+        var carrier = Carrier(smsc);
+        carrier.Smpp.Errors["ESME_RSYSERR"] = "Throttle";
+        await using var adapter = new SmppAdapter("viettel", carrier);
+
+        var outcome = Assert.IsType<SubmitOutcome.Completed>(await adapter.SubmitAsync(
+            Batch([.. Enumerable.Range(1, 20).Select(i => ($"{i}", Number(i), $"Canh bao {i}"))]), CancellationToken.None));
+
+        Assert.True(outcome.SlowDown, "a completed batch that met a throttle asks the lane to slow down");
+        Assert.Null(outcome.RetryAfter); // SMPP says nothing of how long
+        Assert.True(smsc.Stats.Errors > 0, "the SMSC throttled some submits");
+        Assert.All(outcome.Results, r => Assert.Contains(r.Fate, new[] { MessageFate.Taken, MessageFate.NotTaken }));
+        Assert.Equal(outcome.Results.Count(r => r.Fate == MessageFate.Taken), smsc.Stats.Messages.Count);
+        Assert.Equal(smsc.Stats.Messages.Count, smsc.Stats.Messages.Select(m => m.Destination).Distinct().Count());
+    }
+
+    [Fact]
+    public void Only_a_batch_that_met_a_throttle_asks_to_slow_down_and_one_with_nothing_taken_stays_throttled()
+    {
+        SmppMessageReport Report(string id, SmppMessageFate fate) => new(id, fate, ["A1"], fate == SmppMessageFate.Accepted ? null : "ESME_RTHROTTLED");
+
+        var partly = Assert.IsType<SubmitOutcome.Completed>(
+            SmppAdapter.ToOutcome([Report("1", SmppMessageFate.Accepted), Report("2", SmppMessageFate.Throttled)], null, throttled: true));
+        var calm = Assert.IsType<SubmitOutcome.Completed>(SmppAdapter.ToOutcome([Report("1", SmppMessageFate.Accepted)], null, throttled: false));
+        var none = SmppAdapter.ToOutcome([Report("1", SmppMessageFate.Throttled), Report("2", SmppMessageFate.NotSent)], null, throttled: true);
+
+        Assert.True(partly.SlowDown);
+        Assert.Equal(MessageFate.NotTaken, partly.Results[1].Fate);
+        Assert.False(calm.SlowDown);
+        Assert.IsType<SubmitOutcome.Throttled>(none);
+    }
 }

@@ -6,7 +6,8 @@ using Loa.CarrierSimulators.Smsc;
 namespace Loa.CarrierAdapters.Tests.SmscSpecs;
 
 /// <summary>
-/// A bare ESME on our codec: binds, writes submit_sm as told, acknowledges every deliver_sm, and keeps
+/// A bare ESME on our codec: binds, writes submit_sm as told, answers every deliver_sm (ESME_ROK unless
+/// told otherwise, or not at all), and keeps
 /// every PDU the SMSC sends in arrival order, so a spec can see what came before what.
 /// </summary>
 internal sealed class RawEsme : IAsyncDisposable
@@ -18,20 +19,23 @@ internal sealed class RawEsme : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly Queue<SmppPdu> _passed = new();
     private readonly Task _reading;
+    private readonly uint? _deliverAnswer;
     private int _sequence;
 
-    private RawEsme(TcpClient client)
+    private RawEsme(TcpClient client, uint? deliverAnswer)
     {
         _client = client;
+        _deliverAnswer = deliverAnswer;
         _stream = client.GetStream();
         _reading = Task.Run(ReadLoopAsync);
     }
 
-    public static async Task<RawEsme> BindAsync(SmscSimulator smsc, SmppCommand bind = SmppCommand.BindTransceiver)
+    /// <param name="deliverAnswer">The status every deliver_sm is answered with; null leaves them unanswered.</param>
+    public static async Task<RawEsme> BindAsync(SmscSimulator smsc, SmppCommand bind = SmppCommand.BindTransceiver, uint? deliverAnswer = SmppStatus.Ok)
     {
         var client = new TcpClient { NoDelay = true };
         await client.ConnectAsync(smsc.Host, smsc.Port);
-        var esme = new RawEsme(client);
+        var esme = new RawEsme(client, deliverAnswer);
         await esme.SendAsync(SmppPdu.Request(bind, new BindBody(smsc.Behaviour.SystemId, smsc.Behaviour.Password)));
         var answer = await esme.NextAsync();
         Assert.Equal(SmppStatus.Ok, answer.Status);
@@ -148,8 +152,8 @@ internal sealed class RawEsme : IAsyncDisposable
         while (await SmppCodec.ReadFrameAsync(_stream, _closing.Token) is { } frame)
         {
             var pdu = SmppCodec.Decode(frame);
-            if (pdu.Command == SmppCommand.DeliverSm)
-                await SendAsync(pdu.Answer(SmppStatus.Ok, new MessageIdBody("")));
+            if (pdu.Command == SmppCommand.DeliverSm && _deliverAnswer is { } status)
+                await SendAsync(pdu.Answer(status, new MessageIdBody("")));
             await _inbound.Writer.WriteAsync(pdu);
         }
     }

@@ -24,9 +24,9 @@ public sealed partial class DispatcherProcessSpecs
         await using var loa = await StartApiAsync(carriers, bus);
         var settings = DispatcherSettings(loa, carriers, bus);
         settings["Loa:Dispatcher:SendLease"] = "00:00:03";
-        // A receipt the SMSC had written to the killed process's bind is lost with it (the simulator
-        // does not redeliver an unacknowledged deliver_sm): its message ends expired at this deadline.
-        settings["Loa:Dispatcher:ReceiptTimeout"] = "00:00:08";
+        // Loa:Dispatcher:ReceiptTimeout keeps its default (24 h): no receipt is lost any more, so none
+        // needs a short deadline to end the campaign, and a short one would expire a message whose receipt
+        // is merely waiting for the second process to bind, making the outcome depend on how fast it starts.
         var smscs = CarrierIds.All.ToDictionary(c => c, c => carriers.Simulators.Smsc(c));
         foreach (var (carrier, smsc) in smscs)
         {
@@ -63,15 +63,22 @@ public sealed partial class DispatcherProcessSpecs
         using var operatorClient = loa.Client("dev-operator");
         var failed = await EngineWorld.DeliveriesAsync(operatorClient, id, "failed");
         var expired = await EngineWorld.DeliveriesAsync(operatorClient, id, "expired");
-        Assert.All(expired, d => Assert.Equal(Loa.Storage.Deliveries.DeliveryReason.NoReceipt, d.GetProperty("error").GetString()));
-        Assert.InRange(expired.Count, 0, recipients / 10);
-        output.WriteLine($"{kind}: {reached} reached, {twice} twice, {failed.Count} failed, progress {progress}");
+        // No tolerance: every receipt reaches the ledger. One the SMSC wrote to the killed bind and never
+        // saw acknowledged, or that came due while no bind was open, is held and redelivered on the second
+        // process's bind; one the first process acknowledged was committed before it answered. A receipt
+        // for a message whose answer the first process never recorded parks unmatched, but that message
+        // ends "unknown outcome" (failed, or resent for an emergency), never expired. (A multi-part
+        // message could still end expired: its part receipts merged in the killed process's memory are
+        // gone. This campaign's text is one part.)
+        Assert.Empty(expired);
+        var redelivered = smscs.Values.Sum(s => s.Stats.ReceiptsRedelivered);
+        output.WriteLine($"{kind}: {reached} reached, {twice} twice, {failed.Count} failed, {redelivered} receipts redelivered, progress {progress}");
         EngineWorld.AssertCountsAddUp(progress);
         Assert.Equal(0, EngineWorld.Count(progress, "queued") + EngineWorld.Count(progress, "submitted"));
         if (kind == "emergency")
         {
             Assert.Equal(recipients, reached); // nobody missed
-            Assert.Equal(recipients, EngineWorld.Count(progress, "delivered") + expired.Count);
+            Assert.Equal(recipients, EngineWorld.Count(progress, "delivered"));
             Assert.Empty(failed);
         }
         else
@@ -79,7 +86,7 @@ public sealed partial class DispatcherProcessSpecs
             // Nobody twice; only those failed "unknown outcome" may have been missed.
             Assert.Equal(0, twice);
             Assert.InRange(reached, recipients - failed.Count, recipients);
-            Assert.Equal(recipients, EngineWorld.Count(progress, "delivered") + failed.Count + expired.Count);
+            Assert.Equal(recipients, EngineWorld.Count(progress, "delivered") + failed.Count);
             Assert.All(failed, d => Assert.StartsWith("unknown outcome", d.GetProperty("error").GetString()));
         }
         await second.StopAsync(StopTimeout);
