@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Loa.CarrierAdapters;
+using Loa.Storage;
 using Loa.Tests.Shared;
 
 namespace Loa.EndToEnd.Tests;
@@ -14,19 +15,19 @@ public sealed class CampaignDeliverySpecs
 {
     private const int Recipients = 10_000;
 
-    [Fact]
-    public async Task Ten_thousand_recipients_end_delivered_on_the_embedded_default()
+    [Theory, SqliteData, SqlServerData]
+    public async Task Ten_thousand_recipients_end_delivered_on_the_embedded_default(DatabaseProvider dialect)
     {
         await using var loa = await LoaTestHost.StartAsync(s =>
         {
             foreach (var kv in LoaTestHost.CarrierSecrets())
                 s[kv.Key] = kv.Value;
-        });
+        }, database: dialect);
         await RunCampaignAsync(loa);
     }
 
-    [Fact]
-    public async Task Ten_thousand_recipients_end_delivered_over_RabbitMq_with_the_dispatcher_in_its_own_host()
+    [Theory, SqliteData, SqlServerData]
+    public async Task Ten_thousand_recipients_end_delivered_over_RabbitMq_with_the_dispatcher_in_its_own_host(DatabaseProvider dialect)
     {
         // Queue names of this run's own: a broker shared with other tests or runs never hands this
         // dispatcher their messages (the durable queues outlive a run that crashed).
@@ -42,7 +43,7 @@ public sealed class CampaignDeliverySpecs
             foreach (var kv in LoaTestHost.CarrierSecrets().Concat(bus))
                 s[kv.Key] = kv.Value;
             s["Loa:Dispatcher:InProcess"] = "false";
-        });
+        }, database: dialect);
 
         // The standalone dispatcher: its own generic host, sharing only the database and the broker,
         // and reaching the carriers (the API host's simulators) by URL like any real carrier.

@@ -18,7 +18,9 @@ namespace Loa.Tests.Shared;
 /// <summary>
 /// The real API host as a user runs it (Kestrel on a free loopback port, a SQLite file in a temp
 /// directory, the bus, the dispatcher and the carrier simulators), built through the same
-/// <see cref="LoaApi"/> code as Program.cs.
+/// <see cref="LoaApi"/> code as Program.cs. On SQL Server (<see cref="SqlServerTarget"/>) the database is
+/// one created for the host beside LOA_SQLSERVER's, named in the directory's <see cref="SqlServerFile"/>
+/// so that a restarted host and a standalone dispatcher (<see cref="BaseSettings"/>) find the same one.
 /// </summary>
 public sealed class LoaTestHost : IAsyncDisposable
 {
@@ -40,26 +42,49 @@ public sealed class LoaTestHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static Dictionary<string, string?> BaseSettings(string directory) => new()
+    /// <summary>In a host's directory, the connection string of its SQL Server database; absent on SQLite.</summary>
+    public const string SqlServerFile = "sqlserver.connection";
+
+    public static Dictionary<string, string?> BaseSettings(string directory)
     {
-        ["ConnectionStrings:Loa"] = $"Data Source={Path.Combine(directory, "loa.db")}",
-        ["Loa:Simulators:Enabled"] = "true",
-        ["Loa:Simulators:Port"] = "0",
-        ["Loa:Simulators:ReceiptDelay"] = "00:00:00.050",
-        ["Loa:Scheduling:PollInterval"] = "00:00:00.500",
-        ["Loa:Dispatcher:SweepInterval"] = "00:00:00.500",
-        ["Logging:LogLevel:Default"] = "Warning",
-    };
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Loa"] = $"Data Source={Path.Combine(directory, "loa.db")}",
+            ["Loa:Simulators:Enabled"] = "true",
+            ["Loa:Simulators:Port"] = "0",
+            ["Loa:Simulators:ReceiptDelay"] = "00:00:00.050",
+            ["Loa:Scheduling:PollInterval"] = "00:00:00.500",
+            ["Loa:Dispatcher:SweepInterval"] = "00:00:00.500",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        var sqlServer = Path.Combine(directory, SqlServerFile);
+        if (File.Exists(sqlServer))
+        {
+            settings["Loa:Database"] = nameof(Loa.Storage.DatabaseProvider.SqlServer);
+            settings["ConnectionStrings:Loa"] = File.ReadAllText(sqlServer);
+        }
+        return settings;
+    }
 
     /// <param name="directory">An earlier host's directory, to restart on its database; a new temp directory when null.</param>
     /// <param name="clock">The host's TimeProvider (e.g. a <see cref="ShiftedClock"/>); the system clock when null.</param>
     /// <param name="logs">Receives every log line of the host, at every level, besides the usual providers.</param>
     /// <param name="configure">Last say over the host's services (e.g. an in-memory telemetry exporter).</param>
+    /// <param name="database">The dialect of a new host's database; a restarted host keeps its directory's.</param>
     public static async Task<LoaTestHost> StartAsync(
         Action<Dictionary<string, string?>>? adjust = null, string? directory = null, TimeProvider? clock = null, CapturedLogs? logs = null,
-        Action<WebApplicationBuilder>? configure = null)
+        Action<WebApplicationBuilder>? configure = null, Loa.Storage.DatabaseProvider database = Loa.Storage.DatabaseProvider.Sqlite)
     {
-        directory ??= Path.Combine(Path.GetTempPath(), "loa-test-" + Guid.NewGuid().ToString("n"));
+        if (directory is null)
+        {
+            directory = Path.Combine(Path.GetTempPath(), "loa-test-" + Guid.NewGuid().ToString("n"));
+            System.IO.Directory.CreateDirectory(directory);
+            if (database == Loa.Storage.DatabaseProvider.SqlServer)
+            {
+                var (_, connectionString) = await TempDatabase.CreateSqlServerDatabaseAsync();
+                await File.WriteAllTextAsync(Path.Combine(directory, SqlServerFile), connectionString);
+            }
+        }
         System.IO.Directory.CreateDirectory(directory);
         var settings = BaseSettings(directory);
         adjust?.Invoke(settings);
@@ -222,6 +247,10 @@ public sealed class LoaTestHost : IAsyncDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (keepData)
             return;
+        var sqlServer = Path.Combine(Directory, SqlServerFile);
+        if (File.Exists(sqlServer))
+            await TempDatabase.DropSqlServerDatabaseAsync(
+                new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(await File.ReadAllTextAsync(sqlServer)).InitialCatalog);
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

@@ -14,9 +14,10 @@ namespace Loa.Storage.Tests;
 /// </summary>
 public sealed class BatchLedgerTests : LedgerSpec
 {
-    [Fact]
-    public async Task Results_move_only_queued_rows_with_the_batch_attempts_and_count_them_by_province()
+    [Theory, SqliteData, SqlServerData]
+    public async Task Results_move_only_queued_rows_with_the_batch_attempts_and_count_them_by_province(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var written = await plans.WriteAsync(Page(FiveViettel(), _ => 500));
         var batch = Assert.Single(written!);
         Assert.NotNull(await batches.ClaimAsync(batch.BatchId, TimeSpan.FromMinutes(1)));
@@ -71,9 +72,10 @@ public sealed class BatchLedgerTests : LedgerSpec
             "SELECT id, status, attempts, done_at, lease_until, last_error FROM batches WHERE campaign_id = @c");
     }
 
-    [Fact]
-    public async Task Results_that_arrive_after_the_batch_was_cancelled_move_nothing()
+    [Theory, SqliteData, SqlServerData]
+    public async Task Results_that_arrive_after_the_batch_was_cancelled_move_nothing(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var written = await plans.WriteAsync(Page(
             [new("+84960000001", HaNoi, "viettel"), new("+84960000002", Hcm, "viettel")], _ => 500));
         var batch = Assert.Single(written!);
@@ -100,9 +102,10 @@ public sealed class BatchLedgerTests : LedgerSpec
         await AssertRowsAsync([], "SELECT bucket_start FROM campaign_throughput WHERE campaign_id = @c");
     }
 
-    [Fact]
-    public async Task A_result_that_names_a_delivery_of_another_batch_moves_only_the_claimed_batch()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_result_that_names_a_delivery_of_another_batch_moves_only_the_claimed_batch(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         // Two carriers, two batches: a result for the Mobifone row handed in with the Viettel claim
         // would otherwise move it and count it under Viettel.
         var written = await plans.WriteAsync(Page(
@@ -123,9 +126,10 @@ public sealed class BatchLedgerTests : LedgerSpec
             "SELECT carrier, province, status, count FROM campaign_progress WHERE campaign_id = @c");
     }
 
-    [Fact]
-    public async Task A_claim_takes_the_batch_once_per_lease_and_counts_each_attempt()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_claim_takes_the_batch_once_per_lease_and_counts_each_attempt(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var written = await plans.WriteAsync(Page([new("+84960000001", HaNoi, "viettel")], _ => 500));
         var batch = Assert.Single(written!);
         var lease = TimeSpan.FromSeconds(30);
@@ -155,9 +159,10 @@ public sealed class BatchLedgerTests : LedgerSpec
         await AssertRowsAsync(["done|null|2"], "SELECT status, lease_until, attempts FROM batches WHERE campaign_id = @c");
     }
 
-    [Fact]
-    public async Task Messages_left_without_a_result_stay_queued_for_the_next_attempt_and_the_taken_ones_keep_their_receipt_deadline()
+    [Theory, SqliteData, SqlServerData]
+    public async Task Messages_left_without_a_result_stay_queued_for_the_next_attempt_and_the_taken_ones_keep_their_receipt_deadline(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var written = await plans.WriteAsync(Page(FiveViettel(), _ => 500));
         var batch = Assert.Single(written!);
         var claim = (await batches.ClaimAsync(batch.BatchId, TimeSpan.FromMinutes(1)))!;
@@ -200,9 +205,10 @@ public sealed class BatchLedgerTests : LedgerSpec
         Assert.Equal(2, await batches.ExpireUnansweredAsync(10));
     }
 
-    [Fact]
-    public async Task A_batch_claimed_again_after_its_lane_died_mid_submit_says_so_until_an_answer_or_a_release_clears_it()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_batch_claimed_again_after_its_lane_died_mid_submit_says_so_until_an_answer_or_a_release_clears_it(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var written = await plans.WriteAsync(Page(FiveViettel(), _ => 500));
         var batch = Assert.Single(written!);
         var lease = TimeSpan.FromSeconds(30);

@@ -26,9 +26,12 @@ public sealed class CampaignEndTests : IAsyncLifetime
     private BatchLedger batches = null!;
     private ReceiptLedger receipts = null!;
 
-    public async Task InitializeAsync()
+    // The dialect is the test case's: each case starts its own database.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    private async Task StartAsync(DatabaseProvider dialect)
     {
-        temp = await TempDatabase.CreateAsync();
+        temp = await TempDatabase.CreateAsync(dialect);
         database = temp.Database;
         plans = new PlanWriter(database, time);
         batches = new BatchLedger(database, time);
@@ -36,11 +39,16 @@ public sealed class CampaignEndTests : IAsyncLifetime
         await temp.InsertRunningCampaignAsync(Campaign, CampaignKind.Emergency, time);
     }
 
-    public async Task DisposeAsync() => await temp.DisposeAsync();
-
-    [Fact]
-    public async Task A_campaign_whose_every_message_was_refused_ends_failed()
+    public async Task DisposeAsync()
     {
+        if (temp is not null)
+            await temp.DisposeAsync();
+    }
+
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_campaign_whose_every_message_was_refused_ends_failed(DatabaseProvider dialect)
+    {
+        await StartAsync(dialect);
         var claim = await PlanAndClaimAsync(3);
         var ids = await IdsAsync();
         await batches.RecordResultsAsync(claim, ids.Select(id => new SubmitResult(id, false, null, "unknown subscriber")).ToList());
@@ -51,9 +59,10 @@ public sealed class CampaignEndTests : IAsyncLifetime
         Assert.Null(await connection.ExecuteScalarAsync<long?>("SELECT receipts_until FROM batches WHERE id = @Id", new { claim.Id }));
     }
 
-    [Fact]
-    public async Task A_campaign_that_reached_one_recipient_while_the_others_failed_ends_completed()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_campaign_that_reached_one_recipient_while_the_others_failed_ends_completed(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var claim = await PlanAndClaimAsync(3);
         var ids = await IdsAsync();
         await batches.RecordResultsAsync(claim,
@@ -67,9 +76,10 @@ public sealed class CampaignEndTests : IAsyncLifetime
         Assert.Equal((CampaignStatus.Completed, true), await EndAsync());
     }
 
-    [Fact]
-    public async Task A_campaign_whose_messages_all_failed_at_the_handset_ends_failed()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_campaign_whose_messages_all_failed_at_the_handset_ends_failed(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var claim = await PlanAndClaimAsync(2);
         var ids = await IdsAsync();
         await batches.RecordResultsAsync(claim, [new SubmitResult(ids[0], true, "m-0", null), new SubmitResult(ids[1], true, "m-1", null)]);
@@ -78,9 +88,10 @@ public sealed class CampaignEndTests : IAsyncLifetime
         Assert.Equal((CampaignStatus.Failed, true), await EndAsync());
     }
 
-    [Fact]
-    public async Task A_campaign_whose_every_recipient_was_suppressed_ends_completed()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_campaign_whose_every_recipient_was_suppressed_ends_completed(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var written = await plans.WriteAsync(Page(
             [new("+84960000001", "HN", "viettel", SuppressionReason.OptedOut), new("+84960000002", "HN", "viettel", SuppressionReason.OptedOut)]));
 
@@ -88,9 +99,10 @@ public sealed class CampaignEndTests : IAsyncLifetime
         Assert.Equal((CampaignStatus.Completed, true), await EndAsync());
     }
 
-    [Fact]
-    public async Task Messages_whose_receipts_never_come_end_expired_at_the_deadline_and_the_campaign_ends()
+    [Theory, SqliteData, SqlServerData]
+    public async Task Messages_whose_receipts_never_come_end_expired_at_the_deadline_and_the_campaign_ends(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var claim = await PlanAndClaimAsync(3);
         var ids = await IdsAsync();
         await batches.RecordResultsAsync(claim,
@@ -123,9 +135,10 @@ public sealed class CampaignEndTests : IAsyncLifetime
             [$"{ids[0]}|delivered|null", $"{ids[1]}|expired|{DeliveryReason.NoReceipt}", $"{ids[2]}|expired|{DeliveryReason.NoReceipt}"]);
     }
 
-    [Fact]
-    public async Task A_campaign_refused_in_part_whose_other_receipts_were_all_lost_ends_failed()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_campaign_refused_in_part_whose_other_receipts_were_all_lost_ends_failed(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var claim = await PlanAndClaimAsync(3);
         var ids = await IdsAsync();
         await batches.RecordResultsAsync(claim,

@@ -22,9 +22,12 @@ public sealed class DeliveryPageTests : IAsyncLifetime
     private PlanWriter plans = null!;
     private DeliveryReads reads = null!;
 
-    public async Task InitializeAsync()
+    // The dialect is the test case's: each case starts its own database.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    private async Task StartAsync(DatabaseProvider dialect)
     {
-        temp = await TempDatabase.CreateAsync();
+        temp = await TempDatabase.CreateAsync(dialect);
         database = temp.Database;
         plans = new PlanWriter(database, time);
         reads = new DeliveryReads(database);
@@ -32,11 +35,16 @@ public sealed class DeliveryPageTests : IAsyncLifetime
             await temp.InsertRunningCampaignAsync(id, CampaignKind.Warning, time);
     }
 
-    public async Task DisposeAsync() => await temp.DisposeAsync();
-
-    [Fact]
-    public async Task Interleaved_campaigns_page_through_exactly_their_own_deliveries_in_id_order()
+    public async Task DisposeAsync()
     {
+        if (temp is not null)
+            await temp.DisposeAsync();
+    }
+
+    [Theory, SqliteData, SqlServerData]
+    public async Task Interleaved_campaigns_page_through_exactly_their_own_deliveries_in_id_order(DatabaseProvider dialect)
+    {
+        await StartAsync(dialect);
         // a, b, a, b, a: three pages of a around two of b, then a page of a written again (a replay).
         var expected = new Dictionary<string, List<string>> { ["a"] = [], ["b"] = [] };
         var n = 0;
@@ -74,9 +82,10 @@ public sealed class DeliveryPageTests : IAsyncLifetime
             bounds.Select(b => (b.Id, b.First, b.Last)));
     }
 
-    [Fact]
-    public async Task A_status_filter_and_a_campaign_without_deliveries_page_as_before()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_status_filter_and_a_campaign_without_deliveries_page_as_before(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var page = Enumerable.Range(1, 6).Select(i => new PlannedRecipient($"+8496{i:D7}", "HN", i % 2 == 0 ? "viettel" : Unrouted.Carrier)).ToList();
         await plans.WriteAsync(Page("a", page));
 

@@ -13,20 +13,28 @@ public sealed class DeviceStoreTests : IAsyncLifetime
     private TempDatabase temp = null!;
     private DeviceStore devices = null!;
 
-    public async Task InitializeAsync()
+    // The dialect is the test case's: each case starts its own database.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    private async Task StartAsync(DatabaseProvider dialect)
     {
-        temp = await TempDatabase.CreateAsync();
+        temp = await TempDatabase.CreateAsync(dialect);
         devices = new DeviceStore(temp.Database, time);
     }
 
-    public async Task DisposeAsync() => await temp.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        if (temp is not null)
+            await temp.DisposeAsync();
+    }
 
     private static DeviceRegistration Device(string hash, string tenant = "HN", string province = "HN", string language = "vi", string? msisdn = null) =>
         new(hash, "protected-" + hash, "android", "loa", province, language, msisdn, tenant, "key:" + tenant);
 
-    [Fact]
-    public async Task A_token_registered_again_is_the_same_device_updated_in_place()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_token_registered_again_is_the_same_device_updated_in_place(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var first = await devices.RegisterAsync(Device("aa01"));
         time.Advance(TimeSpan.FromMinutes(5));
         var again = await devices.RegisterAsync(Device("aa01", language: "en", msisdn: "+84912345678"));
@@ -42,9 +50,10 @@ public sealed class DeviceStoreTests : IAsyncLifetime
         Assert.Equal("protected-aa01", await connection.ExecuteScalarAsync<string>("SELECT token FROM devices"));
     }
 
-    [Fact]
-    public async Task A_token_another_tenant_held_moves_to_the_registering_tenant_and_starts_afresh()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_token_another_tenant_held_moves_to_the_registering_tenant_and_starts_afresh(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         await devices.RegisterAsync(Device("bb01", tenant: "national"));
         time.Advance(TimeSpan.FromHours(1));
 
@@ -55,9 +64,10 @@ public sealed class DeviceStoreTests : IAsyncLifetime
         Assert.Equal(Start.AddHours(1).ToUnixTimeMilliseconds(), moved.Device.CreatedAt);
     }
 
-    [Fact]
-    public async Task A_province_removes_only_its_own_devices_and_national_removes_any()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_province_removes_only_its_own_devices_and_national_removes_any(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         await devices.RegisterAsync(Device("cc01", tenant: "national"));
         await devices.RegisterAsync(Device("cc02", tenant: "HN"));
 
@@ -70,9 +80,10 @@ public sealed class DeviceStoreTests : IAsyncLifetime
         Assert.Null(await devices.FindAsync("cc02"));
     }
 
-    [Fact]
+    [Fact] // SQLite's query planner
     public async Task Every_request_path_statement_finds_its_device_through_the_token_hash_index()
     {
+        await StartAsync(DatabaseProvider.Sqlite);
         foreach (var sql in new[] { DeviceStore.FindForUpdate.Sqlite, DeviceStore.Find.Sqlite, DeviceStore.Delete.Sqlite })
         {
             var plan = await PlanAsync(sql, ("hash", "aa"), ("tenant", "HN"));
@@ -81,9 +92,10 @@ public sealed class DeviceStoreTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [Fact] // SQLite's query planner
     public async Task The_planners_keyset_walk_over_an_audience_reads_the_audience_index_in_order()
     {
+        await StartAsync(DatabaseProvider.Sqlite);
         // The page the planner will read (issue 17, audiences): one app, province and language, after a cursor.
         const string page = """
             SELECT id, token_hash, token, platform, msisdn FROM devices

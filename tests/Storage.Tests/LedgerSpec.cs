@@ -33,9 +33,12 @@ public abstract class LedgerSpec : IAsyncLifetime
 
     protected long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public async Task InitializeAsync()
+    // The dialect is the test case's: each case starts its own database.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    protected async Task StartAsync(DatabaseProvider dialect)
     {
-        temp = await TempDatabase.CreateAsync();
+        temp = await TempDatabase.CreateAsync(dialect);
         database = temp.Database;
         plans = new PlanWriter(database, time);
         batches = new BatchLedger(database, time);
@@ -43,7 +46,11 @@ public abstract class LedgerSpec : IAsyncLifetime
         await temp.InsertRunningCampaignAsync(Campaign, CampaignKind.Awareness, time, partsPerMessage: 2);
     }
 
-    public async Task DisposeAsync() => await temp.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        if (temp is not null)
+            await temp.DisposeAsync();
+    }
 
     protected static PlannedRecipient[] FiveViettel() =>
     [

@@ -24,18 +24,26 @@ public sealed class ListImportChunkTests : IAsyncLifetime
     private Database database = null!;
     private ListStore lists = null!;
 
-    public async Task InitializeAsync()
+    // The dialect is the test case's: each case starts its own database.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    private async Task StartAsync(DatabaseProvider dialect)
     {
-        temp = await TempDatabase.CreateAsync();
+        temp = await TempDatabase.CreateAsync(dialect);
         database = temp.Database;
         lists = new ListStore(database, time, NullLogger<ListStore>.Instance);
     }
 
-    public async Task DisposeAsync() => await temp.DisposeAsync();
-
-    [Fact]
-    public async Task Repeats_within_a_chunk_and_across_chunks_are_counted_exactly_and_the_first_row_of_a_number_wins()
+    public async Task DisposeAsync()
     {
+        if (temp is not null)
+            await temp.DisposeAsync();
+    }
+
+    [Theory, SqliteData, SqlServerData]
+    public async Task Repeats_within_a_chunk_and_across_chunks_are_counted_exactly_and_the_first_row_of_a_number_wins(DatabaseProvider dialect)
+    {
+        await StartAsync(dialect);
         const int unique = 3 * ListImport.ChunkRows + 1_234; // three full chunks and a partial one
         var duplicates = 0;
         await using var import = await lists.BeginImportAsync("national", "chunks", "author");
@@ -77,9 +85,10 @@ public sealed class ListImportChunkTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, unique).Select(i => (Number(i), Province(i), Tags(i), Name(i))), members);
     }
 
-    [Fact]
-    public async Task Another_writer_gets_its_turn_while_an_import_is_open_before_and_after_a_chunk_is_written()
+    [Theory, SqliteData, SqlServerData]
+    public async Task Another_writer_gets_its_turn_while_an_import_is_open_before_and_after_a_chunk_is_written(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         await using var import = await lists.BeginImportAsync("national", "turns", "author");
         for (var i = 0; i < 10; i++)
             await AddAsync(import, i);
@@ -98,9 +107,10 @@ public sealed class ListImportChunkTests : IAsyncLifetime
         Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM optouts"));
     }
 
-    [Fact]
-    public async Task A_list_is_not_visible_before_its_commit()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_list_is_not_visible_before_its_commit(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         await using var import = await lists.BeginImportAsync("national", "hidden", "author");
         for (var i = 0; i < 2 * ListImport.ChunkRows + 3; i++)
             await AddAsync(import, i);
@@ -118,9 +128,10 @@ public sealed class ListImportChunkTests : IAsyncLifetime
         Assert.Equal(2 * ListImport.ChunkRows + 3, (await lists.CountsAsync([import.Id])).Sum(c => c.Recipients));
     }
 
-    [Fact]
-    public async Task An_import_disposed_without_commit_leaves_no_members_and_no_list()
+    [Theory, SqliteData, SqlServerData]
+    public async Task An_import_disposed_without_commit_leaves_no_members_and_no_list(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var kept = await lists.BeginImportAsync("national", "kept", "author");
         await using (kept)
         {
@@ -151,9 +162,10 @@ public sealed class ListImportChunkTests : IAsyncLifetime
         Assert.Null(await lists.GetAsync(abandoned));
     }
 
-    [Fact]
-    public async Task An_import_a_crash_left_behind_is_swept_once_still_for_the_threshold_and_a_live_one_is_not()
+    [Theory, SqliteData, SqlServerData]
+    public async Task An_import_a_crash_left_behind_is_swept_once_still_for_the_threshold_and_a_live_one_is_not(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var stillFor = TimeSpan.FromHours(1);
         // The process "dies": the import is neither committed nor disposed.
         var crashed = await lists.BeginImportAsync("national", "crashed", "author");

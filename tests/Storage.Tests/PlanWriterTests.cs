@@ -39,9 +39,10 @@ public sealed class PlanWriterTests : LedgerSpec
 
     private static int MixedBatchSize(string carrier) => carrier == "viettel" ? 2 : 3;
 
-    [Fact]
-    public async Task A_mixed_page_writes_exactly_its_first_occurrences_in_carrier_batches_with_counters_by_province()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_mixed_page_writes_exactly_its_first_occurrences_in_carrier_batches_with_counters_by_province(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var now = Now;
         var written = await plans.WriteAsync(Page(MixedPage, MixedBatchSize, countsTowardCap: true));
 
@@ -107,9 +108,10 @@ public sealed class PlanWriterTests : LedgerSpec
             "SELECT plan_list, plan_after, plan_lease_until, planned_at FROM campaigns WHERE id = @c");
     }
 
-    [Fact]
-    public async Task A_page_that_does_not_count_toward_the_cap_records_no_awareness_contacts()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_page_that_does_not_count_toward_the_cap_records_no_awareness_contacts(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var written = await plans.WriteAsync(Page(MixedPage, MixedBatchSize, countsTowardCap: false));
 
         Assert.NotNull(written);
@@ -117,9 +119,10 @@ public sealed class PlanWriterTests : LedgerSpec
         await AssertRowsAsync([], "SELECT msisdn FROM awareness_contacts");
     }
 
-    [Fact]
-    public async Task The_same_page_written_again_after_a_crash_writes_nothing_and_leaves_no_batch_behind()
+    [Theory, SqliteData, SqlServerData]
+    public async Task The_same_page_written_again_after_a_crash_writes_nothing_and_leaves_no_batch_behind(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var first = await plans.WriteAsync(Page(MixedPage, MixedBatchSize, countsTowardCap: true));
         Assert.NotNull(first);
         var before = await SnapshotAsync();
@@ -133,9 +136,10 @@ public sealed class PlanWriterTests : LedgerSpec
         Assert.Equal(5, before.Count(r => r.StartsWith("batch|", StringComparison.Ordinal)));
     }
 
-    [Fact]
-    public async Task A_page_overlapping_rows_already_written_counts_and_batches_only_the_new_ones()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_page_overlapping_rows_already_written_counts_and_batches_only_the_new_ones(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var now = Now;
         var first = await plans.WriteAsync(Page(
             [new("+84960000001", HaNoi, "viettel"), new("+84970000001", HaNoi, "viettel", SuppressionReason.OptedOut)], _ => 2));

@@ -13,9 +13,10 @@ namespace Loa.Storage.Tests;
 /// </summary>
 public sealed class ReceiptLedgerTests : LedgerSpec
 {
-    [Fact]
-    public async Task A_receipt_that_overtook_its_result_is_parked_then_applied_when_the_result_lands()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_receipt_that_overtook_its_result_is_parked_then_applied_when_the_result_lands(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var written = await plans.WriteAsync(Page(
             [new("+84960000001", HaNoi, "viettel"), new("+84960000002", Hcm, "viettel")], _ => 500));
         var batch = Assert.Single(written!);
@@ -64,9 +65,10 @@ public sealed class ReceiptLedgerTests : LedgerSpec
         await AssertRowsAsync(["viettel|absent subscriber|1"], "SELECT carrier, reason, count FROM campaign_failures WHERE campaign_id = @c");
     }
 
-    [Fact]
-    public async Task A_receipt_post_moves_each_open_delivery_once_by_its_first_receipt_and_parks_each_unknown_id_once()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_receipt_post_moves_each_open_delivery_once_by_its_first_receipt_and_parks_each_unknown_id_once(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var written = await plans.WriteAsync(Page(FiveViettel(), _ => 500));
         var batch = Assert.Single(written!);
         var claim = await batches.ClaimAsync(batch.BatchId, TimeSpan.FromMinutes(1));

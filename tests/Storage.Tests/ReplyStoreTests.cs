@@ -9,13 +9,20 @@ public sealed class ReplyStoreTests : IAsyncLifetime
 {
     private TempDatabase temp = null!;
 
-    public async Task InitializeAsync() => temp = await TempDatabase.CreateAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await temp.DisposeAsync();
+    private async Task StartAsync(DatabaseProvider dialect) => temp = await TempDatabase.CreateAsync(dialect);
 
-    [Fact]
-    public async Task A_keyword_reply_is_kept_and_opts_the_number_out_once_and_a_plain_reply_is_only_kept()
+    public async Task DisposeAsync()
     {
+        if (temp is not null)
+            await temp.DisposeAsync();
+    }
+
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_keyword_reply_is_kept_and_opts_the_number_out_once_and_a_plain_reply_is_only_kept(DatabaseProvider dialect)
+    {
+        await StartAsync(dialect);
         var replies = new ReplyStore(temp.Database);
         var suppression = new SuppressionStore(temp.Database, TimeProvider.System);
         var at = DateTimeOffset.Parse("2026-12-05T03:00:00Z", System.Globalization.CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using Loa.Contracts;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Planning;
+using Loa.Tests.Shared;
 
 namespace Loa.Storage.Tests;
 
@@ -23,9 +24,10 @@ public sealed class SupersedeTests : LedgerSpec
             "author", now, "author", now, null, null, null, null, null, null, null, null, 0, "", Corrects: corrects));
     }
 
-    [Fact]
-    public async Task Approving_a_correction_cancels_its_original_whose_planner_stops_and_whose_held_batches_go_back_to_be_closed()
+    [Theory, SqliteData, SqlServerData]
+    public async Task Approving_a_correction_cancels_its_original_whose_planner_stops_and_whose_held_batches_go_back_to_be_closed(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         var written = await plans.WriteAsync(Page(FiveViettel(), _ => 500));
         var held = Assert.Single(written!);
         Assert.NotNull(await batches.ClaimAsync(held.BatchId, TimeSpan.FromMinutes(1)));
@@ -41,9 +43,10 @@ public sealed class SupersedeTests : LedgerSpec
         Assert.Equal(CampaignStatus.Running, (await Campaigns.GetAsync(Correction))!.Status);
     }
 
-    [Fact]
-    public async Task A_correction_of_a_correction_supersedes_every_campaign_before_it_and_an_ended_one_keeps_its_status()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_correction_of_a_correction_supersedes_every_campaign_before_it_and_an_ended_one_keeps_its_status(DatabaseProvider dialect)
     {
+        await StartAsync(dialect);
         await ExecuteAsync($"UPDATE campaigns SET status = 'completed' WHERE id = '{Campaign}'");
         await InsertCorrectionAsync(Correction, Campaign, CampaignStatus.Draft);
         await InsertCorrectionAsync("c3", Correction, CampaignStatus.PendingApproval);

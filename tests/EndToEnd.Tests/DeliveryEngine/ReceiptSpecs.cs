@@ -15,8 +15,8 @@ namespace Loa.EndToEnd.Tests.DeliveryEngine;
 [Collection(DeliveryEngineCollection.Name)]
 public sealed class ReceiptSpecs(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task Duplicate_out_of_order_and_early_receipts_leave_every_count_exact_and_nothing_parked()
+    [Theory, SqliteData, SqlServerData]
+    public async Task Duplicate_out_of_order_and_early_receipts_leave_every_count_exact_and_nothing_parked(DatabaseProvider dialect)
     {
         const int recipients = 1_000; // twenty batches, so that held receipts have later batches to wait for
         await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
@@ -29,7 +29,7 @@ public sealed class ReceiptSpecs(ITestOutputHelper output)
             s["Loa:Simulators:Carriers:viettel:OutOfOrderHold"] = "00:00:01";
             s["Loa:Simulators:Carriers:viettel:EarlyReceiptRatio"] = "0.3";
             s["Loa:Simulators:Carriers:viettel:Seed"] = "42";
-        }));
+        }), database: dialect);
         using var operatorClient = loa.Client("dev-operator");
 
         var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(recipients));
@@ -54,8 +54,8 @@ public sealed class ReceiptSpecs(ITestOutputHelper output)
         Assert.Equal(0, await loa.Services.GetRequiredService<ReceiptLedger>().ParkedCountAsync("viettel"));
     }
 
-    [Fact]
-    public async Task A_mixture_of_outcomes_ends_every_message_and_failures_keep_the_carrier_s_reason()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_mixture_of_outcomes_ends_every_message_and_failures_keep_the_carrier_s_reason(DatabaseProvider dialect)
     {
         const int recipients = 600;
         await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
@@ -65,7 +65,7 @@ public sealed class ReceiptSpecs(ITestOutputHelper output)
             s["Loa:Simulators:Carriers:viettel:FailedWeight"] = "0.2";
             s["Loa:Simulators:Carriers:viettel:ExpiredWeight"] = "0.1";
             s["Loa:Simulators:Carriers:viettel:Seed"] = "3";
-        }));
+        }), database: dialect);
         using var operatorClient = loa.Client("dev-operator");
 
         var id = await EngineWorld.LaunchAsync(loa, EngineWorld.ViettelCsv(recipients));
@@ -84,12 +84,12 @@ public sealed class ReceiptSpecs(ITestOutputHelper output)
         Assert.Equal(recipients, loa.Simulators.Stats["viettel"].MessagesAccepted);
     }
 
-    [Fact]
-    public async Task A_forged_receipt_changes_nothing_and_a_signed_one_for_an_unknown_id_is_kept()
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_forged_receipt_changes_nothing_and_a_signed_one_for_an_unknown_id_is_kept(DatabaseProvider dialect)
     {
         const int recipients = 3;
         await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
-            s["Loa:Simulators:Carriers:viettel:ReceiptDelay"] = "00:10:00")); // the carrier's own receipts stay away
+            s["Loa:Simulators:Carriers:viettel:ReceiptDelay"] = "00:10:00"), database: dialect); // the carrier's own receipts stay away
         using var operatorClient = loa.Client("dev-operator");
         using var carrier = new HttpClient { BaseAddress = loa.BaseAddress };
         var parked = loa.Services.GetRequiredService<ReceiptLedger>();
@@ -141,9 +141,11 @@ public sealed class ReceiptSpecs(ITestOutputHelper output)
     /// <summary>The id the carrier gave one of the campaign's messages: no API shows it, so it is read where Loa keeps it.</summary>
     private static async Task<string> CarrierMessageIdAsync(LoaTestHost loa, string campaignId)
     {
-        await using var connection = await loa.Services.GetRequiredService<Database>().OpenAsync();
-        return await connection.QuerySingleAsync<string>(
-            "SELECT carrier_message_id FROM deliveries WHERE campaign_id = @campaignId AND status = 'submitted' ORDER BY id LIMIT 1",
+        var database = loa.Services.GetRequiredService<Database>();
+        await using var connection = await database.OpenAsync();
+        return await connection.QuerySingleAsync<string>(database.Text(new Sql(
+            Sqlite: "SELECT carrier_message_id FROM deliveries WHERE campaign_id = @campaignId AND status = 'submitted' ORDER BY id LIMIT 1",
+            SqlServer: "SELECT TOP (1) carrier_message_id FROM deliveries WHERE campaign_id = @campaignId AND status = 'submitted' ORDER BY id")),
             new { campaignId });
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Loa.Storage;
 using Loa.Tests.Shared;
 using Xunit.Abstractions;
 
@@ -10,11 +11,11 @@ public sealed class RestartSpecs(ITestOutputHelper output)
 {
     private const int Recipients = 600; // three batches, all tried in the lane's first second
 
-    [Fact]
-    public async Task Retries_survive_a_restart_and_every_recipient_is_accepted_once()
+    [Theory, SqliteData, SqlServerData]
+    public async Task Retries_survive_a_restart_and_every_recipient_is_accepted_once(DatabaseProvider dialect)
     {
         string directory, id;
-        await using (var failing = await StartAsync(directory: null, serverErrorRatio: 1, retryStep: "00:00:02"))
+        await using (var failing = await StartAsync(dialect, directory: null, serverErrorRatio: 1, retryStep: "00:00:02"))
         {
             directory = failing.Directory;
             id = await EngineWorld.LaunchAsync(failing, EngineWorld.ViettelCsv(Recipients));
@@ -24,7 +25,7 @@ public sealed class RestartSpecs(ITestOutputHelper output)
             Assert.Equal(0, stats.MessagesAccepted);
         }
 
-        await using var healthy = await StartAsync(directory, serverErrorRatio: 0, retryStep: "00:00:02");
+        await using var healthy = await StartAsync(dialect, directory, serverErrorRatio: 0, retryStep: "00:00:02");
         using var operatorClient = healthy.Client("dev-operator");
         var progress = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromSeconds(30));
 
@@ -38,13 +39,13 @@ public sealed class RestartSpecs(ITestOutputHelper output)
         Assert.All(delivered, d => Assert.True(d.GetProperty("attempts").GetInt64() >= 2, $"attempts {d.GetProperty("attempts")}: the restart forgot a try"));
     }
 
-    [Fact]
-    public async Task The_attempt_limit_counts_the_submits_made_before_a_restart()
+    [Theory, SqliteData, SqlServerData]
+    public async Task The_attempt_limit_counts_the_submits_made_before_a_restart(DatabaseProvider dialect)
     {
         const int maxAttempts = 3;
         string directory, id;
         long before;
-        await using (var first = await StartAsync(directory: null, serverErrorRatio: 1, retryStep: "00:00:02", maxAttempts))
+        await using (var first = await StartAsync(dialect, directory: null, serverErrorRatio: 1, retryStep: "00:00:02", maxAttempts))
         {
             directory = first.Directory;
             id = await EngineWorld.LaunchAsync(first, EngineWorld.ViettelCsv(Recipients));
@@ -54,7 +55,7 @@ public sealed class RestartSpecs(ITestOutputHelper output)
             before = stats.ServerErrors;
         }
 
-        await using var second = await StartAsync(directory, serverErrorRatio: 1, retryStep: "00:00:00.200", maxAttempts);
+        await using var second = await StartAsync(dialect, directory, serverErrorRatio: 1, retryStep: "00:00:00.200", maxAttempts);
         using var operatorClient = second.Client("dev-operator");
         // Every message gives up: the campaign reached nobody and ends failed.
         var progress = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "failed", TimeSpan.FromSeconds(30));
@@ -73,7 +74,7 @@ public sealed class RestartSpecs(ITestOutputHelper output)
     }
 
     /// <param name="directory">The stopped host's directory, to start on its database; a new one when null.</param>
-    private static Task<LoaTestHost> StartAsync(string? directory, double serverErrorRatio, string retryStep, int maxAttempts = 8) =>
+    private static Task<LoaTestHost> StartAsync(DatabaseProvider dialect, string? directory, double serverErrorRatio, string retryStep, int maxAttempts = 8) =>
         LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
         {
             s["Loa:Carriers:viettel:PartsPerSecond"] = "600";
@@ -82,5 +83,5 @@ public sealed class RestartSpecs(ITestOutputHelper output)
             s["Loa:Simulators:Carriers:viettel:ServerErrorRatio"] = serverErrorRatio.ToString(CultureInfo.InvariantCulture);
             s["Loa:Dispatcher:RetrySchedule:0"] = retryStep;
             s["Loa:Dispatcher:MaxAttempts"] = maxAttempts.ToString(CultureInfo.InvariantCulture);
-        }), directory);
+        }), directory, database: dialect);
 }
