@@ -9,6 +9,7 @@ using Loa.CampaignApi.Receipts;
 using Loa.CampaignApi.Reports;
 using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
+using Loa.CarrierAdapters.Push;
 using Loa.CarrierSimulators;
 using Loa.Dispatcher;
 using Loa.Dispatcher.Bus;
@@ -88,6 +89,7 @@ public static class LoaApi
         services.AddSingleton(sp => ProvinceGeocodes.Load(sp.GetRequiredService<IOptions<CapOptions>>().Value.GeocodeTable, sp.GetRequiredService<Provinces>()));
         services.AddSingleton<ICampaignLauncher, CampaignLauncher>();
         services.AddLoaDevices(configuration);
+        services.AddLoaPush(configuration); // the push apps a campaign may name (audience.apps) and their rates (preview)
 
         // The embedded default runs the dispatcher in this process; with RabbitMQ it can run apart
         // (Loa:Dispatcher:InProcess=false and `dotnet run --project src/Dispatcher`).
