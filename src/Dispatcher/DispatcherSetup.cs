@@ -58,6 +58,7 @@ public static class DispatcherSetup
         services.AddLoaPush(configuration); // a push lane per app (Loa:Push:Apps:<app>), built through PushAdapterFactory
         services.TryAddSingleton<RouteTable>();
         services.TryAddSingleton<CarrierLanes>();
+        services.TryAddSingleton<PushBatches>();
         services.TryAddSingleton<DispatcherMetrics>();
         services.TryAddSingleton<ReceiptAddress>();
         // Receipts and replies that come over a carrier's own connection (SMPP) land here.

@@ -344,7 +344,7 @@ public sealed class CampaignRules(
             foreach (var (app, count) in push.ByApp)
             {
                 byCarrier[PushAdapterFactory.CarrierIdOf(app)] = count;
-                seconds = Math.Max(seconds, (double)count / Math.Max(1, pushOptions.Get(app).EffectiveRatePerSecond));
+                seconds = Math.Max(seconds, (double)count / Math.Max(1, pushOptions.Get(pushApps.Names.FirstOrDefault(n => string.Equals(n, app, StringComparison.OrdinalIgnoreCase)) ?? app).EffectiveRatePerSecond));
             }
             if (kind == CampaignKind.Test)
                 suppressed[SuppressionReason.NotTestNumber] = suppressed.GetValueOrDefault(SuppressionReason.NotTestNumber) + testSuppressed;

@@ -144,7 +144,7 @@ public sealed class LaunchCampaignConsumer(
             var push = page.Channel == Channels.Push;
             var written = await plans.WriteAsync(new PlanPage(
                 campaign.Id, priority, push ? 1 : parts, page.Recipients,
-                id => push ? CarrierLanes.BatchSize(PushLanes.Options(pushOptions.Get(PushLanes.AppOf(id))), 1) : CarrierLanes.BatchSize(carriers.Get(id), parts),
+                id => push ? CarrierLanes.BatchSize(PushLanes.Options(pushOptions.Get(PushLanes.App(pushApps, id))), 1) : CarrierLanes.BatchSize(carriers.Get(id), parts),
                 page.NextList, page.NextAfter, page.Last, settings.PlanLease, CountsTowardAwarenessCap: awareness && !push) { Channel = page.Channel }, ct);
             if (written is null)
             {

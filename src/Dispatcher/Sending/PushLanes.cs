@@ -16,8 +16,12 @@ public static class PushLanes
     /// <summary>Whether a carrier id names a push app's lane.</summary>
     public static bool IsPush(string carrier) => carrier.StartsWith(CarrierPrefix, StringComparison.Ordinal);
 
-    /// <summary>The app a push lane's carrier id names.</summary>
-    public static string AppOf(string carrier) => carrier[CarrierPrefix.Length..];
+    /// <summary>
+    /// The configured app (its name as <c>Loa:Push:Apps</c> spells it, which its options are named by) that a
+    /// carrier id <c>push-&lt;app&gt;</c> names; carrier ids are lower case.
+    /// </summary>
+    public static string App(PushApps apps, string carrier) =>
+        apps.Names.FirstOrDefault(n => PushAdapterFactory.CarrierIdOf(n) == carrier) ?? carrier[CarrierPrefix.Length..];
 
     /// <summary>
     /// The lane settings of a push app, as a carrier's: its rate in notifications per second, batches of
