@@ -94,10 +94,10 @@ public sealed class CampaignRules(
         var audience = request.Audience;
         var listIds = audience?.Lists ?? [];
         var texting = channels.Contains(Channels.Sms);
-        if (listIds.Count == 0 && texting)
-            Error("audience.lists", "Name at least one list: the sms channel reaches the lists' numbers.");
-        else if (listIds.Count > 0 && !texting)
+        if (listIds.Count > 0 && !texting && channels.Count > 0)
             Error("audience.lists", "Lists are reached by SMS: add sms to channels, or leave the lists out.");
+        if (listIds.Count == 0 && (texting || !pushing))
+            Error("audience.lists", "Name at least one list: the sms channel reaches the lists' numbers.");
         else if (listIds.Count > 50)
             Error("audience.lists", "At most 50 lists per campaign.");
         else
