@@ -31,7 +31,7 @@ public sealed class BusTopologyTests
         var topology = Topology(("Loa:Transport", "RabbitMq"), ("Loa:Bus:QueueType", "Classic"),
             ("Loa:Push:Apps:Loa:Provider", "Fcm"), ("Loa:Push:Apps:bank:Provider", "Apns"));
         Assert.Equal(
-            CarrierIds.All.Select(c => $"loa-send-{c}").Concat(["loa-send-push-loa", "loa-send-push-bank"]),
+            CarrierIds.All.Select(c => $"loa-send-{c}").Concat(["loa-send-push-bank", "loa-send-push-loa"]),
             topology.Lanes.Select(l => topology.Queue(l)));
         var lane = topology.LaneOf("push-loa", 7);
         Assert.Equal(("push-loa", 1), (lane.Carrier, lane.Count));
