@@ -44,6 +44,12 @@ public static class LoaApi
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
             builder.WebHost.UseUrls(DefaultUrl);
         configure?.Invoke(builder);
+        // With the simulators on and no push app configured, the host has app loa on the simulated FCM
+        // (SimulatedPushApps fills it in), so the embedded default sends push out of the box. Set here,
+        // not in appsettings.Development.json, which a standalone dispatcher in Development would read
+        // too and then refuse to start without FCM credentials.
+        if (builder.Configuration.GetValue("Loa:Simulators:Enabled", false) && !builder.Configuration.GetSection(PushAppOptions.Section).GetChildren().Any())
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"{PushAppOptions.Section}:loa:Provider"] = "Fcm" });
         AddServices(builder.Services, builder.Configuration);
         ProductionChecks.Enforce(builder.Configuration, builder.Environment);
         if (CapOptions.Problems(builder.Configuration) is { Count: > 0 } cap)
