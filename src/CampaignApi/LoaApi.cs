@@ -9,6 +9,7 @@ using Loa.CampaignApi.Receipts;
 using Loa.CampaignApi.Reports;
 using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
+using Loa.CarrierAdapters.Push;
 using Loa.CarrierSimulators;
 using Loa.Dispatcher;
 using Loa.Dispatcher.Bus;
@@ -43,6 +44,12 @@ public static class LoaApi
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
             builder.WebHost.UseUrls(DefaultUrl);
         configure?.Invoke(builder);
+        // With the simulators on and no push app configured, the host has app loa on the simulated FCM
+        // (SimulatedPushApps fills it in), so the embedded default sends push out of the box. Set here,
+        // not in appsettings.Development.json, which a standalone dispatcher in Development would read
+        // too and then refuse to start without FCM credentials.
+        if (builder.Configuration.GetValue("Loa:Simulators:Enabled", false) && !builder.Configuration.GetSection(PushAppOptions.Section).GetChildren().Any())
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"{PushAppOptions.Section}:loa:Provider"] = "Fcm" });
         AddServices(builder.Services, builder.Configuration);
         ProductionChecks.Enforce(builder.Configuration, builder.Environment);
         if (CapOptions.Problems(builder.Configuration) is { Count: > 0 } cap)
@@ -88,6 +95,7 @@ public static class LoaApi
         services.AddSingleton(sp => ProvinceGeocodes.Load(sp.GetRequiredService<IOptions<CapOptions>>().Value.GeocodeTable, sp.GetRequiredService<Provinces>()));
         services.AddSingleton<ICampaignLauncher, CampaignLauncher>();
         services.AddLoaDevices(configuration);
+        services.AddLoaPush(configuration); // the push apps a campaign may name (audience.apps) and their rates (preview)
 
         // The embedded default runs the dispatcher in this process; with RabbitMQ it can run apart
         // (Loa:Dispatcher:InProcess=false and `dotnet run --project src/Dispatcher`).

@@ -38,6 +38,15 @@ public static class SimulatorServiceCollectionExtensions
         services.AddSingleton<CarrierSimulatorHost>();
         services.AddSingleton<ISimulatedCarriers>(provider => provider.GetRequiredService<CarrierSimulatorHost>());
         services.AddHostedService(provider => provider.GetRequiredService<CarrierSimulatorHost>());
+
+        // The simulated FCM and APNs (Loa:Simulators:Push), serving every push app configured without a BaseUrl.
+        services.Configure<Push.PushSimulatorOptions>(configuration.GetSection(Push.PushSimulatorOptions.Section));
+        services.AddSingleton(provider => new Push.PushSimulatorHost(
+            provider.GetRequiredService<IOptions<Push.PushSimulatorOptions>>(),
+            provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            provider.GetService<TimeProvider>()));
+        services.AddHostedService(provider => provider.GetRequiredService<Push.PushSimulatorHost>());
+        services.AddSingleton<IPostConfigureOptions<Loa.CarrierAdapters.Push.PushAppOptions>, Push.SimulatedPushApps>();
         return services;
     }
 

@@ -17,11 +17,19 @@ public sealed record MessageDefinition(string? Sms, PushMessageDefinition? Push)
 
 public sealed record PushMessageDefinition(string? Title, string? Body);
 
+/// <param name="Lists">The lists whose numbers get the SMS.</param>
+/// <param name="Provinces">Narrows lists and devices alike.</param>
+/// <param name="Carriers">Narrows the lists' numbers (SMS only).</param>
+/// <param name="Devices">Registered devices get the push (channel <c>push</c>).</param>
+/// <param name="Apps">Narrows the devices to these push apps (<c>Loa:Push:Apps:&lt;app&gt;</c>); every configured app when empty.</param>
+/// <param name="Languages">Narrows the devices to these languages (<c>vi</c>, <c>en</c>).</param>
 public sealed record AudienceDefinition(
     IReadOnlyList<string>? Lists,
     IReadOnlyList<string>? Provinces,
     IReadOnlyList<string>? Carriers,
-    bool Devices = false);
+    bool Devices = false,
+    IReadOnlyList<string>? Apps = null,
+    IReadOnlyList<string>? Languages = null);
 
 public sealed record ScheduleDefinition(
     DateTimeOffset? StartAt,

@@ -1,4 +1,5 @@
 using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Push;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Devices;
 using Loa.Dispatcher.Planning;
@@ -54,8 +55,10 @@ public static class DispatcherSetup
         services.AddLoaCarriers(configuration);
         services.AddDispatcherOptions(configuration);
         services.AddLoaDevices(configuration); // the send lane unprotects push tokens with the API's key ring
+        services.AddLoaPush(configuration); // a push lane per app (Loa:Push:Apps:<app>), built through PushAdapterFactory
         services.TryAddSingleton<RouteTable>();
         services.TryAddSingleton<CarrierLanes>();
+        services.TryAddSingleton<PushBatches>();
         services.TryAddSingleton<DispatcherMetrics>();
         services.TryAddSingleton<ReceiptAddress>();
         // Receipts and replies that come over a carrier's own connection (SMPP) land here.

@@ -40,6 +40,8 @@ public static class StorageSetup
         services.TryAddSingleton<Audit.AuditStore>();
         services.TryAddSingleton<Backlog.BacklogStore>();
         services.TryAddSingleton<Devices.DeviceStore>();
+        services.TryAddSingleton<Devices.DeviceAudience>();
+        services.TryAddSingleton<Devices.PushTargets>();
         services.TryAddSingleton<Geography.ProvinceStore>();
         // Read once: a malformed table stops the host at its first use with the file and line, rather than
         // mapping any code wrongly.

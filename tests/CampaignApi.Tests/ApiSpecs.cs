@@ -122,25 +122,6 @@ public sealed class ApiSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Push_is_answered_with_a_clear_422_until_push_adapters_exist()
-    {
-        using var author = loa.Client("dev-author");
-        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(5));
-        var response = await author.PostAsJsonAsync("/api/v1/campaigns", new
-        {
-            name = "push",
-            kind = "warning",
-            channels = new[] { "sms", "push" },
-            message = new { sms = "Canh bao", push = new { title = "Cảnh báo", body = "Không cung cấp OTP" } },
-            audience = new { lists = new[] { list.GetProperty("id").GetString() } },
-        });
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.EndsWith("channel-unavailable", problem.GetProperty("type").GetString());
-        Assert.Contains("push", problem.GetProperty("detail").GetString());
-    }
-
-    [Fact]
     public async Task Invalid_campaigns_get_problem_details_with_field_errors()
     {
         using var author = loa.Client("dev-author");

@@ -109,7 +109,8 @@ public static class CampaignProgressApi
         var take = Math.Clamp(limit ?? 1000, 1, 1000);
         var page = await deliveries.PageAsync(id, status, afterId, take, ct);
         var items = page.Select(d => new DeliveryView(
-            d.Id.ToString(CultureInfo.InvariantCulture), showNumbers ? d.Recipient : Msisdn.Mask(d.Recipient), d.Carrier, d.Status, d.Attempts, d.Error,
+            // A push delivery's recipient is a device id, which tells nothing by itself (never the token).
+            d.Id.ToString(CultureInfo.InvariantCulture), showNumbers || Dispatcher.Sending.PushLanes.IsPush(d.Carrier) ? d.Recipient : Msisdn.Mask(d.Recipient), d.Carrier, d.Status, d.Attempts, d.Error,
             Clock.At(d.SubmittedAt), d.Status == DeliveryStatus.Delivered ? Clock.At(d.FinalAt) : null)).ToList();
         if (showNumbers)
             audit.Add("read", new { campaign = id, status, after, limit = take, returned = items.Count });

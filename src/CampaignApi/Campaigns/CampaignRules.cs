@@ -2,9 +2,11 @@ using System.Security.Claims;
 using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Encoding;
+using Loa.CarrierAdapters.Push;
 using Loa.Contracts;
 using Loa.Dispatcher.Planning;
 using Loa.Storage.Audiences;
+using Loa.Storage.Devices;
 using Loa.Storage.Geography;
 using Loa.Storage.Suppression;
 using Microsoft.Extensions.Options;
@@ -14,10 +16,16 @@ namespace Loa.CampaignApi.Campaigns;
 /// <summary>What a new campaign must satisfy, and what it will cost (the preview).</summary>
 public sealed class CampaignRules(
     ListStore lists, SuppressionStore suppression, RouteTable routes, IOptionsMonitor<CarrierOptions> carriers, IOptionsMonitor<SafetyOptions> safety,
-    Provinces units, TimeProvider time)
+    Provinces units, TimeProvider time, DeviceAudience devices, PushApps pushApps, IOptionsMonitor<PushAppOptions> pushOptions)
 {
     public const int DefaultMaxSmsParts = 3;
     public const int MaxSmsCharacters = 1600;
+
+    /// <summary>A notification's title as phones show it whole on the lock screen (about a line); FCM and APNs take more, phones cut it.</summary>
+    public const int MaxPushTitleCharacters = 100;
+
+    /// <summary>Well inside APNs' 4 KB payload with the title, link and campaign, in UTF-8 Vietnamese (up to 3 bytes a character).</summary>
+    public const int MaxPushBodyCharacters = 1000;
 
     /// <summary>
     /// Most members the preview walks to count the numbers a campaign's lists share (every list but the
@@ -28,7 +36,8 @@ public sealed class CampaignRules(
 
     /// <param name="Measure">The text as the dearest target carrier bills it (its parts are the campaign's).</param>
     /// <param name="NormalizedFrom">What the text as written would have cost, when precomposing it (NFC) changed it.</param>
-    public sealed record Checked(string SmsText, SmsMeasure Measure, CampaignDefinition Definition, TextCost? NormalizedFrom = null);
+    /// <param name="SmsText">Null when the campaign sends no SMS (push only); then so is <paramref name="Measure"/>.</param>
+    public sealed record Checked(string? SmsText, SmsMeasure? Measure, CampaignDefinition Definition, TextCost? NormalizedFrom = null);
 
     /// <summary>Returns the checked campaign, or the problem to answer with.</summary>
     /// <param name="fieldName">Renames fields in the errors (CAP intake names its own elements instead); unchanged when null.</param>
@@ -45,7 +54,7 @@ public sealed class CampaignRules(
             Error("kind", "kind must be one of: emergency, warning, awareness, test.");
         var channels = request.Channels ?? [];
         if (channels.Count == 0)
-            Error("channels", "Name at least one channel: sms.");
+            Error("channels", "Name at least one channel: sms, push.");
         foreach (var channel in channels.Where(c => c is not (Channels.Sms or Channels.Push)))
             Error("channels", $"Unknown channel '{channel}'.");
 
@@ -66,10 +75,29 @@ public sealed class CampaignRules(
                 request = request with { Message = request.Message! with { Sms = sms } };
         }
 
+        var pushing = channels.Contains(Channels.Push);
+        var push = request.Message?.Push;
+        if (pushing)
+        {
+            if (string.IsNullOrWhiteSpace(push?.Title))
+                Error("message.push.title", "A push campaign needs message.push.title.");
+            else if (push.Title.Length > MaxPushTitleCharacters || SmsText.Unsendable(push.Title) is not null || push.Title.Contains('\n'))
+                Error("message.push.title", $"The title is one line of at most {MaxPushTitleCharacters} characters, without control characters.");
+            if (string.IsNullOrWhiteSpace(push?.Body))
+                Error("message.push.body", "A push campaign needs message.push.body.");
+            else if (push.Body.Length > MaxPushBodyCharacters || SmsText.Unsendable(push.Body) is not null)
+                Error("message.push.body", $"The body is at most {MaxPushBodyCharacters} characters, without control characters other than line breaks.");
+            else if (push is not null)
+                request = request with { Message = request.Message! with { Push = push with { Title = SmsText.Precomposed(push.Title!.Trim()), Body = SmsText.Precomposed(push.Body) } } };
+        }
+
         var audience = request.Audience;
         var listIds = audience?.Lists ?? [];
-        if (listIds.Count == 0)
-            Error("audience.lists", "Name at least one list.");
+        var texting = channels.Contains(Channels.Sms);
+        if (listIds.Count > 0 && !texting && channels.Count > 0)
+            Error("audience.lists", "Lists are reached by SMS: add sms to channels, or leave the lists out.");
+        if (listIds.Count == 0 && (texting || !pushing))
+            Error("audience.lists", "Name at least one list: the sms channel reaches the lists' numbers.");
         else if (listIds.Count > 50)
             Error("audience.lists", "At most 50 lists per campaign.");
         else
@@ -111,8 +139,30 @@ public sealed class CampaignRules(
         if (provinces.Count > 0 && !canonical.SequenceEqual(provinces))
             request = request with { Audience = audience! with { Provinces = canonical } };
         audience = request.Audience;
-        if (audience?.Devices == true)
-            Error("audience.devices", "Device audiences need push, which is not available yet.");
+        if (audience?.Devices == true && !pushing)
+            Error("audience.devices", "Devices are reached by push: add push to channels.");
+        else if (audience?.Devices != true && pushing)
+            Error("audience.devices", "The push channel reaches registered devices: set audience.devices to true.");
+        var apps = audience?.Apps ?? [];
+        for (var i = 0; i < apps.Count; i++)
+        {
+            if (apps[i] is null)
+                Error($"audience.apps[{i}]", "An app is a string, not null.");
+            else if (!pushApps.Names.Contains(apps[i].Trim(), StringComparer.OrdinalIgnoreCase))
+                Error($"audience.apps[{i}]", $"'{(apps[i].Length <= 40 ? apps[i] : apps[i][..40])}' is not a push app Loa is configured for (Loa:Push:Apps).");
+        }
+        var languages = audience?.Languages ?? [];
+        for (var i = 0; i < languages.Count; i++)
+        {
+            if (languages[i] is null)
+                Error($"audience.languages[{i}]", "A language is a string, not null.");
+            else if (!DeviceFilter.AllLanguages.Contains(languages[i].Trim().ToLowerInvariant()))
+                Error($"audience.languages[{i}]", "A language is 'vi' or 'en'.");
+        }
+        if ((apps.Count > 0 || languages.Count > 0) && audience?.Devices != true)
+            Error(apps.Count > 0 ? "audience.apps" : "audience.languages", "apps and languages narrow the devices: set audience.devices to true.");
+        if (pushing && audience?.Devices == true && pushApps.Names.Count == 0)
+            Error("channels", "No push app is configured (Loa:Push:Apps), so push reaches nobody.");
 
         var schedule = request.Schedule;
         var datesSane = true;
@@ -155,13 +205,8 @@ public sealed class CampaignRules(
         if (!user.IsNational() && (audience!.Provinces ?? []).Any(p => p != user.Tenant()))
             return (null, Problems.Forbidden("tenant", $"A {user.Tenant()} campaign may only target province {user.Tenant()}."));
 
-        if (channels.Contains(Channels.Push))
-        {
-            return (null, Problems.Unprocessable(
-                "channel-unavailable", "Channel not available",
-                "The push channel has no adapters yet; send this campaign with channels [\"sms\"].",
-                new Dictionary<string, string[]> { [Name("channels")] = ["push is not available yet"] }));
-        }
+        if (!texting)
+            return (new Checked(null, null, request), null);
 
         string ToSend(string message)
         {
@@ -289,8 +334,49 @@ public sealed class CampaignRules(
             .Select(kv => (double)kv.Value * Math.Max(parts, partsByCarrier.GetValueOrDefault(kv.Key)) / Math.Max(1, carriers.Get(kv.Key).PartsPerSecond))
             .DefaultIfEmpty(0)
             .Max();
+
+        PushPreview? push = null;
+        if (audience?.Devices == true)
+        {
+            var (devicesPreview, testSuppressed) = await PreviewDevicesAsync(tenant, kind, audience, ct);
+            push = devicesPreview;
+            recipients += push.Devices;
+            foreach (var (app, count) in push.ByApp)
+            {
+                byCarrier[PushAdapterFactory.CarrierIdOf(app)] = count;
+                seconds = Math.Max(seconds, (double)count / Math.Max(1, pushOptions.Get(pushApps.Names.FirstOrDefault(n => string.Equals(n, app, StringComparison.OrdinalIgnoreCase)) ?? app).EffectiveRatePerSecond));
+            }
+            if (kind == CampaignKind.Test)
+                suppressed[SuppressionReason.NotTestNumber] = suppressed.GetValueOrDefault(SuppressionReason.NotTestNumber) + testSuppressed;
+        }
         return new Preview(
-            recipients, suppressed.Values.Sum(), suppressed, encoding, parts, byCarrier, (long)Math.Ceiling(seconds), partsByCarrier, exact);
+            recipients, suppressed.Values.Sum(), suppressed, encoding, parts, byCarrier, (long)Math.Ceiling(seconds), partsByCarrier, exact)
+        {
+            Push = push,
+        };
+    }
+
+    /// <summary>
+    /// The devices the planner will reach (LaunchCampaignConsumer, through the same <see cref="DeviceFilter"/>):
+    /// counted per app, province and language from the devices' audience index, never from deliveries. A test
+    /// campaign reaches only devices linked to a test number; the others are what it suppresses.
+    /// </summary>
+    private async Task<(PushPreview Preview, long TestSuppressed)> PreviewDevicesAsync(string tenant, string kind, AudienceDefinition audience, CancellationToken ct)
+    {
+        var filter = DeviceFilter.Of(audience.Apps, audience.Provinces, audience.Languages,
+            tenant == Roles.National ? null : tenant, pushApps.Names, units.Units.Select(u => u.Code));
+        var counts = await devices.CountAsync(filter, cancellationToken: ct);
+        var byApp = filter.Apps.ToDictionary(a => a, a => counts.Where(c => c.App == a).Sum(c => c.Devices), StringComparer.Ordinal);
+        var byProvince = counts.GroupBy(c => c.Province, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(c => c.Devices), StringComparer.Ordinal);
+        var total = byApp.Values.Sum();
+        long testSuppressed = 0;
+        if (kind == CampaignKind.Test)
+        {
+            var allowed = RouteTable.TestNumbers(safety.CurrentValue, await routes.GetAsync(ct));
+            var linked = allowed.Count == 0 ? 0 : (await devices.CountAsync(filter, allowed, ct)).Sum(c => c.Devices);
+            testSuppressed = total - linked;
+        }
+        return (new PushPreview(total, byApp, byProvince), testSuppressed);
     }
 
     /// <summary>

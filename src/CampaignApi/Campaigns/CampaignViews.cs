@@ -19,7 +19,14 @@ public sealed record Preview(
     long Recipients, long Suppressed, IReadOnlyDictionary<string, long> SuppressedByReason, string? SmsEncoding, long SmsParts,
     IReadOnlyDictionary<string, long> ByCarrier, long EstimatedSeconds,
     IReadOnlyDictionary<string, long>? SmsPartsByCarrier = null, bool Exact = true, TextCost? NormalizedFrom = null,
-    CorrectionPreview? Correction = null);
+    CorrectionPreview? Correction = null)
+{
+    /// <summary>With <c>audience.devices</c>: the devices the push reaches (also in <see cref="Recipients"/> and, as <c>push-&lt;app&gt;</c>, in <see cref="ByCarrier"/>).</summary>
+    public PushPreview? Push { get; init; }
+}
+
+/// <summary>The devices a push campaign reaches, per app and per province (suppressed ones of a test campaign included, as in <c>recipients</c>).</summary>
+public sealed record PushPreview(long Devices, IReadOnlyDictionary<string, long> ByApp, IReadOnlyDictionary<string, long> ByProvince);
 
 /// <summary>
 /// A correction goes to its whole audience. Of its recipients, <paramref name="AlreadySentOriginal"/>

@@ -64,7 +64,7 @@ public static class CampaignsApi
             await campaigns.InsertAsync(row, ct);
         else
             await campaigns.InsertAsync(row, (connection, transaction, token) => alongside(row, connection, transaction, token), ct);
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding, ok.Measure.Parts, ct, row.SmsText);
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding, ok.Measure?.Parts ?? 0, ct, row.SmsText);
         return (row, preview with { NormalizedFrom = ok.NormalizedFrom }, null);
     }
 
@@ -260,7 +260,7 @@ public static class CampaignsApi
         var row = NewDraft(definition, ok, original.Tenant, user, now) with { Corrects = original.Id };
         await campaigns.InsertCorrectionAsync(row, ct);
         audit.Add("correction", new { corrects = original.Id, created = row.Id, status = row.Status });
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding!, ok.Measure.Parts, ct, row.SmsText)
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding!, ok.Measure?.Parts ?? 0, ct, row.SmsText)
             with { NormalizedFrom = ok.NormalizedFrom };
         return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, await WithCorrectionAsync(preview, row, deliveries, ct)));
     }
@@ -302,7 +302,7 @@ public static class CampaignsApi
 
     private static CampaignRow NewDraft(CampaignDefinition request, CampaignRules.Checked ok, string tenant, ClaimsPrincipal user, DateTimeOffset now)
     {
-        var encoding = ok.Measure.Encoding == SmsEncoding.Gsm7 ? "gsm7" : "ucs2";
+        var encoding = ok.Measure is not { } measure ? null : measure.Encoding == SmsEncoding.Gsm7 ? "gsm7" : "ucs2";
         return new CampaignRow(
             Id: Guid.CreateVersion7().ToString("n"),
             Tenant: tenant,
@@ -312,7 +312,7 @@ public static class CampaignsApi
             Definition: JsonSerializer.Serialize(ok.Definition, LoaJson.Options),
             SmsText: ok.SmsText,
             SmsEncoding: encoding,
-            SmsParts: ok.Measure.Parts,
+            SmsParts: ok.Measure?.Parts,
             StartAt: request.Schedule?.StartAt?.ToUnixTimeMilliseconds(),
             ExpiresAt: request.Schedule?.ExpiresAt?.ToUnixTimeMilliseconds(),
             Recurrence: request.Schedule?.Recurrence,

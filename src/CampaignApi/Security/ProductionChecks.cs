@@ -43,6 +43,12 @@ public static class ProductionChecks
                 problems.Add($"Loa:Carriers:{id}:Url is empty while Loa:Simulators:Enabled is true: the simulator would stand in for the carrier (set {AllowSimulators}=true only on staging).");
         }
 
+        foreach (var app in configuration.GetSection("Loa:Push:Apps").GetChildren())
+        {
+            if (simulators && !simulatorsAllowed && string.IsNullOrWhiteSpace(app["BaseUrl"]))
+                problems.Add($"Loa:Push:Apps:{app.Key}:BaseUrl is empty while Loa:Simulators:Enabled is true: the push simulator would stand in for the provider (set {AllowSimulators}=true only on staging).");
+        }
+
         problems.AddRange(CarrierChecks.Find(configuration, requireUrls: false));
         if (configuration["Loa:Jwt:SigningKey"] is { Length: > 0 } signingKey && CarrierChecks.IsMissingOrDefault(signingKey))
             problems.Add("Loa:Jwt:SigningKey is a development default.");

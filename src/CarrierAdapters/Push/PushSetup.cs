@@ -46,7 +46,10 @@ public static class PushSetup
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
             })
             // The handler (and its HTTP/2 connections) lives with the host rather than being rotated every two minutes.
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // APNs puts the device token in the request path (/3/device/{token}): HttpClient's request
+            // logging would write it whole at Information, whatever the adapters mask.
+            .RemoveAllLoggers();
         services.TryAddSingleton(sp => new PushAdapterFactory(
             sp.GetRequiredService<IOptionsMonitor<PushAppOptions>>(),
             sp.GetRequiredService<IHttpClientFactory>(),

@@ -124,7 +124,21 @@ public sealed partial class PushSimulatorHost : IHostedService, IAsyncDisposable
     /// <summary>The endpoints, once started.</summary>
     public Task<PushSimulatorEndpoints> EndpointsAsync(CancellationToken cancellationToken) => _started.Task.WaitAsync(cancellationToken);
 
-    async Task IHostedService.StartAsync(CancellationToken cancellationToken) => await StartAsync(cancellationToken).ConfigureAwait(false);
+    async Task IHostedService.StartAsync(CancellationToken cancellationToken) => await StartOnceAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    private readonly Lock _startGate = new();
+    private Task<PushSimulatorEndpoints>? _starting;
+
+    /// <summary>
+    /// Starts the simulators unless already started this way, and says where they are. The embedded
+    /// default needs them when a push app's settings are first read (options validation runs before
+    /// hosted services start), and again as a hosted service: both get the one start.
+    /// </summary>
+    public Task<PushSimulatorEndpoints> StartOnceAsync()
+    {
+        lock (_startGate)
+            return _starting ??= StartAsync(CancellationToken.None);
+    }
 
     /// <summary>Listens on loopback, writes the credentials, and says where everything is.</summary>
     public async Task<PushSimulatorEndpoints> StartAsync(CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Push;
 using Microsoft.Extensions.Configuration;
 
 namespace Loa.Dispatcher.Bus;
@@ -52,6 +53,13 @@ public sealed class BusTopology
                 var count = Math.Clamp(configuration.GetValue($"Loa:Carriers:{id}:Lanes", 1), 1, 64);
                 return Enumerable.Range(0, count).Select(i => new Lane(id, i, count)).ToArray();
             });
+        // A lane per push app (Loa:Push:Apps:<app>), carrier id push-<app>: one single active consumer
+        // keeps the app's rate (FCM's project quota, or what Apple tolerates) exact, as for a carrier.
+        foreach (var app in configuration.GetSection(PushAppOptions.Section).GetChildren())
+        {
+            var id = PushAdapterFactory.CarrierIdOf(app.Key);
+            lanesByCarrier[id] = [new Lane(id, 0, 1)];
+        }
     }
 
     public Transport Transport { get; }

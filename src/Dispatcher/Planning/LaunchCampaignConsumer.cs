@@ -1,10 +1,14 @@
+using System.Globalization;
 using System.Text.Json;
 using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Push;
 using Loa.Contracts;
 using Loa.Dispatcher.Sending;
 using Loa.Dispatcher.Telemetry;
 using Loa.Storage;
 using Loa.Storage.Campaigns;
+using Loa.Storage.Devices;
+using Loa.Storage.Geography;
 using Loa.Storage.Planning;
 using Loa.Storage.Suppression;
 using MassTransit;
@@ -18,6 +22,9 @@ namespace Loa.Dispatcher.Planning;
 /// prefix table), and writes deliveries and batches page by page, publishing each page's batches
 /// after its commit. The keyset position is stored with every page, so a planner that dies is
 /// resumed where it stopped, and the unique delivery index makes a replayed page harmless.
+/// After the lists come the devices (<c>audience.devices</c>, channel push): one slice per app, province
+/// and language (<see cref="DeviceFilter"/>), each walked in id order; the keyset position is then
+/// (lists + slice index, last device id).
 /// </summary>
 public sealed class LaunchCampaignConsumer(
     CampaignStore campaigns,
@@ -31,7 +38,11 @@ public sealed class LaunchCampaignConsumer(
     IOptions<DispatcherOptions> options,
     TimeProvider time,
     DispatcherMetrics metrics,
-    ILogger<LaunchCampaignConsumer> logger) : IConsumer<LaunchCampaign>
+    ILogger<LaunchCampaignConsumer> logger,
+    DeviceAudience devices,
+    PushApps pushApps,
+    IOptionsMonitor<PushAppOptions> pushOptions,
+    Provinces units) : IConsumer<LaunchCampaign>
 {
     public async Task Consume(ConsumeContext<LaunchCampaign> context)
     {
@@ -55,12 +66,40 @@ public sealed class LaunchCampaignConsumer(
         if (awareness)
             await suppression.PruneContactsAsync(ct);
         var parts = (int)(campaign.SmsParts ?? 1);
+        // The preview counts through the same filter (CampaignRules.PreviewDevicesAsync).
+        var slices = audience.Devices
+            ? DeviceFilter.Of(audience.Apps, audience.Provinces, audience.Languages, tenant, pushApps.Names, units.Units.Select(u => u.Code)).Slices()
+            : [];
+        var stages = listIds.Count + slices.Count;
+
+        // One keyset page of devices from (slice, after id): empty slices are passed over here, not written as empty pages.
+        async Task<PageToWrite> ReadDevicesAsync(int index, string after)
+        {
+            // Bounded: each turn moves to the next of at most apps x 34 x 2 slices.
+            for (; index < stages; index++, after = "")
+            {
+                var slice = slices[index - listIds.Count];
+                var page = await devices.PageAsync(slice, after.Length == 0 ? 0 : long.Parse(after, CultureInfo.InvariantCulture), settings.PageSize, ct);
+                if (page.Count == 0)
+                    continue;
+                var carrier = PushAdapterFactory.CarrierIdOf(slice.App);
+                var planned = page.Select(d => new PlannedRecipient(
+                    d.Id.ToString(CultureInfo.InvariantCulture), d.Province, carrier,
+                    testNumbers is not null && (d.Msisdn is null || !testNumbers.Contains(d.Msisdn)) ? SuppressionReason.NotTestNumber : null)).ToList();
+                return page.Count == settings.PageSize
+                    ? new PageToWrite(planned, index, page[^1].Id.ToString(CultureInfo.InvariantCulture), false, Channels.Push)
+                    : new PageToWrite(planned, index + 1, "", index + 1 >= stages, Channels.Push);
+            }
+            return new PageToWrite([], stages, "", true, Channels.Push);
+        }
 
         // One keyset page of the audience from (list, after), routed and filtered; the position after it.
         async Task<PageToWrite> ReadPageAsync(int listIndex, string after)
         {
-            if (listIndex >= listIds.Count)
+            if (listIndex >= stages)
                 return new PageToWrite([], listIndex, "", true);
+            if (listIndex >= listIds.Count)
+                return await ReadDevicesAsync(listIndex, after);
             // Opt-outs and the frequency cap (the 24 hours before this page) apply to awareness only; an alert reaches everyone it names.
             var checks = awareness
                 ? new SuppressionChecks(OptOuts: true, rules.AwarenessPerDay, (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds())
@@ -87,7 +126,7 @@ public sealed class LaunchCampaignConsumer(
             }
             return page.Count == settings.PageSize
                 ? new PageToWrite(routed, listIndex, page[^1].Msisdn, false)
-                : new PageToWrite(routed, listIndex + 1, "", listIndex + 1 >= listIds.Count);
+                : new PageToWrite(routed, listIndex + 1, "", listIndex + 1 >= stages);
         }
 
         // The next page is read and routed while this one waits for its turn at the write lock and is
@@ -102,9 +141,11 @@ public sealed class LaunchCampaignConsumer(
             if (!page.Last)
                 pending = ReadPageAsync(page.NextList, page.NextAfter);
 
+            var push = page.Channel == Channels.Push;
             var written = await plans.WriteAsync(new PlanPage(
-                campaign.Id, priority, parts, page.Recipients, id => CarrierLanes.BatchSize(carriers.Get(id), parts),
-                page.NextList, page.NextAfter, page.Last, settings.PlanLease, CountsTowardAwarenessCap: awareness), ct);
+                campaign.Id, priority, push ? 1 : parts, page.Recipients,
+                id => push ? CarrierLanes.BatchSize(PushLanes.Options(pushOptions.Get(PushLanes.App(pushApps, id))), 1) : CarrierLanes.BatchSize(carriers.Get(id), parts),
+                page.NextList, page.NextAfter, page.Last, settings.PlanLease, CountsTowardAwarenessCap: awareness && !push) { Channel = page.Channel }, ct);
             if (written is null)
             {
                 logger.LogInformation("Campaign {CampaignId} was cancelled while planning; {Recipients} recipients planned", campaign.Id, planned);
@@ -122,5 +163,5 @@ public sealed class LaunchCampaignConsumer(
         logger.LogInformation("Planned campaign {CampaignId}: {Recipients} recipients in {Batches} batches", campaign.Id, planned, batches);
     }
 
-    private sealed record PageToWrite(IReadOnlyList<PlannedRecipient> Recipients, int NextList, string NextAfter, bool Last);
+    private sealed record PageToWrite(IReadOnlyList<PlannedRecipient> Recipients, int NextList, string NextAfter, bool Last, string Channel = Channels.Sms);
 }

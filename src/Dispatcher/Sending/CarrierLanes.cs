@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Push;
 using Loa.Dispatcher.Bus;
 using Microsoft.Extensions.Options;
 
@@ -33,7 +34,10 @@ public sealed class CarrierLanes(
     IOptionsMonitor<CarrierOptions> carriers,
     IOptions<DispatcherOptions> dispatcher,
     BusTopology topology,
-    TimeProvider time) : IDisposable
+    TimeProvider time,
+    PushAdapterFactory pushAdapters,
+    PushApps pushApps,
+    IOptionsMonitor<PushAppOptions> pushOptions) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<SendLane>>> lanes = new();
 
@@ -82,8 +86,20 @@ public sealed class CarrierLanes(
 
     private async Task<SendLane> CreateAsync(Lane lane, CancellationToken cancellationToken)
     {
-        var options = carriers.Get(lane.Carrier);
-        var adapter = await adapters.CreateAsync(lane.Carrier, cancellationToken);
+        CarrierOptions options;
+        ICarrierAdapter adapter;
+        if (PushLanes.IsPush(lane.Carrier))
+        {
+            // A push app's lane: its adapter from the push factory (FCM or APNs by the app's Provider), its rate the app's.
+            var app = PushLanes.App(pushApps, lane.Carrier);
+            options = PushLanes.Options(pushOptions.Get(app));
+            adapter = await pushAdapters.CreateAsync(app, cancellationToken);
+        }
+        else
+        {
+            options = carriers.Get(lane.Carrier);
+            adapter = await adapters.CreateAsync(lane.Carrier, cancellationToken);
+        }
         // Only RabbitMQ has standby dispatchers, one of which may have sent this lane's second just now.
         // In memory the lane is this process's alone: an emergency in its first second need not wait.
         var rate = new LaneRate(lane.Share(options.PartsPerSecond), dispatcher.Value.Rate, time, startsCold: topology.Transport == Transport.RabbitMq);

@@ -29,7 +29,8 @@ public sealed class SendBatchConsumer(
     IOptions<DispatcherOptions> options,
     TimeProvider time,
     DispatcherMetrics metrics,
-    ILogger<SendBatchConsumer> logger) : IConsumer<SendBatch>
+    ILogger<SendBatchConsumer> logger,
+    PushBatches pushBatches) : IConsumer<SendBatch>
 {
     public async Task Consume(ConsumeContext<SendBatch> context)
     {
@@ -67,17 +68,35 @@ public sealed class SendBatchConsumer(
 
         var encoding = campaign.SmsEncoding == "ucs2" ? SmsEncoding.Ucs2 : SmsEncoding.Gsm7;
         var parts = (int)(campaign.SmsParts ?? 1);
-        var outgoing = messages
-            .Select(m => new OutgoingMessage(m.Id.ToString(CultureInfo.InvariantCulture), m.Recipient, campaign.SmsText ?? "", encoding, parts))
-            .ToList();
-        // The idempotency key names the batch across attempts, so a carrier that honours it drops a repeat.
-        var submit = new CarrierBatch($"{batch.CampaignId}-{batch.Id}", lane.Options.Sender, outgoing, receiptUrl)
+        CarrierBatch submit;
+        // Push: recipients are devices, a notification is one "part", and the token is read only now.
+        PushPrepared? push = null;
+        if (PushLanes.IsPush(batch.Carrier))
         {
-            Kind = campaign.Kind,
-            ExpiresAt = campaign.ExpiresAt is { } until ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null,
-        };
+            parts = 1;
+            push = await pushBatches.PrepareAsync(batch, campaign, messages, ct);
+            submit = push.Batch;
+            if (submit.Messages.Count == 0)
+            {
+                await batches.RecordResultsAsync(batch, push.Unsendable, ct);
+                return;
+            }
+        }
+        else
+        {
+            var outgoing = messages
+                .Select(m => new OutgoingMessage(m.Id.ToString(CultureInfo.InvariantCulture), m.Recipient, campaign.SmsText ?? "", encoding, parts))
+                .ToList();
+            // The idempotency key names the batch across attempts, so a carrier that honours it drops a repeat.
+            submit = new CarrierBatch($"{batch.CampaignId}-{batch.Id}", lane.Options.Sender, outgoing, receiptUrl)
+            {
+                Kind = campaign.Kind,
+                ExpiresAt = campaign.ExpiresAt is { } until ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null,
+            };
+        }
+        var outgoingCount = submit.Messages.Count;
         SubmitOutcome outcome;
-        using (var spend = await lane.Rate.AcquireAsync(parts * outgoing.Count, ct))
+        using (var spend = await lane.Rate.AcquireAsync(parts * outgoingCount, ct))
         {
             // Waiting for tokens can take a while: a cancel or pause meanwhile wins over the submit. The row
             // is read again only when its status moved, for why it stopped (superseded, and by which campaign).
@@ -96,7 +115,14 @@ public sealed class SendBatchConsumer(
         {
             case SubmitOutcome.Completed completed:
                 var (results, again) = Sort(completed.Results, campaign.Kind, settings);
-                await batches.RecordResultsAsync(batch, results, settings.ReceiptTimeout, close: again is null, ct);
+                if (push is not null)
+                {
+                    // Push has no receipts: the provider's id is the only handle, so one is made when it gave none.
+                    results = [.. results.Select(r => r.Accepted && r.CarrierMessageId is null ? r with { CarrierMessageId = $"loa-{r.DeliveryId}" } : r), .. push.Unsendable];
+                }
+                await batches.RecordResultsAsync(batch, results, settings.ReceiptTimeout, close: again is null, ct, takenIsFinal: push is not null);
+                if (push is not null && await pushBatches.PruneAsync(push, completed.Results, ct) is > 0 and var pruned)
+                    logger.LogInformation("Pruned {Devices} devices of {Carrier} whose tokens the provider reported unregistered or invalid", pruned, batch.Carrier);
                 if (again is not null)
                     await RetryLaterAsync(batch, campaign, Backoff(settings, batch.Attempts), again, countsAsAttempt: true, ct);
                 break;

@@ -156,7 +156,14 @@ public sealed class BatchLedger(Database database, TimeProvider time)
     /// batch stays claimed for the caller to release (or finish), and the accepted ones still get their
     /// receipt deadline. Rows without a result are left as they are either way.
     /// </param>
-    public async Task RecordResultsAsync(BatchClaim batch, IReadOnlyList<SubmitResult> results, TimeSpan receiptTimeout, bool close, CancellationToken cancellationToken = default)
+    /// <param name="takenIsFinal">
+    /// Push: the provider's acceptance is the last word Loa will get (FCM and APNs send no receipts), so each
+    /// accepted message is delivered at once, through the receipt ledger's own verdict in this transaction,
+    /// and waits for no receipt. Acknowledgements from the app would add "received" and "opened" on top.
+    /// </param>
+    public async Task RecordResultsAsync(
+        BatchClaim batch, IReadOnlyList<SubmitResult> results, TimeSpan receiptTimeout, bool close, CancellationToken cancellationToken = default,
+        bool takenIsFinal = false)
     {
         var now = time.Ms();
         var accepted = 0;
@@ -194,8 +201,15 @@ public sealed class BatchLedger(Database database, TimeProvider time)
             }
         }
 
-        await receipts.ApplyParkedAsync(connection, transaction, batch.Id, batch.CampaignId, batch.Carrier, progress, now);
-        long? receiptsUntil = accepted > 0 ? now + (long)receiptTimeout.TotalMilliseconds : null;
+        if (takenIsFinal && accepted > 0)
+        {
+            var taken = results.Where(r => r.Accepted && r.CarrierMessageId is not null)
+                .Select(r => new ReceiptInput(r.CarrierMessageId!, "delivered", null, DateTimeOffset.FromUnixTimeMilliseconds(now))).ToList();
+            await receipts.ApplyAsync(connection, transaction, batch.Carrier, taken, JsonRows.Of(taken.Select(t => t.CarrierMessageId)), progress, now, cancellationToken);
+        }
+        else
+            await receipts.ApplyParkedAsync(connection, transaction, batch.Id, batch.CampaignId, batch.Carrier, progress, now);
+        long? receiptsUntil = accepted > 0 && !takenIsFinal ? now + (long)receiptTimeout.TotalMilliseconds : null;
         if (close)
             await CloseAsync(connection, transaction, batch.Id, null, now, receiptsUntil);
         else

@@ -18,7 +18,11 @@ public sealed record PlanPage(
     string NextAfter,
     bool Last,
     TimeSpan Lease,
-    bool CountsTowardAwarenessCap = false);
+    bool CountsTowardAwarenessCap = false)
+{
+    /// <summary>The deliveries' channel: <c>sms</c> (recipients are numbers) or <c>push</c> (recipients are device ids).</summary>
+    public string Channel { get; init; } = Channels.Sms;
+}
 
 /// <summary>A delivery row of a plan page: in a batch (queued), or closed at once (suppressed, unrouted).</summary>
 public sealed record PlannedRow(PlannedRecipient Recipient, long? BatchId, string Status, string? Error, long? FinalAt);

@@ -29,22 +29,22 @@ public sealed class PlanWriter(Database database, TimeProvider time)
     // Server the rows inserted come back (OUTPUT); SQLite's are found by id (see WriteAsync),
     // RETURNING cost a fifth of the insert. The unique index (campaign, recipient, channel) drops a recipient met
     // twice (overlapping lists, or a page planned again after a crash): "never twice" is enforced here,
-    // not by the planner's memory.
+    // not by the planner's memory. A page is of one channel (@channel): numbers for sms, device ids for push.
     private static readonly Sql InsertDeliveries = new(
         Sqlite: """
             INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at)
-            SELECT @campaign, j.value->>'r', 'sms', j.value->>'c', j.value->>'p', j.value->>'b', j.value->>'s', j.value->>'e', j.value->>'f'
+            SELECT @campaign, j.value->>'r', @channel, j.value->>'c', j.value->>'p', j.value->>'b', j.value->>'s', j.value->>'e', j.value->>'f'
             FROM json_each(CAST(@rows AS TEXT)) j WHERE true
             ON CONFLICT DO NOTHING
             """,
         SqlServer: """
             INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at)
             OUTPUT inserted.recipient, inserted.carrier, inserted.province, inserted.batch_id, inserted.status, inserted.error, inserted.id
-            SELECT @campaign, j.r, 'sms', j.c, j.p, j.b, j.s, j.e, j.f
+            SELECT @campaign, j.r, @channel, j.c, j.p, j.b, j.s, j.e, j.f
             FROM OPENJSON(@rows) WITH (r VARCHAR(16) '$.r', c VARCHAR(32) '$.c', p NVARCHAR(16) '$.p', b BIGINT '$.b',
                                        s VARCHAR(16) '$.s', e NVARCHAR(400) '$.e', f BIGINT '$.f') j
             WHERE NOT EXISTS (SELECT 1 FROM deliveries WITH (UPDLOCK, HOLDLOCK)
-                              WHERE campaign_id = @campaign AND recipient = j.r AND channel = 'sms')
+                              WHERE campaign_id = @campaign AND recipient = j.r AND channel = @channel)
             """);
 
     // The awareness frequency cap's memory, one statement per planned page: @msisdns is a JSON
@@ -93,9 +93,10 @@ public sealed class PlanWriter(Database database, TimeProvider time)
         var contacts = page.CountsTowardAwarenessCap ? new List<string>() : null;
         if (rows.Count > 0)
         {
-            await using var insert = Commands.Prepare(connection, transaction, database.Text(InsertDeliveries), "campaign", "rows");
+            await using var insert = Commands.Prepare(connection, transaction, database.Text(InsertDeliveries), "campaign", "rows", "channel");
             insert.Parameters[0].Value = page.CampaignId;
             insert.Parameters[1].Value = database.IsSqlite ? JsonRows.Utf8Of(rows, WriteRow) : JsonRows.Of(rows, WriteRow);
+            insert.Parameters[2].Value = page.Channel;
             List<InsertedRow>? readBack = null; // null: every row went in, as counted above
             if (database.IsSqlite)
             {

@@ -96,7 +96,22 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
         var ids = JsonRows.Of(receipts.Select(r => r.CarrierMessageId)); // built before the turn at the write lock
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        var outcome = await ApplyAsync(connection, transaction, carrier, receipts, ids, progress, now, cancellationToken);
+        var moved = await progress.FlushAsync(connection, transaction, now);
+        await completion.EndIfDoneAsync(connection, transaction, moved, now);
+        await transaction.CommitAsync(cancellationToken);
+        progress.Committed();
+        return outcome;
+    }
 
+    /// <summary>
+    /// Inside a caller's transaction: match, move, park. The caller flushes <paramref name="progress"/> and
+    /// asks for the campaigns' end (a push batch's results apply their own "delivered" verdict this way, see BatchLedger).
+    /// </summary>
+    internal async Task<ReceiptOutcome> ApplyAsync(
+        DbConnection connection, DbTransaction transaction, string carrier, IReadOnlyList<ReceiptInput> receipts, string ids,
+        ProgressDeltas progress, long now, CancellationToken cancellationToken)
+    {
         var matched = new Dictionary<string, Matched>(receipts.Count, StringComparer.Ordinal);
         await using (var match = Commands.Prepare(connection, transaction, database.Text(Match), "ids", "carrier"))
         {
@@ -167,10 +182,6 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
                 }),
             }, transaction);
         }
-        var moved = await progress.FlushAsync(connection, transaction, now);
-        await completion.EndIfDoneAsync(connection, transaction, moved, now);
-        await transaction.CommitAsync(cancellationToken);
-        progress.Committed();
         return new ReceiptOutcome(accepted, unknown);
     }
 

@@ -26,6 +26,19 @@ public sealed class BusTopologyTests
     }
 
     [Fact]
+    public void Each_configured_push_app_is_one_lane_named_push_and_the_app_in_lower_case()
+    {
+        var topology = Topology(("Loa:Transport", "RabbitMq"), ("Loa:Bus:QueueType", "Classic"),
+            ("Loa:Push:Apps:Loa:Provider", "Fcm"), ("Loa:Push:Apps:bank:Provider", "Apns"));
+        Assert.Equal(
+            CarrierIds.All.Select(c => $"loa-send-{c}").Concat(["loa-send-push-bank", "loa-send-push-loa"]),
+            topology.Lanes.Select(l => topology.Queue(l)));
+        var lane = topology.LaneOf("push-loa", 7);
+        Assert.Equal(("push-loa", 1), (lane.Carrier, lane.Count));
+        Assert.Equal(new Uri("exchange:loa-send-push-loa"), topology.SendAddress(lane, CampaignKind.Priority(CampaignKind.Emergency)));
+    }
+
+    [Fact]
     public void With_classic_queues_each_carrier_has_one_priority_queue()
     {
         var topology = Topology(("Loa:Transport", "RabbitMq"), ("Loa:Bus:QueueType", "Classic"));

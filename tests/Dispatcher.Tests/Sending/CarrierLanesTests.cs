@@ -1,4 +1,5 @@
 using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Push;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Sending;
 using Microsoft.Extensions.Configuration;
@@ -103,7 +104,9 @@ public sealed class CarrierLanesTests
     /// <summary>Carriers wired as the hosts wire them (<see cref="CarrierSetup.AddCarrierAdapters"/>), plus any test protocols.</summary>
     private static ServiceProvider Services(Dictionary<string, string?> settings, params ICarrierProtocol[] protocols)
     {
-        var services = new ServiceCollection().AddCarrierAdapters(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        // Lanes are built for carriers and push apps alike, as AddLoaDispatcher registers them.
+        var services = new ServiceCollection().AddCarrierAdapters(configuration).AddLoaPush(configuration);
         foreach (var protocol in protocols)
             services.AddSingleton(protocol);
         return services.BuildServiceProvider();
