@@ -6,6 +6,7 @@ using Loa.Contracts;
 using Loa.Dispatcher.Planning;
 using Loa.Storage.Audiences;
 using Loa.Storage.Geography;
+using Loa.Storage.Planning;
 using Loa.Storage.Suppression;
 using Microsoft.Extensions.Options;
 
@@ -111,6 +112,15 @@ public sealed class CampaignRules(
         if (provinces.Count > 0 && !canonical.SequenceEqual(provinces))
             request = request with { Audience = audience! with { Provinces = canonical } };
         audience = request.Audience;
+        if (audience?.Include is not null || audience?.Exclude is not null)
+        {
+            request = request with { Audience = audience! with
+            {
+                Include = Filter(audience.Include, "audience.include", Error),
+                Exclude = Filter(audience.Exclude, "audience.exclude", Error),
+            } };
+            audience = request.Audience;
+        }
         if (audience?.Devices == true)
             Error("audience.devices", "Device audiences need push, which is not available yet.");
 
@@ -152,7 +162,7 @@ public sealed class CampaignRules(
             return (null, Problems.Validation(errors));
 
         // A province may only reach its own province (checked after the shape, so the error is precise).
-        if (!user.IsNational() && (audience!.Provinces ?? []).Any(p => p != user.Tenant()))
+        if (!user.IsNational() && (audience!.Provinces ?? []).Concat(audience.Include?.Provinces ?? []).Any(p => p != user.Tenant()))
             return (null, Problems.Forbidden("tenant", $"A {user.Tenant()} campaign may only target province {user.Tenant()}."));
 
         if (channels.Contains(Channels.Push))
@@ -172,7 +182,9 @@ public sealed class CampaignRules(
                 : text;
         }
         var text = ToSend(sms!);
-        var targets = audience!.Carriers is { Count: > 0 } named ? named : CarrierIds.All;
+        var targets = audience!.Carriers is { Count: > 0 } named ? named
+            : audience.Include?.Carriers is { Count: > 0 } included ? included
+            : CarrierIds.All;
         var measure = Billed(text, targets);
         TextCost? normalizedFrom = null;
         if (sms != written && Billed(ToSend(written!), targets) is var before && before.Length != measure.Length)
@@ -187,6 +199,49 @@ public sealed class CampaignRules(
         }
         return (new Checked(text, measure, request, normalizedFrom), null);
     }
+
+    /// <summary>
+    /// An include or exclude filter checked value by value (errors keyed <c>audience.include.tags[i]</c> and
+    /// so on) and stored canonical: provinces by today's codes, tags lower case, repeats dropped.
+    /// </summary>
+    private AudienceFilter? Filter(AudienceFilter? filter, string field, Action<string, string> error)
+    {
+        if (filter is null)
+            return null;
+        List<string>? Each(IReadOnlyList<string>? values, string name, Func<string, (string? Value, string? Problem)> check)
+        {
+            if (values is null)
+                return null;
+            if (values.Count > MaxFilterValues)
+                error($"{field}.{name}", $"At most {MaxFilterValues} values.");
+            var kept = new List<string>(values.Count);
+            for (var i = 0; i < values.Count && i < MaxFilterValues; i++)
+            {
+                if (values[i] is null)
+                {
+                    error($"{field}.{name}[{i}]", $"A value of {name} is a string, not null.");
+                    continue;
+                }
+                var (value, problem) = check(values[i].Trim());
+                if (problem is not null)
+                    error($"{field}.{name}[{i}]", problem);
+                else if (!kept.Contains(value!))
+                    kept.Add(value!);
+            }
+            return kept;
+        }
+        static string Clip(string value) => value.Length <= 20 ? value : value[..20];
+        return new AudienceFilter(
+            Tags: Each(filter.Tags, "tags", t => SegmentTags.Problem(t.ToLowerInvariant()) is { } p ? (null, p) : (t.ToLowerInvariant(), null)),
+            Provinces: Each(filter.Provinces, "provinces", p => units.Resolve(p) is { } unit
+                ? (unit.Code, null)
+                : (null, $"'{Clip(p)}' is not a province Loa knows (GET /api/v1/provinces).")),
+            Communes: Each(filter.Communes, "communes", c => SegmentTags.IsCommune(c) ? (c, null) : (null, $"'{Clip(c)}' is not a commune code (5 digits).")),
+            Carriers: Each(filter.Carriers, "carriers", c => CarrierIds.All.Contains(c) ? (c, null) : (null, $"Unknown carrier '{Clip(c)}'.")));
+    }
+
+    /// <summary>Most values one dimension of an include or exclude filter may name.</summary>
+    public const int MaxFilterValues = 500;
 
     /// <summary>The text as the dearest of <paramref name="carrierIds"/> bills it: rate tokens and the part limit must never count fewer parts than a carrier bills.</summary>
     private SmsMeasure Billed(string text, IEnumerable<string> carrierIds) =>
@@ -206,20 +261,21 @@ public sealed class CampaignRules(
         string tenant, string kind, AudienceDefinition? audience, string? encoding, long parts, CancellationToken ct, string? smsText = null)
     {
         var listIds = (audience?.Lists ?? []).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        var provinces = audience?.Provinces is { Count: > 0 } p ? p.OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
-        var carrierFilter = audience?.Carriers is { Count: > 0 } c ? c.OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        var segment = AudienceSegment.Of(audience);
         var router = await routes.GetAsync(ct);
-        // The planner's filters, in its order: the tenant's own province, the provinces named, the carriers named.
-        bool InArea(string province) =>
+        // The planner's filters, in its order: the tenant's own province, then the segment (provinces, communes
+        // and tags named, included or excluded), then the carriers. Every row read below carries the member's
+        // whole segment (the counters are keyed by it), so each filter is applied exactly, never estimated.
+        bool InArea(string province, string? commune, string? tags) =>
             (tenant == Roles.National || string.Equals(province, tenant, StringComparison.OrdinalIgnoreCase))
-            && (provinces is null || provinces.Contains(province));
-        bool Carried(string carrier) => carrierFilter is null || carrierFilter.Contains(carrier);
+            && segment.Member(province, commune, tags);
+        bool Carried(string carrier) => segment.Carried(carrier);
 
         var byCarrier = CarrierIds.All.ToDictionary(id => id, _ => 0L);
         void Add(string carrier, long n) => byCarrier[carrier] = byCarrier.GetValueOrDefault(carrier) + n;
         foreach (var row in await lists.CountsAsync(listIds, ct))
         {
-            if (InArea(row.Province) && Carried(row.Carrier))
+            if (InArea(row.Province, row.Commune, row.Tags) && Carried(row.Carrier))
                 Add(row.Carrier, row.Recipients);
         }
 
@@ -227,12 +283,12 @@ public sealed class CampaignRules(
         var ported = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var list in listIds)
         {
-            foreach (var (msisdn, province, to) in await lists.PortedMembersAsync(list, ct))
+            foreach (var (msisdn, province, to, commune, tags) in await lists.PortedMembersAsync(list, ct))
             {
                 ported[msisdn] = to;
                 var counted = router.Route(msisdn) ?? Unrouted.Carrier;
                 var routed = router.Route(msisdn, to) ?? Unrouted.Carrier;
-                if (counted == routed || !InArea(province))
+                if (counted == routed || !InArea(province, commune, tags))
                     continue;
                 if (Carried(counted))
                     Add(counted, -1);
@@ -245,14 +301,14 @@ public sealed class CampaignRules(
         var exact = await SubtractSharedAsync(listIds, InArea, number => Carried(CarrierOf(number)), number => Add(CarrierOf(number), -1), ct);
 
         // The distinct numbers among some lists' rows that the planner reaches (a row inside the area, on a carrier named).
-        async Task<HashSet<string>> ReachedAsync(Func<string, Task<IReadOnlyList<(string Msisdn, string Province)>>> rows)
+        async Task<HashSet<string>> ReachedAsync(Func<string, Task<IReadOnlyList<(string Msisdn, string Province, string? Commune, string? Tags)>>> rows)
         {
             var reached = new HashSet<string>(StringComparer.Ordinal);
             foreach (var list in listIds)
             {
-                foreach (var (msisdn, province) in await rows(list))
+                foreach (var (msisdn, province, commune, tags) in await rows(list))
                 {
-                    if (InArea(province) && Carried(CarrierOf(msisdn)))
+                    if (InArea(province, commune, tags) && Carried(CarrierOf(msisdn)))
                         reached.Add(msisdn);
                 }
             }
@@ -301,7 +357,7 @@ public sealed class CampaignRules(
     /// <see cref="SharedMembersWalkLimit"/>.
     /// </summary>
     private async Task<bool> SubtractSharedAsync(
-        IReadOnlyList<string> listIds, Func<string, bool> inArea, Func<string, bool> carried, Action<string> subtractOne, CancellationToken ct)
+        IReadOnlyList<string> listIds, Func<string, string?, string?, bool> inArea, Func<string, bool> carried, Action<string> subtractOne, CancellationToken ct)
     {
         if (listIds.Count < 2)
             return true;
@@ -324,11 +380,13 @@ public sealed class CampaignRules(
                     break;
                 foreach (var number in shared.GroupBy(r => r.Msisdn, StringComparer.Ordinal))
                 {
-                    var rows = number.Select(r => (List: r.OtherList, Province: r.OtherProvince)).Append((List: list, Province: number.First().Province)).ToList();
+                    var first = number.First();
+                    var rows = number.Select(r => (List: r.OtherList, Province: r.OtherProvince, Commune: r.OtherCommune, Tags: r.OtherTags))
+                        .Append((List: list, first.Province, first.Commune, first.Tags)).ToList();
                     // Counted once, by the first walked list that holds the number.
                     if (rows.Where(r => r.List != largest).Min(r => order[r.List]) != order[list] || !carried(number.Key))
                         continue;
-                    var reached = rows.Count(r => inArea(r.Province));
+                    var reached = rows.Count(r => inArea(r.Province, r.Commune, r.Tags));
                     for (var i = 1; i < reached; i++)
                         subtractOne(number.Key);
                 }

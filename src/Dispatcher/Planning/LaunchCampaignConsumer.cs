@@ -44,8 +44,8 @@ public sealed class LaunchCampaignConsumer(
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(campaign.Definition, LoaJson.Options)!;
         var audience = definition.Audience ?? new AudienceDefinition([], [], []);
         var listIds = audience.Lists ?? [];
-        var provinces = audience.Provinces is { Count: > 0 } p ? p.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
-        var carrierFilter = audience.Carriers is { Count: > 0 } c ? c.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        // Provinces, communes, tags and carriers named, included or excluded: the preview applies the same predicate.
+        var segment = AudienceSegment.Of(audience);
         var tenant = campaign.Tenant == "national" ? null : campaign.Tenant;
         var router = await routes.GetAsync(ct);
         var priority = CampaignKind.Priority(campaign.Kind);
@@ -73,10 +73,10 @@ public sealed class LaunchCampaignConsumer(
                 // A province campaign reaches only its own province, whatever the list holds.
                 if (tenant is not null && !string.Equals(member.Province, tenant, StringComparison.OrdinalIgnoreCase))
                     continue;
-                if (provinces is not null && !provinces.Contains(member.Province))
+                if (!segment.Member(member.Province, member.Commune, member.Tags))
                     continue;
                 var carrier = router.Route(member.Msisdn, audiencePage.Ported.GetValueOrDefault(member.Msisdn)) ?? Unrouted.Carrier;
-                if (carrierFilter is not null && !carrierFilter.Contains(carrier))
+                if (!segment.Carried(carrier))
                     continue;
                 var suppressed =
                     testNumbers is not null && !testNumbers.Contains(member.Msisdn) ? SuppressionReason.NotTestNumber
