@@ -44,6 +44,18 @@ public sealed record AudienceFilter(
 /// </summary>
 public sealed record ResendAudience(string Campaign, IReadOnlyList<string> Statuses);
 
+/// <summary>The outcomes a re-send can aim at.</summary>
+public static class ResendStatus
+{
+    public const string Failed = "failed";
+    public const string Expired = "expired";
+
+    /// <summary>Failed with an unknown outcome: the dispatcher stopped before the carrier's answer was recorded (DeliveryReason.UnknownAfterCrash).</summary>
+    public const string Unknown = "unknown";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Failed, Expired, Unknown };
+}
+
 public sealed record ScheduleDefinition(
     DateTimeOffset? StartAt,
     string? Recurrence,

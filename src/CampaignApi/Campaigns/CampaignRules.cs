@@ -5,6 +5,7 @@ using Loa.CarrierAdapters.Encoding;
 using Loa.Contracts;
 using Loa.Dispatcher.Planning;
 using Loa.Storage.Audiences;
+using Loa.Storage.Deliveries;
 using Loa.Storage.Geography;
 using Loa.Storage.Planning;
 using Loa.Storage.Suppression;
@@ -15,7 +16,7 @@ namespace Loa.CampaignApi.Campaigns;
 /// <summary>What a new campaign must satisfy, and what it will cost (the preview).</summary>
 public sealed class CampaignRules(
     ListStore lists, SuppressionStore suppression, RouteTable routes, IOptionsMonitor<CarrierOptions> carriers, IOptionsMonitor<SafetyOptions> safety,
-    Provinces units, TimeProvider time)
+    Provinces units, TimeProvider time, ResendPages resends, DeliveryReads deliveries)
 {
     public const int DefaultMaxSmsParts = 3;
     public const int MaxSmsCharacters = 1600;
@@ -69,7 +70,13 @@ public sealed class CampaignRules(
 
         var audience = request.Audience;
         var listIds = audience?.Lists ?? [];
-        if (listIds.Count == 0)
+        if (audience?.Resend is not null)
+        {
+            // A re-send's audience is the original's deliveries (set by POST /campaigns/{id}/resend only).
+            if (listIds.Count > 0)
+                Error("audience.lists", "A re-send reaches the recipients of the campaign it re-sends, not lists.");
+        }
+        else if (listIds.Count == 0)
             Error("audience.lists", "Name at least one list.");
         else if (listIds.Count > 50)
             Error("audience.lists", "At most 50 lists per campaign.");
@@ -260,6 +267,8 @@ public sealed class CampaignRules(
     public async Task<Preview> PreviewAsync(
         string tenant, string kind, AudienceDefinition? audience, string? encoding, long parts, CancellationToken ct, string? smsText = null)
     {
+        if (audience?.Resend is { } resend)
+            return await ResendPreviewAsync(kind, resend, encoding, parts, ct, smsText);
         var listIds = (audience?.Lists ?? []).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         var segment = AudienceSegment.Of(audience);
         var router = await routes.GetAsync(ct);
@@ -337,6 +346,74 @@ public sealed class CampaignRules(
             suppressed[SuppressionReason.NotTestNumber] = Math.Max(0, recipients - reachable.Count);
         }
 
+        return Priced(byCarrier, suppressed, encoding, parts, smsText, exact);
+    }
+
+    /// <summary>
+    /// A re-send's preview, exact as a list's is: the recipients are the original's final counters in the
+    /// outcomes named (campaign_progress by carrier and status; an unknown outcome is the failed rows Loa
+    /// gave its own reason, from campaign_failures), moved for numbers ported since and less those the
+    /// planner will suppress, each read driven by the small table (ported numbers, opt-outs, the day's
+    /// contacts, the test allow-list) probing the original's deliveries by key. Nothing counts deliveries.
+    /// </summary>
+    private async Task<Preview> ResendPreviewAsync(string kind, ResendAudience resend, string? encoding, long parts, CancellationToken ct, string? smsText)
+    {
+        var states = ResendStates.Of(resend.Statuses);
+        var byCarrier = CarrierIds.All.ToDictionary(id => id, _ => 0L);
+        void Add(string carrier, long n) => byCarrier[carrier] = byCarrier.GetValueOrDefault(carrier) + n;
+        // campaign_failures keys a reason by its first 200 characters: Loa's own is shorter, so it is the key as is.
+        var unknownReason = DeliveryReason.UnknownAfterCrash;
+        var unknown = (await deliveries.FailuresAsync(resend.Campaign, int.MaxValue, ct))
+            .Where(f => f.Reason == unknownReason).ToDictionary(f => f.Carrier, f => f.Count);
+        foreach (var row in await deliveries.ProgressAsync(resend.Campaign, ct))
+        {
+            if (row.Status == DeliveryStatus.Expired && states.Expired)
+                Add(row.Carrier, row.Count);
+            else if (row.Status == DeliveryStatus.Failed)
+            {
+                var unknownHere = unknown.GetValueOrDefault(row.Carrier);
+                if (states.Unknown)
+                    Add(row.Carrier, unknownHere);
+                if (states.Failed)
+                    Add(row.Carrier, row.Count - unknownHere);
+            }
+        }
+        var router = await routes.GetAsync(ct);
+        foreach (var (msisdn, carrier, portedTo) in await resends.PortedAsync(resend.Campaign, states, ct))
+        {
+            var routed = router.Route(msisdn, portedTo) ?? Unrouted.Carrier;
+            if (routed == carrier)
+                continue;
+            Add(carrier, -1);
+            Add(routed, 1);
+        }
+        var suppressed = new Dictionary<string, long>();
+        if (kind == CampaignKind.Awareness)
+        {
+            var optedOut = (await resends.OptedOutAsync(resend.Campaign, states, ct)).ToHashSet(StringComparer.Ordinal);
+            suppressed[SuppressionReason.OptedOut] = optedOut.Count;
+            var cap = safety.CurrentValue.AwarenessPerDay;
+            if (cap > 0)
+            {
+                var since = (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds();
+                var capped = (await resends.CappedAsync(resend.Campaign, states, cap, since, ct)).ToHashSet(StringComparer.Ordinal);
+                capped.ExceptWith(optedOut);
+                suppressed[SuppressionReason.FrequencyCap] = capped.Count;
+            }
+        }
+        else if (kind == CampaignKind.Test)
+        {
+            var allowed = RouteTable.TestNumbers(safety.CurrentValue, router);
+            var reachable = await resends.AmongAsync(resend.Campaign, states, allowed, ct);
+            suppressed[SuppressionReason.NotTestNumber] = Math.Max(0, byCarrier.Values.Sum() - reachable.Count);
+        }
+        return Priced(byCarrier, suppressed, encoding, parts, smsText, exact: true);
+    }
+
+    private Preview Priced(
+        Dictionary<string, long> byCarrier, Dictionary<string, long> suppressed, string? encoding, long parts, string? smsText, bool exact)
+    {
+        var recipients = byCarrier.Values.Sum();
         // Each carrier bills by its own split rule; the campaign pays (and its lanes take tokens for) the dearest.
         var partsByCarrier = CarrierIds.All.ToDictionary(
             id => id, id => smsText is null ? parts : SmsText.Measure(smsText, carriers.Get(id).SplitGraphemes).Parts);

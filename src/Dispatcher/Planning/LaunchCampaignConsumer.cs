@@ -22,6 +22,7 @@ namespace Loa.Dispatcher.Planning;
 public sealed class LaunchCampaignConsumer(
     CampaignStore campaigns,
     AudiencePages audiences,
+    ResendPages resends,
     PlanWriter plans,
     RouteTable routes,
     BatchPublisher publisher,
@@ -43,7 +44,10 @@ public sealed class LaunchCampaignConsumer(
 
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(campaign.Definition, LoaJson.Options)!;
         var audience = definition.Audience ?? new AudienceDefinition([], [], []);
-        var listIds = audience.Lists ?? [];
+        // A re-send reads one source, the original's deliveries in the outcomes named, in place of lists.
+        var resend = audience.Resend;
+        var resendStates = resend is null ? null : ResendStates.Of(resend.Statuses);
+        var listIds = resend is null ? audience.Lists ?? [] : [resend.Campaign];
         // Provinces, communes, tags and carriers named, included or excluded: the preview applies the same predicate.
         var segment = AudienceSegment.Of(audience);
         var tenant = campaign.Tenant == "national" ? null : campaign.Tenant;
@@ -65,7 +69,9 @@ public sealed class LaunchCampaignConsumer(
             var checks = awareness
                 ? new SuppressionChecks(OptOuts: true, rules.AwarenessPerDay, (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds())
                 : SuppressionChecks.None;
-            var audiencePage = await audiences.ReadAsync(listIds[listIndex], after, settings.PageSize, checks, ct);
+            var audiencePage = resend is null
+                ? await audiences.ReadAsync(listIds[listIndex], after, settings.PageSize, checks, ct)
+                : await resends.ReadAsync(resend.Campaign, resendStates!, after, settings.PageSize, checks, ct);
             var page = audiencePage.Members;
             var routed = new List<PlannedRecipient>(page.Count);
             foreach (var member in page)
