@@ -335,7 +335,7 @@ public static class CampaignsApi
                 "nothing-to-resend", "Nothing to re-send",
                 $"No recipient of campaign {original.Id} ended {string.Join(" or ", statuses.Distinct())}.");
         }
-        await campaigns.InsertAsync(row, ct);
+        await campaigns.InsertResendAsync(row, ct);
         audit.Add("resend", new { resendOf = original.Id, created = row.Id, statuses = statuses.Distinct(), channel, recipients = preview.Recipients });
         return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview with { NormalizedFrom = ok.NormalizedFrom }));
     }

@@ -42,9 +42,9 @@ public sealed class CampaignStore(Database database, TimeProvider time)
 
     private static readonly Sql Insert = Sql.Both("""
         INSERT INTO campaigns (id, tenant, name, kind, status, definition, sms_text, sms_encoding, sms_parts, start_at, expires_at,
-                               created_by, created_at, updated_by, updated_at, corrects, recurrence, resend_of)
+                               created_by, created_at, updated_by, updated_at, corrects, recurrence)
         VALUES (@Id, @Tenant, @Name, @Kind, @Status, @Definition, @SmsText, @SmsEncoding, @SmsParts, @StartAt, @ExpiresAt,
-                @CreatedBy, @CreatedAt, @UpdatedBy, @UpdatedAt, @Corrects, @Recurrence, @ResendOf)
+                @CreatedBy, @CreatedAt, @UpdatedBy, @UpdatedAt, @Corrects, @Recurrence)
         """);
 
     private static readonly Sql Page = new(
@@ -98,6 +98,14 @@ public sealed class CampaignStore(Database database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT id FROM campaigns WHERE resend_of = @id ORDER BY id", new { id }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>Inserts a re-send (a draft whose <c>ResendOf</c> names the original), its link in the same transaction.</summary>
+    public Task InsertResendAsync(CampaignRow resend, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resend.ResendOf);
+        return InsertAsync(resend, (connection, transaction, ct) => connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE campaigns SET resend_of = @ResendOf WHERE id = @Id", new { resend.Id, resend.ResendOf }, transaction, cancellationToken: ct)), cancellationToken);
     }
 
     /// <summary>Inserts a correction (a draft whose <c>Corrects</c> names the original) and points the original at it, in one transaction.</summary>
