@@ -29,7 +29,40 @@ public sealed record AudienceDefinition(
     IReadOnlyList<string>? Carriers,
     bool Devices = false,
     IReadOnlyList<string>? Apps = null,
-    IReadOnlyList<string>? Languages = null);
+    IReadOnlyList<string>? Languages = null,
+    AudienceFilter? Include = null,
+    AudienceFilter? Exclude = null,
+    ResendAudience? Resend = null);
+
+/// <summary>
+/// A segment of the lists' members (api.md, Audience filters). In <c>include</c>, each dimension named
+/// keeps the members matching any of its values, and the dimensions are and-ed; in <c>exclude</c>, a
+/// member matching any value of any dimension is left out. Empty or null means no condition.
+/// </summary>
+public sealed record AudienceFilter(
+    IReadOnlyList<string>? Tags = null,
+    IReadOnlyList<string>? Provinces = null,
+    IReadOnlyList<string>? Communes = null,
+    IReadOnlyList<string>? Carriers = null);
+
+/// <summary>
+/// The audience of a re-send: the recipients of <c>Campaign</c> whose delivery ended in one of
+/// <c>Statuses</c> (<c>failed</c>, <c>expired</c>, <c>unknown</c>). Written by POST /campaigns/{id}/resend
+/// only: POST /api/v1/campaigns ignores it, so an author cannot aim a campaign at another's recipients.
+/// </summary>
+public sealed record ResendAudience(string Campaign, IReadOnlyList<string> Statuses);
+
+/// <summary>The outcomes a re-send can aim at.</summary>
+public static class ResendStatus
+{
+    public const string Failed = "failed";
+    public const string Expired = "expired";
+
+    /// <summary>Failed with an unknown outcome: the dispatcher stopped before the carrier's answer was recorded (DeliveryReason.UnknownAfterCrash).</summary>
+    public const string Unknown = "unknown";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Failed, Expired, Unknown };
+}
 
 public sealed record ScheduleDefinition(
     DateTimeOffset? StartAt,

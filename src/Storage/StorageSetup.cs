@@ -28,6 +28,7 @@ public static class StorageSetup
         services.TryAddSingleton<RoutingStore>();
         services.TryAddSingleton<CampaignStore>();
         services.TryAddSingleton<Planning.AudiencePages>();
+        services.TryAddSingleton<Planning.ResendPages>();
         services.TryAddSingleton<Planning.PlanWriter>();
         services.TryAddSingleton<Batches.BatchLedger>();
         services.TryAddSingleton<Batches.Outbox>();

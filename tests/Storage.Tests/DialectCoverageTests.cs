@@ -17,6 +17,7 @@ public sealed class DialectCoverageTests
         [nameof(QueryPlanTests)] = "SQLite's EXPLAIN QUERY PLAN",
         [nameof(MigrationUpgradeTests)] = "builds yesterday's schema with SQLite statements (pragma_table_info)",
         [nameof(Geography.ProvinceMigrationTests)] = "builds yesterday's rows with SQLite statements",
+        [nameof(SegmentUpgradeTests)] = "builds yesterday's rows with SQLite statements",
         [nameof(PagePlanTests)] = "pure logic, no database",
         [nameof(Geography.ProvincesTests)] = "pure logic, no database",
         [nameof(DialectCoverageTests)] = "reads attributes, no database",

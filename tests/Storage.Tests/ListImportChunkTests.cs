@@ -73,10 +73,11 @@ public sealed class ListImportChunkTests : IAsyncLifetime
         Assert.Equal(row, stored);
 
         var expected = Enumerable.Range(0, unique)
-            .GroupBy(i => (Carrier(i), Province(i)))
-            .Select(g => new ListCountRow(g.Key.Item1, g.Key.Item2, g.Count()))
-            .OrderBy(c => c.Carrier).ThenBy(c => c.Province, StringComparer.Ordinal);
-        var counts = (await lists.CountsAsync([import.Id])).OrderBy(c => c.Carrier).ThenBy(c => c.Province, StringComparer.Ordinal);
+            .GroupBy(i => (Carrier(i), Province(i), Tags(i) ?? ""))
+            .Select(g => new ListCountRow(g.Key.Item1, g.Key.Item2, g.Count(), "", g.Key.Item3))
+            .OrderBy(c => c.Carrier).ThenBy(c => c.Province, StringComparer.Ordinal).ThenBy(c => c.Tags, StringComparer.Ordinal);
+        var counts = (await lists.CountsAsync([import.Id]))
+            .OrderBy(c => c.Carrier).ThenBy(c => c.Province, StringComparer.Ordinal).ThenBy(c => c.Tags, StringComparer.Ordinal);
         Assert.Equal(expected, counts);
 
         await using var connection = await database.OpenAsync();

@@ -6,6 +6,7 @@ using Loa.Contracts;
 using Loa.Dispatcher.Planning;
 using Loa.Storage.Audiences;
 using Loa.Storage.Geography;
+using Loa.Storage.Planning;
 using Microsoft.Extensions.Options;
 using Sylvan.Data.Csv;
 
@@ -85,9 +86,10 @@ public static class ListsApi
             line = 1;
             var msisdnColumn = Column(csv, "msisdn");
             if (msisdnColumn < 0)
-                return Problems.Validation("msisdn", "The header row must name a 'msisdn' column (optional: province, tags, name).");
+                return Problems.Validation("msisdn", "The header row must name a 'msisdn' column (optional: province, commune, tags, name).");
             var provinceColumn = Column(csv, "province");
             var tagsColumn = Column(csv, "tags");
+            var communeColumn = Column(csv, "commune");
             var nameColumn = Column(csv, "name");
 
             await using var import = await lists.BeginImportAsync(tenant, name.Trim(), user.Who(), ct);
@@ -100,7 +102,9 @@ public static class ListsApi
                 if (members + rejected >= limits.MaxRows)
                     return Problems.Unprocessable("list-too-large", "List too large", $"A list may hold at most {limits.MaxRows} rows.");
 
-                var reason = Row(csv, router, provinces, msisdnColumn, provinceColumn, user, tenant, out var msisdn, out var province);
+                string? tags = null, commune = null;
+                var reason = Row(csv, router, provinces, msisdnColumn, provinceColumn, user, tenant, out var msisdn, out var province)
+                    ?? Segment(csv, tagsColumn, communeColumn, out tags, out commune);
                 if (reason is not null)
                 {
                     rejected++;
@@ -109,9 +113,8 @@ public static class ListsApi
                     continue;
                 }
                 var carrier = router.Route(msisdn) ?? Unrouted.Carrier;
-                var tags = tagsColumn >= 0 ? Clip(csv.GetString(tagsColumn), 400) : null;
                 var memberName = nameColumn >= 0 ? Clip(csv.GetString(nameColumn), 200) : null;
-                await import.AddAsync(msisdn, province?.Code ?? "", carrier, tags, memberName, ct);
+                await import.AddAsync(msisdn, province?.Code ?? "", carrier, tags, memberName, ct, commune);
                 members++;
                 if (province?.RemappedFrom is { } from)
                     remapped[from] = (province, remapped.GetValueOrDefault(from).Rows + 1);
@@ -164,6 +167,29 @@ public static class ListsApi
         if (province is not null && province.Code != tenant)
             return $"province {given} is not yours ({tenant})";
         province ??= provinces.Resolve(tenant);
+        return null;
+    }
+
+    /// <summary>
+    /// The member's segment: its tags in their one stored form (SegmentTags) and its commune. A cell that
+    /// cannot be either is the row's error, as a bad number is: a member filed under a tag it does not
+    /// carry would be reached, or missed, by every segmented campaign.
+    /// </summary>
+    private static string? Segment(CsvDataReader csv, int tagsColumn, int communeColumn, out string? tags, out string? commune)
+    {
+        commune = tags = null;
+        if (tagsColumn >= 0)
+        {
+            tags = SegmentTags.Normalize(csv.GetString(tagsColumn), out var problem);
+            if (problem is not null)
+                return problem;
+        }
+        var given = communeColumn >= 0 ? csv.GetString(communeColumn).Trim() : "";
+        if (given.Length == 0)
+            return null;
+        if (!SegmentTags.IsCommune(given))
+            return $"commune '{Clip(given, 20)}' is not a commune code (5 digits)";
+        commune = given;
         return null;
     }
 

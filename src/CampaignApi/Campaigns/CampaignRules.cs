@@ -6,8 +6,10 @@ using Loa.CarrierAdapters.Push;
 using Loa.Contracts;
 using Loa.Dispatcher.Planning;
 using Loa.Storage.Audiences;
+using Loa.Storage.Deliveries;
 using Loa.Storage.Devices;
 using Loa.Storage.Geography;
+using Loa.Storage.Planning;
 using Loa.Storage.Suppression;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +18,8 @@ namespace Loa.CampaignApi.Campaigns;
 /// <summary>What a new campaign must satisfy, and what it will cost (the preview).</summary>
 public sealed class CampaignRules(
     ListStore lists, SuppressionStore suppression, RouteTable routes, IOptionsMonitor<CarrierOptions> carriers, IOptionsMonitor<SafetyOptions> safety,
-    Provinces units, TimeProvider time, DeviceAudience devices, PushApps pushApps, IOptionsMonitor<PushAppOptions> pushOptions)
+    Provinces units, TimeProvider time, DeviceAudience devices, PushApps pushApps, IOptionsMonitor<PushAppOptions> pushOptions,
+    ResendPages resends, DeliveryReads deliveries)
 {
     public const int DefaultMaxSmsParts = 3;
     public const int MaxSmsCharacters = 1600;
@@ -96,7 +99,13 @@ public sealed class CampaignRules(
         var texting = channels.Contains(Channels.Sms);
         if (listIds.Count > 0 && !texting && channels.Count > 0)
             Error("audience.lists", "Lists are reached by SMS: add sms to channels, or leave the lists out.");
-        if (listIds.Count == 0 && (texting || !pushing))
+        if (audience?.Resend is not null)
+        {
+            // A re-send's audience is the original's deliveries (set by POST /campaigns/{id}/resend only).
+            if (listIds.Count > 0)
+                Error("audience.lists", "A re-send reaches the recipients of the campaign it re-sends, not lists.");
+        }
+        else if (listIds.Count == 0 && (texting || !pushing))
             Error("audience.lists", "Name at least one list: the sms channel reaches the lists' numbers.");
         else if (listIds.Count > 50)
             Error("audience.lists", "At most 50 lists per campaign.");
@@ -163,6 +172,15 @@ public sealed class CampaignRules(
             Error(apps.Count > 0 ? "audience.apps" : "audience.languages", "apps and languages narrow the devices: set audience.devices to true.");
         if (pushing && audience?.Devices == true && pushApps.Names.Count == 0)
             Error("channels", "No push app is configured (Loa:Push:Apps), so push reaches nobody.");
+        if (audience?.Include is not null || audience?.Exclude is not null)
+        {
+            request = request with { Audience = audience! with
+            {
+                Include = Filter(audience.Include, "audience.include", Error),
+                Exclude = Filter(audience.Exclude, "audience.exclude", Error),
+            } };
+            audience = request.Audience;
+        }
 
         var schedule = request.Schedule;
         var datesSane = true;
@@ -202,7 +220,7 @@ public sealed class CampaignRules(
             return (null, Problems.Validation(errors));
 
         // A province may only reach its own province (checked after the shape, so the error is precise).
-        if (!user.IsNational() && (audience!.Provinces ?? []).Any(p => p != user.Tenant()))
+        if (!user.IsNational() && (audience!.Provinces ?? []).Concat(audience.Include?.Provinces ?? []).Any(p => p != user.Tenant()))
             return (null, Problems.Forbidden("tenant", $"A {user.Tenant()} campaign may only target province {user.Tenant()}."));
 
         if (!texting)
@@ -217,7 +235,9 @@ public sealed class CampaignRules(
                 : text;
         }
         var text = ToSend(sms!);
-        var targets = audience!.Carriers is { Count: > 0 } named ? named : CarrierIds.All;
+        var targets = audience!.Carriers is { Count: > 0 } named ? named
+            : audience.Include?.Carriers is { Count: > 0 } included ? included
+            : CarrierIds.All;
         var measure = Billed(text, targets);
         TextCost? normalizedFrom = null;
         if (sms != written && Billed(ToSend(written!), targets) is var before && before.Length != measure.Length)
@@ -232,6 +252,49 @@ public sealed class CampaignRules(
         }
         return (new Checked(text, measure, request, normalizedFrom), null);
     }
+
+    /// <summary>
+    /// An include or exclude filter checked value by value (errors keyed <c>audience.include.tags[i]</c> and
+    /// so on) and stored canonical: provinces by today's codes, tags lower case, repeats dropped.
+    /// </summary>
+    private AudienceFilter? Filter(AudienceFilter? filter, string field, Action<string, string> error)
+    {
+        if (filter is null)
+            return null;
+        List<string>? Each(IReadOnlyList<string>? values, string name, Func<string, (string? Value, string? Problem)> check)
+        {
+            if (values is null)
+                return null;
+            if (values.Count > MaxFilterValues)
+                error($"{field}.{name}", $"At most {MaxFilterValues} values.");
+            var kept = new List<string>(values.Count);
+            for (var i = 0; i < values.Count && i < MaxFilterValues; i++)
+            {
+                if (values[i] is null)
+                {
+                    error($"{field}.{name}[{i}]", $"A value of {name} is a string, not null.");
+                    continue;
+                }
+                var (value, problem) = check(values[i].Trim());
+                if (problem is not null)
+                    error($"{field}.{name}[{i}]", problem);
+                else if (!kept.Contains(value!))
+                    kept.Add(value!);
+            }
+            return kept;
+        }
+        static string Clip(string value) => value.Length <= 20 ? value : value[..20];
+        return new AudienceFilter(
+            Tags: Each(filter.Tags, "tags", t => SegmentTags.Problem(t.ToLowerInvariant()) is { } p ? (null, p) : (t.ToLowerInvariant(), null)),
+            Provinces: Each(filter.Provinces, "provinces", p => units.Resolve(p) is { } unit
+                ? (unit.Code, null)
+                : (null, $"'{Clip(p)}' is not a province Loa knows (GET /api/v1/provinces).")),
+            Communes: Each(filter.Communes, "communes", c => SegmentTags.IsCommune(c) ? (c, null) : (null, $"'{Clip(c)}' is not a commune code (5 digits).")),
+            Carriers: Each(filter.Carriers, "carriers", c => CarrierIds.All.Contains(c) ? (c, null) : (null, $"Unknown carrier '{Clip(c)}'.")));
+    }
+
+    /// <summary>Most values one dimension of an include or exclude filter may name.</summary>
+    public const int MaxFilterValues = 500;
 
     /// <summary>The text as the dearest of <paramref name="carrierIds"/> bills it: rate tokens and the part limit must never count fewer parts than a carrier bills.</summary>
     private SmsMeasure Billed(string text, IEnumerable<string> carrierIds) =>
@@ -250,21 +313,24 @@ public sealed class CampaignRules(
     public async Task<Preview> PreviewAsync(
         string tenant, string kind, AudienceDefinition? audience, string? encoding, long parts, CancellationToken ct, string? smsText = null)
     {
+        if (audience?.Resend is { } resend)
+            return await ResendPreviewAsync(kind, resend, encoding, parts, ct, smsText);
         var listIds = (audience?.Lists ?? []).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        var provinces = audience?.Provinces is { Count: > 0 } p ? p.OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
-        var carrierFilter = audience?.Carriers is { Count: > 0 } c ? c.OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        var segment = AudienceSegment.Of(audience);
         var router = await routes.GetAsync(ct);
-        // The planner's filters, in its order: the tenant's own province, the provinces named, the carriers named.
-        bool InArea(string province) =>
+        // The planner's filters, in its order: the tenant's own province, then the segment (provinces, communes
+        // and tags named, included or excluded), then the carriers. Every row read below carries the member's
+        // whole segment (the counters are keyed by it), so each filter is applied exactly, never estimated.
+        bool InArea(string province, string? commune, string? tags) =>
             (tenant == Roles.National || string.Equals(province, tenant, StringComparison.OrdinalIgnoreCase))
-            && (provinces is null || provinces.Contains(province));
-        bool Carried(string carrier) => carrierFilter is null || carrierFilter.Contains(carrier);
+            && segment.Member(province, commune, tags);
+        bool Carried(string carrier) => segment.Carried(carrier);
 
         var byCarrier = CarrierIds.All.ToDictionary(id => id, _ => 0L);
         void Add(string carrier, long n) => byCarrier[carrier] = byCarrier.GetValueOrDefault(carrier) + n;
         foreach (var row in await lists.CountsAsync(listIds, ct))
         {
-            if (InArea(row.Province) && Carried(row.Carrier))
+            if (InArea(row.Province, row.Commune, row.Tags) && Carried(row.Carrier))
                 Add(row.Carrier, row.Recipients);
         }
 
@@ -272,12 +338,12 @@ public sealed class CampaignRules(
         var ported = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var list in listIds)
         {
-            foreach (var (msisdn, province, to) in await lists.PortedMembersAsync(list, ct))
+            foreach (var (msisdn, province, to, commune, tags) in await lists.PortedMembersAsync(list, ct))
             {
                 ported[msisdn] = to;
                 var counted = router.Route(msisdn) ?? Unrouted.Carrier;
                 var routed = router.Route(msisdn, to) ?? Unrouted.Carrier;
-                if (counted == routed || !InArea(province))
+                if (counted == routed || !InArea(province, commune, tags))
                     continue;
                 if (Carried(counted))
                     Add(counted, -1);
@@ -290,14 +356,14 @@ public sealed class CampaignRules(
         var exact = await SubtractSharedAsync(listIds, InArea, number => Carried(CarrierOf(number)), number => Add(CarrierOf(number), -1), ct);
 
         // The distinct numbers among some lists' rows that the planner reaches (a row inside the area, on a carrier named).
-        async Task<HashSet<string>> ReachedAsync(Func<string, Task<IReadOnlyList<(string Msisdn, string Province)>>> rows)
+        async Task<HashSet<string>> ReachedAsync(Func<string, Task<IReadOnlyList<(string Msisdn, string Province, string? Commune, string? Tags)>>> rows)
         {
             var reached = new HashSet<string>(StringComparer.Ordinal);
             foreach (var list in listIds)
             {
-                foreach (var (msisdn, province) in await rows(list))
+                foreach (var (msisdn, province, commune, tags) in await rows(list))
                 {
-                    if (InArea(province) && Carried(CarrierOf(msisdn)))
+                    if (InArea(province, commune, tags) && Carried(CarrierOf(msisdn)))
                         reached.Add(msisdn);
                 }
             }
@@ -326,6 +392,83 @@ public sealed class CampaignRules(
             suppressed[SuppressionReason.NotTestNumber] = Math.Max(0, recipients - reachable.Count);
         }
 
+        PushPreview? push = null;
+        if (audience?.Devices == true)
+        {
+            var (devicesPreview, testSuppressed) = await PreviewDevicesAsync(tenant, kind, audience, ct);
+            push = devicesPreview;
+            if (kind == CampaignKind.Test)
+                suppressed[SuppressionReason.NotTestNumber] = suppressed.GetValueOrDefault(SuppressionReason.NotTestNumber) + testSuppressed;
+        }
+        return Priced(byCarrier, suppressed, encoding, parts, smsText, exact, push);
+    }
+
+    /// <summary>
+    /// A re-send's preview, exact as a list's is: the recipients are the original's final counters in the
+    /// outcomes named (campaign_progress by carrier and status; an unknown outcome is the failed rows Loa
+    /// gave its own reason, from campaign_failures), moved for numbers ported since and less those the
+    /// planner will suppress, each read driven by the small table (ported numbers, opt-outs, the day's
+    /// contacts, the test allow-list) probing the original's deliveries by key. Nothing counts deliveries.
+    /// </summary>
+    private async Task<Preview> ResendPreviewAsync(string kind, ResendAudience resend, string? encoding, long parts, CancellationToken ct, string? smsText)
+    {
+        var states = ResendStates.Of(resend.Statuses);
+        var byCarrier = CarrierIds.All.ToDictionary(id => id, _ => 0L);
+        void Add(string carrier, long n) => byCarrier[carrier] = byCarrier.GetValueOrDefault(carrier) + n;
+        // campaign_failures keys a reason by its first 200 characters: Loa's own is shorter, so it is the key as is.
+        var unknownReason = DeliveryReason.UnknownAfterCrash;
+        var unknown = (await deliveries.FailuresAsync(resend.Campaign, int.MaxValue, ct))
+            .Where(f => f.Reason == unknownReason).ToDictionary(f => f.Carrier, f => f.Count);
+        foreach (var row in await deliveries.ProgressAsync(resend.Campaign, ct))
+        {
+            if (row.Status == DeliveryStatus.Expired && states.Expired)
+                Add(row.Carrier, row.Count);
+            else if (row.Status == DeliveryStatus.Failed)
+            {
+                var unknownHere = unknown.GetValueOrDefault(row.Carrier);
+                if (states.Unknown)
+                    Add(row.Carrier, unknownHere);
+                if (states.Failed)
+                    Add(row.Carrier, row.Count - unknownHere);
+            }
+        }
+        var router = await routes.GetAsync(ct);
+        foreach (var (msisdn, carrier, portedTo) in await resends.PortedAsync(resend.Campaign, states, ct))
+        {
+            var routed = router.Route(msisdn, portedTo) ?? Unrouted.Carrier;
+            if (routed == carrier)
+                continue;
+            Add(carrier, -1);
+            Add(routed, 1);
+        }
+        var suppressed = new Dictionary<string, long>();
+        if (kind == CampaignKind.Awareness)
+        {
+            var optedOut = (await resends.OptedOutAsync(resend.Campaign, states, ct)).ToHashSet(StringComparer.Ordinal);
+            suppressed[SuppressionReason.OptedOut] = optedOut.Count;
+            var cap = safety.CurrentValue.AwarenessPerDay;
+            if (cap > 0)
+            {
+                var since = (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds();
+                var capped = (await resends.CappedAsync(resend.Campaign, states, cap, since, ct)).ToHashSet(StringComparer.Ordinal);
+                capped.ExceptWith(optedOut);
+                suppressed[SuppressionReason.FrequencyCap] = capped.Count;
+            }
+        }
+        else if (kind == CampaignKind.Test)
+        {
+            var allowed = RouteTable.TestNumbers(safety.CurrentValue, router);
+            var reachable = await resends.AmongAsync(resend.Campaign, states, allowed, ct);
+            suppressed[SuppressionReason.NotTestNumber] = Math.Max(0, byCarrier.Values.Sum() - reachable.Count);
+        }
+        return Priced(byCarrier, suppressed, encoding, parts, smsText, exact: true);
+    }
+
+    private Preview Priced(
+        Dictionary<string, long> byCarrier, Dictionary<string, long> suppressed, string? encoding, long parts, string? smsText, bool exact,
+        PushPreview? push = null)
+    {
+        var recipients = byCarrier.Values.Sum();
         // Each carrier bills by its own split rule; the campaign pays (and its lanes take tokens for) the dearest.
         var partsByCarrier = CarrierIds.All.ToDictionary(
             id => id, id => smsText is null ? parts : SmsText.Measure(smsText, carriers.Get(id).SplitGraphemes).Parts);
@@ -335,19 +478,14 @@ public sealed class CampaignRules(
             .DefaultIfEmpty(0)
             .Max();
 
-        PushPreview? push = null;
-        if (audience?.Devices == true)
+        if (push is not null)
         {
-            var (devicesPreview, testSuppressed) = await PreviewDevicesAsync(tenant, kind, audience, ct);
-            push = devicesPreview;
             recipients += push.Devices;
             foreach (var (app, count) in push.ByApp)
             {
                 byCarrier[PushAdapterFactory.CarrierIdOf(app)] = count;
                 seconds = Math.Max(seconds, (double)count / Math.Max(1, pushOptions.Get(pushApps.Names.FirstOrDefault(n => string.Equals(n, app, StringComparison.OrdinalIgnoreCase)) ?? app).EffectiveRatePerSecond));
             }
-            if (kind == CampaignKind.Test)
-                suppressed[SuppressionReason.NotTestNumber] = suppressed.GetValueOrDefault(SuppressionReason.NotTestNumber) + testSuppressed;
         }
         return new Preview(
             recipients, suppressed.Values.Sum(), suppressed, encoding, parts, byCarrier, (long)Math.Ceiling(seconds), partsByCarrier, exact)
@@ -387,7 +525,7 @@ public sealed class CampaignRules(
     /// <see cref="SharedMembersWalkLimit"/>.
     /// </summary>
     private async Task<bool> SubtractSharedAsync(
-        IReadOnlyList<string> listIds, Func<string, bool> inArea, Func<string, bool> carried, Action<string> subtractOne, CancellationToken ct)
+        IReadOnlyList<string> listIds, Func<string, string?, string?, bool> inArea, Func<string, bool> carried, Action<string> subtractOne, CancellationToken ct)
     {
         if (listIds.Count < 2)
             return true;
@@ -410,11 +548,13 @@ public sealed class CampaignRules(
                     break;
                 foreach (var number in shared.GroupBy(r => r.Msisdn, StringComparer.Ordinal))
                 {
-                    var rows = number.Select(r => (List: r.OtherList, Province: r.OtherProvince)).Append((List: list, Province: number.First().Province)).ToList();
+                    var first = number.First();
+                    var rows = number.Select(r => (List: r.OtherList, Province: r.OtherProvince, Commune: r.OtherCommune, Tags: r.OtherTags))
+                        .Append((List: list, first.Province, first.Commune, first.Tags)).ToList();
                     // Counted once, by the first walked list that holds the number.
                     if (rows.Where(r => r.List != largest).Min(r => order[r.List]) != order[list] || !carried(number.Key))
                         continue;
-                    var reached = rows.Count(r => inArea(r.Province));
+                    var reached = rows.Count(r => inArea(r.Province, r.Commune, r.Tags));
                     for (var i = 1; i < reached; i++)
                         subtractOne(number.Key);
                 }

@@ -44,7 +44,7 @@ public sealed record CampaignView(
     string? RejectedReason, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, Preview? Preview,
     string? Corrects, string? CorrectedBy, string? SupersededBy,
     string? SeriesId, DateTimeOffset? RunAt, DateTimeOffset? NextRunAt,
-    CapOrigin? Cap)
+    CapOrigin? Cap, string? ResendOf = null, IReadOnlyList<string>? Resends = null)
 {
     public static CampaignView From(CampaignRow row, Preview? preview = null)
     {
@@ -58,7 +58,7 @@ public sealed record CampaignView(
             row.RejectedReason, Clock.At(row.StartedAt), Clock.At(row.CompletedAt), preview,
             row.Corrects, row.CorrectedBy, row.SupersededBy,
             row.SeriesId, Clock.At(row.RunAt), Clock.At(row.NextRunAt),
-            definition.Cap);
+            definition.Cap, row.ResendOf);
     }
 }
 
@@ -91,3 +91,7 @@ public sealed record RejectRequest(string? Reason);
 
 /// <summary><c>POST .../correction</c>: the corrected message; everything else is the original's.</summary>
 public sealed record CorrectionRequest(MessageDefinition? Message);
+
+/// <param name="Statuses">The outcomes to reach again: <c>failed</c>, <c>expired</c>, <c>unknown</c>.</param>
+/// <param name="Channel">The channel of the re-send; the original's first channel when null.</param>
+public sealed record ResendRequest(IReadOnlyList<string>? Statuses, string? Channel);

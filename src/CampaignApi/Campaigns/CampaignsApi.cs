@@ -28,6 +28,7 @@ public static class CampaignsApi
         group.MapPost("/{id}/approve", ApproveAsync).RequireAuthorization(Roles.Approver);
         group.MapPost("/{id}/reject", RejectAsync).RequireAuthorization(Roles.Approver);
         group.MapPost("/{id}/correction", CorrectAsync).RequireAuthorization(Roles.Author);
+        group.MapPost("/{id}/resend", ResendAsync).RequireAuthorization(Roles.Author);
         group.MapPost("/{id}/pause", PauseAsync).RequireAuthorization(Roles.Operator);
         group.MapPost("/{id}/resume", ResumeAsync).RequireAuthorization(Roles.Operator);
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Policies.OperatorOrApprover);
@@ -38,8 +39,9 @@ public static class CampaignsApi
     public static async Task<IResult> CreateAsync(
         CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time, AuditDetails audit, CancellationToken ct)
     {
-        // Only CAP intake says a campaign came from an alert (and which geocodes it did not reach).
-        request = request with { Cap = null };
+        // Only CAP intake says a campaign came from an alert (and which geocodes it did not reach), and only
+        // POST /{id}/resend aims one at another campaign's recipients (tenancy is checked there).
+        request = request with { Cap = null, Audience = request.Audience is { Resend: not null } a ? a with { Resend = null } : request.Audience };
         var (row, preview, problem) = await CreateDraftAsync(request, user, rules, campaigns, time.GetUtcNow(), ct);
         if (row is not null)
             audit.Add("created", new { kind = row.Kind, status = row.Status, lists = request.Audience?.Lists });
@@ -84,7 +86,8 @@ public static class CampaignsApi
             return Problems.NotFound("campaign");
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)!;
         var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding, row.SmsParts ?? 1, ct, row.SmsText);
-        return TypedResults.Ok(CampaignView.From(row, await WithCorrectionAsync(preview, row, deliveries, ct)));
+        var resends = await campaigns.ResendsAsync(row.Id, ct);
+        return TypedResults.Ok(CampaignView.From(row, await WithCorrectionAsync(preview, row, deliveries, ct)) with { Resends = resends });
     }
 
     /// <summary>
@@ -263,6 +266,78 @@ public static class CampaignsApi
         var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding!, ok.Measure?.Parts ?? 0, ct, row.SmsText)
             with { NormalizedFrom = ok.NormalizedFrom };
         return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, await WithCorrectionAsync(preview, row, deliveries, ct)));
+    }
+
+    /// <summary>
+    /// A re-send: a new draft, same kind, message and options, to exactly the recipients of a finished
+    /// campaign whose delivery ended in the outcomes named, optionally through another channel. Its
+    /// audience is streamed from the original's deliveries when it is planned (never loaded whole); it
+    /// goes through the same checks and the same two-person approval, and <c>resendOf</c> on it and
+    /// <c>resends</c> on the original link the two.
+    /// </summary>
+    public static async Task<IResult> ResendAsync(
+        string id, ResendRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time,
+        AuditDetails audit, CancellationToken ct)
+    {
+        var original = await VisibleAsync(id, user, campaigns, ct);
+        if (original is null)
+            return Problems.NotFound("campaign");
+        var errors = new Dictionary<string, string[]>();
+        var statuses = request.Statuses ?? [];
+        if (statuses.Count == 0)
+            errors["statuses"] = [$"Name the outcomes to reach again: {string.Join(", ", ResendStatus.All.Order())}."];
+        for (var i = 0; i < statuses.Count; i++)
+        {
+            if (statuses[i] is null || !ResendStatus.All.Contains(statuses[i]))
+                errors[$"statuses[{i}]"] = [$"'{statuses[i]}' is not an outcome a re-send can reach again ({string.Join(", ", ResendStatus.All.Order())})."];
+        }
+        var before = JsonSerializer.Deserialize<CampaignDefinition>(original.Definition, LoaJson.Options)!;
+        var channel = request.Channel ?? before.Channels?.FirstOrDefault() ?? Channels.Sms;
+        if (channel is not (Channels.Sms or Channels.Push))
+            errors["channel"] = [$"Unknown channel '{channel}'."];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        if (channel == Channels.Push)
+        {
+            // The recipients of a re-send are the original's numbers; reaching them by push needs their devices.
+            return Problems.Unprocessable(
+                "channel-unavailable", "Channel not available",
+                "A re-send through push is not available yet: its recipients are numbers, and push reaches devices. Re-send with channel \"sms\".",
+                new Dictionary<string, string[]> { ["channel"] = ["push is not available for a re-send yet"] });
+        }
+        if (original.Status is not (CampaignStatus.Completed or CampaignStatus.Failed or CampaignStatus.Cancelled))
+            return Problems.Conflict($"Only a finished campaign can be re-sent: its outcomes are not final while it is {original.Status}.");
+
+        var now = time.GetUtcNow();
+        var name = $"Gửi lại: {original.Name}";
+        var definition = before with
+        {
+            Name = name.Length <= 200 ? name : name[..200],
+            Channels = [channel],
+            Audience = new AudienceDefinition([], null, null, Resend: new ResendAudience(original.Id, statuses.Distinct().ToList())),
+            // Out as soon as approved, within the original's expiry if that is still ahead; a window stays.
+            Schedule = before.Schedule is null ? null : before.Schedule with
+            {
+                StartAt = null,
+                Recurrence = null,
+                ExpiresAt = before.Schedule.ExpiresAt > now ? before.Schedule.ExpiresAt : null,
+            },
+            Cap = null,
+        };
+        var (ok, problem) = await rules.CheckAsync(definition, user, now, ct);
+        if (ok is null)
+            return problem!;
+        var row = NewDraft(definition, ok, original.Tenant, user, now) with { ResendOf = original.Id };
+        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding, ok.Measure?.Parts ?? 0, ct, row.SmsText);
+        if (preview.Recipients == 0)
+        {
+            return Problems.Unprocessable(
+                "nothing-to-resend", "Nothing to re-send",
+                $"No recipient of campaign {original.Id} ended {string.Join(" or ", statuses.Distinct())}.");
+        }
+        await campaigns.InsertResendAsync(row, ct);
+        audit.Add("resend", new { resendOf = original.Id, created = row.Id, statuses = statuses.Distinct(), channel, recipients = preview.Recipients });
+        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview with { NormalizedFrom = ok.NormalizedFrom }));
     }
 
     /// <summary>The answer to a lifecycle action, with its status before and after on the audit record.</summary>

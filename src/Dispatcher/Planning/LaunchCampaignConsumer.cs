@@ -29,6 +29,7 @@ namespace Loa.Dispatcher.Planning;
 public sealed class LaunchCampaignConsumer(
     CampaignStore campaigns,
     AudiencePages audiences,
+    ResendPages resends,
     PlanWriter plans,
     RouteTable routes,
     BatchPublisher publisher,
@@ -54,9 +55,12 @@ public sealed class LaunchCampaignConsumer(
 
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(campaign.Definition, LoaJson.Options)!;
         var audience = definition.Audience ?? new AudienceDefinition([], [], []);
-        var listIds = audience.Lists ?? [];
-        var provinces = audience.Provinces is { Count: > 0 } p ? p.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
-        var carrierFilter = audience.Carriers is { Count: > 0 } c ? c.ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        // A re-send reads one source, the original's deliveries in the outcomes named, in place of lists.
+        var resend = audience.Resend;
+        var resendStates = resend is null ? null : ResendStates.Of(resend.Statuses);
+        var listIds = resend is null ? audience.Lists ?? [] : [resend.Campaign];
+        // Provinces, communes, tags and carriers named, included or excluded: the preview applies the same predicate.
+        var segment = AudienceSegment.Of(audience);
         var tenant = campaign.Tenant == "national" ? null : campaign.Tenant;
         var router = await routes.GetAsync(ct);
         var priority = CampaignKind.Priority(campaign.Kind);
@@ -104,7 +108,9 @@ public sealed class LaunchCampaignConsumer(
             var checks = awareness
                 ? new SuppressionChecks(OptOuts: true, rules.AwarenessPerDay, (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds())
                 : SuppressionChecks.None;
-            var audiencePage = await audiences.ReadAsync(listIds[listIndex], after, settings.PageSize, checks, ct);
+            var audiencePage = resend is null
+                ? await audiences.ReadAsync(listIds[listIndex], after, settings.PageSize, checks, ct)
+                : await resends.ReadAsync(resend.Campaign, resendStates!, after, settings.PageSize, checks, ct);
             var page = audiencePage.Members;
             var routed = new List<PlannedRecipient>(page.Count);
             foreach (var member in page)
@@ -112,10 +118,10 @@ public sealed class LaunchCampaignConsumer(
                 // A province campaign reaches only its own province, whatever the list holds.
                 if (tenant is not null && !string.Equals(member.Province, tenant, StringComparison.OrdinalIgnoreCase))
                     continue;
-                if (provinces is not null && !provinces.Contains(member.Province))
+                if (!segment.Member(member.Province, member.Commune, member.Tags))
                     continue;
                 var carrier = router.Route(member.Msisdn, audiencePage.Ported.GetValueOrDefault(member.Msisdn)) ?? Unrouted.Carrier;
-                if (carrierFilter is not null && !carrierFilter.Contains(carrier))
+                if (!segment.Carried(carrier))
                     continue;
                 var suppressed =
                     testNumbers is not null && !testNumbers.Contains(member.Msisdn) ? SuppressionReason.NotTestNumber

@@ -6,7 +6,8 @@ namespace Loa.Storage.Audiences;
 
 public sealed record ListRow(string Id, string Tenant, string Name, string CreatedBy, long CreatedAt, long Accepted, long Rejected, long Duplicates);
 
-public sealed record ListCountRow(string Carrier, string Province, long Recipients);
+/// <param name="Commune">The members' commune ('' none); <c>Tags</c> their whole tag set as stored ('' none).</param>
+public sealed record ListCountRow(string Carrier, string Province, long Recipients, string Commune = "", string Tags = "");
 
 public sealed class ListStore(Database database, TimeProvider time, ILogger<ListStore> logger)
 {
@@ -14,23 +15,23 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
     private TimeProvider Time => time;
     private ILogger Logger => logger;
 
-    // One chunk of members per statement, as a JSON array of {m, p, t, n}: one bind instead of five
+    // One chunk of members per statement, as a JSON array of {m, p, t, c, n}: one bind instead of six
     // per row. Only the inserted rows come back, so a number already in the list (an earlier chunk)
     // is a duplicate by the count the statement itself reports. SQLite needs the `WHERE true`: without
     // it the parser takes ON CONFLICT for a join's ON after an INSERT … SELECT.
     private static readonly Sql InsertMembers = new(
         Sqlite: """
-            INSERT INTO list_members (list_id, msisdn, province, tags, name)
-            SELECT @list, j.value->>'m', j.value->>'p', j.value->>'t', j.value->>'n' FROM json_each(@rows) j
+            INSERT INTO list_members (list_id, msisdn, province, tags, commune, name)
+            SELECT @list, j.value->>'m', j.value->>'p', j.value->>'t', j.value->>'c', j.value->>'n' FROM json_each(@rows) j
             WHERE true
             ON CONFLICT DO NOTHING
             RETURNING msisdn
             """,
         SqlServer: """
-            INSERT INTO list_members (list_id, msisdn, province, tags, name)
+            INSERT INTO list_members (list_id, msisdn, province, tags, commune, name)
             OUTPUT inserted.msisdn
-            SELECT @list, j.m, j.p, j.t, j.n
-            FROM OPENJSON(@rows) WITH (m VARCHAR(16) '$.m', p NVARCHAR(16) '$.p', t NVARCHAR(400) '$.t', n NVARCHAR(200) '$.n') j
+            SELECT @list, j.m, j.p, j.t, j.c, j.n
+            FROM OPENJSON(@rows) WITH (m VARCHAR(16) '$.m', p NVARCHAR(16) '$.p', t VARCHAR(300) '$.t', c VARCHAR(5) '$.c', n NVARCHAR(200) '$.n') j
             WHERE NOT EXISTS (SELECT 1 FROM list_members WITH (UPDLOCK, HOLDLOCK) WHERE list_id = @list AND msisdn = j.m)
             """);
 
@@ -59,7 +60,7 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
         """);
 
     private static readonly Sql InsertCount = Sql.Both(
-        "INSERT INTO list_counts (list_id, carrier, province, recipients) VALUES (@ListId, @Carrier, @Province, @Recipients)");
+        "INSERT INTO list_counts (list_id, carrier, province, commune, tags, recipients) VALUES (@ListId, @Carrier, @Province, @Commune, @Tags, @Recipients)");
 
     // Keyset page of one list: the primary key (list_id, msisdn) serves both the filter and the order.
     /// <summary>
@@ -146,12 +147,13 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
         // row was rejected) Dapper would see a BLOB column and refuse to build the record.
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
             """
-            SELECT carrier, province, SUM(recipients) FROM list_counts WHERE list_id IN @ids GROUP BY carrier, province
+            SELECT carrier, province, commune, tags, SUM(recipients) FROM list_counts WHERE list_id IN @ids
+            GROUP BY carrier, province, commune, tags
             """,
             new { ids = listIds.ToArray() }, cancellationToken: cancellationToken));
         var rows = new List<ListCountRow>();
         while (await reader.ReadAsync(cancellationToken))
-            rows.Add(new ListCountRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+            rows.Add(new ListCountRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(4), reader.GetString(2), reader.GetString(3)));
         return rows;
     }
 
@@ -159,11 +161,12 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
     /// Members of a list whose number was ported, with their province and the carrier that now serves
     /// them (the counts kept at upload routed them by prefix): the ported table drives the join.
     /// </summary>
-    public async Task<IReadOnlyList<(string Msisdn, string Province, string Carrier)>> PortedMembersAsync(string listId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(string Msisdn, string Province, string Carrier, string? Commune, string? Tags)>> PortedMembersAsync(
+        string listId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<(string, string, string)>(new CommandDefinition(
-            "SELECT m.msisdn, m.province, p.carrier FROM ported_numbers p JOIN list_members m ON m.list_id = @listId AND m.msisdn = p.msisdn",
+        return (await connection.QueryAsync<(string, string, string, string?, string?)>(new CommandDefinition(
+            "SELECT m.msisdn, m.province, p.carrier, m.commune, m.tags FROM ported_numbers p JOIN list_members m ON m.list_id = @listId AND m.msisdn = p.msisdn",
             new { listId }, cancellationToken: cancellationToken))).AsList();
     }
 
@@ -175,10 +178,10 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
     /// <summary>
     /// One keyset page of a list (up to <paramref name="limit"/> members after <paramref name="after"/>),
     /// giving only the members that are also in one of <paramref name="others"/>: a row per other list
-    /// holding the number, with both provinces. Each member probes the other lists by key.
+    /// holding the number, with both rows' province, commune and tags. Each member probes the other lists by key.
     /// </summary>
     /// <returns>The shared members, and the page's last key (null when the list has no more).</returns>
-    public async Task<(IReadOnlyList<(string Msisdn, string Province, string OtherList, string OtherProvince)> Shared, string? Last)> SharedMembersPageAsync(
+    public async Task<(IReadOnlyList<SharedMember> Shared, string? Last)> SharedMembersPageAsync(
         string listId, IReadOnlyCollection<string> others, string after, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -186,15 +189,20 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
             database.Text(PageEnd), new { listId, after, limit }, cancellationToken: cancellationToken));
         if (last is null)
             return ([], null);
-        var shared = (await connection.QueryAsync<(string, string, string, string)>(new CommandDefinition(
+        var shared = (await connection.QueryAsync<SharedMember>(new CommandDefinition(
             """
-            SELECT w.msisdn, w.province, o.list_id, o.province
+            SELECT w.msisdn AS Msisdn, w.province AS Province, w.commune AS Commune, w.tags AS Tags,
+                   o.list_id AS OtherList, o.province AS OtherProvince, o.commune AS OtherCommune, o.tags AS OtherTags
             FROM list_members w JOIN list_members o ON o.list_id IN @others AND o.msisdn = w.msisdn
             WHERE w.list_id = @listId AND w.msisdn > @after AND w.msisdn <= @last
             """,
             new { listId, others, after, last }, cancellationToken: cancellationToken))).AsList();
         return (shared, last);
     }
+
+    /// <summary>A number of a walked list that another list also holds: the walked row's place and tags, then the other's.</summary>
+    public sealed record SharedMember(
+        string Msisdn, string Province, string? Commune, string? Tags, string OtherList, string OtherProvince, string? OtherCommune, string? OtherTags);
 
     public sealed class ListImport : IAsyncDisposable
     {
@@ -209,6 +217,7 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
         private static readonly JsonEncodedText P = JsonEncodedText.Encode("p");
         private static readonly JsonEncodedText T = JsonEncodedText.Encode("t");
         private static readonly JsonEncodedText N = JsonEncodedText.Encode("n");
+        private static readonly JsonEncodedText C = JsonEncodedText.Encode("c");
 
         private readonly string tenant;
         private readonly string name;
@@ -219,7 +228,7 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
         // row wins, as the key did row by row), which also keeps SQL Server's NOT EXISTS from meeting
         // two equal keys in one statement; and it gives each inserted number back its carrier and province.
         private readonly Dictionary<string, Member> chunk = new(ChunkRows, StringComparer.Ordinal);
-        private readonly Dictionary<(string Carrier, string Province), long> counts = [];
+        private readonly Dictionary<(string Carrier, string Province, string Commune, string Tags), long> counts = [];
         private long accepted;
         private long duplicates;
         private bool written; // a chunk may have reached list_members: an abandoned import has rows to delete
@@ -240,9 +249,12 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
         /// Adds a member to the chunk being gathered, writing the chunk when it is full. Whether the number
         /// was new to the list is known only once its chunk is written: see <see cref="CommitAsync"/>.
         /// </summary>
-        public async Task AddAsync(string msisdn, string province, string carrier, string? tags, string? memberName, CancellationToken cancellationToken = default)
+        /// <param name="tags">The member's tag set in its stored form (SegmentTags.Normalize), or null.</param>
+        /// <param name="commune">The member's 5-digit commune, or null.</param>
+        public async Task AddAsync(
+            string msisdn, string province, string carrier, string? tags, string? memberName, CancellationToken cancellationToken = default, string? commune = null)
         {
-            if (!chunk.TryAdd(msisdn, new Member(province, carrier, tags, memberName)))
+            if (!chunk.TryAdd(msisdn, new Member(province, carrier, tags, memberName, commune)))
             {
                 duplicates++;
                 return;
@@ -266,7 +278,7 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
             await connection.ExecuteAsync("DELETE FROM list_imports WHERE id = @Id", new { Id }, transaction);
             await connection.ExecuteAsync(
                 store.Db.Text(InsertCount),
-                counts.Select(c => new { ListId = Id, c.Key.Carrier, c.Key.Province, Recipients = c.Value }),
+                counts.Select(c => new { ListId = Id, c.Key.Carrier, c.Key.Province, c.Key.Commune, c.Key.Tags, Recipients = c.Value }),
                 transaction);
             await transaction.CommitAsync(cancellationToken);
             committed = true;
@@ -310,7 +322,8 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
             foreach (var msisdn in inserted)
             {
                 var member = chunk[msisdn];
-                var key = (member.Carrier, member.Province);
+                // Keyed by the member's whole segment, so any filter on tags, places and carriers is answered exactly from these rows.
+                var key = (member.Carrier, member.Province, member.Commune ?? "", member.Tags ?? "");
                 counts[key] = counts.GetValueOrDefault(key) + 1;
             }
             accepted += inserted.Count;
@@ -325,11 +338,13 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
             w.WriteString(P, row.Value.Province);
             if (row.Value.Tags is not null)
                 w.WriteString(T, row.Value.Tags);
+            if (row.Value.Commune is not null)
+                w.WriteString(C, row.Value.Commune);
             if (row.Value.Name is not null)
                 w.WriteString(N, row.Value.Name);
             w.WriteEndObject();
         });
 
-        private readonly record struct Member(string Province, string Carrier, string? Tags, string? Name);
+        private readonly record struct Member(string Province, string Carrier, string? Tags, string? Name, string? Commune);
     }
 }

@@ -13,7 +13,7 @@ public sealed record CampaignRow(
     long PlanList, string PlanAfter,
     string? Corrects = null, string? CorrectedBy = null,
     string? Recurrence = null, long? NextRunAt = null, string? SeriesId = null, long? RunAt = null,
-    string? SupersededBy = null);
+    string? SupersededBy = null, string? ResendOf = null);
 
 /// <summary>
 /// Campaign rows and their lifecycle. Every transition is one guarded UPDATE (<c>WHERE status = …</c>)
@@ -28,7 +28,8 @@ public sealed class CampaignStore(Database database, TimeProvider time)
         submitted_by AS SubmittedBy, approved_by AS ApprovedBy, approved_at AS ApprovedAt, rejected_reason AS RejectedReason,
         launched_at AS LaunchedAt, planned_at AS PlannedAt, started_at AS StartedAt, completed_at AS CompletedAt,
         plan_list AS PlanList, plan_after AS PlanAfter, corrects AS Corrects, corrected_by AS CorrectedBy,
-        recurrence AS Recurrence, next_run_at AS NextRunAt, series_id AS SeriesId, run_at AS RunAt, superseded_by AS SupersededBy
+        recurrence AS Recurrence, next_run_at AS NextRunAt, series_id AS SeriesId, run_at AS RunAt, superseded_by AS SupersededBy,
+        resend_of AS ResendOf
         """;
 
     // What a cancel (or being superseded) stops: everything that has not ended.
@@ -89,6 +90,22 @@ public sealed class CampaignStore(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(database.Text(Insert), row);
+    }
+
+    /// <summary>The re-sends made of a campaign (the other end of their <c>resend_of</c>), oldest first; served by ix_campaigns_resend_of.</summary>
+    public async Task<IReadOnlyList<string>> ResendsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM campaigns WHERE resend_of = @id ORDER BY id", new { id }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>Inserts a re-send (a draft whose <c>ResendOf</c> names the original), its link in the same transaction.</summary>
+    public Task InsertResendAsync(CampaignRow resend, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resend.ResendOf);
+        return InsertAsync(resend, (connection, transaction, ct) => connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE campaigns SET resend_of = @ResendOf WHERE id = @Id", new { resend.Id, resend.ResendOf }, transaction, cancellationToken: ct)), cancellationToken);
     }
 
     /// <summary>Inserts a correction (a draft whose <c>Corrects</c> names the original) and points the original at it, in one transaction.</summary>

@@ -2,7 +2,8 @@ using Dapper;
 
 namespace Loa.Storage.Planning;
 
-public sealed record AudienceMember(string Msisdn, string Province);
+/// <param name="Tags">The member's tag set as stored (<see cref="SegmentTags"/>), or null.</param>
+public sealed record AudienceMember(string Msisdn, string Province, string? Commune = null, string? Tags = null);
 
 /// <summary>What an awareness page is checked against: opt-outs, and the frequency cap (0 = none) since a time (unix ms).</summary>
 public sealed record SuppressionChecks(bool OptOuts, int CapPerDay, long CapSince)
@@ -30,11 +31,11 @@ public sealed class AudiencePages(Database database)
 {
     private static readonly Sql Members = new(
         Sqlite: """
-            SELECT msisdn AS Msisdn, province AS Province FROM list_members
+            SELECT msisdn AS Msisdn, province AS Province, commune AS Commune, tags AS Tags FROM list_members
             WHERE list_id = @ListId AND msisdn > @After ORDER BY msisdn LIMIT @Limit
             """,
         SqlServer: """
-            SELECT TOP (@Limit) msisdn AS Msisdn, province AS Province FROM list_members
+            SELECT TOP (@Limit) msisdn AS Msisdn, province AS Province, commune AS Commune, tags AS Tags FROM list_members
             WHERE list_id = @ListId AND msisdn > @After ORDER BY msisdn
             """);
 

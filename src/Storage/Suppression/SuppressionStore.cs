@@ -100,41 +100,41 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
     }
 
     /// <summary>
-    /// Members of a list who opted out, with their province, for the preview: the opt-outs (small) drive
+    /// Members of a list who opted out, with their province, commune and tags, for the preview: the opt-outs (small) drive
     /// the join, probing the list's key once each.
     /// </summary>
-    public async Task<IReadOnlyList<(string Msisdn, string Province)>> OptedOutMembersAsync(string listId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(string Msisdn, string Province, string? Commune, string? Tags)>> OptedOutMembersAsync(string listId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<(string, string)>(new CommandDefinition(
-            "SELECT m.msisdn, m.province FROM optouts o JOIN list_members m ON m.list_id = @listId AND m.msisdn = o.msisdn",
+        return (await connection.QueryAsync<(string, string, string?, string?)>(new CommandDefinition(
+            "SELECT m.msisdn, m.province, m.commune, m.tags FROM optouts o JOIN list_members m ON m.list_id = @listId AND m.msisdn = o.msisdn",
             new { listId }, cancellationToken: cancellationToken))).AsList();
     }
 
     // The numbers that had @Cap awareness messages since @Since (the last 24 hours' contacts, which the
     // planner prunes), probed in the list by key: the same rule the planner applies page by page.
     private static readonly Sql CappedMembers = Sql.Both("""
-        SELECT m.msisdn, m.province
+        SELECT m.msisdn, m.province, m.commune, m.tags
         FROM (SELECT msisdn FROM awareness_contacts WHERE at > @since GROUP BY msisdn HAVING COUNT(*) >= @cap) a
         JOIN list_members m ON m.list_id = @listId AND m.msisdn = a.msisdn
         """);
 
     /// <summary>Members of a list that reached the frequency cap (<paramref name="cap"/> awareness messages since <paramref name="since"/>, unix ms), for the preview.</summary>
-    public async Task<IReadOnlyList<(string Msisdn, string Province)>> CappedMembersAsync(string listId, int cap, long since, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(string Msisdn, string Province, string? Commune, string? Tags)>> CappedMembersAsync(string listId, int cap, long since, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<(string, string)>(new CommandDefinition(
+        return (await connection.QueryAsync<(string, string, string?, string?)>(new CommandDefinition(
             database.Text(CappedMembers), new { listId, cap, since }, cancellationToken: cancellationToken))).AsList();
     }
 
     /// <summary>Members of a list that are among <paramref name="msisdns"/> (the test allow-list, which is short), with their province.</summary>
-    public async Task<IReadOnlyList<(string Msisdn, string Province)>> MembersAmongAsync(string listId, IReadOnlyCollection<string> msisdns, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(string Msisdn, string Province, string? Commune, string? Tags)>> MembersAmongAsync(string listId, IReadOnlyCollection<string> msisdns, CancellationToken cancellationToken = default)
     {
         if (msisdns.Count == 0)
             return [];
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<(string, string)>(new CommandDefinition(
-            "SELECT msisdn, province FROM list_members WHERE list_id = @listId AND msisdn IN @msisdns",
+        return (await connection.QueryAsync<(string, string, string?, string?)>(new CommandDefinition(
+            "SELECT msisdn, province, commune, tags FROM list_members WHERE list_id = @listId AND msisdn IN @msisdns",
             new { listId, msisdns }, cancellationToken: cancellationToken))).AsList();
     }
 

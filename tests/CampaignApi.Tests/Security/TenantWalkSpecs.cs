@@ -72,6 +72,8 @@ public sealed class TenantWalkSpecs
             await Expect("POST", "/api/v1/campaigns/{id}/reject", $"/api/v1/campaigns/{id}/reject", JsonContent.Create(new { reason = "no" }), notFound);
             await Expect("POST", "/api/v1/campaigns/{id}/correction", $"/api/v1/campaigns/{id}/correction",
                 JsonContent.Create(new { message = new { sms = "x" } }), notFound);
+            await Expect("POST", "/api/v1/campaigns/{id}/resend", $"/api/v1/campaigns/{id}/resend",
+                JsonContent.Create(new { statuses = new[] { "failed" } }), notFound);
         }
         await Expect("GET", "/api/v1/lists/{id}", $"/api/v1/lists/{list}", null, notFound);
         await Expect("GET", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
