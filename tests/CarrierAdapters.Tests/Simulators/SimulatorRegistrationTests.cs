@@ -24,9 +24,14 @@ public sealed class SimulatorRegistrationTests
     {
         await using var provider = Build(SimulatorHarness.Settings());
 
-        var host = provider.GetRequiredService<CarrierSimulatorHost>();
+        var carriers = provider.GetRequiredService<CarrierSimulatorHost>();
+        var push = provider.GetRequiredService<Loa.CarrierSimulators.Push.PushSimulatorHost>();
 
-        Assert.Same(host, Assert.Single(provider.GetServices<IHostedService>()));
+        // The carriers' simulator and the push simulator (FCM and APNs), each started once as itself.
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        Assert.Equal(2, hosted.Count);
+        Assert.Same(carriers, Assert.Single(hosted.OfType<CarrierSimulatorHost>()));
+        Assert.Same(push, Assert.Single(hosted.OfType<Loa.CarrierSimulators.Push.PushSimulatorHost>()));
     }
 
     [Fact]
@@ -34,7 +39,10 @@ public sealed class SimulatorRegistrationTests
     {
         await using var provider = Build(SimulatorHarness.Settings(), calls: 2);
 
-        Assert.Single(provider.GetServices<IHostedService>());
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        Assert.Single(hosted.OfType<CarrierSimulatorHost>());
+        Assert.Single(hosted.OfType<Loa.CarrierSimulators.Push.PushSimulatorHost>());
+        Assert.Equal(2, hosted.Count);
         Assert.Equal("cred-viettel", provider.GetRequiredService<IOptionsMonitor<CarrierOptions>>().Get(CarrierIds.Viettel).Credential);
     }
 
