@@ -6,9 +6,11 @@ using Loa.CampaignApi.Dashboard;
 using Loa.CampaignApi.Devices;
 using Loa.CampaignApi.Geography;
 using Loa.CampaignApi.Receipts;
+using Loa.CampaignApi.Reference;
 using Loa.CampaignApi.Reports;
 using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
+using Loa.CampaignApi.WebConsole;
 using Loa.CarrierSimulators;
 using Loa.Dispatcher;
 using Loa.Dispatcher.Bus;
@@ -60,7 +62,7 @@ public static class LoaApi
         // ClientFaults answers it with the field's path instead of a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddApiReference());
 
         services.AddLoaRequestLimits(configuration);
         services.AddLoaAuthentication(configuration);
@@ -154,6 +156,8 @@ public static class LoaApi
         app.MapReportsApiV1();
         app.MapProvincesApiV1();
         app.MapDashboard();
+        app.MapConsole();
+        app.MapApiReference();
     }
 
     /// <summary>

@@ -163,14 +163,7 @@ public sealed class CampaignRules(
                 new Dictionary<string, string[]> { [Name("channels")] = ["push is not available yet"] }));
         }
 
-        string ToSend(string message)
-        {
-            var text = request.Options?.StripDiacritics == true ? Unaccent.Strip(message) : message;
-            // A test can never pass for a real alert: its marker is part of the text that is measured and sent.
-            return request.Kind == CampaignKind.Test && !text.StartsWith(safety.CurrentValue.TestMarker, StringComparison.Ordinal)
-                ? safety.CurrentValue.TestMarker + text
-                : text;
-        }
+        string ToSend(string message) => TextAsSent(message, request.Kind, request.Options);
         var text = ToSend(sms!);
         var targets = audience!.Carriers is { Count: > 0 } named ? named : CarrierIds.All;
         var measure = Billed(text, targets);
@@ -188,8 +181,18 @@ public sealed class CampaignRules(
         return (new Checked(text, measure, request, normalizedFrom), null);
     }
 
+    /// <summary>What is sent for a precomposed text: unaccented when asked, and a test's marker before it.</summary>
+    public string TextAsSent(string message, string? kind, OptionsDefinition? options)
+    {
+        var text = options?.StripDiacritics == true ? Unaccent.Strip(message) : message;
+        // A test can never pass for a real alert: its marker is part of the text that is measured and sent.
+        return kind == CampaignKind.Test && !text.StartsWith(safety.CurrentValue.TestMarker, StringComparison.Ordinal)
+            ? safety.CurrentValue.TestMarker + text
+            : text;
+    }
+
     /// <summary>The text as the dearest of <paramref name="carrierIds"/> bills it: rate tokens and the part limit must never count fewer parts than a carrier bills.</summary>
-    private SmsMeasure Billed(string text, IEnumerable<string> carrierIds) =>
+    public SmsMeasure Billed(string text, IEnumerable<string> carrierIds) =>
         carrierIds.Select(id => SmsText.Measure(text, carriers.Get(id).SplitGraphemes)).MaxBy(m => m.Parts);
 
     /// <summary>

@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using Loa.CampaignApi.Campaigns;
+using Loa.CampaignApi.Security;
+using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Encoding;
+using Loa.Contracts;
+using Microsoft.Net.Http.Headers;
+
+namespace Loa.CampaignApi.WebConsole;
+
+/// <param name="Text">The SMS, precomposed (NFC), unaccented when asked and with a test's marker.</param>
+/// <param name="Encoding"><c>gsm7</c> or <c>ucs2</c>.</param>
+/// <param name="Length">GSM-7 septets (an extension character counts two) or UCS-2 code units.</param>
+/// <param name="Parts">The most any of the carriers named bills (all five when none are named).</param>
+public sealed record SmsMeasureView(string Text, string Encoding, int Length, int Parts, int PerPart, IReadOnlyDictionary<string, int> PartsByCarrier);
+
+/// <param name="Text">As the author typed it.</param>
+/// <param name="Carriers">The campaign's <c>audience.carriers</c>; empty or null for all.</param>
+public sealed record SmsMeasureRequest(string? Text, string? Kind, bool StripDiacritics = false, IReadOnlyList<string>? Carriers = null);
+
+/// <summary>
+/// The console for officials at <c>/console</c>: one static page, its script, style sheet and one
+/// string table per language, embedded in the assembly and served from memory as the dashboard's are
+/// (same strict Content-Security-Policy), plus <c>POST /api/v1/sms/measure</c>, the campaign rules'
+/// own measure of a text, so the author's counter is the server's count and not a copy of its rules.
+/// </summary>
+public static class ConsoleApi
+{
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    /// <summary>The languages the console has strings for; the first is the default.</summary>
+    public static readonly IReadOnlyList<string> Languages = ["vi", "en"];
+
+    private static readonly IReadOnlyDictionary<string, Asset> Assets = new Dictionary<string, Asset>(StringComparer.Ordinal)
+    {
+        ["index.html"] = Asset.Load("index.html", "text/html; charset=utf-8"),
+        ["console.js"] = Asset.Load("console.js", "text/javascript; charset=utf-8"),
+        ["console.css"] = Asset.Load("console.css", "text/css; charset=utf-8"),
+        ["vi.json"] = Asset.Load("vi.json", "application/json; charset=utf-8"),
+        ["en.json"] = Asset.Load("en.json", "application/json; charset=utf-8"),
+    };
+
+    public static IEndpointRouteBuilder MapConsole(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/console", (HttpContext context) => Serve(context, Assets["index.html"]))
+            .AllowAnonymous().ExcludeFromDescription();
+        routes.MapGet("/console/{file}", (string file, HttpContext context) =>
+                Assets.TryGetValue(file, out var asset) && file != "index.html" ? Serve(context, asset) : Problems.NotFound("console file"))
+            .AllowAnonymous().ExcludeFromDescription();
+        routes.MapPost("/api/v1/sms/measure", Measure).WithTags("Campaigns").RequireAuthorization(Roles.Author);
+        return routes;
+    }
+
+    /// <summary>What a campaign with this text, kind and unaccent option would send, and what it costs: the create's own rules, nothing stored.</summary>
+    public static IResult Measure(SmsMeasureRequest request, CampaignRules rules, Microsoft.Extensions.Options.IOptionsMonitor<CarrierOptions> carriers)
+    {
+        var written = request.Text ?? "";
+        if (written.Length > CampaignRules.MaxSmsCharacters)
+            return Problems.Validation("text", $"The SMS text may be at most {CampaignRules.MaxSmsCharacters} characters.");
+        if (SmsText.Unsendable(written) is { } unsendable)
+            return Problems.Validation("text", $"The SMS text has {unsendable.Reason} at position {unsendable.Index} (UTF-16 units from 0).");
+        if (request.Kind is not null && !CampaignKind.All.Contains(request.Kind))
+            return Problems.Validation("kind", "kind must be one of: emergency, warning, awareness, test.");
+        var targets = request.Carriers is { Count: > 0 } named ? named.Where(CarrierIds.All.Contains).ToList() : [.. CarrierIds.All];
+        if (targets.Count == 0)
+            targets = [.. CarrierIds.All];
+        var text = rules.TextAsSent(SmsText.Precomposed(written), request.Kind, new OptionsDefinition(request.StripDiacritics));
+        var measure = rules.Billed(text, targets);
+        var byCarrier = CarrierIds.All.ToDictionary(id => id, id => SmsText.Measure(text, carriers.Get(id).SplitGraphemes).Parts);
+        var gsm = measure.Encoding == SmsEncoding.Gsm7;
+        var perPart = measure.Parts <= 1 ? (gsm ? SmsText.Gsm7SingleSeptets : SmsText.Ucs2SingleUnits) : (gsm ? SmsText.Gsm7PartSeptets : SmsText.Ucs2PartUnits);
+        return TypedResults.Ok(new SmsMeasureView(text, gsm ? "gsm7" : "ucs2", measure.Length, measure.Parts, perPart, byCarrier));
+    }
+
+    private static IResult Serve(HttpContext context, Asset asset)
+    {
+        var headers = context.Response.Headers;
+        // Revalidated on every load (a cheap 304 by ETag), so that a new release shows at once.
+        headers.CacheControl = "no-cache";
+        headers.ETag = asset.ETag;
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.XFrameOptions = "DENY";
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        var ifNoneMatch = context.Request.Headers.IfNoneMatch;
+        if (ifNoneMatch.Count > 0 && EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags)
+            && tags.Any(t => t.Compare(EntityTagHeaderValue.Parse(asset.ETag), useStrongComparison: false) || t.Equals(EntityTagHeaderValue.Any)))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return TypedResults.Bytes(asset.Content, asset.ContentType);
+    }
+
+    /// <summary>The embedded file's bytes; tests read the string tables through it too.</summary>
+    public static byte[] Embedded(string name) => Assets[name].Content;
+
+    private sealed record Asset(byte[] Content, string ContentType, string ETag)
+    {
+        public static Asset Load(string name, string contentType)
+        {
+            var resource = $"Loa.CampaignApi.WebConsole.{name}";
+            using var stream = typeof(ConsoleApi).Assembly.GetManifestResourceStream(resource)
+                ?? throw new InvalidOperationException($"The console file {resource} is not embedded in the assembly.");
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            var content = copy.ToArray();
+            return new Asset(content, contentType, $"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..16]}\"");
+        }
+    }
+}
