@@ -65,16 +65,16 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         // Compose: the counter is the server's measure, live; unaccenting shows the text as sent and makes it GSM-7.
         await author.GetByRole(AriaRole.Link, new() { Name = "Soạn tin cho danh sách này →" }).ClickAsync();
         await author.GetByLabel("Tên chiến dịch").FillAsync(CampaignName);
-        await author.GetByLabel(new Regex("^Cảnh báo: nguy cơ")).CheckAsync();
+        await author.GetByRole(AriaRole.Radio, new() { Name = "Cảnh báo: nguy cơ sắp xảy ra, gửi ngay, mọi giờ" }).CheckAsync();
         await author.GetByLabel("Nội dung SMS").FillAsync(CampaignText);
         var counter = author.GetByTestId("counter");
         await Expect(counter).ToContainTextAsync("UCS-2", Contains);
         await Expect(counter).ToContainTextAsync($"{CampaignText.Length} ký tự · UCS-2 (có dấu) · 2 phần tin", Contains);
         await Expect(author.GetByTestId("text-as-sent")).ToHaveTextAsync(CampaignText, Bounded);
-        await author.GetByLabel(new Regex("^Bỏ dấu tiếng Việt")).CheckAsync();
+        await author.GetByRole(AriaRole.Checkbox, new() { Name = "Bỏ dấu tiếng Việt (thường ít phần tin hơn)" }).CheckAsync();
         await Expect(counter).ToContainTextAsync("GSM-7 (không dấu) · 1 phần tin", Contains);
         await Expect(author.GetByTestId("text-as-sent")).ToContainTextAsync("Cuc ATTT canh bao: co quan thue khong goi dien", Contains);
-        await author.GetByLabel(new Regex("^Bỏ dấu tiếng Việt")).UncheckAsync();
+        await author.GetByRole(AriaRole.Checkbox, new() { Name = "Bỏ dấu tiếng Việt (thường ít phần tin hơn)" }).UncheckAsync();
         await Expect(counter).ToContainTextAsync("2 phần tin", Contains);
         await Expect(author.Locator("#c-lists input:checked")).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
         await author.GetByLabel("Hà Nội", new() { Exact = true }).CheckAsync();
