@@ -10,6 +10,7 @@ using Loa.CampaignApi.Reference;
 using Loa.CampaignApi.Reports;
 using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
+using Loa.CampaignApi.Verification;
 using Loa.CampaignApi.WebConsole;
 using Loa.CarrierSimulators;
 using Loa.Dispatcher;
@@ -65,6 +66,7 @@ public static class LoaApi
         services.AddOpenApi(o => o.AddApiReference());
 
         services.AddLoaRequestLimits(configuration);
+        services.AddPublicAlerts(configuration);
         services.AddLoaAuthentication(configuration);
         services.AddScoped<AuditDetails>();
         services.AddOptions<AuditAnchorOptions>().Bind(configuration.GetSection(AuditAnchorOptions.Section));
@@ -158,6 +160,7 @@ public static class LoaApi
         app.MapDashboard();
         app.MapConsole();
         app.MapApiReference();
+        app.MapPublicAlerts();
     }
 
     /// <summary>

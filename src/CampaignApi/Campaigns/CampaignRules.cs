@@ -14,7 +14,7 @@ namespace Loa.CampaignApi.Campaigns;
 /// <summary>What a new campaign must satisfy, and what it will cost (the preview).</summary>
 public sealed class CampaignRules(
     ListStore lists, SuppressionStore suppression, RouteTable routes, IOptionsMonitor<CarrierOptions> carriers, IOptionsMonitor<SafetyOptions> safety,
-    Provinces units, TimeProvider time)
+    Provinces units, TimeProvider time, IOptionsMonitor<Verification.PublicAlertOptions> publicAlerts)
 {
     public const int DefaultMaxSmsParts = 3;
     public const int MaxSmsCharacters = 1600;
@@ -163,7 +163,9 @@ public sealed class CampaignRules(
                 new Dictionary<string, string[]> { [Name("channels")] = ["push is not available yet"] }));
         }
 
-        string ToSend(string message) => TextAsSent(message, request.Kind, request.Options);
+        // One code per campaign, drawn once: the text measured, previewed, stored and sent carries the same one.
+        var code = request.Options?.VerifyCode == true ? Verification.VerifyCodes.New() : null;
+        string ToSend(string message) => TextAsSent(message, request.Kind, request.Options, code);
         var text = ToSend(sms!);
         var targets = audience!.Carriers is { Count: > 0 } named ? named : CarrierIds.All;
         var measure = Billed(text, targets);
@@ -181,10 +183,13 @@ public sealed class CampaignRules(
         return (new Checked(text, measure, request, normalizedFrom), null);
     }
 
-    /// <summary>What is sent for a precomposed text: unaccented when asked, and a test's marker before it.</summary>
-    public string TextAsSent(string message, string? kind, OptionsDefinition? options)
+    /// <summary>What is sent for a precomposed text: unaccented when asked, a test's marker before it, and the verification suffix after it when asked.</summary>
+    /// <param name="code">The campaign's verification code; a stand-in of the same length when measuring a text not yet stored.</param>
+    public string TextAsSent(string message, string? kind, OptionsDefinition? options, string? code = null)
     {
         var text = options?.StripDiacritics == true ? Unaccent.Strip(message) : message;
+        if (options?.VerifyCode == true)
+            text += Verification.VerifyCodes.Suffix(publicAlerts.CurrentValue.Host, code ?? Verification.VerifyCodes.Placeholder);
         // A test can never pass for a real alert: its marker is part of the text that is measured and sent.
         return kind == CampaignKind.Test && !text.StartsWith(safety.CurrentValue.TestMarker, StringComparison.Ordinal)
             ? safety.CurrentValue.TestMarker + text

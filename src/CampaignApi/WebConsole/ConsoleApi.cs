@@ -16,7 +16,8 @@ public sealed record SmsMeasureView(string Text, string Encoding, int Length, in
 
 /// <param name="Text">As the author typed it.</param>
 /// <param name="Carriers">The campaign's <c>audience.carriers</c>; empty or null for all.</param>
-public sealed record SmsMeasureRequest(string? Text, string? Kind, bool StripDiacritics = false, IReadOnlyList<string>? Carriers = null);
+/// <param name="VerifyCode">Counts the verification suffix (with a stand-in code of the same length).</param>
+public sealed record SmsMeasureRequest(string? Text, string? Kind, bool StripDiacritics = false, IReadOnlyList<string>? Carriers = null, bool VerifyCode = false);
 
 /// <summary>
 /// The console for officials at <c>/console</c>: one static page, its script, style sheet and one
@@ -56,7 +57,9 @@ public static class ConsoleApi
     /// <summary>What a campaign with this text, kind and unaccent option would send, and what it costs: the create's own rules, nothing stored.</summary>
     public static IResult Measure(SmsMeasureRequest request, CampaignRules rules, Microsoft.Extensions.Options.IOptionsMonitor<CarrierOptions> carriers)
     {
-        var written = request.Text ?? "";
+        // Required (empty is fine): a body without it is a mistake, not a question about the empty text.
+        if (request.Text is not { } written)
+            return Problems.Validation("text", "Give the text to measure (it may be empty).");
         if (written.Length > CampaignRules.MaxSmsCharacters)
             return Problems.Validation("text", $"The SMS text may be at most {CampaignRules.MaxSmsCharacters} characters.");
         if (SmsText.Unsendable(written) is { } unsendable)
@@ -66,7 +69,7 @@ public static class ConsoleApi
         var targets = request.Carriers is { Count: > 0 } named ? named.Where(CarrierIds.All.Contains).ToList() : [.. CarrierIds.All];
         if (targets.Count == 0)
             targets = [.. CarrierIds.All];
-        var text = rules.TextAsSent(SmsText.Precomposed(written), request.Kind, new OptionsDefinition(request.StripDiacritics));
+        var text = rules.TextAsSent(SmsText.Precomposed(written), request.Kind, new OptionsDefinition(request.StripDiacritics, VerifyCode: request.VerifyCode));
         var measure = rules.Billed(text, targets);
         var byCarrier = CarrierIds.All.ToDictionary(id => id, id => SmsText.Measure(text, carriers.Get(id).SplitGraphemes).Parts);
         var gsm = measure.Encoding == SmsEncoding.Gsm7;

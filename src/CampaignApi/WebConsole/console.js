@@ -327,7 +327,7 @@ async function measure() {
   const seq = ++state.measureSeq;
   const text = $('c-text').value;
   try {
-    const m = await api('POST', '/api/v1/sms/measure', { text, kind: composeKind(), stripDiacritics: $('c-strip').checked });
+    const m = await api('POST', '/api/v1/sms/measure', { text, kind: composeKind(), stripDiacritics: $('c-strip').checked, verifyCode: $('c-verify').checked });
     if (seq !== state.measureSeq) return;
     $('c-counter').textContent = t('compose.counter', {
       length: fmt(m.length), encoding: t(`encoding.${m.encoding}`), parts: fmt(m.parts),
@@ -357,7 +357,7 @@ async function onCompose(event) {
     message: { sms: $('c-text').value },
     audience: { lists, provinces: chosen, carriers: [] },
     schedule: start || expires ? { startAt: start, expiresAt: expires } : null,
-    options: { stripDiacritics: $('c-strip').checked },
+    options: { stripDiacritics: $('c-strip').checked, verifyCode: $('c-verify').checked },
   };
   $('compose-submit').disabled = true;
   try {
@@ -622,6 +622,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('compose-form').addEventListener('submit', onCompose);
   $('c-text').addEventListener('input', measureSoon);
   $('c-strip').addEventListener('change', measureSoon);
+  $('c-verify').addEventListener('change', measureSoon);
   for (const radio of document.querySelectorAll('input[name="kind"]')) radio.addEventListener('change', measureSoon);
   $('c-list-add').addEventListener('click', onAddList);
   $('act-submit').addEventListener('click', () => act('submit'));
