@@ -116,6 +116,8 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await Expect(approver.GetByTestId("review-provinces")).ToHaveTextAsync("Hà Nội", Bounded);
         await Expect(approver.GetByTestId("campaign-kind")).ToHaveTextAsync("Cảnh báo", Bounded);
         await Expect(approver.GetByTestId("review-carriers").Locator("tr")).ToHaveCountAsync(5, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(approver.GetByTestId("review-by-province").Locator("tr")).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(approver.GetByTestId("review-by-province").Locator("tr").First).ToHaveTextAsync("Hà Nội30", Bounded);
         await ScreenshotAsync(approver, "review");
         await approver.GetByRole(AriaRole.Button, new() { Name = "Phê duyệt và gửi" }).ClickAsync();
         await approver.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Phê duyệt và gửi" }).ClickAsync();
@@ -273,7 +275,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         Assert.DoesNotMatch(PhoneNumber(), text);
     }
 
-    private static async Task ScreenshotAsync(IPage page, string name)
+    internal static async Task ScreenshotAsync(IPage page, string name)
     {
         if (Environment.GetEnvironmentVariable(ScreenshotVariable) is not { Length: > 0 } folder)
             return;

@@ -97,6 +97,7 @@ internal sealed class OpenApiAnswers : IOpenApiOperationTransformer
         ["DELETE api/v1/keys/{id}"] = [new(204, null, "Revoked"), P(404, "not-found"), P(409, "status-conflict: a key may not revoke itself")],
         ["GET api/v1/audit"] = [Ok<AuditPage>(), P(403, "tenant: national only")],
         ["POST api/v1/sms/measure"] = [Ok<WebConsole.SmsMeasureView>(), V()],
+        ["GET api/v1/campaigns/{id}/provinces"] = [Ok<WebConsole.ProvinceAudienceView>(), NotFound],
     };
 
     public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)

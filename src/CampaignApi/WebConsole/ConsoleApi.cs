@@ -1,9 +1,15 @@
+using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Loa.CampaignApi.Campaigns;
 using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Encoding;
 using Loa.Contracts;
+using Loa.Storage;
+using Loa.Storage.Audiences;
+using Loa.Storage.Campaigns;
+using Loa.Storage.Geography;
 using Microsoft.Net.Http.Headers;
 
 namespace Loa.CampaignApi.WebConsole;
@@ -18,6 +24,10 @@ public sealed record SmsMeasureView(string Text, string Encoding, int Length, in
 /// <param name="Carriers">The campaign's <c>audience.carriers</c>; empty or null for all.</param>
 /// <param name="VerifyCode">Counts the verification suffix (with a stand-in code of the same length).</param>
 public sealed record SmsMeasureRequest(string? Text, string? Kind, bool StripDiacritics = false, IReadOnlyList<string>? Carriers = null, bool VerifyCode = false);
+
+/// <param name="ByProvince">Recipients per province code (<c>unknown</c> for members uploaded without one), inside the campaign's area and carriers.</param>
+/// <param name="Exact">False when the campaign has several lists: a number in two of them is counted in each here, once in the run.</param>
+public sealed record ProvinceAudienceView(IReadOnlyDictionary<string, long> ByProvince, IReadOnlyDictionary<string, string> Names, bool Exact);
 
 /// <summary>
 /// The console for officials at <c>/console</c>: one static page, its script, style sheet and one
@@ -51,6 +61,7 @@ public static class ConsoleApi
                 Assets.TryGetValue(file, out var asset) && file != "index.html" ? Serve(context, asset) : Problems.NotFound("console file"))
             .AllowAnonymous().ExcludeFromDescription();
         routes.MapPost("/api/v1/sms/measure", Measure).WithTags("Campaigns").RequireAuthorization(Roles.Author);
+        routes.MapGet("/api/v1/campaigns/{id}/provinces", ByProvinceAsync).WithTags("Campaigns").RequireAuthorization();
         return routes;
     }
 
@@ -75,6 +86,34 @@ public static class ConsoleApi
         var gsm = measure.Encoding == SmsEncoding.Gsm7;
         var perPart = measure.Parts <= 1 ? (gsm ? SmsText.Gsm7SingleSeptets : SmsText.Ucs2SingleUnits) : (gsm ? SmsText.Gsm7PartSeptets : SmsText.Ucs2PartUnits);
         return TypedResults.Ok(new SmsMeasureView(text, gsm ? "gsm7" : "ucs2", measure.Length, measure.Parts, perPart, byCarrier));
+    }
+
+    /// <summary>
+    /// Who the campaign reaches, per province, for the approver's review: the counts kept at upload (a few
+    /// grouped rows, whatever the lists' size), filtered by the planner's area and carrier rules.
+    /// </summary>
+    public static async Task<IResult> ByProvinceAsync(
+        string id, ClaimsPrincipal user, CampaignStore campaigns, ListStore lists, Provinces units, CancellationToken ct)
+    {
+        var row = await campaigns.GetAsync(id, ct);
+        if (row is null || !user.CanSee(row.Tenant))
+            return Problems.NotFound("campaign");
+        var audience = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)?.Audience;
+        var listIds = (audience?.Lists ?? []).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var provinces = audience?.Provinces is { Count: > 0 } p ? p.OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        var carriers = audience?.Carriers is { Count: > 0 } c ? c.OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        var byProvince = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var count in await lists.CountsAsync(listIds, ct))
+        {
+            // The planner's filters, as the preview applies them: the tenant's own province, the provinces named, the carriers named.
+            if ((row.Tenant == Roles.National || string.Equals(count.Province, row.Tenant, StringComparison.OrdinalIgnoreCase))
+                && (provinces is null || provinces.Contains(count.Province)) && (carriers is null || carriers.Contains(count.Carrier)))
+            {
+                byProvince[count.Province] = byProvince.GetValueOrDefault(count.Province) + count.Recipients;
+            }
+        }
+        var names = byProvince.Keys.Select(code => (code, name: units.Unit(code)?.Name)).Where(x => x.name is not null).ToDictionary(x => x.code, x => x.name!);
+        return TypedResults.Ok(new ProvinceAudienceView(byProvince, names, listIds.Count < 2));
     }
 
     private static IResult Serve(HttpContext context, Asset asset)

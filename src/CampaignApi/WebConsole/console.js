@@ -435,19 +435,39 @@ function renderCampaign(c) {
       ? reasons.map(([reason, n]) => el('tr', {}, el('th', { scope: 'row', text: reasonLabel(reason) }), el('td', { class: 'num', text: fmt(n) })))
       : [el('tr', {}, el('td', { colspan: '2', class: 'muted', text: t('campaign.noneSuppressed') }))]));
     show($('cv-inexact'), !p.exact);
+    renderProvinces(c.id, state.generation);
   }
   renderActions(c);
+}
+
+async function renderProvinces(id, generation) {
+  try {
+    const view = await api('GET', `/api/v1/campaigns/${id}/provinces`);
+    if (generation !== state.generation) return;
+    const rows = Object.entries(view.byProvince);
+    $('cv-province-rows').replaceChildren(...(rows.length
+      ? rows.map(([code, n]) => el('tr', {}, el('th', { scope: 'row', lang: 'vi', text: code === 'unknown' ? t('campaign.unknownProvince') : (view.names[code] ?? code) }),
+        el('td', { class: 'num', text: fmt(n) })))
+      : [el('tr', {}, el('td', { colspan: '2', class: 'muted', text: t('campaign.noRecipients') }))]));
+    show($('cv-province-upper'), !view.exact);
+  } catch (error) {
+    setProblem($('notice'), error.message);
+  }
 }
 
 function renderActions(c) {
   const canSubmit = has('author') && c.status === 'draft';
   const canApprove = has('approver') && c.status === 'pending_approval';
   const canCancel = (has('operator') || has('approver')) && CANCELLABLE.has(c.status);
+  const canPause = has('operator') && c.status === 'running';
+  const canResume = has('operator') && c.status === 'paused';
+  show($('act-pause'), canPause);
+  show($('act-resume'), canResume);
   show($('act-submit'), canSubmit);
   show($('act-approve'), canApprove);
   show($('reject-form'), canApprove);
   show($('act-cancel'), canCancel);
-  show($('cv-no-actions'), !canSubmit && !canApprove && !canCancel);
+  show($('cv-no-actions'), !canSubmit && !canApprove && !canCancel && !canPause && !canResume);
 }
 
 function pollProgress(id, generation) {
@@ -628,6 +648,8 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('act-submit').addEventListener('click', () => act('submit'));
   $('act-approve').addEventListener('click', onApprove);
   $('act-cancel').addEventListener('click', onCancel);
+  $('act-pause').addEventListener('click', () => act('pause'));
+  $('act-resume').addEventListener('click', () => act('resume'));
   $('reject-form').addEventListener('submit', onReject);
   $('key-form').addEventListener('submit', onCreateKey);
   $('audit-verify').addEventListener('click', onVerify);

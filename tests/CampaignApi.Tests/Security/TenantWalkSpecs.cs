@@ -70,6 +70,7 @@ public sealed class TenantWalkSpecs
             await Expect("GET", "/api/v1/campaigns/{id}/progress", $"/api/v1/campaigns/{id}/progress", null, notFound);
             await Expect("GET", "/api/v1/campaigns/{id}/deliveries", $"/api/v1/campaigns/{id}/deliveries?unmask=true", null, notFound);
             await Expect("GET", "/api/v1/campaigns/{id}/failures", $"/api/v1/campaigns/{id}/failures", null, notFound);
+            await Expect("GET", "/api/v1/campaigns/{id}/provinces", $"/api/v1/campaigns/{id}/provinces", null, notFound);
             await Expect("GET", "/api/v1/campaigns/{id}/throughput", $"/api/v1/campaigns/{id}/throughput?minutes=180", null, notFound);
             foreach (var action in new[] { "submit", "approve", "pause", "resume", "cancel" })
                 await Expect("POST", $"/api/v1/campaigns/{{id}}/{action}", $"/api/v1/campaigns/{id}/{action}", null, notFound);
