@@ -189,6 +189,40 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_author_corrects_a_sent_campaign_from_its_page_and_a_refusal_is_named_in_the_readers_language()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(10), "correct");
+        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!));
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        await LoaTestHost.WaitForEndAsync(approver, id, TimeSpan.FromSeconds(60));
+
+        var page = await OpenAsync([]);
+        await page.GetByTestId("lang").SelectOptionAsync("en");
+        await SignInAsync(page, "dev-author", button: "Sign in", label: "API key");
+        await page.GotoAsync($"/console#/campaigns/{id}");
+        await page.GetByLabel("Corrected text").FillAsync("Dinh chinh: so dien thoai dung la 113.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create the correction and submit it" }).ClickAsync();
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("awaiting approval", Bounded);
+        await Expect(page.GetByTestId("review-text")).ToHaveTextAsync("Dinh chinh: so dien thoai dung la 113.", Bounded);
+        var correction = new Uri(page.Url).Fragment.Split('/')[^1];
+        Assert.NotEqual(id, correction);
+        var stored = await approver.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{correction}");
+        Assert.Equal(id, stored.GetProperty("corrects").GetString());
+
+        // A second correction of the same campaign is refused: the refusal is named in English, the server's detail follows.
+        await page.GotoAsync($"/console#/campaigns/{id}");
+        await Expect(page.Locator("#correct-form")).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await page.EvaluateAsync("() => { document.getElementById('correct-form').hidden = false; document.getElementById('correct-text').value = 'Lan hai'; }");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create the correction and submit it" }).ClickAsync();
+        await Expect(page.Locator("#action-error")).ToContainTextAsync("Not allowed in the current status (409)", Contains);
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+    }
+
     public static TheoryData<string> Languages => ["vi", "en"];
 
     [Theory]

@@ -36,6 +36,11 @@ public sealed partial class ConsoleStringsSpecs
             yield return $"role.{role}";
         foreach (var reason in SuppressionReason.All)
             yield return $"suppressed.{reason}";
+        var script = Text("console.js");
+        var types = ProblemTypes().Match(script);
+        Assert.True(types.Success, "console.js no longer lists PROBLEM_TYPES");
+        foreach (var type in QuotedWord().Matches(types.Groups[1].Value).Select(m => m.Groups[1].Value))
+            yield return $"problem.type.{type}";
         yield return "encoding.gsm7";
         yield return "encoding.ucs2";
     }
@@ -89,6 +94,12 @@ public sealed partial class ConsoleStringsSpecs
 
     [GeneratedRegex(@"\bt\('([^']+)'")]
     private static partial Regex Call();
+
+    [GeneratedRegex(@"const PROBLEM_TYPES = \[([^\]]+)\]")]
+    private static partial Regex ProblemTypes();
+
+    [GeneratedRegex(@"'([^']+)'")]
+    private static partial Regex QuotedWord();
 
     [GeneratedRegex(@">([^<]+)<")]
     private static partial Regex TextBetweenTags();

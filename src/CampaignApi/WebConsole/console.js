@@ -86,11 +86,17 @@ class ApiError extends Error {
 
 const key = () => sessionStorage.getItem(KEY_STORAGE);
 
-/** A problem's words for people: its field errors when there are some, else its detail. */
+/** Problem types the console names in the reader's language; the server's detail (English) follows. */
+const PROBLEM_TYPES = ['validation', 'status-conflict', 'superseded', 'two-person-rule', 'tenant', 'role', 'not-found', 'duplicate',
+  'sms-too-long', 'channel-unavailable', 'unreadable', 'too-large', 'list-too-large', 'media-type', 'rate-limited'];
+
+/** A problem's words for people: its type in the reader's language, then its field errors when there are some, else its detail. */
 function describe(status, problem) {
   if (!problem) return t('problem.status', { status });
+  const type = (problem.type || '').split('/').pop();
+  const title = PROBLEM_TYPES.includes(type) ? t(`problem.type.${type}`) : (problem.title || t('problem.status', { status }));
   const fields = problem.errors ? Object.entries(problem.errors).map(([field, messages]) => `${field}: ${messages.join(' ')}`) : [];
-  return `${problem.title || t('problem.status', { status })} (${status}): ${fields.length ? fields.join(' · ') : (problem.detail || '')}`;
+  return `${title} (${status}): ${fields.length ? fields.join(' · ') : (problem.detail || '')}`;
 }
 
 async function api(method, path, body, contentType = 'application/json') {
@@ -459,6 +465,9 @@ function renderActions(c) {
   const canSubmit = has('author') && c.status === 'draft';
   const canApprove = has('approver') && c.status === 'pending_approval';
   const canCancel = (has('operator') || has('approver')) && CANCELLABLE.has(c.status);
+  // A correction needs something already sent (the API answers 409 for a draft or a pending one) and one at a time.
+  const canCorrect = has('author') && !['draft', 'pending_approval'].includes(c.status) && !c.supersededBy && !c.correctedBy;
+  show($('correct-form'), canCorrect);
   const canPause = has('operator') && c.status === 'running';
   const canResume = has('operator') && c.status === 'paused';
   show($('act-pause'), canPause);
@@ -467,7 +476,7 @@ function renderActions(c) {
   show($('act-approve'), canApprove);
   show($('reject-form'), canApprove);
   show($('act-cancel'), canCancel);
-  show($('cv-no-actions'), !canSubmit && !canApprove && !canCancel && !canPause && !canResume);
+  show($('cv-no-actions'), !canSubmit && !canApprove && !canCancel && !canPause && !canResume && !canCorrect);
 }
 
 function pollProgress(id, generation) {
@@ -542,6 +551,21 @@ async function onReject(event) {
   if (!reason) return;
   await act('reject', { reason });
   $('reject-reason').value = '';
+}
+
+async function onCorrect(event) {
+  event.preventDefault();
+  const text = $('correct-text').value;
+  if (!text.trim()) return;
+  setProblem($('action-error'), '');
+  try {
+    const correction = await api('POST', `/api/v1/campaigns/${state.campaign.id}/correction`, { message: { sms: text } });
+    await api('POST', `/api/v1/campaigns/${correction.id}/submit`);
+    $('correct-text').value = '';
+    location.hash = `#/campaigns/${correction.id}`;
+  } catch (error) {
+    setProblem($('action-error'), error.message);
+  }
 }
 
 // ---- keys ----
@@ -651,6 +675,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('act-pause').addEventListener('click', () => act('pause'));
   $('act-resume').addEventListener('click', () => act('resume'));
   $('reject-form').addEventListener('submit', onReject);
+  $('correct-form').addEventListener('submit', onCorrect);
   $('key-form').addEventListener('submit', onCreateKey);
   $('audit-verify').addEventListener('click', onVerify);
   $('audit-more').addEventListener('click', () => openAudit(true));
