@@ -4,7 +4,6 @@ using Loa.CampaignApi.Campaigns;
 using Loa.CampaignApi.Dashboard;
 using Loa.CampaignApi.Security;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -28,7 +27,7 @@ public static class ApiReference
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
         "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    public static void AddApiReference(this Microsoft.AspNetCore.OpenApi.OpenApiOptions options) =>
+    public static void AddApiReference(this OpenApiOptions options) =>
         options.AddOperationTransformer<OpenApiAnswers>();
 
     public static IEndpointRouteBuilder MapApiReference(this IEndpointRouteBuilder routes)

@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Loa.CampaignApi.Security;
 using Loa.Contracts;
-using Loa.Storage;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Geography;
 using Microsoft.AspNetCore.RateLimiting;

@@ -6,7 +6,6 @@ using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Encoding;
 using Loa.Contracts;
-using Loa.Storage;
 using Loa.Storage.Audiences;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Geography;
