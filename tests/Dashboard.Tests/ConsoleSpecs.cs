@@ -267,6 +267,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await SignInAsync(page, "dev-approver");
         await page.GotoAsync($"/console#/campaigns/{id}");
         await Expect(page.GetByTestId("review-text")).Not.ToBeEmptyAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByTestId("review-by-province")).ToHaveTextAsync("không rõ tỉnh5", Bounded);
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
             "the page scrolls sideways at 390 px");
         // Every control can be reached by keyboard: tabbing lands on the language switch before long.

@@ -108,7 +108,9 @@ public static class ConsoleApi
             if ((row.Tenant == Roles.National || string.Equals(count.Province, row.Tenant, StringComparison.OrdinalIgnoreCase))
                 && (provinces is null || provinces.Contains(count.Province)) && (carriers is null || carriers.Contains(count.Carrier)))
             {
-                byProvince[count.Province] = byProvince.GetValueOrDefault(count.Province) + count.Recipients;
+                // Members uploaded without a province, named as the list's own counts name them.
+                var province = count.Province is { Length: > 0 } code ? code : "unknown";
+                byProvince[province] = byProvince.GetValueOrDefault(province) + count.Recipients;
             }
         }
         var names = byProvince.Keys.Select(code => (code, name: units.Unit(code)?.Name)).Where(x => x.name is not null).ToDictionary(x => x.code, x => x.name!);
