@@ -179,6 +179,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await Expect(page.GetByTestId("campaign-kind")).ToHaveTextAsync("TEST", Bounded);
         await Expect(page.GetByTestId("review-text")).ToHaveTextAsync("[TEST] Dien tap canh bao", Bounded);
         await Expect(page.Locator("#cv-suppressed-rows")).ToContainTextAsync("not a test number", Contains);
+        await AssertAccessibleAsync(page, "review of a test");
         await page.GetByLabel("Reason for rejecting (required)").FillAsync("Sai chính tả");
         await page.GetByRole(AriaRole.Button, new() { Name = "Reject" }).ClickAsync();
         await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("draft", Bounded);
@@ -246,6 +247,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
             await page.GotoAsync("/console" + screen);
             await Expect(page.Locator("main h1:visible").First).Not.ToBeEmptyAsync(new() { Timeout = DashboardWorld.TimeoutMs });
             await AssertTranslatedAsync(page);
+            await AssertAccessibleAsync(page, screen);
         }
         await page.GotoAsync("/console#/audit");
         await page.Locator("#audit-verify").ClickAsync();
@@ -308,6 +310,41 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         var text = await page.EvaluateAsync<string>("() => document.body.innerText");
         Assert.DoesNotContain("⟦", text, StringComparison.Ordinal);
         Assert.DoesNotMatch(PhoneNumber(), text);
+    }
+
+    /// <summary>Every visible control has a label, and every visible text meets WCAG AA contrast against what is behind it.</summary>
+    private static async Task AssertAccessibleAsync(IPage page, string screen)
+    {
+        var unlabelled = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('input, select, textarea, button')]
+              .filter(n => n.offsetParent !== null && n.type !== 'hidden')
+              .filter(n => !(n.labels?.length) && !n.getAttribute('aria-label') && !n.getAttribute('aria-labelledby') && !(n.tagName === 'BUTTON' && n.textContent.trim()))
+              .map(n => n.outerHTML.slice(0, 80))
+            """);
+        Assert.True(unlabelled.Length == 0, $"{screen}: controls without a label: " + string.Join(" | ", unlabelled));
+        var contrast = await page.EvaluateAsync<JsonElement>("""
+            () => {
+              const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+              const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+              const behind = n => { for (; n; n = n.parentElement) { const c = rgb(getComputedStyle(n).backgroundColor); if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+              const out = [];
+              let checked = 0;
+              for (const n of document.querySelectorAll('main *, header *, nav *')) {
+                if (n.offsetParent === null || ![...n.childNodes].some(c => c.nodeType === 3 && c.textContent.trim())) continue;
+                checked++;
+                const style = getComputedStyle(n);
+                const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(behind(n))];
+                const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+                const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
+                if (ratio < (large ? 3 : 4.5)) out.push(`${n.tagName}.${n.className} "${n.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+              }
+              return { checked, poor: out };
+            }
+            """);
+        var poor = contrast.GetProperty("poor").EnumerateArray().Select(p => p.GetString()).ToList();
+        Assert.True(contrast.GetProperty("checked").GetInt32() >= 10, $"{screen}: only {contrast.GetProperty("checked")} texts checked");
+        Assert.True(poor.Count == 0, $"{screen}: text below AA contrast: " + string.Join(" | ", poor));
     }
 
     internal static async Task ScreenshotAsync(IPage page, string name)
