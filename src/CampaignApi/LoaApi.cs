@@ -6,9 +6,12 @@ using Loa.CampaignApi.Dashboard;
 using Loa.CampaignApi.Devices;
 using Loa.CampaignApi.Geography;
 using Loa.CampaignApi.Receipts;
+using Loa.CampaignApi.Reference;
 using Loa.CampaignApi.Reports;
 using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
+using Loa.CampaignApi.Verification;
+using Loa.CampaignApi.WebConsole;
 using Loa.CarrierAdapters.Push;
 using Loa.CarrierSimulators;
 using Loa.Dispatcher;
@@ -67,9 +70,10 @@ public static class LoaApi
         // ClientFaults answers it with the field's path instead of a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddApiReference());
 
         services.AddLoaRequestLimits(configuration);
+        services.AddPublicAlerts(configuration);
         services.AddLoaAuthentication(configuration);
         services.AddScoped<AuditDetails>();
         services.AddOptions<AuditAnchorOptions>().Bind(configuration.GetSection(AuditAnchorOptions.Section));
@@ -162,6 +166,9 @@ public static class LoaApi
         app.MapReportsApiV1();
         app.MapProvincesApiV1();
         app.MapDashboard();
+        app.MapConsole();
+        app.MapApiReference();
+        app.MapPublicAlerts();
     }
 
     /// <summary>

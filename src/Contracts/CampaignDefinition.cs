@@ -72,7 +72,8 @@ public sealed record ScheduleDefinition(
 
 public sealed record WindowDefinition(string? From, string? To);
 
-public sealed record OptionsDefinition(bool StripDiacritics = false, int? MaxSmsParts = null);
+/// <param name="VerifyCode">Appends " Xac thuc: &lt;host&gt;/a/&lt;code&gt;" to the SMS, a code a citizen can check on Loa's public page (counted in the parts).</param>
+public sealed record OptionsDefinition(bool StripDiacritics = false, int? MaxSmsParts = null, bool VerifyCode = false);
 
 /// <summary>
 /// What the approver needs to know of the CAP alert a campaign was made from (Alerts/README.md). Written by

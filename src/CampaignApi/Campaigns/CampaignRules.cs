@@ -19,7 +19,7 @@ namespace Loa.CampaignApi.Campaigns;
 public sealed class CampaignRules(
     ListStore lists, SuppressionStore suppression, RouteTable routes, IOptionsMonitor<CarrierOptions> carriers, IOptionsMonitor<SafetyOptions> safety,
     Provinces units, TimeProvider time, DeviceAudience devices, PushApps pushApps, IOptionsMonitor<PushAppOptions> pushOptions,
-    ResendPages resends, DeliveryReads deliveries)
+    ResendPages resends, DeliveryReads deliveries, IOptionsMonitor<Verification.PublicAlertOptions> publicAlerts)
 {
     public const int DefaultMaxSmsParts = 3;
     public const int MaxSmsCharacters = 1600;
@@ -226,14 +226,9 @@ public sealed class CampaignRules(
         if (!texting)
             return (new Checked(null, null, request), null);
 
-        string ToSend(string message)
-        {
-            var text = request.Options?.StripDiacritics == true ? Unaccent.Strip(message) : message;
-            // A test can never pass for a real alert: its marker is part of the text that is measured and sent.
-            return request.Kind == CampaignKind.Test && !text.StartsWith(safety.CurrentValue.TestMarker, StringComparison.Ordinal)
-                ? safety.CurrentValue.TestMarker + text
-                : text;
-        }
+        // One code per campaign, drawn once: the text measured, previewed, stored and sent carries the same one.
+        var code = request.Options?.VerifyCode == true ? Verification.VerifyCodes.New() : null;
+        string ToSend(string message) => TextAsSent(message, request.Kind, request.Options, code);
         var text = ToSend(sms!);
         var targets = audience!.Carriers is { Count: > 0 } named ? named
             : audience.Include?.Carriers is { Count: > 0 } included ? included
@@ -296,8 +291,21 @@ public sealed class CampaignRules(
     /// <summary>Most values one dimension of an include or exclude filter may name.</summary>
     public const int MaxFilterValues = 500;
 
+    /// <summary>What is sent for a precomposed text: unaccented when asked, a test's marker before it, and the verification suffix after it when asked.</summary>
+    /// <param name="code">The campaign's verification code; a stand-in of the same length when measuring a text not yet stored.</param>
+    public string TextAsSent(string message, string? kind, OptionsDefinition? options, string? code = null)
+    {
+        var text = options?.StripDiacritics == true ? Unaccent.Strip(message) : message;
+        if (options?.VerifyCode == true)
+            text += Verification.VerifyCodes.Suffix(publicAlerts.CurrentValue.Host, code ?? Verification.VerifyCodes.Placeholder);
+        // A test can never pass for a real alert: its marker is part of the text that is measured and sent.
+        return kind == CampaignKind.Test && !text.StartsWith(safety.CurrentValue.TestMarker, StringComparison.Ordinal)
+            ? safety.CurrentValue.TestMarker + text
+            : text;
+    }
+
     /// <summary>The text as the dearest of <paramref name="carrierIds"/> bills it: rate tokens and the part limit must never count fewer parts than a carrier bills.</summary>
-    private SmsMeasure Billed(string text, IEnumerable<string> carrierIds) =>
+    public SmsMeasure Billed(string text, IEnumerable<string> carrierIds) =>
         carrierIds.Select(id => SmsText.Measure(text, carriers.Get(id).SplitGraphemes)).MaxBy(m => m.Parts);
 
     /// <summary>

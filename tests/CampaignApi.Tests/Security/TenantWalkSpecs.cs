@@ -23,6 +23,10 @@ public sealed class TenantWalkSpecs
         "GET ", "GET /dashboard/{file}", // the dashboard's static page and assets: no data in them
         "* /metrics", // counts and rates by carrier, kind, status and lane: no campaign, number or tenant in them
         "GET /api/v1/provinces", "GET /api/v1/provinces/{code}", // public geography: the 34 units and their old codes
+        "GET /console", "GET /console/{file}", // the console's static page, script, style and string tables: no data in them
+        "GET /docs/{documentName?}", "GET /docs/scalar.js", "GET /docs/scalar.aspnetcore.js", "GET /docs/favicon.svg", // the API reference page and its assets (Scalar): the public OpenAPI document only
+        "GET /alerts", "GET /a/{code}", "GET /alerts/style.css", // the public verification page: what was sent to the public, never a test
+        "POST /api/v1/sms/measure", // measures the text it is given: reads nothing stored
     ];
 
     [Fact]
@@ -66,6 +70,7 @@ public sealed class TenantWalkSpecs
             await Expect("GET", "/api/v1/campaigns/{id}/progress", $"/api/v1/campaigns/{id}/progress", null, notFound);
             await Expect("GET", "/api/v1/campaigns/{id}/deliveries", $"/api/v1/campaigns/{id}/deliveries?unmask=true", null, notFound);
             await Expect("GET", "/api/v1/campaigns/{id}/failures", $"/api/v1/campaigns/{id}/failures", null, notFound);
+            await Expect("GET", "/api/v1/campaigns/{id}/provinces", $"/api/v1/campaigns/{id}/provinces", null, notFound);
             await Expect("GET", "/api/v1/campaigns/{id}/throughput", $"/api/v1/campaigns/{id}/throughput?minutes=180", null, notFound);
             foreach (var action in new[] { "submit", "approve", "pause", "resume", "cancel" })
                 await Expect("POST", $"/api/v1/campaigns/{{id}}/{action}", $"/api/v1/campaigns/{id}/{action}", null, notFound);

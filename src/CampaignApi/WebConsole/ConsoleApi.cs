@@ -1,0 +1,155 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Loa.CampaignApi.Campaigns;
+using Loa.CampaignApi.Security;
+using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Encoding;
+using Loa.Contracts;
+using Loa.Storage.Audiences;
+using Loa.Storage.Campaigns;
+using Loa.Storage.Geography;
+using Microsoft.Net.Http.Headers;
+
+namespace Loa.CampaignApi.WebConsole;
+
+/// <param name="Text">The SMS, precomposed (NFC), unaccented when asked and with a test's marker.</param>
+/// <param name="Encoding"><c>gsm7</c> or <c>ucs2</c>.</param>
+/// <param name="Length">GSM-7 septets (an extension character counts two) or UCS-2 code units.</param>
+/// <param name="Parts">The most any of the carriers named bills (all five when none are named).</param>
+public sealed record SmsMeasureView(string Text, string Encoding, int Length, int Parts, int PerPart, IReadOnlyDictionary<string, int> PartsByCarrier);
+
+/// <param name="Text">As the author typed it.</param>
+/// <param name="Carriers">The campaign's <c>audience.carriers</c>; empty or null for all.</param>
+/// <param name="VerifyCode">Counts the verification suffix (with a stand-in code of the same length).</param>
+public sealed record SmsMeasureRequest(string? Text, string? Kind, bool StripDiacritics = false, IReadOnlyList<string>? Carriers = null, bool VerifyCode = false);
+
+/// <param name="ByProvince">Recipients per province code (<c>unknown</c> for members uploaded without one), inside the campaign's area and carriers.</param>
+/// <param name="Exact">False when the campaign has several lists: a number in two of them is counted in each here, once in the run.</param>
+public sealed record ProvinceAudienceView(IReadOnlyDictionary<string, long> ByProvince, IReadOnlyDictionary<string, string> Names, bool Exact);
+
+/// <summary>
+/// The console for officials at <c>/console</c>: one static page, its script, style sheet and one
+/// string table per language, embedded in the assembly and served from memory as the dashboard's are
+/// (same strict Content-Security-Policy), plus <c>POST /api/v1/sms/measure</c>, the campaign rules'
+/// own measure of a text, so the author's counter is the server's count and not a copy of its rules.
+/// </summary>
+public static class ConsoleApi
+{
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    /// <summary>The languages the console has strings for; the first is the default.</summary>
+    public static readonly IReadOnlyList<string> Languages = ["vi", "en"];
+
+    private static readonly IReadOnlyDictionary<string, Asset> Assets = new Dictionary<string, Asset>(StringComparer.Ordinal)
+    {
+        ["index.html"] = Asset.Load("index.html", "text/html; charset=utf-8"),
+        ["console.js"] = Asset.Load("console.js", "text/javascript; charset=utf-8"),
+        ["console.css"] = Asset.Load("console.css", "text/css; charset=utf-8"),
+        ["vi.json"] = Asset.Load("vi.json", "application/json; charset=utf-8"),
+        ["en.json"] = Asset.Load("en.json", "application/json; charset=utf-8"),
+    };
+
+    public static IEndpointRouteBuilder MapConsole(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/console", (HttpContext context) => Serve(context, Assets["index.html"]))
+            .AllowAnonymous().ExcludeFromDescription();
+        routes.MapGet("/console/{file}", (string file, HttpContext context) =>
+                Assets.TryGetValue(file, out var asset) && file != "index.html" ? Serve(context, asset) : Problems.NotFound("console file"))
+            .AllowAnonymous().ExcludeFromDescription();
+        routes.MapPost("/api/v1/sms/measure", Measure).WithTags("Campaigns").RequireAuthorization(Roles.Author);
+        routes.MapGet("/api/v1/campaigns/{id}/provinces", ByProvinceAsync).WithTags("Campaigns").RequireAuthorization();
+        return routes;
+    }
+
+    /// <summary>What a campaign with this text, kind and unaccent option would send, and what it costs: the create's own rules, nothing stored.</summary>
+    public static IResult Measure(SmsMeasureRequest request, CampaignRules rules, Microsoft.Extensions.Options.IOptionsMonitor<CarrierOptions> carriers)
+    {
+        // Required (empty is fine): a body without it is a mistake, not a question about the empty text.
+        if (request.Text is not { } written)
+            return Problems.Validation("text", "Give the text to measure (it may be empty).");
+        if (written.Length > CampaignRules.MaxSmsCharacters)
+            return Problems.Validation("text", $"The SMS text may be at most {CampaignRules.MaxSmsCharacters} characters.");
+        if (SmsText.Unsendable(written) is { } unsendable)
+            return Problems.Validation("text", $"The SMS text has {unsendable.Reason} at position {unsendable.Index} (UTF-16 units from 0).");
+        if (request.Kind is not null && !CampaignKind.All.Contains(request.Kind))
+            return Problems.Validation("kind", "kind must be one of: emergency, warning, awareness, test.");
+        var targets = request.Carriers is { Count: > 0 } named ? named.Where(CarrierIds.All.Contains).ToList() : [.. CarrierIds.All];
+        if (targets.Count == 0)
+            targets = [.. CarrierIds.All];
+        var text = rules.TextAsSent(SmsText.Precomposed(written), request.Kind, new OptionsDefinition(request.StripDiacritics, VerifyCode: request.VerifyCode));
+        var measure = rules.Billed(text, targets);
+        var byCarrier = CarrierIds.All.ToDictionary(id => id, id => SmsText.Measure(text, carriers.Get(id).SplitGraphemes).Parts);
+        var gsm = measure.Encoding == SmsEncoding.Gsm7;
+        var perPart = measure.Parts <= 1 ? (gsm ? SmsText.Gsm7SingleSeptets : SmsText.Ucs2SingleUnits) : (gsm ? SmsText.Gsm7PartSeptets : SmsText.Ucs2PartUnits);
+        return TypedResults.Ok(new SmsMeasureView(text, gsm ? "gsm7" : "ucs2", measure.Length, measure.Parts, perPart, byCarrier));
+    }
+
+    /// <summary>
+    /// Who the campaign reaches, per province, for the approver's review: the counts kept at upload (a few
+    /// grouped rows, whatever the lists' size), filtered by the planner's area and carrier rules.
+    /// </summary>
+    public static async Task<IResult> ByProvinceAsync(
+        string id, ClaimsPrincipal user, CampaignStore campaigns, ListStore lists, Provinces units, CancellationToken ct)
+    {
+        var row = await campaigns.GetAsync(id, ct);
+        if (row is null || !user.CanSee(row.Tenant))
+            return Problems.NotFound("campaign");
+        var audience = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)?.Audience;
+        var listIds = (audience?.Lists ?? []).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var provinces = audience?.Provinces is { Count: > 0 } p ? p.OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        var carriers = audience?.Carriers is { Count: > 0 } c ? c.OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        var byProvince = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var count in await lists.CountsAsync(listIds, ct))
+        {
+            // The planner's filters, as the preview applies them: the tenant's own province, the provinces named, the carriers named.
+            if ((row.Tenant == Roles.National || string.Equals(count.Province, row.Tenant, StringComparison.OrdinalIgnoreCase))
+                && (provinces is null || provinces.Contains(count.Province)) && (carriers is null || carriers.Contains(count.Carrier)))
+            {
+                // Members uploaded without a province, named as the list's own counts name them.
+                var province = count.Province is { Length: > 0 } code ? code : "unknown";
+                byProvince[province] = byProvince.GetValueOrDefault(province) + count.Recipients;
+            }
+        }
+        var names = byProvince.Keys.Select(code => (code, name: units.Unit(code)?.Name)).Where(x => x.name is not null).ToDictionary(x => x.code, x => x.name!);
+        return TypedResults.Ok(new ProvinceAudienceView(byProvince, names, listIds.Count < 2));
+    }
+
+    private static IResult Serve(HttpContext context, Asset asset)
+    {
+        var headers = context.Response.Headers;
+        // Revalidated on every load (a cheap 304 by ETag), so that a new release shows at once.
+        headers.CacheControl = "no-cache";
+        headers.ETag = asset.ETag;
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.XFrameOptions = "DENY";
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        var ifNoneMatch = context.Request.Headers.IfNoneMatch;
+        if (ifNoneMatch.Count > 0 && EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags)
+            && tags.Any(t => t.Compare(EntityTagHeaderValue.Parse(asset.ETag), useStrongComparison: false) || t.Equals(EntityTagHeaderValue.Any)))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return TypedResults.Bytes(asset.Content, asset.ContentType);
+    }
+
+    /// <summary>The embedded file's bytes; tests read the string tables through it too.</summary>
+    public static byte[] Embedded(string name) => Assets[name].Content;
+
+    private sealed record Asset(byte[] Content, string ContentType, string ETag)
+    {
+        public static Asset Load(string name, string contentType)
+        {
+            var resource = $"Loa.CampaignApi.WebConsole.{name}";
+            using var stream = typeof(ConsoleApi).Assembly.GetManifestResourceStream(resource)
+                ?? throw new InvalidOperationException($"The console file {resource} is not embedded in the assembly.");
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            var content = copy.ToArray();
+            return new Asset(content, contentType, $"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..16]}\"");
+        }
+    }
+}

@@ -1,0 +1,684 @@
+// Loa console for officials. Plain modern JS, no framework, no build step.
+// Every label comes from the string tables (/console/vi.json, /console/en.json) through t(); text from
+// users (campaign names, messages, list errors) is only ever set as textContent, never parsed as HTML.
+'use strict';
+
+const KEY_STORAGE = 'loa.console.key';
+const LANG_STORAGE = 'loa.console.lang';
+const LISTS_STORAGE = 'loa.console.lists';
+const LANGUAGES = ['vi', 'en'];
+const LOCALES = { vi: 'vi-VN', en: 'en-GB' };
+const ZONE = 'Asia/Ho_Chi_Minh';
+const FINAL = new Set(['completed', 'cancelled', 'failed']);
+const CANCELLABLE = new Set(['draft', 'pending_approval', 'scheduled', 'running', 'paused']);
+const PROGRESS_EVERY_MS = 2000;
+const MEASURE_AFTER_MS = 250;
+
+const state = {
+  lang: 'vi',
+  strings: {},
+  me: null,
+  generation: 0, // bumped on every view change, so that answers to an old view's requests are dropped
+  timer: 0,
+  provinces: null,
+  list: { after: '', next: null },
+  audit: { after: '', next: null },
+  campaign: null,
+  measureTimer: 0,
+  measureSeq: 0,
+};
+
+const $ = (id) => document.getElementById(id);
+const show = (node, visible) => { node.hidden = !visible; };
+
+// ---- strings, numbers and dates ----
+
+/** The string for key in the current language, {name} placeholders filled; a missing key shows as ⟦key⟧ so a spec can catch it. */
+function t(key, vars) {
+  const text = state.strings[key];
+  if (text === undefined) return `⟦${key}⟧`;
+  return vars ? text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`)) : text;
+}
+
+const fmt = (n) => new Intl.NumberFormat(LOCALES[state.lang]).format(n ?? 0);
+const fmtTime = (iso) => (iso ? new Intl.DateTimeFormat(LOCALES[state.lang], { timeZone: ZONE, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)) : '—');
+
+async function loadLanguage(lang) {
+  const response = await fetch(`/console/${lang}.json`, { cache: 'no-cache', credentials: 'omit' });
+  state.strings = await response.json();
+  state.lang = lang;
+  document.documentElement.lang = lang;
+  localStorage.setItem(LANG_STORAGE, lang);
+  $('lang').value = lang;
+  translateStatic();
+}
+
+function translateStatic() {
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll('[data-i18n-aria-label]')) node.setAttribute('aria-label', t(node.dataset.i18nAriaLabel));
+  document.title = t('title');
+}
+
+// ---- small DOM helpers (textContent only) ----
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'text') node.textContent = String(value);
+    else if (name === 'class') node.className = value;
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function setProblem(node, message) {
+  node.textContent = message || '';
+  show(node, Boolean(message));
+}
+
+// ---- the API ----
+
+class ApiError extends Error {
+  constructor(message, status, problem) { super(message); this.status = status; this.problem = problem; }
+}
+
+const key = () => sessionStorage.getItem(KEY_STORAGE);
+
+/** Problem types the console names in the reader's language; the server's detail (English) follows. */
+const PROBLEM_TYPES = ['validation', 'status-conflict', 'superseded', 'two-person-rule', 'tenant', 'role', 'not-found', 'duplicate',
+  'sms-too-long', 'channel-unavailable', 'unreadable', 'too-large', 'list-too-large', 'media-type', 'rate-limited'];
+
+/** A problem's words for people: its type in the reader's language, then its field errors when there are some, else its detail. */
+function describe(status, problem) {
+  if (!problem) return t('problem.status', { status });
+  const type = (problem.type || '').split('/').pop();
+  const title = PROBLEM_TYPES.includes(type) ? t(`problem.type.${type}`) : (problem.title || t('problem.status', { status }));
+  const fields = problem.errors ? Object.entries(problem.errors).map(([field, messages]) => `${field}: ${messages.join(' ')}`) : [];
+  return `${title} (${status}): ${fields.length ? fields.join(' · ') : (problem.detail || '')}`;
+}
+
+async function api(method, path, body, contentType = 'application/json') {
+  const k = key();
+  if (!k) throw new ApiError(t('problem.signedOut'), 401);
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: { Authorization: `Bearer ${k}`, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': contentType }) },
+      body: body === undefined ? undefined : (contentType === 'application/json' ? JSON.stringify(body) : body),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    throw new ApiError(t('problem.unreachable'), 0);
+  }
+  if (response.status === 401) {
+    signOut(t('problem.keyRefused'));
+    throw new ApiError(t('problem.keyRefused'), 401);
+  }
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(describe(response.status, json), response.status, json);
+  return json;
+}
+
+// ---- sign in, roles, navigation ----
+
+const has = (role) => Boolean(state.me?.roles.includes(role));
+
+function signOut(message) {
+  sessionStorage.removeItem(KEY_STORAGE);
+  state.me = null;
+  setProblem($('signin-error'), message);
+  location.hash = '#/';
+  route();
+}
+
+async function signIn(k) {
+  sessionStorage.setItem(KEY_STORAGE, k);
+  try {
+    state.me = await api('GET', '/api/v1/me');
+  } catch (error) {
+    sessionStorage.removeItem(KEY_STORAGE);
+    setProblem($('signin-error'), error.message);
+    return false;
+  }
+  setProblem($('signin-error'), '');
+  return true;
+}
+
+function renderWho() {
+  show($('who'), Boolean(state.me));
+  show($('nav'), Boolean(state.me));
+  if (!state.me) return;
+  $('who-name').textContent = state.me.name;
+  $('who-roles').textContent = state.me.roles.map((r) => t(`role.${r}`)).join(', ');
+  for (const link of $('nav').querySelectorAll('[data-role]')) show(link, has(link.dataset.role));
+}
+
+const VIEWS = ['signin-view', 'list-view', 'upload-view', 'compose-view', 'campaign-view', 'keys-view', 'audit-view'];
+
+function showView(id) {
+  for (const view of VIEWS) show($(view), view === id);
+  for (const link of $('nav').querySelectorAll('a')) {
+    if (link.getAttribute('href') === (location.hash || '#/')) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+async function route() {
+  state.generation++;
+  clearTimeout(state.timer);
+  setProblem($('notice'), '');
+  if (!state.me && key() && !(await signIn(key()))) { /* the stored key no longer works */ }
+  renderWho();
+  if (!state.me) { showView('signin-view'); $('key-input').focus(); return; }
+  const hash = location.hash || '#/';
+  const campaign = hash.match(/^#\/campaigns\/([\w-]+)$/);
+  if (campaign) return openCampaign(campaign[1]);
+  switch (hash) {
+    case '#/compose': return openCompose();
+    case '#/upload': return openUpload();
+    case '#/review': $('status-filter').value = 'pending_approval'; return openList();
+    case '#/keys': return openKeys();
+    case '#/audit': return openAudit();
+    default: return openList();
+  }
+}
+
+// ---- labels for the API's words ----
+
+const statusLabel = (s) => t(`status.${s}`);
+const kindLabel = (k) => t(`kind.${k}`);
+const carrierLabel = (c) => (c === 'none' ? t('carrier.none') : c.charAt(0).toUpperCase() + c.slice(1));
+const reasonLabel = (r) => t(`suppressed.${r}`);
+const provinceName = (code) => state.provinces?.find((p) => p.code === code)?.name ?? code;
+
+async function provinces() {
+  if (!state.provinces) state.provinces = (await api('GET', '/api/v1/provinces')).items;
+  return state.provinces;
+}
+
+function duration(seconds) {
+  if (seconds < 60) return t('time.seconds', { n: fmt(Math.max(1, seconds)) });
+  if (seconds < 3600) return t('time.minutes', { n: fmt(Math.ceil(seconds / 60)) });
+  return t('time.hours', { n: fmt(Math.round(seconds / 360) / 10) });
+}
+
+// ---- campaigns list (and the approver's queue) ----
+
+async function openList(more = false) {
+  showView('list-view');
+  const generation = state.generation;
+  $('list-title').textContent = location.hash === '#/review' ? t('nav.review') : t('list.title');
+  if (!more) { state.list.after = ''; $('campaign-rows').replaceChildren(); }
+  try {
+    const status = $('status-filter').value;
+    const page = await api('GET', `/api/v1/campaigns?limit=100&status=${encodeURIComponent(status)}&after=${encodeURIComponent(state.list.after)}`);
+    if (generation !== state.generation) return;
+    for (const c of page.items) {
+      $('campaign-rows').append(el('tr', { class: `kind-${c.kind}` },
+        el('td', {}, el('span', { class: `status s-${c.status}`, text: statusLabel(c.status) })),
+        el('td', {}, el('span', { class: `kind k-${c.kind}`, text: kindLabel(c.kind) })),
+        el('td', { lang: 'vi' }, el('a', { href: `#/campaigns/${c.id}`, text: c.name })),
+        el('td', { text: fmtTime(c.createdAt) })));
+    }
+    state.list.next = page.next;
+    state.list.after = page.next ?? '';
+    show($('list-more'), Boolean(page.next));
+    show($('list-empty'), $('campaign-rows').children.length === 0);
+  } catch (error) {
+    setProblem($('notice'), error.message);
+  }
+}
+
+// ---- upload a list ----
+
+function knownLists() { return JSON.parse(sessionStorage.getItem(LISTS_STORAGE) || '[]'); }
+function rememberList(list) {
+  const lists = knownLists().filter((l) => l.id !== list.id);
+  lists.push({ id: list.id, name: list.name, accepted: list.accepted });
+  sessionStorage.setItem(LISTS_STORAGE, JSON.stringify(lists));
+}
+
+function openUpload() {
+  showView('upload-view');
+  show($('upload-result'), false);
+  setProblem($('upload-error'), '');
+}
+
+/** XMLHttpRequest rather than fetch: only it reports upload progress, for the bar. */
+function uploadList(name, file) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', `/api/v1/lists?name=${encodeURIComponent(name)}`);
+    request.setRequestHeader('Authorization', `Bearer ${key()}`);
+    request.setRequestHeader('Content-Type', 'text/csv');
+    request.setRequestHeader('Accept', 'application/json');
+    request.upload.onprogress = (e) => { if (e.lengthComputable) $('upload-progress').value = Math.round((100 * e.loaded) / e.total); };
+    request.onload = () => {
+      const json = request.responseText ? JSON.parse(request.responseText) : null;
+      if (request.status === 201) resolve(json);
+      else reject(new ApiError(describe(request.status, json), request.status, json));
+    };
+    request.onerror = () => reject(new ApiError(t('problem.unreachable'), 0));
+    request.send(file);
+  });
+}
+
+async function onUpload(event) {
+  event.preventDefault();
+  const file = $('upload-file').files[0];
+  if (!file) return;
+  setProblem($('upload-error'), '');
+  show($('upload-result'), false);
+  $('upload-progress').value = 0;
+  show($('upload-progress-row'), true);
+  $('upload-button').disabled = true;
+  try {
+    const result = await uploadList($('upload-name').value.trim(), file);
+    $('upload-progress').value = 100;
+    rememberList(result);
+    $('upload-accepted').textContent = fmt(result.accepted);
+    $('upload-rejected').textContent = fmt(result.rejected);
+    $('upload-duplicates').textContent = fmt(result.duplicates);
+    $('upload-errors').replaceChildren(...result.errors.map((e) => el('tr', {}, el('td', { class: 'num', text: fmt(e.line) }), el('td', { text: e.reason }))));
+    show($('upload-errors-table'), result.errors.length > 0);
+    show($('upload-result'), true);
+  } catch (error) {
+    setProblem($('upload-error'), error.message);
+  } finally {
+    $('upload-button').disabled = false;
+  }
+}
+
+// ---- compose ----
+
+async function openCompose() {
+  showView('compose-view');
+  setProblem($('compose-error'), '');
+  renderListChoices();
+  try {
+    const all = await provinces();
+    if ($('c-provinces').children.length === 0) {
+      $('c-provinces').replaceChildren(...all.map((p) => el('label', { class: 'choice' },
+        el('input', { type: 'checkbox', name: 'province', value: p.code }), ' ', el('span', { lang: 'vi', text: p.name }))));
+    }
+  } catch (error) {
+    setProblem($('compose-error'), error.message);
+  }
+  measureSoon();
+}
+
+function renderListChoices() {
+  const lists = knownLists();
+  const checked = new Set([...document.querySelectorAll('#c-lists input:checked')].map((i) => i.value));
+  $('c-lists').replaceChildren(...lists.map((l, i) => el('label', { class: 'choice' },
+    el('input', { type: 'checkbox', name: 'list', value: l.id, checked: checked.has(l.id) || i === lists.length - 1 }),
+    ' ', el('span', { text: t('compose.listItem', { name: l.name, n: fmt(l.accepted) }) }))));
+  show($('c-lists-none'), lists.length === 0);
+}
+
+const composeKind = () => document.querySelector('input[name="kind"]:checked')?.value ?? 'awareness';
+
+function measureSoon() {
+  clearTimeout(state.measureTimer);
+  state.measureTimer = setTimeout(measure, MEASURE_AFTER_MS);
+}
+
+/** The counter is the server's own measure (POST /api/v1/sms/measure): the rules create applies, not a copy of them. */
+async function measure() {
+  const seq = ++state.measureSeq;
+  const text = $('c-text').value;
+  try {
+    const m = await api('POST', '/api/v1/sms/measure', { text, kind: composeKind(), stripDiacritics: $('c-strip').checked, verifyCode: $('c-verify').checked });
+    if (seq !== state.measureSeq) return;
+    $('c-counter').textContent = t('compose.counter', {
+      length: fmt(m.length), encoding: t(`encoding.${m.encoding}`), parts: fmt(m.parts),
+      left: fmt(Math.max(0, m.parts * m.perPart - m.length)),
+    });
+    $('c-counter').classList.toggle('warn', m.parts > 3);
+    $('c-sent').textContent = m.text;
+  } catch (error) {
+    if (seq === state.measureSeq) $('c-counter').textContent = error.message;
+  }
+}
+
+/** A datetime-local value read as Vietnam time (UTC+7 all year, no daylight saving). */
+const vietnamTime = (value) => (value ? `${value.length === 16 ? `${value}:00` : value}+07:00` : null);
+
+async function onCompose(event) {
+  event.preventDefault();
+  setProblem($('compose-error'), '');
+  const lists = [...document.querySelectorAll('#c-lists input:checked')].map((i) => i.value);
+  const chosen = [...document.querySelectorAll('#c-provinces input:checked')].map((i) => i.value);
+  const start = vietnamTime($('c-start').value);
+  const expires = vietnamTime($('c-expires').value);
+  const definition = {
+    name: $('c-name').value.trim(),
+    kind: composeKind(),
+    channels: ['sms'],
+    message: { sms: $('c-text').value },
+    audience: { lists, provinces: chosen, carriers: [] },
+    schedule: start || expires ? { startAt: start, expiresAt: expires } : null,
+    options: { stripDiacritics: $('c-strip').checked, verifyCode: $('c-verify').checked },
+  };
+  $('compose-submit').disabled = true;
+  try {
+    const created = await api('POST', '/api/v1/campaigns', definition);
+    await api('POST', `/api/v1/campaigns/${created.id}/submit`);
+    location.hash = `#/campaigns/${created.id}`;
+  } catch (error) {
+    setProblem($('compose-error'), error.message);
+  } finally {
+    $('compose-submit').disabled = false;
+  }
+}
+
+function onAddList() {
+  const id = $('c-list-id').value.trim();
+  if (!/^[0-9a-f]{32}$/i.test(id)) { setProblem($('compose-error'), t('compose.listIdBad')); return; }
+  rememberList({ id, name: id.slice(0, 8), accepted: 0 });
+  $('c-list-id').value = '';
+  renderListChoices();
+}
+
+// ---- one campaign: review, approve, reject, cancel, progress ----
+
+async function openCampaign(id) {
+  showView('campaign-view');
+  show($('two-person'), false);
+  setProblem($('action-error'), '');
+  const generation = state.generation;
+  try {
+    await provinces();
+    const c = await api('GET', `/api/v1/campaigns/${id}`);
+    if (generation !== state.generation) return;
+    state.campaign = c;
+    renderCampaign(c);
+    if (c.startedAt || c.status === 'running') pollProgress(id, generation);
+  } catch (error) {
+    setProblem($('notice'), error.message);
+  }
+}
+
+function renderCampaign(c) {
+  const test = c.kind === 'test';
+  show($('cv-test-banner'), test);
+  show($('cv-real-banner'), !test);
+  $('cv-real-banner').classList.toggle('urgent', c.kind === 'emergency' || c.kind === 'warning');
+  $('cv-kind').textContent = kindLabel(c.kind);
+  $('cv-kind').className = `kind k-${c.kind}`;
+  $('cv-kind-plain').textContent = t(`kind.${c.kind}.long`);
+  $('cv-status').textContent = statusLabel(c.status);
+  $('cv-status').className = `status s-${c.status}`;
+  $('cv-name').textContent = c.name;
+  $('cv-created-by').textContent = c.createdBy;
+  $('cv-created-at').textContent = fmtTime(c.createdAt);
+  $('cv-approved-by').textContent = c.approvedBy ?? '—';
+  $('cv-start').textContent = c.schedule?.startAt ? fmtTime(c.schedule.startAt) : t('campaign.startAtOnce');
+  $('cv-expires').textContent = c.schedule?.expiresAt ? fmtTime(c.schedule.expiresAt) : '—';
+  $('cv-rejected').textContent = c.rejectedReason ?? '';
+  show($('cv-rejected-row'), Boolean(c.rejectedReason));
+  $('cv-sms').textContent = c.sms?.text ?? '';
+  $('cv-sms-cost').textContent = c.sms ? t('campaign.smsCost', { length: fmt(c.sms.length), encoding: t(`encoding.${c.sms.encoding}`), parts: fmt(c.sms.parts) }) : '';
+
+  const p = c.preview;
+  show($('cv-audience'), Boolean(p));
+  if (p) {
+    $('cv-recipients').textContent = fmt(p.recipients);
+    $('cv-suppressed').textContent = fmt(p.suppressed);
+    $('cv-estimate').textContent = duration(p.estimatedSeconds);
+    const named = c.audience?.provinces ?? [];
+    $('cv-provinces').textContent = named.length ? named.map(provinceName).join(', ') : (c.tenant === 'national' ? t('campaign.allProvinces') : provinceName(c.tenant));
+    $('cv-carriers').replaceChildren(...Object.entries(p.byCarrier).map(([carrier, n]) => el('tr', {},
+      el('th', { scope: 'row', text: carrierLabel(carrier) }), el('td', { class: 'num', text: fmt(n) }),
+      el('td', { class: 'num', text: fmt(p.smsPartsByCarrier?.[carrier] ?? p.smsParts) }))));
+    const reasons = Object.entries(p.suppressedByReason);
+    $('cv-suppressed-rows').replaceChildren(...(reasons.length
+      ? reasons.map(([reason, n]) => el('tr', {}, el('th', { scope: 'row', text: reasonLabel(reason) }), el('td', { class: 'num', text: fmt(n) })))
+      : [el('tr', {}, el('td', { colspan: '2', class: 'muted', text: t('campaign.noneSuppressed') }))]));
+    show($('cv-inexact'), !p.exact);
+    renderProvinces(c.id, state.generation);
+  }
+  renderActions(c);
+}
+
+async function renderProvinces(id, generation) {
+  try {
+    const view = await api('GET', `/api/v1/campaigns/${id}/provinces`);
+    if (generation !== state.generation) return;
+    const rows = Object.entries(view.byProvince);
+    $('cv-province-rows').replaceChildren(...(rows.length
+      ? rows.map(([code, n]) => el('tr', {}, el('th', { scope: 'row', lang: 'vi', text: code === 'unknown' ? t('campaign.unknownProvince') : (view.names[code] ?? code) }),
+        el('td', { class: 'num', text: fmt(n) })))
+      : [el('tr', {}, el('td', { colspan: '2', class: 'muted', text: t('campaign.noRecipients') }))]));
+    show($('cv-province-upper'), !view.exact);
+  } catch (error) {
+    setProblem($('notice'), error.message);
+  }
+}
+
+function renderActions(c) {
+  const canSubmit = has('author') && c.status === 'draft';
+  const canApprove = has('approver') && c.status === 'pending_approval';
+  const canCancel = (has('operator') || has('approver')) && CANCELLABLE.has(c.status);
+  // A correction needs something already sent (the API answers 409 for a draft or a pending one) and one at a time.
+  const canCorrect = has('author') && !['draft', 'pending_approval'].includes(c.status) && !c.supersededBy && !c.correctedBy;
+  show($('correct-form'), canCorrect);
+  const canPause = has('operator') && c.status === 'running';
+  const canResume = has('operator') && c.status === 'paused';
+  show($('act-pause'), canPause);
+  show($('act-resume'), canResume);
+  show($('act-submit'), canSubmit);
+  show($('act-approve'), canApprove);
+  show($('reject-form'), canApprove);
+  show($('act-cancel'), canCancel);
+  show($('cv-no-actions'), !canSubmit && !canApprove && !canCancel && !canPause && !canResume && !canCorrect);
+}
+
+function pollProgress(id, generation) {
+  const tick = async () => {
+    if (generation !== state.generation) return;
+    try {
+      const p = await api('GET', `/api/v1/campaigns/${id}/progress`);
+      if (generation !== state.generation) return;
+      const ended = p.delivered + p.failed + p.expired + p.cancelled + p.suppressed;
+      show($('cv-progress-card'), true);
+      $('cv-progress').value = p.total ? Math.round((100 * ended) / p.total) : 0;
+      $('cv-progress-text').textContent = t('campaign.progress', {
+        delivered: fmt(p.delivered), failed: fmt(p.failed), pending: fmt(p.queued + p.submitted), total: fmt(p.total), suppressed: fmt(p.suppressed),
+      });
+      if (state.campaign && p.status !== state.campaign.status) {
+        state.campaign.status = p.status;
+        $('cv-status').textContent = statusLabel(p.status);
+        $('cv-status').className = `status s-${p.status}`;
+        renderActions(state.campaign);
+      }
+      if (FINAL.has(p.status)) return;
+    } catch (error) {
+      setProblem($('notice'), error.message);
+    }
+    state.timer = setTimeout(tick, PROGRESS_EVERY_MS);
+  };
+  tick();
+}
+
+function confirmAction(title, text, yes, danger) {
+  return new Promise((resolve) => {
+    const dialog = $('confirm');
+    $('confirm-title').textContent = title;
+    $('confirm-text').textContent = text;
+    $('confirm-yes').textContent = yes;
+    $('confirm-yes').className = danger ? 'danger' : '';
+    const done = (answer) => { dialog.close(); $('confirm-yes').onclick = null; $('confirm-no').onclick = null; resolve(answer); };
+    $('confirm-yes').onclick = () => done(true);
+    $('confirm-no').onclick = () => done(false);
+    dialog.oncancel = () => resolve(false);
+    dialog.showModal();
+  });
+}
+
+async function act(action, body) {
+  const c = state.campaign;
+  setProblem($('action-error'), '');
+  show($('two-person'), false);
+  try {
+    await api('POST', `/api/v1/campaigns/${c.id}/${action}`, body);
+    await openCampaign(c.id);
+  } catch (error) {
+    if (error.status === 403 && error.problem?.type?.endsWith('/two-person-rule')) show($('two-person'), true);
+    else setProblem($('action-error'), error.message);
+  }
+}
+
+async function onApprove() {
+  const c = state.campaign;
+  const recipients = fmt(c.preview?.recipients ?? 0);
+  const text = c.kind === 'test' ? t('confirm.approveTest', { n: recipients }) : t('confirm.approveReal', { n: recipients, kind: kindLabel(c.kind) });
+  if (await confirmAction(t('confirm.approveTitle'), text, t('action.approve'), c.kind !== 'test')) await act('approve');
+}
+
+async function onCancel() {
+  if (await confirmAction(t('confirm.cancelTitle'), t('confirm.cancelText', { name: state.campaign.name }), t('action.cancel'), true)) await act('cancel');
+}
+
+async function onReject(event) {
+  event.preventDefault();
+  const reason = $('reject-reason').value.trim();
+  if (!reason) return;
+  await act('reject', { reason });
+  $('reject-reason').value = '';
+}
+
+async function onCorrect(event) {
+  event.preventDefault();
+  const text = $('correct-text').value;
+  if (!text.trim()) return;
+  setProblem($('action-error'), '');
+  try {
+    const correction = await api('POST', `/api/v1/campaigns/${state.campaign.id}/correction`, { message: { sms: text } });
+    await api('POST', `/api/v1/campaigns/${correction.id}/submit`);
+    $('correct-text').value = '';
+    location.hash = `#/campaigns/${correction.id}`;
+  } catch (error) {
+    setProblem($('action-error'), error.message);
+  }
+}
+
+// ---- keys ----
+
+async function openKeys() {
+  showView('keys-view');
+  show($('key-secret'), false);
+  setProblem($('keys-error'), '');
+  const generation = state.generation;
+  try {
+    const page = await api('GET', '/api/v1/keys?limit=500');
+    if (generation !== state.generation) return;
+    $('key-rows').replaceChildren(...page.items.map((k) => el('tr', {},
+      el('td', { text: k.name }), el('td', { text: k.tenantName ?? (k.tenant === 'national' ? t('keys.national') : k.tenant) }),
+      el('td', { text: k.roles.map((r) => (r.startsWith('carrier:') ? r : t(`role.${r}`))).join(', ') }),
+      el('td', { text: fmtTime(k.createdAt) }),
+      el('td', { text: k.revokedAt ? t('keys.revokedAt', { at: fmtTime(k.revokedAt) }) : t('keys.active') }),
+      el('td', {}, k.revokedAt ? null : revokeButton(k)))));
+  } catch (error) {
+    setProblem($('keys-error'), error.message);
+  }
+}
+
+function revokeButton(k) {
+  const button = el('button', { type: 'button', class: 'quiet small', 'aria-label': t('keys.revokeNamed', { name: k.name }), text: t('keys.revoke') });
+  button.addEventListener('click', async () => {
+    if (!(await confirmAction(t('keys.revokeTitle'), t('keys.revokeText', { name: k.name }), t('keys.revoke'), true))) return;
+    try {
+      await api('DELETE', `/api/v1/keys/${k.id}`);
+      await openKeys();
+    } catch (error) {
+      setProblem($('keys-error'), error.message);
+    }
+  });
+  return button;
+}
+
+async function onCreateKey(event) {
+  event.preventDefault();
+  setProblem($('keys-error'), '');
+  const roles = [...document.querySelectorAll('#key-form input[name="role"]:checked')].map((i) => i.value);
+  try {
+    const created = await api('POST', '/api/v1/keys', { name: $('key-name').value.trim(), tenant: $('key-tenant').value.trim(), roles });
+    await openKeys();
+    // Shown once, here; the server never shows it again.
+    $('key-secret-value').textContent = created.key;
+    show($('key-secret'), true);
+    $('key-form').reset();
+  } catch (error) {
+    setProblem($('keys-error'), error.message);
+  }
+}
+
+// ---- audit ----
+
+async function openAudit(more = false) {
+  showView('audit-view');
+  const generation = state.generation;
+  if (!more) { state.audit.after = ''; $('audit-rows').replaceChildren(); $('audit-verified').textContent = ''; }
+  try {
+    const page = await api('GET', `/api/v1/audit?limit=200${state.audit.after ? `&after=${encodeURIComponent(state.audit.after)}` : ''}`);
+    if (generation !== state.generation) return;
+    for (const row of page.items) {
+      $('audit-rows').append(el('tr', {},
+        el('td', { text: fmtTime(row.at) }), el('td', { text: row.details?.name ?? row.who }),
+        el('td', {}, el('code', { text: row.action })), el('td', { text: row.target ?? '' }), el('td', { class: 'num', text: row.outcome })));
+    }
+    state.audit.after = page.next ?? '';
+    show($('audit-more'), Boolean(page.next));
+  } catch (error) {
+    setProblem($('notice'), error.message);
+  }
+}
+
+async function onVerify() {
+  try {
+    const check = await api('GET', '/api/v1/audit/verify');
+    $('audit-verified').textContent = check.ok ? t('audit.ok', { rows: fmt(check.rows) }) : t('audit.broken', { at: check.brokenAt, reason: check.reason });
+  } catch (error) {
+    setProblem($('notice'), error.message);
+  }
+}
+
+// ---- wiring ----
+
+document.addEventListener('DOMContentLoaded', async () => {
+  const saved = localStorage.getItem(LANG_STORAGE);
+  await loadLanguage(LANGUAGES.includes(saved) ? saved : LANGUAGES[0]);
+  $('lang').addEventListener('change', async () => { await loadLanguage($('lang').value); renderWho(); route(); });
+  $('signin-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (await signIn($('key-input').value.trim())) { $('key-input').value = ''; route(); }
+  });
+  $('sign-out').addEventListener('click', () => signOut(''));
+  $('status-filter').addEventListener('change', () => openList());
+  $('list-more').addEventListener('click', () => openList(true));
+  $('upload-form').addEventListener('submit', onUpload);
+  $('compose-form').addEventListener('submit', onCompose);
+  $('c-text').addEventListener('input', measureSoon);
+  $('c-strip').addEventListener('change', measureSoon);
+  $('c-verify').addEventListener('change', measureSoon);
+  for (const radio of document.querySelectorAll('input[name="kind"]')) radio.addEventListener('change', measureSoon);
+  $('c-list-add').addEventListener('click', onAddList);
+  $('act-submit').addEventListener('click', () => act('submit'));
+  $('act-approve').addEventListener('click', onApprove);
+  $('act-cancel').addEventListener('click', onCancel);
+  $('act-pause').addEventListener('click', () => act('pause'));
+  $('act-resume').addEventListener('click', () => act('resume'));
+  $('reject-form').addEventListener('submit', onReject);
+  $('correct-form').addEventListener('submit', onCorrect);
+  $('key-form').addEventListener('submit', onCreateKey);
+  $('audit-verify').addEventListener('click', onVerify);
+  $('audit-more').addEventListener('click', () => openAudit(true));
+  window.addEventListener('hashchange', route);
+  route();
+});

@@ -1,0 +1,369 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Loa.Tests.Shared;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Loa.Dashboard.Tests;
+
+/// <summary>
+/// The console for officials at <c>/console</c>, driven in Chromium against a real Loa host: an author
+/// uploads and composes, the same person cannot approve, another approves, the operator watches it
+/// complete and cancels another; in Vietnamese (the default) and in English; nothing leaves the origin.
+/// </summary>
+public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<DashboardWorld>
+{
+    /// <summary>Set to a folder (e.g. docs; relative to the repository root) to save docs/console-*.png along the flow.</summary>
+    private const string ScreenshotVariable = "LOA_CONSOLE_SCREENSHOTS";
+
+    private const string CampaignName = "Cảnh báo lừa đảo mạo danh cơ quan thuế";
+    private const string CampaignText = "Cục ATTT cảnh báo: cơ quan thuế không gọi điện yêu cầu cài ứng dụng. Không bấm vào đường link lạ.";
+
+    private static readonly LocatorAssertionsToHaveTextOptions Bounded = new() { Timeout = DashboardWorld.TimeoutMs };
+    private static readonly LocatorAssertionsToContainTextOptions Contains = new() { Timeout = DashboardWorld.TimeoutMs };
+    private static readonly LocatorAssertionsToBeVisibleOptions Visible = new() { Timeout = DashboardWorld.TimeoutMs };
+
+    [Fact]
+    public async Task An_author_uploads_and_composes_cannot_approve_their_own_another_approves_and_the_operator_sees_it_complete_and_cancels_another()
+    {
+        var loa = world.Loa;
+        var origin = loa.BaseAddress.GetLeftPart(UriPartial.Authority);
+        var requests = new List<string>();
+
+        // An admin makes a key for an official who both writes and approves: the two-person rule must still hold.
+        var admin = await OpenAsync(requests);
+        await SignInAsync(admin, "dev-admin");
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Khóa truy cập" }).ClickAsync();
+        await admin.GetByLabel("Tên khóa").FillAsync("can-bo-soan-va-duyet");
+        await admin.GetByLabel("soạn tin").CheckAsync();
+        await admin.GetByLabel("phê duyệt", new() { Exact = true }).CheckAsync();
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Tạo khóa" }).ClickAsync();
+        var secret = admin.GetByTestId("key-secret");
+        await Expect(secret).ToContainTextAsync("loa_", Contains);
+        var key = (await secret.TextContentAsync())!.Trim();
+        await Expect(admin.Locator("#key-rows tr", new() { HasText = "can-bo-soan-va-duyet" })).ToContainTextAsync("đang dùng", Contains);
+        await ScreenshotAsync(admin, "keys");
+        await admin.Context.CloseAsync();
+
+        // The author uploads a list with two bad rows: the good rows are kept, the bad ones listed by line.
+        var author = await OpenAsync(requests);
+        await SignInAsync(author, key, "can-bo-soan-va-duyet");
+        await author.GetByRole(AriaRole.Link, new() { Name = "Tải danh sách" }).ClickAsync();
+        var csv = LoaTestHost.NumbersCsv(30, province: "01") + "12345,01\nkhông phải số,01\n";
+        await author.GetByLabel("Tên danh sách").FillAsync("Danh sách thử Hà Nội");
+        await author.GetByLabel("Tệp CSV").SetInputFilesAsync(new FilePayload { Name = "ds.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(csv) });
+        await author.GetByRole(AriaRole.Button, new() { Name = "Tải lên" }).ClickAsync();
+        await Expect(author.GetByTestId("upload-accepted")).ToHaveTextAsync("30", Bounded);
+        await Expect(author.GetByTestId("upload-rejected")).ToHaveTextAsync("2", Bounded);
+        await Expect(author.Locator("#upload-errors tr")).ToHaveCountAsync(2, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(author.Locator("#upload-errors tr").First.Locator("td").First).ToHaveTextAsync("32", Bounded);
+        Assert.Equal(100, await author.Locator("#upload-progress").EvaluateAsync<int>("p => p.value"));
+        await ScreenshotAsync(author, "upload");
+
+        // Compose: the counter is the server's measure, live; unaccenting shows the text as sent and makes it GSM-7.
+        await author.GetByRole(AriaRole.Link, new() { Name = "Soạn tin cho danh sách này →" }).ClickAsync();
+        await author.GetByLabel("Tên chiến dịch").FillAsync(CampaignName);
+        await author.GetByRole(AriaRole.Radio, new() { Name = "Cảnh báo: nguy cơ sắp xảy ra, gửi ngay, mọi giờ" }).CheckAsync();
+        await author.GetByLabel("Nội dung SMS").FillAsync(CampaignText);
+        var counter = author.GetByTestId("counter");
+        await Expect(counter).ToContainTextAsync("UCS-2", Contains);
+        await Expect(counter).ToContainTextAsync($"{CampaignText.Length} ký tự · UCS-2 (có dấu) · 2 phần tin", Contains);
+        await Expect(author.GetByTestId("text-as-sent")).ToHaveTextAsync(CampaignText, Bounded);
+        await author.GetByRole(AriaRole.Checkbox, new() { Name = "Bỏ dấu tiếng Việt (thường ít phần tin hơn)" }).CheckAsync();
+        await Expect(counter).ToContainTextAsync("GSM-7 (không dấu) · 1 phần tin", Contains);
+        await Expect(author.GetByTestId("text-as-sent")).ToContainTextAsync("Cuc ATTT canh bao: co quan thue khong goi dien", Contains);
+        await author.GetByRole(AriaRole.Checkbox, new() { Name = "Bỏ dấu tiếng Việt (thường ít phần tin hơn)" }).UncheckAsync();
+        await Expect(counter).ToContainTextAsync("2 phần tin", Contains);
+        await Expect(author.Locator("#c-lists input:checked")).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
+        await author.GetByLabel("Hà Nội", new() { Exact = true }).CheckAsync();
+        await ScreenshotAsync(author, "compose");
+        await author.GetByRole(AriaRole.Button, new() { Name = "Tạo và gửi phê duyệt" }).ClickAsync();
+        await Expect(author.GetByTestId("campaign-status")).ToHaveTextAsync("chờ phê duyệt", Bounded);
+        var id = new Uri(author.Url).Fragment.Split('/')[^1];
+
+        // What the page counted is what the server stored and previews.
+        using var operatorClient = loa.Client("dev-operator");
+        var stored = await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        Assert.Equal(CampaignText, stored.GetProperty("sms").GetProperty("text").GetString());
+        Assert.Equal(2, stored.GetProperty("sms").GetProperty("parts").GetInt32());
+        Assert.Equal("ucs2", stored.GetProperty("sms").GetProperty("encoding").GetString());
+        Assert.Equal(["01"], stored.GetProperty("audience").GetProperty("provinces").EnumerateArray().Select(p => p.GetString()));
+
+        // The same person may not approve it: the page says why, and it stays pending.
+        await author.GetByRole(AriaRole.Button, new() { Name = "Phê duyệt và gửi" }).ClickAsync();
+        var dialog = author.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToContainTextAsync("TIN THẬT", Contains);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Phê duyệt và gửi" }).ClickAsync();
+        await Expect(author.GetByTestId("two-person")).ToBeVisibleAsync(Visible);
+        await Expect(author.GetByTestId("two-person")).ToContainTextAsync("Quy tắc hai người", Contains);
+        await Expect(author.GetByTestId("campaign-status")).ToHaveTextAsync("chờ phê duyệt", Bounded);
+        await ScreenshotAsync(author, "two-person");
+        world.AssertNoScriptProblems(author);
+        await author.Context.CloseAsync();
+
+        // Another approver reviews exactly what goes out, and approves.
+        var approver = await OpenAsync(requests);
+        await SignInAsync(approver, "dev-approver");
+        await approver.GetByRole(AriaRole.Link, new() { Name = "Chờ phê duyệt" }).ClickAsync();
+        await approver.GetByRole(AriaRole.Link, new() { Name = CampaignName, Exact = true }).ClickAsync();
+        await Expect(approver.GetByTestId("real-banner")).ToContainTextAsync("TIN THẬT", Contains);
+        await Expect(approver.GetByTestId("test-banner")).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(approver.GetByTestId("review-text")).ToHaveTextAsync(CampaignText, Bounded);
+        await Expect(approver.GetByTestId("review-parts")).ToContainTextAsync("2 phần tin", Contains);
+        await Expect(approver.GetByTestId("review-recipients")).ToHaveTextAsync("30", Bounded);
+        await Expect(approver.GetByTestId("review-provinces")).ToHaveTextAsync("Hà Nội", Bounded);
+        await Expect(approver.GetByTestId("campaign-kind")).ToHaveTextAsync("Cảnh báo", Bounded);
+        await Expect(approver.GetByTestId("review-carriers").Locator("tr")).ToHaveCountAsync(5, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(approver.GetByTestId("review-by-province").Locator("tr")).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(approver.GetByTestId("review-by-province").Locator("tr").First).ToHaveTextAsync("Hà Nội30", Bounded);
+        await ScreenshotAsync(approver, "review");
+        await approver.GetByRole(AriaRole.Button, new() { Name = "Phê duyệt và gửi" }).ClickAsync();
+        await approver.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Phê duyệt và gửi" }).ClickAsync();
+        await Expect(approver.GetByTestId("campaign-status")).Not.ToHaveTextAsync("chờ phê duyệt", new() { Timeout = DashboardWorld.TimeoutMs });
+        world.AssertNoScriptProblems(approver);
+        await approver.Context.CloseAsync();
+
+        // Another campaign, scheduled for tomorrow, for the operator to cancel.
+        using var authorClient = loa.Client("dev-author");
+        using var approverClient = loa.Client("dev-approver");
+        var list = await LoaTestHost.UploadListAsync(authorClient, LoaTestHost.NumbersCsv(40), "danh sách ngày mai");
+        var tomorrow = await LoaTestHost.CreateCampaignAsync(authorClient, new
+        {
+            name = "Tuyên truyền ngày mai", kind = "warning", channels = new[] { "sms" }, message = new { sms = "Canh bao ngay mai" },
+            audience = new { lists = new[] { list.GetProperty("id").GetString() } },
+            schedule = new { startAt = DateTimeOffset.UtcNow.AddDays(1) },
+        });
+        await LoaTestHost.SubmitAndApproveAsync(authorClient, approverClient, tomorrow);
+
+        var operatorPage = await OpenAsync(requests);
+        await SignInAsync(operatorPage, "dev-operator");
+        await Expect(operatorPage.GetByRole(AriaRole.Link, new() { Name = "Bảng theo dõi gửi tin" })).ToHaveAttributeAsync("href", "/", new() { Timeout = DashboardWorld.TimeoutMs });
+        await operatorPage.GotoAsync($"/console#/campaigns/{id}");
+        await Expect(operatorPage.GetByTestId("campaign-status")).ToHaveTextAsync("hoàn tất", Bounded);
+        await operatorPage.GotoAsync($"/console#/campaigns/{tomorrow}");
+        await Expect(operatorPage.GetByTestId("campaign-status")).ToHaveTextAsync("đã lên lịch", Bounded);
+        await operatorPage.GetByRole(AriaRole.Button, new() { Name = "Hủy chiến dịch" }).ClickAsync();
+        await operatorPage.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Hủy chiến dịch" }).ClickAsync();
+        await Expect(operatorPage.GetByTestId("campaign-status")).ToHaveTextAsync("đã hủy", Bounded);
+        var cancelled = await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{tomorrow}");
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        world.AssertNoScriptProblems(operatorPage);
+        await operatorPage.Context.CloseAsync();
+
+        Assert.NotEmpty(requests);
+        Assert.All(requests, url => Assert.StartsWith(origin + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_test_campaign_is_marked_TEST_and_an_approver_can_reject_it_with_a_reason_in_English()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(10), "drill");
+        var id = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = "Diễn tập", kind = "test", channels = new[] { "sms" }, message = new { sms = "Dien tap canh bao" },
+            audience = new { lists = new[] { list.GetProperty("id").GetString() } },
+        });
+        Assert.Equal(HttpStatusOk, (int)(await author.PostAsync($"/api/v1/campaigns/{id}/submit", null)).StatusCode);
+
+        var requests = new List<string>();
+        var page = await OpenAsync(requests);
+        await page.GetByLabel("Ngôn ngữ").SelectOptionAsync("en");
+        await SignInAsync(page, "dev-approver", button: "Sign in", label: "API key");
+        await page.GotoAsync($"/console#/campaigns/{id}");
+        await Expect(page.GetByTestId("test-banner")).ToContainTextAsync("TEST", Contains);
+        await Expect(page.GetByTestId("real-banner")).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByTestId("campaign-kind")).ToHaveTextAsync("TEST", Bounded);
+        await Expect(page.GetByTestId("review-text")).ToHaveTextAsync("[TEST] Dien tap canh bao", Bounded);
+        await Expect(page.Locator("#cv-suppressed-rows")).ToContainTextAsync("not a test number", Contains);
+        await AssertAccessibleAsync(page, "review of a test");
+        await page.GetByLabel("Reason for rejecting (required)").FillAsync("Sai chính tả");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reject" }).ClickAsync();
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("draft", Bounded);
+        await Expect(page.Locator("#cv-rejected")).ToHaveTextAsync("Sai chính tả", Bounded);
+        await AssertTranslatedAsync(page);
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+        Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_author_corrects_a_sent_campaign_from_its_page_and_a_refusal_is_named_in_the_readers_language()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(10), "correct");
+        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!));
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        await LoaTestHost.WaitForEndAsync(approver, id, TimeSpan.FromSeconds(60));
+
+        var page = await OpenAsync([]);
+        await page.GetByTestId("lang").SelectOptionAsync("en");
+        await SignInAsync(page, "dev-author", button: "Sign in", label: "API key");
+        await page.GotoAsync($"/console#/campaigns/{id}");
+        await page.GetByLabel("Corrected text").FillAsync("Dinh chinh: so dien thoai dung la 113.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create the correction and submit it" }).ClickAsync();
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("awaiting approval", Bounded);
+        await Expect(page.GetByTestId("review-text")).ToHaveTextAsync("Dinh chinh: so dien thoai dung la 113.", Bounded);
+        var correction = new Uri(page.Url).Fragment.Split('/')[^1];
+        Assert.NotEqual(id, correction);
+        var stored = await approver.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{correction}");
+        Assert.Equal(id, stored.GetProperty("corrects").GetString());
+
+        // A second correction of the same campaign is refused: the refusal is named in English, the server's detail follows.
+        await page.GotoAsync($"/console#/campaigns/{id}");
+        await Expect(page.Locator("#correct-form")).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await page.EvaluateAsync("() => { document.getElementById('correct-form').hidden = false; document.getElementById('correct-text').value = 'Lan hai'; }");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create the correction and submit it" }).ClickAsync();
+        await Expect(page.Locator("#action-error")).ToContainTextAsync("Not allowed in the current status (409)", Contains);
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+    }
+
+    public static TheoryData<string> Languages => ["vi", "en"];
+
+    [Theory]
+    [MemberData(nameof(Languages))]
+    public async Task Every_screen_shows_only_translated_strings(string language)
+    {
+        var requests = new List<string>();
+        var page = await OpenAsync(requests);
+        await page.GetByTestId("lang").SelectOptionAsync(language);
+        await AssertTranslatedAsync(page);
+        // A key with every role, so every screen and link shows.
+        using var admin = world.Loa.Client("dev-admin");
+        var created = await admin.PostAsJsonAsync("/api/v1/keys", new { name = $"all-roles-{language}", tenant = "national", roles = new[] { "author", "approver", "operator", "admin" } });
+        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        await page.Locator("#key-input").FillAsync(key);
+        await page.Locator("#signin-button").ClickAsync();
+        await Expect(page.GetByTestId("who-name")).ToHaveTextAsync($"all-roles-{language}", Bounded);
+        string[] screens = ["#/", "#/review", "#/compose", "#/upload", "#/keys", "#/audit"];
+        foreach (var screen in screens)
+        {
+            await page.GotoAsync("/console" + screen);
+            await Expect(page.Locator("main h1:visible").First).Not.ToBeEmptyAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+            await AssertTranslatedAsync(page);
+            await AssertAccessibleAsync(page, screen);
+        }
+        await page.GotoAsync("/console#/audit");
+        await page.Locator("#audit-verify").ClickAsync();
+        await Expect(page.GetByTestId("audit-verified")).ToContainTextAsync(language == "vi" ? "Toàn vẹn" : "Intact", Contains);
+        Assert.Equal(language, await page.EvaluateAsync<string>("() => document.documentElement.lang"));
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+        Assert.All(requests, url => Assert.StartsWith(world.Loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task On_a_phone_sized_window_the_review_screen_fits_without_sideways_scrolling()
+    {
+        using var author = world.Loa.Client("dev-author");
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(5), "phone");
+        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!));
+        var page = await OpenAsync([]);
+        await page.SetViewportSizeAsync(390, 844);
+        await SignInAsync(page, "dev-approver");
+        await page.GotoAsync($"/console#/campaigns/{id}");
+        await Expect(page.GetByTestId("review-text")).Not.ToBeEmptyAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByTestId("review-by-province")).ToHaveTextAsync("không rõ tỉnh5", Bounded);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            "the page scrolls sideways at 390 px");
+        // Every control can be reached by keyboard: tabbing lands on the language switch before long.
+        for (var i = 0; i < 5 && await page.EvaluateAsync<string>("() => document.activeElement?.id ?? ''") != "lang"; i++)
+            await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("lang", await page.EvaluateAsync<string>("() => document.activeElement?.id ?? ''"));
+        await ScreenshotAsync(page, "phone");
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+    }
+
+    private const int HttpStatusOk = 200;
+
+    private async Task<IPage> OpenAsync(List<string> requests)
+    {
+        var page = await world.NewPageAsync();
+        await page.SetViewportSizeAsync(1280, 800);
+        page.Request += (_, request) => requests.Add(request.Url);
+        var response = await page.GotoAsync("/console");
+        Assert.NotNull(response);
+        Assert.True(response.Ok, $"GET /console answered {response.Status}");
+        return page;
+    }
+
+    private static async Task SignInAsync(IPage page, string key, string? name = null, string button = "Đăng nhập", string label = "Khóa API")
+    {
+        await page.GetByLabel(label, new() { Exact = true }).FillAsync(key);
+        await page.GetByRole(AriaRole.Button, new() { Name = button, Exact = true }).ClickAsync();
+        await Expect(page.GetByTestId("who-name")).ToHaveTextAsync(name ?? key, Bounded);
+    }
+
+    /// <summary>No string key shows unresolved (⟦key⟧) and no element marked for translation is left empty.</summary>
+    private static async Task AssertTranslatedAsync(IPage page)
+    {
+        var missing = await page.EvaluateAsync<string[]>(
+            "() => [...document.querySelectorAll('[data-i18n]')].filter(n => !n.textContent.trim()).map(n => n.dataset.i18n)");
+        Assert.Empty(missing);
+        var text = await page.EvaluateAsync<string>("() => document.body.innerText");
+        Assert.DoesNotContain("⟦", text, StringComparison.Ordinal);
+        Assert.DoesNotMatch(PhoneNumber(), text);
+    }
+
+    /// <summary>Every visible control has a label, and every visible text meets WCAG AA contrast against what is behind it.</summary>
+    private static async Task AssertAccessibleAsync(IPage page, string screen)
+    {
+        var unlabelled = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('input, select, textarea, button')]
+              .filter(n => n.offsetParent !== null && n.type !== 'hidden')
+              .filter(n => !(n.labels?.length) && !n.getAttribute('aria-label') && !n.getAttribute('aria-labelledby') && !(n.tagName === 'BUTTON' && n.textContent.trim()))
+              .map(n => n.outerHTML.slice(0, 80))
+            """);
+        Assert.True(unlabelled.Length == 0, $"{screen}: controls without a label: " + string.Join(" | ", unlabelled));
+        var contrast = await page.EvaluateAsync<JsonElement>("""
+            () => {
+              const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+              const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+              const behind = n => { for (; n; n = n.parentElement) { const c = rgb(getComputedStyle(n).backgroundColor); if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+              const out = [];
+              let checked = 0;
+              for (const n of document.querySelectorAll('main *, header *, nav *')) {
+                if (n.offsetParent === null || ![...n.childNodes].some(c => c.nodeType === 3 && c.textContent.trim())) continue;
+                checked++;
+                const style = getComputedStyle(n);
+                const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(behind(n))];
+                const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+                const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
+                if (ratio < (large ? 3 : 4.5)) out.push(`${n.tagName}.${n.className} "${n.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+              }
+              return { checked, poor: out };
+            }
+            """);
+        var poor = contrast.GetProperty("poor").EnumerateArray().Select(p => p.GetString()).ToList();
+        Assert.True(contrast.GetProperty("checked").GetInt32() >= 10, $"{screen}: only {contrast.GetProperty("checked")} texts checked");
+        Assert.True(poor.Count == 0, $"{screen}: text below AA contrast: " + string.Join(" | ", poor));
+    }
+
+    internal static async Task ScreenshotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable(ScreenshotVariable) is not { Length: > 0 } folder)
+            return;
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(FromRepositoryRoot(folder), $"console-{name}.png"), FullPage = true });
+    }
+
+    private static string FromRepositoryRoot(string path)
+    {
+        if (Path.IsPathRooted(path))
+            return path;
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Loa.slnx")))
+            directory = directory.Parent;
+        return Path.Combine(directory?.FullName ?? Environment.CurrentDirectory, path);
+    }
+
+    [GeneratedRegex(@"(\+?84|\b0)\d{9}\b")]
+    private static partial Regex PhoneNumber();
+}

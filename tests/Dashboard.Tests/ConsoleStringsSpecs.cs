@@ -1,0 +1,106 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Loa.CampaignApi.Security;
+using Loa.CampaignApi.WebConsole;
+using Loa.Contracts;
+using Loa.Storage.Suppression;
+
+namespace Loa.Dashboard.Tests;
+
+/// <summary>
+/// The console's string tables, as embedded in the assembly: every language has every key, and every
+/// key the page asks for (in its HTML, its script, and for each word of the API's vocabularies it
+/// shows) is in every table. A string added in one place only fails here, before anyone sees ⟦key⟧.
+/// </summary>
+public sealed partial class ConsoleStringsSpecs
+{
+    private static Dictionary<string, string> Table(string language) =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(ConsoleApi.Embedded($"{language}.json"))!;
+
+    private static string Text(string name) => Encoding.UTF8.GetString(ConsoleApi.Embedded(name));
+
+    /// <summary>Keys the script builds from the API's words (<c>t(`status.${s}`)</c> and the like).</summary>
+    private static IEnumerable<string> Vocabulary()
+    {
+        string[] statuses = [CampaignStatus.Draft, CampaignStatus.PendingApproval, CampaignStatus.Scheduled, CampaignStatus.Running,
+            CampaignStatus.Paused, CampaignStatus.Completed, CampaignStatus.Cancelled, CampaignStatus.Failed];
+        foreach (var status in statuses)
+            yield return $"status.{status}";
+        foreach (var kind in CampaignKind.All)
+        {
+            yield return $"kind.{kind}";
+            yield return $"kind.{kind}.long";
+        }
+        foreach (var role in new[] { Roles.Author, Roles.Approver, Roles.Operator, Roles.Admin, Roles.App })
+            yield return $"role.{role}";
+        foreach (var reason in SuppressionReason.All)
+            yield return $"suppressed.{reason}";
+        var script = Text("console.js");
+        var types = ProblemTypes().Match(script);
+        Assert.True(types.Success, "console.js no longer lists PROBLEM_TYPES");
+        foreach (var type in QuotedWord().Matches(types.Groups[1].Value).Select(m => m.Groups[1].Value))
+            yield return $"problem.type.{type}";
+        yield return "encoding.gsm7";
+        yield return "encoding.ucs2";
+    }
+
+    [Fact]
+    public void Every_language_has_the_same_keys_and_no_empty_string()
+    {
+        var tables = ConsoleApi.Languages.ToDictionary(l => l, Table);
+        var all = tables.Values.SelectMany(t => t.Keys).ToHashSet(StringComparer.Ordinal);
+        foreach (var (language, table) in tables)
+        {
+            Assert.True(all.SetEquals(table.Keys), $"{language}.json lacks: {string.Join(", ", all.Except(table.Keys))}");
+            Assert.All(table, kv => Assert.False(string.IsNullOrWhiteSpace(kv.Value), $"{language}.json: {kv.Key} is empty"));
+        }
+        Assert.Equal("vi", ConsoleApi.Languages[0]);
+    }
+
+    [Fact]
+    public void Every_key_the_page_uses_is_in_every_language()
+    {
+        var html = Text("index.html");
+        var script = Text("console.js");
+        var used = Attribute().Matches(html).Select(m => m.Groups[1].Value)
+            .Concat(Call().Matches(script).Select(m => m.Groups[1].Value))
+            .Concat(Vocabulary())
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.True(used.Count > 100, $"only {used.Count} keys found: the patterns no longer match the page");
+        foreach (var language in ConsoleApi.Languages)
+        {
+            var table = Table(language);
+            var missing = used.Where(k => !table.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+            Assert.True(missing.Count == 0, $"{language}.json lacks: {string.Join(", ", missing)}");
+        }
+    }
+
+    [Fact]
+    public void The_page_has_no_text_outside_the_tables()
+    {
+        // Between tags, only whitespace, punctuation and the brand (and the language names, each written in its own language).
+        var html = Text("index.html");
+        var body = html[html.IndexOf("<body>", StringComparison.Ordinal)..];
+        var words = TextBetweenTags().Matches(body).Select(m => m.Groups[1].Value.Trim())
+            .Where(t => t.Length > 0 && t.Any(char.IsLetter))
+            .Except(["Loa", "Tiếng Việt", "English"], StringComparer.Ordinal)
+            .ToList();
+        Assert.True(words.Count == 0, "hard-coded text: " + string.Join(" | ", words));
+    }
+
+    [GeneratedRegex(@"data-i18n(?:-aria-label)?=""([^""]+)""")]
+    private static partial Regex Attribute();
+
+    [GeneratedRegex(@"\bt\('([^']+)'")]
+    private static partial Regex Call();
+
+    [GeneratedRegex(@"const PROBLEM_TYPES = \[([^\]]+)\]")]
+    private static partial Regex ProblemTypes();
+
+    [GeneratedRegex(@"'([^']+)'")]
+    private static partial Regex QuotedWord();
+
+    [GeneratedRegex(@">([^<]+)<")]
+    private static partial Regex TextBetweenTags();
+}
