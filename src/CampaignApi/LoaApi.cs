@@ -9,6 +9,7 @@ using Loa.CampaignApi.Receipts;
 using Loa.CampaignApi.Reports;
 using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
+using Loa.CampaignApi.Templates;
 using Loa.CarrierSimulators;
 using Loa.Dispatcher;
 using Loa.Dispatcher.Bus;
@@ -153,6 +154,7 @@ public static class LoaApi
         app.MapAuditApiV1();
         app.MapReportsApiV1();
         app.MapProvincesApiV1();
+        app.MapTemplatesApiV1();
         app.MapDashboard();
     }
 

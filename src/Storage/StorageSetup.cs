@@ -41,6 +41,7 @@ public static class StorageSetup
         services.TryAddSingleton<Backlog.BacklogStore>();
         services.TryAddSingleton<Devices.DeviceStore>();
         services.TryAddSingleton<Geography.ProvinceStore>();
+        services.TryAddSingleton<Templates.TemplateStore>();
         // Read once: a malformed table stops the host at its first use with the file and line, rather than
         // mapping any code wrongly.
         services.TryAddSingleton(_ => Geography.Provinces.Load(new Geography.ProvinceOptions
