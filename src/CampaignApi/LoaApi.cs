@@ -155,6 +155,7 @@ public static class LoaApi
         app.MapReportsApiV1();
         app.MapProvincesApiV1();
         app.MapTemplatesApiV1();
+        app.MapCoverageApiV1();
         app.MapDashboard();
     }
 
