@@ -12,6 +12,7 @@ using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
 using Loa.CampaignApi.Verification;
 using Loa.CampaignApi.WebConsole;
+using Loa.CampaignApi.Templates;
 using Loa.CarrierAdapters.Push;
 using Loa.CarrierSimulators;
 using Loa.Dispatcher;
@@ -165,6 +166,8 @@ public static class LoaApi
         app.MapAuditApiV1();
         app.MapReportsApiV1();
         app.MapProvincesApiV1();
+        app.MapTemplatesApiV1();
+        app.MapCoverageApiV1();
         app.MapDashboard();
         app.MapConsole();
         app.MapApiReference();

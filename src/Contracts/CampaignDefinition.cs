@@ -11,7 +11,9 @@ public sealed record CampaignDefinition(
     AudienceDefinition? Audience,
     ScheduleDefinition? Schedule,
     OptionsDefinition? Options,
-    CapOrigin? Cap = null);
+    CapOrigin? Cap = null,
+    string? FromTemplate = null,
+    string? Joins = null);
 
 public sealed record MessageDefinition(string? Sms, PushMessageDefinition? Push);
 

@@ -55,6 +55,12 @@ public static class Channels
 {
     public const string Sms = "sms";
     public const string Push = "push";
+
+    /// <summary>A push app's send lane is the carrier <c>push-&lt;app&gt;</c> (lower case).</summary>
+    public const string PushLanePrefix = "push-";
+
+    /// <summary>Whether a carrier id names a push app's lane rather than a telecom carrier.</summary>
+    public static bool IsPushLane(string carrier) => carrier.StartsWith(PushLanePrefix, StringComparison.Ordinal);
 }
 
 /// <summary>The carrier name given to a number no prefix or ported entry routes.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Loa.CampaignApi.Audit;
 using Loa.CampaignApi.Scheduling;
 using Loa.CampaignApi.Security;
+using Loa.CampaignApi.Templates;
 using Loa.CarrierAdapters;
 using Loa.Contracts;
 using Loa.Dispatcher.Bus;
@@ -11,6 +12,7 @@ using Loa.Storage;
 using Loa.Storage.Batches;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
+using Loa.Storage.Templates;
 using MassTransit;
 
 namespace Loa.CampaignApi.Campaigns;
@@ -37,14 +39,25 @@ public static class CampaignsApi
     }
 
     public static async Task<IResult> CreateAsync(
-        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time, AuditDetails audit, CancellationToken ct)
+        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TemplateStore templates, TimeProvider time,
+        AuditDetails audit, CancellationToken ct)
     {
         // Only CAP intake says a campaign came from an alert (and which geocodes it did not reach), and only
         // POST /{id}/resend aims one at another campaign's recipients (tenancy is checked there).
-        request = request with { Cap = null, Audience = request.Audience is { Resend: not null } a ? a with { Resend = null } : request.Audience };
-        var (row, preview, problem) = await CreateDraftAsync(request, user, rules, campaigns, time.GetUtcNow(), ct);
+        static CampaignDefinition Unclaimed(CampaignDefinition d) =>
+            d with { Cap = null, Audience = d.Audience is { Resend: not null } a ? a with { Resend = null } : d.Audience };
+        request = Unclaimed(request);
+        // From a template, or joining a national campaign (issue 19): filled in, then checked as any other.
+        var (filled, link, refused) = await TemplatesApi.ResolveAsync(request, user, templates, campaigns, ct);
+        if (filled is null)
+            return refused!;
+        request = Unclaimed(filled);
+        var linked = link.Template is not null || link.Joins is not null;
+        var (row, preview, problem) = await CreateDraftAsync(request, user, rules, campaigns, time.GetUtcNow(), ct, alongside: linked
+            ? (r, connection, transaction, token) => TemplateStore.LinkAsync(connection, transaction, r.Id, r.Tenant, link.Template, link.Joins, token)
+            : null);
         if (row is not null)
-            audit.Add("created", new { kind = row.Kind, status = row.Status, lists = request.Audience?.Lists });
+            audit.Add("created", new { kind = row.Kind, status = row.Status, lists = request.Audience?.Lists, fromTemplate = link.Template, joins = link.Joins });
         return row is null ? problem! : TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
     }
 

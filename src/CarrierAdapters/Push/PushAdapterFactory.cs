@@ -22,7 +22,7 @@ public sealed class PushAdapterFactory(
     private readonly ConcurrentDictionary<string, Lazy<ICarrierAdapter>> _adapters = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary><c>push-&lt;app&gt;</c>: the carrier id a push app's deliveries and lane go by.</summary>
-    public static string CarrierIdOf(string app) => "push-" + app.ToLowerInvariant();
+    public static string CarrierIdOf(string app) => Contracts.Channels.PushLanePrefix + app.ToLowerInvariant();
 
     /// <exception cref="InvalidOperationException">The app is not configured, or its credential cannot be read.</exception>
     public Task<ICarrierAdapter> CreateAsync(string app, CancellationToken cancellationToken)

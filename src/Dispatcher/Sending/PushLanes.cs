@@ -1,3 +1,4 @@
+using Loa.Contracts;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Push;
 
@@ -11,10 +12,10 @@ namespace Loa.Dispatcher.Sending;
 /// </summary>
 public static class PushLanes
 {
-    public const string CarrierPrefix = "push-";
+    public const string CarrierPrefix = Channels.PushLanePrefix;
 
     /// <summary>Whether a carrier id names a push app's lane.</summary>
-    public static bool IsPush(string carrier) => carrier.StartsWith(CarrierPrefix, StringComparison.Ordinal);
+    public static bool IsPush(string carrier) => Channels.IsPushLane(carrier);
 
     /// <summary>
     /// The configured app (its name as <c>Loa:Push:Apps</c> spells it, which its options are named by) that a

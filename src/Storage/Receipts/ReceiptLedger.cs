@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using Loa.Contracts;
 using Loa.Storage.Campaigns;
+using Loa.Storage.Coverage;
 using Loa.Storage.Deliveries;
 using Loa.Storage.Progress;
 
@@ -28,12 +29,12 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
     // JSON drives the join (CROSS JOIN fixes SQLite's order), one index seek per receipt.
     internal static readonly Sql Match = new(
         Sqlite: """
-            SELECT d.id, d.campaign_id, d.status, d.province, d.submitted_at, d.carrier_message_id
+            SELECT d.id, d.campaign_id, d.status, d.province, d.submitted_at, d.carrier_message_id, d.recipient
             FROM json_each(@ids) j CROSS JOIN deliveries d
             WHERE d.carrier = @carrier AND d.carrier_message_id = j.value
             """,
         SqlServer: """
-            SELECT d.id, d.campaign_id, d.status, d.province, d.submitted_at, d.carrier_message_id
+            SELECT d.id, d.campaign_id, d.status, d.province, d.submitted_at, d.carrier_message_id, d.recipient
             FROM OPENJSON(@ids) j JOIN deliveries d
               ON d.carrier = @carrier AND d.carrier_message_id = CAST(j.value AS VARCHAR(100))
             """);
@@ -113,6 +114,9 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
         ProgressDeltas progress, long now, CancellationToken cancellationToken)
     {
         var matched = new Dictionary<string, Matched>(receipts.Count, StringComparer.Ordinal);
+        // Coverage counts subscribers reached by SMS; a push lane's recipients are devices, not people to count against the base.
+        var reach = new ReachedTally(database);
+        var counted = !Channels.IsPushLane(carrier);
         await using (var match = Commands.Prepare(connection, transaction, database.Text(Match), "ids", "carrier"))
         {
             match.Parameters[0].Value = ids;
@@ -121,7 +125,7 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
             while (await reader.ReadAsync(cancellationToken))
             {
                 matched.TryAdd(reader.GetString(5), new Matched(
-                    reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4)));
+                    reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4), reader.GetString(6)));
             }
         }
 
@@ -144,6 +148,8 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
             var (to, error) = Verdict(receipt.Status, receipt.Error);
             moves.Add((delivery.Id, to, error, at));
             progress.Move(delivery.CampaignId, carrier, delivery.Province, delivery.Status, to, 1, error);
+            if (to == DeliveryStatus.Delivered && counted)
+                reach.Delivered(delivery.Recipient, delivery.Province, carrier, at);
             if (delivery.SubmittedAt is { } submitted)
                 progress.ReceiptApplied(carrier, (at - submitted) / 1000.0);
         }
@@ -182,6 +188,7 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
                 }),
             }, transaction);
         }
+        await reach.FlushAsync(connection, transaction);
         return new ReceiptOutcome(accepted, unknown);
     }
 
@@ -197,13 +204,14 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
             "SELECT CASE WHEN EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = @Carrier) THEN 1 ELSE 0 END", new { Carrier = carrier }, transaction);
         if (!anyParked)
             return;
-        var early = (await connection.QueryAsync<(long Id, string CarrierMessageId, string Province, string Status, string? Error, long At)>(
+        var early = (await connection.QueryAsync<(long Id, string CarrierMessageId, string Province, string Status, string? Error, long At, string Recipient)>(
             """
-            SELECT d.id, d.carrier_message_id, d.province, p.status, p.error, p.at FROM deliveries d
+            SELECT d.id, d.carrier_message_id, d.province, p.status, p.error, p.at, d.recipient FROM deliveries d
             JOIN parked_receipts p ON p.carrier = d.carrier AND p.carrier_message_id = d.carrier_message_id
             WHERE d.batch_id = @Id AND d.status = 'submitted'
             """,
             new { Id = batchId }, transaction)).AsList();
+        var reach = new ReachedTally(database);
         foreach (var receipt in early)
         {
             var (to, error) = Verdict(receipt.Status, receipt.Error);
@@ -211,15 +219,18 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
                 "UPDATE deliveries SET status = @to, error = @error, final_at = @At WHERE id = @Id AND status = 'submitted'",
                 new { to, error, receipt.At, receipt.Id }, transaction);
             progress.Move(campaignId, carrier, receipt.Province, DeliveryStatus.Submitted, to, moved, error);
+            if (moved == 1 && to == DeliveryStatus.Delivered)
+                reach.Delivered(receipt.Recipient, receipt.Province, carrier, receipt.At);
             if (moved == 1)
                 progress.ReceiptApplied(carrier, (receipt.At - now) / 1000.0); // overtook the answer: as good as no wait
             await connection.ExecuteAsync(
                 "DELETE FROM parked_receipts WHERE carrier = @Carrier AND carrier_message_id = @CarrierMessageId",
                 new { Carrier = carrier, receipt.CarrierMessageId }, transaction);
         }
+        await reach.FlushAsync(connection, transaction);
     }
 
-    private sealed record Matched(long Id, string CampaignId, string Status, string Province, long? SubmittedAt);
+    private sealed record Matched(long Id, string CampaignId, string Status, string Province, long? SubmittedAt, string Recipient);
 
     public async Task<long> ParkedCountAsync(string carrier, CancellationToken cancellationToken = default)
     {

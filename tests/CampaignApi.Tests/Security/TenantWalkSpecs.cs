@@ -79,6 +79,7 @@ public sealed class TenantWalkSpecs
                 JsonContent.Create(new { message = new { sms = "x" } }), notFound);
             await Expect("POST", "/api/v1/campaigns/{id}/resend", $"/api/v1/campaigns/{id}/resend",
                 JsonContent.Create(new { statuses = new[] { "failed" } }), notFound);
+            await Expect("GET", "/api/v1/campaigns/{id}/links", $"/api/v1/campaigns/{id}/links", null, notFound);
         }
         await Expect("GET", "/api/v1/lists/{id}", $"/api/v1/lists/{list}", null, notFound);
         await Expect("GET", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
@@ -129,6 +130,45 @@ public sealed class TenantWalkSpecs
         visited.Add("POST /api/v1/alerts/cap"); // provinces and geocodes: tests/CampaignApi.Tests/Alerts
         visited.Add("GET /api/v1/me");
         Assert.Equal("01", (await province.GetFromJsonAsync<JsonElement>("/api/v1/me")).GetProperty("tenant").GetString()); // its own key only
+
+        // Templates: national ones are the shared library every province reads (docs/api.md, Templates) but
+        // only national authors change; a province's list holds the national ones and its own, nobody else's.
+        var template = await author.PostAsJsonAsync("/api/v1/templates", new { title = "Walk", kind = "awareness", sms = "Cảnh giác lừa đảo" });
+        Assert.Equal(HttpStatusCode.Created, template.StatusCode);
+        var templateId = (await template.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var walkTemplate = JsonContent.Create(new { title = "Mine now", kind = "awareness", sms = "x" });
+        await Expect("PUT", "/api/v1/templates/{id}", $"/api/v1/templates/{templateId}", walkTemplate, HttpStatusCode.Forbidden);
+        await Expect("DELETE", "/api/v1/templates/{id}", $"/api/v1/templates/{templateId}", null, HttpStatusCode.Forbidden);
+        visited.Add("GET /api/v1/templates/{id}");
+        Assert.Equal(HttpStatusCode.OK, (await province.GetAsync($"/api/v1/templates/{templateId}")).StatusCode);
+        visited.Add("POST /api/v1/templates");
+        var own = await province.PostAsJsonAsync("/api/v1/templates", new { title = "HN", kind = "awareness", sms = "x" });
+        Assert.Equal("01", (await own.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tenant").GetString()); // its own, whatever it sends
+        visited.Add("GET /api/v1/templates");
+        var templates = await province.GetFromJsonAsync<JsonElement>("/api/v1/templates?limit=500");
+        Assert.All(templates.GetProperty("items").EnumerateArray(), t => Assert.Contains(t.GetProperty("tenant").GetString(), new[] { "national", "01" }));
+
+        // Coverage: the base and the targets are national figures a province reads (its own rows) but never sets.
+        await Expect("PUT", "/api/v1/coverage/base", "/api/v1/coverage/base", JsonContent.Create(new
+        {
+            rows = new[] { new { province = "TH", carrier = "viettel", asOf = "2026-01-01", subscribers = 1, source = "walk" } },
+        }), HttpStatusCode.Forbidden);
+        await Expect("PUT", "/api/v1/coverage/targets", "/api/v1/coverage/targets", JsonContent.Create(new { rows = Array.Empty<object>() }), HttpStatusCode.Forbidden);
+        Assert.True((await operatorClient.PutAsJsonAsync("/api/v1/coverage/base", new
+        {
+            rows = new[] { new { province = "TH", carrier = "viettel", asOf = "2026-01-01", subscribers = 1000, source = "walk" } },
+        })).IsSuccessStatusCode);
+        visited.Add("GET /api/v1/coverage/base");
+        Assert.Equal(0, (await province.GetFromJsonAsync<JsonElement>("/api/v1/coverage/base?asOf=2026-12-31")).GetArrayLength());
+        Assert.Equal(1, (await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/coverage/base?asOf=2026-12-31")).GetArrayLength());
+        visited.Add("GET /api/v1/coverage/targets"); // the plans' published targets: no tenant's data
+        visited.Add("GET /api/v1/reports/coverage");
+        var month = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(7)).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var nationalCoverage = await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/reports/coverage?from={month}&to={month}");
+        Assert.True(nationalCoverage.GetProperty("total").GetProperty("reached").GetInt64() > 0);
+        var provinceCoverage = await province.GetFromJsonAsync<JsonElement>($"/api/v1/reports/coverage?from={month}&to={month}");
+        Assert.Equal(0, provinceCoverage.GetProperty("total").GetProperty("reached").GetInt64());
+        Assert.All(provinceCoverage.GetProperty("items").EnumerateArray(), i => Assert.Equal("01", i.GetProperty("province").GetString()));
 
         Assert.True(successes.Count == 0, "cross-tenant successes:\n" + string.Join("\n", successes));
         var endpoints = loa.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()

@@ -163,6 +163,12 @@ public sealed partial class PushDeliverySpecs
         foreach (var item in failed.GetProperty("items").EnumerateArray())
             Assert.Matches("^[0-9]+$", item.GetProperty("recipient").GetString()); // the device id, never its token
 
+        // Coverage counts the numbers reached by SMS, each once; the devices reached by push are not people counted against the base.
+        var month = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(7)).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var coverage = await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/reports/coverage?from={month}&to={month}&groupBy=carrier");
+        Assert.Equal(Numbers, coverage.GetProperty("total").GetProperty("reached").GetInt64());
+        Assert.DoesNotContain(coverage.GetProperty("items").EnumerateArray(), i => i.GetProperty("carrier").GetString()!.StartsWith("push-", StringComparison.Ordinal));
+
         // Nothing logged (at Trace) holds a token (beyond the 6 characters a mask shows) or a full number.
         Assert.True(logs.Lines.Count > 50, $"only {logs.Lines.Count} log lines: the capture is not seeing the host");
         var secrets = tokens.Select(t => t[6..30]).ToList();

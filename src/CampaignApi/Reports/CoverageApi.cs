@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Security.Claims;
+using Loa.CampaignApi.Audit;
+using Loa.CampaignApi.Campaigns;
+using Loa.CampaignApi.Security;
+using Loa.CarrierAdapters;
+using Loa.Storage.Coverage;
+using Loa.Storage.Geography;
+
+namespace Loa.CampaignApi.Reports;
+
+public sealed record BaseInput(string? Province, string? Carrier, string? Tag, string? AsOf, long? Subscribers, string? Source);
+
+public sealed record BaseRequest(IReadOnlyList<BaseInput>? Rows);
+
+public sealed record TargetsRequest(IReadOnlyList<TargetRow>? Rows);
+
+/// <param name="Share">reached / base, 0 to 1; null when no base is entered for the group.</param>
+/// <param name="Met">share ≥ target; null when there is no base or no target.</param>
+public sealed record CoverageItem(
+    string? Province, string? ProvinceName, string? Carrier, long Reached, long? Base, string? BaseAsOf, double? Share, double? TargetPercent, bool? Met);
+
+/// <param name="Exact">Always true: reach is counted exactly (see docs/api.md, Coverage).</param>
+public sealed record CoverageReport(
+    string From, string To, IReadOnlyList<string> GroupBy, bool Exact, string? Target, double? TargetPercent, IReadOnlyList<CoverageItem> Items, CoverageItem Total);
+
+/// <summary>
+/// Coverage against the plans' targets (issue 19): distinct people reached (an SMS delivered at least once; push
+/// reaches devices, not people counted against the base) in a run of months, against the subscriber base operators enter. Reach comes from the
+/// counters <see cref="ReachedTally"/> keeps as deliveries become delivered, never from delivery rows.
+/// </summary>
+public static class CoverageApi
+{
+    public const int MaxBaseRows = 10_000;
+
+    public static void MapCoverageApiV1(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/api/v1/reports/coverage", ReportAsync).WithTags("Reports")
+            .RequireAuthorization(p => p.RequireRole(Roles.Operator, Roles.Approver, Roles.Admin));
+        var group = routes.MapGroup("/api/v1/coverage").WithTags("Reports").RequireAuthorization(Policies.OperatorOrAdmin);
+        group.MapPut("/base", PutBaseAsync);
+        group.MapGet("/base", GetBaseAsync);
+        group.MapGet("/targets", async (CoverageStore coverage, CancellationToken ct) => TypedResults.Ok(await coverage.TargetsAsync(ct)));
+        group.MapPut("/targets", PutTargetsAsync);
+    }
+
+    public static async Task<IResult> PutBaseAsync(BaseRequest request, ClaimsPrincipal user, CoverageStore coverage, Provinces provinces, AuditDetails audit, CancellationToken ct)
+    {
+        if (!user.IsNational())
+            return Problems.Forbidden("tenant", "The subscriber base is entered by national operators.");
+        var rows = new List<BaseRow>();
+        var errors = new Dictionary<string, string[]>();
+        var input = request.Rows ?? [];
+        if (input.Count is 0 or > MaxBaseRows)
+            errors["rows"] = [$"Send 1 to {MaxBaseRows} rows."];
+        for (var i = 0; i < input.Count && i < MaxBaseRows; i++)
+        {
+            var row = input[i];
+            if (row is null)
+            {
+                errors[$"rows[{i}]"] = ["A row is an object, not null."];
+                continue;
+            }
+            var province = provinces.Resolve(row.Province);
+            if (province is null)
+                errors[$"rows[{i}].province"] = ["No province has this code."];
+            if (row.Carrier is null || !CarrierIds.All.Contains(row.Carrier))
+                errors[$"rows[{i}].carrier"] = [$"carrier must be one of: {string.Join(", ", CarrierIds.All)}."];
+            var tag = row.Tag ?? "";
+            if (tag.Length > 64)
+                errors[$"rows[{i}].tag"] = ["A tag is at most 64 characters ('' or absent: every subscriber)."];
+            if (!DateOnly.TryParseExact(row.AsOf, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var asOf) || asOf.Year is < Dates.FirstYear or > Dates.LastYear)
+                errors[$"rows[{i}].asOf"] = [$"asOf is the date the figure is true on, yyyy-MM-dd, {Dates.Range}."];
+            if (row.Subscribers is not (>= 0 and <= 1_000_000_000))
+                errors[$"rows[{i}].subscribers"] = ["subscribers is a count from 0 to 1,000,000,000."];
+            if (string.IsNullOrWhiteSpace(row.Source) || row.Source.Length > 400)
+                errors[$"rows[{i}].source"] = ["Say where the figure comes from (at most 400 characters)."];
+            if (errors.Count == 0)
+                rows.Add(new BaseRow(province!.Code, row.Carrier!, tag, row.AsOf!, row.Subscribers!.Value, row.Source!.Trim()));
+        }
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        await coverage.PutBaseAsync(rows, user.Who(), ct);
+        audit.Add("base", new { rows = rows.Count, dates = rows.Select(r => r.AsOf).Distinct().ToList() });
+        return TypedResults.Ok(new { accepted = rows.Count });
+    }
+
+    /// <summary>The base as true on <paramref name="asOf"/>; a province reads its own rows only, as its coverage report does.</summary>
+    public static async Task<IResult> GetBaseAsync(string? asOf, ClaimsPrincipal user, CoverageStore coverage, TimeProvider time, CancellationToken ct)
+    {
+        var tenant = user.TenantFilter();
+        var rows = await coverage.BaseAsync(asOf ?? time.GetUtcNow().ToOffset(TimeSpan.FromHours(7)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ct);
+        return TypedResults.Ok(tenant is null ? rows : rows.Where(r => r.Province == tenant).ToList());
+    }
+
+    public static async Task<IResult> PutTargetsAsync(TargetsRequest request, ClaimsPrincipal user, CoverageStore coverage, AuditDetails audit, CancellationToken ct)
+    {
+        if (!user.IsNational())
+            return Problems.Forbidden("tenant", "The plans' targets are set by national operators.");
+        // The whole set replaces the last: it must be named, so a body without rows never clears the targets ([] does, on purpose).
+        if (request.Rows is not { } rows)
+            return Problems.Validation(new Dictionary<string, string[]> { ["rows"] = ["Send the whole set of targets as rows ([] clears them)."] });
+        var errors = new Dictionary<string, string[]>();
+        if (rows.Count > 100)
+            errors["rows"] = ["At most 100 targets."];
+        for (var i = 0; i < rows.Count && i < 100; i++)
+        {
+            if (rows[i] is null)
+            {
+                errors[$"rows[{i}]"] = ["A target is an object, not null."];
+                continue;
+            }
+            if (rows[i].Tag is null || rows[i].Tag.Length > 64)
+                errors[$"rows[{i}].tag"] = ["tag is '' (every subscriber) or a target group of at most 64 characters."];
+            if (string.IsNullOrWhiteSpace(rows[i].Name) || rows[i].Name.Length > 200)
+                errors[$"rows[{i}].name"] = ["Name the target (at most 200 characters)."];
+            if (rows[i].Percent is < 0 or > 100 || double.IsNaN(rows[i].Percent))
+                errors[$"rows[{i}].percent"] = ["percent is from 0 to 100."];
+        }
+        if (errors.Count == 0 && rows.Select(r => r.Tag).Distinct(StringComparer.Ordinal).Count() != rows.Count)
+            errors["rows"] = ["One target per tag."];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        await coverage.PutTargetsAsync(rows, ct);
+        audit.Add("targets", rows);
+        return TypedResults.Ok(rows);
+    }
+
+    /// <summary>
+    /// <c>from</c> and <c>to</c> are months (yyyy-MM, both included) of one year; the run must start at a
+    /// bucket's start (January, a quarter's first month, or be a single month), so that the figure is exact.
+    /// </summary>
+    public static async Task<IResult> ReportAsync(
+        ClaimsPrincipal user, CoverageStore coverage, Provinces provinces, string? from, string? to, string? groupBy, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var ok1 = DateOnly.TryParseExact(from, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first);
+        var ok2 = DateOnly.TryParseExact(to ?? from, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var last);
+        if (!ok1 || first.Year is < Dates.FirstYear or > Dates.LastYear)
+            errors["from"] = [$"from is the first month, yyyy-MM, {Dates.Range}."];
+        if (!ok2 || last.Year is < Dates.FirstYear or > Dates.LastYear)
+            errors["to"] = [$"to is the last month (included), yyyy-MM, {Dates.Range}."];
+        var groups = (groupBy ?? "province").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+        foreach (var g in groups.Where(g => g is not ("province" or "carrier" or "tag")))
+            errors["groupBy"] = [$"Unknown group '{g}': province, carrier (tag is not built yet)."];
+        if (groups.Contains("tag"))
+            errors["groupBy"] = ["groupBy=tag is not built yet: reach is not kept per target group."];
+        string? bucket = null;
+        if (errors.Count == 0)
+        {
+            if (first.Year != last.Year || last < first)
+                errors["to"] = ["from and to are months of the same year, to not before from."];
+            else if (first.Month == 1)
+                bucket = ReachedTally.YearBucket(first.Year);
+            else if ((first.Month - 1) % 3 == 0 && (last.Month - 1) / 3 == (first.Month - 1) / 3)
+                bucket = ReachedTally.QuarterBucket(first.Year, (first.Month - 1) / 3 + 1);
+            else if (first.Month == last.Month)
+                bucket = ReachedTally.MonthBucket(first.Year, first.Month);
+            else
+                errors["from"] = ["Reach is kept exactly per month, quarter and year: the period starts in January, at a quarter's first month (and ends within it), or is one month."];
+        }
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+
+        var tenant = user.TenantFilter();
+        var periodEnd = new DateOnly(last.Year, last.Month, 1).AddMonths(1).AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var reached = (await coverage.ReachedAsync(bucket!, first.Month, last.Month, ct))
+            .Select(r => r with { Province = provinces.Resolve(r.Province)?.Code ?? r.Province })
+            .Where(r => tenant is null || r.Province == tenant)
+            .ToList();
+        var bases = (await coverage.BaseAsync(periodEnd, ct)).Where(b => b.Tag == "" && (tenant is null || b.Province == tenant)).ToList();
+        var target = (await coverage.TargetsAsync(ct)).FirstOrDefault(t => t.Tag == "");
+        var byProvince = groups.Contains("province");
+        var byCarrier = groups.Contains("carrier");
+        (string? Province, string? Carrier) Key(string province, string carrier) => (byProvince ? province : null, byCarrier ? carrier : null);
+
+        var keys = reached.Select(r => Key(r.Province, r.Carrier)).Concat(bases.Select(b => Key(b.Province, b.Carrier))).Distinct()
+            .OrderBy(k => k.Province, StringComparer.Ordinal).ThenBy(k => k.Carrier, StringComparer.Ordinal).ToList();
+        CoverageItem Item((string? Province, string? Carrier) key, IEnumerable<ReachedRow> r, IReadOnlyList<BaseRow> b)
+        {
+            var count = r.Sum(x => x.Reached);
+            long? subscribers = b.Count == 0 ? null : b.Sum(x => x.Subscribers);
+            double? share = subscribers is > 0 ? (double)count / subscribers.Value : null;
+            bool? met = share is null || target is null ? null : share.Value * 100 >= target.Percent;
+            return new CoverageItem(key.Province, key.Province is null ? null : provinces.Resolve(key.Province)?.Name, key.Carrier, count, subscribers,
+                b.Count == 0 ? null : b.Max(x => x.AsOf), share, target?.Percent, met);
+        }
+        var items = keys.Select(k => Item(k,
+            reached.Where(r => Key(r.Province, r.Carrier) == k),
+            bases.Where(b => Key(b.Province, b.Carrier) == k).ToList())).ToList();
+        var total = Item((null, null), reached, bases);
+        return TypedResults.Ok(new CoverageReport(first.ToString("yyyy-MM", CultureInfo.InvariantCulture), last.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+            groups, true, target?.Name, target?.Percent, items, total));
+    }
+}
