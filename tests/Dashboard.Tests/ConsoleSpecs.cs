@@ -267,7 +267,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await page.GetByLabel("Hết hạn lúc").FillAsync(DateTime.UtcNow.AddHours(7).AddDays(70).ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture));
         await Expect(page.GetByTestId("preview-recipients")).ToHaveTextAsync("2", Bounded);
         await AssertAccessibleAsync(page, "compose with a segment");
-        await ScreenshotAsync(page, "compose");
+        await ScreenshotAsync(page, "compose-segment");
 
         // What the page showed is what the server previews for the stored campaign.
         await page.GetByRole(AriaRole.Button, new() { Name = "Tạo và gửi phê duyệt" }).ClickAsync();
@@ -450,6 +450,21 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await ScreenshotAsync(page, "phone");
         world.AssertNoScriptProblems(page);
         await page.Context.CloseAsync();
+
+        // The compose screen too, with its audience filters open and the push section shown.
+        var compose = await OpenAsync([]);
+        await compose.SetViewportSizeAsync(390, 844);
+        await SignInAsync(compose, "dev-author");
+        await compose.GotoAsync("/console#/compose");
+        await Expect(compose.Locator("#c-lists input").First).ToBeVisibleAsync(Visible);
+        await compose.GetByText("Thu hẹp người nhận (nhãn, xã/phường, nhà mạng)").ClickAsync();
+        await compose.GetByRole(AriaRole.Checkbox, new() { Name = "Thông báo ứng dụng (push) tới các thiết bị đã đăng ký" }).CheckAsync();
+        await Expect(compose.Locator("#c-push-title")).ToBeVisibleAsync(Visible);
+        Assert.True(await compose.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            "the compose screen scrolls sideways at 390 px");
+        await AssertAccessibleAsync(compose, "compose on a phone");
+        world.AssertNoScriptProblems(compose);
+        await compose.Context.CloseAsync();
     }
 
     private const int HttpStatusOk = 200;
