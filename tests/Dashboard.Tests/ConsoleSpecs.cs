@@ -224,6 +224,177 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task An_author_composes_from_a_template_with_a_segment_and_a_recurrence_and_sees_the_servers_preview()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        var title = $"Mẫu cảnh báo OTP {Guid.NewGuid():n}"[..28];
+        var template = await author.PostAsJsonAsync("/api/v1/templates", new
+        {
+            title, kind = "warning", sms = "Cục ATTT cảnh báo: không cung cấp mã OTP cho bất kỳ ai.", tags = new[] { "otp" },
+        });
+        Assert.Equal(System.Net.HttpStatusCode.Created, template.StatusCode);
+        var templateId = (await template.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        // Twelve members: every third a student, the others elderly; even ones in commune 00004, odd ones in 00007.
+        var csv = "msisdn,province,commune,tags\n" + string.Concat(Enumerable.Range(0, 12).Select(n =>
+            $"{LoaTestHost.Number(5000 + n)},01,{(n % 2 == 0 ? "00004" : "00007")},{(n % 3 == 0 ? "student" : "elderly")}\n"));
+        var listName = $"Phân đoạn {Guid.NewGuid():n}"[..18];
+        await LoaTestHost.UploadListAsync(author, csv, listName);
+
+        var requests = new List<string>();
+        var page = await OpenAsync(requests);
+        await SignInAsync(page, "dev-author");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Soạn tin" }).ClickAsync();
+        await page.GetByLabel("Bắt đầu từ mẫu tin").SelectOptionAsync(new SelectOptionValue { Label = $"{title} (trung ương)" });
+        await Expect(page.GetByLabel("Tên chiến dịch")).ToHaveValueAsync(title, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByLabel("Nội dung SMS")).ToHaveValueAsync("Cục ATTT cảnh báo: không cung cấp mã OTP cho bất kỳ ai.", new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Cảnh báo: nguy cơ sắp xảy ra, gửi ngay, mọi giờ" })).ToBeCheckedAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await page.Locator("#c-lists label", new() { HasText = listName }).Locator("input").CheckAsync();
+        await Expect(page.GetByTestId("preview-recipients")).ToHaveTextAsync("12", Bounded);
+
+        // Students only, and not in commune 00007: 0, 6 (commune 00004) of 0, 3, 6, 9.
+        await page.GetByText("Thu hẹp người nhận (nhãn, xã/phường, nhà mạng)").ClickAsync();
+        await page.Locator("#c-inc-tags").FillAsync("student");
+        await Expect(page.GetByTestId("preview-recipients")).ToHaveTextAsync("4", Bounded);
+        await page.Locator("#c-exc-communes").FillAsync("00007");
+        await Expect(page.GetByTestId("preview-recipients")).ToHaveTextAsync("2", Bounded);
+        await Expect(page.GetByTestId("preview-suppressed")).ToHaveTextAsync("0", Bounded);
+        await Expect(page.GetByTestId("preview-sms")).ToHaveTextAsync("2 số điện thoại", Bounded);
+
+        await page.GetByLabel("Lặp lại (biểu thức cron của Quartz)").FillAsync("0 0 8 1 * ?");
+        await Expect(page.GetByTestId("recurrence-words")).ToContainTextAsync("ngày 1 hằng tháng lúc 08:00", Contains);
+        await page.GetByLabel("Hết hạn lúc").FillAsync(DateTime.UtcNow.AddHours(7).AddDays(70).ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(page.GetByTestId("preview-recipients")).ToHaveTextAsync("2", Bounded);
+        await AssertAccessibleAsync(page, "compose with a segment");
+        await ScreenshotAsync(page, "compose-segment");
+
+        // What the page showed is what the server previews for the stored campaign.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tạo và gửi phê duyệt" }).ClickAsync();
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("chờ phê duyệt", Bounded);
+        await Expect(page.GetByTestId("review-recipients")).ToHaveTextAsync("2", Bounded);
+        await Expect(page.GetByTestId("review-segment")).ToContainTextAsync("chỉ gửi nhãn student", Contains);
+        await Expect(page.GetByTestId("review-recurrence")).ToContainTextAsync("0 0 8 1 * ? · Lặp lại ngày 1 hằng tháng lúc 08:00", Contains);
+        var id = new Uri(page.Url).Fragment.Split('/')[^1];
+        var stored = await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        Assert.Equal(2, stored.GetProperty("preview").GetProperty("recipients").GetInt64());
+        Assert.Equal(["student"], stored.GetProperty("audience").GetProperty("include").GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(["00007"], stored.GetProperty("audience").GetProperty("exclude").GetProperty("communes").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal("0 0 8 1 * ?", stored.GetProperty("schedule").GetProperty("recurrence").GetString());
+        var links = await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/links");
+        Assert.Equal(templateId, links.GetProperty("fromTemplate").GetString());
+        // The approver's table by province is the segment's too, not the whole list's.
+        await Expect(page.GetByTestId("review-by-province").Locator("tr").First).ToHaveTextAsync("Hà Nội2", Bounded);
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+        Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_approvers_review_shows_the_SMS_and_the_app_notification_separately_in_English()
+    {
+        var loa = world.Loa;
+        using var admin = loa.Client("dev-admin");
+        var appKey = await admin.PostAsJsonAsync("/api/v1/keys", new { name = $"console-app-{Guid.NewGuid():n}"[..24], tenant = "national", roles = new[] { "app" } });
+        using var app = loa.Client((await appKey.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+        const string province = "01";
+        for (var i = 0; i < 3; i++)
+        {
+            var device = await app.PostAsJsonAsync("/api/v1/devices", new
+            {
+                token = $"console{i}{Guid.NewGuid():n}{new string('z', 40)}", platform = "android", app = "loa", province, language = "vi",
+            });
+            Assert.True(device.IsSuccessStatusCode, await device.Content.ReadAsStringAsync());
+        }
+        using var author = loa.Client("dev-author");
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(10, province: "01", offset: 7000), "push and sms");
+        var id = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = "Cảnh báo hai kênh", kind = "warning", channels = new[] { "sms", "push" },
+            message = new { sms = "Canh bao lua dao qua mang", push = new { title = "Cảnh báo lừa đảo", body = "Không bấm vào đường link lạ." } },
+            audience = new { lists = new[] { list.GetProperty("id").GetString() }, devices = true, provinces = new[] { "01" } },
+        });
+        (await author.PostAsync($"/api/v1/campaigns/{id}/submit", null)).EnsureSuccessStatusCode();
+        var stored = await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        var devices = stored.GetProperty("preview").GetProperty("push").GetProperty("devices").GetInt64();
+        Assert.True(devices >= 3, stored.ToString());
+
+        var requests = new List<string>();
+        var page = await OpenAsync(requests);
+        await page.GetByTestId("lang").SelectOptionAsync("en");
+        await SignInAsync(page, "dev-approver", button: "Sign in", label: "API key");
+        await page.GotoAsync($"/console#/campaigns/{id}");
+        await Expect(page.GetByTestId("review-text")).ToHaveTextAsync("Canh bao lua dao qua mang", Bounded);
+        await Expect(page.GetByTestId("review-push-title")).ToHaveTextAsync("Cảnh báo lừa đảo", Bounded);
+        await Expect(page.GetByTestId("review-push-body")).ToHaveTextAsync("Không bấm vào đường link lạ.", Bounded);
+        await Expect(page.GetByTestId("review-sms-recipients")).ToHaveTextAsync("10 phone numbers", Bounded);
+        await Expect(page.GetByTestId("review-push-devices")).ToHaveTextAsync($"{devices} devices", Bounded);
+        await Expect(page.GetByTestId("review-push-by-app").Locator("tr")).ToHaveTextAsync($"loa{devices}", Bounded);
+        await Expect(page.GetByTestId("review-push-by-province").Locator("tr")).ToHaveTextAsync($"Hà Nội{devices}", Bounded);
+        // The SMS carriers table holds the five carriers and no push app.
+        await Expect(page.GetByTestId("review-carriers").Locator("tr")).ToHaveCountAsync(5, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByTestId("review-carriers")).Not.ToContainTextAsync("push", new() { Timeout = DashboardWorld.TimeoutMs });
+        await AssertAccessibleAsync(page, "review of push and SMS");
+        await AssertTranslatedAsync(page);
+        await ScreenshotAsync(page, "review-push");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Approve and send" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Dialog)).ToContainTextAsync($"{devices} devices the app notification", Contains);
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Go back" }).ClickAsync();
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+        Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_author_resends_to_those_not_reached_and_the_draft_waits_for_a_second_persons_approval()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        // Viettel fails 3 % and MobiFone expires 2 % of messages in this world: of 150 each, some end unreached
+        // (all 300 reached has a chance under 1 in 1,000); at 15 parts a second each lane takes about 10 s.
+        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(300, offset: 20_000, prefixes: ["086", "090"]), "resend");
+        var name = $"Nhắc lại {Guid.NewGuid():n}"[..17];
+        var id = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name, kind = "warning", channels = new[] { "sms" }, message = new { sms = "Canh bao: khong cung cap ma OTP." },
+            audience = new { lists = new[] { list.GetProperty("id").GetString() } },
+        });
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        await LoaTestHost.WaitForEndAsync(approver, id, TimeSpan.FromSeconds(90));
+        var progress = await approver.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/progress");
+        var unreached = progress.GetProperty("failed").GetInt64() + progress.GetProperty("expired").GetInt64();
+        Assert.True(unreached > 0, progress.ToString());
+
+        var requests = new List<string>();
+        var page = await OpenAsync(requests);
+        await SignInAsync(page, "dev-author");
+        await page.GotoAsync($"/console#/campaigns/{id}");
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("hoàn tất", Bounded);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Tạo lần gửi lại và gửi phê duyệt" }).ClickAsync();
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("chờ phê duyệt", Bounded);
+        await Expect(page.GetByTestId("review-resend-of")).ToHaveTextAsync(id, Bounded);
+        await Expect(page.GetByTestId("review-recipients")).ToHaveTextAsync(unreached.ToString(System.Globalization.CultureInfo.InvariantCulture), Bounded);
+        var draft = new Uri(page.Url).Fragment.Split('/')[^1];
+        Assert.NotEqual(id, draft);
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+
+        // It waits in the approver's queue like any campaign, and its author cannot approve it.
+        var queue = await OpenAsync(requests);
+        await SignInAsync(queue, "dev-approver");
+        await queue.GetByRole(AriaRole.Link, new() { Name = "Chờ phê duyệt" }).ClickAsync();
+        await queue.GetByRole(AriaRole.Link, new() { Name = $"Gửi lại: {name}", Exact = true }).ClickAsync();
+        await Expect(queue.GetByTestId("review-resend-of")).ToHaveTextAsync(id, Bounded);
+        await Expect(queue.GetByRole(AriaRole.Button, new() { Name = "Phê duyệt và gửi" })).ToBeVisibleAsync(Visible);
+        world.AssertNoScriptProblems(queue);
+        await queue.Context.CloseAsync();
+        var stored = await approver.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{draft}");
+        Assert.Equal(id, stored.GetProperty("resendOf").GetString());
+        Assert.Equal("pending_approval", stored.GetProperty("status").GetString());
+        Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
     public static TheoryData<string> Languages => ["vi", "en"];
 
     [Theory]
@@ -279,6 +450,21 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await ScreenshotAsync(page, "phone");
         world.AssertNoScriptProblems(page);
         await page.Context.CloseAsync();
+
+        // The compose screen too, with its audience filters open and the push section shown.
+        var compose = await OpenAsync([]);
+        await compose.SetViewportSizeAsync(390, 844);
+        await SignInAsync(compose, "dev-author");
+        await compose.GotoAsync("/console#/compose");
+        await Expect(compose.Locator("#c-lists input").First).ToBeVisibleAsync(Visible);
+        await compose.GetByText("Thu hẹp người nhận (nhãn, xã/phường, nhà mạng)").ClickAsync();
+        await compose.GetByRole(AriaRole.Checkbox, new() { Name = "Thông báo ứng dụng (push) tới các thiết bị đã đăng ký" }).CheckAsync();
+        await Expect(compose.Locator("#c-push-title")).ToBeVisibleAsync(Visible);
+        Assert.True(await compose.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            "the compose screen scrolls sideways at 390 px");
+        await AssertAccessibleAsync(compose, "compose on a phone");
+        world.AssertNoScriptProblems(compose);
+        await compose.Context.CloseAsync();
     }
 
     private const int HttpStatusOk = 200;

@@ -42,6 +42,9 @@ public sealed class DashboardWorld : IAsyncLifetime
             s["Loa:Simulators:Carriers:viettel:FailedWeight"] = "3";
             s["Loa:Simulators:Carriers:mobifone:DeliveredWeight"] = "98";
             s["Loa:Simulators:Carriers:mobifone:ExpiredWeight"] = "2";
+            // One push app, for the console's push compose and review (the simulator takes any token).
+            s["Loa:Push:Apps:loa:Provider"] = "Fcm";
+            s["Loa:Simulators:Push:Behaviour:AcceptUnknownTokens"] = "true";
         });
         try
         {

@@ -43,6 +43,12 @@ public sealed record ListDetails(
     string Id, string Name, string Tenant, string CreatedBy, DateTimeOffset CreatedAt, long Accepted, long Rejected, long Duplicates,
     IReadOnlyDictionary<string, long> ByCarrier, IReadOnlyDictionary<string, long> ByProvince, IReadOnlyDictionary<string, string> ProvinceNames);
 
+/// <summary>A list as <c>GET /api/v1/lists</c> names it: what was kept at upload, no member and no per-carrier count.</summary>
+public sealed record ListSummary(
+    string Id, string Name, string Tenant, string CreatedBy, DateTimeOffset CreatedAt, long Accepted, long Rejected, long Duplicates);
+
+public sealed record ListPage(IReadOnlyList<ListSummary> Items, string? Next);
+
 public static class ListsApi
 {
     private const int MaxListedErrors = 100;
@@ -53,6 +59,7 @@ public static class ListsApi
         group.MapPost("/", UploadAsync)
             .Accepts<string>("text/csv")
             .WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
+        group.MapGet("/", PageAsync);
         group.MapGet("/{id}", GetAsync);
         return group;
     }
@@ -131,6 +138,19 @@ public static class ListsApi
             // The import was disposed on the way out: the chunks it wrote are deleted.
             return CsvUpload.Refusal(e, line + 1);
         }
+    }
+
+    /// <summary>
+    /// The lists the caller can see, newest first (the author picks the one just uploaded), paged by key:
+    /// a province's own, every tenant's for a national caller. One indexed range read per page.
+    /// </summary>
+    public static async Task<IResult> PageAsync(ClaimsPrincipal user, ListStore lists, string? after, int? limit, CancellationToken ct)
+    {
+        var take = Math.Clamp(limit ?? 50, 1, 500);
+        var rows = await lists.PageAsync(user.TenantFilter(), string.IsNullOrEmpty(after) ? ListStore.FirstPage : after, take, ct);
+        var items = rows.Select(r => new ListSummary(
+            r.Id, r.Name, r.Tenant, r.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt), r.Accepted, r.Rejected, r.Duplicates)).ToList();
+        return TypedResults.Ok(new ListPage(items, rows.Count == take ? rows[^1].Id : null));
     }
 
     public static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, ListStore lists, Provinces provinces, CancellationToken ct)

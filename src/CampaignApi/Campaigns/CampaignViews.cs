@@ -62,6 +62,9 @@ public sealed record CampaignView(
     }
 }
 
+/// <summary>The answer to <c>POST /api/v1/campaigns/preview</c>: what a create would check, send and preview, nothing stored.</summary>
+public sealed record DraftPreview(string Kind, IReadOnlyList<string> Channels, SmsView? Sms, Preview Preview);
+
 /// <summary>The answer to a cancel with <c>?chain=true</c>: every campaign of the chain, each with its status now.</summary>
 public sealed record CampaignChain(IReadOnlyList<CampaignView> Campaigns);
 

@@ -24,6 +24,7 @@ public static class CampaignsApi
     {
         var group = routes.MapGroup("/api/v1/campaigns").WithTags("Campaigns").RequireAuthorization();
         group.MapPost("/", CreateAsync).RequireAuthorization(Roles.Author);
+        group.MapPost("/preview", PreviewAsync).RequireAuthorization(Roles.Author);
         group.MapGet("/", ListAsync);
         group.MapGet("/{id}", GetAsync);
         group.MapPost("/{id}/submit", SubmitAsync).RequireAuthorization(Roles.Author);
@@ -42,10 +43,6 @@ public static class CampaignsApi
         CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TemplateStore templates, TimeProvider time,
         AuditDetails audit, CancellationToken ct)
     {
-        // Only CAP intake says a campaign came from an alert (and which geocodes it did not reach), and only
-        // POST /{id}/resend aims one at another campaign's recipients (tenancy is checked there).
-        static CampaignDefinition Unclaimed(CampaignDefinition d) =>
-            d with { Cap = null, Audience = d.Audience is { Resend: not null } a ? a with { Resend = null } : d.Audience };
         request = Unclaimed(request);
         // From a template, or joining a national campaign (issue 19): filled in, then checked as any other.
         var (filled, link, refused) = await TemplatesApi.ResolveAsync(request, user, templates, campaigns, ct);
@@ -59,6 +56,34 @@ public static class CampaignsApi
         if (row is not null)
             audit.Add("created", new { kind = row.Kind, status = row.Status, lists = request.Audience?.Lists, fromTemplate = link.Template, joins = link.Joins });
         return row is null ? problem! : TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
+    }
+
+    // Only CAP intake says a campaign came from an alert (and which geocodes it did not reach), and only
+    // POST /{id}/resend aims one at another campaign's recipients (tenancy is checked there).
+    private static CampaignDefinition Unclaimed(CampaignDefinition d) =>
+        d with { Cap = null, Audience = d.Audience is { Resend: not null } a ? a with { Resend = null } : d.Audience };
+
+    /// <summary>
+    /// What <see cref="CreateAsync"/> would answer for this definition, without storing anything: the same
+    /// template and join resolution, the same checks and the same preview (the planner's rules over the
+    /// counts kept at upload), so the author's live figures are the server's and not a copy of its rules.
+    /// </summary>
+    public static async Task<IResult> PreviewAsync(
+        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TemplateStore templates, TimeProvider time,
+        CancellationToken ct)
+    {
+        var (filled, _, refused) = await TemplatesApi.ResolveAsync(Unclaimed(request), user, templates, campaigns, ct);
+        if (filled is null)
+            return refused!;
+        var (ok, problem) = await rules.CheckAsync(Unclaimed(filled), user, time.GetUtcNow(), ct);
+        if (ok is null)
+            return problem!;
+        var kind = filled.Kind!;
+        var measure = ok.Measure;
+        var encoding = measure is not { } m ? null : m.Encoding == CarrierAdapters.SmsEncoding.Gsm7 ? "gsm7" : "ucs2";
+        var preview = await rules.PreviewAsync(user.Tenant(), kind, ok.Definition.Audience, encoding, measure?.Parts ?? 0, ct, ok.SmsText);
+        var sms = ok.SmsText is { } text && measure is { } billed ? new SmsView(text, encoding!, billed.Parts, billed.Length, ok.NormalizedFrom) : null;
+        return TypedResults.Ok(new DraftPreview(kind, ok.Definition.Channels ?? [], sms, preview with { NormalizedFrom = ok.NormalizedFrom }));
     }
 
     /// <summary>

@@ -75,8 +75,10 @@ internal sealed class OpenApiAnswers : IOpenApiOperationTransformer
     {
         ["GET api/v1/me"] = [Ok<MeView>()],
         ["POST api/v1/lists"] = [Ok<ListCreated>(201, "Created"), V(), P(400, "unreadable: the CSV cannot be read; line names where"), P(413, "too-large"), P(415, "media-type: not text/csv"), P(422, "list-too-large")],
+        ["GET api/v1/lists"] = [Ok<ListPage>()],
         ["GET api/v1/lists/{id}"] = [Ok<ListDetails>(), P(404, "not-found")],
         ["POST api/v1/campaigns"] = [Ok<CampaignView>(201, "Created: a draft, with its preview"), V(), P(403, "tenant: a province may only target its own province"), P(422, "sms-too-long, channel-unavailable")],
+        ["POST api/v1/campaigns/preview"] = [Ok<DraftPreview>(200, "What create would answer: the text as sent and the preview; nothing stored"), V(), P(403, "tenant: a province may only target its own province"), P(422, "sms-too-long")],
         ["GET api/v1/campaigns"] = [Ok<CampaignPage>()],
         ["GET api/v1/campaigns/{id}"] = [Ok<CampaignView>(200, "The campaign with its preview"), NotFound],
         ["POST api/v1/campaigns/{id}/submit"] = [Ok<CampaignView>(), NotFound, Conflict],

@@ -99,14 +99,15 @@ public static class ConsoleApi
             return Problems.NotFound("campaign");
         var audience = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)?.Audience;
         var listIds = (audience?.Lists ?? []).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        var provinces = audience?.Provinces is { Count: > 0 } p ? p.OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
-        var carriers = audience?.Carriers is { Count: > 0 } c ? c.OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+        // The planner's filters, as the preview applies them: the tenant's own province, then the segment
+        // (provinces and carriers named, include and exclude by tags, provinces, communes and carriers); each
+        // counter row carries its members' whole segment, so a segment is applied exactly here too.
+        var segment = Loa.Storage.Planning.AudienceSegment.Of(audience);
         var byProvince = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var count in await lists.CountsAsync(listIds, ct))
         {
-            // The planner's filters, as the preview applies them: the tenant's own province, the provinces named, the carriers named.
             if ((row.Tenant == Roles.National || string.Equals(count.Province, row.Tenant, StringComparison.OrdinalIgnoreCase))
-                && (provinces is null || provinces.Contains(count.Province)) && (carriers is null || carriers.Contains(count.Carrier)))
+                && segment.Member(count.Province, count.Commune, count.Tags) && segment.Carried(count.Carrier))
             {
                 // Members uploaded without a province, named as the list's own counts name them.
                 var province = count.Province is { Length: > 0 } code ? code : "unknown";

@@ -5,7 +5,7 @@
 
 const KEY_STORAGE = 'loa.console.key';
 const LANG_STORAGE = 'loa.console.lang';
-const LISTS_STORAGE = 'loa.console.lists';
+const LAST_LIST_STORAGE = 'loa.console.lastList';
 const LANGUAGES = ['vi', 'en'];
 const LOCALES = { vi: 'vi-VN', en: 'en-GB' };
 const ZONE = 'Asia/Ho_Chi_Minh';
@@ -13,6 +13,9 @@ const FINAL = new Set(['completed', 'cancelled', 'failed']);
 const CANCELLABLE = new Set(['draft', 'pending_approval', 'scheduled', 'running', 'paused']);
 const PROGRESS_EVERY_MS = 2000;
 const MEASURE_AFTER_MS = 250;
+const PREVIEW_AFTER_MS = 500;
+const CARRIERS = ['viettel', 'vinaphone', 'mobifone', 'vietnamobile', 'gmobile'];
+const RESENDABLE = new Set(['completed', 'failed', 'cancelled']);
 
 const state = {
   lang: 'vi',
@@ -26,6 +29,10 @@ const state = {
   campaign: null,
   measureTimer: 0,
   measureSeq: 0,
+  previewTimer: 0,
+  previewSeq: 0,
+  templates: [],
+  lists: { after: '', items: [] },
 };
 
 const $ = (id) => document.getElementById(id);
@@ -236,12 +243,8 @@ async function openList(more = false) {
 
 // ---- upload a list ----
 
-function knownLists() { return JSON.parse(sessionStorage.getItem(LISTS_STORAGE) || '[]'); }
-function rememberList(list) {
-  const lists = knownLists().filter((l) => l.id !== list.id);
-  lists.push({ id: list.id, name: list.name, accepted: list.accepted });
-  sessionStorage.setItem(LISTS_STORAGE, JSON.stringify(lists));
-}
+/** The list uploaded last in this tab: the compose screen ticks it for the author. */
+function rememberList(list) { sessionStorage.setItem(LAST_LIST_STORAGE, list.id); }
 
 function openUpload() {
   showView('upload-view');
@@ -296,32 +299,89 @@ async function onUpload(event) {
 
 // ---- compose ----
 
+const checkedValues = (selector) => [...document.querySelectorAll(selector)].filter((i) => i.checked).map((i) => i.value);
+const words = (id) => $(id).value.split(/[\s,;]+/).map((w) => w.trim()).filter(Boolean);
+
 async function openCompose() {
   showView('compose-view');
   setProblem($('compose-error'), '');
-  renderListChoices();
+  show($('c-joins-row'), state.me.tenant !== 'national');
   try {
     const all = await provinces();
     if ($('c-provinces').children.length === 0) {
       $('c-provinces').replaceChildren(...all.map((p) => el('label', { class: 'choice' },
         el('input', { type: 'checkbox', name: 'province', value: p.code }), ' ', el('span', { lang: 'vi', text: p.name }))));
+      $('c-exc-provinces').replaceChildren(...all.map((p) => el('option', { value: p.code, lang: 'vi', text: p.name })));
+      for (const side of ['inc', 'exc']) {
+        $(`c-${side}-carriers`).replaceChildren(...CARRIERS.map((c) => el('label', { class: 'choice' },
+          el('input', { type: 'checkbox', name: `${side}-carrier`, value: c }), ' ', el('span', { text: carrierLabel(c) }))));
+      }
     }
+    await Promise.all([loadTemplates(), loadLists(false)]);
   } catch (error) {
     setProblem($('compose-error'), error.message);
   }
+  syncChannels();
   measureSoon();
+  previewSoon();
 }
 
-function renderListChoices() {
-  const lists = knownLists();
-  const checked = new Set([...document.querySelectorAll('#c-lists input:checked')].map((i) => i.value));
-  $('c-lists').replaceChildren(...lists.map((l, i) => el('label', { class: 'choice' },
-    el('input', { type: 'checkbox', name: 'list', value: l.id, checked: checked.has(l.id) || i === lists.length - 1 }),
-    ' ', el('span', { text: t('compose.listItem', { name: l.name, n: fmt(l.accepted) }) }))));
-  show($('c-lists-none'), lists.length === 0);
+/** The lists the author can see, newest first, from GET /api/v1/lists; the one uploaded last in this tab is ticked. */
+async function loadLists(more) {
+  const ticked = new Set(checkedValues('#c-lists input'));
+  if (!more) state.lists = { after: '', items: [] };
+  const page = await api('GET', `/api/v1/lists?limit=50${state.lists.after ? `&after=${encodeURIComponent(state.lists.after)}` : ''}`);
+  state.lists.items.push(...page.items);
+  state.lists.after = page.next ?? '';
+  const uploaded = sessionStorage.getItem(LAST_LIST_STORAGE);
+  const fresh = !more && ticked.size === 0;
+  $('c-lists').replaceChildren(...state.lists.items.map((l) => el('label', { class: 'choice' },
+    el('input', { type: 'checkbox', name: 'list', value: l.id, checked: ticked.has(l.id) || (fresh && l.id === uploaded) }),
+    ' ', el('span', {
+      text: t('compose.listItem', { name: l.name, n: fmt(l.accepted), at: fmtTime(l.createdAt) })
+        + (l.tenant === 'national' ? '' : ` · ${provinceName(l.tenant)}`),
+    }))));
+  show($('c-lists-none'), state.lists.items.length === 0);
+  show($('c-lists-more'), Boolean(page.next));
 }
 
-const composeKind = () => document.querySelector('input[name="kind"]:checked')?.value ?? 'awareness';
+/** Templates the author can read: their tenant's and the national library (GET /api/v1/templates). */
+async function loadTemplates() {
+  const page = await api('GET', '/api/v1/templates?limit=500');
+  state.templates = page.items;
+  const chosen = $('c-template').value;
+  const none = $('c-template').options[0];
+  $('c-template').replaceChildren(none, ...page.items.map((tpl) => el('option', {
+    value: tpl.id, lang: 'vi', text: tpl.national ? t('compose.templateNational', { title: tpl.title }) : tpl.title,
+  })));
+  $('c-template').value = page.items.some((tpl) => tpl.id === chosen) ? chosen : '';
+}
+
+/** Fills the form from the template; the author may change anything, and what they give is what is sent. */
+function onTemplate() {
+  const tpl = state.templates.find((x) => x.id === $('c-template').value);
+  if (tpl) {
+    $('c-name').value = tpl.title;
+    const kind = document.querySelector(`input[name="kind"][value="${tpl.kind}"]`);
+    if (kind) kind.checked = true;
+    $('c-channel-sms').checked = Boolean(tpl.sms);
+    $('c-channel-push').checked = Boolean(tpl.push);
+    $('c-text').value = tpl.sms ?? '';
+    $('c-push-title').value = tpl.push?.title ?? '';
+    $('c-push-body').value = tpl.push?.body ?? '';
+    syncChannels();
+  }
+  measureSoon();
+  previewSoon();
+}
+
+function syncChannels() {
+  show($('c-sms-card'), $('c-channel-sms').checked);
+  show($('c-push-card'), $('c-channel-push').checked);
+}
+
+/** No kind is ticked until the author picks one: the kind decides who is woken at night, so it is never a default. */
+const composeKind = () => document.querySelector('input[name="kind"]:checked')?.value;
 
 function measureSoon() {
   clearTimeout(state.measureTimer);
@@ -346,28 +406,156 @@ async function measure() {
   }
 }
 
+/**
+ * The campaign as the form says it, with only what the author gave: with a template or a national campaign
+ * to join, the server fills in what is left out (docs/api.md, Templates); without, it names what is missing.
+ */
+function composed() {
+  const channels = checkedValues('input[name="channel"]');
+  const sms = channels.includes('sms');
+  const push = channels.includes('push');
+  const segment = (side) => {
+    const filter = { tags: words(`c-${side}-tags`), communes: words(`c-${side}-communes`), carriers: checkedValues(`input[name="${side}-carrier"]`) };
+    if (side === 'exc') filter.provinces = [...$('c-exc-provinces').selectedOptions].map((o) => o.value);
+    return Object.values(filter).some((v) => v.length) ? filter : undefined;
+  };
+  const start = vietnamTime($('c-start').value);
+  const expires = vietnamTime($('c-expires').value);
+  const from = $('c-window-from').value;
+  const to = $('c-window-to').value;
+  const recurrence = $('c-recurrence').value.trim();
+  const message = {
+    sms: sms && $('c-text').value ? $('c-text').value : undefined,
+    push: push && ($('c-push-title').value || $('c-push-body').value) ? { title: $('c-push-title').value, body: $('c-push-body').value } : undefined,
+  };
+  const apps = words('c-apps');
+  const languages = checkedValues('input[name="language"]');
+  return {
+    name: $('c-name').value.trim() || undefined,
+    kind: composeKind(),
+    channels: channels.length ? channels : undefined,
+    message: message.sms !== undefined || message.push !== undefined ? message : undefined,
+    audience: {
+      lists: checkedValues('#c-lists input'),
+      provinces: checkedValues('#c-provinces input'),
+      carriers: [],
+      include: segment('inc'),
+      exclude: segment('exc'),
+      devices: push || undefined,
+      apps: push && apps.length ? apps : undefined,
+      languages: push && languages.length ? languages : undefined,
+    },
+    schedule: start || expires || from || to || recurrence
+      ? { startAt: start, expiresAt: expires, recurrence: recurrence || null, window: from || to ? { from, to } : null }
+      : undefined,
+    options: { stripDiacritics: $('c-strip').checked, verifyCode: $('c-verify').checked },
+    fromTemplate: $('c-template').value || undefined,
+    joins: state.me?.tenant !== 'national' && $('c-joins').value.trim() ? $('c-joins').value.trim() : undefined,
+  };
+}
+
+function previewSoon() {
+  clearTimeout(state.previewTimer);
+  state.previewTimer = setTimeout(previewDraft, PREVIEW_AFTER_MS);
+}
+
+/**
+ * The live preview is the server's (POST /api/v1/campaigns/preview): create's own checks and the planner's
+ * rules over the counts kept at upload, nothing stored. Figures are never worked out here.
+ */
+async function previewDraft() {
+  const seq = ++state.previewSeq;
+  const definition = composed();
+  if (!definition.audience.lists.length && !definition.audience.devices && !definition.joins) {
+    show($('c-preview-facts'), false);
+    $('c-preview-reasons').textContent = '';
+    $('c-preview-state').textContent = t('compose.previewNeeds');
+    return;
+  }
+  $('c-preview-state').textContent = t('compose.previewLoading');
+  try {
+    const answer = await api('POST', '/api/v1/campaigns/preview', definition);
+    if (seq !== state.previewSeq) return;
+    const p = answer.preview;
+    const numbers = smsRecipients(p);
+    $('c-preview-recipients').textContent = fmt(p.recipients);
+    $('c-preview-suppressed').textContent = fmt(p.suppressed);
+    $('c-preview-sms').textContent = answer.channels.includes('sms') ? t('campaign.smsReach', { n: fmt(numbers) }) : '—';
+    $('c-preview-push').textContent = answer.channels.includes('push') ? t('campaign.pushReach', { n: fmt(p.push?.devices ?? 0) }) : '—';
+    $('c-preview-estimate').textContent = duration(p.estimatedSeconds);
+    const reasons = Object.entries(p.suppressedByReason).filter(([, n]) => n > 0);
+    $('c-preview-reasons').textContent = reasons.length
+      ? `${t('campaign.suppressedByReason')}: ${reasons.map(([reason, n]) => `${reasonLabel(reason)} ${fmt(n)}`).join(' · ')}`
+      : t('campaign.noneSuppressed');
+    $('c-preview-state').textContent = p.exact ? t('compose.previewFromServer') : t('campaign.inexact');
+    show($('c-preview-facts'), true);
+  } catch (error) {
+    if (seq !== state.previewSeq) return;
+    show($('c-preview-facts'), false);
+    $('c-preview-reasons').textContent = '';
+    $('c-preview-state').textContent = t('compose.previewRefused', { problem: error.message });
+  }
+}
+
+/** SMS recipients: the preview's carriers without the push apps (push-<app>), which count devices. */
+const smsRecipients = (p) => Object.entries(p.byCarrier).filter(([carrier]) => !carrier.startsWith('push-')).reduce((sum, [, n]) => sum + n, 0);
+
+/** Quartz days of the week: 1 is Sunday. */
+const WEEKDAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+const weekdayLabels = () => [t('weekday.sun'), t('weekday.mon'), t('weekday.tue'), t('weekday.wed'), t('weekday.thu'), t('weekday.fri'), t('weekday.sat')];
+
+/** A day-of-week field as indexes from Sunday (0), or null when it holds anything this reader does not know. */
+function weekdays(field) {
+  const day = (v) => (/^[1-7]$/.test(v) ? Number(v) - 1 : WEEKDAY_NAMES.indexOf(v.toUpperCase()));
+  const days = [];
+  for (const part of field.split(',')) {
+    const [a, b, extra] = part.split('-');
+    if (extra !== undefined) return null;
+    const from = day(a);
+    const to = b === undefined ? from : day(b);
+    if (from < 0 || to < 0 || to < from) return null;
+    for (let d = from; d <= to; d++) if (!days.includes(d)) days.push(d);
+  }
+  return days.sort();
+}
+
+/**
+ * A Quartz cron expression in the reader's words, for the common shapes only (daily, weekly on named days,
+ * monthly on a day, the last day). Anything else is left undescribed rather than described wrongly: the
+ * server checks the expression itself, and the expression is shown as written.
+ */
+function describeCron(expression) {
+  const f = expression.trim().split(/\s+/);
+  if (f.length < 6 || f.length > 7 || (f[6] !== undefined && f[6] !== '*')) return null;
+  const [sec, min, hour, dom, month, dow] = f;
+  if (![sec, min, hour].every((v) => /^\d{1,2}$/.test(v)) || Number(sec) > 59 || Number(min) > 59 || Number(hour) > 23 || month !== '*') return null;
+  const two = (v) => String(Number(v)).padStart(2, '0');
+  const time = `${two(hour)}:${two(min)}${Number(sec) ? `:${two(sec)}` : ''}`;
+  if ((dom === '*' && dow === '?') || (dom === '?' && dow === '*')) return t('recurrence.daily', { time });
+  if (/^\d{1,2}$/.test(dom) && Number(dom) >= 1 && Number(dom) <= 31 && dow === '?') return t('recurrence.monthly', { day: Number(dom), time });
+  if (dom === 'L' && dow === '?') return t('recurrence.monthlyLast', { time });
+  if (dom === '?' && dow !== '*' && weekdays(dow)) {
+    const labels = weekdayLabels();
+    return t('recurrence.weekly', { days: weekdays(dow).map((d) => labels[d]).join(', '), time });
+  }
+  return null;
+}
+
+function recurrenceWords(expression) {
+  if (!expression) return '';
+  const words = describeCron(expression);
+  return words ? t('recurrence.words', { words }) : t('recurrence.unknown');
+}
+
 /** A datetime-local value read as Vietnam time (UTC+7 all year, no daylight saving). */
 const vietnamTime = (value) => (value ? `${value.length === 16 ? `${value}:00` : value}+07:00` : null);
 
 async function onCompose(event) {
   event.preventDefault();
   setProblem($('compose-error'), '');
-  const lists = [...document.querySelectorAll('#c-lists input:checked')].map((i) => i.value);
-  const chosen = [...document.querySelectorAll('#c-provinces input:checked')].map((i) => i.value);
-  const start = vietnamTime($('c-start').value);
-  const expires = vietnamTime($('c-expires').value);
-  const definition = {
-    name: $('c-name').value.trim(),
-    kind: composeKind(),
-    channels: ['sms'],
-    message: { sms: $('c-text').value },
-    audience: { lists, provinces: chosen, carriers: [] },
-    schedule: start || expires ? { startAt: start, expiresAt: expires } : null,
-    options: { stripDiacritics: $('c-strip').checked, verifyCode: $('c-verify').checked },
-  };
   $('compose-submit').disabled = true;
   try {
-    const created = await api('POST', '/api/v1/campaigns', definition);
+    const created = await api('POST', '/api/v1/campaigns', composed());
     await api('POST', `/api/v1/campaigns/${created.id}/submit`);
     location.hash = `#/campaigns/${created.id}`;
   } catch (error) {
@@ -375,14 +563,6 @@ async function onCompose(event) {
   } finally {
     $('compose-submit').disabled = false;
   }
-}
-
-function onAddList() {
-  const id = $('c-list-id').value.trim();
-  if (!/^[0-9a-f]{32}$/i.test(id)) { setProblem($('compose-error'), t('compose.listIdBad')); return; }
-  rememberList({ id, name: id.slice(0, 8), accepted: 0 });
-  $('c-list-id').value = '';
-  renderListChoices();
 }
 
 // ---- one campaign: review, approve, reject, cancel, progress ----
@@ -422,8 +602,34 @@ function renderCampaign(c) {
   $('cv-expires').textContent = c.schedule?.expiresAt ? fmtTime(c.schedule.expiresAt) : '—';
   $('cv-rejected').textContent = c.rejectedReason ?? '';
   show($('cv-rejected-row'), Boolean(c.rejectedReason));
+  const channels = c.channels ?? [];
+  const sms = channels.includes('sms');
+  const push = channels.includes('push');
+  const schedule = c.schedule ?? {};
+  $('cv-window').textContent = schedule.window ? `${schedule.window.from}–${schedule.window.to}` : '';
+  show($('cv-window-row'), Boolean(schedule.window));
+  $('cv-recurrence').textContent = schedule.recurrence ? `${schedule.recurrence} · ${recurrenceWords(schedule.recurrence)}` : '';
+  show($('cv-recurrence-row'), Boolean(schedule.recurrence));
+  $('cv-segment').textContent = describeSegment(c.audience);
+  show($('cv-segment-row'), Boolean($('cv-segment').textContent));
+  linkTo($('cv-resend-of'), $('cv-resend-of-row'), c.resendOf);
+  linkTo($('cv-corrects'), $('cv-corrects-row'), c.corrects);
+  $('cv-resends').replaceChildren(...(c.resends ?? []).flatMap((id, i) => [i ? ', ' : null, el('a', { href: `#/campaigns/${id}`, text: id.slice(0, 8) })]).filter(Boolean));
+  show($('cv-resends-row'), Boolean(c.resends?.length));
+
+  show($('cv-sms-card'), sms);
   $('cv-sms').textContent = c.sms?.text ?? '';
   $('cv-sms-cost').textContent = c.sms ? t('campaign.smsCost', { length: fmt(c.sms.length), encoding: t(`encoding.${c.sms.encoding}`), parts: fmt(c.sms.parts) }) : '';
+  show($('cv-push-card'), push);
+  $('cv-push-heading').textContent = c.message?.push?.title ?? '';
+  $('cv-push-body').textContent = c.message?.push?.body ?? '';
+  show($('cv-push-test'), push && c.kind === 'test');
+  const apps = c.audience?.apps ?? [];
+  const languages = c.audience?.languages ?? [];
+  $('cv-push-filters').textContent = t('campaign.pushFilters', {
+    apps: apps.length ? apps.join(', ') : t('campaign.allApps'),
+    languages: languages.length ? languages.map((l) => (l === 'vi' ? t('compose.languageVi') : t('compose.languageEn'))).join(', ') : t('campaign.allLanguages'),
+  });
 
   const p = c.preview;
   show($('cv-audience'), Boolean(p));
@@ -431,9 +637,19 @@ function renderCampaign(c) {
     $('cv-recipients').textContent = fmt(p.recipients);
     $('cv-suppressed').textContent = fmt(p.suppressed);
     $('cv-estimate').textContent = duration(p.estimatedSeconds);
+    $('cv-sms-reach').textContent = t('campaign.smsReach', { n: fmt(smsRecipients(p)) });
+    $('cv-push-reach').textContent = t('campaign.pushReach', { n: fmt(p.push?.devices ?? 0) });
+    const countRows = (entries, none) => (entries.length
+      ? entries.map(([name, n]) => el('tr', {}, el('th', { scope: 'row', lang: 'vi', text: name }), el('td', { class: 'num', text: fmt(n) })))
+      : [el('tr', {}, el('td', { colspan: '2', class: 'muted', text: none }))]);
+    $('cv-push-apps').replaceChildren(...countRows(Object.entries(p.push?.byApp ?? {}), t('campaign.noDevices')));
+    $('cv-push-provinces').replaceChildren(...countRows(Object.entries(p.push?.byProvince ?? {})
+      .map(([code, n]) => [code === 'unknown' || !code ? t('campaign.unknownProvince') : provinceName(code), n]), t('campaign.noDevices')));
+    show($('cv-sms-tables'), sms);
     const named = c.audience?.provinces ?? [];
     $('cv-provinces').textContent = named.length ? named.map(provinceName).join(', ') : (c.tenant === 'national' ? t('campaign.allProvinces') : provinceName(c.tenant));
-    $('cv-carriers').replaceChildren(...Object.entries(p.byCarrier).map(([carrier, n]) => el('tr', {},
+    // The SMS carriers only: push-<app> rows count devices and have no SMS parts; they are in the push section.
+    $('cv-carriers').replaceChildren(...Object.entries(p.byCarrier).filter(([carrier]) => !carrier.startsWith('push-')).map(([carrier, n]) => el('tr', {},
       el('th', { scope: 'row', text: carrierLabel(carrier) }), el('td', { class: 'num', text: fmt(n) }),
       el('td', { class: 'num', text: fmt(p.smsPartsByCarrier?.[carrier] ?? p.smsParts) }))));
     const reasons = Object.entries(p.suppressedByReason);
@@ -444,6 +660,31 @@ function renderCampaign(c) {
     renderProvinces(c.id, state.generation);
   }
   renderActions(c);
+}
+
+function linkTo(anchor, row, id) {
+  anchor.textContent = id ?? '';
+  if (id) anchor.setAttribute('href', `#/campaigns/${id}`);
+  show(row, Boolean(id));
+}
+
+/** audience.include / audience.exclude in the reader's words: what was filtered, by what values. */
+function describeSegment(audience) {
+  const part = (filter) => {
+    if (!filter) return [];
+    const out = [];
+    if (filter.tags?.length) out.push(t('segment.tags', { values: filter.tags.join(', ') }));
+    if (filter.provinces?.length) out.push(t('segment.provinces', { values: filter.provinces.map(provinceName).join(', ') }));
+    if (filter.communes?.length) out.push(t('segment.communes', { values: filter.communes.join(', ') }));
+    if (filter.carriers?.length) out.push(t('segment.carriers', { values: filter.carriers.map(carrierLabel).join(', ') }));
+    return out;
+  };
+  const include = part(audience?.include);
+  const exclude = part(audience?.exclude);
+  return [
+    include.length ? t('segment.include', { what: include.join('; ') }) : '',
+    exclude.length ? t('segment.exclude', { what: exclude.join('; ') }) : '',
+  ].filter(Boolean).join(' · ');
 }
 
 async function renderProvinces(id, generation) {
@@ -468,6 +709,9 @@ function renderActions(c) {
   // A correction needs something already sent (the API answers 409 for a draft or a pending one) and one at a time.
   const canCorrect = has('author') && !['draft', 'pending_approval'].includes(c.status) && !c.supersededBy && !c.correctedBy;
   show($('correct-form'), canCorrect);
+  // A re-send reaches the numbers a finished campaign did not; the API refuses push (no way to reach those devices again yet).
+  const canResend = has('author') && RESENDABLE.has(c.status) && (c.channels ?? []).includes('sms') && !c.seriesId;
+  show($('resend-form'), canResend);
   const canPause = has('operator') && c.status === 'running';
   const canResume = has('operator') && c.status === 'paused';
   show($('act-pause'), canPause);
@@ -476,7 +720,7 @@ function renderActions(c) {
   show($('act-approve'), canApprove);
   show($('reject-form'), canApprove);
   show($('act-cancel'), canCancel);
-  show($('cv-no-actions'), !canSubmit && !canApprove && !canCancel && !canPause && !canResume && !canCorrect);
+  show($('cv-no-actions'), !canSubmit && !canApprove && !canCancel && !canPause && !canResume && !canCorrect && !canResend);
 }
 
 function pollProgress(id, generation) {
@@ -537,7 +781,8 @@ async function act(action, body) {
 async function onApprove() {
   const c = state.campaign;
   const recipients = fmt(c.preview?.recipients ?? 0);
-  const text = c.kind === 'test' ? t('confirm.approveTest', { n: recipients }) : t('confirm.approveReal', { n: recipients, kind: kindLabel(c.kind) });
+  let text = c.kind === 'test' ? t('confirm.approveTest', { n: recipients }) : t('confirm.approveReal', { n: recipients, kind: kindLabel(c.kind) });
+  if ((c.channels ?? []).includes('push')) text += ` ${t('confirm.approveChannels', { sms: fmt(smsRecipients(c.preview ?? { byCarrier: {} })), devices: fmt(c.preview?.push?.devices ?? 0) })}`;
   if (await confirmAction(t('confirm.approveTitle'), text, t('action.approve'), c.kind !== 'test')) await act('approve');
 }
 
@@ -563,6 +808,20 @@ async function onCorrect(event) {
     await api('POST', `/api/v1/campaigns/${correction.id}/submit`);
     $('correct-text').value = '';
     location.hash = `#/campaigns/${correction.id}`;
+  } catch (error) {
+    setProblem($('action-error'), error.message);
+  }
+}
+
+async function onResend(event) {
+  event.preventDefault();
+  setProblem($('action-error'), '');
+  const statuses = checkedValues('input[name="resend-status"]');
+  if (!statuses.length) { setProblem($('action-error'), t('resend.none')); return; }
+  try {
+    const draft = await api('POST', `/api/v1/campaigns/${state.campaign.id}/resend`, { statuses, channel: 'sms' });
+    await api('POST', `/api/v1/campaigns/${draft.id}/submit`);
+    location.hash = `#/campaigns/${draft.id}`;
   } catch (error) {
     setProblem($('action-error'), error.message);
   }
@@ -668,7 +927,14 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('c-strip').addEventListener('change', measureSoon);
   $('c-verify').addEventListener('change', measureSoon);
   for (const radio of document.querySelectorAll('input[name="kind"]')) radio.addEventListener('change', measureSoon);
-  $('c-list-add').addEventListener('click', onAddList);
+  $('c-lists-more').addEventListener('click', () => loadLists(true).catch((error) => setProblem($('compose-error'), error.message)));
+  $('c-template').addEventListener('change', onTemplate);
+  for (const box of document.querySelectorAll('input[name="channel"]')) box.addEventListener('change', syncChannels);
+  // Every change to the form asks the server for its figures again (debounced): the preview is never stale.
+  $('compose-form').addEventListener('input', previewSoon);
+  $('compose-form').addEventListener('change', previewSoon);
+  $('c-recurrence').addEventListener('input', () => { $('c-recurrence-words').textContent = recurrenceWords($('c-recurrence').value.trim()); });
+  $('resend-form').addEventListener('submit', onResend);
   $('act-submit').addEventListener('click', () => act('submit'));
   $('act-approve').addEventListener('click', onApprove);
   $('act-cancel').addEventListener('click', onCancel);

@@ -128,6 +128,36 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
             new { id });
     }
 
+    // Newest first, by key. List ids are version 7 GUIDs written as 32 lower-case hex digits, so their order
+    // is the order of upload and "g" sorts after every one of them (the first page's bound). A national
+    // caller walks the primary key; a province walks ix_lists_tenant (tenant, id) from its end. Counts are
+    // the ones kept at upload: nothing here reads a member.
+    private const string ListColumns = """
+        id AS Id, tenant AS Tenant, name AS Name, created_by AS CreatedBy, created_at AS CreatedAt,
+        accepted AS Accepted, rejected AS Rejected, duplicates AS Duplicates
+        """;
+
+    /// <summary>The bound of a first page of <see cref="PageAsync"/>: above every list id.</summary>
+    public const string FirstPage = "g";
+
+    private static readonly Sql PageAll = new(
+        Sqlite: $"SELECT {ListColumns} FROM lists WHERE id < @After ORDER BY id DESC LIMIT @Limit",
+        SqlServer: $"SELECT TOP (@Limit) {ListColumns} FROM lists WHERE id < @After ORDER BY id DESC");
+
+    private static readonly Sql PageOfTenant = new(
+        Sqlite: $"SELECT {ListColumns} FROM lists WHERE tenant = @Tenant AND id < @After ORDER BY id DESC LIMIT @Limit",
+        SqlServer: $"SELECT TOP (@Limit) {ListColumns} FROM lists WHERE tenant = @Tenant AND id < @After ORDER BY id DESC");
+
+    /// <summary>A keyset page of lists, newest first: every tenant's when <paramref name="tenant"/> is null, else that tenant's only.</summary>
+    /// <param name="before">The last id of the previous page (<see cref="FirstPage"/> for the first).</param>
+    public async Task<IReadOnlyList<ListRow>> PageAsync(string? tenant, string before, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<ListRow>(new CommandDefinition(
+            database.Text(tenant is null ? PageAll : PageOfTenant), new { Tenant = tenant, After = before, Limit = limit },
+            cancellationToken: cancellationToken))).AsList();
+    }
+
     public async Task<IReadOnlyList<ListRow>> GetManyAsync(IEnumerable<string> ids, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -108,6 +108,13 @@ public sealed class TenantWalkSpecs
             name = "x", kind = "warning", channels = new[] { "sms" }, message = new { sms = "x" },
             audience = new { lists = new[] { list }, provinces = new[] { "TH" } },
         }), HttpStatusCode.BadRequest, HttpStatusCode.Forbidden);
+        // The compose screen's live preview runs create's checks: another tenant's list or province is refused alike.
+        await Expect("POST", "/api/v1/campaigns/preview", "/api/v1/campaigns/preview", JsonContent.Create(LoaTestHost.Campaign(list)), HttpStatusCode.BadRequest);
+        await Expect("POST", "/api/v1/campaigns/preview", "/api/v1/campaigns/preview", JsonContent.Create(new
+        {
+            name = "x", kind = "warning", channels = new[] { "sms" }, message = new { sms = "x" },
+            audience = new { lists = new[] { list }, include = new { provinces = new[] { "TH" } } },
+        }), HttpStatusCode.BadRequest, HttpStatusCode.Forbidden);
         await Expect("POST", "/api/v1/devices/", "/api/v1/devices", JsonContent.Create(new { token = "walk-hn", platform = "ios", app = "loa", province = "TH" }),
             HttpStatusCode.Forbidden);
         visited.Add("GET /api/v1/campaigns");
@@ -125,6 +132,12 @@ public sealed class TenantWalkSpecs
         visited.Add("POST /api/v1/lists");
         var upload = await LoaTestHost.UploadListAsync(province, "msisdn,province\n0912000001,TH\n0912000002,HN\n");
         Assert.Equal(1, upload.GetProperty("accepted").GetInt32()); // the TH row is refused
+        // The list picker: a province pages through its own lists only, never the national one.
+        visited.Add("GET /api/v1/lists");
+        var provinceLists = await province.GetFromJsonAsync<JsonElement>("/api/v1/lists?limit=500");
+        Assert.Contains(provinceLists.GetProperty("items").EnumerateArray(), l => l.GetProperty("id").GetString() == upload.GetProperty("id").GetString());
+        Assert.All(provinceLists.GetProperty("items").EnumerateArray(), l => Assert.Equal("01", l.GetProperty("tenant").GetString()));
+        Assert.DoesNotContain(provinceLists.GetProperty("items").EnumerateArray(), l => l.GetProperty("id").GetString() == list);
         visited.Add("POST /api/v1/optouts");
         visited.Add("POST /api/v1/optouts/{msisdn}"); // records the province's own opt-out; it reads back only its own
         visited.Add("POST /api/v1/alerts/cap"); // provinces and geocodes: tests/CampaignApi.Tests/Alerts
