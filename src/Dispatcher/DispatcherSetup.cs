@@ -71,6 +71,7 @@ public static class DispatcherSetup
         services.TryAddSingleton<ICarrierReplySink, Replies.ReplyInbox>();
         services.TryAddScoped<BatchPublisher>();
         services.AddHostedService<OutboxSweeper>();
+        services.AddHostedService<Receipts.CoverageFolder>();
         services.AddLoaBus(configuration, withDispatcher: true);
         return services;
     }

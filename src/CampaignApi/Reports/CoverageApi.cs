@@ -21,8 +21,10 @@ public sealed record CoverageItem(
     string? Province, string? ProvinceName, string? Carrier, long Reached, long? Base, string? BaseAsOf, double? Share, double? TargetPercent, bool? Met);
 
 /// <param name="Exact">Always true: reach is counted exactly (see docs/api.md, Coverage).</param>
+/// <param name="Pending">Reaches receipted but not yet in the figures (being folded); 0 when the figures include every receipt so far.</param>
 public sealed record CoverageReport(
-    string From, string To, IReadOnlyList<string> GroupBy, bool Exact, string? Target, double? TargetPercent, IReadOnlyList<CoverageItem> Items, CoverageItem Total);
+    string From, string To, IReadOnlyList<string> GroupBy, bool Exact, string? Target, double? TargetPercent, IReadOnlyList<CoverageItem> Items, CoverageItem Total,
+    long Pending);
 
 /// <summary>
 /// Coverage against the plans' targets (issue 19): distinct people reached (an SMS delivered at least once; push
@@ -162,6 +164,11 @@ public static class CoverageApi
         if (errors.Count > 0)
             return Problems.Validation(errors);
 
+        // Reaches the dispatchers' folder has not folded yet (normally a second's worth) are folded now, bounded,
+        // so that the figure includes every delivery receipted before the request; what is left is said.
+        for (var chunk = 0; chunk < 4 && await coverage.FoldAsync(Loa.Dispatcher.Receipts.CoverageFolder.ChunkRows, ct) == Loa.Dispatcher.Receipts.CoverageFolder.ChunkRows; chunk++)
+            ct.ThrowIfCancellationRequested();
+        var pending = await coverage.PendingAsync(ct);
         var tenant = user.TenantFilter();
         var periodEnd = new DateOnly(last.Year, last.Month, 1).AddMonths(1).AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var reached = (await coverage.ReachedAsync(bucket!, first.Month, last.Month, ct))
@@ -190,6 +197,6 @@ public static class CoverageApi
             bases.Where(b => Key(b.Province, b.Carrier) == k).ToList())).ToList();
         var total = Item((null, null), reached, bases);
         return TypedResults.Ok(new CoverageReport(first.ToString("yyyy-MM", CultureInfo.InvariantCulture), last.ToString("yyyy-MM", CultureInfo.InvariantCulture),
-            groups, true, target?.Name, target?.Percent, items, total));
+            groups, true, target?.Name, target?.Percent, items, total, pending));
     }
 }

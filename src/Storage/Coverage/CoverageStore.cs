@@ -11,7 +11,7 @@ public sealed record ReachedRow(string Province, string Carrier, long Reached);
 
 /// <summary>
 /// The coverage report's reads and the operators' figures: the subscriber base (history kept by date)
-/// and the plans' targets. Reach is read from <c>coverage_counts</c> (kept by <see cref="ReachedTally"/>), never from deliveries.
+/// and the plans' targets. Reach is read from <c>coverage_counts</c> (noted by <see cref="ReachedTally"/>, folded by <see cref="FoldAsync"/>), never from deliveries.
 /// </summary>
 public sealed class CoverageStore(Database database, TimeProvider time)
 {
@@ -30,6 +30,104 @@ public sealed class CoverageStore(Database database, TimeProvider time)
             WHEN NOT MATCHED THEN INSERT (province, carrier, tag, as_of, subscribers, source, entered_by, entered_at)
                 VALUES (@Province, @Carrier, @Tag, @AsOf, @Subscribers, @Source, @By, @At);
             """);
+
+    // The journal's oldest rows; on SQL Server rows another folder holds are passed over, not waited for.
+    private static readonly Sql TakeJournal = new(
+        Sqlite: "SELECT id, recipient_hash, at, province, carrier FROM coverage_journal ORDER BY id LIMIT @max",
+        SqlServer: "SELECT TOP (@max) id, recipient_hash, at, province, carrier FROM coverage_journal WITH (UPDLOCK, READPAST) ORDER BY id");
+
+    // @rows: JSON array of {b: bucket, h: recipient hash}, sorted by key so that each page is touched once.
+    // RETURNING / OUTPUT give only the rows that were new.
+    private static readonly Sql InsertReached = new(
+        Sqlite: """
+            INSERT INTO coverage_reached (bucket, recipient_hash)
+            SELECT j.value->>'b', j.value->>'h' FROM json_each(@rows) j WHERE true
+            ON CONFLICT DO NOTHING
+            RETURNING bucket, recipient_hash
+            """,
+        SqlServer: """
+            INSERT INTO coverage_reached (bucket, recipient_hash)
+            OUTPUT inserted.bucket, inserted.recipient_hash
+            SELECT DISTINCT j.b, j.h FROM OPENJSON(@rows) WITH (b VARCHAR(10) '$.b', h BIGINT '$.h') j
+            WHERE NOT EXISTS (SELECT 1 FROM coverage_reached r WITH (UPDLOCK, HOLDLOCK) WHERE r.bucket = j.b AND r.recipient_hash = j.h)
+            """);
+
+    private static readonly Sql UpsertCount = new(
+        Sqlite: """
+            INSERT INTO coverage_counts (bucket, first_month, province, carrier, reached) VALUES (@Bucket, @Month, @Province, @Carrier, @Delta)
+            ON CONFLICT (bucket, first_month, province, carrier) DO UPDATE SET reached = reached + excluded.reached
+            """,
+        SqlServer: """
+            MERGE coverage_counts WITH (HOLDLOCK) AS t
+            USING (SELECT @Bucket AS bucket, @Month AS first_month, @Province AS province, @Carrier AS carrier) AS s
+            ON t.bucket = s.bucket AND t.first_month = s.first_month AND t.province = s.province AND t.carrier = s.carrier
+            WHEN MATCHED THEN UPDATE SET reached = t.reached + @Delta
+            WHEN NOT MATCHED THEN INSERT (bucket, first_month, province, carrier, reached) VALUES (@Bucket, @Month, @Province, @Carrier, @Delta);
+            """);
+
+    private static readonly Sql ForgetJournal = new(
+        Sqlite: "DELETE FROM coverage_journal WHERE id IN (SELECT j.value FROM json_each(@ids) j)",
+        SqlServer: "DELETE FROM coverage_journal WHERE id IN (SELECT CAST(j.value AS BIGINT) FROM OPENJSON(@ids) j)");
+
+    /// <summary>
+    /// Folds the oldest <paramref name="maxRows"/> reaches of the journal into the counters, in one write
+    /// transaction: each (bucket, recipient) first seen in the journal's order is inserted-or-ignored, and
+    /// only the new ones move their counter. Repeats are harmless (a reach folded twice is ignored the
+    /// second time), so several folders may run. Answers how many journal rows it folded.
+    /// </summary>
+    public async Task<int> FoldAsync(int maxRows, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // Most turns find nothing: a read, not a turn at the write lock.
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM coverage_journal) THEN 1 ELSE 0 END", cancellationToken: cancellationToken)))
+            return 0;
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        var journal = (await connection.QueryAsync<(long Id, long Hash, long At, string Province, string Carrier)>(new CommandDefinition(
+            database.Text(TakeJournal), new { max = maxRows }, transaction, cancellationToken: cancellationToken))).AsList();
+        if (journal.Count == 0)
+            return 0;
+        var first = new Dictionary<(string Bucket, long Hash), (int Month, string Province, string Carrier)>();
+        foreach (var row in journal)
+        {
+            var (year, month) = ReachedTally.MonthOf(row.At);
+            foreach (var bucket in ReachedTally.Buckets(year, month))
+                first.TryAdd((bucket, row.Hash), (month, row.Province, row.Carrier));
+        }
+        var keys = first.Keys.OrderBy(k => k.Bucket, StringComparer.Ordinal).ThenBy(k => k.Hash).ToList();
+        var rows = JsonRows.Of(keys, static (w, k) =>
+        {
+            w.WriteStartObject();
+            w.WriteString("b", k.Bucket);
+            w.WriteNumber("h", k.Hash);
+            w.WriteEndObject();
+        });
+        var deltas = new Dictionary<(string Bucket, int Month, string Province, string Carrier), long>();
+        foreach (var fresh in await connection.QueryAsync<(string Bucket, long Hash)>(new CommandDefinition(
+                     database.Text(InsertReached), new { rows }, transaction, cancellationToken: cancellationToken)))
+        {
+            var (month, province, carrier) = first[fresh];
+            var key = (fresh.Bucket, month, province, carrier);
+            deltas[key] = deltas.GetValueOrDefault(key) + 1;
+        }
+        if (deltas.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(database.Text(UpsertCount),
+                deltas.Select(d => new { d.Key.Bucket, d.Key.Month, d.Key.Province, d.Key.Carrier, Delta = d.Value }).ToList(), transaction,
+                cancellationToken: cancellationToken));
+        }
+        await connection.ExecuteAsync(new CommandDefinition(database.Text(ForgetJournal),
+            new { ids = JsonRows.Of(journal, static (w, r) => w.WriteNumberValue(r.Id)) }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return journal.Count;
+    }
+
+    /// <summary>Reaches noted but not folded yet: the folder keeps this small.</summary>
+    public async Task<long> PendingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM coverage_journal", cancellationToken: cancellationToken));
+    }
 
     /// <summary>Keeps the rows (a row for the same province, carrier, tag and date replaces the earlier one) in one transaction.</summary>
     public async Task PutBaseAsync(IReadOnlyList<BaseRow> rows, string by, CancellationToken cancellationToken = default)
