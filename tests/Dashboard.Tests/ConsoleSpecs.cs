@@ -352,18 +352,26 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         using var author = loa.Client("dev-author");
         using var approver = loa.Client("dev-approver");
         // Viettel fails 3 % and MobiFone expires 2 % of messages in this world: of 150 each, some end unreached
-        // (all 300 reached has a chance under 1 in 1,000); at 15 parts a second each lane takes about 10 s.
-        var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(300, offset: 20_000, prefixes: ["086", "090"]), "resend");
-        var name = $"Nhắc lại {Guid.NewGuid():n}"[..17];
-        var id = await LoaTestHost.CreateCampaignAsync(author, new
+        // (all 300 reached has a chance under 1 in 1,000, so a run where nobody was missed is tried again, at
+        // most three times); at 15 parts a second each lane takes about 10 s.
+        var name = "";
+        var id = "";
+        long unreached = 0;
+        JsonElement progress = default;
+        for (var attempt = 0; attempt < 3 && unreached == 0; attempt++)
         {
-            name, kind = "warning", channels = new[] { "sms" }, message = new { sms = "Canh bao: khong cung cap ma OTP." },
-            audience = new { lists = new[] { list.GetProperty("id").GetString() } },
-        });
-        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
-        await LoaTestHost.WaitForEndAsync(approver, id, TimeSpan.FromSeconds(90));
-        var progress = await approver.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/progress");
-        var unreached = progress.GetProperty("failed").GetInt64() + progress.GetProperty("expired").GetInt64();
+            var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(300, offset: 20_000 + attempt * 300, prefixes: ["086", "090"]), "resend");
+            name = $"Nhắc lại {Guid.NewGuid():n}"[..17];
+            id = await LoaTestHost.CreateCampaignAsync(author, new
+            {
+                name, kind = "warning", channels = new[] { "sms" }, message = new { sms = "Canh bao: khong cung cap ma OTP." },
+                audience = new { lists = new[] { list.GetProperty("id").GetString() } },
+            });
+            await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+            await LoaTestHost.WaitForEndAsync(approver, id, TimeSpan.FromSeconds(90));
+            progress = await approver.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/progress");
+            unreached = progress.GetProperty("failed").GetInt64() + progress.GetProperty("expired").GetInt64();
+        }
         Assert.True(unreached > 0, progress.ToString());
 
         var requests = new List<string>();
