@@ -48,6 +48,14 @@ public sealed class DispatcherOptions
     /// <summary>Submits of one batch before its messages fail with the last reason.</summary>
     public int MaxAttempts { get; set; } = 8;
 
+    /// <summary>
+    /// Each tenant's weight in its lanes' fair share (<c>Loa:Dispatcher:TenantWeights:&lt;tenant&gt;</c>, the
+    /// tenant being <c>national</c> or a province code): when several tenants' campaigns of one priority
+    /// class wait at a carrier's lane, each gets parts in proportion to its weight. A tenant not named,
+    /// or named with a weight that is not positive, weighs 1. Urgent work still goes before bulk whatever the weights.
+    /// </summary>
+    public Dictionary<string, double> TenantWeights { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>How lanes slow down when a carrier throttles, and speed up again.</summary>
     public LaneRateSettings Rate { get; set; } = new();
 

@@ -32,6 +32,7 @@ public static class StorageSetup
         services.TryAddSingleton<Planning.PlanWriter>();
         services.TryAddSingleton<Batches.BatchLedger>();
         services.TryAddSingleton<Batches.Outbox>();
+        services.TryAddSingleton<Batches.TenantQueues>();
         services.TryAddSingleton<Receipts.ReceiptLedger>();
         services.TryAddSingleton<Deliveries.DeliveryReads>();
         services.TryAddSingleton<Reports.ReportStore>();

@@ -130,6 +130,14 @@ public static class PriorityClasses
         _ => PriorityClass.Bulk,
     };
 
+    /// <summary>The batch priorities of a class, lowest first (what <see cref="Of"/> maps to it).</summary>
+    public static (int First, int Last) Range(PriorityClass priorityClass) => priorityClass switch
+    {
+        PriorityClass.Emergency => (int.MinValue, 0),
+        PriorityClass.Warning => (1, 1),
+        _ => (2, int.MaxValue),
+    };
+
     /// <summary>RabbitMQ priorities run the other way: higher is delivered first.</summary>
     public static byte BrokerPriority(int priority) => (byte)(Lowest - Math.Clamp(priority, 0, Lowest));
 }

@@ -6,9 +6,15 @@ using Microsoft.Extensions.Options;
 
 namespace Loa.Dispatcher.Sending;
 
-/// <summary>One send lane in this process: the carrier's adapter, the gate that puts urgent work first, and the lane's rate.</summary>
-public sealed class SendLane(Lane lane, ICarrierAdapter adapter, CarrierOptions options, LaneRate rate, SentRate sent)
+/// <summary>
+/// One send lane in this process: the carrier's adapter, the gate that puts urgent work first, each
+/// class's fair share between tenants, and the lane's rate.
+/// </summary>
+public sealed class SendLane(Lane lane, ICarrierAdapter adapter, CarrierOptions options, LaneRate rate, SentRate sent, Func<string, double>? weights = null, TimeProvider? time = null)
 {
+    private readonly FairShare[] shares = Enum.GetValues<PriorityClass>()
+        .Select(_ => new FairShare(weights ?? (_ => 1), time ?? TimeProvider.System)).ToArray();
+
     public Lane Lane => lane;
 
     public ICarrierAdapter Adapter => adapter;
@@ -18,6 +24,9 @@ public sealed class SendLane(Lane lane, ICarrierAdapter adapter, CarrierOptions 
     public LaneGate Gate { get; } = new();
 
     public LaneRate Rate => rate;
+
+    /// <summary>Whose batch of <paramref name="priorityClass"/> goes next when several tenants wait.</summary>
+    public FairShare Share(PriorityClass priorityClass) => shares[(int)priorityClass];
 
     /// <summary>Parts this lane actually handed over, per second (for the lane rate gauge).</summary>
     public SentRate Sent => sent;
@@ -103,7 +112,8 @@ public sealed class CarrierLanes(
         // Only RabbitMQ has standby dispatchers, one of which may have sent this lane's second just now.
         // In memory the lane is this process's alone: an emergency in its first second need not wait.
         var rate = new LaneRate(lane.Share(options.PartsPerSecond), dispatcher.Value.Rate, time, startsCold: topology.Transport == Transport.RabbitMq);
-        return new SendLane(lane, adapter, options, rate, new SentRate(time));
+        var weights = dispatcher.Value.TenantWeights;
+        return new SendLane(lane, adapter, options, rate, new SentRate(time), tenant => weights.GetValueOrDefault(tenant, 1), time);
     }
 
     public void Dispose()

@@ -15,11 +15,19 @@ using Microsoft.Extensions.Options;
 namespace Loa.Dispatcher.Sending;
 
 /// <summary>
-/// A send lane at work: enters the lane's gate (urgent first), claims the batch, waits for the
+/// A send lane at work: enters the lane's gate (urgent first), claims a batch, waits for the
 /// lane's tokens, submits, and records the per-message results. Transient failures give the batch
 /// back to the outbox with a backoff, so a restart forgets no retry; permanent ones end the messages
 /// with the carrier's reason.
 /// </summary>
+/// <remarks>
+/// A <see cref="SendBatch"/> is a turn at the lane for its class, not an order to send that batch: when
+/// several tenants wait, the turn goes to the tenant whose fair share is furthest behind
+/// (<see cref="FairShare"/>), and the batch it names is sent by a later turn (that batch's own message
+/// among them). The lane's queue is FIFO on both buses and a national campaign puts all its batches in
+/// it first, so only the outbox, not the queue, can say who else waits. Every pending batch has a
+/// message on its way (published, or the sweeper publishes it), so there are never fewer turns than batches.
+/// </remarks>
 public sealed class SendBatchConsumer(
     CampaignStore campaigns,
     BatchLedger batches,
@@ -30,7 +38,8 @@ public sealed class SendBatchConsumer(
     TimeProvider time,
     DispatcherMetrics metrics,
     ILogger<SendBatchConsumer> logger,
-    PushBatches pushBatches) : IConsumer<SendBatch>
+    PushBatches pushBatches,
+    TenantQueues tenants) : IConsumer<SendBatch>
 {
     public async Task Consume(ConsumeContext<SendBatch> context)
     {
@@ -38,10 +47,11 @@ public sealed class SendBatchConsumer(
         var settings = options.Value;
         var lane = await lanes.GetAsync(topology.LaneOf(context.Message.Carrier, context.Message.BatchId), ct);
         var receiptUrl = lane.Adapter.ReceiptsByWebhook ? await receipts.ForCarrierAsync(context.Message.Carrier, ct) : null;
-        using var pass = await lane.Gate.EnterAsync(PriorityClasses.Of(context.Message.Priority), ct);
-        var batch = await batches.ClaimAsync(context.Message.BatchId, settings.SendLease, ct);
+        var priorityClass = PriorityClasses.Of(context.Message.Priority);
+        using var pass = await lane.Gate.EnterAsync(priorityClass, ct);
+        var batch = await ClaimTurnAsync(lane, priorityClass, context.Message.BatchId, settings.SendLease, ct);
         if (batch is null)
-            return; // done already, or a live lease elsewhere: a repeated message
+            return; // nothing of this class waits at the lane: the batch was done, or has a live lease elsewhere
 
         var campaign = await campaigns.GetAsync(batch.CampaignId, ct);
         if (campaign is null || await StoppedAsync(batch, campaign, ct))
@@ -107,8 +117,14 @@ public sealed class SendBatchConsumer(
                 await batches.MarkSubmittingAsync(batch.Id, ct);
             outcome = await SubmitAsync(lane, submit, batch, parts, ct);
             spend.Answered(outcome);
+            // The tokens were spent whatever the answer: the tenant's share pays for them.
+            lane.Share(priorityClass).Served(campaign.Tenant, (long)parts * outgoingCount);
             if (outcome is SubmitOutcome.Completed done)
-                lane.Sent.Add((long)parts * done.Results.Count(r => r.Fate != MessageFate.NotTaken));
+            {
+                var handed = (long)parts * done.Results.Count(r => r.Fate != MessageFate.NotTaken);
+                lane.Sent.Add(handed);
+                metrics.Sent(lane.Lane.Carrier, campaign.Tenant, handed);
+            }
         }
 
         switch (outcome)
@@ -137,6 +153,35 @@ public sealed class SendBatchConsumer(
                 await batches.FinishAsync(batch, DeliveryStatus.Failed, rejected.Reason, batch.Attempts, ct);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Claims the batch this turn sends. With one tenant waiting (the lane's usual day) that is the batch
+    /// the message names, as before fair share: one claim, no extra read. With several, the tenants are
+    /// tried in their fair order, each by one seek for its next due batch of this class and lane. A turn
+    /// whose own batch is gone (sent by an earlier turn) is used for whoever waits, never dropped.
+    /// </summary>
+    private async Task<BatchClaim?> ClaimTurnAsync(SendLane lane, PriorityClass priorityClass, long batchId, TimeSpan lease, CancellationToken ct)
+    {
+        var share = lane.Share(priorityClass);
+        if (share.Stale)
+            share.Read(await tenants.WaitingAsync(lane.Lane.Carrier, ct));
+        if (share.Waiting <= 1)
+        {
+            if (await batches.ClaimAsync(batchId, lease, ct) is { } own)
+                return own;
+            share.Read(await tenants.WaitingAsync(lane.Lane.Carrier, ct));
+        }
+        var (first, last) = PriorityClasses.Range(priorityClass);
+        foreach (var tenant in share.Order())
+        {
+            // Taken by another lane meanwhile (a standby that was active a moment ago): the next tenant's.
+            if (await tenants.NextAsync(lane.Lane.Carrier, tenant, first, last, lane.Lane.Index, lane.Lane.Count, ct) is not { } next)
+                share.Drained(tenant);
+            else if (await batches.ClaimAsync(next, lease, ct) is { } claim)
+                return claim;
+        }
+        return await batches.ClaimAsync(batchId, lease, ct);
     }
 
     /// <summary>

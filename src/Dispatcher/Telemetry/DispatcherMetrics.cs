@@ -11,6 +11,7 @@ public sealed class DispatcherMetrics
 {
     private readonly Histogram<double> submitDuration;
     private readonly Counter<long> plannedRecipients;
+    private readonly Counter<long> sentParts;
 
     public DispatcherMetrics(IMeterFactory meters, CarrierLanes lanes)
     {
@@ -20,6 +21,9 @@ public sealed class DispatcherMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         plannedRecipients = meter.CreateCounter<long>(
             "loa_planner_recipients", description: "Recipients the planner turned into deliveries, by campaign kind.");
+        // Tagged by tenant for the fair share between them: national and the provinces, a few dozen values.
+        sentParts = meter.CreateCounter<long>(
+            "loa_sent_parts", description: "SMS parts (push: notifications) handed to a carrier, by carrier and tenant.");
         meter.CreateObservableGauge("loa_lane_rate_parts_per_second",
             () => lanes.Built.Select(l => Lane(l.Sent.PerSecond, l)),
             description: "SMS parts a lane handed to its carrier per second over the last 10 s.");
@@ -33,6 +37,12 @@ public sealed class DispatcherMetrics
 
     public void Submitted(string carrier, string outcome, TimeSpan took) =>
         submitDuration.Record(took.TotalSeconds, new("carrier", carrier), new("outcome", outcome));
+
+    public void Sent(string carrier, string tenant, long parts)
+    {
+        if (parts > 0)
+            sentParts.Add(parts, new("carrier", carrier), new("tenant", tenant));
+    }
 
     public void Planned(string kind, long recipients)
     {

@@ -16,12 +16,12 @@ public sealed class PlanWriter(Database database, TimeProvider time)
 
     private static readonly Sql InsertBatch = new(
         Sqlite: """
-            INSERT INTO batches (campaign_id, carrier, priority, messages, parts, status, created_at)
-            VALUES (@CampaignId, @Carrier, @Priority, 0, 0, 'pending', @Now) RETURNING id
+            INSERT INTO batches (campaign_id, tenant, carrier, priority, messages, parts, status, created_at)
+            VALUES (@CampaignId, COALESCE((SELECT tenant FROM campaigns WHERE id = @CampaignId), ''), @Carrier, @Priority, 0, 0, 'pending', @Now) RETURNING id
             """,
         SqlServer: """
-            INSERT INTO batches (campaign_id, carrier, priority, messages, parts, status, created_at)
-            OUTPUT inserted.id VALUES (@CampaignId, @Carrier, @Priority, 0, 0, 'pending', @Now)
+            INSERT INTO batches (campaign_id, tenant, carrier, priority, messages, parts, status, created_at)
+            OUTPUT inserted.id VALUES (@CampaignId, COALESCE((SELECT tenant FROM campaigns WHERE id = @CampaignId), ''), @Carrier, @Priority, 0, 0, 'pending', @Now)
             """);
 
     // A page's deliveries in one statement: @rows is a JSON array of {r: recipient, c: carrier,
