@@ -73,11 +73,20 @@ public static class ReportTriggers
 /// At start, before Quartz's hosted service starts the scheduler, brings the report triggers in line with the
 /// configuration and the provinces' rows, so that a missed firing is judged against the schedule in force.
 /// </summary>
-public sealed class ReportTriggerSync(ISchedulerFactory schedulers, ExportScheduleStore schedules, IOptions<ReportScheduleOptions> options) : IHostedService
+/// <remarks>
+/// A host put together without Loa's storage (a scheduling spec's) has no provinces' rows to read: it sets the national
+/// triggers only and leaves the provinces' as they are.
+/// </remarks>
+public sealed class ReportTriggerSync(ISchedulerFactory schedulers, IServiceProvider services, IOptions<ReportScheduleOptions> options) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
+        if (services.GetService<ExportScheduleStore>() is not { } schedules)
+        {
+            await ReportTriggers.SyncAsync(scheduler, ReportTriggers.Wanted(options.Value, []), Roles.National, cancellationToken);
+            return;
+        }
         await ReportTriggers.SyncAsync(scheduler, ReportTriggers.Wanted(options.Value, await schedules.AllAsync(null, cancellationToken)), null, cancellationToken);
     }
 

@@ -260,6 +260,37 @@ public sealed class ExportSpecs
         Assert.NotNull(await scheduler.GetTrigger(ReportTriggers.KeyOf("national", "yearly")));
     }
 
+    [Fact]
+    public async Task A_firing_missed_while_every_host_was_down_runs_once_at_start_for_the_period_it_was_due()
+    {
+        string directory;
+        await using (var first = await LoaTestHost.StartAsync())
+        {
+            directory = first.Directory;
+            await first.StopKeepingDataAsync();
+        }
+        // While no host runs, the yearly firing of 1 December 2025 comes due: the stored trigger is set back to it.
+        var due = new DateTimeOffset(2025, 12, 1, 7, 0, 0, Vietnam);
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "loa.db")};Pooling=False"))
+        {
+            await db.OpenAsync();
+            const string where = "WHERE TRIGGER_NAME = 'national:yearly' AND TRIGGER_GROUP = 'report-exports'";
+            var stored = await Dapper.SqlMapper.ExecuteScalarAsync<long>(db, $"SELECT NEXT_FIRE_TIME FROM QRTZ_TRIGGERS {where}");
+            var next = new DateTimeOffset(stored, TimeSpan.Zero).ToOffset(Vietnam);
+            Assert.Equal((12, 1, 7), (next.Month, next.Day, next.Hour)); // ticks, UTC: what the update below writes
+            Assert.Equal(1, await Dapper.SqlMapper.ExecuteAsync(db, $"UPDATE QRTZ_TRIGGERS SET NEXT_FIRE_TIME = @ticks {where}", new { ticks = due.UtcTicks }));
+        }
+
+        await using var loa = await LoaTestHost.StartAsync(directory: directory);
+        using var operatorClient = loa.Client("dev-operator");
+        var export = await WaitForExportsAsync(operatorClient, 1);
+        Assert.Equal(("yearly", "2025", "scheduled"), (Str(export, "kind"), Str(export, "period"), Str(export, "origin")));
+        var scheduler = await loa.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        var trigger = await scheduler.GetTrigger(ReportTriggers.KeyOf("national", "yearly"));
+        Assert.True(trigger!.NextFireTimeUtc > DateTimeOffset.UtcNow, $"next firing {trigger.NextFireTimeUtc}");
+        Assert.Equal(1, (await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/reports/exports")).GetProperty("items").GetArrayLength());
+    }
+
     [Theory]
     [InlineData("yearly", "2026-12-01T07:00:00+07:00", "2026", "2026-01", "2026-12")]
     [InlineData("yearly", "2027-01-10T07:00:00+07:00", "2026", "2026-01", "2026-12")]
