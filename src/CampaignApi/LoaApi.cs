@@ -99,6 +99,8 @@ public static class LoaApi
         services.AddOptions<CapOptions>().Bind(configuration.GetSection(CapOptions.Section));
         services.AddSingleton(sp => ProvinceGeocodes.Load(sp.GetRequiredService<IOptions<CapOptions>>().Value.GeocodeTable, sp.GetRequiredService<Provinces>()));
         services.AddSingleton<ICampaignLauncher, CampaignLauncher>();
+        services.AddSingleton<SystemAudit>();
+        services.AddSingleton<ReportExporter>();
         services.AddLoaDevices(configuration);
         services.AddLoaPush(configuration); // the push apps a campaign may name (audience.apps) and their rates (preview)
 
@@ -168,6 +170,7 @@ public static class LoaApi
         app.MapProvincesApiV1();
         app.MapTemplatesApiV1();
         app.MapCoverageApiV1();
+        app.MapExportsApiV1();
         app.MapDashboard();
         app.MapConsole();
         app.MapApiReference();

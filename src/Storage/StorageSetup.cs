@@ -47,6 +47,8 @@ public static class StorageSetup
         services.TryAddSingleton<Geography.ProvinceStore>();
         services.TryAddSingleton<Templates.TemplateStore>();
         services.TryAddSingleton<Coverage.CoverageStore>();
+        services.TryAddSingleton<Reports.ExportStore>();
+        services.TryAddSingleton<Reports.ExportScheduleStore>();
         // Read once: a malformed table stops the host at its first use with the file and line, rather than
         // mapping any code wrongly.
         services.TryAddSingleton(_ => Geography.Provinces.Load(new Geography.ProvinceOptions

@@ -15,6 +15,15 @@ public sealed class AuditRefusalsOnly
 }
 
 /// <summary>
+/// Marks a read whose every served answer (2xx) is recorded: a kept report's download. What is not served (404,
+/// 400) handed nothing out, and is not recorded, as for any read.
+/// </summary>
+public sealed class AuditServedReads
+{
+    public static readonly AuditServedReads Instance = new();
+}
+
+/// <summary>
 /// Records every state-changing call under /api/v1 (POST, PUT, PATCH, DELETE) and every
 /// <c>?unmask=true</c> read, whatever the outcome, refusals included. It sits outside authentication
 /// and authorization so that a 401 or 403 is on the record too; handlers add what only they know
@@ -35,7 +44,8 @@ public sealed partial class AuditTrail(RequestDelegate next, AuditStore store, A
         var changes = HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method)
             || HttpMethods.IsPatch(request.Method) || HttpMethods.IsDelete(request.Method);
         var unmask = bool.TryParse(request.Query["unmask"].ToString(), out var asked) && asked;
-        if (!changes && !unmask)
+        var servedRead = !changes && !unmask && context.GetEndpoint()?.Metadata.GetMetadata<AuditServedReads>() is not null;
+        if (!changes && !unmask && !servedRead)
         {
             await next(context);
             return;
@@ -57,8 +67,15 @@ public sealed partial class AuditTrail(RequestDelegate next, AuditStore store, A
         {
             var outcome = thrown ?? context.Response.StatusCode;
             var refused = outcome is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden;
-            if (refused || context.GetEndpoint()?.Metadata.GetMetadata<AuditRefusalsOnly>() is null)
+            if (servedRead)
+            {
+                if (outcome is >= 200 and < 300)
+                    await RecordAsync(context, outcome, unmask);
+            }
+            else if (refused || context.GetEndpoint()?.Metadata.GetMetadata<AuditRefusalsOnly>() is null)
+            {
                 await RecordAsync(context, outcome, unmask);
+            }
         }
     }
 

@@ -152,26 +152,44 @@ public static class CoverageApi
         {
             if (first.Year != last.Year || last < first)
                 errors["to"] = ["from and to are months of the same year, to not before from."];
-            else if (first.Month == 1)
-                bucket = ReachedTally.YearBucket(first.Year);
-            else if ((first.Month - 1) % 3 == 0 && (last.Month - 1) / 3 == (first.Month - 1) / 3)
-                bucket = ReachedTally.QuarterBucket(first.Year, (first.Month - 1) / 3 + 1);
-            else if (first.Month == last.Month)
-                bucket = ReachedTally.MonthBucket(first.Year, first.Month);
-            else
+            else if ((bucket = Bucket(first, last)) is null)
                 errors["from"] = ["Reach is kept exactly per month, quarter and year: the period starts in January, at a quarter's first month (and ends within it), or is one month."];
         }
         if (errors.Count > 0)
             return Problems.Validation(errors);
 
-        // Reaches the dispatchers' folder has not folded yet (normally a second's worth) are folded now, bounded,
+        return TypedResults.Ok(await BuildAsync(coverage, provinces, user.TenantFilter(), first, last, bucket!, groups, ct));
+    }
+
+    /// <summary>
+    /// The counters' bucket that answers the months <paramref name="first"/> to <paramref name="last"/> (one year) exactly:
+    /// the year from January, a quarter from its first month, or a single month; null for any other run.
+    /// </summary>
+    public static string? Bucket(DateOnly first, DateOnly last)
+    {
+        if (first.Year != last.Year || last < first)
+            return null;
+        if (first.Month == 1)
+            return ReachedTally.YearBucket(first.Year);
+        if ((first.Month - 1) % 3 == 0 && (last.Month - 1) / 3 == (first.Month - 1) / 3)
+            return ReachedTally.QuarterBucket(first.Year, (first.Month - 1) / 3 + 1);
+        return first.Month == last.Month ? ReachedTally.MonthBucket(first.Year, first.Month) : null;
+    }
+
+    /// <summary>
+    /// The report itself, for the API and for the kept exports alike, so that a file holds the very figures
+    /// the API answers. <paramref name="tenant"/> null: every province; else that province only.
+    /// </summary>
+    public static async Task<CoverageReport> BuildAsync(
+        CoverageStore coverage, Provinces provinces, string? tenant, DateOnly first, DateOnly last, string bucket, IReadOnlyList<string> groups, CancellationToken ct)
+    {
+        // Reaches the dispatchers' folder has not folded yet (normally a few seconds' worth) are folded now, bounded,
         // so that the figure includes every delivery receipted before the request; what is left is said.
         for (var chunk = 0; chunk < 4 && await coverage.FoldAsync(Loa.Dispatcher.Receipts.CoverageFolder.ChunkRows, ct) == Loa.Dispatcher.Receipts.CoverageFolder.ChunkRows; chunk++)
             ct.ThrowIfCancellationRequested();
         var pending = await coverage.PendingAsync(ct);
-        var tenant = user.TenantFilter();
         var periodEnd = new DateOnly(last.Year, last.Month, 1).AddMonths(1).AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var reached = (await coverage.ReachedAsync(bucket!, first.Month, last.Month, ct))
+        var reached = (await coverage.ReachedAsync(bucket, first.Month, last.Month, ct))
             .Select(r => r with { Province = provinces.Resolve(r.Province)?.Code ?? r.Province })
             .Where(r => tenant is null || r.Province == tenant)
             .ToList();
@@ -196,7 +214,7 @@ public static class CoverageApi
             reached.Where(r => Key(r.Province, r.Carrier) == k),
             bases.Where(b => Key(b.Province, b.Carrier) == k).ToList())).ToList();
         var total = Item((null, null), reached, bases);
-        return TypedResults.Ok(new CoverageReport(first.ToString("yyyy-MM", CultureInfo.InvariantCulture), last.ToString("yyyy-MM", CultureInfo.InvariantCulture),
-            groups, true, target?.Name, target?.Percent, items, total, pending));
+        return new CoverageReport(first.ToString("yyyy-MM", CultureInfo.InvariantCulture), last.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+            groups, true, target?.Name, target?.Percent, items, total, pending);
     }
 }

@@ -1,3 +1,4 @@
+using Loa.CampaignApi.Reports;
 using Loa.Storage;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
@@ -18,6 +19,13 @@ public static class SchedulingSetup
         services.AddOptions<SchedulingOptions>()
             .Bind(section)
             .Validate(o => o.PollInterval > TimeSpan.Zero, $"{SchedulingOptions.Section}:PollInterval must be positive")
+            .ValidateOnStart();
+
+        // Checked on every host, scheduling or not: a cron that cannot fire is found at start, not on 1 December.
+        services.AddOptions<ReportScheduleOptions>()
+            .Bind(configuration.GetSection(ReportScheduleOptions.Section))
+            .Validate(o => ReportCron.Problem(o.Yearly, allowEmpty: true) is null, $"{ReportScheduleOptions.Section}:Yearly is not a Quartz cron expression that fires")
+            .Validate(o => ReportCron.Problem(o.Quarterly, allowEmpty: true) is null, $"{ReportScheduleOptions.Section}:Quarterly is not a Quartz cron expression that fires")
             .ValidateOnStart();
 
         var options = section.Get<SchedulingOptions>() ?? new SchedulingOptions();
@@ -91,8 +99,16 @@ public static class SchedulingSetup
                     // Down for longer than the threshold: fire once now rather than waiting a further interval.
                     // Nothing is lost by collapsing the missed polls; the next one finds everything that is due.
                     .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NowWithExistingCount)));
+
+            // Durable: its triggers (ReportTriggers) come and go with the provinces' schedules, the job stays.
+            quartz.AddJob<ReportExportJob>(job => job
+                .WithIdentity(ReportExportJob.Key)
+                .StoreDurably()
+                .WithDescription("Generates and keeps a scheduled report"));
         });
 
+        // Before Quartz's own hosted service, so the triggers are right before the scheduler looks for misfires.
+        services.AddHostedService<ReportTriggerSync>();
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         return services;
     }

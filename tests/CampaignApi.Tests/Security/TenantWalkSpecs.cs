@@ -183,6 +183,24 @@ public sealed class TenantWalkSpecs
         Assert.Equal(0, provinceCoverage.GetProperty("total").GetProperty("reached").GetInt64());
         Assert.All(provinceCoverage.GetProperty("items").EnumerateArray(), i => Assert.Equal("01", i.GetProperty("province").GetString()));
 
+        // Kept reports: a national export is not there for a province (404), which generates and dates only its own.
+        var nationalExport = await operatorClient.PostAsJsonAsync("/api/v1/reports/exports", new { period = month[..4] });
+        Assert.Equal(HttpStatusCode.Created, nationalExport.StatusCode);
+        var exportId = (await nationalExport.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        await Expect("GET", "/api/v1/reports/exports/{id}", $"/api/v1/reports/exports/{exportId}", null, notFound);
+        await Expect("GET", "/api/v1/reports/exports/{id}/file", $"/api/v1/reports/exports/{exportId}/file?format=xlsx", null, notFound);
+        await Expect("POST", "/api/v1/reports/exports", "/api/v1/reports/exports", JsonContent.Create(new { period = month[..4], tenant = "national" }), HttpStatusCode.Forbidden);
+        await Expect("POST", "/api/v1/reports/exports", "/api/v1/reports/exports", JsonContent.Create(new { period = month[..4], tenant = "TH" }), HttpStatusCode.Forbidden);
+        await Expect("PUT", "/api/v1/reports/schedules/{tenant}", "/api/v1/reports/schedules/TH", JsonContent.Create(new { yearly = "0 0 7 1 12 ?" }), HttpStatusCode.Forbidden);
+        await Expect("PUT", "/api/v1/reports/schedules/{tenant}", "/api/v1/reports/schedules/national", JsonContent.Create(new { yearly = "0 0 7 1 12 ?" }),
+            HttpStatusCode.BadRequest, HttpStatusCode.Forbidden);
+        Assert.True((await operatorClient.PutAsJsonAsync("/api/v1/reports/schedules/TH", new { yearly = "0 0 7 25 11 ?" })).IsSuccessStatusCode);
+        visited.Add("GET /api/v1/reports/exports");
+        Assert.Equal(0, (await province.GetFromJsonAsync<JsonElement>("/api/v1/reports/exports")).GetProperty("items").GetArrayLength());
+        visited.Add("GET /api/v1/reports/schedules"); // the national dates are configuration; of the provinces', its own only
+        var schedules = (await province.GetFromJsonAsync<JsonElement>("/api/v1/reports/schedules")).GetProperty("items").EnumerateArray().ToList();
+        Assert.All(schedules, s => Assert.Contains(s.GetProperty("tenant").GetString(), new[] { "national", "01" }));
+
         Assert.True(successes.Count == 0, "cross-tenant successes:\n" + string.Join("\n", successes));
         var endpoints = loa.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {Normalise(e.RoutePattern.RawText)}"))
