@@ -75,7 +75,36 @@ public sealed record ScheduleDefinition(
 public sealed record WindowDefinition(string? From, string? To);
 
 /// <param name="VerifyCode">Appends " Xac thuc: &lt;host&gt;/a/&lt;code&gt;" to the SMS, a code a citizen can check on Loa's public page (counted in the parts).</param>
-public sealed record OptionsDefinition(bool StripDiacritics = false, int? MaxSmsParts = null, bool VerifyCode = false);
+/// <param name="Fallback">The SMS for recipients a push reached who did not acknowledge it in time (api.md, options.fallback).</param>
+public sealed record OptionsDefinition(bool StripDiacritics = false, int? MaxSmsParts = null, bool VerifyCode = false, FallbackDefinition? Fallback = null);
+
+/// <param name="Channel">The channel of the fallback: only <c>sms</c>.</param>
+/// <param name="After">An ISO 8601 duration, <c>PT1M</c> to <c>PT24H</c>: how long a push may go unacknowledged.</param>
+public sealed record FallbackDefinition(string? Channel, string? After)
+{
+    public static readonly TimeSpan MinAfter = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan MaxAfter = TimeSpan.FromHours(24);
+
+    /// <summary>The wait as a span, or null when <paramref name="after"/> is not an ISO 8601 duration from PT1M to PT24H.</summary>
+    public static TimeSpan? ParseAfter(string? after)
+    {
+        if (string.IsNullOrWhiteSpace(after) || !after.StartsWith('P'))
+            return null;
+        try
+        {
+            var span = System.Xml.XmlConvert.ToTimeSpan(after.Trim());
+            return span >= MinAfter && span <= MaxAfter ? span : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        catch (OverflowException)
+        {
+            return null;
+        }
+    }
+}
 
 /// <summary>
 /// What the approver needs to know of the CAP alert a campaign was made from (Alerts/README.md). Written by

@@ -70,6 +70,7 @@ public static class DispatcherSetup
         });
         services.TryAddSingleton<ICarrierReplySink, Replies.ReplyInbox>();
         services.TryAddScoped<BatchPublisher>();
+        services.TryAddSingleton<Recovery.FallbackSweeper>();
         services.AddHostedService<OutboxSweeper>();
         services.AddHostedService<Receipts.CoverageFolder>();
         services.AddLoaBus(configuration, withDispatcher: true);

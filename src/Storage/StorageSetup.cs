@@ -44,6 +44,8 @@ public static class StorageSetup
         services.TryAddSingleton<Devices.DeviceStore>();
         services.TryAddSingleton<Devices.DeviceAudience>();
         services.TryAddSingleton<Devices.PushTargets>();
+        services.TryAddSingleton<Acks.AckLedger>();
+        services.TryAddSingleton<Fallback.FallbackStore>();
         services.TryAddSingleton<Geography.ProvinceStore>();
         services.TryAddSingleton<Templates.TemplateStore>();
         services.TryAddSingleton<Coverage.CoverageStore>();

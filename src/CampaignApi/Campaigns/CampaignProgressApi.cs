@@ -7,6 +7,7 @@ using Loa.Contracts;
 using Loa.Storage;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Deliveries;
+using Loa.Storage.Progress;
 using Loa.Storage.Suppression;
 
 namespace Loa.CampaignApi.Campaigns;
@@ -50,10 +51,22 @@ public static class CampaignProgressApi
         var handed = total - Sum(DeliveryStatus.Queued) - Sum(DeliveryStatus.Cancelled) - suppressed;
         var end = row.CompletedAt ?? time.GetUtcNow().ToUnixTimeMilliseconds();
         var seconds = row.StartedAt is { } started ? Math.Max(1, (end - started) / 1000.0) : 0;
+        // Acks and the fallback, from their own counters (campaign_push_counts): null for a campaign without push, or without a fallback.
+        var pushCounts = await deliveries.PushCountsAsync(id, ct);
+        long Pushed(string counter) => pushCounts.Where(c => c.Counter == counter).Sum(c => c.Count);
+        var pushing = counts.Any(c => Dispatcher.Sending.PushLanes.IsPush(c.Carrier));
+        var push = pushing
+            ? new PushProgress(counts.Where(c => Dispatcher.Sending.PushLanes.IsPush(c.Carrier) && c.Status == DeliveryStatus.Delivered).Sum(c => c.Count),
+                Pushed(PushCounter.Received), Pushed(PushCounter.Opened))
+            : null;
+        var definition = System.Text.Json.JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options);
+        var fallback = definition?.Options?.Fallback is null
+            ? null
+            : new FallbackProgress(Pushed(PushCounter.Fallback), Pushed(PushCounter.Saved));
         return TypedResults.Ok(new ProgressView(
             row.Status, total, Sum(DeliveryStatus.Queued), Sum(DeliveryStatus.Submitted), Sum(DeliveryStatus.Delivered),
             Sum(DeliveryStatus.Failed), Sum(DeliveryStatus.Expired), Sum(DeliveryStatus.Cancelled), suppressed, suppressedByReason, byCarrier,
-            seconds > 0 ? Math.Round(handed / seconds, 1) : 0, Clock.At(row.StartedAt), Clock.At(row.CompletedAt)));
+            seconds > 0 ? Math.Round(handed / seconds, 1) : 0, Clock.At(row.StartedAt), Clock.At(row.CompletedAt), push, fallback));
     }
 
     /// <summary>Why deliveries failed, per carrier and reason, most frequent first: read from counters kept with every failure.</summary>

@@ -63,8 +63,12 @@ public sealed class CampaignRules(
 
         var written = request.Message?.Sms;
         string? sms = null;
+        // A push fallback sends the campaign's SMS: the text is measured, stored and refused like an sms campaign's.
+        var fallback = request.Options?.Fallback;
         if (channels.Contains(Channels.Sms) && string.IsNullOrWhiteSpace(written))
             Error("message.sms", "An sms campaign needs message.sms.");
+        else if (fallback is not null && string.IsNullOrWhiteSpace(written))
+            Error("message.sms", "options.fallback sends message.sms to those who do not acknowledge the push: it is required.");
         else if (written is not null && written.Length > MaxSmsCharacters)
             Error("message.sms", $"The SMS text may be at most {MaxSmsCharacters} characters.");
         else if (written is not null && SmsText.Unsendable(written) is { } unsendable)
@@ -215,6 +219,15 @@ public sealed class CampaignRules(
         var maxParts = request.Options?.MaxSmsParts ?? DefaultMaxSmsParts;
         if (maxParts is < 1 or > 10)
             Error("options.maxSmsParts", "maxSmsParts must be between 1 and 10.");
+        if (fallback is not null)
+        {
+            if (fallback.Channel != Channels.Sms)
+                Error("options.fallback.channel", "The fallback channel is 'sms'.");
+            if (FallbackDefinition.ParseAfter(fallback.After) is null)
+                Error("options.fallback.after", "after is an ISO 8601 duration from PT1M to PT24H, e.g. PT5M.");
+            if (!pushing || audience?.Devices != true)
+                Error("options.fallback", "A fallback follows a push: it needs push in channels and audience.devices.");
+        }
 
         if (errors.Count > 0)
             return (null, Problems.Validation(errors));
@@ -223,7 +236,7 @@ public sealed class CampaignRules(
         if (!user.IsNational() && (audience!.Provinces ?? []).Concat(audience.Include?.Provinces ?? []).Any(p => p != user.Tenant()))
             return (null, Problems.Forbidden("tenant", $"A {user.Tenant()} campaign may only target province {user.Tenant()}."));
 
-        if (!texting)
+        if (!texting && fallback is null)
             return (new Checked(null, null, request), null);
 
         // One code per campaign, drawn once: the text measured, previewed, stored and sent carries the same one.

@@ -74,7 +74,17 @@ public sealed record CarrierProgress(long Total, long Queued, long Submitted, lo
 
 public sealed record ProgressView(
     string Status, long Total, long Queued, long Submitted, long Delivered, long Failed, long Expired, long Cancelled, long Suppressed,
-    IReadOnlyDictionary<string, long> SuppressedByReason, IReadOnlyDictionary<string, CarrierProgress> ByCarrier, double RatePerSecond, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt);
+    IReadOnlyDictionary<string, long> SuppressedByReason, IReadOnlyDictionary<string, CarrierProgress> ByCarrier, double RatePerSecond, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
+    PushProgress? Push = null, FallbackProgress? Fallback = null);
+
+/// <param name="Accepted">Push deliveries FCM or APNs accepted (<c>delivered</c> on the push-&lt;app&gt; carriers).</param>
+/// <param name="Received">Of those, acknowledged by the phone as received (an opened one counts here too).</param>
+/// <param name="Opened">Of those, acknowledged as opened.</param>
+public sealed record PushProgress(long Accepted, long Received, long Opened);
+
+/// <param name="Sent">Fallback SMS planned for pushes not acknowledged within <c>after</c> (counted in the SMS carriers' figures too).</param>
+/// <param name="Saved">Pushes to a device with a linked number acknowledged in time: SMS not sent.</param>
+public sealed record FallbackProgress(long Sent, long Saved);
 
 public sealed record DeliveryView(
     string Id, string Recipient, string Carrier, string Status, long Attempts, string? Error, DateTimeOffset? SubmittedAt, DateTimeOffset? DeliveredAt);

@@ -5,12 +5,17 @@ using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters.Routing;
 using Loa.Dispatcher.Devices;
 using Loa.Dispatcher.Planning;
+using Loa.Storage.Acks;
 using Loa.Storage.Devices;
 using Loa.Storage.Geography;
 
 namespace Loa.CampaignApi.Devices;
 
 public sealed record DeviceRequest(string? Token, string? Platform, string? App, string? Province, string? Language, string? Msisdn);
+
+/// <param name="Campaign">The campaign whose push the phone acknowledges.</param>
+/// <param name="Event"><c>received</c> (shown on the phone) or <c>opened</c> (tapped; implies received).</param>
+public sealed record AckRequest(string? Campaign, string? Event);
 
 /// <summary>A device as answered: the token's hash, never the token; the number masked; the province by its canonical code and name.</summary>
 public sealed record DeviceView(
@@ -38,6 +43,12 @@ public static partial class DevicesApi
         group.MapDelete("/{token}", RemoveAsync)
             .AddEndpointFilter(HideToken)
             .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{token}/acks", AckAsync)
+            .AddEndpointFilter(HideToken)
+            .WithMetadata(Audit.AuditRefusalsOnly.Instance) // one per phone per campaign: high-volume machine traffic, as receipts
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
@@ -114,6 +125,32 @@ public static partial class DevicesApi
         // Deliberately no log line here: the request's path holds the token, and a log scope carries the path.
         if (token.Length is 0 or > MaxTokenLength || !await devices.RemoveAsync(DeviceTokens.Hash(token), user.TenantFilter(), ct))
             return Problems.NotFound("device");
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// A phone says the campaign's push reached it (<c>received</c>) or was tapped (<c>opened</c>, which
+    /// implies received). 204 whether the ack is new or a repeat: each delivery counts once per event,
+    /// whatever the app sends again. 404 for a token nobody registered, another tenant's device, or a
+    /// campaign that sent this device no push, alike, as for DELETE.
+    /// </summary>
+    public static async Task<IResult> AckAsync(string token, AckRequest request, ClaimsPrincipal user, AckLedger acks, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var campaign = request.Campaign?.Trim() ?? "";
+        if (campaign.Length is 0 or > 64)
+            errors["campaign"] = ["campaign is required: the id of the campaign whose push this acknowledges."];
+        var ackEvent = request.Event?.Trim().ToLowerInvariant();
+        if (ackEvent is not ("received" or "opened"))
+            errors["event"] = ["event must be 'received' or 'opened'."];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        // No log line per ack, for the same reason as DELETE (the path holds the token), and for the rate.
+        if (token.Length is 0 or > MaxTokenLength
+            || await acks.AckAsync(DeviceTokens.Hash(token), user.TenantFilter(), campaign, ackEvent == "opened", ct) is null)
+        {
+            return Problems.NotFound("delivery");
+        }
         return TypedResults.NoContent();
     }
 

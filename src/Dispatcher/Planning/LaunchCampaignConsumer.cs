@@ -8,6 +8,7 @@ using Loa.Dispatcher.Telemetry;
 using Loa.Storage;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Devices;
+using Loa.Storage.Fallback;
 using Loa.Storage.Geography;
 using Loa.Storage.Planning;
 using Loa.Storage.Suppression;
@@ -43,7 +44,8 @@ public sealed class LaunchCampaignConsumer(
     DeviceAudience devices,
     PushApps pushApps,
     IOptionsMonitor<PushAppOptions> pushOptions,
-    Provinces units) : IConsumer<LaunchCampaign>
+    Provinces units,
+    FallbackStore fallbacks) : IConsumer<LaunchCampaign>
 {
     public async Task Consume(ConsumeContext<LaunchCampaign> context)
     {
@@ -75,6 +77,9 @@ public sealed class LaunchCampaignConsumer(
             ? DeviceFilter.Of(audience.Apps, audience.Provinces, audience.Languages, tenant, pushApps.Names, units.Units.Select(u => u.Code)).Slices()
             : [];
         var stages = listIds.Count + slices.Count;
+        // Opened before the first page is written, so that no page's end can complete the campaign while SMS may still be owed.
+        if (audience.Devices && FallbackDefinition.ParseAfter(definition.Options?.Fallback?.After) is { } fallbackAfter)
+            await fallbacks.OpenAsync(campaign.Id, fallbackAfter, ct);
 
         // One keyset page of devices from (slice, after id): empty slices are passed over here, not written as empty pages.
         async Task<PageToWrite> ReadDevicesAsync(int index, string after)

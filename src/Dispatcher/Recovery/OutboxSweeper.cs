@@ -15,7 +15,8 @@ namespace Loa.Dispatcher.Recovery;
 /// Finds work that was committed but not finished and puts it back on the bus: batches never
 /// published (a crash between commit and publish), batches whose lane died mid-send (lease run
 /// out), batches due for a retry, and launches no planner picked up. It also ends messages whose
-/// receipts never came (see <see cref="DispatcherOptions.ReceiptTimeout"/>). Repeats are harmless: every
+/// receipts never came (see <see cref="DispatcherOptions.ReceiptTimeout"/>) and plans the SMS a push
+/// fallback owes (<see cref="FallbackSweeper"/>). Repeats are harmless: every
 /// consumer claims its row first.
 /// </summary>
 public sealed class OutboxSweeper(
@@ -26,7 +27,8 @@ public sealed class OutboxSweeper(
     IServiceScopeFactory scopes,
     IBusControl bus,
     IOptions<DispatcherOptions> options,
-    ILogger<OutboxSweeper> logger) : BackgroundService
+    ILogger<OutboxSweeper> logger,
+    FallbackSweeper fallbacks) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -97,6 +99,9 @@ public sealed class OutboxSweeper(
             if (due.Count < 1000)
                 break;
         }
+
+        // Pushes nobody acknowledged in time get the campaign's SMS (options.fallback).
+        await fallbacks.SweepAsync(publisher, cancellationToken);
 
         var unanswered = await batches.ExpireUnansweredAsync(100, cancellationToken);
         if (unanswered > 0)

@@ -16,7 +16,8 @@ internal sealed class CampaignCompletion(Database database)
     // went out to no one never reads `completed`; otherwise `completed` (every recipient suppressed
     // or none at all included). Summed over provinces: a campaign running across the upgrade to
     // per-province rows has its earlier moves under province '' and its later ones under the real
-    // province, which add up only together.
+    // province, which add up only together. A push fallback still open (push_fallbacks, 0022) holds the
+    // campaign open: SMS may yet be owed to those who do not acknowledge, and its sweep asks again when it ends.
     private static readonly Sql Complete = Sql.Both("""
         UPDATE campaigns SET
             status = CASE
@@ -28,6 +29,7 @@ internal sealed class CampaignCompletion(Database database)
           AND NOT EXISTS (SELECT 1 FROM campaign_progress
                           WHERE campaign_id = @Id AND status IN ('queued', 'submitted')
                           GROUP BY status HAVING SUM(count) > 0)
+          AND NOT EXISTS (SELECT 1 FROM push_fallbacks WHERE campaign_id = @Id AND done_at IS NULL)
         """);
 
     /// <summary>Ends each of <paramref name="campaignIds"/> that is running, fully planned and has nothing left queued or at a carrier.</summary>

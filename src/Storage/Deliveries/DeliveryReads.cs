@@ -66,6 +66,10 @@ public sealed class DeliveryReads(Database database)
         return rows;
     }
 
+    /// <summary>A campaign's push counters (acks per app, fallback and SMS saved): a few rows, see 0022_push_fallback.sql.</summary>
+    public Task<IReadOnlyList<(string Carrier, string Counter, long Count)>> PushCountsAsync(string campaignId, CancellationToken cancellationToken = default) =>
+        PushCounts.ReadAsync(database, campaignId, cancellationToken);
+
     /// <summary>The most frequent failure reasons of a campaign, per carrier, most frequent first.</summary>
     public async Task<IReadOnlyList<FailureRow>> FailuresAsync(string campaignId, int limit, CancellationToken cancellationToken = default)
     {

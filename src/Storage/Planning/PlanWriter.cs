@@ -1,6 +1,8 @@
+using System.Data.Common;
 using Dapper;
 using Loa.Contracts;
 using Loa.Storage.Campaigns;
+using Loa.Storage.Fallback;
 using Loa.Storage.Progress;
 
 namespace Loa.Storage.Planning;
@@ -69,15 +71,100 @@ public sealed class PlanWriter(Database database, TimeProvider time)
     {
         var now = time.Ms();
         var progress = new ProgressDeltas(database);
-
         // Everything that does not need the write lock is done before taking it.
         var plan = PagePlan.Of(page.Recipients, page.MaxBatchSize, now);
-        var rows = new List<PlannedRow>(page.Recipients.Count);
-        rows.AddRange(plan.Closed);
-        var counts = new Dictionary<PlanCounter, long>(plan.Counts);
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        var written = await InsertAsync(connection, transaction, page, plan, progress, now, cancellationToken);
+
+        var stillPlanned = await connection.ExecuteAsync(
+            """
+            UPDATE campaigns SET plan_list = @NextList, plan_after = @NextAfter, plan_lease_until = @Until,
+                                 planned_at = CASE WHEN @Last = 1 THEN @Now ELSE NULL END,
+                                 first_delivery_id = COALESCE(first_delivery_id, @FirstId),
+                                 last_delivery_id = CASE WHEN @LastId IS NOT NULL AND (last_delivery_id IS NULL OR last_delivery_id < @LastId)
+                                                         THEN @LastId ELSE last_delivery_id END
+            WHERE id = @CampaignId AND status IN ('running', 'paused')
+            """,
+            new
+            {
+                page.NextList, page.NextAfter, Until = now + (long)page.Lease.TotalMilliseconds, Last = page.Last ? 1 : 0, Now = now,
+                written.FirstId, written.LastId, page.CampaignId,
+            },
+            transaction);
+        if (stillPlanned == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return null;
+        }
+        await progress.FlushAsync(connection, transaction, now);
+        // Only the last page can end a campaign: until then planned_at is null. A last page that
+        // closed every row it planned (all suppressed, or none at all) ends it here.
+        if (page.Last)
+            await completion.EndIfDoneAsync(connection, transaction, page.CampaignId, now);
+        await transaction.CommitAsync(cancellationToken);
+        progress.Committed();
+        return written.Batches;
+    }
+
+    /// <summary>
+    /// Writes one page of a push fallback (see Fallback/FallbackStore): the SMS deliveries of the numbers
+    /// whose push went unacknowledged, planned as any SMS page is (batches, rows, counters; a number the
+    /// campaign already has an SMS delivery for is dropped by ux_deliveries), with the sweep's keyset
+    /// position, its fallback and saved counters, and its end, all in one transaction: a sweep that dies
+    /// resumes after the last page it committed and plans nobody twice. The campaign's planner position is
+    /// not touched. Returns the batches to publish after the commit, or null (and writes nothing) when the
+    /// campaign is no longer running or paused, or the sweep is not at <paramref name="step"/>'s start any more.
+    /// </summary>
+    public async Task<IReadOnlyList<SendBatch>?> WriteFallbackAsync(PlanPage page, FallbackStep step, CancellationToken cancellationToken = default)
+    {
+        var now = time.Ms();
+        var progress = new ProgressDeltas(database);
+        var plan = PagePlan.Of(page.Recipients, page.MaxBatchSize, now);
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        // The position is the claim: two sweepers reading the same page, only the first to move it writes.
+        var moved = await connection.ExecuteAsync(
+            """
+            UPDATE push_fallbacks SET position = @To, done_at = CASE WHEN @Done = 1 THEN @Now ELSE NULL END
+            WHERE campaign_id = @CampaignId AND position = @From AND done_at IS NULL
+              AND EXISTS (SELECT 1 FROM campaigns WHERE id = @CampaignId AND status IN ('running', 'paused'))
+            """,
+            new { page.CampaignId, step.From, step.To, Done = step.Done ? 1 : 0, Now = now }, transaction);
+        if (moved == 0)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return null;
+        }
+        var written = await InsertAsync(connection, transaction, page, plan, progress, now, cancellationToken);
+        await connection.ExecuteAsync(
+            """
+            UPDATE campaigns SET first_delivery_id = COALESCE(first_delivery_id, @FirstId),
+                                 last_delivery_id = CASE WHEN @LastId IS NOT NULL AND (last_delivery_id IS NULL OR last_delivery_id < @LastId)
+                                                         THEN @LastId ELSE last_delivery_id END
+            WHERE id = @CampaignId
+            """,
+            new { written.FirstId, written.LastId, page.CampaignId }, transaction);
+        await PushCounts.AddAsync(database, connection, transaction, page.CampaignId, "",
+            [(PushCounter.Fallback, written.Sent), (PushCounter.Saved, step.Saved)], cancellationToken);
+        await progress.FlushAsync(connection, transaction, now);
+        // The sweep's end may be the campaign's: every push answered and nothing else left to send.
+        if (step.Done)
+            await completion.EndIfDoneAsync(connection, transaction, page.CampaignId, now);
+        await transaction.CommitAsync(cancellationToken);
+        progress.Committed();
+        return written.Batches;
+    }
+
+    /// <summary>Batch rows, delivery rows and their counters (not flushed) in the caller's transaction.</summary>
+    private async Task<Written> InsertAsync(
+        DbConnection connection, DbTransaction transaction, PlanPage page, PagePlan plan, ProgressDeltas progress, long now, CancellationToken cancellationToken)
+    {
+        var rows = new List<PlannedRow>(page.Recipients.Count);
+        rows.AddRange(plan.Closed);
+        var counts = new Dictionary<PlanCounter, long>(plan.Counts);
         var batchIds = new List<(long Id, string Carrier)>(plan.Batches.Count);
         foreach (var (carrier, chunk) in plan.Batches)
         {
@@ -153,6 +240,7 @@ public sealed class PlanWriter(Database database, TimeProvider time)
         }
 
         var batches = new List<SendBatch>(batchIds.Count);
+        var sent = 0L;
         foreach (var (batchId, carrier) in batchIds)
         {
             var messages = inserted.GetValueOrDefault(batchId);
@@ -166,37 +254,13 @@ public sealed class PlanWriter(Database database, TimeProvider time)
                 new { messages, parts = messages * page.PartsPerMessage, batchId },
                 transaction);
             batches.Add(new SendBatch(batchId, page.CampaignId, carrier, page.Priority));
+            sent += messages;
         }
-
-        var stillPlanned = await connection.ExecuteAsync(
-            """
-            UPDATE campaigns SET plan_list = @NextList, plan_after = @NextAfter, plan_lease_until = @Until,
-                                 planned_at = CASE WHEN @Last = 1 THEN @Now ELSE NULL END,
-                                 first_delivery_id = COALESCE(first_delivery_id, @FirstId),
-                                 last_delivery_id = CASE WHEN @LastId IS NOT NULL AND (last_delivery_id IS NULL OR last_delivery_id < @LastId)
-                                                         THEN @LastId ELSE last_delivery_id END
-            WHERE id = @CampaignId AND status IN ('running', 'paused')
-            """,
-            new
-            {
-                page.NextList, page.NextAfter, Until = now + (long)page.Lease.TotalMilliseconds, Last = page.Last ? 1 : 0, Now = now,
-                FirstId = firstId, LastId = lastId, page.CampaignId,
-            },
-            transaction);
-        if (stillPlanned == 0)
-        {
-            await transaction.RollbackAsync(cancellationToken);
-            return null;
-        }
-        await progress.FlushAsync(connection, transaction, now);
-        // Only the last page can end a campaign: until then planned_at is null. A last page that
-        // closed every row it planned (all suppressed, or none at all) ends it here.
-        if (page.Last)
-            await completion.EndIfDoneAsync(connection, transaction, page.CampaignId, now);
-        await transaction.CommitAsync(cancellationToken);
-        progress.Committed();
-        return batches;
+        return new Written(batches, firstId, lastId, sent);
     }
+
+    /// <param name="Sent">Rows inserted into a batch: recipients who will be sent the message.</param>
+    private sealed record Written(List<SendBatch> Batches, long? FirstId, long? LastId, long Sent);
 
     /// <summary>A delivery row a plan page inserted, as read back (replayed page, SQL Server's OUTPUT).</summary>
     private sealed record InsertedRow(long Id, string Recipient, string Carrier, string Province, long? BatchId, string Status, string? Error);

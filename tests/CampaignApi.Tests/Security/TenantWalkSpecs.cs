@@ -85,6 +85,8 @@ public sealed class TenantWalkSpecs
         await Expect("GET", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
         await Expect("DELETE", "/api/v1/optouts/{msisdn}", "/api/v1/optouts/0912000001", null, notFound);
         await Expect("GET", "/api/v1/replies", "/api/v1/replies", null, HttpStatusCode.Forbidden);
+        await Expect("POST", "/api/v1/devices/{token}/acks", "/api/v1/devices/" + Uri.EscapeDataString(device) + "/acks",
+            JsonContent.Create(new { campaign = running, @event = "received" }), notFound);
         await Expect("DELETE", "/api/v1/devices/{token}", "/api/v1/devices/" + Uri.EscapeDataString(device), null, notFound);
 
         using var admin = loa.Client("dev-admin");
