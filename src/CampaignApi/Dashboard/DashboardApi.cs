@@ -25,19 +25,19 @@ public static class DashboardApi
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
         "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    private static readonly IReadOnlyDictionary<string, Asset> Assets = new Dictionary<string, Asset>(StringComparer.Ordinal)
+    private static readonly IReadOnlyDictionary<string, EmbeddedAsset> Assets = new Dictionary<string, EmbeddedAsset>(StringComparer.Ordinal)
     {
-        ["index.html"] = Asset.Load("index.html", "text/html; charset=utf-8"),
-        ["app.js"] = Asset.Load("app.js", "text/javascript; charset=utf-8"),
-        ["app.css"] = Asset.Load("app.css", "text/css; charset=utf-8"),
+        ["index.html"] = EmbeddedAsset.Load("Dashboard", "index.html", "text/html; charset=utf-8"),
+        ["app.js"] = EmbeddedAsset.Load("Dashboard", "app.js", "text/javascript; charset=utf-8"),
+        ["app.css"] = EmbeddedAsset.Load("Dashboard", "app.css", "text/css; charset=utf-8"),
     };
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/", (HttpContext context) => Serve(context, Assets["index.html"]))
+        routes.MapGet("/", (HttpContext context) => Assets["index.html"].Serve(context, ContentSecurityPolicy))
             .AllowAnonymous().ExcludeFromDescription();
         routes.MapGet("/dashboard/{file}", (string file, HttpContext context) =>
-                file is "app.js" or "app.css" ? Serve(context, Assets[file]) : Problems.NotFound("dashboard file"))
+                file is "app.js" or "app.css" ? Assets[file].Serve(context, ContentSecurityPolicy) : Problems.NotFound("dashboard file"))
             .AllowAnonymous().ExcludeFromDescription();
         routes.MapGet("/api/v1/me", Me).WithTags("Dashboard").RequireAuthorization();
         return routes;
@@ -49,37 +49,4 @@ public static class DashboardApi
             user.Label(),
             user.Tenant(),
             user.FindAll(ClaimTypes.Role).Select(c => c.Value).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList()));
-
-    private static IResult Serve(HttpContext context, Asset asset)
-    {
-        var headers = context.Response.Headers;
-        // Revalidated on every load (a cheap 304 by ETag), so that a new release shows at once.
-        headers.CacheControl = "no-cache";
-        headers.ETag = asset.ETag;
-        headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.XFrameOptions = "DENY";
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        var ifNoneMatch = context.Request.Headers.IfNoneMatch;
-        if (ifNoneMatch.Count > 0 && EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags)
-            && tags.Any(t => t.Compare(EntityTagHeaderValue.Parse(asset.ETag), useStrongComparison: false) || t.Equals(EntityTagHeaderValue.Any)))
-        {
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-        return TypedResults.Bytes(asset.Content, asset.ContentType);
-    }
-
-    private sealed record Asset(byte[] Content, string ContentType, string ETag)
-    {
-        public static Asset Load(string name, string contentType)
-        {
-            var resource = $"Loa.CampaignApi.Dashboard.{name}";
-            using var stream = typeof(DashboardApi).Assembly.GetManifestResourceStream(resource)
-                ?? throw new InvalidOperationException($"The dashboard file {resource} is not embedded in the assembly.");
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            var content = copy.ToArray();
-            return new Asset(content, contentType, $"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..16]}\"");
-        }
-    }
 }

@@ -43,21 +43,21 @@ public static class ConsoleApi
     /// <summary>The languages the console has strings for; the first is the default.</summary>
     public static readonly IReadOnlyList<string> Languages = ["vi", "en"];
 
-    private static readonly IReadOnlyDictionary<string, Asset> Assets = new Dictionary<string, Asset>(StringComparer.Ordinal)
+    private static readonly IReadOnlyDictionary<string, EmbeddedAsset> Assets = new Dictionary<string, EmbeddedAsset>(StringComparer.Ordinal)
     {
-        ["index.html"] = Asset.Load("index.html", "text/html; charset=utf-8"),
-        ["console.js"] = Asset.Load("console.js", "text/javascript; charset=utf-8"),
-        ["console.css"] = Asset.Load("console.css", "text/css; charset=utf-8"),
-        ["vi.json"] = Asset.Load("vi.json", "application/json; charset=utf-8"),
-        ["en.json"] = Asset.Load("en.json", "application/json; charset=utf-8"),
+        ["index.html"] = EmbeddedAsset.Load("WebConsole", "index.html", "text/html; charset=utf-8"),
+        ["console.js"] = EmbeddedAsset.Load("WebConsole", "console.js", "text/javascript; charset=utf-8"),
+        ["console.css"] = EmbeddedAsset.Load("WebConsole", "console.css", "text/css; charset=utf-8"),
+        ["vi.json"] = EmbeddedAsset.Load("WebConsole", "vi.json", "application/json; charset=utf-8"),
+        ["en.json"] = EmbeddedAsset.Load("WebConsole", "en.json", "application/json; charset=utf-8"),
     };
 
     public static IEndpointRouteBuilder MapConsole(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/console", (HttpContext context) => Serve(context, Assets["index.html"]))
+        routes.MapGet("/console", (HttpContext context) => Assets["index.html"].Serve(context, ContentSecurityPolicy))
             .AllowAnonymous().ExcludeFromDescription();
         routes.MapGet("/console/{file}", (string file, HttpContext context) =>
-                Assets.TryGetValue(file, out var asset) && file != "index.html" ? Serve(context, asset) : Problems.NotFound("console file"))
+                Assets.TryGetValue(file, out var asset) && file != "index.html" ? asset.Serve(context, ContentSecurityPolicy) : Problems.NotFound("console file"))
             .AllowAnonymous().ExcludeFromDescription();
         routes.MapPost("/api/v1/sms/measure", Measure).WithTags("Campaigns").RequireAuthorization(Roles.Author);
         routes.MapGet("/api/v1/campaigns/{id}/provinces", ByProvinceAsync).WithTags("Campaigns").RequireAuthorization();
@@ -118,39 +118,6 @@ public static class ConsoleApi
         return TypedResults.Ok(new ProvinceAudienceView(byProvince, names, listIds.Count < 2));
     }
 
-    private static IResult Serve(HttpContext context, Asset asset)
-    {
-        var headers = context.Response.Headers;
-        // Revalidated on every load (a cheap 304 by ETag), so that a new release shows at once.
-        headers.CacheControl = "no-cache";
-        headers.ETag = asset.ETag;
-        headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers.XFrameOptions = "DENY";
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        var ifNoneMatch = context.Request.Headers.IfNoneMatch;
-        if (ifNoneMatch.Count > 0 && EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags)
-            && tags.Any(t => t.Compare(EntityTagHeaderValue.Parse(asset.ETag), useStrongComparison: false) || t.Equals(EntityTagHeaderValue.Any)))
-        {
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-        return TypedResults.Bytes(asset.Content, asset.ContentType);
-    }
-
     /// <summary>The embedded file's bytes; tests read the string tables through it too.</summary>
     public static byte[] Embedded(string name) => Assets[name].Content;
-
-    private sealed record Asset(byte[] Content, string ContentType, string ETag)
-    {
-        public static Asset Load(string name, string contentType)
-        {
-            var resource = $"Loa.CampaignApi.WebConsole.{name}";
-            using var stream = typeof(ConsoleApi).Assembly.GetManifestResourceStream(resource)
-                ?? throw new InvalidOperationException($"The console file {resource} is not embedded in the assembly.");
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            var content = copy.ToArray();
-            return new Asset(content, contentType, $"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..16]}\"");
-        }
-    }
 }
