@@ -123,8 +123,11 @@ public sealed partial class AuditTrail(RequestDelegate next, AuditStore store, A
             var trimmed = pattern.Length > 1 ? pattern.TrimEnd('/') : pattern;
             return $"{context.Request.Method} {(trimmed.StartsWith('/') ? trimmed : "/" + trimmed)}";
         }
-        // No route matched (404/405): the path as sent, with anything number-like hidden.
-        return $"{context.Request.Method} {Digits().Replace(context.Request.Path.ToString(), "****")}";
+        // No route matched (404/405, or 415 when no endpoint takes the body's type): the path as sent, with a long
+        // segment named by its length only (a device token, FCM's ~160 characters or APNs' 64, is a secret) and
+        // anything number-like hidden.
+        var segments = context.Request.Path.ToString().Split('/').Select(s => s.Length >= 32 ? $"[{s.Length} characters]" : s);
+        return $"{context.Request.Method} {Digits().Replace(string.Join('/', segments), "****")}";
     }
 
     /// <summary>

@@ -177,6 +177,9 @@ public sealed class DeviceRegistrySpecs
         Assert.Equal(HttpStatusCode.NotFound, (await app.DeleteAsync("/api/v1/devices/" + Uri.EscapeDataString(token))).StatusCode);
         // Refused before the endpoint runs (no app role): its audit row hides the token too.
         Assert.Equal(HttpStatusCode.Forbidden, (await admin.DeleteAsync("/api/v1/devices/" + Uri.EscapeDataString(token))).StatusCode);
+        // Refused by routing (an ack whose body is not JSON): no endpoint, so its row names the path as sent, the token by its length only.
+        using var plain = new StringContent("received", System.Text.Encoding.UTF8, "text/plain");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await app.PostAsync("/api/v1/devices/" + Uri.EscapeDataString(token) + "/acks", plain)).StatusCode);
 
         // At the levels Loa ships (Information; Microsoft.AspNetCore and the key handler's challenge/forbid lines at Warning: appsettings.Loa.json). Below
         // them every line written during a request carries the request's path in its scope, and a removal's
@@ -194,8 +197,9 @@ public sealed class DeviceRegistrySpecs
         Assert.DoesNotContain("912345678", audit, StringComparison.Ordinal);
         var rows = JsonDocument.Parse(audit).RootElement.GetProperty("items").EnumerateArray()
             .Where(r => r.GetProperty("action").GetString()!.Contains("/api/v1/devices", StringComparison.Ordinal)).ToList();
-        Assert.Equal(5, rows.Count);
+        Assert.Equal(6, rows.Count);
         Assert.All(rows.Take(2), r => Assert.Equal(hash[..12], r.GetProperty("details").GetProperty("device").GetString()));
-        Assert.All(rows.Skip(2), r => Assert.Equal("sha256:" + hash[..12], r.GetProperty("target").GetString()));
+        Assert.All(rows.Skip(2).Take(3), r => Assert.Equal("sha256:" + hash[..12], r.GetProperty("target").GetString()));
+        Assert.Equal($"POST /api/v1/devices/[{token.Length} characters]/acks", rows[5].GetProperty("action").GetString());
     }
 }
