@@ -36,20 +36,32 @@ public sealed class CoverageStore(Database database, TimeProvider time)
         Sqlite: "SELECT id, recipient_hash, at, province, carrier FROM coverage_journal ORDER BY id LIMIT @max",
         SqlServer: "SELECT TOP (@max) id, recipient_hash, at, province, carrier FROM coverage_journal WITH (UPDLOCK, READPAST) ORDER BY id");
 
-    // @rows: JSON array of {b: bucket, h: recipient hash}, sorted by key so that each page is touched once.
-    // RETURNING / OUTPUT give only the rows that were new.
-    private static readonly Sql InsertReached = new(
+    // The masks of the people a chunk reached, driven by the chunk's keys (sorted), one index seek each.
+    private static readonly Sql ReadPeople = new(
         Sqlite: """
-            INSERT INTO coverage_reached (bucket, recipient_hash)
-            SELECT j.value->>'b', j.value->>'h' FROM json_each(@rows) j WHERE true
-            ON CONFLICT DO NOTHING
-            RETURNING bucket, recipient_hash
+            SELECT p.year, p.recipient_hash, p.months
+            FROM json_each(@keys) j CROSS JOIN coverage_people p
+            WHERE p.year = j.value->>'y' AND p.recipient_hash = j.value->>'h'
             """,
         SqlServer: """
-            INSERT INTO coverage_reached (bucket, recipient_hash)
-            OUTPUT inserted.bucket, inserted.recipient_hash
-            SELECT DISTINCT j.b, j.h FROM OPENJSON(@rows) WITH (b VARCHAR(10) '$.b', h BIGINT '$.h') j
-            WHERE NOT EXISTS (SELECT 1 FROM coverage_reached r WITH (UPDLOCK, HOLDLOCK) WHERE r.bucket = j.b AND r.recipient_hash = j.h)
+            SELECT p.year, p.recipient_hash, p.months
+            FROM OPENJSON(@keys) WITH (y INT '$.y', h BIGINT '$.h') j
+            JOIN coverage_people p WITH (UPDLOCK, HOLDLOCK) ON p.year = j.y AND p.recipient_hash = j.h
+            """);
+
+    // Only the masks that gained a month are written, sorted by key so that each page is touched once.
+    private static readonly Sql WritePeople = new(
+        Sqlite: """
+            INSERT INTO coverage_people (year, recipient_hash, months)
+            SELECT j.value->>'y', j.value->>'h', j.value->>'m' FROM json_each(@rows) j WHERE true
+            ON CONFLICT (year, recipient_hash) DO UPDATE SET months = excluded.months
+            """,
+        SqlServer: """
+            MERGE coverage_people WITH (HOLDLOCK) AS t
+            USING (SELECT y, h, m FROM OPENJSON(@rows) WITH (y INT '$.y', h BIGINT '$.h', m INT '$.m')) AS s
+            ON t.year = s.y AND t.recipient_hash = s.h
+            WHEN MATCHED THEN UPDATE SET months = s.m
+            WHEN NOT MATCHED THEN INSERT (year, recipient_hash, months) VALUES (s.y, s.h, s.m);
             """);
 
     private static readonly Sql UpsertCount = new(
@@ -71,9 +83,10 @@ public sealed class CoverageStore(Database database, TimeProvider time)
 
     /// <summary>
     /// Folds the oldest <paramref name="maxRows"/> reaches of the journal into the counters, in one write
-    /// transaction: each (bucket, recipient) first seen in the journal's order is inserted-or-ignored, and
-    /// only the new ones move their counter. Repeats are harmless (a reach folded twice is ignored the
-    /// second time), so several folders may run. Answers how many journal rows it folded.
+    /// transaction: each person's mask of months reached in the year (<c>coverage_people</c>) says whether a
+    /// reach is the first of its year, its quarter and its month, and only those move their bucket's counter
+    /// (keyed by that month, the delivery's province and carrier). A repeat is harmless (its month is set
+    /// already), so several folders may run. Answers how many journal rows it folded.
     /// </summary>
     public async Task<int> FoldAsync(int maxRows, CancellationToken cancellationToken = default)
     {
@@ -87,28 +100,59 @@ public sealed class CoverageStore(Database database, TimeProvider time)
             database.Text(TakeJournal), new { max = maxRows }, transaction, cancellationToken: cancellationToken))).AsList();
         if (journal.Count == 0)
             return 0;
-        var first = new Dictionary<(string Bucket, long Hash), (int Month, string Province, string Carrier)>();
+
+        var masks = new Dictionary<(int Year, long Hash), int>();
         foreach (var row in journal)
-        {
-            var (year, month) = ReachedTally.MonthOf(row.At);
-            foreach (var bucket in ReachedTally.Buckets(year, month))
-                first.TryAdd((bucket, row.Hash), (month, row.Province, row.Carrier));
-        }
-        var keys = first.Keys.OrderBy(k => k.Bucket, StringComparer.Ordinal).ThenBy(k => k.Hash).ToList();
-        var rows = JsonRows.Of(keys, static (w, k) =>
+            masks.TryAdd((ReachedTally.MonthOf(row.At).Year, row.Hash), 0);
+        var keys = masks.Keys.OrderBy(k => k.Year).ThenBy(k => k.Hash).ToList();
+        var keysJson = JsonRows.Of(keys, static (w, k) =>
         {
             w.WriteStartObject();
-            w.WriteString("b", k.Bucket);
+            w.WriteNumber("y", k.Year);
             w.WriteNumber("h", k.Hash);
             w.WriteEndObject();
         });
+        foreach (var (year, hash, months) in await connection.QueryAsync<(long Year, long Hash, long Months)>(new CommandDefinition(
+                     database.Text(ReadPeople), new { keys = keysJson }, transaction, cancellationToken: cancellationToken)))
+            masks[((int)year, hash)] = (int)months;
+        var before = new Dictionary<(int Year, long Hash), int>(masks);
+
         var deltas = new Dictionary<(string Bucket, int Month, string Province, string Carrier), long>();
-        foreach (var fresh in await connection.QueryAsync<(string Bucket, long Hash)>(new CommandDefinition(
-                     database.Text(InsertReached), new { rows }, transaction, cancellationToken: cancellationToken)))
+        void Count(string bucket, int month, string province, string carrier)
         {
-            var (month, province, carrier) = first[fresh];
-            var key = (fresh.Bucket, month, province, carrier);
+            var key = (bucket, month, province, carrier);
             deltas[key] = deltas.GetValueOrDefault(key) + 1;
+        }
+        foreach (var row in journal)
+        {
+            var (year, month) = ReachedTally.MonthOf(row.At);
+            var mask = masks[(year, row.Hash)];
+            var bit = 1 << (month - 1);
+            if ((mask & bit) != 0)
+                continue; // reached in this month already: in every bucket that holds it
+            var quarter = (month - 1) / 3;
+            if (mask == 0)
+                Count(ReachedTally.YearBucket(year), month, row.Province, row.Carrier);
+            if ((mask & (0b111 << (quarter * 3))) == 0)
+                Count(ReachedTally.QuarterBucket(year, quarter + 1), month, row.Province, row.Carrier);
+            Count(ReachedTally.MonthBucket(year, month), month, row.Province, row.Carrier);
+            masks[(year, row.Hash)] = mask | bit;
+        }
+
+        var changed = keys.Where(k => masks[k] != before[k]).ToList();
+        if (changed.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(database.Text(WritePeople), new
+            {
+                rows = JsonRows.Of(changed, (w, k) =>
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("y", k.Year);
+                    w.WriteNumber("h", k.Hash);
+                    w.WriteNumber("m", masks[k]);
+                    w.WriteEndObject();
+                }),
+            }, transaction, cancellationToken: cancellationToken));
         }
         if (deltas.Count > 0)
         {

@@ -8,13 +8,13 @@ namespace Loa.Storage.Coverage;
 /// <summary>
 /// Who was reached, noted as deliveries become delivered, in the transaction that moves them, so that the
 /// coverage report never counts delivery rows (issue 19). Each reach is appended to <c>coverage_journal</c>
-/// (cheap: rows go at the end); <see cref="CoverageStore.FoldAsync"/> later folds the journal, sorted by
-/// key, into <c>coverage_reached</c> (a recipient's hash inserted-or-ignored under its year, quarter and
-/// month buckets, Vietnam time) and moves <c>coverage_counts</c> for the rows that were new, keyed by the
-/// month of the first reach within the bucket, the delivery's province and carrier. Distinct reach over a
-/// month, a quarter, a year, or any run of months from a bucket's start, is then an exact sum of a few
-/// hundred counter rows. The fold is off the hot path because three random-keyed inserts per delivered
-/// message inside each receipt post made the 1M-recipient run eight times slower.
+/// (cheap: rows go at the end); <see cref="CoverageStore.FoldAsync"/> later folds the journal into each
+/// person's mask of months reached in the year (<c>coverage_people</c>, Vietnam time) and moves
+/// <c>coverage_counts</c> for the first reach of a person in a year, a quarter or a month, keyed by that
+/// month, the delivery's province and carrier. Distinct reach over a month, a quarter, a year, or any run
+/// of months from a bucket's start, is then an exact sum of a few hundred counter rows. The fold is off
+/// the hot path because three random-keyed inserts per delivered message inside each receipt post made
+/// the 1M-recipient run eight times slower.
 /// </summary>
 public sealed class ReachedTally(Database database)
 {
@@ -61,10 +61,6 @@ public sealed class ReachedTally(Database database)
         var at = DateTimeOffset.FromUnixTimeMilliseconds(atMs).ToOffset(Vietnam);
         return (at.Year, at.Month);
     }
-
-    /// <summary>The year, quarter and month buckets a reach in that month counts in.</summary>
-    public static string[] Buckets(int year, int month) =>
-        [YearBucket(year), QuarterBucket(year, (month - 1) / 3 + 1), MonthBucket(year, month)];
 
     public static string YearBucket(int year) => $"Y{year:D4}";
 

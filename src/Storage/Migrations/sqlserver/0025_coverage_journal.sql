@@ -1,5 +1,5 @@
--- Reach as it happens, appended in the receipt's transaction, and folded into coverage_reached and
--- coverage_counts off the hot path (ReachedTally.FoldAsync): see the SQLite script for why.
+-- Reach as it happens, appended in the receipt's transaction, folded off the hot path, and one row per
+-- person and year with a month mask: see the SQLite script for why.
 CREATE TABLE coverage_journal (
     id              BIGINT IDENTITY(1,1) NOT NULL,
     recipient_hash  BIGINT          NOT NULL,
@@ -8,4 +8,15 @@ CREATE TABLE coverage_journal (
     carrier         VARCHAR(32)     NOT NULL,
     CONSTRAINT pk_coverage_journal PRIMARY KEY (id)
 );
+GO
+
+CREATE TABLE coverage_people (
+    year            INT             NOT NULL,
+    recipient_hash  BIGINT          NOT NULL,
+    months          INT             NOT NULL,
+    CONSTRAINT pk_coverage_people PRIMARY KEY (year, recipient_hash)
+);
+GO
+
+DROP TABLE coverage_reached;
 GO
