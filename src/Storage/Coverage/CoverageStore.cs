@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 
 namespace Loa.Storage.Coverage;
@@ -31,37 +32,29 @@ public sealed class CoverageStore(Database database, TimeProvider time)
                 VALUES (@Province, @Carrier, @Tag, @AsOf, @Subscribers, @Source, @By, @At);
             """);
 
-    // The journal's oldest rows; on SQL Server rows another folder holds are passed over, not waited for.
+    // The journal's oldest rows, read before the write transaction (see FoldAsync).
     private static readonly Sql TakeJournal = new(
         Sqlite: "SELECT id, recipient_hash, at, province, carrier FROM coverage_journal ORDER BY id LIMIT @max",
-        SqlServer: "SELECT TOP (@max) id, recipient_hash, at, province, carrier FROM coverage_journal WITH (UPDLOCK, READPAST) ORDER BY id");
+        SqlServer: "SELECT TOP (@max) id, recipient_hash, at, province, carrier FROM coverage_journal ORDER BY id");
 
-    // The masks of the people a chunk reached, driven by the chunk's keys (sorted), one index seek each.
-    private static readonly Sql ReadPeople = new(
-        Sqlite: """
-            SELECT p.year, p.recipient_hash, p.months
-            FROM json_each(@keys) j CROSS JOIN coverage_people p
-            WHERE p.year = j.value->>'y' AND p.recipient_hash = j.value->>'h'
-            """,
-        SqlServer: """
-            SELECT p.year, p.recipient_hash, p.months
-            FROM OPENJSON(@keys) WITH (y INT '$.y', h BIGINT '$.h') j
-            JOIN coverage_people p WITH (UPDLOCK, HOLDLOCK) ON p.year = j.y AND p.recipient_hash = j.h
-            """);
-
-    // Only the masks that gained a month are written, sorted by key so that each page is touched once.
-    private static readonly Sql WritePeople = new(
+    // Sets one month in each person's mask (@rows: [[year, hash, bit], …], sorted, a person at most once)
+    // and answers the rows whose mask gained it, with the mask as it now is: a month already set writes
+    // nothing and answers nothing, so reading the masks and writing them back is one pass over the pages.
+    private static readonly Sql MarkPeople = new(
         Sqlite: """
             INSERT INTO coverage_people (year, recipient_hash, months)
-            SELECT j.value->>'y', j.value->>'h', j.value->>'m' FROM json_each(@rows) j WHERE true
-            ON CONFLICT (year, recipient_hash) DO UPDATE SET months = excluded.months
+            SELECT j.value->>0, j.value->>1, j.value->>2 FROM json_each(@rows) j WHERE true
+            ON CONFLICT (year, recipient_hash) DO UPDATE SET months = months | excluded.months
+                WHERE (months & excluded.months) = 0
+            RETURNING year, recipient_hash, months
             """,
         SqlServer: """
             MERGE coverage_people WITH (HOLDLOCK) AS t
-            USING (SELECT y, h, m FROM OPENJSON(@rows) WITH (y INT '$.y', h BIGINT '$.h', m INT '$.m')) AS s
+            USING (SELECT y, h, m FROM OPENJSON(@rows) WITH (y INT '$[0]', h BIGINT '$[1]', m INT '$[2]')) AS s
             ON t.year = s.y AND t.recipient_hash = s.h
-            WHEN MATCHED THEN UPDATE SET months = s.m
-            WHEN NOT MATCHED THEN INSERT (year, recipient_hash, months) VALUES (s.y, s.h, s.m);
+            WHEN MATCHED AND (t.months & s.m) = 0 THEN UPDATE SET months = t.months | s.m
+            WHEN NOT MATCHED THEN INSERT (year, recipient_hash, months) VALUES (s.y, s.h, s.m)
+            OUTPUT inserted.year, inserted.recipient_hash, inserted.months;
             """);
 
     private static readonly Sql UpsertCount = new(
@@ -77,93 +70,144 @@ public sealed class CoverageStore(Database database, TimeProvider time)
             WHEN NOT MATCHED THEN INSERT (bucket, first_month, province, carrier, reached) VALUES (@Bucket, @Month, @Province, @Carrier, @Delta);
             """);
 
+    // SQLite: the chunk is every row up to its last id (read in this write transaction, oldest first, with
+    // no other writer in flight). SQL Server: by id, as rows another folder held were passed over.
     private static readonly Sql ForgetJournal = new(
-        Sqlite: "DELETE FROM coverage_journal WHERE id IN (SELECT j.value FROM json_each(@ids) j)",
+        Sqlite: "DELETE FROM coverage_journal WHERE id <= @last",
         SqlServer: "DELETE FROM coverage_journal WHERE id IN (SELECT CAST(j.value AS BIGINT) FROM OPENJSON(@ids) j)");
 
     /// <summary>
-    /// Folds the oldest <paramref name="maxRows"/> reaches of the journal into the counters, in one write
-    /// transaction: each person's mask of months reached in the year (<c>coverage_people</c>) says whether a
-    /// reach is the first of its year, its quarter and its month, and only those move their bucket's counter
-    /// (keyed by that month, the delivery's province and carrier). A repeat is harmless (its month is set
-    /// already), so several folders may run. Answers how many journal rows it folded.
+    /// Folds the oldest <paramref name="maxRows"/> reaches of the journal into the counters: each person's
+    /// mask of months reached in the year (<c>coverage_people</c>) says whether a reach is the first of its
+    /// year, its quarter and its month, and only those move their bucket's counter (keyed by that month, the
+    /// delivery's province and carrier). Answers how many journal rows it folded.
     /// </summary>
+    /// <remarks>
+    /// The chunk is read and prepared before the write transaction, so SQLite's one write lock is held only
+    /// for marking the masks, the counters and forgetting the chunk. That is safe because the journal is only
+    /// appended to, its ids are never reused (AUTOINCREMENT, IDENTITY), and a reach another folder folded in
+    /// the meantime finds its month set and changes nothing: several folders may run.
+    /// </remarks>
     public async Task<int> FoldAsync(int maxRows, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        // Most turns find nothing: a read, not a turn at the write lock.
-        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT CASE WHEN EXISTS (SELECT 1 FROM coverage_journal) THEN 1 ELSE 0 END", cancellationToken: cancellationToken)))
-            return 0;
-        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        var journal = (await connection.QueryAsync<(long Id, long Hash, long At, string Province, string Carrier)>(new CommandDefinition(
-            database.Text(TakeJournal), new { max = maxRows }, transaction, cancellationToken: cancellationToken))).AsList();
+        var journal = await ReadJournalAsync(connection, maxRows, cancellationToken);
         if (journal.Count == 0)
             return 0;
+        var rounds = Rounds(journal);
 
-        var masks = new Dictionary<(int Year, long Hash), int>();
-        foreach (var row in journal)
-            masks.TryAdd((ReachedTally.MonthOf(row.At).Year, row.Hash), 0);
-        var keys = masks.Keys.OrderBy(k => k.Year).ThenBy(k => k.Hash).ToList();
-        var keysJson = JsonRows.Of(keys, static (w, k) =>
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        var deltas = new Dictionary<(char Kind, int Year, int Month, string Province, string Carrier), long>();
+        void Count(char kind, in JournalRow reach)
         {
-            w.WriteStartObject();
-            w.WriteNumber("y", k.Year);
-            w.WriteNumber("h", k.Hash);
-            w.WriteEndObject();
-        });
-        foreach (var (year, hash, months) in await connection.QueryAsync<(long Year, long Hash, long Months)>(new CommandDefinition(
-                     database.Text(ReadPeople), new { keys = keysJson }, transaction, cancellationToken: cancellationToken)))
-            masks[((int)year, hash)] = (int)months;
-        var before = new Dictionary<(int Year, long Hash), int>(masks);
-
-        var deltas = new Dictionary<(string Bucket, int Month, string Province, string Carrier), long>();
-        void Count(string bucket, int month, string province, string carrier)
-        {
-            var key = (bucket, month, province, carrier);
+            var key = (kind, reach.Year, reach.Month, reach.Province, reach.Carrier);
             deltas[key] = deltas.GetValueOrDefault(key) + 1;
         }
-        foreach (var row in journal)
+        foreach (var (people, rows) in rounds)
         {
-            var (year, month) = ReachedTally.MonthOf(row.At);
-            var mask = masks[(year, row.Hash)];
-            var bit = 1 << (month - 1);
-            if ((mask & bit) != 0)
-                continue; // reached in this month already: in every bucket that holds it
-            var quarter = (month - 1) / 3;
-            if (mask == 0)
-                Count(ReachedTally.YearBucket(year), month, row.Province, row.Carrier);
-            if ((mask & (0b111 << (quarter * 3))) == 0)
-                Count(ReachedTally.QuarterBucket(year, quarter + 1), month, row.Province, row.Carrier);
-            Count(ReachedTally.MonthBucket(year, month), month, row.Province, row.Carrier);
-            masks[(year, row.Hash)] = mask | bit;
+            await using var marked = await connection.ExecuteReaderAsync(new CommandDefinition(
+                database.Text(MarkPeople), new { rows }, transaction, cancellationToken: cancellationToken));
+            while (await marked.ReadAsync(cancellationToken))
+            {
+                var reach = journal[people[Array.BinarySearch(people, new Person(marked.GetInt32(0), marked.GetInt64(1), 0))].Index];
+                // Answered: this month is new for this person; the mask before it tells the year and quarter.
+                var before = marked.GetInt32(2) & ~reach.Bit;
+                var quarter = (reach.Month - 1) / 3;
+                if (before == 0)
+                    Count('Y', reach);
+                if ((before & (0b111 << (quarter * 3))) == 0)
+                    Count('Q', reach);
+                Count('M', reach);
+            }
         }
 
-        var changed = keys.Where(k => masks[k] != before[k]).ToList();
-        if (changed.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(database.Text(WritePeople), new
-            {
-                rows = JsonRows.Of(changed, (w, k) =>
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("y", k.Year);
-                    w.WriteNumber("h", k.Hash);
-                    w.WriteNumber("m", masks[k]);
-                    w.WriteEndObject();
-                }),
-            }, transaction, cancellationToken: cancellationToken));
-        }
         if (deltas.Count > 0)
         {
-            await connection.ExecuteAsync(new CommandDefinition(database.Text(UpsertCount),
-                deltas.Select(d => new { d.Key.Bucket, d.Key.Month, d.Key.Province, d.Key.Carrier, Delta = d.Value }).ToList(), transaction,
-                cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(database.Text(UpsertCount), deltas.Select(d => new
+            {
+                Bucket = d.Key.Kind switch
+                {
+                    'Y' => ReachedTally.YearBucket(d.Key.Year),
+                    'Q' => ReachedTally.QuarterBucket(d.Key.Year, (d.Key.Month - 1) / 3 + 1),
+                    _ => ReachedTally.MonthBucket(d.Key.Year, d.Key.Month),
+                },
+                d.Key.Month,
+                d.Key.Province,
+                d.Key.Carrier,
+                Delta = d.Value,
+            }).ToList(), transaction, cancellationToken: cancellationToken));
         }
-        await connection.ExecuteAsync(new CommandDefinition(database.Text(ForgetJournal),
-            new { ids = JsonRows.Of(journal, static (w, r) => w.WriteNumberValue(r.Id)) }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(database.Text(ForgetJournal), database.IsSqlite
+            ? new { last = journal[^1].Id, ids = (string?)null }
+            : new { last = journal[^1].Id, ids = (string?)JsonRows.Of(journal, static (w, r) => w.WriteNumberValue(r.Id)) },
+            transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return journal.Count;
+    }
+
+    private readonly record struct JournalRow(long Id, long Hash, int Year, int Month, string Province, string Carrier)
+    {
+        public int Bit => 1 << (Month - 1);
+    }
+
+    /// <summary>A person (year and hash, the order of <c>coverage_people</c>'s key) and the journal row that reaches them in a round.</summary>
+    private readonly record struct Person(int Year, long Hash, int Index) : IComparable<Person>
+    {
+        public int CompareTo(Person other) => Year != other.Year ? Year.CompareTo(other.Year) : Hash.CompareTo(other.Hash);
+    }
+
+    /// <summary>
+    /// The marks to make, in rounds: a person reached in several months of one chunk (a month's turn) gets one
+    /// month a round, in journal order, as the statement takes each person once; a month reached twice counts
+    /// by its first reach only. Each round's people are sorted by key, so each page is visited once.
+    /// </summary>
+    private static List<(Person[] People, string Rows)> Rounds(List<JournalRow> journal)
+    {
+        var inChunk = new Dictionary<(int Year, long Hash), int>(journal.Count);
+        var rounds = new List<List<Person>> { new(journal.Count) };
+        for (var i = 0; i < journal.Count; i++)
+        {
+            var reach = journal[i];
+            var key = (reach.Year, reach.Hash);
+            var seen = inChunk.GetValueOrDefault(key);
+            if ((seen & reach.Bit) != 0)
+                continue;
+            var round = System.Numerics.BitOperations.PopCount((uint)seen);
+            if (round == rounds.Count)
+                rounds.Add([]);
+            rounds[round].Add(new Person(reach.Year, reach.Hash, i));
+            inChunk[key] = seen | reach.Bit;
+        }
+        return rounds.Select(round =>
+        {
+            var people = round.ToArray();
+            Array.Sort(people);
+            return (people, JsonRows.Of(people, (w, p) =>
+            {
+                w.WriteStartArray();
+                w.WriteNumberValue(p.Year);
+                w.WriteNumberValue(p.Hash);
+                w.WriteNumberValue(journal[p.Index].Bit);
+                w.WriteEndArray();
+            }));
+        }).ToList();
+    }
+
+    // By hand rather than through Dapper: a chunk is 200,000 rows.
+    private async Task<List<JournalRow>> ReadJournalAsync(DbConnection connection, int maxRows, CancellationToken cancellationToken)
+    {
+        var rows = new List<JournalRow>(Math.Min(maxRows, 1 << 16));
+        // A few provinces and carriers repeat over the chunk: one string each keeps the counters' keys cheap to compare.
+        var names = new Dictionary<string, string>();
+        string Shared(string name) => names.TryGetValue(name, out var known) ? known : names[name] = name;
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+            database.Text(TakeJournal), new { max = maxRows }, cancellationToken: cancellationToken));
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var (year, month) = ReachedTally.MonthOf(reader.GetInt64(2));
+            rows.Add(new JournalRow(reader.GetInt64(0), reader.GetInt64(1), year, month, Shared(reader.GetString(3)), Shared(reader.GetString(4))));
+        }
+        return rows;
     }
 
     /// <summary>Reaches noted but not folded yet: the folder keeps this small.</summary>

@@ -1,0 +1,2 @@
+-- Nothing to change: coverage_journal.id is an IDENTITY, which never hands out an id twice (no reseed is
+-- ever run on it). The SQLite script of this number makes its ids never reused as well; see there why.
