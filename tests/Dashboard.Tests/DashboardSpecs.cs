@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Loa.CarrierSimulators.Push;
+using Loa.Storage.Keys;
 using Loa.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -270,6 +273,107 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         world.AssertNoScriptProblems(page);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_Push_campaign_shows_what_FCM_took_and_the_phones_acknowledged_per_app_and_its_SMS_fallback_apart_from_the_carriers()
+    {
+        const string pushTitle = "Cảnh báo lừa đảo";
+        const string pushBody = "Không cung cấp mã OTP cho bất kỳ ai, kể cả người xưng là ngân hàng.";
+        const int devices = 8;
+        const int linked = 4;
+        var loa = world.Loa;
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("dashboard-app", "dashboard app", "national", ["app"]);
+        using var app = loa.Client("dashboard-app");
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        using var operatorClient = loa.Client("dev-operator");
+        var tokens = Enumerable.Range(0, devices).Select(i => $"dash{i}{Guid.NewGuid():n}:APA91b{new string('d', 60)}").ToList();
+        for (var i = 0; i < devices; i++)
+        {
+            // Half the devices are linked to a number, so that the fallback has someone to text or to spare.
+            var registered = await app.PostAsJsonAsync("/api/v1/devices", new
+            {
+                token = tokens[i], platform = "android", app = "loa", province = "HN", msisdn = i < linked ? $"08699100{i:D2}" : null,
+            });
+            Assert.Equal(System.Net.HttpStatusCode.Created, registered.StatusCode);
+        }
+        // The simulated phones acknowledge most pushes and open some, through the API as the app would.
+        var phones = loa.Services.GetRequiredService<PushSimulatorHost>();
+        phones.Acknowledge(loa.BaseAddress, "dashboard-app", receivedRatio: 0.75, openedRatio: 0.5);
+        try
+        {
+            var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(13), "push dashboard list");
+            var id = await LoaTestHost.CreateCampaignAsync(author, new
+            {
+                name = WarningName,
+                kind = "warning",
+                channels = new[] { "sms", "push" },
+                message = new { sms = WarningText, push = new { title = pushTitle, body = pushBody } },
+                audience = new { lists = new[] { list.GetProperty("id").GetString() }, devices = true },
+                // The shortest wait allowed: the page is watched while the fallback is due and after it went.
+                options = new { fallback = new { channel = "sms", after = "PT1M" } },
+            });
+            await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+
+            var page = await world.NewPageAsync();
+            await SignInAsync(page, "dev-operator");
+            await page.GotoAsync($"/#/campaigns/{id}");
+            await Expect(page.Locator("#c-message")).ToHaveTextAsync(WarningText, Bounded);
+            var message = page.GetByRole(AriaRole.Group, new() { Name = "Push notification" });
+            await Expect(message.GetByTestId("push-title")).ToHaveTextAsync(pushTitle, Bounded);
+            await Expect(message.GetByTestId("push-body")).ToHaveTextAsync(pushBody, Bounded);
+
+            var panel = page.GetByRole(AriaRole.Region, new() { Name = "Push", Exact = true });
+            await Expect(panel.GetByRole(AriaRole.Heading, new() { Name = "Push", Exact = true })).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+            await Expect(panel.GetByTestId("push-accepted")).ToHaveAttributeAsync("data-value", devices.ToString(CultureInfo.InvariantCulture), new() { Timeout = DashboardWorld.TimeoutMs });
+            await Expect(panel.GetByRole(AriaRole.Heading, new() { Name = "SMS fallback" })).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+
+            // Once over (a minute after the pushes, the fallback has gone), the page shows progress's own figures.
+            var done = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromMinutes(2));
+            await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("completed", Bounded);
+            var push = done.GetProperty("push");
+            var (accepted, received, opened) = (push.GetProperty("accepted").GetInt64(), push.GetProperty("received").GetInt64(), push.GetProperty("opened").GetInt64());
+            var fallback = done.GetProperty("fallback");
+            var (sent, saved) = (fallback.GetProperty("sent").GetInt64(), fallback.GetProperty("saved").GetInt64());
+            Assert.Equal(devices, accepted);
+            Assert.Equal(linked, sent + saved); // each linked device's push was either acknowledged in time or followed by its SMS
+            Assert.True(received > 0 && opened <= received, done.ToString());
+            await ExpectFigureAsync(panel, "push-accepted", accepted);
+            await ExpectFigureAsync(panel, "push-received", received);
+            await ExpectFigureAsync(panel, "push-opened", opened);
+            await ExpectFigureAsync(panel, "fallback-sent", sent);
+            await ExpectFigureAsync(panel, "fallback-saved", saved);
+            await Expect(panel.GetByTestId("push-received-share")).ToHaveTextAsync($"{Share(received, accepted)}% of accepted", Bounded);
+            await Expect(panel.GetByTestId("push-opened-share")).ToHaveTextAsync($"{Share(opened, accepted)}% of accepted", Bounded);
+
+            // The app's lane is under the app's name in the panel, and not among the carriers.
+            var lane = done.GetProperty("byCarrier").GetProperty("push-loa");
+            var loaApp = panel.Locator(".push-app[data-app='loa']");
+            await Expect(loaApp).ToContainTextAsync("App loa", new() { Timeout = DashboardWorld.TimeoutMs });
+            await Expect(loaApp).ToContainTextAsync($"{lane.GetProperty("delivered").GetInt64()} accepted · {lane.GetProperty("failed").GetInt64()} failed", new() { Timeout = DashboardWorld.TimeoutMs });
+            await Expect(loaApp).ToContainTextAsync($"of {lane.GetProperty("total").GetInt64()} devices", new() { Timeout = DashboardWorld.TimeoutMs });
+            var smsCarriers = done.GetProperty("byCarrier").EnumerateObject().Count(c => !c.Name.StartsWith("push-", StringComparison.Ordinal));
+            await Expect(page.Locator("#carriers .carrier")).ToHaveCountAsync(smsCarriers, new() { Timeout = DashboardWorld.TimeoutMs });
+            await Expect(page.Locator("#carriers")).Not.ToContainTextAsync("push", new() { Timeout = DashboardWorld.TimeoutMs });
+
+            // Neither a number nor a device token is anywhere on the page.
+            Assert.DoesNotMatch(PhoneNumber(), await page.InnerTextAsync("body"));
+            var html = await page.ContentAsync();
+            Assert.All(tokens, token => Assert.DoesNotContain(token[..12], html, StringComparison.Ordinal));
+            world.AssertNoScriptProblems(page);
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            phones.Acknowledge(null, null, 0, 0);
+        }
+    }
+
+    private static async Task ExpectFigureAsync(ILocator panel, string name, long value) =>
+        await Expect(panel.GetByTestId(name)).ToHaveAttributeAsync("data-value", value.ToString(CultureInfo.InvariantCulture), new() { Timeout = DashboardWorld.TimeoutMs });
+
+    /// <summary>A share as the page writes it: a percentage with at most one decimal.</summary>
+    private static string Share(long part, long whole) => (100.0 * part / whole).ToString("0.#", CultureInfo.InvariantCulture);
 
     private static async Task SignInAsync(IPage page, string key)
     {

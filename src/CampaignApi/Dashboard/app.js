@@ -1,6 +1,6 @@
 // Loa operator dashboard. Plain modern JS, no framework, no build step.
 // Everything shown comes from the JSON API with the key typed in; text from users (campaign names,
-// messages, carriers' failure reasons) is only ever set as textContent, never parsed as HTML.
+// messages, push titles, carriers' failure reasons) is only ever set as textContent, never parsed as HTML.
 'use strict';
 
 const KEY_STORAGE = 'loa.dashboard.key';
@@ -237,9 +237,11 @@ function page(direction) {
 function openCampaign(id) {
   showView('campaign');
   state.campaign = { id, view: null, progress: null, samples: [], throughputMissing: false, failuresMissing: false, tick: 0 };
-  for (const node of ['c-name', 'c-kind', 'c-status', 'c-message', 'totals', 'carriers', 'chart', 'failure-rows', 'rate-source', 'failures-note']) $(node).replaceChildren();
+  for (const node of ['c-name', 'c-kind', 'c-status', 'c-message', 'c-push-title', 'c-push-body', 'totals', 'carriers', 'push-totals', 'fallback-totals', 'push-apps', 'chart', 'failure-rows', 'rate-source', 'failures-note']) $(node).replaceChildren();
   setProblem($('action-error'), '');
   show($('c-banner'), false);
+  show($('c-push'), false);
+  show($('push-panel'), false);
   show($('failures-table'), true);
   renderActions();
   const generation = state.generation;
@@ -269,7 +271,12 @@ function renderCampaign(view) {
   $('c-created-by').textContent = view.createdBy;
   $('c-approved-by').textContent = view.approvedBy || '—';
   $('c-sms').textContent = view.sms ? `${view.sms.encoding.toUpperCase()}, ${view.sms.parts} part${view.sms.parts === 1 ? '' : 's'}, ${view.sms.length} characters` : '—';
-  $('c-message').textContent = view.sms ? view.sms.text : (view.message?.push?.body ?? '');
+  $('c-message').textContent = view.sms ? view.sms.text : '';
+  show($('c-message'), Boolean(view.sms));
+  const push = (view.channels || []).includes('push') ? view.message?.push : null;
+  $('c-push-title').textContent = push?.title ?? '';
+  $('c-push-body').textContent = push?.body ?? '';
+  show($('c-push'), Boolean(push));
   // What an approver must not miss: that this campaign corrects another, or was replaced by one
   // (nothing more of it goes out), and for a CAP alert where its text came from and which areas Loa
   // could not place.
@@ -353,14 +360,28 @@ const SEGMENTS = [
   ['suppressed', (p) => p.suppressed],
 ];
 
-function bar(node, p) {
+/** A stacked bar of one set of counts; `words` renames segments where the API's word misleads (a push is "accepted", not delivered). */
+function bar(node, p, words = {}) {
   const total = Math.max(p.total, 1);
+  const word = (name) => words[name] || name;
   node.replaceChildren(...SEGMENTS.map(([name, value]) => {
-    const segment = el('span', { class: `seg seg-${name}`, title: `${name}: ${fmt(value(p))}` });
+    const segment = el('span', { class: `seg seg-${name}`, title: `${word(name)}: ${fmt(value(p))}` });
     segment.style.width = `${(100 * value(p)) / total}%`; // CSSOM, allowed under the CSP (no inline style attribute)
     return segment;
   }));
-  node.setAttribute('aria-label', SEGMENTS.map(([name, value]) => `${name} ${fmt(value(p))}`).join(', ') + ` of ${fmt(p.total)}`);
+  node.setAttribute('aria-label', SEGMENTS.map(([name, value]) => `${word(name)} ${fmt(value(p))}`).join(', ') + ` of ${fmt(p.total)}`);
+}
+
+// A push app's lane is a carrier to the API (`push-<app>`), but it is no network operator: its figures
+// go to the Push panel, under the app's name, and stay out of "By carrier".
+const PUSH_LANE = 'push-';
+const isPushLane = (carrier) => carrier.startsWith(PUSH_LANE);
+
+function figure(name, label, value, extra) {
+  return el('div', { class: `total total-${name}` },
+    el('span', { class: 'label', text: label }),
+    el('span', { class: 'value', text: fmt(value), 'data-testid': name, 'data-value': value }),
+    extra ? el('span', { class: 'pct', text: extra, 'data-testid': `${name}-share` }) : null);
 }
 
 function renderProgress(p) {
@@ -384,7 +405,8 @@ function renderProgress(p) {
       el('span', { class: 'value', text: `${rateFormat.format(p.ratePerSecond)}/s`, 'data-testid': 'total-rate' })));
   bar($('total-bar'), p);
 
-  const carriers = Object.entries(p.byCarrier || {}).sort(([a], [b]) => a.localeCompare(b));
+  const lanes = Object.entries(p.byCarrier || {}).sort(([a], [b]) => a.localeCompare(b));
+  const carriers = lanes.filter(([carrier]) => !isPushLane(carrier));
   $('carriers').replaceChildren(...carriers.map(([carrier, cp]) => {
     const barNode = el('div', { class: 'bar', role: 'img' });
     bar(barNode, cp);
@@ -398,7 +420,45 @@ function renderProgress(p) {
         el('span', { class: 'muted', text: `${parts.join(' · ')} — of ${fmt(cp.total)}` })),
       barNode);
   }));
-  if (carriers.length === 0) $('carriers').append(el('p', { class: 'muted', text: 'Nothing planned yet.' }));
+  if (carriers.length === 0) $('carriers').append(el('p', { class: 'muted', text: lanes.length ? 'No SMS so far.' : 'Nothing planned yet.' }));
+  renderPush(p, lanes.filter(([carrier]) => isPushLane(carrier)));
+}
+
+/** The Push panel: what FCM/APNs took and the phones acknowledged, the SMS fallback, and each app's lane. */
+function renderPush(p, apps) {
+  show($('push-panel'), Boolean(p.push || p.fallback));
+  if (!p.push && !p.fallback) return;
+  const push = p.push;
+  show($('push-figures'), Boolean(push));
+  show($('push-none'), !push);
+  if (push) {
+    const share = (n) => (push.accepted > 0 ? `${rateFormat.format((100 * n) / push.accepted)}% of accepted` : '');
+    $('push-totals').replaceChildren(
+      figure('push-accepted', 'Accepted by FCM/APNs', push.accepted, ''),
+      figure('push-received', 'Received on phones', push.received, share(push.received)),
+      figure('push-opened', 'Opened', push.opened, share(push.opened)));
+  }
+  show($('fallback'), Boolean(p.fallback));
+  if (p.fallback) {
+    $('fallback-totals').replaceChildren(
+      figure('fallback-sent', 'Fallback SMS sent', p.fallback.sent, ''),
+      figure('fallback-saved', 'SMS saved', p.fallback.saved, ''));
+  }
+  $('push-apps').replaceChildren(...apps.map(([lane, ap]) => {
+    const app = lane.slice(PUSH_LANE.length);
+    const barNode = el('div', { class: 'bar', role: 'img' });
+    bar(barNode, ap, { delivered: 'accepted' });
+    const parts = [`${fmt(ap.delivered)} accepted`, `${fmt(ap.failed)} failed`, `${fmt(ap.queued + ap.submitted)} pending`];
+    if (ap.suppressed) parts.push(`${fmt(ap.suppressed)} suppressed`);
+    if (ap.expired) parts.push(`${fmt(ap.expired)} expired`);
+    if (ap.cancelled) parts.push(`${fmt(ap.cancelled)} cancelled`);
+    return el('div', { class: 'carrier push-app', dataset: { app } },
+      el('div', { class: 'carrier-head' },
+        el('strong', {}, document.createTextNode('App '), el('span', { class: 'app-name', text: app })),
+        el('span', { class: 'muted', text: `${parts.join(' · ')} — of ${fmt(ap.total)} devices` })),
+      barNode);
+  }));
+  if (apps.length === 0) $('push-apps').append(el('p', { class: 'muted', text: 'No app has pushes yet.' }));
 }
 
 // ---- send rate chart ----

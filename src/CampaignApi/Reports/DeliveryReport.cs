@@ -13,17 +13,25 @@ public sealed record ReportRequest(DateTimeOffset From, DateTimeOffset To, IRead
 /// <summary>One row of the report: the values of its group's columns (in <see cref="ReportRequest.GroupBy"/> order), then its counts.</summary>
 public sealed record ReportRow(IReadOnlyList<string> Group, ReportCounts Counts);
 
-public sealed record ReportCounts(long Total, long Submitted, long Delivered, long Failed, long Expired, long Cancelled, long Suppressed, long Queued)
+/// <param name="Received">Push deliveries the phones acknowledged; 0 for SMS. Not part of <paramref name="Total"/>: an ack is not a delivery.</param>
+/// <param name="Opened">Push deliveries the phones said were opened; 0 for SMS.</param>
+public sealed record ReportCounts(
+    long Total, long Submitted, long Delivered, long Failed, long Expired, long Cancelled, long Suppressed, long Queued, long Received, long Opened)
 {
-    public static readonly ReportCounts Zero = new(0, 0, 0, 0, 0, 0, 0, 0);
+    public static readonly ReportCounts Zero = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public ReportCounts Plus(DeliveryCounts c) => new(
         Total + c.Total, Submitted + c.Submitted, Delivered + c.Delivered, Failed + c.Failed,
-        Expired + c.Expired, Cancelled + c.Cancelled, Suppressed + c.Suppressed, Queued + c.Queued);
+        Expired + c.Expired, Cancelled + c.Cancelled, Suppressed + c.Suppressed, Queued + c.Queued,
+        Received + c.Received, Opened + c.Opened);
 
     public bool IsZero => this == Zero;
 
-    /// <summary>The count columns in report order: the contract's seven, then <c>queued</c>.</summary>
+    /// <summary>
+    /// The count columns in report order: the contract's seven, then <c>queued</c>, then the phones'
+    /// <c>received</c> and <c>opened</c>. Each came after the others so that a reader of the earlier
+    /// columns by position still finds them in their places; <c>total</c> is the sum of the seven after it.
+    /// </summary>
     public IEnumerable<(string Name, long Value)> Columns()
     {
         yield return ("total", Total);
@@ -34,6 +42,8 @@ public sealed record ReportCounts(long Total, long Submitted, long Delivered, lo
         yield return ("cancelled", Cancelled);
         yield return ("suppressed", Suppressed);
         yield return ("queued", Queued);
+        yield return ("received", Received);
+        yield return ("opened", Opened);
     }
 }
 

@@ -25,8 +25,8 @@ public static class ReportsApi
 
     /// <summary>
     /// One row per group of the campaigns started in [from, to): the group's columns, then total,
-    /// submitted, delivered, failed, expired, cancelled, suppressed and queued. A province principal
-    /// sees only its own tenant's campaigns.
+    /// submitted, delivered, failed, expired, cancelled, suppressed, queued, and the phones' received and
+    /// opened (push lanes only, under province ''). A province principal sees only its own tenant's campaigns.
     /// </summary>
     public static async Task<IResult> DeliveriesAsync(
         HttpRequest request, ClaimsPrincipal user, ReportStore reports, Loa.Storage.Geography.Provinces provinces, TimeProvider time,

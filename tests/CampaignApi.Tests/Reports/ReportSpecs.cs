@@ -115,7 +115,7 @@ public sealed class ReportSpecs(FinishedCampaigns campaigns) : IClassFixture<Fin
         var csvResponse = await operatorClient.GetAsync("/api/v1/reports/deliveries" + All + "&format=csv");
         Assert.Equal("text/csv", csvResponse.Content.Headers.ContentType?.MediaType);
         var csv = ParseCsv(await csvResponse.Content.ReadAsStringAsync());
-        string[] header = ["carrier", "province", "kind", "period", .. CountColumns];
+        string[] header = ["carrier", "province", "kind", "period", .. CountColumns, .. AckColumns];
         Assert.Equal(header, csv[0]);
         var items = report.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(items.Count, csv.Count - 1);
@@ -138,7 +138,7 @@ public sealed class ReportSpecs(FinishedCampaigns campaigns) : IClassFixture<Fin
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
         var csv = ParseCsv(await response.Content.ReadAsStringAsync());
-        Assert.Equal(["kind", .. CountColumns], csv[0]);
+        Assert.Equal(["kind", .. CountColumns, .. AckColumns], csv[0]);
         Assert.Equal(["awareness", "warning"], csv.Skip(1).Select(r => r[0]));
 
         using var json = new HttpRequestMessage(HttpMethod.Get, "/api/v1/reports/deliveries" + All + "&groupBy=kind&format=json");

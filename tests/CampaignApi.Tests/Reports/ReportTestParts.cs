@@ -13,6 +13,9 @@ internal static class ReportTestParts
 {
     public static readonly string[] CountColumns = ["total", "submitted", "delivered", "failed", "expired", "cancelled", "suppressed", "queued"];
 
+    /// <summary>The phones' acks of push deliveries, after the delivery counts and not part of <c>total</c>.</summary>
+    public static readonly string[] AckColumns = ["received", "opened"];
+
     // Prefixes every carrier has in service (as LoaTestHost.NumbersCsv): viettel, vinaphone, mobifone, vietnamobile, gmobile.
     private static readonly string[] Prefixes = ["086", "096", "032", "091", "094", "088", "090", "093", "070", "092", "056", "058", "059"];
 
