@@ -137,6 +137,35 @@ public sealed class PushFallbackTests : IAsyncLifetime
     }
 
     [Theory, SqliteData, SqlServerData]
+    public async Task A_page_says_which_linked_numbers_had_the_days_awareness_messages_only_when_asked(DatabaseProvider dialect)
+    {
+        await StartAsync(dialect);
+        await using (var connection = await temp.Database.OpenAsync())
+        {
+            // +84869900002: three awareness messages in the last day (the cap), +84869900001: two recent and one older.
+            var now = time.Ms();
+            foreach (var (msisdn, agoHours, campaign) in new[]
+            {
+                ("+84869900002", 1, "01A"), ("+84869900002", 5, "01B"), ("+84869900002", 23, "01C"),
+                ("+84869900001", 1, "01A"), ("+84869900001", 2, "01B"), ("+84869900001", 30, "01C"),
+            })
+            {
+                await connection.ExecuteAsync("INSERT INTO awareness_contacts (msisdn, at, campaign_id) VALUES (@msisdn, @at, @campaign)",
+                    new { msisdn, at = now - agoHours * 3_600_000L, campaign });
+            }
+        }
+        var fallbacks = new FallbackStore(temp.Database, time);
+        var since = time.Ms() - 24 * 3_600_000L;
+
+        var capped = await fallbacks.PageAsync(Campaign, 0, 100, capPerDay: 3, capSince: since);
+        Assert.Equal([("+84869900001", false), ("+84869900002", true), (null, false)], capped.Select(r => (r.Msisdn, r.Capped)));
+        // A cap of 0 (alerts, or no cap configured) asks nothing.
+        Assert.All(await fallbacks.PageAsync(Campaign, 0, 100), r => Assert.False(r.Capped));
+        // A higher cap: nobody is at it yet.
+        Assert.All(await fallbacks.PageAsync(Campaign, 0, 100, capPerDay: 4, capSince: since), r => Assert.False(r.Capped));
+    }
+
+    [Theory, SqliteData, SqlServerData]
     public async Task A_number_the_campaign_already_texted_gets_no_fallback(DatabaseProvider dialect)
     {
         await StartAsync(dialect);

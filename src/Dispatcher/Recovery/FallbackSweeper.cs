@@ -27,6 +27,7 @@ public sealed class FallbackSweeper(
     RouteTable routes,
     IOptionsMonitor<CarrierOptions> carriers,
     IOptions<DispatcherOptions> options,
+    IOptionsMonitor<SafetyOptions> safety,
     TimeProvider time,
     ILogger<FallbackSweeper> logger)
 {
@@ -59,7 +60,10 @@ public sealed class FallbackSweeper(
         var planned = fallback.Planned;
         for (var turn = 0; turn < PagesPerSweep; turn++)
         {
-            var page = await fallbacks.PageAsync(fallback.CampaignId, position, pageSize, cancellationToken);
+            // The frequency cap counts the 24 hours before this page, as the planner's pages do.
+            var cap = awareness ? safety.CurrentValue.AwarenessPerDay : 0;
+            var page = await fallbacks.PageAsync(fallback.CampaignId, position, pageSize,
+                cap, (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds(), cancellationToken);
             var (owed, step) = FallbackStore.Settle(page, position, pageSize, fallback.AfterMs, time.Ms(), planned);
             if (step.To == step.From && !step.Done)
                 return; // nothing settled yet: the next sweep looks again
@@ -67,8 +71,12 @@ public sealed class FallbackSweeper(
             var router = await routes.GetAsync(cancellationToken);
             var recipients = owed.Select(r => new PlannedRecipient(
                 r.Msisdn!, r.Province, router.Route(r.Msisdn!, r.Ported) ?? Unrouted.Carrier,
-                // An awareness campaign's SMS respects opt-outs as its planner does; an alert reaches everyone.
-                awareness && r.OptedOut ? SuppressionReason.OptedOut : null)).ToList();
+                // An awareness campaign's SMS respects opt-outs and the frequency cap as its planner does
+                // (the row is kept, suppressed with the reason); an alert reaches everyone.
+                !awareness ? null
+                : r.OptedOut ? SuppressionReason.OptedOut
+                : r.Capped ? SuppressionReason.FrequencyCap
+                : null)).ToList();
             var written = await plans.WriteFallbackAsync(new PlanPage(
                 fallback.CampaignId, priority, parts, recipients, id => CarrierLanes.BatchSize(carriers.Get(id), parts),
                 NextList: 0, NextAfter: "", Last: step.Done, options.Value.PlanLease, CountsTowardAwarenessCap: awareness), step, cancellationToken);

@@ -35,6 +35,9 @@ public sealed class FallbackCandidate
     /// <summary>The carrier the number is ported to, or null.</summary>
     public string? Ported { get; init; }
     public bool OptedOut { get; init; }
+
+    /// <summary>The linked number already had the day's awareness messages (only asked for awareness campaigns).</summary>
+    public bool Capped { get; init; }
 }
 
 /// <summary>What one page of the sweep settles: its keyset move, the SMS it saved, and whether the sweep is over.</summary>
@@ -70,12 +73,16 @@ public sealed class FallbackStore(Database database, TimeProvider time)
     // stops at the first that is not settled yet, so the page must show it. SQLite walks the rowid
     // between the campaign's bounds (no index on campaign_id, see 0009_delivery_bounds.sql); SQL Server
     // its clustered (campaign_id, id). The device, its acknowledgement, the number's port and opt-out
-    // are each one key probe per row.
+    // are each one key probe per row; the frequency cap (awareness only, @Cap > 0) a range of the
+    // contacts' primary key (msisdn, campaign_id), a handful of rows per number.
     private static readonly Sql Page = new(
         Sqlite: """
             SELECT d.id AS Id, d.status AS Status, d.final_at AS FinalAt, d.province AS Province,
                    CASE WHEN a.delivery_id IS NULL THEN 0 ELSE 1 END AS Acked, v.msisdn AS Msisdn, p.carrier AS Ported,
-                   CASE WHEN o.msisdn IS NULL THEN 0 ELSE 1 END AS OptedOut
+                   CASE WHEN o.msisdn IS NULL THEN 0 ELSE 1 END AS OptedOut,
+                   CASE WHEN @Cap > 0 AND v.msisdn IS NOT NULL
+                             AND (SELECT COUNT(*) FROM awareness_contacts c WHERE c.msisdn = v.msisdn AND c.at > @Since) >= @Cap
+                        THEN 1 ELSE 0 END AS Capped
             FROM deliveries d
             LEFT JOIN push_acks a ON a.delivery_id = d.id
             LEFT JOIN devices v ON v.id = CAST(d.recipient AS INTEGER)
@@ -89,7 +96,10 @@ public sealed class FallbackStore(Database database, TimeProvider time)
         SqlServer: """
             SELECT TOP (@Limit) d.id AS Id, d.status AS Status, d.final_at AS FinalAt, d.province AS Province,
                    CASE WHEN a.delivery_id IS NULL THEN 0 ELSE 1 END AS Acked, v.msisdn AS Msisdn, p.carrier AS Ported,
-                   CASE WHEN o.msisdn IS NULL THEN 0 ELSE 1 END AS OptedOut
+                   CASE WHEN o.msisdn IS NULL THEN 0 ELSE 1 END AS OptedOut,
+                   CASE WHEN @Cap > 0 AND v.msisdn IS NOT NULL
+                             AND (SELECT COUNT(*) FROM awareness_contacts c WHERE c.msisdn = v.msisdn AND c.at > @Since) >= @Cap
+                        THEN 1 ELSE 0 END AS Capped
             FROM deliveries d
             LEFT JOIN push_acks a ON a.delivery_id = d.id
             LEFT JOIN devices v ON v.id = TRY_CAST(d.recipient AS BIGINT)
@@ -115,12 +125,17 @@ public sealed class FallbackStore(Database database, TimeProvider time)
         return (await connection.QueryAsync<OpenFallback>(new CommandDefinition(database.Text(OpenOnes), cancellationToken: cancellationToken))).AsList();
     }
 
-    /// <summary>Up to <paramref name="limit"/> of the campaign's push deliveries after id <paramref name="after"/>, in id order.</summary>
-    public async Task<IReadOnlyList<FallbackCandidate>> PageAsync(string campaignId, long after, int limit, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Up to <paramref name="limit"/> of the campaign's push deliveries after id <paramref name="after"/>, in id order;
+    /// <see cref="FallbackCandidate.Capped"/> tells whether the linked number had <paramref name="capPerDay"/> awareness
+    /// messages since <paramref name="capSince"/> (unix ms; a cap of 0 asks nothing).
+    /// </summary>
+    public async Task<IReadOnlyList<FallbackCandidate>> PageAsync(
+        string campaignId, long after, int limit, int capPerDay = 0, long capSince = 0, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<FallbackCandidate>(new CommandDefinition(database.Text(Page),
-            new { CampaignId = campaignId, After = after, Limit = limit }, cancellationToken: cancellationToken))).AsList();
+            new { CampaignId = campaignId, After = after, Limit = limit, Cap = capPerDay, Since = capSince }, cancellationToken: cancellationToken))).AsList();
     }
 
     /// <summary>Ends the fallback of a campaign that stopped (cancelled, superseded): nothing more is sent for it.</summary>

@@ -3,7 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Loa.CarrierAdapters;
 using Loa.EndToEnd.Tests.DeliveryEngine;
+using Dapper;
+using Loa.Storage;
 using Loa.Storage.Keys;
+using Loa.Storage.Suppression;
 using Loa.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -115,6 +118,66 @@ public sealed class PushFallbackSpecs
         var after = await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/progress");
         Assert.Equal((4L, 2L), (after.GetProperty("push").GetProperty("received").GetInt64(), after.GetProperty("push").GetProperty("opened").GetInt64()));
         Assert.Equal(1L, after.GetProperty("fallback").GetProperty("sent").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_awareness_fallback_leaves_out_opted_out_numbers_and_those_at_the_frequency_cap_with_the_reason()
+    {
+        // Noon in Vietnam: awareness goes out only inside its sending window.
+        var clock = ShiftedClock.AtVietnamTime(new TimeOnly(12, 0));
+        await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
+        {
+            s["Loa:Push:Apps:loa:Provider"] = "Fcm";
+            s["Loa:Safety:AwarenessPerDay"] = "2";
+        }), clock: clock);
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("test-app", "national app", "national", ["app"]);
+        using var app = loa.Client("test-app");
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        using var operatorClient = loa.Client("dev-operator");
+
+        // Three silent devices: a free number, one that opted out, one that had the day's two awareness messages.
+        string[] numbers = ["0869900011", "0869900012", "0869900013"];
+        foreach (var (number, i) in numbers.Select((n, i) => (n, i)))
+        {
+            var token = $"fc{i}{Guid.NewGuid():n}:APA91b{new string('c', 60)}";
+            Assert.Equal(HttpStatusCode.Created, (await app.PostAsJsonAsync("/api/v1/devices", new { token, platform = "android", app = "loa", province = "HN", msisdn = number })).StatusCode);
+        }
+        await loa.Services.GetRequiredService<SuppressionStore>().OptOutAsync("+84869900012", "national", "test", "spec");
+        await using (var connection = await loa.Services.GetRequiredService<Database>().OpenAsync())
+        {
+            foreach (var earlier in new[] { "01EARLIERA", "01EARLIERB" })
+            {
+                await connection.ExecuteAsync("INSERT INTO awareness_contacts (msisdn, at, campaign_id) VALUES ('+84869900013', @at, @earlier)",
+                    new { at = clock.GetUtcNow().AddHours(-2).ToUnixTimeMilliseconds(), earlier });
+            }
+        }
+
+        var id = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = "Tuần lễ an toàn thông tin",
+            kind = "awareness",
+            channels = new[] { "push" },
+            message = new { sms = "Cuc ATTT: cap nhat phan mem de an toan.", push = new { title = "An toàn thông tin", body = "Cập nhật phần mềm để an toàn." } },
+            audience = new { devices = true },
+            options = new { fallback = new { channel = "sms", after = "PT5M" } },
+        });
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        await WaitAsync(operatorClient, id, p => p.GetProperty("push").GetProperty("accepted").GetInt64() == numbers.Length);
+
+        clock.Offset += TimeSpan.FromMinutes(6);
+        var done = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromMinutes(1));
+        Assert.Equal(1L, done.GetProperty("fallback").GetProperty("sent").GetInt64());
+        Assert.Equal(2L, done.GetProperty("suppressed").GetInt64());
+        var reasons = done.GetProperty("suppressedByReason");
+        Assert.Equal((1L, 1L), (reasons.GetProperty("opted-out").GetInt64(), reasons.GetProperty("frequency-cap").GetInt64()));
+        Assert.Equal(1, CarrierIds.All.Sum(c => loa.Simulators.Stats[c].MessagesAccepted));
+        var rows = await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/deliveries?unmask=true");
+        var sms = rows.GetProperty("items").EnumerateArray().Where(d => !d.GetProperty("carrier").GetString()!.StartsWith("push-", StringComparison.Ordinal))
+            .ToDictionary(d => d.GetProperty("recipient").GetString()!, d => (d.GetProperty("status").GetString(), d.GetProperty("error").GetString()));
+        Assert.Equal(("delivered", null), sms["+84869900011"]);
+        Assert.Equal(("suppressed", "opted-out"), sms["+84869900012"]);
+        Assert.Equal(("suppressed", "frequency-cap"), sms["+84869900013"]);
     }
 
     private static async Task<JsonElement> WaitAsync(HttpClient client, string id, Func<JsonElement, bool> until)
