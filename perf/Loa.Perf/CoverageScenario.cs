@@ -37,7 +37,7 @@ public static class CoverageScenario
             {
                 var tally = new ReachedTally(database);
                 for (var i = from; i < Math.Min(from + post, first + n); i++)
-                    tally.Delivered("849" + i.ToString("D8"), provinces[i % 5], carriers[i % 5], at);
+                    tally.Delivered("849" + i.ToString("D8"), provinces[i % 5], carriers[i % 5], null, at);
                 await using var connection = await database.OpenAsync();
                 await using var transaction = await Database.BeginWriteAsync(connection);
                 await tally.FlushAsync(connection, transaction);

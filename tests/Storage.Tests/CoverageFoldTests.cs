@@ -26,11 +26,14 @@ public sealed class CoverageFoldTests : IAsyncLifetime
     private static long At(string vietnamTime) =>
         DateTimeOffset.Parse(vietnamTime + "+07:00", CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
 
-    private async Task NoteAsync(params (string Recipient, string Province, string Carrier, long At)[] reaches)
+    private Task NoteAsync(params (string Recipient, string Province, string Carrier, long At)[] reaches) =>
+        NoteTaggedAsync([.. reaches.Select(r => (r.Recipient, r.Province, r.Carrier, (string?)null, r.At))]);
+
+    private async Task NoteTaggedAsync(params (string Recipient, string Province, string Carrier, string? Tags, long At)[] reaches)
     {
         var tally = new ReachedTally(temp.Database);
         foreach (var r in reaches)
-            tally.Delivered(r.Recipient, r.Province, r.Carrier, r.At);
+            tally.Delivered(r.Recipient, r.Province, r.Carrier, r.Tags, r.At);
         await using var connection = await temp.Database.OpenAsync();
         await using var transaction = await Database.BeginWriteAsync(connection);
         await tally.FlushAsync(connection, transaction);
@@ -96,5 +99,28 @@ public sealed class CoverageFoldTests : IAsyncLifetime
         Assert.Equal(1, await store.FoldAsync(100));
         Assert.Equal(counts.OrderBy(k => k.Key).ToList(), (await CountsAsync()).OrderBy(k => k.Key).ToList());
         Assert.Equal(0, await store.FoldAsync(100));
+    }
+
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_person_counts_once_per_bucket_under_the_tag_set_of_the_first_reach(DatabaseProvider dialect)
+    {
+        temp = await TempDatabase.CreateAsync(dialect);
+        var store = new CoverageStore(temp.Database, new FakeTimeProvider());
+        // a: a student and elderly, then reached again in March through a list that tags them only student;
+        // b: a student; c: no tags.
+        await NoteTaggedAsync(
+            ("84860000001", "01", "viettel", "elderly,student", At("2026-01-05T09:00:00")),
+            ("84860000002", "01", "viettel", "student", At("2026-01-06T09:00:00")),
+            ("84860000003", "01", "viettel", null, At("2026-01-07T09:00:00")));
+        await NoteTaggedAsync(("84860000001", "01", "viettel", "student", At("2026-03-01T09:00:00")));
+        for (var turn = 0; turn < 10 && await store.FoldAsync(100) > 0; turn++)
+        {
+        }
+
+        var year = (await store.ReachedAsync(ReachedTally.YearBucket(2026), 1, 12)).ToDictionary(r => r.Tags, r => r.Reached);
+        Assert.Equal(new Dictionary<string, long> { ["elderly,student"] = 1, ["student"] = 1, [""] = 1 }, year);
+        // March alone: a, under the tags of that reach.
+        var march = (await store.ReachedAsync(ReachedTally.MonthBucket(2026, 3), 3, 3)).ToDictionary(r => r.Tags, r => r.Reached);
+        Assert.Equal(new Dictionary<string, long> { ["student"] = 1 }, march);
     }
 }

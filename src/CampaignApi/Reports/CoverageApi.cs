@@ -6,6 +6,7 @@ using Loa.CampaignApi.Security;
 using Loa.CarrierAdapters;
 using Loa.Storage.Coverage;
 using Loa.Storage.Geography;
+using Loa.Storage.Planning;
 
 namespace Loa.CampaignApi.Reports;
 
@@ -17,8 +18,10 @@ public sealed record TargetsRequest(IReadOnlyList<TargetRow>? Rows);
 
 /// <param name="Share">reached / base, 0 to 1; null when no base is entered for the group.</param>
 /// <param name="Met">share ≥ target; null when there is no base or no target.</param>
+/// <param name="Tag">The target group (groupBy=tag); null otherwise. Its base and target are those entered for the tag.</param>
 public sealed record CoverageItem(
-    string? Province, string? ProvinceName, string? Carrier, long Reached, long? Base, string? BaseAsOf, double? Share, double? TargetPercent, bool? Met);
+    string? Province, string? ProvinceName, string? Carrier, long Reached, long? Base, string? BaseAsOf, double? Share, double? TargetPercent, bool? Met,
+    string? Tag = null, string? TargetName = null);
 
 /// <param name="Exact">Always true: reach is counted exactly (see docs/api.md, Coverage).</param>
 /// <param name="Pending">Reaches receipted but not yet in the figures (being folded); 0 when the figures include every receipt so far.</param>
@@ -144,9 +147,7 @@ public static class CoverageApi
             errors["to"] = [$"to is the last month (included), yyyy-MM, {Dates.Range}."];
         var groups = (groupBy ?? "province").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
         foreach (var g in groups.Where(g => g is not ("province" or "carrier" or "tag")))
-            errors["groupBy"] = [$"Unknown group '{g}': province, carrier (tag is not built yet)."];
-        if (groups.Contains("tag"))
-            errors["groupBy"] = ["groupBy=tag is not built yet: reach is not kept per target group."];
+            errors["groupBy"] = [$"Unknown group '{g}': province, carrier, tag."];
         string? bucket = null;
         if (errors.Count == 0)
         {
@@ -193,28 +194,39 @@ public static class CoverageApi
             .Select(r => r with { Province = provinces.Resolve(r.Province)?.Code ?? r.Province })
             .Where(r => tenant is null || r.Province == tenant)
             .ToList();
-        var bases = (await coverage.BaseAsync(periodEnd, ct)).Where(b => b.Tag == "" && (tenant is null || b.Province == tenant)).ToList();
-        var target = (await coverage.TargetsAsync(ct)).FirstOrDefault(t => t.Tag == "");
+        var bases = (await coverage.BaseAsync(periodEnd, ct)).Where(b => tenant is null || b.Province == tenant).ToList();
+        var targets = await coverage.TargetsAsync(ct);
         var byProvince = groups.Contains("province");
         var byCarrier = groups.Contains("carrier");
-        (string? Province, string? Carrier) Key(string province, string carrier) => (byProvince ? province : null, byCarrier ? carrier : null);
+        var byTag = groups.Contains("tag");
+        (string? Province, string? Carrier, string? Tag) Key(string province, string carrier, string tag) =>
+            (byProvince ? province : null, byCarrier ? carrier : null, byTag ? tag : null);
 
-        var keys = reached.Select(r => Key(r.Province, r.Carrier)).Concat(bases.Select(b => Key(b.Province, b.Carrier))).Distinct()
-            .OrderBy(k => k.Province, StringComparer.Ordinal).ThenBy(k => k.Carrier, StringComparer.Ordinal).ToList();
-        CoverageItem Item((string? Province, string? Carrier) key, IEnumerable<ReachedRow> r, IReadOnlyList<BaseRow> b)
+        // By tag, a reach stands under each tag of the set it was first reached under (a person in two target
+        // groups counts in both, once each); otherwise everyone stands under '' (every subscriber), whose base
+        // and target are the rows of tag ''.
+        var under = reached.SelectMany(r => byTag
+            ? SegmentTags.Split(r.Tags).Select(tag => (Tag: tag, Row: r))
+            : [(Tag: "", Row: r)]).ToList();
+        var groupBases = bases.Where(b => byTag ? b.Tag != "" : b.Tag == "").ToList();
+        var keys = under.Select(u => Key(u.Row.Province, u.Row.Carrier, u.Tag)).Concat(groupBases.Select(b => Key(b.Province, b.Carrier, b.Tag))).Distinct()
+            .OrderBy(k => k.Province, StringComparer.Ordinal).ThenBy(k => k.Carrier, StringComparer.Ordinal).ThenBy(k => k.Tag, StringComparer.Ordinal).ToList();
+        CoverageItem Item((string? Province, string? Carrier, string? Tag) key, IEnumerable<ReachedRow> r, IReadOnlyList<BaseRow> b)
         {
+            var target = targets.FirstOrDefault(t => t.Tag == (key.Tag ?? ""));
             var count = r.Sum(x => x.Reached);
             long? subscribers = b.Count == 0 ? null : b.Sum(x => x.Subscribers);
             double? share = subscribers is > 0 ? (double)count / subscribers.Value : null;
             bool? met = share is null || target is null ? null : share.Value * 100 >= target.Percent;
             return new CoverageItem(key.Province, key.Province is null ? null : provinces.Resolve(key.Province)?.Name, key.Carrier, count, subscribers,
-                b.Count == 0 ? null : b.Max(x => x.AsOf), share, target?.Percent, met);
+                b.Count == 0 ? null : b.Max(x => x.AsOf), share, target?.Percent, met, key.Tag, target?.Name);
         }
         var items = keys.Select(k => Item(k,
-            reached.Where(r => Key(r.Province, r.Carrier) == k),
-            bases.Where(b => Key(b.Province, b.Carrier) == k).ToList())).ToList();
-        var total = Item((null, null), reached, bases);
+            under.Where(u => Key(u.Row.Province, u.Row.Carrier, u.Tag) == k).Select(u => u.Row),
+            groupBases.Where(b => Key(b.Province, b.Carrier, b.Tag) == k).ToList())).ToList();
+        var total = Item((null, null, null), reached, bases.Where(b => b.Tag == "").ToList());
+        var wholeTarget = targets.FirstOrDefault(t => t.Tag == "");
         return new CoverageReport(first.ToString("yyyy-MM", CultureInfo.InvariantCulture), last.ToString("yyyy-MM", CultureInfo.InvariantCulture),
-            groups, true, target?.Name, target?.Percent, items, total, pending);
+            groups, true, wholeTarget?.Name, wholeTarget?.Percent, items, total, pending);
     }
 }

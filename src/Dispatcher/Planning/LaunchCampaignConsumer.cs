@@ -133,7 +133,7 @@ public sealed class LaunchCampaignConsumer(
                     : audiencePage.OptedOut.Contains(member.Msisdn) ? SuppressionReason.OptedOut
                     : audiencePage.Capped.Contains(member.Msisdn) ? SuppressionReason.FrequencyCap
                     : null;
-                routed.Add(new PlannedRecipient(member.Msisdn, member.Province, carrier, suppressed));
+                routed.Add(new PlannedRecipient(member.Msisdn, member.Province, carrier, suppressed, member.Tags));
             }
             return page.Count == settings.PageSize
                 ? new PageToWrite(routed, listIndex, page[^1].Msisdn, false)

@@ -8,7 +8,8 @@ public sealed record BaseRow(string Province, string Carrier, string Tag, string
 
 public sealed record TargetRow(string Tag, string Name, double Percent);
 
-public sealed record ReachedRow(string Province, string Carrier, long Reached);
+/// <param name="Tags">The tag set the people were first reached under in the period ('' for none).</param>
+public sealed record ReachedRow(string Province, string Carrier, long Reached, string Tags = "");
 
 /// <summary>
 /// The coverage report's reads and the operators' figures: the subscriber base (history kept by date)
@@ -34,8 +35,8 @@ public sealed class CoverageStore(Database database, TimeProvider time)
 
     // The journal's oldest rows, read before the write transaction (see FoldAsync).
     private static readonly Sql TakeJournal = new(
-        Sqlite: "SELECT id, recipient_hash, at, province, carrier FROM coverage_journal ORDER BY id LIMIT @max",
-        SqlServer: "SELECT TOP (@max) id, recipient_hash, at, province, carrier FROM coverage_journal ORDER BY id");
+        Sqlite: "SELECT id, recipient_hash, at, province, carrier, tags FROM coverage_journal ORDER BY id LIMIT @max",
+        SqlServer: "SELECT TOP (@max) id, recipient_hash, at, province, carrier, tags FROM coverage_journal ORDER BY id");
 
     // Sets one month in each person's mask (@rows: [[year, hash, bit], …], sorted, a person at most once)
     // and answers the rows whose mask gained it, with the mask as it now is: a month already set writes
@@ -59,15 +60,15 @@ public sealed class CoverageStore(Database database, TimeProvider time)
 
     private static readonly Sql UpsertCount = new(
         Sqlite: """
-            INSERT INTO coverage_counts (bucket, first_month, province, carrier, reached) VALUES (@Bucket, @Month, @Province, @Carrier, @Delta)
-            ON CONFLICT (bucket, first_month, province, carrier) DO UPDATE SET reached = reached + excluded.reached
+            INSERT INTO coverage_counts (bucket, first_month, province, carrier, tags, reached) VALUES (@Bucket, @Month, @Province, @Carrier, @Tags, @Delta)
+            ON CONFLICT (bucket, first_month, province, carrier, tags) DO UPDATE SET reached = reached + excluded.reached
             """,
         SqlServer: """
             MERGE coverage_counts WITH (HOLDLOCK) AS t
-            USING (SELECT @Bucket AS bucket, @Month AS first_month, @Province AS province, @Carrier AS carrier) AS s
-            ON t.bucket = s.bucket AND t.first_month = s.first_month AND t.province = s.province AND t.carrier = s.carrier
+            USING (SELECT @Bucket AS bucket, @Month AS first_month, @Province AS province, @Carrier AS carrier, @Tags AS tags) AS s
+            ON t.bucket = s.bucket AND t.first_month = s.first_month AND t.province = s.province AND t.carrier = s.carrier AND t.tags = s.tags
             WHEN MATCHED THEN UPDATE SET reached = t.reached + @Delta
-            WHEN NOT MATCHED THEN INSERT (bucket, first_month, province, carrier, reached) VALUES (@Bucket, @Month, @Province, @Carrier, @Delta);
+            WHEN NOT MATCHED THEN INSERT (bucket, first_month, province, carrier, tags, reached) VALUES (@Bucket, @Month, @Province, @Carrier, @Tags, @Delta);
             """);
 
     // SQLite: the chunk is every row up to its last id (read in this write transaction, oldest first, with
@@ -97,10 +98,10 @@ public sealed class CoverageStore(Database database, TimeProvider time)
         var rounds = Rounds(journal);
 
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        var deltas = new Dictionary<(char Kind, int Year, int Month, string Province, string Carrier), long>();
+        var deltas = new Dictionary<(char Kind, int Year, int Month, string Province, string Carrier, string Tags), long>();
         void Count(char kind, in JournalRow reach)
         {
-            var key = (kind, reach.Year, reach.Month, reach.Province, reach.Carrier);
+            var key = (kind, reach.Year, reach.Month, reach.Province, reach.Carrier, reach.Tags);
             deltas[key] = deltas.GetValueOrDefault(key) + 1;
         }
         foreach (var (people, rows) in rounds)
@@ -134,6 +135,7 @@ public sealed class CoverageStore(Database database, TimeProvider time)
                 d.Key.Month,
                 d.Key.Province,
                 d.Key.Carrier,
+                d.Key.Tags,
                 Delta = d.Value,
             }).ToList(), transaction, cancellationToken: cancellationToken));
         }
@@ -145,7 +147,7 @@ public sealed class CoverageStore(Database database, TimeProvider time)
         return journal.Count;
     }
 
-    private readonly record struct JournalRow(long Id, long Hash, int Year, int Month, string Province, string Carrier)
+    private readonly record struct JournalRow(long Id, long Hash, int Year, int Month, string Province, string Carrier, string Tags)
     {
         public int Bit => 1 << (Month - 1);
     }
@@ -197,7 +199,7 @@ public sealed class CoverageStore(Database database, TimeProvider time)
     private async Task<List<JournalRow>> ReadJournalAsync(DbConnection connection, int maxRows, CancellationToken cancellationToken)
     {
         var rows = new List<JournalRow>(Math.Min(maxRows, 1 << 16));
-        // A few provinces and carriers repeat over the chunk: one string each keeps the counters' keys cheap to compare.
+        // A few provinces, carriers and tag sets repeat over the chunk: one string each keeps the counters' keys cheap to compare.
         var names = new Dictionary<string, string>();
         string Shared(string name) => names.TryGetValue(name, out var known) ? known : names[name] = name;
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
@@ -205,7 +207,7 @@ public sealed class CoverageStore(Database database, TimeProvider time)
         while (await reader.ReadAsync(cancellationToken))
         {
             var (year, month) = ReachedTally.MonthOf(reader.GetInt64(2));
-            rows.Add(new JournalRow(reader.GetInt64(0), reader.GetInt64(1), year, month, Shared(reader.GetString(3)), Shared(reader.GetString(4))));
+            rows.Add(new JournalRow(reader.GetInt64(0), reader.GetInt64(1), year, month, Shared(reader.GetString(3)), Shared(reader.GetString(4)), Shared(reader.GetString(5))));
         }
         return rows;
     }
@@ -262,7 +264,7 @@ public sealed class CoverageStore(Database database, TimeProvider time)
     }
 
     /// <summary>
-    /// Distinct recipients reached per province and carrier, in <paramref name="bucket"/> (see <see cref="ReachedTally"/>)
+    /// Distinct recipients reached per province, carrier and tag set, in <paramref name="bucket"/> (see <see cref="ReachedTally"/>)
     /// by those first reached in its months <paramref name="firstMonth"/> to <paramref name="lastMonth"/>: a few hundred counter rows.
     /// </summary>
     public async Task<IReadOnlyList<ReachedRow>> ReachedAsync(string bucket, int firstMonth, int lastMonth, CancellationToken cancellationToken = default)
@@ -271,13 +273,13 @@ public sealed class CoverageStore(Database database, TimeProvider time)
         // Read by hand: SQLite gives SUM no declared type, and Dapper would see a BLOB column.
         await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
             """
-            SELECT province, carrier, SUM(reached) FROM coverage_counts
+            SELECT province, carrier, tags, SUM(reached) FROM coverage_counts
             WHERE bucket = @bucket AND first_month BETWEEN @firstMonth AND @lastMonth
-            GROUP BY province, carrier
+            GROUP BY province, carrier, tags
             """, new { bucket, firstMonth, lastMonth }, cancellationToken: cancellationToken));
         var rows = new List<ReachedRow>();
         while (await reader.ReadAsync(cancellationToken))
-            rows.Add(new ReachedRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+            rows.Add(new ReachedRow(reader.GetString(0), reader.GetString(1), reader.GetInt64(3), reader.GetString(2)));
         return rows;
     }
 }

@@ -11,7 +11,8 @@ namespace Loa.Storage.Coverage;
 /// (cheap: rows go at the end); <see cref="CoverageStore.FoldAsync"/> later folds the journal into each
 /// person's mask of months reached in the year (<c>coverage_people</c>, Vietnam time) and moves
 /// <c>coverage_counts</c> for the first reach of a person in a year, a quarter or a month, keyed by that
-/// month, the delivery's province and carrier. Distinct reach over a month, a quarter, a year, or any run
+/// month, the delivery's province, carrier and tag set (the list member's when planned, so the report can
+/// answer per target group). Distinct reach over a month, a quarter, a year, or any run
 /// of months from a bucket's start, is then an exact sum of a few hundred counter rows. The fold is off
 /// the hot path because three random-keyed inserts per delivered message inside each receipt post made
 /// the 1M-recipient run eight times slower.
@@ -20,22 +21,22 @@ public sealed class ReachedTally(Database database)
 {
     private static readonly TimeSpan Vietnam = TimeSpan.FromHours(7);
 
-    // @rows: JSON array of {h: recipient hash, a: at (unix ms), p: province, c: carrier}.
+    // @rows: JSON array of {h: recipient hash, a: at (unix ms), p: province, c: carrier, t: tag set, absent for none}.
     private static readonly Sql Append = new(
         Sqlite: """
-            INSERT INTO coverage_journal (recipient_hash, at, province, carrier)
-            SELECT j.value->>'h', j.value->>'a', j.value->>'p', j.value->>'c' FROM json_each(@rows) j
+            INSERT INTO coverage_journal (recipient_hash, at, province, carrier, tags)
+            SELECT j.value->>'h', j.value->>'a', j.value->>'p', j.value->>'c', COALESCE(j.value->>'t', '') FROM json_each(@rows) j
             """,
         SqlServer: """
-            INSERT INTO coverage_journal (recipient_hash, at, province, carrier)
-            SELECT j.h, j.a, j.p, j.c FROM OPENJSON(@rows) WITH (h BIGINT '$.h', a BIGINT '$.a', p NVARCHAR(16) '$.p', c VARCHAR(32) '$.c') j
+            INSERT INTO coverage_journal (recipient_hash, at, province, carrier, tags)
+            SELECT j.h, j.a, j.p, j.c, COALESCE(j.t, '') FROM OPENJSON(@rows) WITH (h BIGINT '$.h', a BIGINT '$.a', p NVARCHAR(16) '$.p', c VARCHAR(32) '$.c', t VARCHAR(300) '$.t') j
             """);
 
-    private readonly List<(long Hash, long At, string Province, string Carrier)> reached = [];
+    private readonly List<(long Hash, long At, string Province, string Carrier, string? Tags)> reached = [];
 
-    /// <summary>A delivery of <paramref name="recipient"/> became delivered at <paramref name="atMs"/> (unix ms).</summary>
-    internal void Delivered(string recipient, string province, string carrier, long atMs) =>
-        reached.Add((Hash(recipient), atMs, province, carrier));
+    /// <summary>A delivery of <paramref name="recipient"/> (planned with the member's <paramref name="tags"/>) became delivered at <paramref name="atMs"/> (unix ms).</summary>
+    internal void Delivered(string recipient, string province, string carrier, string? tags, long atMs) =>
+        reached.Add((Hash(recipient), atMs, province, carrier, tags));
 
     /// <summary>Writes in the caller's transaction: one append for every reach of this post.</summary>
     internal async Task FlushAsync(DbConnection connection, DbTransaction transaction)
@@ -49,6 +50,8 @@ public sealed class ReachedTally(Database database)
             w.WriteNumber("a", r.At);
             w.WriteString("p", r.Province);
             w.WriteString("c", r.Carrier);
+            if (r.Tags is not null)
+                w.WriteString("t", r.Tags);
             w.WriteEndObject();
         });
         await connection.ExecuteAsync(database.Text(Append), new { rows }, transaction);

@@ -5,7 +5,8 @@ using Loa.Storage.Suppression;
 namespace Loa.Storage.Planning;
 
 /// <param name="Suppressed">Why this recipient gets nothing (a <see cref="SuppressionReason"/>), or null.</param>
-public sealed record PlannedRecipient(string Msisdn, string Province, string Carrier, string? Suppressed = null);
+/// <param name="Tags">The list member's tag set (<see cref="SegmentTags"/>), kept on the delivery for coverage by target group; null: none.</param>
+public sealed record PlannedRecipient(string Msisdn, string Province, string Carrier, string? Suppressed = null, string? Tags = null);
 
 /// <summary>One keyset page of a campaign's audience, routed, ready to become deliveries and batches.</summary>
 public sealed record PlanPage(

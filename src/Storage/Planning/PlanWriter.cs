@@ -27,24 +27,24 @@ public sealed class PlanWriter(Database database, TimeProvider time)
             """);
 
     // A page's deliveries in one statement: @rows is a JSON array of {r: recipient, c: carrier,
-    // p: province, b: batch id or null, s: status, e: error or null, f: final_at or null}. On SQL
+    // p: province, b: batch id or null, s: status, e: error or null, f: final_at or null, t: tags or null}. On SQL
     // Server the rows inserted come back (OUTPUT); SQLite's are found by id (see WriteAsync),
     // RETURNING cost a fifth of the insert. The unique index (campaign, recipient, channel) drops a recipient met
     // twice (overlapping lists, or a page planned again after a crash): "never twice" is enforced here,
     // not by the planner's memory. A page is of one channel (@channel): numbers for sms, device ids for push.
     private static readonly Sql InsertDeliveries = new(
         Sqlite: """
-            INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at)
-            SELECT @campaign, j.value->>'r', @channel, j.value->>'c', j.value->>'p', j.value->>'b', j.value->>'s', j.value->>'e', j.value->>'f'
+            INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at, tags)
+            SELECT @campaign, j.value->>'r', @channel, j.value->>'c', j.value->>'p', j.value->>'b', j.value->>'s', j.value->>'e', j.value->>'f', j.value->>'t'
             FROM json_each(CAST(@rows AS TEXT)) j WHERE true
             ON CONFLICT DO NOTHING
             """,
         SqlServer: """
-            INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at)
+            INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, batch_id, status, error, final_at, tags)
             OUTPUT inserted.recipient, inserted.carrier, inserted.province, inserted.batch_id, inserted.status, inserted.error, inserted.id
-            SELECT @campaign, j.r, @channel, j.c, j.p, j.b, j.s, j.e, j.f
+            SELECT @campaign, j.r, @channel, j.c, j.p, j.b, j.s, j.e, j.f, j.t
             FROM OPENJSON(@rows) WITH (r VARCHAR(16) '$.r', c VARCHAR(32) '$.c', p NVARCHAR(16) '$.p', b BIGINT '$.b',
-                                       s VARCHAR(16) '$.s', e NVARCHAR(400) '$.e', f BIGINT '$.f') j
+                                       s VARCHAR(16) '$.s', e NVARCHAR(400) '$.e', f BIGINT '$.f', t VARCHAR(300) '$.t') j
             WHERE NOT EXISTS (SELECT 1 FROM deliveries WITH (UPDLOCK, HOLDLOCK)
                               WHERE campaign_id = @campaign AND recipient = j.r AND channel = @channel)
             """);
@@ -278,6 +278,8 @@ public sealed class PlanWriter(Database database, TimeProvider time)
             w.WriteString("e", row.Error);
         if (row.FinalAt is { } final)
             w.WriteNumber("f", final);
+        if (row.Recipient.Tags is { } tags)
+            w.WriteString("t", tags);
         w.WriteEndObject();
     }
 }

@@ -42,12 +42,12 @@ public sealed class ResendPages(Database database)
 
     private static readonly Sql Members = new(
         Sqlite: $"""
-            SELECT d.recipient AS Msisdn, d.province AS Province FROM deliveries d
+            SELECT d.recipient AS Msisdn, d.province AS Province, d.tags AS Tags FROM deliveries d
             WHERE d.campaign_id = @CampaignId AND d.recipient > @After AND {InStates}
             ORDER BY d.recipient LIMIT @Limit
             """,
         SqlServer: $"""
-            SELECT TOP (@Limit) d.recipient AS Msisdn, d.province AS Province FROM deliveries d
+            SELECT TOP (@Limit) d.recipient AS Msisdn, d.province AS Province, d.tags AS Tags FROM deliveries d
             WHERE d.campaign_id = @CampaignId AND d.recipient > @After AND {InStates}
             ORDER BY d.recipient
             """);
@@ -73,9 +73,10 @@ public sealed class ResendPages(Database database)
         string campaignId, ResendStates states, string after, int limit, SuppressionChecks checks, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var members = (await connection.QueryAsync<(string Msisdn, string Province)>(new CommandDefinition(
+        // The original's tags go with the re-send, so its reach counts under the same target groups.
+        var members = (await connection.QueryAsync<(string Msisdn, string Province, string? Tags)>(new CommandDefinition(
             database.Text(Members), Bind(campaignId, states, new { After = after, Limit = limit }), cancellationToken: cancellationToken)))
-            .Select(m => new AudienceMember(m.Msisdn, m.Province)).ToList();
+            .Select(m => new AudienceMember(m.Msisdn, m.Province, Tags: m.Tags)).ToList();
         if (members.Count == 0)
             return new AudiencePage(members, new Dictionary<string, string>(), new HashSet<string>(), new HashSet<string>());
 

@@ -29,12 +29,12 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
     // JSON drives the join (CROSS JOIN fixes SQLite's order), one index seek per receipt.
     internal static readonly Sql Match = new(
         Sqlite: """
-            SELECT d.id, d.campaign_id, d.status, d.province, d.submitted_at, d.carrier_message_id, d.recipient
+            SELECT d.id, d.campaign_id, d.status, d.province, d.submitted_at, d.carrier_message_id, d.recipient, d.tags
             FROM json_each(@ids) j CROSS JOIN deliveries d
             WHERE d.carrier = @carrier AND d.carrier_message_id = j.value
             """,
         SqlServer: """
-            SELECT d.id, d.campaign_id, d.status, d.province, d.submitted_at, d.carrier_message_id, d.recipient
+            SELECT d.id, d.campaign_id, d.status, d.province, d.submitted_at, d.carrier_message_id, d.recipient, d.tags
             FROM OPENJSON(@ids) j JOIN deliveries d
               ON d.carrier = @carrier AND d.carrier_message_id = CAST(j.value AS VARCHAR(100))
             """);
@@ -125,7 +125,8 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
             while (await reader.ReadAsync(cancellationToken))
             {
                 matched.TryAdd(reader.GetString(5), new Matched(
-                    reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4), reader.GetString(6)));
+                    reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4), reader.GetString(6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7)));
             }
         }
 
@@ -149,7 +150,7 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
             moves.Add((delivery.Id, to, error, at));
             progress.Move(delivery.CampaignId, carrier, delivery.Province, delivery.Status, to, 1, error);
             if (to == DeliveryStatus.Delivered && counted)
-                reach.Delivered(delivery.Recipient, delivery.Province, carrier, at);
+                reach.Delivered(delivery.Recipient, delivery.Province, carrier, delivery.Tags, at);
             if (delivery.SubmittedAt is { } submitted)
                 progress.ReceiptApplied(carrier, (at - submitted) / 1000.0);
         }
@@ -204,9 +205,9 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
             "SELECT CASE WHEN EXISTS (SELECT 1 FROM parked_receipts WHERE carrier = @Carrier) THEN 1 ELSE 0 END", new { Carrier = carrier }, transaction);
         if (!anyParked)
             return;
-        var early = (await connection.QueryAsync<(long Id, string CarrierMessageId, string Province, string Status, string? Error, long At, string Recipient)>(
+        var early = (await connection.QueryAsync<(long Id, string CarrierMessageId, string Province, string Status, string? Error, long At, string Recipient, string? Tags)>(
             """
-            SELECT d.id, d.carrier_message_id, d.province, p.status, p.error, p.at, d.recipient FROM deliveries d
+            SELECT d.id, d.carrier_message_id, d.province, p.status, p.error, p.at, d.recipient, d.tags FROM deliveries d
             JOIN parked_receipts p ON p.carrier = d.carrier AND p.carrier_message_id = d.carrier_message_id
             WHERE d.batch_id = @Id AND d.status = 'submitted'
             """,
@@ -220,7 +221,7 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
                 new { to, error, receipt.At, receipt.Id }, transaction);
             progress.Move(campaignId, carrier, receipt.Province, DeliveryStatus.Submitted, to, moved, error);
             if (moved == 1 && to == DeliveryStatus.Delivered)
-                reach.Delivered(receipt.Recipient, receipt.Province, carrier, receipt.At);
+                reach.Delivered(receipt.Recipient, receipt.Province, carrier, receipt.Tags, receipt.At);
             if (moved == 1)
                 progress.ReceiptApplied(carrier, (receipt.At - now) / 1000.0); // overtook the answer: as good as no wait
             await connection.ExecuteAsync(
@@ -230,7 +231,7 @@ public sealed class ReceiptLedger(Database database, TimeProvider time)
         await reach.FlushAsync(connection, transaction);
     }
 
-    private sealed record Matched(long Id, string CampaignId, string Status, string Province, long? SubmittedAt, string Recipient);
+    private sealed record Matched(long Id, string CampaignId, string Status, string Province, long? SubmittedAt, string Recipient, string? Tags);
 
     public async Task<long> ParkedCountAsync(string carrier, CancellationToken cancellationToken = default)
     {
