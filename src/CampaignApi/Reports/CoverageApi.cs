@@ -44,6 +44,7 @@ public static class CoverageApi
             .RequireAuthorization(p => p.RequireRole(Roles.Operator, Roles.Approver, Roles.Admin));
         var group = routes.MapGroup("/api/v1/coverage").WithTags("Reports").RequireAuthorization(Policies.OperatorOrAdmin);
         group.MapPut("/base", PutBaseAsync);
+        group.MapPost("/base", UploadBaseAsync).Accepts<string>("text/csv");
         group.MapGet("/base", GetBaseAsync);
         group.MapGet("/targets", async (CoverageStore coverage, CancellationToken ct) => TypedResults.Ok(await coverage.TargetsAsync(ct)));
         group.MapPut("/targets", PutTargetsAsync);
@@ -53,33 +54,88 @@ public static class CoverageApi
     {
         if (!user.IsNational())
             return Problems.Forbidden("tenant", "The subscriber base is entered by national operators.");
-        var rows = new List<BaseRow>();
-        var errors = new Dictionary<string, string[]>();
         var input = request.Rows ?? [];
+        var errors = new Dictionary<string, string[]>();
         if (input.Count is 0 or > MaxBaseRows)
             errors["rows"] = [$"Send 1 to {MaxBaseRows} rows."];
-        for (var i = 0; i < input.Count && i < MaxBaseRows; i++)
+        return await KeepBaseAsync(input.Take(MaxBaseRows).ToList(), i => $"rows[{i}]", errors, user, coverage, provinces, audit, ct);
+    }
+
+    /// <summary>
+    /// The same rows as a CSV file (<c>province,carrier,tag,asOf,subscribers,source</c>; <c>tag</c> may be left
+    /// out), as statistics offices hand them over: all or nothing, each refusal named by its line (the header is line 1).
+    /// </summary>
+    public static async Task<IResult> UploadBaseAsync(HttpRequest request, ClaimsPrincipal user, CoverageStore coverage, Provinces provinces, AuditDetails audit, CancellationToken ct)
+    {
+        if (!user.IsNational())
+            return Problems.Forbidden("tenant", "The subscriber base is entered by national operators.");
+        if (request.ContentType is not { } contentType || !contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+            return Problems.UnsupportedMediaType("Upload the base as text/csv with a header row: province,carrier,tag,asOf,subscribers,source.");
+        var input = new List<BaseInput>();
+        var errors = new Dictionary<string, string[]>();
+        long line = 0;
+        try
+        {
+            using var text = new StreamReader(request.Body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            await using var csv = await Sylvan.Data.Csv.CsvDataReader.CreateAsync(text, Audiences.CsvUpload.Options(), ct);
+            line = 1;
+            var columns = new[] { "province", "carrier", "tag", "asOf", "subscribers", "source" }.ToDictionary(c => c, c => Audiences.ListsApi.Column(csv, c));
+            foreach (var missing in columns.Where(c => c.Value < 0 && c.Key != "tag"))
+                errors[missing.Key] = [$"The header row must name a '{missing.Key}' column (province, carrier, tag, asOf, subscribers, source; tag may be left out)."];
+            if (errors.Count > 0)
+                return Problems.Validation(errors);
+            string? Cell(string column) => columns[column] < 0 ? null : csv.GetString(columns[column]).Trim();
+            while (await csv.ReadAsync(ct))
+            {
+                line++;
+                if (input.Count == MaxBaseRows)
+                {
+                    errors["rows"] = [$"Send 1 to {MaxBaseRows} rows."];
+                    break;
+                }
+                long? subscribers = long.TryParse(Cell("subscribers"), NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : null;
+                input.Add(new BaseInput(Cell("province"), Cell("carrier"), Cell("tag"), Cell("asOf"), subscribers, Cell("source")));
+            }
+        }
+        catch (Exception ex) when (Audiences.CsvUpload.IsUnreadable(ex))
+        {
+            return Audiences.CsvUpload.Refusal(ex, line + 1);
+        }
+        if (input.Count == 0 && errors.Count == 0)
+            errors["rows"] = [$"Send 1 to {MaxBaseRows} rows."];
+        return await KeepBaseAsync(input, i => $"line {i + 2}", errors, user, coverage, provinces, audit, ct);
+    }
+
+    /// <summary>Checks every row (<paramref name="where"/> names row i in the errors) and keeps them all, or none.</summary>
+    private static async Task<IResult> KeepBaseAsync(
+        IReadOnlyList<BaseInput> input, Func<int, string> where, Dictionary<string, string[]> errors,
+        ClaimsPrincipal user, CoverageStore coverage, Provinces provinces, AuditDetails audit, CancellationToken ct)
+    {
+        var rows = new List<BaseRow>();
+        for (var i = 0; i < input.Count; i++)
         {
             var row = input[i];
+            var at = where(i);
             if (row is null)
             {
-                errors[$"rows[{i}]"] = ["A row is an object, not null."];
+                errors[at] = ["A row is an object, not null."];
                 continue;
             }
             var province = provinces.Resolve(row.Province);
             if (province is null)
-                errors[$"rows[{i}].province"] = ["No province has this code."];
+                errors[$"{at}.province"] = ["No province has this code."];
             if (row.Carrier is null || !CarrierIds.All.Contains(row.Carrier))
-                errors[$"rows[{i}].carrier"] = [$"carrier must be one of: {string.Join(", ", CarrierIds.All)}."];
-            var tag = row.Tag ?? "";
-            if (tag.Length > 64)
-                errors[$"rows[{i}].tag"] = ["A tag is at most 64 characters ('' or absent: every subscriber)."];
+                errors[$"{at}.carrier"] = [$"carrier must be one of: {string.Join(", ", CarrierIds.All)}."];
+            // A group's base must name the tag as members carry it, or groupBy=tag never finds it.
+            var tag = (row.Tag ?? "").Trim().ToLowerInvariant();
+            if (tag.Length > 0 && SegmentTags.Problem(tag) is { } problem)
+                errors[$"{at}.tag"] = [$"{problem}; '' or absent is every subscriber."];
             if (!DateOnly.TryParseExact(row.AsOf, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var asOf) || asOf.Year is < Dates.FirstYear or > Dates.LastYear)
-                errors[$"rows[{i}].asOf"] = [$"asOf is the date the figure is true on, yyyy-MM-dd, {Dates.Range}."];
+                errors[$"{at}.asOf"] = [$"asOf is the date the figure is true on, yyyy-MM-dd, {Dates.Range}."];
             if (row.Subscribers is not (>= 0 and <= 1_000_000_000))
-                errors[$"rows[{i}].subscribers"] = ["subscribers is a count from 0 to 1,000,000,000."];
+                errors[$"{at}.subscribers"] = ["subscribers is a count from 0 to 1,000,000,000."];
             if (string.IsNullOrWhiteSpace(row.Source) || row.Source.Length > 400)
-                errors[$"rows[{i}].source"] = ["Say where the figure comes from (at most 400 characters)."];
+                errors[$"{at}.source"] = ["Say where the figure comes from (at most 400 characters)."];
             if (errors.Count == 0)
                 rows.Add(new BaseRow(province!.Code, row.Carrier!, tag, row.AsOf!, row.Subscribers!.Value, row.Source!.Trim()));
         }
@@ -115,8 +171,8 @@ public static class CoverageApi
                 errors[$"rows[{i}]"] = ["A target is an object, not null."];
                 continue;
             }
-            if (rows[i].Tag is null || rows[i].Tag.Length > 64)
-                errors[$"rows[{i}].tag"] = ["tag is '' (every subscriber) or a target group of at most 64 characters."];
+            if (rows[i].Tag is null || (rows[i].Tag.Length > 0 && SegmentTags.Problem(rows[i].Tag) is not null))
+                errors[$"rows[{i}].tag"] = ["tag is '' (every subscriber) or a target group as members carry it (lower-case letters, digits and '-', at most 32)."];
             if (string.IsNullOrWhiteSpace(rows[i].Name) || rows[i].Name.Length > 200)
                 errors[$"rows[{i}].name"] = ["Name the target (at most 200 characters)."];
             if (rows[i].Percent is < 0 or > 100 || double.IsNaN(rows[i].Percent))

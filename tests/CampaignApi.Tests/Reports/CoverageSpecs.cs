@@ -171,6 +171,43 @@ public sealed class CoverageSpecs
     }
 
     [Fact]
+    public async Task The_base_uploaded_as_csv_is_kept_whole_or_refused_whole_with_each_bad_line_named()
+    {
+        await using var loa = await LoaTestHost.StartAsync();
+        using var operatorClient = loa.Client("dev-operator");
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("hn-operator", "hn-operator", "HN", ["operator"]);
+        using var hnOperator = loa.Client("hn-operator");
+        static StringContent Csv(string text) => new(text, System.Text.Encoding.UTF8, "text/csv");
+
+        // An old code (HG: Hậu Giang, now part of Cần Thơ) and a tag in another case are taken as members carry them.
+        var good = "\uFEFFprovince,carrier,tag,asOf,subscribers,source\n"
+            + "01,viettel,,2026-06-30,4200000,\"Cục Viễn thông, 6/2026\"\n"
+            + "HG,mobifone,Student,2026-06-30,120000,Bộ GD&ĐT\n";
+        var kept = await operatorClient.PostAsync("/api/v1/coverage/base", Csv(good));
+        Assert.True(kept.IsSuccessStatusCode, await kept.Content.ReadAsStringAsync());
+        Assert.Equal(2, (await kept.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accepted").GetInt32());
+        var rows = (await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/coverage/base?asOf=2026-07-01")).EnumerateArray()
+            .Select(r => (r.GetProperty("province").GetString(), r.GetProperty("carrier").GetString(), r.GetProperty("tag").GetString(), r.GetProperty("subscribers").GetInt64(), r.GetProperty("source").GetString()))
+            .ToList();
+        Assert.Equal([("01", "viettel", "", 4_200_000L, "Cục Viễn thông, 6/2026"), ("92", "mobifone", "student", 120_000L, "Bộ GD&ĐT")], rows);
+
+        // One bad line refuses the file: nothing of it is kept, and each bad cell is named by its line.
+        var bad = await operatorClient.PostAsync("/api/v1/coverage/base", Csv(
+            "province,carrier,asOf,subscribers,source\n01,viettel,2026-09-30,5000000,ok\nXX,nope,2026-13-01,-5,\n"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var errors = (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        foreach (var field in new[] { "line 3.province", "line 3.carrier", "line 3.asOf", "line 3.subscribers", "line 3.source" })
+            Assert.True(errors.TryGetProperty(field, out _), $"{field} missing from {errors}");
+        Assert.False(errors.TryGetProperty("line 2.province", out _));
+        Assert.Equal(2, (await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/coverage/base?asOf=2026-12-31")).GetArrayLength());
+
+        var noColumn = await operatorClient.PostAsync("/api/v1/coverage/base", Csv("province,carrier,asOf,source\n01,viettel,2026-06-30,x\n"));
+        Assert.True((await noColumn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("subscribers", out _));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await operatorClient.PostAsJsonAsync("/api/v1/coverage/base", new { rows = Array.Empty<object>() })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await hnOperator.PostAsync("/api/v1/coverage/base", Csv(good))).StatusCode);
+    }
+
+    [Fact]
     public async Task Periods_the_counters_cannot_answer_exactly_and_groups_not_built_are_refused_with_the_field()
     {
         await using var loa = await LoaTestHost.StartAsync();

@@ -169,6 +169,8 @@ public sealed class TenantWalkSpecs
             rows = new[] { new { province = "TH", carrier = "viettel", asOf = "2026-01-01", subscribers = 1, source = "walk" } },
         }), HttpStatusCode.Forbidden);
         await Expect("PUT", "/api/v1/coverage/targets", "/api/v1/coverage/targets", JsonContent.Create(new { rows = Array.Empty<object>() }), HttpStatusCode.Forbidden);
+        await Expect("POST", "/api/v1/coverage/base", "/api/v1/coverage/base",
+            new StringContent("province,carrier,asOf,subscribers,source\nTH,viettel,2026-01-01,1,walk\n", System.Text.Encoding.UTF8, "text/csv"), HttpStatusCode.Forbidden);
         Assert.True((await operatorClient.PutAsJsonAsync("/api/v1/coverage/base", new
         {
             rows = new[] { new { province = "TH", carrier = "viettel", asOf = "2026-01-01", subscribers = 1000, source = "walk" } },
