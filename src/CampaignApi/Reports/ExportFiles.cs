@@ -4,15 +4,17 @@ using ClosedXML.Excel;
 
 namespace Loa.CampaignApi.Reports;
 
-/// <summary>What one kept report holds: its coverage part and its delivery part, and who it is for.</summary>
+/// <summary>What one kept report holds: its coverage part, its delivery part and its target groups part, and who it is for.</summary>
+/// <param name="Groups">Coverage per target group: by province and tag, each tag's rows followed by its whole (province null).</param>
 public sealed record ExportContent(
     string Id, string Tenant, ExportPeriod Period, DateTimeOffset GeneratedAt, string GeneratedBy, CoverageReport Coverage, IReadOnlyList<ReportRow> Deliveries,
-    Func<string, string?> ProvinceName);
+    Func<string, string?> ProvinceName, IReadOnlyList<CoverageItem> Groups);
 
 /// <summary>
-/// Writes a kept report as CSV and as XLSX. Both hold the same two parts: coverage (province × carrier, as
-/// <c>GET /api/v1/reports/coverage?groupBy=province,carrier</c>) and the delivery summary (today's unit × carrier
-/// × kind, as <c>GET /api/v1/reports/deliveries?groupBy=unit,carrier,kind</c>).
+/// Writes a kept report as CSV and as XLSX. Both hold the same three parts: coverage (province × carrier, as
+/// <c>GET /api/v1/reports/coverage?groupBy=province,carrier</c>), the delivery summary (today's unit × carrier
+/// × kind, as <c>GET /api/v1/reports/deliveries?groupBy=unit,carrier,kind</c>) and the target groups (tag ×
+/// province, then each tag's whole, as <c>groupBy=province,tag</c> and <c>groupBy=tag</c>).
 /// </summary>
 public static class ExportFiles
 {
@@ -21,6 +23,9 @@ public static class ExportFiles
 
     public static readonly IReadOnlyList<string> CoverageColumns =
         ["province", "provinceName", "carrier", "reached", "base", "baseAsOf", "share", "targetPercent", "met"];
+
+    public static readonly IReadOnlyList<string> GroupColumns =
+        ["tag", "targetName", "province", "provinceName", "reached", "base", "baseAsOf", "share", "targetPercent", "met"];
 
     public static readonly IReadOnlyList<string> DeliveryGroups = ["unit", "carrier", "kind"];
 
@@ -51,14 +56,19 @@ public static class ExportFiles
             CsvCell.AppendRecord(csv, new[] { CsvCell.Text(row.Group[0]), CsvCell.Text(content.ProvinceName(row.Group[0])), CsvCell.Text(row.Group[1]), CsvCell.Text(row.Group[2]) }
                 .Concat(row.Counts.Columns().Select(c => Number(c.Value))));
         }
+        csv.Append("\r\n");
+        CsvCell.AppendRecord(csv, ["groups"]);
+        CsvCell.AppendRecord(csv, GroupColumns);
+        foreach (var item in content.Groups)
+            CsvCell.AppendRecord(csv, [CsvCell.Text(item.Tag), CsvCell.Text(item.TargetName), .. CoverageCells(item, item.Province is null ? TotalLabel : item.ProvinceName, carrier: false)]);
         var preamble = Encoding.UTF8.GetPreamble();
         var text = Encoding.UTF8.GetBytes(csv.ToString());
         return [.. preamble, .. text];
     }
 
-    private static IEnumerable<string> CoverageCells(CoverageItem item, string? name) =>
+    private static IEnumerable<string> CoverageCells(CoverageItem item, string? name, bool carrier = true) =>
     [
-        CsvCell.Text(item.Province), CsvCell.Text(name), CsvCell.Text(item.Carrier), Number(item.Reached),
+        CsvCell.Text(item.Province), CsvCell.Text(name), .. carrier ? [CsvCell.Text(item.Carrier)] : Array.Empty<string>(), Number(item.Reached),
         item.Base is { } b ? Number(b) : "", CsvCell.Text(item.BaseAsOf),
         item.Share is { } s ? s.ToString("R", CultureInfo.InvariantCulture) : "",
         item.TargetPercent is { } t ? t.ToString("R", CultureInfo.InvariantCulture) : "",
@@ -99,6 +109,20 @@ public static class ExportFiles
         }
         Widths(deliveries, [8, 24, 14, 12, 10, 10, 10, 10, 10, 10, 10, 10]);
 
+        var groups = workbook.Worksheets.Add("groups");
+        Header(groups, GroupColumns);
+        r = 2;
+        foreach (var item in content.Groups)
+        {
+            Text(groups.Cell(r, 1), item.Tag);
+            Text(groups.Cell(r, 2), item.TargetName);
+            CoverageCellsAt(groups, r, 3, item, item.Province is null ? TotalLabel : item.ProvinceName, carrier: false);
+            if (item.Province is null)
+                groups.Row(r).Style.Font.Bold = true;
+            r++;
+        }
+        Widths(groups, [16, 20, 10, 24, 12, 12, 12, 10, 14, 8]);
+
         var about = workbook.Worksheets.Add("export");
         var facts = new (string Name, string Value)[]
         {
@@ -123,24 +147,30 @@ public static class ExportFiles
         return stream.ToArray();
     }
 
-    private static void CoverageRow(IXLWorksheet sheet, int row, CoverageItem item, string? name)
+    private static void CoverageRow(IXLWorksheet sheet, int row, CoverageItem item, string? name) =>
+        CoverageCellsAt(sheet, row, 1, item, name, carrier: true);
+
+    /// <summary>province, provinceName, [carrier,] reached, base, baseAsOf, share, targetPercent, met from column <paramref name="first"/>.</summary>
+    private static void CoverageCellsAt(IXLWorksheet sheet, int row, int first, CoverageItem item, string? name, bool carrier)
     {
-        Text(sheet.Cell(row, 1), item.Province);
-        Text(sheet.Cell(row, 2), name);
-        Text(sheet.Cell(row, 3), item.Carrier);
-        Count(sheet.Cell(row, 4), item.Reached);
+        Text(sheet.Cell(row, first), item.Province);
+        Text(sheet.Cell(row, first + 1), name);
+        var c = first + 2;
+        if (carrier)
+            Text(sheet.Cell(row, c++), item.Carrier);
+        Count(sheet.Cell(row, c), item.Reached);
         if (item.Base is { } b)
-            Count(sheet.Cell(row, 5), b);
-        Text(sheet.Cell(row, 6), item.BaseAsOf);
+            Count(sheet.Cell(row, c + 1), b);
+        Text(sheet.Cell(row, c + 2), item.BaseAsOf);
         if (item.Share is { } share)
         {
-            sheet.Cell(row, 7).SetValue(share);
-            sheet.Cell(row, 7).Style.NumberFormat.Format = "0.00%";
+            sheet.Cell(row, c + 3).SetValue(share);
+            sheet.Cell(row, c + 3).Style.NumberFormat.Format = "0.00%";
         }
         if (item.TargetPercent is { } target)
-            sheet.Cell(row, 8).SetValue(target);
+            sheet.Cell(row, c + 4).SetValue(target);
         if (item.Met is { } met)
-            sheet.Cell(row, 9).SetValue(met);
+            sheet.Cell(row, c + 5).SetValue(met);
     }
 
     private static void Header(IXLWorksheet sheet, IReadOnlyList<string> columns)

@@ -33,10 +33,14 @@ public sealed class ReportExporter(CoverageStore coverage, ReportStore reports, 
         var bucket = CoverageApi.Bucket(period.FirstMonth, period.LastMonth)
             ?? throw new InvalidOperationException($"Period {period.Label} ({period.FirstMonth}..{period.LastMonth}) is no run the coverage counters answer.");
         var report = await CoverageApi.BuildAsync(coverage, provinces, filter, period.FirstMonth, period.LastMonth, bucket, ["province", "carrier"], cancellationToken);
+        // The plans' target groups (students, the elderly...): per province, then each group's whole.
+        var groups = await CoverageApi.BuildAsync(coverage, provinces, filter, period.FirstMonth, period.LastMonth, bucket, ["province", "tag"], cancellationToken);
+        var groupTotals = await CoverageApi.BuildAsync(coverage, provinces, filter, period.FirstMonth, period.LastMonth, bucket, ["tag"], cancellationToken);
         var counts = await reports.DeliveriesByMonthAsync(period.From.ToUnixTimeMilliseconds(), period.To.ToUnixTimeMilliseconds(), filter, cancellationToken);
         var request = new ReportRequest(period.From, period.To, ExportFiles.DeliveryGroups, "month", Csv: false);
         var rows = DeliveryReport.RollUp(counts, request, province => provinces.Resolve(province)?.Code ?? province);
-        var content = new ExportContent(id, tenant, period, now, createdBy, report, rows, code => provinces.Resolve(code)?.Name);
+        var content = new ExportContent(id, tenant, period, now, createdBy, report, rows, code => provinces.Resolve(code)?.Name,
+            [.. groups.Items.Concat(groupTotals.Items).OrderBy(i => i.Tag, StringComparer.Ordinal).ThenBy(i => i.Province is null).ThenBy(i => i.Province, StringComparer.Ordinal)]);
         var row = new ExportRow(id, tenant, period.Kind, period.Label, period.From.ToUnixTimeMilliseconds(), period.To.ToUnixTimeMilliseconds(),
             runKey is null ? OnDemand : Scheduled, runKey ?? $"{OnDemand}:{id}", createdBy, now.ToUnixTimeMilliseconds(), 0, 0);
         return await exports.AddAsync(row, ExportFiles.Csv(content), ExportFiles.Xlsx(content), cancellationToken);

@@ -29,7 +29,10 @@ public sealed class ExportSpecs
             using var author = first.Client("dev-author");
             using var approver = first.Client("dev-approver");
             using var operatorClient = first.Client("dev-operator");
-            var list = await UploadAsync(author, Csv(26, 0, "HN", "TH"));
+            // Tagged members, so the target groups part has something to show: students, some also elderly.
+            var tagged = string.Join('\n', Csv(26, 0, "HN", "TH").TrimEnd('\n').Split('\n')
+                .Select((line, i) => i == 0 ? line + ",tags" : line + (i % 3 == 0 ? ",student;elderly" : i % 3 == 1 ? ",student" : ","))) + "\n";
+            var list = await UploadAsync(author, tagged);
             var campaign = await StartAsync(author, approver, list);
             await LoaTestHost.WaitForStatusAsync(operatorClient, campaign, "completed", TimeSpan.FromSeconds(90));
             var rows = new List<object>();
@@ -94,6 +97,21 @@ public sealed class ExportSpecs
                 Assert.Equal(coverage.GetProperty("total").GetProperty("reached").GetInt64(), sheet.Cell(total, 4).GetValue<long>());
                 Assert.Contains("Hà Nội", Enumerable.Range(2, items.Count).Select(r => sheet.Cell(r, 2).GetString()));
 
+                // The target groups: each tag's rows by province, then its whole, as the API answers them.
+                var period = $"from={from:yyyy-MM}&to={to:yyyy-MM}";
+                var byProvince = (await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/reports/coverage?{period}&groupBy=province,tag")).GetProperty("items").EnumerateArray();
+                var whole = (await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/reports/coverage?{period}&groupBy=tag")).GetProperty("items").EnumerateArray();
+                var expectedGroups = byProvince.Concat(whole)
+                    .Select(g => (Tag: Str(g, "tag"), Province: g.GetProperty("province").ValueKind == JsonValueKind.Null ? "" : Str(g, "province"), Reached: g.GetProperty("reached").GetInt64()))
+                    .OrderBy(g => g.Tag, StringComparer.Ordinal).ThenBy(g => g.Province == "").ThenBy(g => g.Province, StringComparer.Ordinal).ToList();
+                Assert.Equal(["elderly", "student"], expectedGroups.Select(g => g.Tag).Distinct());
+                var groups = workbook.Worksheet("groups");
+                Assert.Equal(ExportFiles.GroupColumns, Enumerable.Range(1, 10).Select(c => groups.Cell(1, c).GetString()));
+                Assert.Equal(expectedGroups, Enumerable.Range(2, expectedGroups.Count)
+                    .Select(r => (groups.Cell(r, 1).GetString(), groups.Cell(r, 3).GetString(), groups.Cell(r, 5).GetValue<long>())));
+                Assert.Equal(ExportFiles.TotalLabel, groups.Cell(expectedGroups.Count + 1, 4).GetString());
+                Assert.Equal("Students", groups.Cell(expectedGroups.Count + 1, 2).GetString());
+
                 var deliveries = await operatorClient.GetFromJsonAsync<JsonElement>(
                     $"/api/v1/reports/deliveries?groupBy=unit,carrier,kind&from={Uri.EscapeDataString(export.GetProperty("from").GetString()!)}&to={Uri.EscapeDataString(export.GetProperty("to").GetString()!)}");
                 var sent = deliveries.GetProperty("items").EnumerateArray().ToList();
@@ -123,6 +141,8 @@ public sealed class ExportSpecs
                 Assert.Equal(items[i].GetProperty("share").GetDouble(), double.Parse(cells[6], CultureInfo.InvariantCulture));
             }
             Assert.Contains("deliveries", lines);
+            Assert.Contains("groups", lines);
+            Assert.Contains(string.Join(',', ExportFiles.GroupColumns), lines);
 
             // Generation and both downloads are on the audit trail; the generation under the scheduler's principal.
             var audit = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?limit=1000")).GetProperty("items").EnumerateArray().ToList();
@@ -192,7 +212,7 @@ public sealed class ExportSpecs
         var own = await hn.GetAsync($"/api/v1/reports/exports/{Str(hnExport, "id")}/file?format=xlsx");
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
         using (var workbook = new XLWorkbook(new MemoryStream(await own.Content.ReadAsByteArrayAsync())))
-            Assert.Equal(["coverage", "deliveries", "export"], workbook.Worksheets.Select(w => w.Name));
+            Assert.Equal(["coverage", "deliveries", "groups", "export"], workbook.Worksheets.Select(w => w.Name));
         Assert.Equal(HttpStatusCode.OK, (await operatorClient.GetAsync($"/api/v1/reports/exports/{Str(hnExport, "id")}/file?format=csv")).StatusCode);
 
         // Bad input: field errors, nothing kept.
