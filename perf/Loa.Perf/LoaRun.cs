@@ -21,7 +21,7 @@ namespace Loa.Perf;
 public sealed class LoaRun : IAsyncDisposable
 {
     public const string Sms = "Cuc ATTT canh bao: khong cung cap ma OTP cho bat ky ai, ke ca nguoi xung la cong an.";
-    private static readonly string[] Prefixes = ["086", "096", "032", "091", "094", "088", "090", "093", "070", "092", "056", "058", "059"];
+    public static readonly IReadOnlyList<string> Prefixes = ["086", "096", "032", "091", "094", "088", "090", "093", "070", "092", "056", "058", "059"];
 
     private readonly bool keepData;
     private DispatcherChild? dispatcher;

@@ -18,6 +18,7 @@ var scenarios = new Dictionary<string, Func<Args, Report, Ceilings, Broker?, Tas
     ["receipts"] = ReceiptsScenario.RunAsync,
     ["smpp"] = SmppScenario.RunAsync,
     ["coverage"] = CoverageScenario.RunAsync,
+    ["preview"] = PreviewScenario.RunAsync,
 };
 if (scenario is "help" or "-h" or "--help" || (scenario != "all" && !scenarios.ContainsKey(scenario)))
 {
@@ -31,6 +32,7 @@ if (scenario is "help" or "-h" or "--help" || (scenario != "all" && !scenarios.C
           receipts    --receipts 500000 --batch 500 --concurrency 4   signed receipt posts applied per second
           smpp        --recipients 1000000 --binds 1 --window 10   the throughput campaign over HTTP batch, then over SMPP; ratio
           coverage    --people 1000000 --chunk 200000           the coverage fold alone: reaches folded/s, longest write-lock hold
+          preview     --members 10000000 --requests 20          exact audience previews of a segmented list: p50/p99 per audience
           all         every scenario with quick defaults (--recipients 200000 ...)
         --mode rabbitmq uses LOA_TEST_RABBITMQ or starts a private broker with scripts/rabbitmq.sh.
         """);
@@ -53,7 +55,7 @@ await using var broker = await Broker.GetAsync(startIfMissing: mode == "rabbitmq
 var failed = false;
 var todo = scenario == "all"
     ? scenarios.Select(s => (s.Key, s.Value, Args: args_.WithDefaults(
-        ("recipients", "200000"), ("people", "200000"), ("emergencies", "5"), ("seconds", "20"), ("deliveries", "2000000"), ("requests", "1000"), ("receipts", "200000"))))
+        ("recipients", "200000"), ("people", "200000"), ("members", "200000"), ("emergencies", "5"), ("seconds", "20"), ("deliveries", "2000000"), ("requests", "1000"), ("receipts", "200000"))))
     : [(scenario, scenarios[scenario], args_)];
 foreach (var (name, run, scenarioArgs) in todo)
 {

@@ -369,6 +369,56 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task Under_the_campaigns_the_operator_sees_this_years_coverage_for_everyone_and_each_target_group()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        using var operatorClient = loa.Client("dev-operator");
+        // 30 people, a third of them students and a third elderly, reached by one warning.
+        var csv = new System.Text.StringBuilder("msisdn,province,tags\n");
+        for (var n = 0; n < 30; n++)
+            csv.Append(LoaTestHost.Number(9_000 + n)).Append(",01,").Append(n % 3 == 0 ? "student" : n % 3 == 1 ? "elderly" : "").Append('\n');
+        var list = await LoaTestHost.UploadListAsync(author, csv.ToString(), "coverage list");
+        var id = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = "Cảnh báo cho học sinh và người cao tuổi",
+            kind = "warning",
+            channels = new[] { "sms" },
+            message = new { sms = WarningText },
+            audience = new { lists = new[] { list.GetProperty("id").GetString() } },
+        });
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromSeconds(90));
+
+        var page = await world.NewPageAsync();
+        await SignInAsync(page, "dev-operator");
+        var card = page.Locator("#coverage");
+        await Expect(card).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+
+        // The card says what the report says for the same months (read after the card, as nothing else sends to these groups now).
+        var month = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(7));
+        var report = await operatorClient.GetFromJsonAsync<JsonElement>(
+            $"/api/v1/reports/coverage?from={month:yyyy}-01&to={month:yyyy-MM}&groupBy=tag");
+        var students = report.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("tag").GetString() == "student");
+        Assert.True(students.GetProperty("reached").GetInt64() >= 10, students.ToString());
+        var studentRow = card.GetByTestId("coverage-student");
+        await Expect(studentRow.Locator("th")).ToHaveTextAsync("Students (student)", Bounded);
+        await Expect(studentRow.Locator("td").First).ToHaveTextAsync(students.GetProperty("reached").GetInt64().ToString("N0", CultureInfo.InvariantCulture), Bounded);
+        await Expect(card.GetByTestId("coverage-elderly")).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(card.GetByTestId("coverage-everyone").Locator("th")).ToHaveTextAsync("Everyone (Internet users)", Bounded);
+        // No base entered for students: no share, and the target cannot be judged.
+        await Expect(studentRow.Locator("td").Nth(2)).ToHaveTextAsync("—", Bounded);
+        await Expect(studentRow.Locator("td").Nth(4)).ToHaveTextAsync("—", Bounded);
+
+        // An author may not read the report: no card for them.
+        var authorPage = await world.NewPageAsync();
+        await SignInAsync(authorPage, "dev-author");
+        await Expect(authorPage.Locator("#campaign-rows tr").First).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(authorPage.Locator("#coverage")).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+    }
+
     private static async Task ExpectFigureAsync(ILocator panel, string name, long value) =>
         await Expect(panel.GetByTestId(name)).ToHaveAttributeAsync("data-value", value.ToString(CultureInfo.InvariantCulture), new() { Timeout = DashboardWorld.TimeoutMs });
 

@@ -7,6 +7,7 @@ const KEY_STORAGE = 'loa.dashboard.key';
 const PROGRESS_EVERY_MS = 2000;
 const FINAL_EVERY_MS = 10000;
 const LIST_EVERY_MS = 5000;
+const COVERAGE_EVERY_MS = 60000;
 const PAGE_SIZE = 50;
 const CHART_MINUTES = 15;
 const FINAL = new Set(['completed', 'cancelled', 'failed']);
@@ -17,6 +18,7 @@ const state = {
   timer: 0,
   generation: 0, // bumped on every view change, so that answers to an old view's requests are dropped
   list: { after: '', back: [], next: null },
+  coverageAt: 0, // when the coverage card was last read: it changes slowly and its report folds reach first
   campaign: null, // { id, view, progress, samples, throughputMissing, failuresMissing, tick }
 };
 
@@ -196,6 +198,7 @@ function statusBadge(status) {
 
 function openList() {
   showView('list');
+  state.coverageAt = 0;
   poll(loadList, LIST_EVERY_MS);
 }
 
@@ -222,6 +225,40 @@ async function loadList(generation) {
   $('page-prev').disabled = state.list.back.length === 0;
   $('page-first').disabled = !state.list.after;
   $('list-updated').textContent = `Updated ${clockFormat.format(new Date())}`;
+  if (Date.now() - state.coverageAt >= COVERAGE_EVERY_MS) {
+    state.coverageAt = Date.now();
+    await loadCoverage(generation);
+  }
+}
+
+// ---- coverage against the plans' targets ----
+
+const monthFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit' });
+const percentFormat = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
+
+/** This year so far (Vietnam time): everyone reached, then each target group, against base and target. Hidden for roles the report refuses. */
+async function loadCoverage(generation) {
+  const card = $('coverage');
+  if (!hasRole('operator', 'approver', 'admin')) { show(card, false); return; }
+  const to = monthFormat.format(new Date()).slice(0, 7);
+  const from = `${to.slice(0, 4)}-01`;
+  const result = await api('GET', `/api/v1/reports/coverage?from=${from}&to=${to}&groupBy=tag`);
+  if (generation !== state.generation) return;
+  if (!result.ok) { show(card, false); return; }
+  const report = result.body;
+  const row = (id, label, item) => el('tr', { dataset: { testid: `coverage-${id}` } },
+    el('th', { scope: 'row', text: label }),
+    el('td', { class: 'num', text: fmt(item.reached) }),
+    el('td', { class: 'num', text: item.base === null ? '—' : fmt(item.base) }),
+    el('td', { class: 'num', text: item.share === null ? '—' : percentFormat.format(item.share) }),
+    el('td', { class: 'num', text: item.targetPercent === null ? '—' : `${rateFormat.format(item.targetPercent)} %` }),
+    el('td', { class: item.met === null ? 'met' : item.met ? 'met met-yes' : 'met met-no', text: item.met === null ? '—' : item.met ? 'met' : 'not met' }));
+  $('coverage-rows').replaceChildren(
+    row('everyone', report.target ? `Everyone (${report.target})` : 'Everyone', report.total),
+    ...report.items.map((item) => row(item.tag, item.targetName ? `${item.targetName} (${item.tag})` : item.tag, item)));
+  $('coverage-period').textContent = `Distinct people reached by SMS, ${report.from} to ${report.to}` +
+    (report.pending > 0 ? ` (${fmt(report.pending)} receipts still being counted)` : '');
+  show(card, true);
 }
 
 function page(direction) {
