@@ -181,6 +181,78 @@ public sealed class Ceilings
         return result;
     }
 
+    /// <summary>
+    /// Loopback HTTP/2 cleartext (h2c) round trips of one push notification: an FCM HTTP v1 send body
+    /// (about 700 bytes, a 152-character token) up and FCM's <c>{"name"}</c> answer down, against a
+    /// trivial Kestrel endpoint served HTTP/2 only (as the push simulator is), with
+    /// <paramref name="streams"/> requests in flight as an app's <c>MaxConcurrentStreams</c> lets the
+    /// adapter have. The raw bound of a push lane: one request per notification, no batch call.
+    /// </summary>
+    public async Task<double> Http2Async(int streams = 100)
+    {
+        var key = $"h2-{streams}";
+        if (cache.TryGetValue(key, out var cached))
+            return cached;
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Loa.CarrierAdapters.Push.FcmSendRequest(new Loa.CarrierAdapters.Push.FcmMessage
+        {
+            Token = "perf00000001:APA91b" + new string('x', 134),
+            Notification = new Loa.CarrierAdapters.Push.FcmNotification("Canh bao lua dao", LoaRun.Sms),
+            Data = new Dictionary<string, string> { ["campaign"] = "01JCEILING0000000000000000", ["kind"] = "warning" },
+            Android = new Loa.CarrierAdapters.Push.FcmAndroidConfig("high", "86400s", "01JCEILING0000000000000000"),
+            Apns = new Loa.CarrierAdapters.Push.FcmApnsConfig(new Dictionary<string, string> { ["apns-priority"] = "10", ["apns-collapse-id"] = "01JCEILING0000000000000000" }),
+        }));
+        var answer = Encoding.UTF8.GetBytes("""{"name":"projects/loa-simulated/messages/0:1767225600000%0123456789abcdef"}""");
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.Http2.MaxStreamsPerConnection = 1000;
+            k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+        });
+        builder.Logging.ClearProviders();
+        await using var app = builder.Build();
+        app.MapPost("/send", async (HttpRequest request) =>
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer);
+            return Results.Bytes(answer, "application/json");
+        });
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        using var client = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true }) { BaseAddress = address };
+
+        async Task<double> Run(int count, TimeSpan limit)
+        {
+            var done = 0;
+            var answered = 0;
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, streams).Select(async _ =>
+            {
+                while (Interlocked.Increment(ref done) <= count && watch.Elapsed < limit)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "/send")
+                    {
+                        Version = System.Net.HttpVersion.Version20,
+                        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                        Content = new ByteArrayContent(body),
+                    };
+                    request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                    using var response = await client.SendAsync(request);
+                    await response.Content.ReadAsByteArrayAsync();
+                    Interlocked.Increment(ref answered);
+                }
+            }));
+            return answered / watch.Elapsed.TotalSeconds;
+        }
+
+        await Run(5_000, TimeSpan.FromSeconds(3)); // warm-up: JIT, the connection
+        var perSecond = await Run(300_000, TimeSpan.FromSeconds(5));
+        await app.StopAsync();
+        cache[key] = perSecond;
+        Console.WriteLine($"  ceiling: loopback h2c, one notification per request ({body.Length} B up, {answer.Length} B down), {streams} streams: {Report.Format(perSecond)} requests/s");
+        return perSecond;
+    }
+
     /// <summary>RabbitMQ publishes with publisher confirms: awaiting each confirm (as Loa's BatchPublisher sends), and with 100 in flight.</summary>
     public async Task<(double Sequential, double Pipelined)?> RabbitAsync(Broker? broker)
     {

@@ -139,10 +139,31 @@ public sealed class LoaRun : IAsyncDisposable
             env["Logging:LogLevel:MassTransit"] = "Information";
             foreach (var id in CarrierIds.All)
                 env[$"Loa:Carriers:{id}:Url"] = (await run.Simulators.GetBaseUrlAsync(id, CancellationToken.None)).ToString();
+            // Push apps without a BaseUrl are the push simulator's: the dispatcher reaches it by address, with the credentials it wrote.
+            foreach (var (pushApp, provider) in PushAppsOnSimulator(settings))
+            {
+                var endpoints = await run.Services.GetRequiredService<Loa.CarrierSimulators.Push.PushSimulatorHost>().StartOnceAsync();
+                foreach (var (k, v) in endpoints.Settings(pushApp, provider))
+                    env[k] = v;
+            }
             run.dispatcher = DispatcherChild.Start(env, directory);
             await run.dispatcher.WaitForAsync("Bus started", TimeSpan.FromSeconds(60));
         }
         return run;
+    }
+
+    private static IEnumerable<(string App, Loa.CarrierAdapters.Push.PushProvider Provider)> PushAppsOnSimulator(Dictionary<string, string?> settings)
+    {
+        const string prefix = "Loa:Push:Apps:";
+        foreach (var (key, value) in settings)
+        {
+            if (!key.StartsWith(prefix, StringComparison.Ordinal) || !key.EndsWith(":Provider", StringComparison.Ordinal))
+                continue;
+            var app = key[prefix.Length..^":Provider".Length];
+            if (settings.GetValueOrDefault($"{prefix}{app}:BaseUrl") is { Length: > 0 })
+                continue;
+            yield return (app, Enum.Parse<Loa.CarrierAdapters.Push.PushProvider>(value ?? "Fcm", ignoreCase: true));
+        }
     }
 
     public HttpClient Client(string key)

@@ -19,6 +19,8 @@ var scenarios = new Dictionary<string, Func<Args, Report, Ceilings, Broker?, Tas
     ["smpp"] = SmppScenario.RunAsync,
     ["coverage"] = CoverageScenario.RunAsync,
     ["preview"] = PreviewScenario.RunAsync,
+    ["push"] = PushScenario.RunAsync,
+    ["pushprobe"] = PushProbe.RunAsync,
 };
 if (scenario is "help" or "-h" or "--help" || (scenario != "all" && !scenarios.ContainsKey(scenario)))
 {
@@ -33,6 +35,9 @@ if (scenario is "help" or "-h" or "--help" || (scenario != "all" && !scenarios.C
           smpp        --recipients 1000000 --binds 1 --window 10   the throughput campaign over HTTP batch, then over SMPP; ratio
           coverage    --people 1000000 --chunk 200000           the coverage fold alone: reaches folded/s, longest write-lock hold
           preview     --members 10000000 --requests 20          exact audience previews of a segmented list: p50/p99 per audience
+          push        --devices 1000000 --streams 100 --received 0.5 --opened 0.1 --emergencies 10
+                      devices seeded, pushed to the simulated FCM with acks; notifications/s, acks/s, emergency p50/p99
+          pushprobe   --count 20000 --streams 100              where a notification's time goes: simulator alone, FCM adapter alone, as the host builds it
           all         every scenario with quick defaults (--recipients 200000 ...)
         --mode rabbitmq uses LOA_TEST_RABBITMQ or starts a private broker with scripts/rabbitmq.sh.
         """);
@@ -55,7 +60,7 @@ await using var broker = await Broker.GetAsync(startIfMissing: mode == "rabbitmq
 var failed = false;
 var todo = scenario == "all"
     ? scenarios.Select(s => (s.Key, s.Value, Args: args_.WithDefaults(
-        ("recipients", "200000"), ("people", "200000"), ("members", "200000"), ("emergencies", "5"), ("seconds", "20"), ("deliveries", "2000000"), ("requests", "1000"), ("receipts", "200000"))))
+        ("recipients", "200000"), ("people", "200000"), ("members", "200000"), ("devices", "200000"), ("emergencies", "5"), ("seconds", "20"), ("deliveries", "2000000"), ("requests", "1000"), ("receipts", "200000"))))
     : [(scenario, scenarios[scenario], args_)];
 foreach (var (name, run, scenarioArgs) in todo)
 {
