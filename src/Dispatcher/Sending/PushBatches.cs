@@ -36,14 +36,21 @@ public sealed class PushBatches(PushTargets targets, DeviceTokens tokens, IOptio
         if (campaign.Kind == CampaignKind.Test && !title.StartsWith(marker, StringComparison.Ordinal))
             title = marker + title;
 
-        var devices = messages.ToDictionary(m => m.Id, m => long.Parse(m.Recipient, CultureInfo.InvariantCulture));
+        // A topic delivery (an app on topics, LaunchCampaignConsumer) is one notification to the topic its
+        // recipient names; any other is a device, by id.
+        var devices = messages.Where(m => !PushTopics.IsTopic(m.Recipient))
+            .ToDictionary(m => m.Id, m => long.Parse(m.Recipient, CultureInfo.InvariantCulture));
         var stored = await targets.ProtectedTokensAsync(devices.Values.Distinct().ToList(), ct);
         var outgoing = new List<OutgoingMessage>(messages.Count);
         var unsendable = new List<SubmitResult>();
         var deviceOf = new Dictionary<string, long>(messages.Count, StringComparer.Ordinal);
         foreach (var message in messages)
         {
-            var device = devices[message.Id];
+            if (!devices.TryGetValue(message.Id, out var device))
+            {
+                outgoing.Add(new OutgoingMessage(message.Id.ToString(CultureInfo.InvariantCulture), message.Recipient, body, SmsEncoding.Ucs2, 1) { Topic = true });
+                continue;
+            }
             if (!stored.TryGetValue(device, out var protectedToken))
             {
                 unsendable.Add(new SubmitResult(message.Id, false, null, DeviceGone));

@@ -174,7 +174,7 @@ public sealed class FcmAdapterTests
         await using var push = await PushHarness.StartAsync();
         var adapter = push.Fcm(o => o.UseTopics = true);
 
-        var results = Taken(await PushHarness.SubmitAsync(adapter, push.Batch(["loa-01-vi", "loa-01-en", "/topics/loa-79-vi"])));
+        var results = Taken(await PushHarness.SubmitAsync(adapter, push.Batch(["loa-01-vi", "loa-01-en", "/topics/loa-79-vi"], topics: true)));
 
         Assert.Equal(3, results.Count);
         var perTopic = push.Host.Stats(PushProvider.Fcm).Snapshot().AcceptedPerTopic;
