@@ -185,6 +185,19 @@ public sealed class FcmAdapterTests
     }
 
     [Fact]
+    public async Task An_app_on_topics_still_sends_a_message_not_marked_topic_to_its_device_token()
+    {
+        // A test campaign sends a topic app's devices one by one: a topic would reach real phones.
+        await using var push = await PushHarness.StartAsync();
+        var token = push.FcmToken();
+
+        Taken(await PushHarness.SubmitAsync(push.Fcm(o => o.UseTopics = true), push.Batch([token])));
+
+        Assert.Equal(1, push.Host.Stats(PushProvider.Fcm).AcceptedFor(token));
+        Assert.Empty(push.Host.Stats(PushProvider.Fcm).Snapshot().AcceptedPerTopic);
+    }
+
+    [Fact]
     public async Task No_log_line_holds_a_whole_device_token()
     {
         await using var push = await PushHarness.StartAsync(behaviour: new PushBehaviour { ErrorRatio = 0.3, Seed = 7 });
