@@ -20,14 +20,14 @@ public sealed record AckOutcome(bool Received, bool Opened);
 /// </summary>
 public sealed class AckLedger(Database database, TimeProvider time)
 {
-    private static readonly Sql FindDevice = Sql.Both("""
+    internal static readonly Sql FindDevice = Sql.Both("""
         SELECT id AS Id, app AS App, province AS Province, language AS Language FROM devices
         WHERE token_hash = @hash AND (@tenant IS NULL OR tenant = @tenant)
         """);
 
     // The campaign's push to the device (recipient: its id as text) and to its topic: at most two seeks of
     // ux_deliveries. On SQL Server the parameters are cast to the column's type, so the seek is not lost to a conversion.
-    private static readonly Sql FindDeliveries = new(
+    internal static readonly Sql FindDeliveries = new(
         Sqlite: """
             SELECT id AS Id, carrier AS Carrier, recipient AS Recipient FROM deliveries
             WHERE campaign_id = @campaign AND channel = 'push' AND recipient IN (@device, @topic)

@@ -71,7 +71,7 @@ public sealed class DeviceAudience(Database database)
             """);
 
     // Whether a slice has any device: one seek into ix_devices_audience, whatever the slice holds.
-    private static readonly Sql Any = new(
+    internal static readonly Sql Any = new(
         Sqlite: "SELECT EXISTS (SELECT 1 FROM devices WHERE app = @App AND province = @Province AND language = @Language)",
         SqlServer: "SELECT CASE WHEN EXISTS (SELECT 1 FROM devices WHERE app = @App AND province = @Province AND language = @Language) THEN 1 ELSE 0 END");
 
