@@ -11,14 +11,14 @@ using Microsoft.Extensions.Options;
 
 namespace Loa.Dispatcher.Sending;
 
-/// <param name="Batch">What goes to the provider: one message per device whose token could be read.</param>
+/// <param name="Batch">What goes to the provider: one message per device whose token could be read, and one per topic delivery (marked <see cref="OutgoingMessage.Topic"/>).</param>
 /// <param name="Unsendable">Deliveries that end failed without a request: the device was removed since planning, or its token cannot be unprotected.</param>
 /// <param name="DeviceOf">The device of each message sent, by delivery id, for pruning.</param>
 public sealed record PushPrepared(CarrierBatch Batch, IReadOnlyList<SubmitResult> Unsendable, IReadOnlyDictionary<string, long> DeviceOf);
 
 /// <summary>
-/// What a push lane does around the adapter: turns a batch's deliveries (recipient = device id) into
-/// notifications to the devices' tokens, unprotected only here and only in memory, and prunes the devices
+/// What a push lane does around the adapter: turns a batch's deliveries (recipient = device id, or a topic
+/// name for an app on topics) into notifications to the devices' tokens or to the topics, unprotected only here and only in memory, and prunes the devices
 /// whose token the provider declared dead. The token never reaches a log, a row or a reason.
 /// </summary>
 public sealed class PushBatches(PushTargets targets, DeviceTokens tokens, IOptionsMonitor<SafetyOptions> safety)
