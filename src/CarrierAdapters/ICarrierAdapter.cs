@@ -31,7 +31,15 @@ public enum SmsEncoding
     Ucs2,
 }
 
-public sealed record OutgoingMessage(string Id, string To, string Text, SmsEncoding Encoding, int Parts);
+public sealed record OutgoingMessage(string Id, string To, string Text, SmsEncoding Encoding, int Parts)
+{
+    /// <summary>
+    /// Push (FCM) only: <see cref="To"/> is a topic name (<c>loa-01-vi</c>), not a device token. Said per
+    /// message, never guessed from the text: a token is whatever an app registered, and one shaped like a
+    /// topic must not reach a whole topic.
+    /// </summary>
+    public bool Topic { get; init; }
+}
 
 /// <param name="BatchId">Also the idempotency key: a repeat of the same batch must not send twice.</param>
 /// <param name="ReceiptUrl">Where the carrier posts receipts; null for an adapter without <see cref="ICarrierAdapter.ReceiptsByWebhook"/>.</param>

@@ -43,6 +43,26 @@ public sealed class QueryPlanTests : IAsyncLifetime
         Assert.DoesNotContain(plan, step => step.StartsWith("SCAN d", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_phones_ack_finds_its_device_by_the_token_hash_and_the_push_by_the_unique_delivery_index()
+    {
+        var device = await PlanAsync(Loa.Storage.Acks.AckLedger.FindDevice.Sqlite, ("hash", "aa"), ("tenant", DBNull.Value));
+        var deliveries = await PlanAsync(Loa.Storage.Acks.AckLedger.FindDeliveries.Sqlite, ("campaign", "c"), ("device", "1"), ("topic", "loa-01-vi"));
+
+        Assert.Contains(device, step => step.Contains("ux_devices_token_hash", StringComparison.Ordinal));
+        Assert.Contains(deliveries, step => step.Contains("ux_deliveries", StringComparison.Ordinal));
+        Assert.DoesNotContain(deliveries, step => step.StartsWith("SCAN", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_planner_asks_whether_a_topic_has_devices_with_one_seek_of_the_audience_index()
+    {
+        var plan = await PlanAsync(Loa.Storage.Devices.DeviceAudience.Any.Sqlite, ("App", "loa"), ("Province", "01"), ("Language", "vi"));
+
+        Assert.Contains(plan, step => step.StartsWith("SEARCH devices USING COVERING INDEX ix_devices_audience", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN devices", StringComparison.Ordinal));
+    }
+
     private async Task<List<string>> PlanAsync(string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = await database.OpenAsync();

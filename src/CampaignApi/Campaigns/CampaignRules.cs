@@ -227,6 +227,18 @@ public sealed class CampaignRules(
                 Error("options.fallback.after", "after is an ISO 8601 duration from PT1M to PT24H, e.g. PT5M.");
             if (!pushing || audience?.Devices != true)
                 Error("options.fallback", "A fallback follows a push: it needs push in channels and audience.devices.");
+            // A topic send cannot say which phones it missed, so the sweep passes topic deliveries without an SMS
+            // (FallbackStore). A campaign whose every app is on topics would open a fallback that can never
+            // send: refused, so the author is not promised one. A test campaign sends every app's devices one by one.
+            else if (request.Kind is not CampaignKind.Test
+                     && (audience.Apps is { Count: > 0 } appsNamed ? appsNamed.OfType<string>().Select(a => a.Trim()) : pushApps.Names)
+                         .Select(a => pushApps.Names.FirstOrDefault(n => string.Equals(n, a, StringComparison.OrdinalIgnoreCase)))
+                         .OfType<string>().ToList() is { Count: > 0 } reached
+                     && reached.All(a => pushOptions.Get(a).UseTopics))
+            {
+                Error("options.fallback", "Every app this campaign reaches sends to topics (Loa:Push:Apps:<app>:UseTopics), and a topic send "
+                    + "cannot say which phones it missed: no SMS could ever fall back. Leave options.fallback out, or add an app sent device by device.");
+            }
         }
 
         if (errors.Count > 0)
@@ -501,9 +513,11 @@ public sealed class CampaignRules(
 
         if (push is not null)
         {
-            recipients += push.Devices;
-            foreach (var (app, count) in push.ByApp)
+            foreach (var (app, devicesOfApp) in push.ByApp)
             {
+                // What the run writes a delivery for: an app on topics, its topics; any other, its devices.
+                var count = push.TopicsByApp.TryGetValue(app, out var topics) ? topics : devicesOfApp;
+                recipients += count;
                 byCarrier[PushAdapterFactory.CarrierIdOf(app)] = count;
                 seconds = Math.Max(seconds, (double)count / Math.Max(1, pushOptions.Get(pushApps.Names.FirstOrDefault(n => string.Equals(n, app, StringComparison.OrdinalIgnoreCase)) ?? app).EffectiveRatePerSecond));
             }
@@ -535,7 +549,12 @@ public sealed class CampaignRules(
             var linked = allowed.Count == 0 ? 0 : (await devices.CountAsync(filter, allowed, ct)).Sum(c => c.Devices);
             testSuppressed = total - linked;
         }
-        return (new PushPreview(total, byApp, byProvince), testSuppressed);
+        // As the planner: an app on topics (not in a test, which sends devices one by one) is sent the topic of
+        // each province and language that has a device; the counts above already say which have.
+        var topicsByApp = kind == CampaignKind.Test ? new Dictionary<string, long>(StringComparer.Ordinal)
+            : filter.Apps.Where(a => pushOptions.Get(pushApps.Names.FirstOrDefault(n => string.Equals(n, a, StringComparison.OrdinalIgnoreCase)) ?? a).UseTopics)
+                .ToDictionary(a => a, a => (long)counts.Count(c => c.App == a && c.Devices > 0), StringComparer.Ordinal);
+        return (new PushPreview(total, byApp, byProvince) { Topics = topicsByApp.Values.Sum(), TopicsByApp = topicsByApp }, testSuppressed);
     }
 
     /// <summary>

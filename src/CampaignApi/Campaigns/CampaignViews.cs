@@ -25,8 +25,18 @@ public sealed record Preview(
     public PushPreview? Push { get; init; }
 }
 
-/// <summary>The devices a push campaign reaches, per app and per province (suppressed ones of a test campaign included, as in <c>recipients</c>).</summary>
-public sealed record PushPreview(long Devices, IReadOnlyDictionary<string, long> ByApp, IReadOnlyDictionary<string, long> ByProvince);
+/// <summary>
+/// The devices a push campaign reaches, per app and per province (suppressed ones of a test campaign included,
+/// as in <c>recipients</c>), registered ones: an app on topics reaches them through its topics.
+/// </summary>
+public sealed record PushPreview(long Devices, IReadOnlyDictionary<string, long> ByApp, IReadOnlyDictionary<string, long> ByProvince)
+{
+    /// <summary>The topic sends of the apps on topics: one delivery each, in <c>recipients</c> and <c>byCarrier</c> in place of those apps' devices.</summary>
+    public long Topics { get; init; }
+
+    /// <summary>Per app on topics (only those), its topic sends: the (province, language) pairs with at least one device.</summary>
+    public IReadOnlyDictionary<string, long> TopicsByApp { get; init; } = new Dictionary<string, long>();
+}
 
 /// <summary>
 /// A correction goes to its whole audience. Of its recipients, <paramref name="AlreadySentOriginal"/>

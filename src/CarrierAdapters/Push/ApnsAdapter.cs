@@ -65,6 +65,9 @@ public sealed partial class ApnsAdapter : ICarrierAdapter
 
     private async Task<PushAnswer> SendAsync(CarrierBatch batch, OutgoingMessage message, CancellationToken ct)
     {
+        // Loa never plans a topic for APNs (UseTopics is refused for it); a topic name in the device path would be a 400 about a token that is none.
+        if (message.Topic)
+            return new PushAnswer(PushSubmit.Refused(message.Id, "APNs has no topics"));
         var jwt = _jwt.Current();
         var answer = await SendOnceAsync(batch, message, jwt, ct).ConfigureAwait(false);
         if (answer.Signal != PushSignal.Unauthorized || answer.Result.Error?.StartsWith("ExpiredProviderToken", StringComparison.Ordinal) != true)

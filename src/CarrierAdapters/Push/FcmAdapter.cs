@@ -141,10 +141,11 @@ public sealed partial class FcmAdapter : ICarrierAdapter
             error?.Message is { Length: > 0 } said ? $"{code}: {PushSubmit.Excerpt(said)}" : $"{code} (HTTP {status})", message.To);
 
         PushAnswer answer;
-        if (code is "UNREGISTERED" || (code is "INVALID_ARGUMENT" && error!.BlamesToken && !_options.UseTopics)
+        // A topic has no token to prune: its subscribers are the app's business.
+        if (!message.Topic && (code is "UNREGISTERED" || (code is "INVALID_ARGUMENT" && error!.BlamesToken)
             // A 404 with Google's error envelope is about the token; a bare 404 is a wrong URL, and
             // pruning every device for it would be a disaster.
-            || (status == 404 && error is not null && !_options.UseTopics))
+            || (status == 404 && error is not null)))
             answer = new PushAnswer(PushSubmit.Refused(message.Id, reason, tokenGone: true));
         else if (status == 429 || code is "QUOTA_EXCEEDED" or "RESOURCE_EXHAUSTED")
             answer = new PushAnswer(PushSubmit.NotTaken(message.Id, reason), PushSignal.Throttled, PushSubmit.RetryAfter(response.Headers, _time));
@@ -185,8 +186,8 @@ public sealed partial class FcmAdapter : ICarrierAdapter
 
         return new FcmSendRequest(new FcmMessage
         {
-            Token = _options.UseTopics ? null : message.To,
-            Topic = _options.UseTopics ? TopicName(message.To) : null,
+            Token = message.Topic ? null : message.To,
+            Topic = message.Topic ? TopicName(message.To) : null,
             Notification = new FcmNotification(batch.Title, message.Text),
             Data = data.Count > 0 ? data : null,
             Android = new FcmAndroidConfig(urgent ? "high" : "normal", $"{ttl}s", batch.CollapseKey),
@@ -197,7 +198,7 @@ public sealed partial class FcmAdapter : ICarrierAdapter
     /// <summary>HTTP v1 takes the bare topic name; the legacy <c>/topics/</c> form is accepted and stripped.</summary>
     public static string TopicName(string to) => to.StartsWith("/topics/", StringComparison.Ordinal) ? to["/topics/".Length..] : to;
 
-    private string Target(OutgoingMessage message) => _options.UseTopics ? "/topics/" + TopicName(message.To) : DeviceToken.Mask(message.To);
+    private static string Target(OutgoingMessage message) => message.Topic ? "/topics/" + TopicName(message.To) : DeviceToken.Mask(message.To);
 
     private static T? TryRead<T>(string text) where T : class
     {

@@ -57,7 +57,11 @@ public sealed class PushAppOptions
     /// <summary>Notifications per second the lane keeps to; 0 takes the provider's default.</summary>
     public int RatePerSecond { get; set; }
 
-    /// <summary>FCM only: each message's <c>To</c> is a topic name (<c>loa-01-vi</c>), not a device token.</summary>
+    /// <summary>
+    /// FCM only: campaigns send to this app's topics, one notification per province and language
+    /// (<c>&lt;app&gt;-&lt;province&gt;-&lt;language&gt;</c>, e.g. <c>loa-01-vi</c>), not one per device. The planner reads
+    /// it; the adapter sends each message where it says (<see cref="OutgoingMessage.Topic"/>).
+    /// </summary>
     public bool UseTopics { get; set; }
 
     /// <summary>How long one notification's request may take before its fate is unknown.</summary>

@@ -107,6 +107,8 @@ internal sealed class PushSettingsValidation(PushApps apps) : IValidateOptions<P
             if (!string.IsNullOrWhiteSpace(options.ServiceAccountFile))
                 Readable(options.ServiceAccountFile, $"{key}:{nameof(options.ServiceAccountFile)}", problems,
                     path => CredentialFactory.FromFile<ServiceAccountCredential>(path));
+            if (options.UseTopics && app.Length > Loa.Contracts.PushTopics.MaxAppLength)
+                problems.Add($"{key}:UseTopics is true, but topics are named '<app>-<province>-<language>' and a topic send's recipient holds at most 16 characters: the app's name must be at most {Loa.Contracts.PushTopics.MaxAppLength} characters.");
         }
         else
         {

@@ -25,7 +25,8 @@ namespace Loa.Dispatcher.Planning;
 /// resumed where it stopped, and the unique delivery index makes a replayed page harmless.
 /// After the lists come the devices (<c>audience.devices</c>, channel push): one slice per app, province
 /// and language (<see cref="DeviceFilter"/>), each walked in id order; the keyset position is then
-/// (lists + slice index, last device id).
+/// (lists + slice index, last device id). An app on topics gets one delivery per slice that has devices,
+/// its topic (<see cref="PushTopics"/>), instead of one per device.
 /// </summary>
 public sealed class LaunchCampaignConsumer(
     CampaignStore campaigns,
@@ -81,13 +82,38 @@ public sealed class LaunchCampaignConsumer(
         if (audience.Devices && FallbackDefinition.ParseAfter(definition.Options?.Fallback?.After) is { } fallbackAfter)
             await fallbacks.OpenAsync(campaign.Id, fallbackAfter, ct);
 
+        // An app on topics (Loa:Push:Apps:<app>:UseTopics) is sent one notification per province and language,
+        // not one per device. Not in a test campaign: a topic reaches every phone subscribed to it, and a test
+        // must reach only the test numbers' devices, so there the app's devices are planned one by one as any app's.
+        var onTopics = slices.Select(s => s.App).Distinct(StringComparer.Ordinal)
+            .Where(app => testNumbers is null && pushOptions.Get(PushLanes.App(pushApps, PushAdapterFactory.CarrierIdOf(app))).UseTopics)
+            .ToHashSet(StringComparer.Ordinal);
+
         // One keyset page of devices from (slice, after id): empty slices are passed over here, not written as empty pages.
         async Task<PageToWrite> ReadDevicesAsync(int index, string after)
         {
+            // The topics of an app on topics, one page for the run of its slices (they are consecutive: app first).
+            // Which topics: those of the slices (the audience's provinces x languages, already filtered) that have
+            // at least one registered device, one seek of ix_devices_audience each (at most 34 x 2 per app), so no
+            // device is read into memory and nothing is counted. Sending every slice's topic blindly would record
+            // deliveries, "accepted" in progress, for topics nobody subscribed to; a DISTINCT over the app's index
+            // range would read all its entries (SQLite skips through an index only with ANALYZE statistics).
+            var topics = new List<PlannedRecipient>();
+            for (; index < stages && onTopics.Contains(slices[index - listIds.Count].App); index++, after = "")
+            {
+                var slice = slices[index - listIds.Count];
+                if (await devices.AnyAsync(slice, ct))
+                    topics.Add(new PlannedRecipient(PushTopics.Name(slice.App, slice.Province, slice.Language), slice.Province, PushAdapterFactory.CarrierIdOf(slice.App)));
+            }
+            if (topics.Count > 0)
+                return new PageToWrite(topics, index, "", index >= stages, Channels.Push);
+
             // Bounded: each turn moves to the next of at most apps x 34 x 2 slices.
             for (; index < stages; index++, after = "")
             {
                 var slice = slices[index - listIds.Count];
+                if (onTopics.Contains(slice.App))
+                    return await ReadDevicesAsync(index, ""); // a topic app's run after empty device slices
                 var page = await devices.PageAsync(slice, after.Length == 0 ? 0 : long.Parse(after, CultureInfo.InvariantCulture), settings.PageSize, ct);
                 if (page.Count == 0)
                     continue;

@@ -11,14 +11,14 @@ using Microsoft.Extensions.Options;
 
 namespace Loa.Dispatcher.Sending;
 
-/// <param name="Batch">What goes to the provider: one message per device whose token could be read.</param>
+/// <param name="Batch">What goes to the provider: one message per device whose token could be read, and one per topic delivery (marked <see cref="OutgoingMessage.Topic"/>).</param>
 /// <param name="Unsendable">Deliveries that end failed without a request: the device was removed since planning, or its token cannot be unprotected.</param>
 /// <param name="DeviceOf">The device of each message sent, by delivery id, for pruning.</param>
 public sealed record PushPrepared(CarrierBatch Batch, IReadOnlyList<SubmitResult> Unsendable, IReadOnlyDictionary<string, long> DeviceOf);
 
 /// <summary>
-/// What a push lane does around the adapter: turns a batch's deliveries (recipient = device id) into
-/// notifications to the devices' tokens, unprotected only here and only in memory, and prunes the devices
+/// What a push lane does around the adapter: turns a batch's deliveries (recipient = device id, or a topic
+/// name for an app on topics) into notifications to the devices' tokens or to the topics, unprotected only here and only in memory, and prunes the devices
 /// whose token the provider declared dead. The token never reaches a log, a row or a reason.
 /// </summary>
 public sealed class PushBatches(PushTargets targets, DeviceTokens tokens, IOptionsMonitor<SafetyOptions> safety)
@@ -36,14 +36,21 @@ public sealed class PushBatches(PushTargets targets, DeviceTokens tokens, IOptio
         if (campaign.Kind == CampaignKind.Test && !title.StartsWith(marker, StringComparison.Ordinal))
             title = marker + title;
 
-        var devices = messages.ToDictionary(m => m.Id, m => long.Parse(m.Recipient, CultureInfo.InvariantCulture));
+        // A topic delivery (an app on topics, LaunchCampaignConsumer) is one notification to the topic its
+        // recipient names; any other is a device, by id.
+        var devices = messages.Where(m => !PushTopics.IsTopic(m.Recipient))
+            .ToDictionary(m => m.Id, m => long.Parse(m.Recipient, CultureInfo.InvariantCulture));
         var stored = await targets.ProtectedTokensAsync(devices.Values.Distinct().ToList(), ct);
         var outgoing = new List<OutgoingMessage>(messages.Count);
         var unsendable = new List<SubmitResult>();
         var deviceOf = new Dictionary<string, long>(messages.Count, StringComparer.Ordinal);
         foreach (var message in messages)
         {
-            var device = devices[message.Id];
+            if (!devices.TryGetValue(message.Id, out var device))
+            {
+                outgoing.Add(new OutgoingMessage(message.Id.ToString(CultureInfo.InvariantCulture), message.Recipient, body, SmsEncoding.Ucs2, 1) { Topic = true });
+                continue;
+            }
             if (!stored.TryGetValue(device, out var protectedToken))
             {
                 unsendable.Add(new SubmitResult(message.Id, false, null, DeviceGone));

@@ -70,6 +70,11 @@ public sealed class DeviceAudience(Database database)
             ORDER BY id
             """);
 
+    // Whether a slice has any device: one seek into ix_devices_audience, whatever the slice holds.
+    internal static readonly Sql Any = new(
+        Sqlite: "SELECT EXISTS (SELECT 1 FROM devices WHERE app = @App AND province = @Province AND language = @Language)",
+        SqlServer: "SELECT CASE WHEN EXISTS (SELECT 1 FROM devices WHERE app = @App AND province = @Province AND language = @Language) THEN 1 ELSE 0 END");
+
     // One range of the audience index per app, read in the index alone (covering): exact, and no
     // delivery or list row is touched. Provinces and languages outside the filter are dropped by the caller.
     private static readonly Sql CountByApp = Sql.Both("""
@@ -94,6 +99,17 @@ public sealed class DeviceAudience(Database database)
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<AudienceDevice>(new CommandDefinition(database.Text(Page),
             new { slice.App, slice.Province, slice.Language, After = after, Limit = limit }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>
+    /// Whether any device of the slice is registered: an app on topics is sent the slice's topic only then
+    /// (LaunchCampaignConsumer), so a topic nobody registered for is not a delivery that reached no one.
+    /// </summary>
+    public async Task<bool> AnyAsync(DeviceSlice slice, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(database.Text(Any),
+            new { slice.App, slice.Province, slice.Language }, cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>

@@ -74,7 +74,9 @@ public sealed class FallbackStore(Database database, TimeProvider time)
     // between the campaign's bounds (no index on campaign_id, see 0009_delivery_bounds.sql); SQL Server
     // its clustered (campaign_id, id). The device, its acknowledgement, the number's port and opt-out
     // are each one key probe per row; the frequency cap (awareness only, @Cap > 0) a range of the
-    // contacts' primary key (msisdn, campaign_id), a handful of rows per number.
+    // contacts' primary key (msisdn, campaign_id), a handful of rows per number. A topic delivery (an app on topics, recipient <app>-<province>-<language>)
+    // joins no device, never even one whose id a digits-only app name would parse to: it has no number, so
+    // the sweep passes it without an SMS (a topic send cannot say which phones it missed).
     private static readonly Sql Page = new(
         Sqlite: """
             SELECT d.id AS Id, d.status AS Status, d.final_at AS FinalAt, d.province AS Province,
@@ -85,7 +87,7 @@ public sealed class FallbackStore(Database database, TimeProvider time)
                         THEN 1 ELSE 0 END AS Capped
             FROM deliveries d
             LEFT JOIN push_acks a ON a.delivery_id = d.id
-            LEFT JOIN devices v ON v.id = CAST(d.recipient AS INTEGER)
+            LEFT JOIN devices v ON v.id = CAST(d.recipient AS INTEGER) AND d.recipient NOT LIKE '%-%'
             LEFT JOIN ported_numbers p ON p.msisdn = v.msisdn
             LEFT JOIN optouts o ON o.msisdn = v.msisdn
             WHERE d.id > MAX(@After, (SELECT COALESCE(first_delivery_id, 1) - 1 FROM campaigns WHERE id = @CampaignId))
@@ -102,7 +104,7 @@ public sealed class FallbackStore(Database database, TimeProvider time)
                         THEN 1 ELSE 0 END AS Capped
             FROM deliveries d
             LEFT JOIN push_acks a ON a.delivery_id = d.id
-            LEFT JOIN devices v ON v.id = TRY_CAST(d.recipient AS BIGINT)
+            LEFT JOIN devices v ON v.id = TRY_CAST(d.recipient AS BIGINT) AND d.recipient NOT LIKE '%-%'
             LEFT JOIN ported_numbers p ON p.msisdn = v.msisdn
             LEFT JOIN optouts o ON o.msisdn = v.msisdn
             WHERE d.campaign_id = @CampaignId AND d.id > @After AND d.channel = 'push'
@@ -166,6 +168,7 @@ public sealed class FallbackStore(Database database, TimeProvider time)
             settled++;
             to = row.Id;
             // A push that failed, expired or was cancelled reached nobody, and the issue's rule is for the reached.
+            // A topic send has no number (no device): who it missed is unknown, so it owes nobody the SMS.
             if (row.Status != DeliveryStatus.Delivered || row.Msisdn is null)
                 continue;
             if (row.Acked)

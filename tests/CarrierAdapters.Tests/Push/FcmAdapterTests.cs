@@ -174,7 +174,7 @@ public sealed class FcmAdapterTests
         await using var push = await PushHarness.StartAsync();
         var adapter = push.Fcm(o => o.UseTopics = true);
 
-        var results = Taken(await PushHarness.SubmitAsync(adapter, push.Batch(["loa-01-vi", "loa-01-en", "/topics/loa-79-vi"])));
+        var results = Taken(await PushHarness.SubmitAsync(adapter, push.Batch(["loa-01-vi", "loa-01-en", "/topics/loa-79-vi"], topics: true)));
 
         Assert.Equal(3, results.Count);
         var perTopic = push.Host.Stats(PushProvider.Fcm).Snapshot().AcceptedPerTopic;
@@ -182,6 +182,19 @@ public sealed class FcmAdapterTests
         Assert.Equal(1, perTopic["loa-01-en"]);
         Assert.Equal(1, perTopic["loa-79-vi"]);
         Assert.Contains(push.Host.Stats(PushProvider.Fcm).Arrivals, a => a.Target == "/topics/loa-01-vi");
+    }
+
+    [Fact]
+    public async Task An_app_on_topics_still_sends_a_message_not_marked_topic_to_its_device_token()
+    {
+        // A test campaign sends a topic app's devices one by one: a topic would reach real phones.
+        await using var push = await PushHarness.StartAsync();
+        var token = push.FcmToken();
+
+        Taken(await PushHarness.SubmitAsync(push.Fcm(o => o.UseTopics = true), push.Batch([token])));
+
+        Assert.Equal(1, push.Host.Stats(PushProvider.Fcm).AcceptedFor(token));
+        Assert.Empty(push.Host.Stats(PushProvider.Fcm).Snapshot().AcceptedPerTopic);
     }
 
     [Fact]

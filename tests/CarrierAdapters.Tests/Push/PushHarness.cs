@@ -110,10 +110,11 @@ internal sealed class PushHarness : IAsyncDisposable
 
     private int _number;
 
-    public CarrierBatch Batch(IEnumerable<string> to, string kind = "warning", TimeSpan? expiresIn = null, string campaign = "c-17")
+    /// <param name="topics">The targets are topic names, not device tokens.</param>
+    public CarrierBatch Batch(IEnumerable<string> to, string kind = "warning", TimeSpan? expiresIn = null, string campaign = "c-17", bool topics = false)
     {
         var number = Interlocked.Increment(ref _number);
-        var messages = to.Select((t, i) => new OutgoingMessage($"b{number}-m{i + 1}", t, "Canh bao lu quet tai Lao Cai", SmsEncoding.Ucs2, 1)).ToArray();
+        var messages = to.Select((t, i) => new OutgoingMessage($"b{number}-m{i + 1}", t, "Canh bao lu quet tai Lao Cai", SmsEncoding.Ucs2, 1) { Topic = topics }).ToArray();
         return new CarrierBatch($"push-batch-{number}", "loa", messages, ReceiptUrl: null)
         {
             Kind = kind,

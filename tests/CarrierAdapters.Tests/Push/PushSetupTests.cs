@@ -122,4 +122,15 @@ public sealed class PushSetupTests
         };
         Assert.Contains("Loa:Push:Apps:loa:UseTopics", Problem(settings));
     }
+
+    [Fact]
+    public async Task Topics_for_an_app_whose_name_would_not_fit_a_topic_sends_recipient_are_refused()
+    {
+        await using var push = await PushHarness.StartAsync();
+        var settings = new Dictionary<string, string?>(push.Endpoints.Settings("vietcombank", PushProvider.Fcm))
+        {
+            ["Loa:Push:Apps:vietcombank:UseTopics"] = "true",
+        };
+        Assert.Contains("Loa:Push:Apps:vietcombank:UseTopics", Problem(settings, "vietcombank"));
+    }
 }

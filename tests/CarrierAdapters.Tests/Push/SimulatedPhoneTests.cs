@@ -56,7 +56,7 @@ public sealed class SimulatedPhoneTests
         var subscribed = Enumerable.Range(0, 3).Select(_ => push.FcmToken(true, "loa-01-vi")).ToArray();
         push.FcmToken(true, "loa-79-vi");
 
-        await PushHarness.SubmitAsync(push.Fcm(o => o.UseTopics = true), push.Batch(["loa-01-vi"]));
+        await PushHarness.SubmitAsync(push.Fcm(o => o.UseTopics = true), push.Batch(["loa-01-vi"], topics: true));
 
         Assert.True(await Eventually.HoldsAsync(() => acks.Count >= 3));
         await Task.Delay(100);
