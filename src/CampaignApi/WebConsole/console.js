@@ -32,6 +32,7 @@ const state = {
   previewTimer: 0,
   previewSeq: 0,
   templates: [],
+  library: { after: '', items: [], editing: null, original: null },
   lists: { after: '', items: [] },
 };
 
@@ -165,7 +166,7 @@ function renderWho() {
   for (const link of $('nav').querySelectorAll('[data-role]')) show(link, has(link.dataset.role));
 }
 
-const VIEWS = ['signin-view', 'list-view', 'upload-view', 'compose-view', 'campaign-view', 'keys-view', 'audit-view'];
+const VIEWS = ['signin-view', 'list-view', 'upload-view', 'templates-view', 'compose-view', 'campaign-view', 'keys-view', 'audit-view'];
 
 function showView(id) {
   for (const view of VIEWS) show($(view), view === id);
@@ -182,11 +183,12 @@ async function route() {
   if (!state.me && key() && !(await signIn(key()))) { /* the stored key no longer works */ }
   renderWho();
   if (!state.me) { showView('signin-view'); $('key-input').focus(); return; }
-  const hash = location.hash || '#/';
+  const [hash, query] = (location.hash || '#/').split('?');
   const campaign = hash.match(/^#\/campaigns\/([\w-]+)$/);
   if (campaign) return openCampaign(campaign[1]);
   switch (hash) {
-    case '#/compose': return openCompose();
+    case '#/compose': return openCompose(new URLSearchParams(query ?? '').get('template'));
+    case '#/templates': return openTemplates();
     case '#/upload': return openUpload();
     case '#/review': $('status-filter').value = 'pending_approval'; return openList();
     case '#/keys': return openKeys();
@@ -297,12 +299,128 @@ async function onUpload(event) {
   }
 }
 
+// ---- the template library ----
+
+/** The API's field names (docs/api.md, Templates) and the form's element for each; a field error shows under its element. */
+const TEMPLATE_FIELDS = { title: 'tpl-title', kind: 'tpl-kind', sms: 'tpl-sms', smsUnaccented: 'tpl-sms-plain', 'push.title': 'tpl-push-title', 'push.body': 'tpl-push-body', tags: 'tpl-tags' };
+
+/** A national template is the shared library: provinces read it, only national authors change it (the API answers 403 otherwise). */
+const templateWritable = (tpl) => !tpl.national || state.me.tenant === 'national';
+
+async function openTemplates(more = false) {
+  showView('templates-view');
+  const generation = state.generation;
+  setProblem($('templates-error'), '');
+  if (!more) {
+    state.library = { after: '', items: [], editing: null, original: null };
+    $('template-rows').replaceChildren();
+    $('tpl-saved').textContent = '';
+    show($('tpl-form'), false);
+  }
+  try {
+    const page = await api('GET', `/api/v1/templates?limit=100${state.library.after ? `&after=${encodeURIComponent(state.library.after)}` : ''}`);
+    if (generation !== state.generation) return;
+    await provinces();
+    state.library.items.push(...page.items);
+    state.library.after = page.next ?? '';
+    for (const tpl of page.items) $('template-rows').append(templateRow(tpl));
+    show($('templates-more'), Boolean(page.next));
+    show($('templates-empty'), state.library.items.length === 0);
+  } catch (error) {
+    setProblem($('templates-error'), error.message);
+  }
+}
+
+function templateRow(tpl) {
+  const compose = el('button', { type: 'button', class: 'quiet small', 'aria-label': t('templates.composeNamed', { title: tpl.title }), text: t('templates.compose') });
+  compose.addEventListener('click', () => { location.hash = `#/compose?template=${encodeURIComponent(tpl.id)}`; });
+  let edit;
+  if (templateWritable(tpl)) {
+    edit = el('button', { type: 'button', class: 'quiet small', 'aria-label': t('templates.editNamed', { title: tpl.title }), text: t('templates.edit') });
+    edit.addEventListener('click', () => editTemplate(tpl));
+  } else {
+    edit = el('span', { class: 'muted small', text: t('templates.readOnly') });
+  }
+  return el('tr', { 'data-template': tpl.id },
+    el('th', { scope: 'row', lang: 'vi', text: tpl.title }),
+    el('td', {}, el('span', { class: `kind k-${tpl.kind}`, text: kindLabel(tpl.kind) })),
+    el('td', { text: tpl.national ? t('templates.national') : provinceName(tpl.tenant) }),
+    el('td', { text: tpl.tags.join(', ') }),
+    el('td', { text: fmtTime(tpl.updatedAt ?? tpl.createdAt) }),
+    el('td', {}, el('div', { class: 'inline' }, compose, edit)));
+}
+
+function clearTemplateErrors() {
+  for (const id of Object.values(TEMPLATE_FIELDS)) setProblem($(`${id}-error`), '');
+  setProblem($('tpl-form-error'), '');
+}
+
+/** Opens the form for a new template (tpl null) or to change one. */
+function editTemplate(tpl) {
+  state.library.editing = tpl?.id ?? null;
+  state.library.original = tpl;
+  clearTemplateErrors();
+  $('tpl-saved').textContent = '';
+  $('tpl-form-title').textContent = tpl ? t('templates.editTitle', { title: tpl.title }) : t('templates.newTitle');
+  $('tpl-title').value = tpl?.title ?? '';
+  $('tpl-kind').value = tpl?.kind ?? '';
+  $('tpl-sms').value = tpl?.sms ?? '';
+  $('tpl-sms-plain').value = tpl?.smsUnaccented ?? '';
+  $('tpl-push-title').value = tpl?.push?.title ?? '';
+  $('tpl-push-body').value = tpl?.push?.body ?? '';
+  $('tpl-tags').value = (tpl?.tags ?? []).join(', ');
+  show($('tpl-form'), true);
+  $('tpl-title').focus();
+}
+
+async function onSaveTemplate(event) {
+  event.preventDefault();
+  clearTemplateErrors();
+  const pushTitle = $('tpl-push-title').value.trim();
+  const pushBody = $('tpl-push-body').value.trim();
+  const body = {
+    title: $('tpl-title').value.trim(),
+    kind: $('tpl-kind').value || null,
+    sms: $('tpl-sms').value.trim() || null,
+    smsUnaccented: $('tpl-sms-plain').value.trim() || null,
+    push: pushTitle || pushBody ? { title: pushTitle || null, body: pushBody } : null,
+    tags: words('tpl-tags'),
+  };
+  const editing = state.library.editing;
+  const before = state.library.original;
+  // An unaccented form left as it was beside a changed SMS would be the old text: the server works it out again instead.
+  if (before && body.sms !== (before.sms ?? null) && body.smsUnaccented === (before.smsUnaccented ?? null)) body.smsUnaccented = null;
+  $('tpl-save').disabled = true;
+  try {
+    const saved = editing ? await api('PUT', `/api/v1/templates/${encodeURIComponent(editing)}`, body) : await api('POST', '/api/v1/templates', body);
+    await openTemplates();
+    $('tpl-saved').textContent = t('templates.saved', { title: saved.title });
+  } catch (error) {
+    const errors = error.problem?.errors ?? {};
+    let placed = 0;
+    for (const [field, messages] of Object.entries(errors)) {
+      // tags[2] is a tag's own error: it shows under the tags field.
+      const id = TEMPLATE_FIELDS[field.replace(/\[\d+\]$/, '')];
+      if (!id) continue;
+      const node = $(`${id}-error`);
+      setProblem(node, [node.textContent, ...messages].filter(Boolean).join(' '));
+      placed++;
+    }
+    setProblem($('tpl-form-error'), placed ? t('templates.fixFields') : error.message);
+    const first = Object.keys(errors).map((f) => TEMPLATE_FIELDS[f.replace(/\[\d+\]$/, '')]).find(Boolean);
+    if (first) $(first).focus();
+  } finally {
+    $('tpl-save').disabled = false;
+  }
+}
+
 // ---- compose ----
 
 const checkedValues = (selector) => [...document.querySelectorAll(selector)].filter((i) => i.checked).map((i) => i.value);
 const words = (id) => $(id).value.split(/[\s,;]+/).map((w) => w.trim()).filter(Boolean);
 
-async function openCompose() {
+/** @param {string|null} templateId a template to start from, when the author came from the template library. */
+async function openCompose(templateId) {
   showView('compose-view');
   setProblem($('compose-error'), '');
   show($('c-joins-row'), state.me.tenant !== 'national');
@@ -318,6 +436,10 @@ async function openCompose() {
       }
     }
     await Promise.all([loadTemplates(), loadLists(false)]);
+    if (templateId && state.templates.some((tpl) => tpl.id === templateId)) {
+      $('c-template').value = templateId;
+      onTemplate();
+    }
   } catch (error) {
     setProblem($('compose-error'), error.message);
   }
@@ -922,6 +1044,10 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('status-filter').addEventListener('change', () => openList());
   $('list-more').addEventListener('click', () => openList(true));
   $('upload-form').addEventListener('submit', onUpload);
+  $('tpl-new').addEventListener('click', () => editTemplate(null));
+  $('tpl-cancel').addEventListener('click', () => { show($('tpl-form'), false); $('tpl-new').focus(); });
+  $('tpl-form').addEventListener('submit', onSaveTemplate);
+  $('templates-more').addEventListener('click', () => openTemplates(true));
   $('compose-form').addEventListener('submit', onCompose);
   $('c-text').addEventListener('input', measureSoon);
   $('c-strip').addEventListener('change', measureSoon);
