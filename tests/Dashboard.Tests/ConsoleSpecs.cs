@@ -396,6 +396,60 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
     }
 
     [Fact]
+    public async Task A_province_author_picks_a_national_campaign_to_join_and_its_own_campaign_links_to_it_in_both_languages()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        using var hnAuthor = loa.Client("dev-hn-author");
+        var nationalName = $"Tháng an toàn thông tin {Guid.NewGuid():n}"[..30];
+        const string nationalText = "Cục ATTT: Tháng an toàn thông tin, hãy cập nhật phần mềm và đặt mật khẩu mạnh.";
+        var nationalList = (await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(3, offset: 9100), "national join")).GetProperty("id").GetString();
+        var national = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = nationalName, kind = "awareness", channels = new[] { "sms" }, message = new { sms = nationalText },
+            audience = new { lists = new[] { nationalList } }, schedule = new { startAt = DateTimeOffset.UtcNow.AddDays(3) },
+        });
+        (await author.PostAsync($"/api/v1/campaigns/{national}/submit", null)).EnsureSuccessStatusCode();
+        var listName = $"Hà Nội tham gia {Guid.NewGuid():n}"[..22];
+        await LoaTestHost.UploadListAsync(hnAuthor, LoaTestHost.NumbersCsv(6, province: "01", offset: 9200), listName);
+
+        var requests = new List<string>();
+        var page = await OpenAsync(requests);
+        await SignInAsync(page, "dev-hn-author");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Soạn tin", Exact = true }).ClickAsync();
+        var picker = page.GetByRole(AriaRole.Combobox, new() { Name = "Tham gia chiến dịch của trung ương" });
+        await Expect(picker.Locator("option", new() { HasText = nationalName })).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(picker.Locator("option", new() { HasText = nationalName })).ToContainTextAsync("chờ phê duyệt", Contains);
+        await picker.SelectOptionAsync(national);
+        await Expect(page.GetByLabel("Tên chiến dịch")).ToHaveValueAsync(nationalName, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByLabel("Nội dung SMS")).ToHaveValueAsync(nationalText, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Tuyên truyền: thông tin phổ biến, chỉ gửi trong khung giờ cho phép" })).ToBeCheckedAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await page.Locator("#c-lists label", new() { HasText = listName }).Locator("input").CheckAsync();
+        await Expect(page.GetByTestId("preview-recipients")).ToHaveTextAsync("6", Bounded);
+        await AssertAccessibleAsync(page, "compose joining a national campaign");
+        await AssertTranslatedAsync(page);
+        await ScreenshotAsync(page, "compose-join");
+
+        // In English the picker names the same campaign in English words, and what was chosen stays chosen.
+        await page.GetByTestId("lang").SelectOptionAsync("en");
+        var englishPicker = page.GetByRole(AriaRole.Combobox, new() { Name = "Join a national campaign" });
+        await Expect(englishPicker.Locator("option", new() { HasText = nationalName })).ToContainTextAsync("awaiting approval", Contains);
+        await Expect(englishPicker).ToHaveValueAsync(national, new() { Timeout = DashboardWorld.TimeoutMs });
+        await AssertTranslatedAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create and submit for approval" }).ClickAsync();
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("awaiting approval", Bounded);
+        var id = new Uri(page.Url).Fragment.Split('/')[^1];
+        var links = await hnAuthor.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/links");
+        Assert.Equal(national, links.GetProperty("joins").GetString());
+        var stored = await hnAuthor.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        Assert.Equal("01", stored.GetProperty("tenant").GetString());
+        Assert.Equal(nationalText, stored.GetProperty("message").GetProperty("sms").GetString());
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+        Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_approvers_review_shows_the_SMS_and_the_app_notification_separately_in_English()
     {
         var loa = world.Loa;

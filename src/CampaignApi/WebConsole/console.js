@@ -32,6 +32,7 @@ const state = {
   previewTimer: 0,
   previewSeq: 0,
   templates: [],
+  joinable: [],
   library: { after: '', items: [], editing: null, original: null },
   lists: { after: '', items: [] },
 };
@@ -435,7 +436,7 @@ async function openCompose(templateId) {
           el('input', { type: 'checkbox', name: `${side}-carrier`, value: c }), ' ', el('span', { text: carrierLabel(c) }))));
       }
     }
-    await Promise.all([loadTemplates(), loadLists(false)]);
+    await Promise.all([loadTemplates(), loadLists(false), loadJoinable()]);
     if (templateId && state.templates.some((tpl) => tpl.id === templateId)) {
       $('c-template').value = templateId;
       onTemplate();
@@ -477,6 +478,37 @@ async function loadTemplates() {
     value: tpl.id, lang: 'vi', text: tpl.national ? t('compose.templateNational', { title: tpl.title }) : tpl.title,
   })));
   $('c-template').value = page.items.some((tpl) => tpl.id === chosen) ? chosen : '';
+}
+
+/** A province's author picks the national campaign to join from those open to it (GET /api/v1/campaigns/joinable). */
+async function loadJoinable() {
+  if (state.me.tenant === 'national') return;
+  const page = await api('GET', '/api/v1/campaigns/joinable?limit=500');
+  state.joinable = page.items;
+  const chosen = $('c-joins').value;
+  const none = $('c-joins').options[0];
+  $('c-joins').replaceChildren(none, ...page.items.map((c) => el('option', {
+    value: c.id, lang: 'vi', text: t('compose.joinsItem', { name: c.name, kind: kindLabel(c.kind), status: statusLabel(c.status), at: fmtTime(c.createdAt) }),
+  })));
+  $('c-joins').value = page.items.some((c) => c.id === chosen) ? chosen : '';
+}
+
+/** Fills the form from the national campaign joined, as the server would fill what is left out; the author may change anything. */
+function onJoins() {
+  const c = state.joinable.find((x) => x.id === $('c-joins').value);
+  if (c) {
+    $('c-name').value = c.name;
+    const kind = document.querySelector(`input[name="kind"][value="${c.kind}"]`);
+    if (kind) kind.checked = true;
+    $('c-channel-sms').checked = c.channels.includes('sms');
+    $('c-channel-push').checked = c.channels.includes('push');
+    $('c-text').value = c.message?.sms ?? '';
+    $('c-push-title').value = c.message?.push?.title ?? '';
+    $('c-push-body').value = c.message?.push?.body ?? '';
+    syncChannels();
+  }
+  measureSoon();
+  previewSoon();
 }
 
 /** Fills the form from the template; the author may change anything, and what they give is what is sent. */
@@ -572,7 +604,7 @@ function composed() {
       : undefined,
     options: { stripDiacritics: $('c-strip').checked, verifyCode: $('c-verify').checked },
     fromTemplate: $('c-template').value || undefined,
-    joins: state.me?.tenant !== 'national' && $('c-joins').value.trim() ? $('c-joins').value.trim() : undefined,
+    joins: state.me?.tenant !== 'national' && $('c-joins').value ? $('c-joins').value : undefined,
   };
 }
 
@@ -1055,6 +1087,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   for (const radio of document.querySelectorAll('input[name="kind"]')) radio.addEventListener('change', measureSoon);
   $('c-lists-more').addEventListener('click', () => loadLists(true).catch((error) => setProblem($('compose-error'), error.message)));
   $('c-template').addEventListener('change', onTemplate);
+  $('c-joins').addEventListener('change', onJoins);
   for (const box of document.querySelectorAll('input[name="channel"]')) box.addEventListener('change', syncChannels);
   // Every change to the form asks the server for its figures again (debounced): the preview is never stale.
   $('compose-form').addEventListener('input', previewSoon);
