@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Loa.CampaignApi.Security;
+using Loa.CampaignApi.Verification;
 using Loa.CampaignApi.WebConsole;
 using Loa.Contracts;
 using Loa.Storage.Suppression;
@@ -87,6 +88,21 @@ public sealed partial class ConsoleStringsSpecs
             .Except(["Loa", "Tiếng Việt", "English"], StringComparer.Ordinal)
             .ToList();
         Assert.True(words.Count == 0, "hard-coded text: " + string.Join(" | ", words));
+    }
+
+    [Fact]
+    public void The_public_alert_pages_have_every_string_in_every_language()
+    {
+        Assert.Equal("vi", PublicAlertsApi.Languages[0]);
+        var tables = PublicAlertsApi.Languages.ToDictionary(l => l, PublicAlertsApi.Strings);
+        var all = tables.Values.SelectMany(t => t.Keys).ToHashSet(StringComparer.Ordinal);
+        // The kinds a public page lists (a test never shows), each named in the reader's language.
+        all.UnionWith(new[] { CampaignKind.Emergency, CampaignKind.Warning, CampaignKind.Awareness }.Select(k => $"kind.{k}"));
+        foreach (var (language, table) in tables)
+        {
+            Assert.True(all.SetEquals(table.Keys), $"alerts-{language}.json lacks: {string.Join(", ", all.Except(table.Keys))}");
+            Assert.All(table, kv => Assert.False(string.IsNullOrWhiteSpace(kv.Value), $"alerts-{language}.json: {kv.Key} is empty"));
+        }
     }
 
     [GeneratedRegex(@"data-i18n(?:-aria-label)?=""([^""]+)""")]
