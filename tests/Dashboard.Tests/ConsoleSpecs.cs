@@ -450,6 +450,38 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
     }
 
     [Fact]
+    public async Task An_author_chooses_push_apps_from_the_configured_ones_instead_of_typing_names()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        var requests = new List<string>();
+        var page = await OpenAsync(requests);
+        await page.GetByTestId("lang").SelectOptionAsync("en");
+        await SignInAsync(page, "dev-author", button: "Sign in", label: "API key");
+        await page.GotoAsync("/console#/compose");
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "SMS to the numbers in the lists" }).UncheckAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "App notification (push) to registered devices" }).CheckAsync();
+        // The world configures one app, loa (DashboardWorld): offered by name, nothing to type.
+        var apps = page.GetByRole(AriaRole.Group, new() { Name = "Apps", Exact = true });
+        await Expect(apps.GetByRole(AriaRole.Checkbox)).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
+        await apps.GetByRole(AriaRole.Checkbox, new() { Name = "loa", Exact = true }).CheckAsync();
+        await page.GetByLabel("Campaign name").FillAsync("Push app choice");
+        await page.GetByRole(AriaRole.Radio, new() { Name = "Warning: a threat to act on soon, sent at once, at any hour" }).CheckAsync();
+        await page.GetByLabel("Notification title (one line, at most 100 characters)").FillAsync("Cảnh báo");
+        await page.GetByLabel("Notification text (at most 1,000 characters)").FillAsync("Không cung cấp mã OTP cho bất kỳ ai.");
+        await AssertAccessibleAsync(page, "compose with push apps");
+        await AssertTranslatedAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create and submit for approval" }).ClickAsync();
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("awaiting approval", Bounded);
+        var id = new Uri(page.Url).Fragment.Split('/')[^1];
+        var stored = await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        Assert.Equal(["loa"], stored.GetProperty("audience").GetProperty("apps").EnumerateArray().Select(a => a.GetString()));
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+        Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_approvers_review_shows_the_SMS_and_the_app_notification_separately_in_English()
     {
         var loa = world.Loa;

@@ -33,6 +33,7 @@ const state = {
   previewSeq: 0,
   templates: [],
   joinable: [],
+  apps: null,
   library: { after: '', items: [], editing: null, original: null },
   lists: { after: '', items: [] },
 };
@@ -436,7 +437,7 @@ async function openCompose(templateId) {
           el('input', { type: 'checkbox', name: `${side}-carrier`, value: c }), ' ', el('span', { text: carrierLabel(c) }))));
       }
     }
-    await Promise.all([loadTemplates(), loadLists(false), loadJoinable()]);
+    await Promise.all([loadTemplates(), loadLists(false), loadJoinable(), loadApps()]);
     if (templateId && state.templates.some((tpl) => tpl.id === templateId)) {
       $('c-template').value = templateId;
       onTemplate();
@@ -478,6 +479,15 @@ async function loadTemplates() {
     value: tpl.id, lang: 'vi', text: tpl.national ? t('compose.templateNational', { title: tpl.title }) : tpl.title,
   })));
   $('c-template').value = page.items.some((tpl) => tpl.id === chosen) ? chosen : '';
+}
+
+/** The push apps Loa is configured for (GET /api/v1/push/apps, names only), offered as choices: none ticked means every app. */
+async function loadApps() {
+  if (state.apps) return;
+  state.apps = (await api('GET', '/api/v1/push/apps')).apps;
+  $('c-apps').replaceChildren(...state.apps.map((app) => el('label', { class: 'choice' },
+    el('input', { type: 'checkbox', name: 'app', value: app }), ' ', el('span', { text: app }))));
+  show($('c-apps-none'), state.apps.length === 0);
 }
 
 /** A province's author picks the national campaign to join from those open to it (GET /api/v1/campaigns/joinable). */
@@ -582,7 +592,7 @@ function composed() {
     sms: sms && $('c-text').value ? $('c-text').value : undefined,
     push: push && ($('c-push-title').value || $('c-push-body').value) ? { title: $('c-push-title').value, body: $('c-push-body').value } : undefined,
   };
-  const apps = words('c-apps');
+  const apps = checkedValues('input[name="app"]');
   const languages = checkedValues('input[name="language"]');
   return {
     name: $('c-name').value.trim() || undefined,

@@ -27,6 +27,7 @@ public sealed class TenantWalkSpecs
         "GET /docs/{documentName?}", "GET /docs/scalar.js", "GET /docs/scalar.aspnetcore.js", "GET /docs/favicon.svg", // the API reference page and its assets (Scalar): the public OpenAPI document only
         "GET /alerts", "GET /a/{code}", "GET /alerts/style.css", // the public verification page: what was sent to the public, never a test
         "POST /api/v1/sms/measure", // measures the text it is given: reads nothing stored
+        "GET /api/v1/push/apps", // the configured push apps' names: configuration, no tenant's data
     ];
 
     [Fact]
