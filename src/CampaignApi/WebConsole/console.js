@@ -100,12 +100,47 @@ const key = () => sessionStorage.getItem(KEY_STORAGE);
 const PROBLEM_TYPES = ['validation', 'status-conflict', 'superseded', 'two-person-rule', 'tenant', 'role', 'not-found', 'duplicate',
   'sms-too-long', 'channel-unavailable', 'unreadable', 'too-large', 'list-too-large', 'media-type', 'rate-limited'];
 
+/**
+ * The API's field names (ProblemDetails errors) the console names in the reader's language, by the label of
+ * the control that holds them; an index ([2]) is the field's own. A field not here shows as the API names it.
+ */
+const FIELD_NAMES = {
+  name: 'compose.name', kind: 'compose.kind', channels: 'compose.channels', 'message.sms': 'compose.text',
+  'message.push.title': 'compose.pushHeading', 'message.push.body': 'compose.pushBody', 'audience.lists': 'compose.lists',
+  'audience.provinces': 'compose.provinces', 'audience.apps': 'compose.apps', 'audience.languages': 'compose.languages',
+  'schedule.startAt': 'compose.start', 'schedule.expiresAt': 'compose.expires', 'schedule.recurrence': 'compose.recurrence',
+  'schedule.window': 'campaign.window', fromTemplate: 'compose.template', joins: 'compose.joins',
+  title: 'templates.field.title', sms: 'templates.field.sms', smsUnaccented: 'templates.field.smsUnaccented',
+  'push.title': 'templates.field.pushTitle', 'push.body': 'templates.field.pushBody', tags: 'templates.field.tags',
+};
+
+/**
+ * Field errors the API writes (in English, its one language) that the console says in the reader's language:
+ * the server's exact text, and its key. Any other message is shown as the server wrote it.
+ */
+const FIELD_MESSAGES = {
+  'kind must be one of: emergency, warning, awareness, test.': 'fieldError.kind',
+  'A campaign needs a name of at most 200 characters.': 'fieldError.campaignName',
+  'Name at least one channel: sms, push.': 'fieldError.channels',
+  'An sms campaign needs message.sms.': 'fieldError.sms',
+  'A push campaign needs message.push.title.': 'fieldError.pushTitle',
+  'A push campaign needs message.push.body.': 'fieldError.pushBody',
+  "Name at least one list: the sms channel reaches the lists' numbers.": 'fieldError.lists',
+  'An emergency happens once; schedule recurring warnings or awareness instead.': 'fieldError.emergencyRecurs',
+  'A template needs an SMS text, a push text or both.': 'fieldError.templateText',
+  'The unaccented form still has Vietnamese tone or vowel marks.': 'fieldError.stillAccented',
+  "A tag is 1 to 64 characters of a-z, 0-9 and '-', starting with a letter or digit (e.g. student, civil-servant).": 'fieldError.tag',
+};
+
+const fieldName = (field) => { const key = FIELD_NAMES[field.replace(/\[\d+\]$/, '')]; return key ? t(key) : field; };
+const fieldMessage = (message) => (FIELD_MESSAGES[message] ? t(FIELD_MESSAGES[message]) : message);
+
 /** A problem's words for people: its type in the reader's language, then its field errors when there are some, else its detail. */
 function describe(status, problem) {
   if (!problem) return t('problem.status', { status });
   const type = (problem.type || '').split('/').pop();
   const title = PROBLEM_TYPES.includes(type) ? t(`problem.type.${type}`) : (problem.title || t('problem.status', { status }));
-  const fields = problem.errors ? Object.entries(problem.errors).map(([field, messages]) => `${field}: ${messages.join(' ')}`) : [];
+  const fields = problem.errors ? Object.entries(problem.errors).map(([field, messages]) => `${fieldName(field)}: ${messages.map(fieldMessage).join(' ')}`) : [];
   return `${title} (${status}): ${fields.length ? fields.join(' · ') : (problem.detail || '')}`;
 }
 
@@ -405,7 +440,7 @@ async function onSaveTemplate(event) {
       const id = TEMPLATE_FIELDS[field.replace(/\[\d+\]$/, '')];
       if (!id) continue;
       const node = $(`${id}-error`);
-      setProblem(node, [node.textContent, ...messages].filter(Boolean).join(' '));
+      setProblem(node, [node.textContent, ...messages.map(fieldMessage)].filter(Boolean).join(' '));
       placed++;
     }
     setProblem($('tpl-form-error'), placed ? t('templates.fixFields') : error.message);
