@@ -291,6 +291,202 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
     }
 
     [Fact]
+    public async Task A_national_author_writes_and_edits_a_template_in_the_library_sees_field_errors_and_composes_from_it()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        var title = $"Mẫu lừa đảo đầu tư {Guid.NewGuid():n}"[..26];
+        var requests = new List<string>();
+        var page = await OpenAsync(requests);
+        await SignInAsync(page, "dev-author");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Mẫu tin", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#templates-title")).ToHaveTextAsync("Thư viện mẫu tin", Bounded);
+
+        // A template with no kind and a bad tag: each field says what is wrong under it, and nothing is stored.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Thêm mẫu tin" }).ClickAsync();
+        var form = page.Locator("#tpl-form");
+        await form.GetByLabel("Tiêu đề", new() { Exact = true }).FillAsync(title);
+        await form.GetByLabel("Tin nhắn SMS (có dấu)").FillAsync("Cục ATTT cảnh báo: không chuyển tiền cho sàn đầu tư lạ.");
+        await form.GetByLabel("Nhãn", new() { Exact = true }).FillAsync("Sai!");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Lưu mẫu tin" }).ClickAsync();
+        // The API writes its field errors in English; the console says the ones it knows in the reader's language.
+        await Expect(page.Locator("#tpl-kind-error")).ToHaveTextAsync("Hãy chọn loại tin: khẩn cấp, cảnh báo, tuyên truyền hoặc thử nghiệm.", Bounded);
+        await Expect(page.Locator("#tpl-tags-error")).ToContainTextAsync("Nhãn gồm 1 đến 64 ký tự", Contains);
+        await Expect(page.Locator("#tpl-form-error")).ToContainTextAsync("Một số mục cần sửa", Contains);
+        await Expect(page.Locator("#tpl-title-error")).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await AssertAccessibleAsync(page, "template form with errors");
+
+        await form.GetByRole(AriaRole.Combobox, new() { Name = "Loại tin", Exact = true }).SelectOptionAsync("warning");
+        await form.GetByLabel("Nhãn", new() { Exact = true }).FillAsync("dau-tu, elderly");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Lưu mẫu tin" }).ClickAsync();
+        await Expect(page.GetByTestId("template-saved")).ToHaveTextAsync($"Đã lưu: {title}", Bounded);
+        var row = page.GetByTestId("template-rows").Locator("tr", new() { HasText = title });
+        await Expect(row).ToContainTextAsync("Trung ương", Contains);
+        await Expect(row).ToContainTextAsync("dau-tu, elderly", Contains);
+
+        // Edited in place: the server keeps the new text and works out its unaccented form again.
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Sửa mẫu “{title}”" }).ClickAsync();
+        await Expect(form.GetByLabel("Tiêu đề", new() { Exact = true })).ToHaveValueAsync(title, new() { Timeout = DashboardWorld.TimeoutMs });
+        await form.GetByLabel("Tin nhắn SMS (có dấu)").FillAsync("Cục ATTT cảnh báo: sàn đầu tư hứa lãi cao là lừa đảo.");
+        await form.GetByLabel("Tiêu đề thông báo ứng dụng").FillAsync("Cảnh báo đầu tư");
+        await form.GetByLabel("Nội dung thông báo ứng dụng").FillAsync("Sàn đầu tư hứa lãi cao là lừa đảo.");
+        await ScreenshotAsync(page, "templates");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Lưu mẫu tin" }).ClickAsync();
+        await Expect(page.GetByTestId("template-saved")).ToHaveTextAsync($"Đã lưu: {title}", Bounded);
+        var library = await author.GetFromJsonAsync<JsonElement>("/api/v1/templates?limit=500");
+        var stored = library.GetProperty("items").EnumerateArray().Single(t => t.GetProperty("title").GetString() == title);
+        Assert.Equal("Cục ATTT cảnh báo: sàn đầu tư hứa lãi cao là lừa đảo.", stored.GetProperty("sms").GetString());
+        Assert.Equal("Cuc ATTT canh bao: san dau tu hua lai cao la lua dao.", stored.GetProperty("smsUnaccented").GetString());
+        Assert.Equal("Cảnh báo đầu tư", stored.GetProperty("push").GetProperty("title").GetString());
+        Assert.Equal("warning", stored.GetProperty("kind").GetString());
+        Assert.NotEqual(JsonValueKind.Null, stored.GetProperty("updatedAt").ValueKind);
+
+        // Composing from it opens the compose screen with the template chosen and its fields filled.
+        await page.GetByTestId("template-rows").Locator("tr", new() { HasText = title })
+            .GetByRole(AriaRole.Button, new() { Name = $"Soạn chiến dịch từ mẫu “{title}”" }).ClickAsync();
+        await Expect(page.Locator("#compose-title")).ToBeVisibleAsync(Visible);
+        await Expect(page.GetByLabel("Tên chiến dịch")).ToHaveValueAsync(title, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByLabel("Nội dung SMS")).ToHaveValueAsync("Cục ATTT cảnh báo: sàn đầu tư hứa lãi cao là lừa đảo.", new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Cảnh báo: nguy cơ sắp xảy ra, gửi ngay, mọi giờ" })).ToBeCheckedAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.Equal(stored.GetProperty("id").GetString(), await page.Locator("#c-template").InputValueAsync());
+        await AssertTranslatedAsync(page);
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+        Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_province_author_reads_national_templates_without_changing_them_and_writes_its_own_in_English()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        using var hnAuthor = loa.Client("dev-hn-author");
+        var national = $"National OTP {Guid.NewGuid():n}"[..21];
+        (await author.PostAsJsonAsync("/api/v1/templates", new { title = national, kind = "awareness", sms = "Không cung cấp mã OTP cho bất kỳ ai." })).EnsureSuccessStatusCode();
+        var own = $"Hà Nội: ngập {Guid.NewGuid():n}"[..21];
+
+        var requests = new List<string>();
+        var page = await OpenAsync(requests);
+        await page.GetByTestId("lang").SelectOptionAsync("en");
+        await SignInAsync(page, "dev-hn-author", button: "Sign in", label: "API key");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Templates", Exact = true }).ClickAsync();
+        var nationalRow = page.GetByTestId("template-rows").Locator("tr", new() { HasText = national });
+        await Expect(nationalRow).ToContainTextAsync("national: read only", Contains);
+        await Expect(nationalRow.GetByRole(AriaRole.Button, new() { Name = $"Edit “{national}”" })).ToHaveCountAsync(0, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(nationalRow.GetByRole(AriaRole.Button, new() { Name = $"Compose a campaign from “{national}”" })).ToBeVisibleAsync(Visible);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "New template" }).ClickAsync();
+        var form = page.Locator("#tpl-form");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save template" }).ClickAsync();
+        await Expect(page.Locator("#tpl-kind-error")).ToHaveTextAsync("Choose the kind of message: emergency, warning, awareness or test.", Bounded);
+        await Expect(page.Locator("#tpl-sms-error")).ToHaveTextAsync("A template needs an SMS text, an app notification, or both.", Bounded);
+        await Expect(page.Locator("#tpl-form-error")).ToHaveTextAsync("Some fields need fixing: see the message under each.", Bounded);
+        await form.GetByLabel("Title", new() { Exact = true }).FillAsync(own);
+        await form.GetByRole(AriaRole.Combobox, new() { Name = "Kind of message", Exact = true }).SelectOptionAsync("awareness");
+        await form.GetByLabel("SMS with diacritics").FillAsync("Sở TTTT Hà Nội: đề phòng lừa đảo hỗ trợ ngập lụt.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save template" }).ClickAsync();
+        await Expect(page.GetByTestId("template-saved")).ToHaveTextAsync($"Saved: {own}", Bounded);
+        var ownRow = page.GetByTestId("template-rows").Locator("tr", new() { HasText = own });
+        await Expect(ownRow).ToContainTextAsync("Hà Nội", Contains);
+        await Expect(ownRow.GetByRole(AriaRole.Button, new() { Name = $"Edit “{own}”" })).ToBeVisibleAsync(Visible);
+        await AssertAccessibleAsync(page, "templates of a province");
+        await AssertTranslatedAsync(page);
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+
+        var mine = (await hnAuthor.GetFromJsonAsync<JsonElement>("/api/v1/templates?limit=500")).GetProperty("items").EnumerateArray()
+            .Single(t => t.GetProperty("title").GetString() == own);
+        Assert.Equal("01", mine.GetProperty("tenant").GetString());
+        Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_province_author_picks_a_national_campaign_to_join_and_its_own_campaign_links_to_it_in_both_languages()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        using var hnAuthor = loa.Client("dev-hn-author");
+        var nationalName = $"Tháng an toàn thông tin {Guid.NewGuid():n}"[..30];
+        const string nationalText = "Cục ATTT: Tháng an toàn thông tin, hãy cập nhật phần mềm và đặt mật khẩu mạnh.";
+        var nationalList = (await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(3, offset: 9100), "national join")).GetProperty("id").GetString();
+        var national = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = nationalName, kind = "awareness", channels = new[] { "sms" }, message = new { sms = nationalText },
+            audience = new { lists = new[] { nationalList } }, schedule = new { startAt = DateTimeOffset.UtcNow.AddDays(3) },
+        });
+        (await author.PostAsync($"/api/v1/campaigns/{national}/submit", null)).EnsureSuccessStatusCode();
+        var listName = $"Hà Nội tham gia {Guid.NewGuid():n}"[..22];
+        await LoaTestHost.UploadListAsync(hnAuthor, LoaTestHost.NumbersCsv(6, province: "01", offset: 9200), listName);
+
+        var requests = new List<string>();
+        var page = await OpenAsync(requests);
+        await SignInAsync(page, "dev-hn-author");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Soạn tin", Exact = true }).ClickAsync();
+        var picker = page.GetByRole(AriaRole.Combobox, new() { Name = "Tham gia chiến dịch của trung ương" });
+        await Expect(picker.Locator("option", new() { HasText = nationalName })).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(picker.Locator("option", new() { HasText = nationalName })).ToContainTextAsync("chờ phê duyệt", Contains);
+        await picker.SelectOptionAsync(national);
+        await Expect(page.GetByLabel("Tên chiến dịch")).ToHaveValueAsync(nationalName, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByLabel("Nội dung SMS")).ToHaveValueAsync(nationalText, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Tuyên truyền: thông tin phổ biến, chỉ gửi trong khung giờ cho phép" })).ToBeCheckedAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await page.Locator("#c-lists label", new() { HasText = listName }).Locator("input").CheckAsync();
+        await Expect(page.GetByTestId("preview-recipients")).ToHaveTextAsync("6", Bounded);
+        await AssertAccessibleAsync(page, "compose joining a national campaign");
+        await AssertTranslatedAsync(page);
+        await ScreenshotAsync(page, "compose-join");
+
+        // In English the picker names the same campaign in English words, and what was chosen stays chosen.
+        await page.GetByTestId("lang").SelectOptionAsync("en");
+        var englishPicker = page.GetByRole(AriaRole.Combobox, new() { Name = "Join a national campaign" });
+        await Expect(englishPicker.Locator("option", new() { HasText = nationalName })).ToContainTextAsync("awaiting approval", Contains);
+        await Expect(englishPicker).ToHaveValueAsync(national, new() { Timeout = DashboardWorld.TimeoutMs });
+        await AssertTranslatedAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create and submit for approval" }).ClickAsync();
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("awaiting approval", Bounded);
+        var id = new Uri(page.Url).Fragment.Split('/')[^1];
+        var links = await hnAuthor.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/links");
+        Assert.Equal(national, links.GetProperty("joins").GetString());
+        var stored = await hnAuthor.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        Assert.Equal("01", stored.GetProperty("tenant").GetString());
+        Assert.Equal(nationalText, stored.GetProperty("message").GetProperty("sms").GetString());
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+        Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_author_chooses_push_apps_from_the_configured_ones_instead_of_typing_names()
+    {
+        var loa = world.Loa;
+        using var author = loa.Client("dev-author");
+        var requests = new List<string>();
+        var page = await OpenAsync(requests);
+        await page.GetByTestId("lang").SelectOptionAsync("en");
+        await SignInAsync(page, "dev-author", button: "Sign in", label: "API key");
+        await page.GotoAsync("/console#/compose");
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "SMS to the numbers in the lists" }).UncheckAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "App notification (push) to registered devices" }).CheckAsync();
+        // The world configures one app, loa (DashboardWorld): offered by name, nothing to type.
+        var apps = page.GetByRole(AriaRole.Group, new() { Name = "Apps", Exact = true });
+        await Expect(apps.GetByRole(AriaRole.Checkbox)).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
+        await apps.GetByRole(AriaRole.Checkbox, new() { Name = "loa", Exact = true }).CheckAsync();
+        await page.GetByLabel("Campaign name").FillAsync("Push app choice");
+        await page.GetByRole(AriaRole.Radio, new() { Name = "Warning: a threat to act on soon, sent at once, at any hour" }).CheckAsync();
+        await page.GetByLabel("Notification title (one line, at most 100 characters)").FillAsync("Cảnh báo");
+        await page.GetByLabel("Notification text (at most 1,000 characters)").FillAsync("Không cung cấp mã OTP cho bất kỳ ai.");
+        await AssertAccessibleAsync(page, "compose with push apps");
+        await AssertTranslatedAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create and submit for approval" }).ClickAsync();
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("awaiting approval", Bounded);
+        var id = new Uri(page.Url).Fragment.Split('/')[^1];
+        var stored = await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        Assert.Equal(["loa"], stored.GetProperty("audience").GetProperty("apps").EnumerateArray().Select(a => a.GetString()));
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+        Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_approvers_review_shows_the_SMS_and_the_app_notification_separately_in_English()
     {
         var loa = world.Loa;
@@ -420,7 +616,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await page.Locator("#key-input").FillAsync(key);
         await page.Locator("#signin-button").ClickAsync();
         await Expect(page.GetByTestId("who-name")).ToHaveTextAsync($"all-roles-{language}", Bounded);
-        string[] screens = ["#/", "#/review", "#/compose", "#/upload", "#/keys", "#/audit"];
+        string[] screens = ["#/", "#/review", "#/compose", "#/upload", "#/templates", "#/keys", "#/audit"];
         foreach (var screen in screens)
         {
             await page.GotoAsync("/console" + screen);
@@ -471,6 +667,14 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         Assert.True(await compose.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
             "the compose screen scrolls sideways at 390 px");
         await AssertAccessibleAsync(compose, "compose on a phone");
+        // The template library with its form open: the table scrolls inside its card, the page does not.
+        await compose.GotoAsync("/console#/templates");
+        await compose.Locator("#tpl-new").ClickAsync();
+        await Expect(compose.Locator("#tpl-title")).ToBeVisibleAsync(Visible);
+        Assert.True(await compose.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            "the template library scrolls sideways at 390 px: " + await compose.EvaluateAsync<string>(
+                "() => [...document.querySelectorAll('body *')].filter(n => n.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8).map(n => n.tagName + '#' + n.id + '.' + n.className + ' ' + Math.round(n.getBoundingClientRect().right)).join(' | ')"));
+        await AssertAccessibleAsync(compose, "templates on a phone");
         world.AssertNoScriptProblems(compose);
         await compose.Context.CloseAsync();
     }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Loa.CampaignApi.Security;
+using Loa.CampaignApi.Verification;
 using Loa.CampaignApi.WebConsole;
 using Loa.Contracts;
 using Loa.Storage.Suppression;
@@ -41,6 +42,13 @@ public sealed partial class ConsoleStringsSpecs
         Assert.True(types.Success, "console.js no longer lists PROBLEM_TYPES");
         foreach (var type in QuotedWord().Matches(types.Groups[1].Value).Select(m => m.Groups[1].Value))
             yield return $"problem.type.{type}";
+        foreach (var name in new[] { "FIELD_NAMES", "FIELD_MESSAGES" })
+        {
+            var block = Regex.Match(script, $@"const {name} = \{{([^}}]+)\}}");
+            Assert.True(block.Success, $"console.js no longer has {name}");
+            foreach (var key in MapValue().Matches(block.Groups[1].Value).Select(m => m.Groups[1].Value))
+                yield return key;
+        }
         yield return "encoding.gsm7";
         yield return "encoding.ucs2";
     }
@@ -88,6 +96,45 @@ public sealed partial class ConsoleStringsSpecs
             .ToList();
         Assert.True(words.Count == 0, "hard-coded text: " + string.Join(" | ", words));
     }
+
+    [Fact]
+    public void The_public_alert_pages_have_every_string_in_every_language()
+    {
+        Assert.Equal("vi", PublicAlertsApi.Languages[0]);
+        var tables = PublicAlertsApi.Languages.ToDictionary(l => l, PublicAlertsApi.Strings);
+        var all = tables.Values.SelectMany(t => t.Keys).ToHashSet(StringComparer.Ordinal);
+        // The kinds a public page lists (a test never shows), each named in the reader's language.
+        all.UnionWith(new[] { CampaignKind.Emergency, CampaignKind.Warning, CampaignKind.Awareness }.Select(k => $"kind.{k}"));
+        foreach (var (language, table) in tables)
+        {
+            Assert.True(all.SetEquals(table.Keys), $"alerts-{language}.json lacks: {string.Join(", ", all.Except(table.Keys))}");
+            Assert.All(table, kv => Assert.False(string.IsNullOrWhiteSpace(kv.Value), $"alerts-{language}.json: {kv.Key} is empty"));
+        }
+    }
+
+    [Fact]
+    public void Every_server_message_the_console_translates_is_still_written_by_the_server()
+    {
+        // The console matches the API's English field errors by their exact text: one reworded there would
+        // silently fall back to English here, so each must still be a literal in the API's source.
+        var script = Text("console.js");
+        var block = Regex.Match(script, @"const FIELD_MESSAGES = \{([^}]+)\}").Groups[1].Value;
+        var messages = MessageKey().Matches(block).Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value).ToList();
+        Assert.True(messages.Count >= 5, $"only {messages.Count} messages found: the pattern no longer matches");
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Loa.slnx")))
+            directory = directory.Parent;
+        Assert.NotNull(directory);
+        var source = string.Concat(Directory.EnumerateFiles(Path.Combine(directory.FullName, "src", "CampaignApi"), "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText));
+        var gone = messages.Where(m => !source.Contains($"\"{m}\"", StringComparison.Ordinal)).ToList();
+        Assert.True(gone.Count == 0, "no longer written by the API: " + string.Join(" | ", gone));
+    }
+
+    [GeneratedRegex(@":\s*'([^']+)'")]
+    private static partial Regex MapValue();
+
+    [GeneratedRegex(@"^\s*(?:'([^']+)'|""([^""]+)""):", RegexOptions.Multiline)]
+    private static partial Regex MessageKey();
 
     [GeneratedRegex(@"data-i18n(?:-aria-label)?=""([^""]+)""")]
     private static partial Regex Attribute();

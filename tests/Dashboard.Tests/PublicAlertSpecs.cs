@@ -92,6 +92,40 @@ public sealed partial class PublicAlertSpecs(DashboardWorld world) : IClassFixtu
         Assert.NotNull(drillCode);
         Assert.Equal(404, (await page.GotoAsync($"/a/{drillCode}"))!.Status);
 
+        Assert.DoesNotContain("⟦", await page.InnerTextAsync("body"), StringComparison.Ordinal);
+
+        // The same pages in English, by a visible switch that keeps the reader where they were; the alert's text stays as sent.
+        await page.GotoAsync("/alerts");
+        Assert.Equal("vi", await page.EvaluateAsync<string>("() => document.documentElement.lang"));
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Ngôn ngữ" }).GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Official alerts", new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.Equal("en", await page.EvaluateAsync<string>("() => document.documentElement.lang"));
+        var english = page.Locator("ol.alerts article", new() { HasText = code });
+        await Expect(english.Locator(".kind")).ToHaveTextAsync("Warning", new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(english.Locator(".text")).ToHaveTextAsync(sent, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(english.Locator("time")).ToContainTextAsync("(Vietnam time)", new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(english).ToContainTextAsync("Hà Nội", new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.DoesNotContain("⟦", await page.InnerTextAsync("body"), StringComparison.Ordinal);
+        await ConsoleSpecs.ScreenshotAsync(page, "public-alerts-en");
+        await english.GetByRole(AriaRole.Link, new() { Name = code }).ClickAsync();
+        await Expect(page.Locator(".genuine")).ToHaveTextAsync("✓ This message was sent by a state agency through Loa.", new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.EndsWith($"/a/{code}?lang=en", page.Url, StringComparison.Ordinal);
+        await page.GetByRole(AriaRole.Link, new() { Name = "All recent alerts" }).ClickAsync();
+        await page.GetByLabel("Verification code in the message").FillAsync(code);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check" }).ClickAsync();
+        await Expect(page.Locator("article .text")).ToHaveTextAsync(sent, new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.Equal("en", await page.EvaluateAsync<string>("() => document.documentElement.lang"));
+        var englishMissing = await page.GotoAsync("/a/ZZZZZZ?lang=en");
+        Assert.Equal(404, englishMissing!.Status);
+        await Expect(page.Locator(".unknown")).ToContainTextAsync("Code ZZZZZZ not found.", new() { Timeout = DashboardWorld.TimeoutMs });
+        // Back to Vietnamese from the switch: the default needs no parameter.
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Language" }).GetByRole(AriaRole.Link, new() { Name = "Tiếng Việt" }).ClickAsync();
+        await Expect(page.Locator(".unknown")).ToContainTextAsync("Không tìm thấy mã ZZZZZZ", new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.EndsWith("/a/ZZZZZZ", page.Url, StringComparison.Ordinal);
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync("/alerts?lang=en");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the public page scrolls sideways at 390 px");
+
         var origin = loa.BaseAddress.GetLeftPart(UriPartial.Authority);
         Assert.All(requests, url => Assert.StartsWith(origin + "/", url, StringComparison.Ordinal));
         world.AssertNoScriptProblems(page);

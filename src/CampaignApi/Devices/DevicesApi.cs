@@ -8,6 +8,7 @@ using Loa.Dispatcher.Planning;
 using Loa.Storage.Acks;
 using Loa.Storage.Devices;
 using Loa.Storage.Geography;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loa.CampaignApi.Devices;
 
@@ -21,6 +22,9 @@ public sealed record AckRequest(string? Campaign, string? Event);
 public sealed record DeviceView(
     string TokenHash, string Platform, string App, string Province, string? ProvinceName, string Language, string? Msisdn,
     string Tenant, string RegisteredBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <param name="Apps">The push apps configured (<c>Loa:Push:Apps:&lt;app&gt;</c>), by name only.</param>
+public sealed record PushAppList(IReadOnlyList<string> Apps);
 
 /// <summary>
 /// The device registry apps write to (role <c>app</c>): a phone's push token with where it is and
@@ -50,8 +54,16 @@ public static partial class DevicesApi
             .Produces(StatusCodes.Status204NoContent)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        routes.MapGet("/api/v1/push/apps", Apps).WithTags("Devices").RequireAuthorization(Roles.Author);
         return group;
     }
+
+    /// <summary>
+    /// The push apps an author may name in <c>audience.apps</c>, so the console offers a choice instead of free
+    /// text. Names only: an app's provider, project, key id and key file are the operators' and never leave here.
+    /// </summary>
+    public static Ok<PushAppList> Apps(Loa.CarrierAdapters.Push.PushApps apps) =>
+        TypedResults.Ok(new PushAppList(apps.Names.Order(StringComparer.Ordinal).ToList()));
 
     /// <summary>
     /// 201 for a token new to the caller, 200 for one the caller can see already (updated in place, one

@@ -10,6 +10,7 @@ using Loa.Storage;
 using Loa.Storage.Campaigns;
 using Loa.Storage.Geography;
 using Loa.Storage.Templates;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loa.CampaignApi.Templates;
 
@@ -32,6 +33,13 @@ public sealed record TemplatePage(IReadOnlyList<TemplateView> Items, string? Nex
 
 /// <param name="Province">The joining campaign's tenant (a province code) and its name.</param>
 public sealed record JoinedProvince(string Province, string? Name, string CampaignId, string Status, long Total, long Delivered);
+
+/// <summary>A national campaign a province may join: what the joining campaign takes from it, nothing of its audience.</summary>
+public sealed record JoinableCampaign(
+    string Id, string Name, string Kind, string Status, IReadOnlyList<string> Channels, MessageDefinition? Message,
+    DateTimeOffset? StartAt, DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt);
+
+public sealed record JoinablePage(IReadOnlyList<JoinableCampaign> Items, string? Next);
 
 /// <summary>Where a campaign came from, and for a national campaign the provinces that joined it and what they reached.</summary>
 public sealed record CampaignLinks(string CampaignId, string? FromTemplate, string? Joins, IReadOnlyList<JoinedProvince> Joined, long JoinedDelivered);
@@ -60,6 +68,7 @@ public static partial class TemplatesApi
         group.MapPut("/{id}", UpdateAsync).RequireAuthorization(Roles.Author);
         group.MapDelete("/{id}", DeleteAsync).RequireAuthorization(Roles.Author);
         routes.MapGet("/api/v1/campaigns/{id}/links", LinksAsync).WithTags("Campaigns").RequireAuthorization();
+        routes.MapGet("/api/v1/campaigns/joinable", JoinableAsync).WithTags("Campaigns").RequireAuthorization(Roles.Author);
         return group;
     }
 
@@ -111,6 +120,26 @@ public static partial class TemplatesApi
             return Problems.NotFound("template");
         audit.Add("template", new { id, existing.Title });
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The national campaigns a province's author may name in <c>joins</c>: submitted and not ended (a draft may
+    /// still change, an ended one has nothing left to go alongside). Only ever national ones, never another
+    /// province's; a national caller joins nothing, so its page is empty.
+    /// </summary>
+    public static async Task<Ok<JoinablePage>> JoinableAsync(ClaimsPrincipal user, CampaignStore campaigns, string? after, int? limit, CancellationToken ct)
+    {
+        if (user.IsNational())
+            return TypedResults.Ok(new JoinablePage([], null));
+        var take = Math.Clamp(limit ?? 50, 1, 500);
+        var rows = await campaigns.JoinablePageAsync(after ?? "", take, ct);
+        var items = rows.Select(row =>
+        {
+            var definition = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)!;
+            return new JoinableCampaign(row.Id, row.Name, row.Kind, row.Status, definition.Channels ?? [], definition.Message,
+                Clock.At(row.StartAt), Clock.At(row.ExpiresAt), DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt));
+        }).ToList();
+        return TypedResults.Ok(new JoinablePage(items, rows.Count == take ? rows[^1].Id : null));
     }
 
     public static async Task<IResult> LinksAsync(

@@ -30,16 +30,46 @@ public static class PublicAlertsApi
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
     private static readonly TimeSpan Vietnam = TimeSpan.FromHours(7);
-    private static readonly CultureInfo Vi = CultureInfo.GetCultureInfo("vi-VN");
+
+    /// <summary>The page's languages, the first the default: a citizen who follows the code in an SMS reads Vietnamese.</summary>
+    public static readonly IReadOnlyList<string> Languages = ["vi", "en"];
+
+    private static readonly IReadOnlyDictionary<string, CultureInfo> Cultures = new Dictionary<string, CultureInfo>(StringComparer.Ordinal)
+    {
+        ["vi"] = CultureInfo.GetCultureInfo("vi-VN"),
+        ["en"] = CultureInfo.GetCultureInfo("en-GB"),
+    };
+
+    private static readonly IReadOnlyDictionary<string, string> DateFormats = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["vi"] = "HH:mm, dd/MM/yyyy",
+        ["en"] = "HH:mm, d MMMM yyyy",
+    };
 
     private static readonly byte[] Style = Load("alerts.css");
 
-    private static readonly Dictionary<string, string> Kinds = new(StringComparer.Ordinal)
+    private static readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Tables =
+        Languages.ToDictionary(l => l, l => (IReadOnlyDictionary<string, string>)JsonSerializer.Deserialize<Dictionary<string, string>>(Load($"alerts-{l}.json"))!);
+
+    /// <summary>The string table of a language, as embedded (<c>Verification/alerts-&lt;lang&gt;.json</c>; not <c>alerts.vi.json</c>, which MSBuild would take for a satellite resource of culture vi); tests read it too.</summary>
+    public static IReadOnlyDictionary<string, string> Strings(string language) => Tables[language];
+
+    /// <summary>The string for key, {name} placeholders filled; a missing one shows as ⟦key⟧ so a spec catches it.</summary>
+    private static string T(string language, string key, params (string Name, string Value)[] values)
     {
-        [CampaignKind.Emergency] = "Khẩn cấp",
-        [CampaignKind.Warning] = "Cảnh báo",
-        [CampaignKind.Awareness] = "Tuyên truyền",
-    };
+        if (!Tables[language].TryGetValue(key, out var text))
+            return $"⟦{key}⟧";
+        foreach (var (name, value) in values)
+            text = text.Replace("{" + name + "}", value, StringComparison.Ordinal);
+        return text;
+    }
+
+    /// <summary>What the page is read in: <c>?lang=en</c>, else Vietnamese.</summary>
+    private static string LanguageOf(HttpContext context) =>
+        context.Request.Query["lang"].ToString() is { } asked && Languages.Contains(asked) ? asked : Languages[0];
+
+    /// <summary>A link within the page, keeping the reader's language (Vietnamese, the default, needs no parameter).</summary>
+    private static string Href(string path, string language) => language == Languages[0] ? path : $"{path}?lang={language}";
 
     public static IServiceCollection AddPublicAlerts(this IServiceCollection services, IConfiguration configuration)
     {
@@ -69,69 +99,94 @@ public static class PublicAlertsApi
 
     public static async Task<IResult> ListAsync(HttpContext context, PublicAlertList alerts, IOptions<PublicAlertOptions> options, CancellationToken ct)
     {
+        var language = LanguageOf(context);
         var all = await alerts.GetAsync(ct);
         var body = new StringBuilder();
-        body.Append("<h1>Tin cảnh báo chính thức</h1>");
-        body.Append(CultureInfo.InvariantCulture, $"<p class=\"lead\">Các tin nhắn cảnh báo cơ quan nhà nước đã gửi qua hệ thống Loa trong {options.Value.Days} ngày qua, đúng nguyên văn. ");
-        body.Append("Nếu bạn nhận được tin nhắn tự xưng là cảnh báo của cơ quan nhà nước mà không có ở đây, tin nhắn đó <strong>không phải</strong> của chúng tôi.</p>");
-        body.Append("<form method=\"get\" action=\"/alerts\" class=\"lookup\"><label for=\"code\">Mã xác thực trong tin nhắn</label>");
-        body.Append("<input id=\"code\" name=\"code\" maxlength=\"6\" autocomplete=\"off\" autocapitalize=\"characters\" spellcheck=\"false\"><button type=\"submit\">Kiểm tra</button></form>");
+        body.Append("<h1>").Append(Encode(T(language, "title.list"))).Append("</h1>");
+        // lead.notOurs carries its own emphasis (<strong>): the tables are Loa's own, embedded, never user text.
+        body.Append("<p class=\"lead\">").Append(Encode(T(language, "lead", ("days", options.Value.Days.ToString(CultureInfo.InvariantCulture)))))
+            .Append(T(language, "lead.notOurs")).Append("</p>");
+        body.Append("<form method=\"get\" action=\"/alerts\" class=\"lookup\"><label for=\"code\">").Append(Encode(T(language, "lookup.label"))).Append("</label>");
+        if (language != Languages[0])
+            body.Append(CultureInfo.InvariantCulture, $"<input type=\"hidden\" name=\"lang\" value=\"{language}\">");
+        body.Append("<input id=\"code\" name=\"code\" maxlength=\"6\" autocomplete=\"off\" autocapitalize=\"characters\" spellcheck=\"false\"><button type=\"submit\">")
+            .Append(Encode(T(language, "lookup.button"))).Append("</button></form>");
+        body.Append("<p class=\"note\">").Append(Encode(T(language, "textNote"))).Append("</p>");
         if (context.Request.Query["code"].ToString() is { Length: > 0 } asked)
         {
             var code = asked.Trim().ToUpperInvariant();
-            return Page(context, "Mã xác thực", Found(all, code) is { } hit ? body.Append(One(hit)).ToString() : body.Append(NotFound(code)).ToString());
+            return Page(context, language, T(language, "title.code"),
+                Found(all, code) is { } hit ? body.Append(One(hit, language)).ToString() : body.Append(NotFound(code, language)).ToString());
         }
         if (all.Count == 0)
-            body.Append("<p>Chưa có tin cảnh báo nào trong thời gian này.</p>");
+            body.Append("<p>").Append(Encode(T(language, "none"))).Append("</p>");
         body.Append("<ol class=\"alerts\">");
         foreach (var alert in all)
-            body.Append("<li>").Append(One(alert)).Append("</li>");
+            body.Append("<li>").Append(One(alert, language)).Append("</li>");
         body.Append("</ol>");
-        return Page(context, "Tin cảnh báo chính thức", body.ToString());
+        return Page(context, language, T(language, "title.list"), body.ToString());
     }
 
     public static async Task<IResult> OneAsync(string code, HttpContext context, PublicAlertList alerts, CancellationToken ct)
     {
+        var language = LanguageOf(context);
         var wanted = code.Trim().ToUpperInvariant();
         var hit = VerifyCodes.IsWellFormed(wanted) ? Found(await alerts.GetAsync(ct), wanted) : null;
         var body = hit is null
-            ? NotFound(wanted)
-            : "<p class=\"genuine\">✓ Tin nhắn này do cơ quan nhà nước gửi qua hệ thống Loa.</p>" + One(hit);
-        return Page(context, "Xác thực tin cảnh báo", body + "<p><a href=\"/alerts\">Mọi tin cảnh báo gần đây</a></p>", hit is null ? 404 : 200);
+            ? NotFound(wanted, language)
+            : $"<p class=\"genuine\">{Encode(T(language, "genuine"))}</p>" + One(hit, language);
+        return Page(context, language, T(language, "title.verify"),
+            body + $"<p><a href=\"{Href("/alerts", language)}\">{Encode(T(language, "all"))}</a></p>", hit is null ? 404 : 200);
     }
 
     private static PublicAlert? Found(IReadOnlyList<PublicAlert> all, string code) =>
         all.FirstOrDefault(a => string.Equals(a.Code, code, StringComparison.Ordinal));
 
-    private static string NotFound(string code) =>
-        $"<div class=\"unknown\" role=\"alert\"><strong>Không tìm thấy mã {Encode(code)}.</strong> Tin nhắn mang mã này không có trong các tin cảnh báo chính thức " +
-        "gần đây. Đừng làm theo tin nhắn đó, đừng bấm vào đường link trong đó, và hãy báo cho cơ quan chức năng.</div>";
+    private static string NotFound(string code, string language) =>
+        $"<div class=\"unknown\" role=\"alert\"><strong>{Encode(T(language, "notFound.title", ("code", code)))}</strong> {Encode(T(language, "notFound.text"))}</div>";
 
-    private static string One(PublicAlert alert)
+    private static string One(PublicAlert alert, string language)
     {
-        var kind = Kinds.GetValueOrDefault(alert.Kind, alert.Kind);
-        var at = alert.StartedAt.ToOffset(Vietnam).ToString("HH:mm, dd/MM/yyyy", Vi);
-        var where = alert.Provinces.Count == 0 ? "Toàn quốc" : string.Join(", ", alert.Provinces);
-        var code = alert.Code is null ? "" : $"<span class=\"code\">Mã: <a href=\"/a/{alert.Code}\">{alert.Code}</a></span>";
-        return $"<article class=\"alert k-{Encode(alert.Kind)}\"><p class=\"meta\"><span class=\"kind\">{Encode(kind)}</span> <span>{Encode(where)}</span> " +
-               $"<time datetime=\"{alert.StartedAt.ToString("O", CultureInfo.InvariantCulture)}\">{at} (giờ Việt Nam)</time> {code}</p>" +
+        var kind = Tables[language].ContainsKey($"kind.{alert.Kind}") ? T(language, $"kind.{alert.Kind}") : alert.Kind;
+        var at = T(language, "time", ("at", alert.StartedAt.ToOffset(Vietnam).ToString(DateFormats[language], Cultures[language])));
+        // Province names are proper names: the same in both languages.
+        var where = alert.Provinces.Count == 0 ? T(language, "nationwide") : string.Join(", ", alert.Provinces);
+        var code = alert.Code is null ? "" : $"<span class=\"code\">{Encode(T(language, "code"))} <a href=\"{Href($"/a/{alert.Code}", language)}\">{alert.Code}</a></span>";
+        return $"<article class=\"alert k-{Encode(alert.Kind)}\"><p class=\"meta\"><span class=\"kind\">{Encode(kind)}</span> <span lang=\"vi\">{Encode(where)}</span> " +
+               $"<time datetime=\"{alert.StartedAt.ToString("O", CultureInfo.InvariantCulture)}\">{Encode(at)}</time> {code}</p>" +
                $"<p class=\"text\" lang=\"vi\">{Encode(alert.Text)}</p></article>";
     }
 
-    private static IResult Page(HttpContext context, string title, string body, int status = 200)
+    private static IResult Page(HttpContext context, string language, string title, string body, int status = 200)
     {
         var headers = context.Response.Headers;
         // Shared caches may keep a page for a minute: what it shows is public, and the list is read once a minute anyway.
+        // The language is in the query string, so a cache keeps each language apart without Vary.
         headers.CacheControl = "public, max-age=60";
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
+        var path = context.Request.Path.Value ?? "/alerts";
+        var code = context.Request.Query["code"].ToString();
+        string Switch(string to, string name)
+        {
+            var query = new List<string>();
+            if (code.Length > 0)
+                query.Add("code=" + Uri.EscapeDataString(code));
+            if (to != Languages[0])
+                query.Add("lang=" + to);
+            var href = query.Count == 0 ? path : path + "?" + string.Join("&", query);
+            var current = to == language ? " aria-current=\"true\"" : "";
+            return $"<a href=\"{Encode(href)}\" lang=\"{to}\" hreflang=\"{to}\"{current}>{name}</a>";
+        }
         var html = $"""
             <!doctype html>
-            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <html lang="{language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{Encode(title)} · Loa</title><link rel="stylesheet" href="/alerts/style.css"></head>
-            <body><header><a href="/alerts" class="brand">Loa · Tin cảnh báo chính thức</a></header><main>{body}</main></body></html>
+            <body><header><a href="{Href("/alerts", language)}" class="brand">{Encode(T(language, "brand"))}</a>
+            <nav class="lang" aria-label="{Encode(T(language, "lang.label"))}">{Switch("vi", "Tiếng Việt")} {Switch("en", "English")}</nav></header>
+            <main>{body}</main></body></html>
             """;
         return TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
     }

@@ -32,6 +32,9 @@ const state = {
   previewTimer: 0,
   previewSeq: 0,
   templates: [],
+  joinable: [],
+  apps: null,
+  library: { after: '', items: [], editing: null, original: null },
   lists: { after: '', items: [] },
 };
 
@@ -97,12 +100,47 @@ const key = () => sessionStorage.getItem(KEY_STORAGE);
 const PROBLEM_TYPES = ['validation', 'status-conflict', 'superseded', 'two-person-rule', 'tenant', 'role', 'not-found', 'duplicate',
   'sms-too-long', 'channel-unavailable', 'unreadable', 'too-large', 'list-too-large', 'media-type', 'rate-limited'];
 
+/**
+ * The API's field names (ProblemDetails errors) the console names in the reader's language, by the label of
+ * the control that holds them; an index ([2]) is the field's own. A field not here shows as the API names it.
+ */
+const FIELD_NAMES = {
+  name: 'compose.name', kind: 'compose.kind', channels: 'compose.channels', 'message.sms': 'compose.text',
+  'message.push.title': 'compose.pushHeading', 'message.push.body': 'compose.pushBody', 'audience.lists': 'compose.lists',
+  'audience.provinces': 'compose.provinces', 'audience.apps': 'compose.apps', 'audience.languages': 'compose.languages',
+  'schedule.startAt': 'compose.start', 'schedule.expiresAt': 'compose.expires', 'schedule.recurrence': 'compose.recurrence',
+  'schedule.window': 'campaign.window', fromTemplate: 'compose.template', joins: 'compose.joins',
+  title: 'templates.field.title', sms: 'templates.field.sms', smsUnaccented: 'templates.field.smsUnaccented',
+  'push.title': 'templates.field.pushTitle', 'push.body': 'templates.field.pushBody', tags: 'templates.field.tags',
+};
+
+/**
+ * Field errors the API writes (in English, its one language) that the console says in the reader's language:
+ * the server's exact text, and its key. Any other message is shown as the server wrote it.
+ */
+const FIELD_MESSAGES = {
+  'kind must be one of: emergency, warning, awareness, test.': 'fieldError.kind',
+  'A campaign needs a name of at most 200 characters.': 'fieldError.campaignName',
+  'Name at least one channel: sms, push.': 'fieldError.channels',
+  'An sms campaign needs message.sms.': 'fieldError.sms',
+  'A push campaign needs message.push.title.': 'fieldError.pushTitle',
+  'A push campaign needs message.push.body.': 'fieldError.pushBody',
+  "Name at least one list: the sms channel reaches the lists' numbers.": 'fieldError.lists',
+  'An emergency happens once; schedule recurring warnings or awareness instead.': 'fieldError.emergencyRecurs',
+  'A template needs an SMS text, a push text or both.': 'fieldError.templateText',
+  'The unaccented form still has Vietnamese tone or vowel marks.': 'fieldError.stillAccented',
+  "A tag is 1 to 64 characters of a-z, 0-9 and '-', starting with a letter or digit (e.g. student, civil-servant).": 'fieldError.tag',
+};
+
+const fieldName = (field) => { const key = FIELD_NAMES[field.replace(/\[\d+\]$/, '')]; return key ? t(key) : field; };
+const fieldMessage = (message) => (FIELD_MESSAGES[message] ? t(FIELD_MESSAGES[message]) : message);
+
 /** A problem's words for people: its type in the reader's language, then its field errors when there are some, else its detail. */
 function describe(status, problem) {
   if (!problem) return t('problem.status', { status });
   const type = (problem.type || '').split('/').pop();
   const title = PROBLEM_TYPES.includes(type) ? t(`problem.type.${type}`) : (problem.title || t('problem.status', { status }));
-  const fields = problem.errors ? Object.entries(problem.errors).map(([field, messages]) => `${field}: ${messages.join(' ')}`) : [];
+  const fields = problem.errors ? Object.entries(problem.errors).map(([field, messages]) => `${fieldName(field)}: ${messages.map(fieldMessage).join(' ')}`) : [];
   return `${title} (${status}): ${fields.length ? fields.join(' · ') : (problem.detail || '')}`;
 }
 
@@ -165,7 +203,7 @@ function renderWho() {
   for (const link of $('nav').querySelectorAll('[data-role]')) show(link, has(link.dataset.role));
 }
 
-const VIEWS = ['signin-view', 'list-view', 'upload-view', 'compose-view', 'campaign-view', 'keys-view', 'audit-view'];
+const VIEWS = ['signin-view', 'list-view', 'upload-view', 'templates-view', 'compose-view', 'campaign-view', 'keys-view', 'audit-view'];
 
 function showView(id) {
   for (const view of VIEWS) show($(view), view === id);
@@ -182,11 +220,12 @@ async function route() {
   if (!state.me && key() && !(await signIn(key()))) { /* the stored key no longer works */ }
   renderWho();
   if (!state.me) { showView('signin-view'); $('key-input').focus(); return; }
-  const hash = location.hash || '#/';
+  const [hash, query] = (location.hash || '#/').split('?');
   const campaign = hash.match(/^#\/campaigns\/([\w-]+)$/);
   if (campaign) return openCampaign(campaign[1]);
   switch (hash) {
-    case '#/compose': return openCompose();
+    case '#/compose': return openCompose(new URLSearchParams(query ?? '').get('template'));
+    case '#/templates': return openTemplates();
     case '#/upload': return openUpload();
     case '#/review': $('status-filter').value = 'pending_approval'; return openList();
     case '#/keys': return openKeys();
@@ -297,12 +336,128 @@ async function onUpload(event) {
   }
 }
 
+// ---- the template library ----
+
+/** The API's field names (docs/api.md, Templates) and the form's element for each; a field error shows under its element. */
+const TEMPLATE_FIELDS = { title: 'tpl-title', kind: 'tpl-kind', sms: 'tpl-sms', smsUnaccented: 'tpl-sms-plain', 'push.title': 'tpl-push-title', 'push.body': 'tpl-push-body', tags: 'tpl-tags' };
+
+/** A national template is the shared library: provinces read it, only national authors change it (the API answers 403 otherwise). */
+const templateWritable = (tpl) => !tpl.national || state.me.tenant === 'national';
+
+async function openTemplates(more = false) {
+  showView('templates-view');
+  const generation = state.generation;
+  setProblem($('templates-error'), '');
+  if (!more) {
+    state.library = { after: '', items: [], editing: null, original: null };
+    $('template-rows').replaceChildren();
+    $('tpl-saved').textContent = '';
+    show($('tpl-form'), false);
+  }
+  try {
+    const page = await api('GET', `/api/v1/templates?limit=100${state.library.after ? `&after=${encodeURIComponent(state.library.after)}` : ''}`);
+    if (generation !== state.generation) return;
+    await provinces();
+    state.library.items.push(...page.items);
+    state.library.after = page.next ?? '';
+    for (const tpl of page.items) $('template-rows').append(templateRow(tpl));
+    show($('templates-more'), Boolean(page.next));
+    show($('templates-empty'), state.library.items.length === 0);
+  } catch (error) {
+    setProblem($('templates-error'), error.message);
+  }
+}
+
+function templateRow(tpl) {
+  const compose = el('button', { type: 'button', class: 'quiet small', 'aria-label': t('templates.composeNamed', { title: tpl.title }), text: t('templates.compose') });
+  compose.addEventListener('click', () => { location.hash = `#/compose?template=${encodeURIComponent(tpl.id)}`; });
+  let edit;
+  if (templateWritable(tpl)) {
+    edit = el('button', { type: 'button', class: 'quiet small', 'aria-label': t('templates.editNamed', { title: tpl.title }), text: t('templates.edit') });
+    edit.addEventListener('click', () => editTemplate(tpl));
+  } else {
+    edit = el('span', { class: 'muted small', text: t('templates.readOnly') });
+  }
+  return el('tr', { 'data-template': tpl.id },
+    el('th', { scope: 'row', lang: 'vi', text: tpl.title }),
+    el('td', {}, el('span', { class: `kind k-${tpl.kind}`, text: kindLabel(tpl.kind) })),
+    el('td', { text: tpl.national ? t('templates.national') : provinceName(tpl.tenant) }),
+    el('td', { text: tpl.tags.join(', ') }),
+    el('td', { text: fmtTime(tpl.updatedAt ?? tpl.createdAt) }),
+    el('td', {}, el('div', { class: 'inline' }, compose, edit)));
+}
+
+function clearTemplateErrors() {
+  for (const id of Object.values(TEMPLATE_FIELDS)) setProblem($(`${id}-error`), '');
+  setProblem($('tpl-form-error'), '');
+}
+
+/** Opens the form for a new template (tpl null) or to change one. */
+function editTemplate(tpl) {
+  state.library.editing = tpl?.id ?? null;
+  state.library.original = tpl;
+  clearTemplateErrors();
+  $('tpl-saved').textContent = '';
+  $('tpl-form-title').textContent = tpl ? t('templates.editTitle', { title: tpl.title }) : t('templates.newTitle');
+  $('tpl-title').value = tpl?.title ?? '';
+  $('tpl-kind').value = tpl?.kind ?? '';
+  $('tpl-sms').value = tpl?.sms ?? '';
+  $('tpl-sms-plain').value = tpl?.smsUnaccented ?? '';
+  $('tpl-push-title').value = tpl?.push?.title ?? '';
+  $('tpl-push-body').value = tpl?.push?.body ?? '';
+  $('tpl-tags').value = (tpl?.tags ?? []).join(', ');
+  show($('tpl-form'), true);
+  $('tpl-title').focus();
+}
+
+async function onSaveTemplate(event) {
+  event.preventDefault();
+  clearTemplateErrors();
+  const pushTitle = $('tpl-push-title').value.trim();
+  const pushBody = $('tpl-push-body').value.trim();
+  const body = {
+    title: $('tpl-title').value.trim(),
+    kind: $('tpl-kind').value || null,
+    sms: $('tpl-sms').value.trim() || null,
+    smsUnaccented: $('tpl-sms-plain').value.trim() || null,
+    push: pushTitle || pushBody ? { title: pushTitle || null, body: pushBody } : null,
+    tags: words('tpl-tags'),
+  };
+  const editing = state.library.editing;
+  const before = state.library.original;
+  // An unaccented form left as it was beside a changed SMS would be the old text: the server works it out again instead.
+  if (before && body.sms !== (before.sms ?? null) && body.smsUnaccented === (before.smsUnaccented ?? null)) body.smsUnaccented = null;
+  $('tpl-save').disabled = true;
+  try {
+    const saved = editing ? await api('PUT', `/api/v1/templates/${encodeURIComponent(editing)}`, body) : await api('POST', '/api/v1/templates', body);
+    await openTemplates();
+    $('tpl-saved').textContent = t('templates.saved', { title: saved.title });
+  } catch (error) {
+    const errors = error.problem?.errors ?? {};
+    let placed = 0;
+    for (const [field, messages] of Object.entries(errors)) {
+      // tags[2] is a tag's own error: it shows under the tags field.
+      const id = TEMPLATE_FIELDS[field.replace(/\[\d+\]$/, '')];
+      if (!id) continue;
+      const node = $(`${id}-error`);
+      setProblem(node, [node.textContent, ...messages.map(fieldMessage)].filter(Boolean).join(' '));
+      placed++;
+    }
+    setProblem($('tpl-form-error'), placed ? t('templates.fixFields') : error.message);
+    const first = Object.keys(errors).map((f) => TEMPLATE_FIELDS[f.replace(/\[\d+\]$/, '')]).find(Boolean);
+    if (first) $(first).focus();
+  } finally {
+    $('tpl-save').disabled = false;
+  }
+}
+
 // ---- compose ----
 
 const checkedValues = (selector) => [...document.querySelectorAll(selector)].filter((i) => i.checked).map((i) => i.value);
 const words = (id) => $(id).value.split(/[\s,;]+/).map((w) => w.trim()).filter(Boolean);
 
-async function openCompose() {
+/** @param {string|null} templateId a template to start from, when the author came from the template library. */
+async function openCompose(templateId) {
   showView('compose-view');
   setProblem($('compose-error'), '');
   show($('c-joins-row'), state.me.tenant !== 'national');
@@ -317,7 +472,11 @@ async function openCompose() {
           el('input', { type: 'checkbox', name: `${side}-carrier`, value: c }), ' ', el('span', { text: carrierLabel(c) }))));
       }
     }
-    await Promise.all([loadTemplates(), loadLists(false)]);
+    await Promise.all([loadTemplates(), loadLists(false), loadJoinable(), loadApps()]);
+    if (templateId && state.templates.some((tpl) => tpl.id === templateId)) {
+      $('c-template').value = templateId;
+      onTemplate();
+    }
   } catch (error) {
     setProblem($('compose-error'), error.message);
   }
@@ -355,6 +514,46 @@ async function loadTemplates() {
     value: tpl.id, lang: 'vi', text: tpl.national ? t('compose.templateNational', { title: tpl.title }) : tpl.title,
   })));
   $('c-template').value = page.items.some((tpl) => tpl.id === chosen) ? chosen : '';
+}
+
+/** The push apps Loa is configured for (GET /api/v1/push/apps, names only), offered as choices: none ticked means every app. */
+async function loadApps() {
+  if (state.apps) return;
+  state.apps = (await api('GET', '/api/v1/push/apps')).apps;
+  $('c-apps').replaceChildren(...state.apps.map((app) => el('label', { class: 'choice' },
+    el('input', { type: 'checkbox', name: 'app', value: app }), ' ', el('span', { text: app }))));
+  show($('c-apps-none'), state.apps.length === 0);
+}
+
+/** A province's author picks the national campaign to join from those open to it (GET /api/v1/campaigns/joinable). */
+async function loadJoinable() {
+  if (state.me.tenant === 'national') return;
+  const page = await api('GET', '/api/v1/campaigns/joinable?limit=500');
+  state.joinable = page.items;
+  const chosen = $('c-joins').value;
+  const none = $('c-joins').options[0];
+  $('c-joins').replaceChildren(none, ...page.items.map((c) => el('option', {
+    value: c.id, lang: 'vi', text: t('compose.joinsItem', { name: c.name, kind: kindLabel(c.kind), status: statusLabel(c.status), at: fmtTime(c.createdAt) }),
+  })));
+  $('c-joins').value = page.items.some((c) => c.id === chosen) ? chosen : '';
+}
+
+/** Fills the form from the national campaign joined, as the server would fill what is left out; the author may change anything. */
+function onJoins() {
+  const c = state.joinable.find((x) => x.id === $('c-joins').value);
+  if (c) {
+    $('c-name').value = c.name;
+    const kind = document.querySelector(`input[name="kind"][value="${c.kind}"]`);
+    if (kind) kind.checked = true;
+    $('c-channel-sms').checked = c.channels.includes('sms');
+    $('c-channel-push').checked = c.channels.includes('push');
+    $('c-text').value = c.message?.sms ?? '';
+    $('c-push-title').value = c.message?.push?.title ?? '';
+    $('c-push-body').value = c.message?.push?.body ?? '';
+    syncChannels();
+  }
+  measureSoon();
+  previewSoon();
 }
 
 /** Fills the form from the template; the author may change anything, and what they give is what is sent. */
@@ -428,7 +627,7 @@ function composed() {
     sms: sms && $('c-text').value ? $('c-text').value : undefined,
     push: push && ($('c-push-title').value || $('c-push-body').value) ? { title: $('c-push-title').value, body: $('c-push-body').value } : undefined,
   };
-  const apps = words('c-apps');
+  const apps = checkedValues('input[name="app"]');
   const languages = checkedValues('input[name="language"]');
   return {
     name: $('c-name').value.trim() || undefined,
@@ -450,7 +649,7 @@ function composed() {
       : undefined,
     options: { stripDiacritics: $('c-strip').checked, verifyCode: $('c-verify').checked },
     fromTemplate: $('c-template').value || undefined,
-    joins: state.me?.tenant !== 'national' && $('c-joins').value.trim() ? $('c-joins').value.trim() : undefined,
+    joins: state.me?.tenant !== 'national' && $('c-joins').value ? $('c-joins').value : undefined,
   };
 }
 
@@ -922,6 +1121,10 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('status-filter').addEventListener('change', () => openList());
   $('list-more').addEventListener('click', () => openList(true));
   $('upload-form').addEventListener('submit', onUpload);
+  $('tpl-new').addEventListener('click', () => editTemplate(null));
+  $('tpl-cancel').addEventListener('click', () => { show($('tpl-form'), false); $('tpl-new').focus(); });
+  $('tpl-form').addEventListener('submit', onSaveTemplate);
+  $('templates-more').addEventListener('click', () => openTemplates(true));
   $('compose-form').addEventListener('submit', onCompose);
   $('c-text').addEventListener('input', measureSoon);
   $('c-strip').addEventListener('change', measureSoon);
@@ -929,6 +1132,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   for (const radio of document.querySelectorAll('input[name="kind"]')) radio.addEventListener('change', measureSoon);
   $('c-lists-more').addEventListener('click', () => loadLists(true).catch((error) => setProblem($('compose-error'), error.message)));
   $('c-template').addEventListener('change', onTemplate);
+  $('c-joins').addEventListener('change', onJoins);
   for (const box of document.querySelectorAll('input[name="channel"]')) box.addEventListener('change', syncChannels);
   // Every change to the form asks the server for its figures again (debounced): the preview is never stale.
   $('compose-form').addEventListener('input', previewSoon);

@@ -137,6 +137,22 @@ public sealed class CampaignStore(Database database, TimeProvider time)
         return await connection.QuerySingleOrDefaultAsync<CampaignRow>($"SELECT {Columns} FROM campaigns WHERE id = @id", new { id });
     }
 
+    // National campaigns a province may join alongside (docs/api.md, "Joining a national campaign"): submitted
+    // and not ended, not superseded by a correction, and not one run of a series (the series itself is listed).
+    private static readonly Sql Joinable = new(
+        Sqlite: $"""
+            SELECT {Columns} FROM campaigns
+            WHERE tenant = 'national' AND status IN ('pending_approval', 'scheduled', 'running', 'paused')
+              AND superseded_by IS NULL AND series_id IS NULL AND id > @After
+            ORDER BY id LIMIT @Limit
+            """,
+        SqlServer: $"""
+            SELECT TOP (@Limit) {Columns} FROM campaigns
+            WHERE tenant = 'national' AND status IN ('pending_approval', 'scheduled', 'running', 'paused')
+              AND superseded_by IS NULL AND series_id IS NULL AND id > @After
+            ORDER BY id
+            """);
+
     /// <param name="tenant">null for a national caller, who sees every tenant.</param>
     /// <summary>Just the status: lanes look again right before a submit.</summary>
     public async Task<string?> StatusAsync(string id, CancellationToken cancellationToken = default)
@@ -150,6 +166,13 @@ public sealed class CampaignStore(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<CampaignRow>(database.Text(Page), new { Tenant = tenant, Status = status, Series = series, After = after, Limit = limit })).ToList();
+    }
+
+    /// <summary>National campaigns open to joining, oldest first, paged by id: never a province's own.</summary>
+    public async Task<IReadOnlyList<CampaignRow>> JoinablePageAsync(string after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<CampaignRow>(database.Text(Joinable), new { After = after, Limit = limit })).ToList();
     }
 
     public Task<bool> SubmitAsync(string id, string by, CancellationToken cancellationToken = default) =>

@@ -27,6 +27,27 @@ public sealed class PushCampaignSpecs
             more?.Invoke(s);
         });
 
+    [Fact]
+    public async Task An_author_reads_the_configured_push_apps_by_name_and_nothing_of_their_credentials()
+    {
+        await using var loa = await StartAsync(s =>
+        {
+            s["Loa:Push:Apps:loa:ProjectId"] = "secret-project-42";
+            s["Loa:Push:Apps:bank:TeamId"] = "SECRETTEAM";
+            s["Loa:Push:Apps:bank:KeyId"] = "SECRETKEY1";
+        });
+        using var author = loa.Client("dev-hn-author");
+        var answer = await author.GetAsync("/api/v1/push/apps");
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal(["bank", "loa"], JsonDocument.Parse(body).RootElement.GetProperty("apps").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["apps"], JsonDocument.Parse(body).RootElement.EnumerateObject().Select(p => p.Name));
+        foreach (var secret in new[] { "secret", "SECRET", "Fcm", "Apns" })
+            Assert.DoesNotContain(secret, body, StringComparison.OrdinalIgnoreCase);
+        using var operatorClient = loa.Client("dev-operator");
+        Assert.Equal(HttpStatusCode.Forbidden, (await operatorClient.GetAsync("/api/v1/push/apps")).StatusCode);
+    }
+
     private static object Push(object audience, string kind = "warning") => new
     {
         name = "Thông báo",

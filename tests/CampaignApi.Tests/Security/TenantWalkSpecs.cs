@@ -27,6 +27,7 @@ public sealed class TenantWalkSpecs
         "GET /docs/{documentName?}", "GET /docs/scalar.js", "GET /docs/scalar.aspnetcore.js", "GET /docs/favicon.svg", // the API reference page and its assets (Scalar): the public OpenAPI document only
         "GET /alerts", "GET /a/{code}", "GET /alerts/style.css", // the public verification page: what was sent to the public, never a test
         "POST /api/v1/sms/measure", // measures the text it is given: reads nothing stored
+        "GET /api/v1/push/apps", // the configured push apps' names: configuration, no tenant's data
     ];
 
     [Fact]
@@ -162,6 +163,13 @@ public sealed class TenantWalkSpecs
         visited.Add("GET /api/v1/templates");
         var templates = await province.GetFromJsonAsync<JsonElement>("/api/v1/templates?limit=500");
         Assert.All(templates.GetProperty("items").EnumerateArray(), t => Assert.Contains(t.GetProperty("tenant").GetString(), new[] { "national", "01" }));
+
+        // National campaigns open to joining: national ones only (the walk's own are national), never another province's.
+        visited.Add("GET /api/v1/campaigns/joinable");
+        var joinable = await province.GetFromJsonAsync<JsonElement>("/api/v1/campaigns/joinable?limit=500");
+        var joinableIds = joinable.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToList();
+        Assert.Contains(pending, joinableIds);
+        Assert.DoesNotContain(draft, joinableIds);
 
         // Coverage: the base and the targets are national figures a province reads (its own rows) but never sets.
         await Expect("PUT", "/api/v1/coverage/base", "/api/v1/coverage/base", JsonContent.Create(new

@@ -114,6 +114,67 @@ public sealed class TemplateSpecs
     }
 
     [Fact]
+    public async Task A_province_lists_the_national_campaigns_open_to_joining_and_never_another_provinces()
+    {
+        await using var loa = await LoaTestHost.StartAsync();
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("th-author", "th-author", "38", ["author"]);
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        using var operatorClient = loa.Client("dev-operator");
+        using var hnAuthor = loa.Client("dev-hn-author");
+        using var thAuthor = loa.Client("th-author");
+        var list = (await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(5))).GetProperty("id").GetString()!;
+        object Later(string name) => new
+        {
+            name, kind = "awareness", channels = new[] { "sms" }, message = new { sms = Sms },
+            audience = new { lists = new[] { list } }, schedule = new { startAt = DateTimeOffset.UtcNow.AddDays(2) },
+        };
+
+        // National: a draft (may still change), one awaiting approval, one approved for later, one cancelled.
+        var draft = await LoaTestHost.CreateCampaignAsync(author, Later("draft"));
+        var pending = await LoaTestHost.CreateCampaignAsync(author, Later("pending"));
+        (await author.PostAsync($"/api/v1/campaigns/{pending}/submit", null)).EnsureSuccessStatusCode();
+        var scheduled = await LoaTestHost.CreateCampaignAsync(author, Later("scheduled"));
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, scheduled);
+        var cancelled = await LoaTestHost.CreateCampaignAsync(author, Later("cancelled"));
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, cancelled);
+        (await operatorClient.PostAsync($"/api/v1/campaigns/{cancelled}/cancel", null)).EnsureSuccessStatusCode();
+        // Another province's campaign awaiting approval.
+        var thList = (await LoaTestHost.UploadListAsync(thAuthor, LoaTestHost.NumbersCsv(3, offset: 700))).GetProperty("id").GetString()!;
+        var thPending = await LoaTestHost.CreateCampaignAsync(thAuthor, LoaTestHost.Campaign(thList));
+        (await thAuthor.PostAsync($"/api/v1/campaigns/{thPending}/submit", null)).EnsureSuccessStatusCode();
+
+        var page = await ReadAsync(hnAuthor, "/api/v1/campaigns/joinable");
+        var items = page.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([pending, scheduled], items.Select(i => i.GetProperty("id").GetString()));
+        var first = items[0];
+        Assert.Equal("pending", first.GetProperty("name").GetString());
+        Assert.Equal("pending_approval", first.GetProperty("status").GetString());
+        Assert.Equal(Sms, first.GetProperty("message").GetProperty("sms").GetString());
+        Assert.Equal(["sms"], first.GetProperty("channels").EnumerateArray().Select(c => c.GetString()));
+        Assert.False(first.TryGetProperty("audience", out _), "a national campaign's lists are not the province's to see");
+        Assert.DoesNotContain(draft, items.Select(i => i.GetProperty("id").GetString()));
+
+        // Paged by id; a province sees the same national ones, never Hà Nội's or its own as joinable.
+        var one = await ReadAsync(thAuthor, "/api/v1/campaigns/joinable?limit=1");
+        Assert.Equal(pending, Assert.Single(one.GetProperty("items").EnumerateArray()).GetProperty("id").GetString());
+        var next = one.GetProperty("next").GetString();
+        var rest = await ReadAsync(thAuthor, $"/api/v1/campaigns/joinable?limit=1&after={next}");
+        Assert.Equal(scheduled, Assert.Single(rest.GetProperty("items").EnumerateArray()).GetProperty("id").GetString());
+        Assert.DoesNotContain(thPending, (await ReadAsync(hnAuthor, "/api/v1/campaigns/joinable?limit=500")).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()));
+
+        // A national author joins nothing; the list is for authors.
+        Assert.Equal(0, (await ReadAsync(author, "/api/v1/campaigns/joinable")).GetProperty("items").GetArrayLength());
+        using var hnApprover = loa.Client("dev-hn-approver");
+        Assert.Equal(HttpStatusCode.Forbidden, (await hnApprover.GetAsync("/api/v1/campaigns/joinable")).StatusCode);
+
+        // What is listed is what create takes in joins.
+        var hnList = (await LoaTestHost.UploadListAsync(hnAuthor, LoaTestHost.NumbersCsv(4, offset: 900))).GetProperty("id").GetString()!;
+        var joined = await hnAuthor.PostAsJsonAsync("/api/v1/campaigns", new { joins = scheduled, audience = new { lists = new[] { hnList } } });
+        Assert.True(joined.StatusCode == HttpStatusCode.Created, await joined.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_province_joins_a_national_campaign_from_its_template_and_the_national_campaign_shows_its_reach()
     {
         await using var loa = await LoaTestHost.StartAsync();
