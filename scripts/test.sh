@@ -81,6 +81,37 @@ PY
     fi
 }
 
+# Prints each failed test's name and the first lines of its message, so that the tail of a CI log
+# (often all that is kept) names what failed instead of only counting it.
+list_failed_trx() {
+    local dir=$1
+    compgen -G "$dir/*.trx" >/dev/null || return 0
+    command -v python3 >/dev/null 2>&1 || return 0
+    python3 - "$dir" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError:
+        print("  FAILED (truncated TRX) " + path)
+        continue
+    results = root.find(ns + "Results")
+    for r in (results.findall(ns + "UnitTestResult") if results is not None else []):
+        if r.get("outcome", "") in ("Passed", "NotExecuted"):
+            continue
+        print("  FAILED %s [%s, %s]" % (r.get("testName"), r.get("outcome"), r.get("duration")))
+        msg = r.find(ns + "Output/" + ns + "ErrorInfo/" + ns + "Message")
+        if msg is not None and msg.text:
+            for line in msg.text.strip().splitlines()[:6]:
+                print("    " + line[:300])
+        trace = r.find(ns + "Output/" + ns + "ErrorInfo/" + ns + "StackTrace")
+        if trace is not None and trace.text:
+            for line in [l for l in trace.text.strip().splitlines() if "Loa." in l][:4]:
+                print("    " + line.strip()[:300])
+PY
+}
+
 restore_policy_rc() {
     if [[ -n $POLICY_RC_BACKUP ]]; then
         mv -f "$POLICY_RC_BACKUP" /usr/sbin/policy-rc.d
@@ -120,6 +151,7 @@ finish() {
     if ((skipped > 0)) && [[ -z ${LOA_SQLSERVER:-} ]]; then
         say "SQL Server specs skipped: LOA_SQLSERVER is not set (a connection string to an empty database runs them)"
     fi
+    ((failed > 0)) && list_failed_trx "$RESULTS_DIR"
     local line="$passed passed, $failed failed"
     ((skipped > 0)) && line+=", $skipped skipped"
     echo "$line"
