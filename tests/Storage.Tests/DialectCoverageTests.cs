@@ -29,6 +29,8 @@ public sealed class DialectCoverageTests
     [
         $"{nameof(DeviceStoreTests)}.{nameof(DeviceStoreTests.Every_request_path_statement_finds_its_device_through_the_token_hash_index)}",
         $"{nameof(DeviceStoreTests)}.{nameof(DeviceStoreTests.The_planners_keyset_walk_over_an_audience_reads_the_audience_index_in_order)}",
+        // Pure logic (FallbackStore.Settle), no database.
+        $"{nameof(PushFallbackTests)}.{nameof(PushFallbackTests.Settle_owes_nothing_for_an_expired_cancelled_or_numberless_failed_push)}",
     ];
 
     [Fact]

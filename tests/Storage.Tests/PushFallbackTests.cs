@@ -186,4 +186,55 @@ public sealed class PushFallbackTests : IAsyncLifetime
         Assert.Empty(written!);
         Assert.Equal(0L, (await CountsAsync()).GetValueOrDefault("fallback"));
     }
+
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_push_that_failed_owes_its_sms_at_once_even_when_its_dead_token_pruned_the_device(DatabaseProvider dialect)
+    {
+        var devices = await StartAsync(dialect);
+        // aa: the provider said its token is dead (failed, pruned); bb: refused for another reason (failed, kept);
+        // cc: failed, but it never had a number.
+        await using (var connection = await temp.Database.OpenAsync())
+            await connection.ExecuteAsync("UPDATE deliveries SET status = 'failed', error = 'UNREGISTERED' WHERE campaign_id = @Campaign", new { Campaign });
+        var targets = new PushTargets(temp.Database, time);
+        Assert.Equal(1, await targets.PruneAsync([devices[0]]));
+        Assert.Empty(await targets.ProtectedTokensAsync([devices[0]]));
+
+        var fallbacks = new FallbackStore(temp.Database, time);
+        var page = await fallbacks.PageAsync(Campaign, 0, 100);
+        Assert.Equal(["+84869900001", "+84869900002", null], page.Select(r => r.Msisdn));
+        // No wait for `after`: a failed push can never be acknowledged.
+        var (owed, step) = FallbackStore.Settle(page, 0, 100, 300_000, time.Ms(), planned: true);
+        Assert.Equal(["+84869900001", "+84869900002"], owed.Select(r => r.Msisdn));
+        Assert.Equal(new FallbackStep(0, devices[^1], 0, true), step);
+
+        // The pruned number is kept a week, then forgotten by a later prune; a delivered push is never read from it.
+        await using (var connection = await temp.Database.OpenAsync())
+            await connection.ExecuteAsync("UPDATE deliveries SET status = 'delivered' WHERE recipient = @Id",
+                new { Id = devices[0].ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        Assert.Null((await fallbacks.PageAsync(Campaign, 0, 100))[0].Msisdn);
+        time.Advance(PushTargets.PrunedNumberKept + TimeSpan.FromMinutes(1));
+        await targets.PruneAsync([devices[1]]);
+        await using (var connection = await temp.Database.OpenAsync())
+        {
+            Assert.Equal(["+84869900002"], (await connection.QueryAsync<string>("SELECT msisdn FROM pruned_devices")).AsList());
+            await connection.ExecuteAsync("UPDATE deliveries SET status = 'failed'", new { Campaign });
+        }
+        Assert.Equal([null, "+84869900002", null], (await fallbacks.PageAsync(Campaign, 0, 100)).Select(r => r.Msisdn));
+    }
+
+    [Fact]
+    public void Settle_owes_nothing_for_an_expired_cancelled_or_numberless_failed_push()
+    {
+        var now = Start.ToUnixTimeMilliseconds();
+        FallbackCandidate Row(long id, string status, string? msisdn) => new() { Id = id, Status = status, Msisdn = msisdn, FinalAt = now };
+        var page = new[]
+        {
+            Row(1, DeliveryStatus.Expired, "+84869900001"), Row(2, DeliveryStatus.Cancelled, "+84869900002"),
+            Row(3, DeliveryStatus.Failed, null), Row(4, DeliveryStatus.Failed, "+84869900004"),
+            Row(5, DeliveryStatus.Delivered, "+84869900005"), // accepted just now: the sweep stops here
+        };
+        var (owed, step) = FallbackStore.Settle(page, 0, 100, 300_000, now, planned: true);
+        Assert.Equal([4L], owed.Select(r => r.Id));
+        Assert.Equal(new FallbackStep(0, 4, 0, false), step);
+    }
 }

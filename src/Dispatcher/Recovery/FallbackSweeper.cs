@@ -85,7 +85,7 @@ public sealed class FallbackSweeper(
             await publisher.PublishAsync(written, cancellationToken);
             if (owed.Count > 0 || step.Saved > 0)
             {
-                logger.LogInformation("Campaign {CampaignId}: {Owed} unacknowledged pushes get the SMS, {Saved} acknowledged (SMS saved)",
+                logger.LogInformation("Campaign {CampaignId}: {Owed} unacknowledged or failed pushes get the SMS, {Saved} acknowledged (SMS saved)",
                     fallback.CampaignId, owed.Count, step.Saved);
             }
             if (step.Done)

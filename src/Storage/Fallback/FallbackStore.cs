@@ -76,20 +76,22 @@ public sealed class FallbackStore(Database database, TimeProvider time)
     // are each one key probe per row; the frequency cap (awareness only, @Cap > 0) a range of the
     // contacts' primary key (msisdn, campaign_id), a handful of rows per number. A topic delivery (an app on topics, recipient <app>-<province>-<language>)
     // joins no device, never even one whose id a digits-only app name would parse to: it has no number, so
-    // the sweep passes it without an SMS (a topic send cannot say which phones it missed).
+    // the sweep passes it without an SMS (a topic send cannot say which phones it missed). A push that failed
+    // because its token was dead pruned the device (PushTargets): its number is then read from pruned_devices.
     private static readonly Sql Page = new(
         Sqlite: """
             SELECT d.id AS Id, d.status AS Status, d.final_at AS FinalAt, d.province AS Province,
-                   CASE WHEN a.delivery_id IS NULL THEN 0 ELSE 1 END AS Acked, v.msisdn AS Msisdn, p.carrier AS Ported,
+                   CASE WHEN a.delivery_id IS NULL THEN 0 ELSE 1 END AS Acked, COALESCE(v.msisdn, g.msisdn) AS Msisdn, p.carrier AS Ported,
                    CASE WHEN o.msisdn IS NULL THEN 0 ELSE 1 END AS OptedOut,
-                   CASE WHEN @Cap > 0 AND v.msisdn IS NOT NULL
-                             AND (SELECT COUNT(*) FROM awareness_contacts c WHERE c.msisdn = v.msisdn AND c.at > @Since) >= @Cap
+                   CASE WHEN @Cap > 0 AND COALESCE(v.msisdn, g.msisdn) IS NOT NULL
+                             AND (SELECT COUNT(*) FROM awareness_contacts c WHERE c.msisdn = COALESCE(v.msisdn, g.msisdn) AND c.at > @Since) >= @Cap
                         THEN 1 ELSE 0 END AS Capped
             FROM deliveries d
             LEFT JOIN push_acks a ON a.delivery_id = d.id
             LEFT JOIN devices v ON v.id = CAST(d.recipient AS INTEGER) AND d.recipient NOT LIKE '%-%'
-            LEFT JOIN ported_numbers p ON p.msisdn = v.msisdn
-            LEFT JOIN optouts o ON o.msisdn = v.msisdn
+            LEFT JOIN pruned_devices g ON g.id = CAST(d.recipient AS INTEGER) AND d.recipient NOT LIKE '%-%' AND d.status = 'failed'
+            LEFT JOIN ported_numbers p ON p.msisdn = COALESCE(v.msisdn, g.msisdn)
+            LEFT JOIN optouts o ON o.msisdn = COALESCE(v.msisdn, g.msisdn)
             WHERE d.id > MAX(@After, (SELECT COALESCE(first_delivery_id, 1) - 1 FROM campaigns WHERE id = @CampaignId))
               AND d.id <= (SELECT COALESCE(last_delivery_id, -1) FROM campaigns WHERE id = @CampaignId)
               AND +d.campaign_id = @CampaignId AND d.channel = 'push'
@@ -97,16 +99,17 @@ public sealed class FallbackStore(Database database, TimeProvider time)
             """,
         SqlServer: """
             SELECT TOP (@Limit) d.id AS Id, d.status AS Status, d.final_at AS FinalAt, d.province AS Province,
-                   CASE WHEN a.delivery_id IS NULL THEN 0 ELSE 1 END AS Acked, v.msisdn AS Msisdn, p.carrier AS Ported,
+                   CASE WHEN a.delivery_id IS NULL THEN 0 ELSE 1 END AS Acked, COALESCE(v.msisdn, g.msisdn) AS Msisdn, p.carrier AS Ported,
                    CASE WHEN o.msisdn IS NULL THEN 0 ELSE 1 END AS OptedOut,
-                   CASE WHEN @Cap > 0 AND v.msisdn IS NOT NULL
-                             AND (SELECT COUNT(*) FROM awareness_contacts c WHERE c.msisdn = v.msisdn AND c.at > @Since) >= @Cap
+                   CASE WHEN @Cap > 0 AND COALESCE(v.msisdn, g.msisdn) IS NOT NULL
+                             AND (SELECT COUNT(*) FROM awareness_contacts c WHERE c.msisdn = COALESCE(v.msisdn, g.msisdn) AND c.at > @Since) >= @Cap
                         THEN 1 ELSE 0 END AS Capped
             FROM deliveries d
             LEFT JOIN push_acks a ON a.delivery_id = d.id
             LEFT JOIN devices v ON v.id = TRY_CAST(d.recipient AS BIGINT) AND d.recipient NOT LIKE '%-%'
-            LEFT JOIN ported_numbers p ON p.msisdn = v.msisdn
-            LEFT JOIN optouts o ON o.msisdn = v.msisdn
+            LEFT JOIN pruned_devices g ON g.id = TRY_CAST(d.recipient AS BIGINT) AND d.recipient NOT LIKE '%-%' AND d.status = 'failed'
+            LEFT JOIN ported_numbers p ON p.msisdn = COALESCE(v.msisdn, g.msisdn)
+            LEFT JOIN optouts o ON o.msisdn = COALESCE(v.msisdn, g.msisdn)
             WHERE d.campaign_id = @CampaignId AND d.id > @After AND d.channel = 'push'
             ORDER BY d.id
             """);
@@ -148,7 +151,7 @@ public sealed class FallbackStore(Database database, TimeProvider time)
     /// <summary>
     /// Where the sweep stands after a page read at <paramref name="now"/>: the rows settled, in id order up to
     /// the first that is not (still queued or at the provider, or accepted less than <paramref name="afterMs"/>
-    /// ago); those of them owed the SMS (accepted, not acknowledged, a linked number); and the step to write.
+    /// ago); those of them owed the SMS (a linked number, and accepted but not acknowledged, or failed); and the step to write.
     /// Pure, so that the rule is specified without a database.
     /// </summary>
     /// <param name="planned">Every delivery of the campaign was written before the page was read.</param>
@@ -167,9 +170,18 @@ public sealed class FallbackStore(Database database, TimeProvider time)
                 break;
             settled++;
             to = row.Id;
-            // A push that failed, expired or was cancelled reached nobody, and the issue's rule is for the reached.
             // A topic send has no number (no device): who it missed is unknown, so it owes nobody the SMS.
-            if (row.Status != DeliveryStatus.Delivered || row.Msisdn is null)
+            if (row.Msisdn is null)
+                continue;
+            // A push that failed (dead token, refused, retries spent) certainly reached nobody: its SMS is owed at
+            // once, with no wait for an ack that cannot come. An expired one is past the campaign's expiresAt, so
+            // its SMS would be too; a cancelled or suppressed one was stopped on purpose.
+            if (row.Status == DeliveryStatus.Failed)
+            {
+                owed.Add(row);
+                continue;
+            }
+            if (row.Status != DeliveryStatus.Delivered)
                 continue;
             if (row.Acked)
                 saved++;

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Push;
+using Loa.CarrierSimulators.Push;
 using Loa.EndToEnd.Tests.DeliveryEngine;
 using Dapper;
 using Loa.Storage;
@@ -178,6 +180,70 @@ public sealed class PushFallbackSpecs
         Assert.Equal(("delivered", null), sms["+84869900011"]);
         Assert.Equal(("suppressed", "opted-out"), sms["+84869900012"]);
         Assert.Equal(("suppressed", "frequency-cap"), sms["+84869900013"]);
+    }
+
+    [Fact]
+    public async Task A_push_that_failed_on_a_dead_token_texts_the_linked_number_at_once_though_its_device_was_pruned()
+    {
+        var clock = new ShiftedClock(TimeSpan.Zero);
+        await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
+        {
+            s["Loa:Push:Apps:loa:Provider"] = "Fcm";
+        }), clock: clock);
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("test-app", "national app", "national", ["app"]);
+        using var app = loa.Client("test-app");
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        using var operatorClient = loa.Client("dev-operator");
+        var simulator = loa.Services.GetRequiredService<PushSimulatorHost>();
+        simulator.Behave(PushProvider.Fcm, b => b with { AcceptUnknownTokens = false });
+
+        // 0: uninstalled (FCM says UNREGISTERED), with a number; 1: uninstalled, no number; 2: live and silent, with a
+        // number; 3: live, acknowledges, with a number. Registered in this order: the sweep walks delivery ids.
+        string?[] numbers = ["0869900021", null, "0869900023", "0869900024"];
+        var tokens = numbers.Select((_, i) => $"fd{i}{Guid.NewGuid():n}:APA91b{new string('d', 60)}").ToList();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await app.PostAsJsonAsync("/api/v1/devices",
+                new { token = tokens[i], platform = "android", app = "loa", province = "HN", msisdn = numbers[i] })).StatusCode);
+            if (i >= 2)
+                simulator.Tokens.Register(tokens[i]);
+        }
+
+        var id = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = "Cảnh báo, SMS cho máy đã gỡ ứng dụng",
+            kind = "warning",
+            channels = new[] { "push" },
+            message = new { sms = "Cuc ATTT canh bao: khong bam vao duong link la.", push = new { title = "Cảnh báo", body = "Không bấm vào đường link lạ." } },
+            audience = new { devices = true },
+            options = new { fallback = new { channel = "sms", after = "PT5M" } },
+        });
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        await WaitAsync(operatorClient, id, p => p.GetProperty("push").GetProperty("accepted").GetInt64() == 2
+            && p.GetProperty("byCarrier").GetProperty("push-loa").GetProperty("failed").GetInt64() == 2);
+        Assert.Equal(HttpStatusCode.NoContent, (await app.PostAsJsonAsync($"/api/v1/devices/{Uri.EscapeDataString(tokens[3])}/acks",
+            new { campaign = id, @event = "received" })).StatusCode);
+
+        // Without the clock moving: the dead token's number is texted now, not `after` later; nobody else yet.
+        var early = await WaitAsync(operatorClient, id, p => p.GetProperty("fallback").GetProperty("sent").GetInt64() == 1
+            && p.GetProperty("byCarrier").TryGetProperty("viettel", out var v) && v.GetProperty("delivered").GetInt64() == 1);
+        Assert.Equal("running", early.GetProperty("status").GetString());
+        Assert.Equal(1, CarrierIds.All.Sum(c => loa.Simulators.Stats[c].MessagesAccepted));
+
+        clock.Offset = TimeSpan.FromMinutes(6);
+        var done = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromMinutes(1));
+        Assert.Equal((2L, 1L), (done.GetProperty("fallback").GetProperty("sent").GetInt64(), done.GetProperty("fallback").GetProperty("saved").GetInt64()));
+        Assert.Equal(2, CarrierIds.All.Sum(c => loa.Simulators.Stats[c].MessagesAccepted));
+        Assert.Equal(0, CarrierIds.All.Sum(c => loa.Simulators.Stats[c].DuplicateMessageIds));
+        var rows = await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/deliveries?unmask=true");
+        var items = rows.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["+84869900021", "+84869900023"], items.Where(d => d.GetProperty("carrier").GetString() == "viettel")
+            .Select(d => d.GetProperty("recipient").GetString()).Order(StringComparer.Ordinal));
+        // The failed pushes keep the provider's reason, and the dead devices are gone from the registry.
+        Assert.All(items.Where(d => d.GetProperty("status").GetString() == "failed"), d => Assert.Contains("UNREGISTERED", d.GetProperty("error").GetString()));
+        await using var connection = await loa.Services.GetRequiredService<Database>().OpenAsync();
+        Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM devices WHERE app = 'loa'"));
     }
 
     private static async Task<JsonElement> WaitAsync(HttpClient client, string id, Func<JsonElement, bool> until)
