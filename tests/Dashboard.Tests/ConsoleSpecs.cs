@@ -466,9 +466,10 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await page.GotoAsync("/console#/compose");
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "SMS to the numbers in the lists" }).UncheckAsync();
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "App notification (push) to registered devices" }).CheckAsync();
-        // The world configures one app, loa (DashboardWorld): offered by name, nothing to type.
+        // The world configures two apps, loa and news (DashboardWorld): offered by name, nothing to type.
         var apps = page.GetByRole(AriaRole.Group, new() { Name = "Apps", Exact = true });
-        await Expect(apps.GetByRole(AriaRole.Checkbox)).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(apps.GetByRole(AriaRole.Checkbox)).ToHaveCountAsync(2, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(apps.GetByRole(AriaRole.Checkbox, new() { Name = "news", Exact = true })).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
         await apps.GetByRole(AriaRole.Checkbox, new() { Name = "loa", Exact = true }).CheckAsync();
         await page.GetByLabel("Campaign name").FillAsync("Push app choice");
         await page.GetByRole(AriaRole.Radio, new() { Name = "Warning: a threat to act on soon, sent at once, at any hour" }).CheckAsync();
@@ -539,6 +540,49 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         world.AssertNoScriptProblems(page);
         await page.Context.CloseAsync();
         Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_review_of_an_app_on_topics_says_how_many_topic_sends_go_out_in_both_languages()
+    {
+        var loa = world.Loa;
+        using var admin = loa.Client("dev-admin");
+        var appKey = await admin.PostAsJsonAsync("/api/v1/keys", new { name = $"console-news-{Guid.NewGuid():n}"[..24], tenant = "national", roles = new[] { "app" } });
+        using var app = loa.Client((await appKey.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+        // Three phones of the news app (on topics, DashboardWorld) in two (province, language) pairs: two topic sends.
+        var tokens = new[] { ("01", "vi"), ("01", "vi"), ("79", "en") }.Select(d => (Token: $"cnews{Guid.NewGuid():n}{new string('n', 40)}", d.Item1, d.Item2)).ToList();
+        foreach (var (token, province, language) in tokens)
+            (await app.PostAsJsonAsync("/api/v1/devices", new { token, platform = "android", app = "news", province, language })).EnsureSuccessStatusCode();
+        try
+        {
+            using var author = loa.Client("dev-author");
+            var id = await LoaTestHost.CreateCampaignAsync(author, new
+            {
+                name = "Tin cảnh báo theo chủ đề", kind = "warning", channels = new[] { "push" },
+                message = new { push = new { title = "Cảnh báo", body = "Không bấm vào đường link lạ." } },
+                audience = new { devices = true, apps = new[] { "news" } },
+            });
+            (await author.PostAsync($"/api/v1/campaigns/{id}/submit", null)).EnsureSuccessStatusCode();
+
+            var requests = new List<string>();
+            var page = await OpenAsync(requests);
+            await SignInAsync(page, "dev-approver");
+            await page.GotoAsync($"/console#/campaigns/{id}");
+            await Expect(page.GetByTestId("review-push-devices")).ToHaveTextAsync(
+                "3 thiết bị — qua 2 lượt gửi theo chủ đề của news (mỗi tỉnh và ngôn ngữ một lượt; mọi máy đã đăng ký chủ đề đều nhận)", Bounded);
+            await page.GetByTestId("lang").SelectOptionAsync("en");
+            await Expect(page.GetByTestId("review-push-devices")).ToHaveTextAsync(
+                "3 devices — through 2 topic sends of news (one per province and language; every phone subscribed to a topic gets it)", Bounded);
+            await AssertTranslatedAsync(page);
+            world.AssertNoScriptProblems(page);
+            await page.Context.CloseAsync();
+            Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+        }
+        finally
+        {
+            foreach (var (token, _, _) in tokens)
+                await app.DeleteAsync($"/api/v1/devices/{Uri.EscapeDataString(token)}");
+        }
     }
 
     [Fact]

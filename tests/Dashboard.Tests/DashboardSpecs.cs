@@ -370,6 +370,60 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
     }
 
     [Fact]
+    public async Task A_push_through_topics_shows_the_phones_that_acknowledged_apart_from_the_topic_sends_and_no_share_over_100_percent()
+    {
+        const int phones = 3;
+        var loa = world.Loa;
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("dashboard-news", "news app", "national", ["app"]);
+        using var app = loa.Client("dashboard-news");
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        using var operatorClient = loa.Client("dev-operator");
+        var simulator = loa.Services.GetRequiredService<PushSimulatorHost>();
+        var tokens = Enumerable.Range(0, phones).Select(i => $"news{i}{Guid.NewGuid():n}:APA91b{new string('n', 60)}").ToList();
+        foreach (var token in tokens)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Created, (await app.PostAsJsonAsync("/api/v1/devices",
+                new { token, platform = "android", app = "news", province = "HN", language = "vi" })).StatusCode);
+            simulator.Tokens.Register(token, ["news-01-vi"]); // the app subscribed the phone to its topic
+        }
+        simulator.Acknowledge(loa.BaseAddress, "dashboard-news", receivedRatio: 1, openedRatio: 0);
+        try
+        {
+            var id = await LoaTestHost.CreateCampaignAsync(author, new
+            {
+                name = "Tin cảnh báo qua chủ đề",
+                kind = "warning",
+                channels = new[] { "push" },
+                message = new { push = new { title = "Cảnh báo", body = "Không bấm vào đường link lạ." } },
+                audience = new { devices = true, apps = new[] { "news" } },
+            });
+            await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+            await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromMinutes(2));
+
+            var page = await world.NewPageAsync();
+            await SignInAsync(page, "dev-operator");
+            await page.GotoAsync($"/#/campaigns/{id}");
+            var panel = page.GetByRole(AriaRole.Region, new() { Name = "Push", Exact = true });
+            // One topic send reached three phones: the figures say so, and no share of the one send is shown.
+            await ExpectFigureAsync(panel, "push-accepted", 1);
+            await ExpectFigureAsync(panel, "push-received", phones);
+            await Expect(panel.GetByTestId("push-received-share")).ToHaveCountAsync(0, new() { Timeout = DashboardWorld.TimeoutMs });
+            await Expect(panel.GetByTestId("push-topics")).ToContainTextAsync(
+                $"Through topics (news): 1 of 1 topic sends accepted; {phones} phones acknowledged them", new() { Timeout = DashboardWorld.TimeoutMs });
+            await Expect(panel.Locator(".push-app[data-app='news']")).ToContainTextAsync("of 1 topic sends", new() { Timeout = DashboardWorld.TimeoutMs });
+            world.AssertNoScriptProblems(page);
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            simulator.Acknowledge(null, null, 0, 0);
+            foreach (var token in tokens)
+                await app.DeleteAsync($"/api/v1/devices/{Uri.EscapeDataString(token)}");
+        }
+    }
+
+    [Fact]
     public async Task Under_the_campaigns_the_operator_sees_this_years_coverage_for_everyone_and_each_target_group()
     {
         var loa = world.Loa;

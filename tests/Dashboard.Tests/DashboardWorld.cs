@@ -45,6 +45,9 @@ public sealed class DashboardWorld : IAsyncLifetime
             // One push app, for the console's push compose and review (the simulator takes any token).
             s["Loa:Push:Apps:loa:Provider"] = "Fcm";
             s["Loa:Simulators:Push:Behaviour:AcceptUnknownTokens"] = "true";
+            // And one app on topics, for the push panel's topic line (only its own spec registers devices for it).
+            s["Loa:Push:Apps:news:Provider"] = "Fcm";
+            s["Loa:Push:Apps:news:UseTopics"] = "true";
         });
         try
         {

@@ -55,9 +55,17 @@ public static class CampaignProgressApi
         var pushCounts = await deliveries.PushCountsAsync(id, ct);
         long Pushed(string counter) => pushCounts.Where(c => c.Counter == counter).Sum(c => c.Count);
         var pushing = counts.Any(c => Dispatcher.Sending.PushLanes.IsPush(c.Carrier));
+        long Accepted(Func<string, bool> carrier) => counts.Where(c => carrier(c.Carrier) && c.Status == DeliveryStatus.Delivered).Sum(c => c.Count);
+        // The apps whose deliveries in this campaign were topic sends (the planner counts them: PushCounter.Topics).
+        var topicApps = pushCounts.Where(c => c.Counter == PushCounter.Topics && c.Count > 0).Select(c => c.Carrier).ToHashSet(StringComparer.Ordinal);
+        long OfTopics(string counter) => pushCounts.Where(c => c.Counter == counter && topicApps.Contains(c.Carrier)).Sum(c => c.Count);
         var push = pushing
-            ? new PushProgress(counts.Where(c => Dispatcher.Sending.PushLanes.IsPush(c.Carrier) && c.Status == DeliveryStatus.Delivered).Sum(c => c.Count),
-                Pushed(PushCounter.Received), Pushed(PushCounter.Opened))
+            ? new PushProgress(Accepted(Dispatcher.Sending.PushLanes.IsPush), Pushed(PushCounter.Received), Pushed(PushCounter.Opened))
+            {
+                Topics = topicApps.Count == 0 ? null
+                    : new TopicProgress(OfTopics(PushCounter.Topics), Accepted(topicApps.Contains), OfTopics(PushCounter.Received), OfTopics(PushCounter.Opened),
+                        [.. topicApps.Select(c => c[Dispatcher.Sending.PushLanes.CarrierPrefix.Length..]).Order(StringComparer.Ordinal)]),
+            }
             : null;
         var definition = System.Text.Json.JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options);
         var fallback = definition?.Options?.Fallback is null

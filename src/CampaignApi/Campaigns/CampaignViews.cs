@@ -90,7 +90,22 @@ public sealed record ProgressView(
 /// <param name="Accepted">Push deliveries FCM or APNs accepted (<c>delivered</c> on the push-&lt;app&gt; carriers).</param>
 /// <param name="Received">Of those, acknowledged by the phone as received (an opened one counts here too).</param>
 /// <param name="Opened">Of those, acknowledged as opened.</param>
-public sealed record PushProgress(long Accepted, long Received, long Opened);
+public sealed record PushProgress(long Accepted, long Received, long Opened)
+{
+    /// <summary>
+    /// The part of the figures above that went through topics (apps on topics), or null when none did. A
+    /// topic send is one delivery that reaches every phone subscribed, so its phones' acks can outnumber it:
+    /// a share of acknowledgements is meaningful only for the device sends (the figures above less these).
+    /// </summary>
+    public TopicProgress? Topics { get; init; }
+}
+
+/// <param name="Sends">Topic sends planned (one per app, province and language with devices).</param>
+/// <param name="Accepted">Of those, accepted by FCM or APNs.</param>
+/// <param name="Received">Phones that acknowledged a topic send as received (each device once per campaign).</param>
+/// <param name="Opened">Of those, phones that acknowledged it as opened.</param>
+/// <param name="Apps">The apps whose sends in this campaign were topics.</param>
+public sealed record TopicProgress(long Sends, long Accepted, long Received, long Opened, IReadOnlyList<string> Apps);
 
 /// <param name="Sent">Fallback SMS planned for pushes not acknowledged within <c>after</c> (counted in the SMS carriers' figures too).</param>
 /// <param name="Saved">Pushes to a device with a linked number acknowledged in time: SMS not sent.</param>

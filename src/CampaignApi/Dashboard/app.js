@@ -469,11 +469,24 @@ function renderPush(p, apps) {
   show($('push-figures'), Boolean(push));
   show($('push-none'), !push);
   if (push) {
-    const share = (n) => (push.accepted > 0 ? `${rateFormat.format((100 * n) / push.accepted)}% of accepted` : '');
+    // A topic send is one delivery that reaches every phone subscribed, so its phones' acks can outnumber it:
+    // shares are of the device sends only (the figures less their topics part), and topics get their own line.
+    const topics = push.topics;
+    const devices = (key) => push[key] - (topics ? topics[key] : 0);
+    const share = (key) => {
+      const accepted = devices('accepted');
+      if (accepted <= 0) return '';
+      return `${rateFormat.format((100 * devices(key)) / accepted)}% of ${topics ? 'device sends' : 'accepted'}`;
+    };
     $('push-totals').replaceChildren(
       figure('push-accepted', 'Accepted by FCM/APNs', push.accepted, ''),
-      figure('push-received', 'Received on phones', push.received, share(push.received)),
-      figure('push-opened', 'Opened', push.opened, share(push.opened)));
+      figure('push-received', 'Received on phones', push.received, share('received')),
+      figure('push-opened', 'Opened', push.opened, share('opened')));
+    show($('push-topics'), Boolean(topics));
+    if (topics) {
+      $('push-topics').textContent = `Through topics (${topics.apps.join(', ')}): ${fmt(topics.accepted)} of ${fmt(topics.sends)} topic sends accepted; `
+        + `${fmt(topics.received)} phones acknowledged them, ${fmt(topics.opened)} opened. A topic reaches every phone subscribed, so these are not a share of the sends.`;
+    }
   }
   show($('fallback'), Boolean(p.fallback));
   if (p.fallback) {
@@ -481,6 +494,7 @@ function renderPush(p, apps) {
       figure('fallback-sent', 'Fallback SMS sent', p.fallback.sent, ''),
       figure('fallback-saved', 'SMS saved', p.fallback.saved, ''));
   }
+  const topicApps = new Set(push?.topics?.apps ?? []);
   $('push-apps').replaceChildren(...apps.map(([lane, ap]) => {
     const app = lane.slice(PUSH_LANE.length);
     const barNode = el('div', { class: 'bar', role: 'img' });
@@ -492,7 +506,7 @@ function renderPush(p, apps) {
     return el('div', { class: 'carrier push-app', dataset: { app } },
       el('div', { class: 'carrier-head' },
         el('strong', {}, document.createTextNode('App '), el('span', { class: 'app-name', text: app })),
-        el('span', { class: 'muted', text: `${parts.join(' · ')} — of ${fmt(ap.total)} devices` })),
+        el('span', { class: 'muted', text: `${parts.join(' · ')} — of ${fmt(ap.total)} ${topicApps.has(app) ? 'topic sends' : 'devices'}` })),
       barNode);
   }));
   if (apps.length === 0) $('push-apps').append(el('p', { class: 'muted', text: 'No app has pushes yet.' }));

@@ -680,7 +680,7 @@ async function previewDraft() {
     $('c-preview-recipients').textContent = fmt(p.recipients);
     $('c-preview-suppressed').textContent = fmt(p.suppressed);
     $('c-preview-sms').textContent = answer.channels.includes('sms') ? t('campaign.smsReach', { n: fmt(numbers) }) : '—';
-    $('c-preview-push').textContent = answer.channels.includes('push') ? t('campaign.pushReach', { n: fmt(p.push?.devices ?? 0) }) : '—';
+    $('c-preview-push').textContent = answer.channels.includes('push') ? pushReach(p.push) : '—';
     $('c-preview-estimate').textContent = duration(p.estimatedSeconds);
     const reasons = Object.entries(p.suppressedByReason).filter(([, n]) => n > 0);
     $('c-preview-reasons').textContent = reasons.length
@@ -695,6 +695,16 @@ async function previewDraft() {
     $('c-preview-state').textContent = t('compose.previewRefused', { problem: error.message });
   }
 }
+
+/**
+ * What the push reaches, as the preview counts it: the devices, and for apps on topics the topic sends that
+ * stand for their devices (one per province and language), so that an approver sees what will actually go out.
+ */
+const pushReach = (push) => {
+  const devices = t('campaign.pushReach', { n: fmt(push?.devices ?? 0) });
+  const apps = Object.keys(push?.topicsByApp ?? {});
+  return apps.length ? `${devices} ${t('campaign.pushTopics', { n: fmt(push.topics), apps: apps.join(', ') })}` : devices;
+};
 
 /** SMS recipients: the preview's carriers without the push apps (push-<app>), which count devices. */
 const smsRecipients = (p) => Object.entries(p.byCarrier).filter(([carrier]) => !carrier.startsWith('push-')).reduce((sum, [, n]) => sum + n, 0);
@@ -837,7 +847,7 @@ function renderCampaign(c) {
     $('cv-suppressed').textContent = fmt(p.suppressed);
     $('cv-estimate').textContent = duration(p.estimatedSeconds);
     $('cv-sms-reach').textContent = t('campaign.smsReach', { n: fmt(smsRecipients(p)) });
-    $('cv-push-reach').textContent = t('campaign.pushReach', { n: fmt(p.push?.devices ?? 0) });
+    $('cv-push-reach').textContent = pushReach(p.push);
     const countRows = (entries, none) => (entries.length
       ? entries.map(([name, n]) => el('tr', {}, el('th', { scope: 'row', lang: 'vi', text: name }), el('td', { class: 'num', text: fmt(n) })))
       : [el('tr', {}, el('td', { colspan: '2', class: 'muted', text: none }))]);

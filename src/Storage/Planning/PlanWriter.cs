@@ -77,6 +77,13 @@ public sealed class PlanWriter(Database database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
         var written = await InsertAsync(connection, transaction, page, plan, progress, now, cancellationToken);
+        // An app on topics is sent one delivery per topic: progress must know which of its accepted
+        // deliveries were topics, or phones' acks (one per phone) would read as a share of them.
+        if (page.Channel == Channels.Push && page.Recipients.Count > 0 && PushTopics.IsTopic(page.Recipients[0].Msisdn))
+        {
+            foreach (var (carrier, sent) in written.SentByCarrier)
+                await PushCounts.AddAsync(database, connection, transaction, page.CampaignId, carrier, [(PushCounter.Topics, sent)], cancellationToken);
+        }
 
         var stillPlanned = await connection.ExecuteAsync(
             """
@@ -241,6 +248,7 @@ public sealed class PlanWriter(Database database, TimeProvider time)
 
         var batches = new List<SendBatch>(batchIds.Count);
         var sent = 0L;
+        var sentByCarrier = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var (batchId, carrier) in batchIds)
         {
             var messages = inserted.GetValueOrDefault(batchId);
@@ -255,12 +263,13 @@ public sealed class PlanWriter(Database database, TimeProvider time)
                 transaction);
             batches.Add(new SendBatch(batchId, page.CampaignId, carrier, page.Priority));
             sent += messages;
+            sentByCarrier[carrier] = sentByCarrier.GetValueOrDefault(carrier) + messages;
         }
-        return new Written(batches, firstId, lastId, sent);
+        return new Written(batches, firstId, lastId, sent, sentByCarrier);
     }
 
     /// <param name="Sent">Rows inserted into a batch: recipients who will be sent the message.</param>
-    private sealed record Written(List<SendBatch> Batches, long? FirstId, long? LastId, long Sent);
+    private sealed record Written(List<SendBatch> Batches, long? FirstId, long? LastId, long Sent, Dictionary<string, long> SentByCarrier);
 
     /// <summary>A delivery row a plan page inserted, as read back (replayed page, SQL Server's OUTPUT).</summary>
     private sealed record InsertedRow(long Id, string Recipient, string Carrier, string Province, long? BatchId, string Status, string? Error);

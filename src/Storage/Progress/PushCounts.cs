@@ -16,6 +16,12 @@ public static class PushCounter
 
     /// <summary>Pushes to a device with a linked number that were acknowledged in time: an SMS not sent.</summary>
     public const string Saved = "saved";
+
+    /// <summary>
+    /// Topic sends planned for an app on topics (per push-&lt;app&gt; carrier): its deliveries are topics, and
+    /// its <see cref="Received"/> counts phones, not deliveries.
+    /// </summary>
+    public const string Topics = "topics";
 }
 
 /// <summary>

@@ -234,6 +234,7 @@ public sealed class PushFallbackSpecs
         clock.Offset = TimeSpan.FromMinutes(6);
         var done = await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromMinutes(1));
         Assert.Equal((2L, 1L), (done.GetProperty("fallback").GetProperty("sent").GetInt64(), done.GetProperty("fallback").GetProperty("saved").GetInt64()));
+        Assert.False(done.GetProperty("push").TryGetProperty("topics", out var topics) && topics.ValueKind != JsonValueKind.Null); // device sends only
         Assert.Equal(2, CarrierIds.All.Sum(c => loa.Simulators.Stats[c].MessagesAccepted));
         Assert.Equal(0, CarrierIds.All.Sum(c => loa.Simulators.Stats[c].DuplicateMessageIds));
         var rows = await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/deliveries?unmask=true");

@@ -117,6 +117,11 @@ public sealed class PushTopicSpecs
 
         var after = await WaitAsync(operatorClient, id, p => p.GetProperty("push").GetProperty("opened").GetInt64() == 2);
         Assert.Equal((long)(loaInAudience + bankDevices), after.GetProperty("push").GetProperty("received").GetInt64());
+        // Progress says which part went through topics, so that a share of acks is taken of device sends only.
+        var topics = after.GetProperty("push").GetProperty("topics");
+        Assert.Equal((3L, 3L, (long)loaInAudience, 1L), (topics.GetProperty("sends").GetInt64(), topics.GetProperty("accepted").GetInt64(),
+            topics.GetProperty("received").GetInt64(), topics.GetProperty("opened").GetInt64()));
+        Assert.Equal(["loa"], topics.GetProperty("apps").EnumerateArray().Select(a => a.GetString()));
         var report = await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/reports/deliveries?from=2000-01-01&to=2100-01-01&groupBy=carrier");
         var byCarrier = report.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("carrier").GetString()!);
         Assert.Equal((3L, (long)loaInAudience, 1L), Figures(byCarrier["push-loa"]));
