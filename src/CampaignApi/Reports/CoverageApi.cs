@@ -29,6 +29,10 @@ public sealed record CoverageReport(
     string From, string To, IReadOnlyList<string> GroupBy, bool Exact, string? Target, double? TargetPercent, IReadOnlyList<CoverageItem> Items, CoverageItem Total,
     long Pending);
 
+/// <summary>A period's reach counters, bases and targets, read once for every grouping built from them (<see cref="CoverageApi.Build"/>).</summary>
+public sealed record CoverageData(
+    DateOnly First, DateOnly Last, IReadOnlyList<ReachedRow> Reached, IReadOnlyList<BaseRow> Bases, IReadOnlyList<TargetRow> Targets, long Pending);
+
 /// <summary>
 /// Coverage against the plans' targets (issue 19): distinct people reached (an SMS delivered at least once; push
 /// reaches devices, not people counted against the base) in a run of months, against the subscriber base operators enter. Reach comes from the
@@ -238,7 +242,15 @@ public static class CoverageApi
     /// the API answers. <paramref name="tenant"/> null: every province; else that province only.
     /// </summary>
     public static async Task<CoverageReport> BuildAsync(
-        CoverageStore coverage, Provinces provinces, string? tenant, DateOnly first, DateOnly last, string bucket, IReadOnlyList<string> groups, CancellationToken ct)
+        CoverageStore coverage, Provinces provinces, string? tenant, DateOnly first, DateOnly last, string bucket, IReadOnlyList<string> groups, CancellationToken ct) =>
+        Build(await ReadAsync(coverage, provinces, tenant, first, last, bucket, ct), provinces, groups);
+
+    /// <summary>
+    /// What every grouping of one period is built from: the reach counters (after folding what is pending),
+    /// the bases and the targets. An export reads it once and groups it several ways.
+    /// </summary>
+    public static async Task<CoverageData> ReadAsync(
+        CoverageStore coverage, Provinces provinces, string? tenant, DateOnly first, DateOnly last, string bucket, CancellationToken ct)
     {
         // Reaches the dispatchers' folder has not folded yet (normally a few seconds' worth) are folded now, bounded,
         // so that the figure includes every delivery receipted before the request; what is left is said.
@@ -251,7 +263,13 @@ public static class CoverageApi
             .Where(r => tenant is null || r.Province == tenant)
             .ToList();
         var bases = (await coverage.BaseAsync(periodEnd, ct)).Where(b => tenant is null || b.Province == tenant).ToList();
-        var targets = await coverage.TargetsAsync(ct);
+        return new CoverageData(first, last, reached, bases, await coverage.TargetsAsync(ct), pending);
+    }
+
+    /// <summary>One grouping of <paramref name="data"/>: pure, so that an export's several groupings read the database once.</summary>
+    public static CoverageReport Build(CoverageData data, Provinces provinces, IReadOnlyList<string> groups)
+    {
+        var (reached, bases, targets) = (data.Reached, data.Bases, data.Targets);
         var byProvince = groups.Contains("province");
         var byCarrier = groups.Contains("carrier");
         var byTag = groups.Contains("tag");
@@ -263,9 +281,9 @@ public static class CoverageApi
         // and target are the rows of tag ''.
         var under = reached.SelectMany(r => byTag
             ? SegmentTags.Split(r.Tags).Select(tag => (Tag: tag, Row: r))
-            : [(Tag: "", Row: r)]).ToList();
-        var groupBases = bases.Where(b => byTag ? b.Tag != "" : b.Tag == "").ToList();
-        var keys = under.Select(u => Key(u.Row.Province, u.Row.Carrier, u.Tag)).Concat(groupBases.Select(b => Key(b.Province, b.Carrier, b.Tag))).Distinct()
+            : [(Tag: "", Row: r)]).ToLookup(u => Key(u.Row.Province, u.Row.Carrier, u.Tag), u => u.Row);
+        var groupBases = bases.Where(b => byTag ? b.Tag != "" : b.Tag == "").ToLookup(b => Key(b.Province, b.Carrier, b.Tag));
+        var keys = under.Select(g => g.Key).Concat(groupBases.Select(g => g.Key)).Distinct()
             .OrderBy(k => k.Province, StringComparer.Ordinal).ThenBy(k => k.Carrier, StringComparer.Ordinal).ThenBy(k => k.Tag, StringComparer.Ordinal).ToList();
         CoverageItem Item((string? Province, string? Carrier, string? Tag) key, IEnumerable<ReachedRow> r, IReadOnlyList<BaseRow> b)
         {
@@ -277,12 +295,10 @@ public static class CoverageApi
             return new CoverageItem(key.Province, key.Province is null ? null : provinces.Resolve(key.Province)?.Name, key.Carrier, count, subscribers,
                 b.Count == 0 ? null : b.Max(x => x.AsOf), share, target?.Percent, met, key.Tag, target?.Name);
         }
-        var items = keys.Select(k => Item(k,
-            under.Where(u => Key(u.Row.Province, u.Row.Carrier, u.Tag) == k).Select(u => u.Row),
-            groupBases.Where(b => Key(b.Province, b.Carrier, b.Tag) == k).ToList())).ToList();
+        var items = keys.Select(k => Item(k, under[k], groupBases[k].ToList())).ToList();
         var total = Item((null, null, null), reached, bases.Where(b => b.Tag == "").ToList());
         var wholeTarget = targets.FirstOrDefault(t => t.Tag == "");
-        return new CoverageReport(first.ToString("yyyy-MM", CultureInfo.InvariantCulture), last.ToString("yyyy-MM", CultureInfo.InvariantCulture),
-            groups, true, wholeTarget?.Name, wholeTarget?.Percent, items, total, pending);
+        return new CoverageReport(data.First.ToString("yyyy-MM", CultureInfo.InvariantCulture), data.Last.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+            groups, true, wholeTarget?.Name, wholeTarget?.Percent, items, total, data.Pending);
     }
 }
