@@ -17,7 +17,7 @@ using MassTransit;
 
 namespace Loa.CampaignApi.Campaigns;
 
-/// <summary>Campaigns: create (with preview) and the approval lifecycle; what a campaign did is read in <see cref="CampaignProgressApi"/>.</summary>
+/// <summary>Campaigns: create (with preview) and the approval lifecycle; what a campaign did is read in <see cref="CampaignProgressApi"/>, corrections and re-sends are in <see cref="CampaignFollowUpsApi"/>.</summary>
 public static class CampaignsApi
 {
     public static RouteGroupBuilder MapCampaignsApiV1(this IEndpointRouteBuilder routes)
@@ -30,12 +30,11 @@ public static class CampaignsApi
         group.MapPost("/{id}/submit", SubmitAsync).RequireAuthorization(Roles.Author);
         group.MapPost("/{id}/approve", ApproveAsync).RequireAuthorization(Roles.Approver);
         group.MapPost("/{id}/reject", RejectAsync).RequireAuthorization(Roles.Approver);
-        group.MapPost("/{id}/correction", CorrectAsync).RequireAuthorization(Roles.Author);
-        group.MapPost("/{id}/resend", ResendAsync).RequireAuthorization(Roles.Author);
         group.MapPost("/{id}/pause", PauseAsync).RequireAuthorization(Roles.Operator);
         group.MapPost("/{id}/resume", ResumeAsync).RequireAuthorization(Roles.Operator);
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Policies.OperatorOrApprover);
         group.MapCampaignProgressApiV1();
+        group.MapCampaignFollowUpsApiV1();
         return group;
     }
 
@@ -134,7 +133,7 @@ public static class CampaignsApi
     /// audience gets the correction; those who had the original get it as well, and those who had not
     /// get only the correction, since the original is stopped when the correction is approved.
     /// </summary>
-    private static async Task<Preview> WithCorrectionAsync(Preview preview, CampaignRow row, DeliveryReads deliveries, CancellationToken ct)
+    internal static async Task<Preview> WithCorrectionAsync(Preview preview, CampaignRow row, DeliveryReads deliveries, CancellationToken ct)
     {
         if (row.Corrects is not { } original)
             return preview;
@@ -255,131 +254,6 @@ public static class CampaignsApi
     }
 
     /// <summary>
-    /// A correction: a new draft to the same audience, kind and options with the corrected message,
-    /// starting as soon as it is approved. It goes through the same checks and the same two-person
-    /// approval; <c>corrects</c> on it and <c>correctedBy</c> on the original tell approvers why.
-    /// </summary>
-    public static async Task<IResult> CorrectAsync(
-        string id, CorrectionRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, DeliveryReads deliveries, TimeProvider time,
-        AuditDetails audit, CancellationToken ct)
-    {
-        var original = await VisibleAsync(id, user, campaigns, ct);
-        if (original is null)
-            return Problems.NotFound("campaign");
-        if (original.SupersededBy is { } supersededBy)
-            return Problems.Superseded(original.Id, supersededBy); // a second correction would go out beside the first
-        if (original.Status is CampaignStatus.Draft or CampaignStatus.PendingApproval)
-            return Problems.Conflict($"A {original.Status} campaign is changed, not corrected: nothing has gone out yet.");
-        // One correction at a time: two approved siblings would both go out, each superseding the same
-        // original and neither the other. A further change corrects the correction, or replaces a cancelled one.
-        if (original.CorrectedBy is { } pending && await campaigns.StatusAsync(pending, ct) is { } pendingStatus
-            && pendingStatus != CampaignStatus.Cancelled)
-        {
-            return Problems.Conflict(
-                $"Campaign {original.Id} already has a correction, {pending} ({pendingStatus}): correct that one instead, or cancel it first.");
-        }
-        var now = time.GetUtcNow();
-        var before = JsonSerializer.Deserialize<CampaignDefinition>(original.Definition, LoaJson.Options)!;
-        var name = $"Đính chính: {original.Name}";
-        var definition = before with
-        {
-            Name = name.Length <= 200 ? name : name[..200],
-            Message = request.Message,
-            // Out as soon as approved, within the original's expiry if that is still ahead.
-            Schedule = before.Schedule is null ? null : before.Schedule with
-            {
-                StartAt = null,
-                Recurrence = null,
-                ExpiresAt = before.Schedule.ExpiresAt > now ? before.Schedule.ExpiresAt : null,
-            },
-            // Same alert and areas, but the text is now the correction's, not the alert's.
-            Cap = before.Cap is null ? null : before.Cap with { TextSource = "correction", StartSource = null },
-        };
-        var (ok, problem) = await rules.CheckAsync(definition, user, now, ct);
-        if (ok is null)
-            return problem!;
-        var row = NewDraft(definition, ok, original.Tenant, user, now) with { Corrects = original.Id };
-        await campaigns.InsertCorrectionAsync(row, ct);
-        audit.Add("correction", new { corrects = original.Id, created = row.Id, status = row.Status });
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding!, ok.Measure?.Parts ?? 0, ct, row.SmsText)
-            with { NormalizedFrom = ok.NormalizedFrom };
-        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, await WithCorrectionAsync(preview, row, deliveries, ct)));
-    }
-
-    /// <summary>
-    /// A re-send: a new draft, same kind, message and options, to exactly the recipients of a finished
-    /// campaign whose delivery ended in the outcomes named, optionally through another channel. Its
-    /// audience is streamed from the original's deliveries when it is planned (never loaded whole); it
-    /// goes through the same checks and the same two-person approval, and <c>resendOf</c> on it and
-    /// <c>resends</c> on the original link the two.
-    /// </summary>
-    public static async Task<IResult> ResendAsync(
-        string id, ResendRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time,
-        AuditDetails audit, CancellationToken ct)
-    {
-        var original = await VisibleAsync(id, user, campaigns, ct);
-        if (original is null)
-            return Problems.NotFound("campaign");
-        var errors = new Dictionary<string, string[]>();
-        var statuses = request.Statuses ?? [];
-        if (statuses.Count == 0)
-            errors["statuses"] = [$"Name the outcomes to reach again: {string.Join(", ", ResendStatus.All.Order())}."];
-        for (var i = 0; i < statuses.Count; i++)
-        {
-            if (statuses[i] is null || !ResendStatus.All.Contains(statuses[i]))
-                errors[$"statuses[{i}]"] = [$"'{statuses[i]}' is not an outcome a re-send can reach again ({string.Join(", ", ResendStatus.All.Order())})."];
-        }
-        var before = JsonSerializer.Deserialize<CampaignDefinition>(original.Definition, LoaJson.Options)!;
-        var channel = request.Channel ?? before.Channels?.FirstOrDefault() ?? Channels.Sms;
-        if (channel is not (Channels.Sms or Channels.Push))
-            errors["channel"] = [$"Unknown channel '{channel}'."];
-        if (errors.Count > 0)
-            return Problems.Validation(errors);
-        if (channel == Channels.Push)
-        {
-            // The recipients of a re-send are the original's numbers; reaching them by push needs their devices.
-            return Problems.Unprocessable(
-                "channel-unavailable", "Channel not available",
-                "A re-send through push is not available yet: its recipients are numbers, and push reaches devices. Re-send with channel \"sms\".",
-                new Dictionary<string, string[]> { ["channel"] = ["push is not available for a re-send yet"] });
-        }
-        if (original.Status is not (CampaignStatus.Completed or CampaignStatus.Failed or CampaignStatus.Cancelled))
-            return Problems.Conflict($"Only a finished campaign can be re-sent: its outcomes are not final while it is {original.Status}.");
-
-        var now = time.GetUtcNow();
-        var name = $"Gửi lại: {original.Name}";
-        var definition = before with
-        {
-            Name = name.Length <= 200 ? name : name[..200],
-            Channels = [channel],
-            Audience = new AudienceDefinition([], null, null, Resend: new ResendAudience(original.Id, statuses.Distinct().ToList())),
-            // Out as soon as approved, within the original's expiry if that is still ahead; a window stays.
-            Schedule = before.Schedule is null ? null : before.Schedule with
-            {
-                StartAt = null,
-                Recurrence = null,
-                ExpiresAt = before.Schedule.ExpiresAt > now ? before.Schedule.ExpiresAt : null,
-            },
-            Cap = null,
-        };
-        var (ok, problem) = await rules.CheckAsync(definition, user, now, ct);
-        if (ok is null)
-            return problem!;
-        var row = NewDraft(definition, ok, original.Tenant, user, now) with { ResendOf = original.Id };
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding, ok.Measure?.Parts ?? 0, ct, row.SmsText);
-        if (preview.Recipients == 0)
-        {
-            return Problems.Unprocessable(
-                "nothing-to-resend", "Nothing to re-send",
-                $"No recipient of campaign {original.Id} ended {string.Join(" or ", statuses.Distinct())}.");
-        }
-        await campaigns.InsertResendAsync(row, ct);
-        audit.Add("resend", new { resendOf = original.Id, created = row.Id, statuses = statuses.Distinct(), channel, recipients = preview.Recipients });
-        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview with { NormalizedFrom = ok.NormalizedFrom }));
-    }
-
-    /// <summary>The answer to a lifecycle action, with its status before and after on the audit record.</summary>
-    /// <summary>
     /// One lifecycle step: 404 unless the caller sees the campaign, 409 when the store's guarded
     /// transition loses (the status did not allow it), else the campaign as it now is; the audit row
     /// gets the status before and after.
@@ -413,7 +287,7 @@ public static class CampaignsApi
         return TypedResults.Ok(CampaignView.From(after));
     }
 
-    private static CampaignRow NewDraft(CampaignDefinition request, CampaignRules.Checked ok, string tenant, ClaimsPrincipal user, DateTimeOffset now)
+    internal static CampaignRow NewDraft(CampaignDefinition request, CampaignRules.Checked ok, string tenant, ClaimsPrincipal user, DateTimeOffset now)
     {
         var encoding = ok.Measure is not { } measure ? null : measure.Encoding == SmsEncoding.Gsm7 ? "gsm7" : "ucs2";
         return new CampaignRow(
