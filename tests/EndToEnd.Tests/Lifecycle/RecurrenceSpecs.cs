@@ -34,8 +34,10 @@ public sealed class RecurrenceSpecs
                 channels = new[] { "sms" },
                 message = new { sms = "Canh bao dinh ky: khong chia se ma OTP." },
                 audience = new { lists = new[] { list.GetProperty("id").GetString() } },
-                // Every four seconds, for twelve seconds: three runs.
-                schedule = new { recurrence = "0/4 * * * * ?", expiresAt = DateTimeOffset.UtcNow.AddSeconds(12) },
+                // Every four seconds, for twenty seconds: up to five runs. The last run starts at most four
+                // seconds before the series (and so the run) expires: on a loaded machine it may expire whole,
+                // so the spec asks that some run after the restart went out whole, not the last one.
+                schedule = new { recurrence = "0/4 * * * * ?", expiresAt = DateTimeOffset.UtcNow.AddSeconds(20) },
             });
             Assert.Equal(201, (int)response.StatusCode);
             series = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
@@ -62,7 +64,7 @@ public sealed class RecurrenceSpecs
         // Each occurrence ran once, with its own deliveries; the series itself sent nothing.
         var runTimes = runs.Select(r => r.GetProperty("runAt").GetDateTimeOffset()).ToList();
         Assert.Equal(runTimes.Count, runTimes.Distinct().Count());
-        Assert.InRange(runs.Count, 2, 3);
+        Assert.InRange(runs.Count, 2, 5);
         var delivered = new List<long>();
         foreach (var run in runs)
         {
@@ -74,7 +76,7 @@ public sealed class RecurrenceSpecs
             Assert.Equal(series, run.GetProperty("seriesId").GetString());
             Assert.Equal("warning", run.GetProperty("kind").GetString());
         }
-        Assert.Equal(20, delivered[^1]); // the run after the restart went out whole
+        Assert.True(delivered.Skip(1).Contains(20), $"no run after the restart went out whole: delivered {string.Join(", ", delivered)}");
         Assert.Equal(0, done.GetProperty("total").GetInt64());
         Assert.All(runTimes, t => Assert.Equal(0, t.ToOffset(TimeSpan.FromHours(7)).Second % 4));
     }
