@@ -15,10 +15,11 @@ public sealed class FairShareSpecs(ITestOutputHelper output)
     private const int Limit = 200; // parts a second at viettel: 50-message batches, four a second
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(30);
 
+    // Equal weights on the embedded bus, 2:1 on RabbitMQ: each bus and each kind of weighting once. The
+    // four combinations took 40 s each of a suite that must stay well under 15 minutes, and the weighting
+    // is the same code (Storage/Batches/TenantQueues) whichever bus delivers the batches.
     [Theory]
     [InlineData(false, 1)]
-    [InlineData(true, 1)]
-    [InlineData(false, 2)]
     [InlineData(true, 2)]
     public async Task Two_tenants_at_a_saturated_lane_each_get_their_weighted_share_within_ten_percent(bool rabbitMq, int nationalWeight)
     {
