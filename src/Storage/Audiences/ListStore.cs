@@ -187,6 +187,17 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
         return rows;
     }
 
+    // The ported table drives the join, one key probe of the list per ported number. The CROSS JOIN is
+    // what makes it so on SQLite: with a plain JOIN and no statistics its planner took the list as the
+    // outer loop (an equality on the key's first column looks cheap) and walked every member, 0.2-0.7 s
+    // of each preview of a 1M list with no number ported at all (issue 19). SQL Server reads CROSS JOIN
+    // with the WHERE as the inner join it is and orders it by its statistics.
+    internal static readonly Sql PortedMembers = Sql.Both("""
+        SELECT m.msisdn, m.province, p.carrier, m.commune, m.tags
+        FROM ported_numbers p CROSS JOIN list_members m
+        WHERE m.list_id = @listId AND m.msisdn = p.msisdn
+        """);
+
     /// <summary>
     /// Members of a list whose number was ported, with their province and the carrier that now serves
     /// them (the counts kept at upload routed them by prefix): the ported table drives the join.
@@ -196,8 +207,7 @@ public sealed class ListStore(Database database, TimeProvider time, ILogger<List
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<(string, string, string, string?, string?)>(new CommandDefinition(
-            "SELECT m.msisdn, m.province, p.carrier, m.commune, m.tags FROM ported_numbers p JOIN list_members m ON m.list_id = @listId AND m.msisdn = p.msisdn",
-            new { listId }, cancellationToken: cancellationToken))).AsList();
+            database.Text(PortedMembers), new { listId }, cancellationToken: cancellationToken))).AsList();
     }
 
     // The last key of a keyset page of a list.
