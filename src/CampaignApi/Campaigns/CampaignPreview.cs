@@ -58,7 +58,9 @@ public sealed class CampaignPreview(
 
         var byCarrier = CarrierIds.All.ToDictionary(id => id, _ => 0L);
         void Add(string carrier, long n) => byCarrier[carrier] = byCarrier.GetValueOrDefault(carrier) + n;
-        foreach (var row in await lists.CountsAsync(listIds, ct))
+        // Counters folded in SQL to the dimensions the segment reads: exact, and 170 rows instead of 8,500 at 10M when it reads none.
+        var detail = (segment.ReadsCommunes ? CounterDetail.Communes : CounterDetail.None) | (segment.ReadsTags ? CounterDetail.Tags : CounterDetail.None);
+        foreach (var row in await lists.CountsAsync(listIds, detail, ct))
         {
             if (InArea(row.Province, row.Commune, row.Tags) && Carried(row.Carrier))
                 Add(row.Carrier, row.Recipients);
