@@ -96,6 +96,7 @@ public static class LoaApi
         services.AddHostedService<AbandonedImportSweeper>();
         services.AddSingleton<RouteTable>();
         services.AddSingleton<CampaignRules>();
+        services.AddSingleton<CampaignPreview>();
         services.AddOptions<CapOptions>().Bind(configuration.GetSection(CapOptions.Section));
         services.AddSingleton(sp => ProvinceGeocodes.Load(sp.GetRequiredService<IOptions<CapOptions>>().Value.GeocodeTable, sp.GetRequiredService<Provinces>()));
         services.AddSingleton<ICampaignLauncher, CampaignLauncher>();

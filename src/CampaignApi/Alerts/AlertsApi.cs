@@ -20,6 +20,7 @@ public sealed record CapCancelled(IReadOnlyList<CampaignView> Campaigns);
 /// <summary>What the CAP intake works with, bundled so the handler's signature stays readable.</summary>
 public sealed record CapIntake(
     CampaignRules Rules,
+    CampaignPreview Previews,
     CampaignStore Campaigns,
     CapAlertStore Alerts,
     ListStore Lists,
@@ -170,7 +171,7 @@ public static class AlertsApi
         try
         {
             (row, preview, problem) = await CampaignsApi.CreateDraftAsync(
-                definition, user, intake.Rules, intake.Campaigns, now, ct,
+                definition, user, intake.Rules, intake.Previews, intake.Campaigns, now, ct,
                 field => CapElement(field, draft),
                 (campaign, connection, transaction, token) => intake.Alerts.InsertAsync(Record(alert, user, now, campaign.Id, updates), connection, transaction, token));
         }

@@ -29,7 +29,7 @@ public static class CampaignFollowUpsApi
     /// approval; <c>corrects</c> on it and <c>correctedBy</c> on the original tell approvers why.
     /// </summary>
     public static async Task<IResult> CorrectAsync(
-        string id, CorrectionRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, DeliveryReads deliveries, TimeProvider time,
+        string id, CorrectionRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignPreview previews, CampaignStore campaigns, DeliveryReads deliveries, TimeProvider time,
         AuditDetails audit, CancellationToken ct)
     {
         var original = await CampaignsApi.VisibleAsync(id, user, campaigns, ct);
@@ -64,7 +64,7 @@ public static class CampaignFollowUpsApi
         var row = CampaignsApi.NewDraft(definition, ok, original.Tenant, user, now) with { Corrects = original.Id };
         await campaigns.InsertCorrectionAsync(row, ct);
         audit.Add("correction", new { corrects = original.Id, created = row.Id, status = row.Status });
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding!, ok.Measure?.Parts ?? 0, ct, row.SmsText)
+        var preview = await previews.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding!, ok.Measure?.Parts ?? 0, ct, row.SmsText)
             with { NormalizedFrom = ok.NormalizedFrom };
         return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, await CampaignsApi.WithCorrectionAsync(preview, row, deliveries, ct)));
     }
@@ -77,7 +77,7 @@ public static class CampaignFollowUpsApi
     /// <c>resends</c> on the original link the two.
     /// </summary>
     public static async Task<IResult> ResendAsync(
-        string id, ResendRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TimeProvider time,
+        string id, ResendRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignPreview previews, CampaignStore campaigns, TimeProvider time,
         AuditDetails audit, CancellationToken ct)
     {
         var original = await CampaignsApi.VisibleAsync(id, user, campaigns, ct);
@@ -123,7 +123,7 @@ public static class CampaignFollowUpsApi
         if (ok is null)
             return problem!;
         var row = CampaignsApi.NewDraft(definition, ok, original.Tenant, user, now) with { ResendOf = original.Id };
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding, ok.Measure?.Parts ?? 0, ct, row.SmsText);
+        var preview = await previews.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding, ok.Measure?.Parts ?? 0, ct, row.SmsText);
         if (preview.Recipients == 0)
         {
             return Problems.Unprocessable(

@@ -39,7 +39,7 @@ public static class CampaignsApi
     }
 
     public static async Task<IResult> CreateAsync(
-        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TemplateStore templates, TimeProvider time,
+        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignPreview previews, CampaignStore campaigns, TemplateStore templates, TimeProvider time,
         AuditDetails audit, CancellationToken ct)
     {
         request = Unclaimed(request);
@@ -49,7 +49,7 @@ public static class CampaignsApi
             return refused!;
         request = Unclaimed(filled);
         var linked = link.Template is not null || link.Joins is not null;
-        var (row, preview, problem) = await CreateDraftAsync(request, user, rules, campaigns, time.GetUtcNow(), ct, alongside: linked
+        var (row, preview, problem) = await CreateDraftAsync(request, user, rules, previews, campaigns, time.GetUtcNow(), ct, alongside: linked
             ? (r, connection, transaction, token) => TemplateStore.LinkAsync(connection, transaction, r.Id, r.Tenant, link.Template, link.Joins, token)
             : null);
         if (row is not null)
@@ -68,7 +68,7 @@ public static class CampaignsApi
     /// counts kept at upload), so the author's live figures are the server's and not a copy of its rules.
     /// </summary>
     public static async Task<IResult> PreviewAsync(
-        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, TemplateStore templates, TimeProvider time,
+        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignPreview previews, CampaignStore campaigns, TemplateStore templates, TimeProvider time,
         CancellationToken ct)
     {
         var (filled, _, refused) = await TemplatesApi.ResolveAsync(Unclaimed(request), user, templates, campaigns, ct);
@@ -80,7 +80,7 @@ public static class CampaignsApi
         var kind = filled.Kind!;
         var measure = ok.Measure;
         var encoding = measure is not { } m ? null : m.Encoding == CarrierAdapters.SmsEncoding.Gsm7 ? "gsm7" : "ucs2";
-        var preview = await rules.PreviewAsync(user.Tenant(), kind, ok.Definition.Audience, encoding, measure?.Parts ?? 0, ct, ok.SmsText);
+        var preview = await previews.PreviewAsync(user.Tenant(), kind, ok.Definition.Audience, encoding, measure?.Parts ?? 0, ct, ok.SmsText);
         var sms = ok.SmsText is { } text && measure is { } billed ? new SmsView(text, encoding!, billed.Parts, billed.Length, ok.NormalizedFrom) : null;
         return TypedResults.Ok(new DraftPreview(kind, ok.Definition.Channels ?? [], sms, preview with { NormalizedFrom = ok.NormalizedFrom }));
     }
@@ -92,7 +92,7 @@ public static class CampaignsApi
     /// <param name="fieldName">Renames the fields in validation errors, for callers whose input had other names.</param>
     /// <param name="alongside">Writes that must commit with the campaign row or not at all.</param>
     internal static async Task<(CampaignRow? Row, Preview? Preview, IResult? Problem)> CreateDraftAsync(
-        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignStore campaigns, DateTimeOffset now, CancellationToken ct,
+        CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignPreview previews, CampaignStore campaigns, DateTimeOffset now, CancellationToken ct,
         Func<string, string>? fieldName = null, Func<CampaignRow, DbConnection, DbTransaction, CancellationToken, Task>? alongside = null)
     {
         var (ok, problem) = await rules.CheckAsync(request, user, now, ct, fieldName);
@@ -103,7 +103,7 @@ public static class CampaignsApi
             await campaigns.InsertAsync(row, ct);
         else
             await campaigns.InsertAsync(row, (connection, transaction, token) => alongside(row, connection, transaction, token), ct);
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding, ok.Measure?.Parts ?? 0, ct, row.SmsText);
+        var preview = await previews.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding, ok.Measure?.Parts ?? 0, ct, row.SmsText);
         return (row, preview with { NormalizedFrom = ok.NormalizedFrom }, null);
     }
 
@@ -116,13 +116,13 @@ public static class CampaignsApi
     }
 
     public static async Task<IResult> GetAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, CampaignRules rules, DeliveryReads deliveries, CancellationToken ct)
+        string id, ClaimsPrincipal user, CampaignStore campaigns, CampaignPreview previews, DeliveryReads deliveries, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
             return Problems.NotFound("campaign");
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)!;
-        var preview = await rules.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding, row.SmsParts ?? 1, ct, row.SmsText);
+        var preview = await previews.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding, row.SmsParts ?? 1, ct, row.SmsText);
         var resends = await campaigns.ResendsAsync(row.Id, ct);
         return TypedResults.Ok(CampaignView.From(row, await WithCorrectionAsync(preview, row, deliveries, ct)) with { Resends = resends });
     }

@@ -73,7 +73,7 @@ public sealed class LaunchCampaignConsumer(
         if (awareness)
             await suppression.PruneContactsAsync(ct);
         var parts = (int)(campaign.SmsParts ?? 1);
-        // The preview counts through the same filter (CampaignRules.PreviewDevicesAsync).
+        // The preview counts through the same filter (CampaignPreview.PreviewDevicesAsync).
         var slices = audience.Devices
             ? DeviceFilter.Of(audience.Apps, audience.Provinces, audience.Languages, tenant, pushApps.Names, units.Units.Select(u => u.Code)).Slices()
             : [];

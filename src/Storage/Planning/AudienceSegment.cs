@@ -38,6 +38,12 @@ public sealed partial class AudienceSegment
 
     public static AudienceSegment Of(AudienceDefinition? audience) => new(audience);
 
+    /// <summary>True when <see cref="Member"/> looks at the commune; when false any commune, '' included, answers alike.</summary>
+    public bool ReadsCommunes => includeCommunes is not null || excludeCommunes.Count > 0;
+
+    /// <summary>True when <see cref="Member"/> looks at the tags; when false any tag set, '' included, answers alike.</summary>
+    public bool ReadsTags => includeTags is not null || excludeTags.Count > 0;
+
     /// <summary>True when the member's place and tags are inside the audience (its carrier is asked apart: see <see cref="Carried"/>).</summary>
     /// <param name="tags">The member's tag set as stored (<see cref="SegmentTags.Normalize"/>), or null/empty for none.</param>
     public bool Member(string province, string? commune, string? tags)

@@ -99,6 +99,15 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
         return await connection.ExecuteAsync("DELETE FROM optouts WHERE msisdn = @msisdn", new { msisdn }) == 1;
     }
 
+    // The opt-outs (small) drive the join, probing the list's key once each. CROSS JOIN fixes that order on
+    // SQLite, whose planner otherwise took the list as the outer loop and walked all its members: 0.5-1 s of
+    // an awareness preview of a 1M list with 1,000 opt-outs (issue 19). SQL Server orders it by its statistics.
+    internal static readonly Sql OptedOutMembers = Sql.Both("""
+        SELECT m.msisdn, m.province, m.commune, m.tags
+        FROM optouts o CROSS JOIN list_members m
+        WHERE m.list_id = @listId AND m.msisdn = o.msisdn
+        """);
+
     /// <summary>
     /// Members of a list who opted out, with their province, commune and tags, for the preview: the opt-outs (small) drive
     /// the join, probing the list's key once each.
@@ -107,16 +116,17 @@ public sealed class SuppressionStore(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<(string, string, string?, string?)>(new CommandDefinition(
-            "SELECT m.msisdn, m.province, m.commune, m.tags FROM optouts o JOIN list_members m ON m.list_id = @listId AND m.msisdn = o.msisdn",
-            new { listId }, cancellationToken: cancellationToken))).AsList();
+            database.Text(OptedOutMembers), new { listId }, cancellationToken: cancellationToken))).AsList();
     }
 
     // The numbers that had @Cap awareness messages since @Since (the last 24 hours' contacts, which the
-    // planner prunes), probed in the list by key: the same rule the planner applies page by page.
-    private static readonly Sql CappedMembers = Sql.Both("""
+    // planner prunes), probed in the list by key: the same rule the planner applies page by page. The
+    // CROSS JOIN keeps the capped numbers the outer loop on SQLite, as for the opt-outs above.
+    internal static readonly Sql CappedMembers = Sql.Both("""
         SELECT m.msisdn, m.province, m.commune, m.tags
         FROM (SELECT msisdn FROM awareness_contacts WHERE at > @since GROUP BY msisdn HAVING COUNT(*) >= @cap) a
-        JOIN list_members m ON m.list_id = @listId AND m.msisdn = a.msisdn
+        CROSS JOIN list_members m
+        WHERE m.list_id = @listId AND m.msisdn = a.msisdn
         """);
 
     /// <summary>Members of a list that reached the frequency cap (<paramref name="cap"/> awareness messages since <paramref name="since"/>, unix ms), for the preview.</summary>
