@@ -175,6 +175,15 @@ public static partial class TemplatesApi
             var joined = await campaigns.GetAsync(joins, ct);
             if (joined is null || joined.Tenant != Roles.National)
                 return (null, default, Problems.Validation("joins", "No national campaign has this id."));
+            // A draft may still change and an ended campaign has nothing left to go alongside: the same rule as
+            // GET /api/v1/campaigns/joinable, so that a campaign the list does not offer cannot be joined by its id.
+            if (!CampaignStore.IsJoinable(joined))
+            {
+                var why = joined.SupersededBy is { } by ? $"was corrected by {by}: join that one"
+                    : joined.SeriesId is { } series ? $"is one run of the series {series}: join the series"
+                    : $"is {joined.Status}: only one submitted and not ended can be joined";
+                return (null, default, Problems.Validation("joins", $"National campaign {joined.Id} {why} (GET /api/v1/campaigns/joinable lists them)."));
+            }
             national = JsonSerializer.Deserialize<CampaignDefinition>(joined.Definition, LoaJson.Options)! with { Name = joined.Name, Kind = joined.Kind };
             templateId ??= (await templates.LinkOfAsync(joins, ct)).TemplateId;
         }

@@ -137,8 +137,17 @@ public sealed class CampaignStore(Database database, TimeProvider time)
         return await connection.QuerySingleOrDefaultAsync<CampaignRow>($"SELECT {Columns} FROM campaigns WHERE id = @id", new { id });
     }
 
-    // National campaigns a province may join alongside (docs/api.md, "Joining a national campaign"): submitted
-    // and not ended, not superseded by a correction, and not one run of a series (the series itself is listed).
+    /// <summary>
+    /// Whether a province may join <paramref name="row"/> (docs/api.md, "Joining a national campaign"): national,
+    /// submitted and not ended, not superseded by a correction, and not one run of a series (the series itself
+    /// is joinable). The same rule as the listing below, for a <c>joins</c> that names a campaign directly.
+    /// </summary>
+    public static bool IsJoinable(CampaignRow row) =>
+        row.Tenant == "national"
+        && row.Status is CampaignStatus.PendingApproval or CampaignStatus.Scheduled or CampaignStatus.Running or CampaignStatus.Paused
+        && row.SupersededBy is null && row.SeriesId is null;
+
+    // National campaigns a province may join alongside: IsJoinable, as one keyset page.
     private static readonly Sql Joinable = new(
         Sqlite: $"""
             SELECT {Columns} FROM campaigns

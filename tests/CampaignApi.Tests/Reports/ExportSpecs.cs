@@ -145,10 +145,16 @@ public sealed class ExportSpecs
             Assert.Contains(string.Join(',', ExportFiles.GroupColumns), lines);
 
             // Generation and both downloads are on the audit trail; the generation under the scheduler's principal.
-            var audit = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?limit=1000")).GetProperty("items").EnumerateArray().ToList();
+            // A served download's record is written once its answer has gone (AuditServedReads), so it may land just
+            // after the client has the file: read until both are there, bounded.
+            List<JsonElement> audit = [], downloads = [];
+            for (var attempt = 0; attempt < 50 && downloads.Count < 2; attempt++, await Task.Delay(attempt == 1 ? 0 : 200))
+            {
+                audit = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?limit=1000")).GetProperty("items").EnumerateArray().ToList();
+                downloads = audit.Where(r => Str(r, "action") == "GET /api/v1/reports/exports/{id}/file" && Str(r, "target") == id).ToList();
+            }
             var generated = Assert.Single(audit, r => Str(r, "action") == ReportExportJob.AuditAction);
             Assert.Equal(("system:scheduler", "national", id, 201), (Str(generated, "who"), Str(generated, "tenant"), Str(generated, "target"), generated.GetProperty("outcome").GetInt32()));
-            var downloads = audit.Where(r => Str(r, "action") == "GET /api/v1/reports/exports/{id}/file" && Str(r, "target") == id).ToList();
             Assert.Equal(["xlsx", "csv"], downloads.Select(d => d.GetProperty("details").GetProperty("download").GetProperty("format").GetString()));
             await loa.StopKeepingDataAsync();
         }

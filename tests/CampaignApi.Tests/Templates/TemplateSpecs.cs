@@ -172,6 +172,14 @@ public sealed class TemplateSpecs
         var hnList = (await LoaTestHost.UploadListAsync(hnAuthor, LoaTestHost.NumbersCsv(4, offset: 900))).GetProperty("id").GetString()!;
         var joined = await hnAuthor.PostAsJsonAsync("/api/v1/campaigns", new { joins = scheduled, audience = new { lists = new[] { hnList } } });
         Assert.True(joined.StatusCode == HttpStatusCode.Created, await joined.Content.ReadAsStringAsync());
+        // And what is not listed cannot be joined by its id: the draft (it may still change), the cancelled one.
+        foreach (var (unlisted, status) in new[] { (draft, "draft"), (cancelled, "cancelled") })
+        {
+            var refused = await hnAuthor.PostAsJsonAsync("/api/v1/campaigns", new { joins = unlisted, audience = new { lists = new[] { hnList } } });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var why = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("joins")[0].GetString();
+            Assert.Contains($"is {status}", why, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -192,6 +200,8 @@ public sealed class TemplateSpecs
         Assert.Equal("warning", nationalBody.GetProperty("kind").GetString());
         Assert.Equal(Sms, nationalBody.GetProperty("message").GetProperty("sms").GetString());
         var national = nationalBody.GetProperty("id").GetString()!;
+        // Submitted: a draft may still change, so it cannot be joined yet.
+        (await author.PostAsync($"/api/v1/campaigns/{national}/submit", null)).EnsureSuccessStatusCode();
 
         // A national principal does not join; a province cannot join what is not a national campaign.
         var refused = await author.PostAsJsonAsync("/api/v1/campaigns", new { joins = national, audience = new { lists = new[] { nationalList } } });
@@ -216,7 +226,7 @@ public sealed class TemplateSpecs
         Assert.Equal("Cuc ATTT canh bao: khong cung cap ma OTP cho bat ky ai.", joinedBody.GetProperty("message").GetProperty("sms").GetString());
         var hn = joinedBody.GetProperty("id").GetString()!;
 
-        await LoaTestHost.SubmitAndApproveAsync(author, approver, national);
+        (await approver.PostAsync($"/api/v1/campaigns/{national}/approve", null)).EnsureSuccessStatusCode();
         await LoaTestHost.SubmitAndApproveAsync(hnAuthor, hnApprover, hn);
         await LoaTestHost.WaitForStatusAsync(author, national, "completed", TimeSpan.FromSeconds(90));
         var hnProgress = await LoaTestHost.WaitForStatusAsync(hnAuthor, hn, "completed", TimeSpan.FromSeconds(90));
