@@ -161,11 +161,13 @@ internal static class PushSubmit
     public static HttpRequestMessage Http2Request(HttpMethod method, Uri url, bool http2Only)
     {
         var exact = http2Only || url.Scheme == Uri.UriSchemeHttp;
-        return new HttpRequestMessage(method, url)
+        var request = new HttpRequestMessage(method, url)
         {
             Version = HttpVersion.Version20,
             VersionPolicy = exact ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
         };
+        request.Options.Set(PushAdapterFactory.NotificationRequest, true);
+        return request;
     }
 
     public static TimeSpan? RetryAfter(HttpResponseHeaders headers, TimeProvider time)
