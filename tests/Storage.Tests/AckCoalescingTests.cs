@@ -81,7 +81,11 @@ public sealed class AckCoalescingTests : IAsyncLifetime
         Assert.Equal(Devices, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM push_acks"));
         Assert.Equal(Devices / 2, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM push_acks WHERE opened_at IS NOT NULL"));
     }
+}
 
+/// <summary>The group commit under the ledger, alone: who is answered what when a turn fails, and how big a turn gets.</summary>
+public sealed class WriteCoalescerTests
+{
     [Fact]
     public async Task A_failed_turn_reaches_every_caller_in_it()
     {
