@@ -66,8 +66,8 @@ public static partial class TelemetrySetup
                     .AddHttpClientInstrumentation(o =>
                     {
                         // A push batch is hundreds of requests, one per notification: its carrier submit
-                        // span stands for them. Unrecorded, the request also carries an unsampled
-                        // traceparent, so a provider (or the simulator in this process) records nothing either.
+                        // span stands for them. (The embedded push simulator keeps its server spans out of
+                        // this host's traces itself: PushSimulatorHost.)
                         o.FilterHttpRequestMessage = request =>
                             !request.Options.TryGetValue(PushAdapterFactory.NotificationRequest, out var notification) || !notification;
                         // Carrier URLs hold no numbers, but a misconfigured one could: mask any that shows up.
