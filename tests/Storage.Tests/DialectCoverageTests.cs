@@ -19,6 +19,7 @@ public sealed class DialectCoverageTests
         [nameof(Geography.ProvinceMigrationTests)] = "builds yesterday's rows with SQLite statements",
         [nameof(SegmentUpgradeTests)] = "builds yesterday's rows with SQLite statements",
         [nameof(PagePlanTests)] = "pure logic, no database",
+        [nameof(WriteCoalescerTests)] = "the acks' group commit with a stand-in writer, no database",
         [nameof(Geography.ProvincesTests)] = "pure logic, no database",
         [nameof(DialectCoverageTests)] = "reads attributes, no database",
         [nameof(SchemaParityTests)] = "compares a migrated SQLite file with what the SQL Server scripts declare, read as text",

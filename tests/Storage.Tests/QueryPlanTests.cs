@@ -96,6 +96,17 @@ public sealed class QueryPlanTests : IAsyncLifetime
         Assert.True(scan >= 0 && probe > scan, string.Join(" | ", plan));
     }
 
+    [Fact]
+    public async Task The_planners_device_page_is_read_from_the_audience_index_alone_in_id_order()
+    {
+        var plan = await PlanAsync(Loa.Storage.Devices.DeviceAudience.Page.Sqlite,
+            ("App", "loa"), ("Province", "01"), ("Language", "vi"), ("After", 0L), ("Limit", 1000L));
+
+        // Covering (msisdn in the index, 0030): a page of a million-device table never reads the 400-byte rows.
+        Assert.Contains(plan, step => step.StartsWith("SEARCH devices USING COVERING INDEX ix_devices_audience (app=? AND province=? AND language=? AND", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.Contains("TEMP B-TREE", StringComparison.Ordinal));
+    }
+
     private async Task<List<string>> PlanAsync(string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = await database.OpenAsync();

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -60,25 +59,30 @@ public sealed partial class ApnsAdapter : ICarrierAdapter
     public Task<SubmitOutcome> SubmitAsync(CarrierBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return PushSubmit.RunAsync(batch, _streams, (m, ct) => SendAsync(batch, m, ct), cancellationToken);
+        // The payload differs between notifications only by text: serialised once per text in the batch.
+        var payloads = new System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
+        byte[] PayloadOf(string text) =>
+            payloads.TryGetValue(text, out var bytes) ? bytes : payloads.GetOrAdd(text, t => JsonSerializer.SerializeToUtf8Bytes(Payload(batch, t), ApnsJson.Options));
+        return PushSubmit.RunAsync(batch, _streams, _options.Timeout,
+            (m, deadlines, ct) => SendAsync(batch, m, PayloadOf(m.Text), deadlines, ct), cancellationToken);
     }
 
-    private async Task<PushAnswer> SendAsync(CarrierBatch batch, OutgoingMessage message, CancellationToken ct)
+    private async Task<PushAnswer> SendAsync(CarrierBatch batch, OutgoingMessage message, byte[] payload, RequestDeadlines deadlines, CancellationToken ct)
     {
         // Loa never plans a topic for APNs (UseTopics is refused for it); a topic name in the device path would be a 400 about a token that is none.
         if (message.Topic)
             return new PushAnswer(PushSubmit.Refused(message.Id, "APNs has no topics"));
         var jwt = _jwt.Current();
-        var answer = await SendOnceAsync(batch, message, jwt, ct).ConfigureAwait(false);
+        var answer = await SendOnceAsync(batch, message, payload, jwt, deadlines, ct).ConfigureAwait(false);
         if (answer.Signal != PushSignal.Unauthorized || answer.Result.Error?.StartsWith("ExpiredProviderToken", StringComparison.Ordinal) != true)
             return answer;
 
         // Our clock and Apple's disagree, or the token outlived its hour: renew (if Apple allows it
         // yet) and resend once. APNs took nothing from the refused request.
-        return _jwt.Renew(jwt) is { } renewed ? await SendOnceAsync(batch, message, renewed, ct).ConfigureAwait(false) : answer;
+        return _jwt.Renew(jwt) is { } renewed ? await SendOnceAsync(batch, message, payload, renewed, deadlines, ct).ConfigureAwait(false) : answer;
     }
 
-    private async Task<PushAnswer> SendOnceAsync(CarrierBatch batch, OutgoingMessage message, string jwt, CancellationToken ct)
+    private async Task<PushAnswer> SendOnceAsync(CarrierBatch batch, OutgoingMessage message, byte[] payload, string jwt, RequestDeadlines deadlines, CancellationToken ct)
     {
         var builder = new UriBuilder(_baseUrl);
         builder.Path = builder.Path.TrimEnd('/') + "/3/device/" + Uri.EscapeDataString(message.To);
@@ -97,9 +101,9 @@ public sealed partial class ApnsAdapter : ICarrierAdapter
         }
         if (CollapseId(batch.CollapseKey) is { } collapseId)
             request.Headers.TryAddWithoutValidation("apns-collapse-id", collapseId);
-        request.Content = JsonContent.Create(Payload(batch, message.Text), options: ApnsJson.Options);
+        request.Content = PushSubmit.JsonBody(payload);
 
-        var (response, failure) = await PushSubmit.SendAsync(_http, request, message.Id, _options.Timeout, ct).ConfigureAwait(false);
+        var (response, failure) = await PushSubmit.SendAsync(_http, request, message.Id, deadlines, ct).ConfigureAwait(false);
         if (failure is not null)
         {
             Log.Failed(_log, CarrierId, message.Id, DeviceToken.Mask(message.To), failure.Fate, failure.Error);
@@ -118,7 +122,7 @@ public sealed partial class ApnsAdapter : ICarrierAdapter
             return new PushAnswer(PushSubmit.Taken(message.Id, apnsId));
         }
 
-        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        var text = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         var said = TryRead(text)?.Reason;
         var code = string.IsNullOrWhiteSpace(said) ? $"HTTP {status}" : PushSubmit.Excerpt(said);
         var reason = DeviceToken.Scrub($"{code} (HTTP {status})", message.To);
@@ -160,7 +164,7 @@ public sealed partial class ApnsAdapter : ICarrierAdapter
         batch.Campaign,
         batch.Kind);
 
-    private static ApnsError? TryRead(string text)
+    private static ApnsError? TryRead(byte[] text)
     {
         try
         {

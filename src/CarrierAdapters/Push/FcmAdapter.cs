@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Google.Apis.Auth.OAuth2.Responses;
 using Microsoft.Extensions.Logging;
@@ -66,7 +65,9 @@ public sealed partial class FcmAdapter : ICarrierAdapter
         {
             return TokenFailure(ex);
         }
-        return await PushSubmit.RunAsync(batch, _streams, (m, ct) => SendAsync(batch, m, ct), cancellationToken).ConfigureAwait(false);
+        var bodies = new FcmBodies(text => Body(batch, text));
+        return await PushSubmit.RunAsync(batch, _streams, _options.Timeout,
+            (m, deadlines, ct) => SendAsync(batch, bodies, m, deadlines, ct), cancellationToken).ConfigureAwait(false);
     }
 
     private SubmitOutcome TokenFailure(Exception ex)
@@ -78,9 +79,9 @@ public sealed partial class FcmAdapter : ICarrierAdapter
             : new SubmitOutcome.Transient($"FCM access token not obtained: {PushSubmit.Excerpt(ex.Message)}");
     }
 
-    private async Task<PushAnswer> SendAsync(CarrierBatch batch, OutgoingMessage message, CancellationToken ct)
+    private async Task<PushAnswer> SendAsync(CarrierBatch batch, FcmBodies bodies, OutgoingMessage message, RequestDeadlines deadlines, CancellationToken ct)
     {
-        var body = Body(batch, message);
+        var body = bodies.For(message);
         string token;
         try
         {
@@ -91,7 +92,7 @@ public sealed partial class FcmAdapter : ICarrierAdapter
             return new PushAnswer(PushSubmit.NotTaken(message.Id, $"not sent: no FCM access token ({PushSubmit.Excerpt(ex.Message)})"));
         }
 
-        var answer = await SendOnceAsync(body, message, token, ct).ConfigureAwait(false);
+        var answer = await SendOnceAsync(body, message, token, deadlines, ct).ConfigureAwait(false);
         if (answer.Signal != PushSignal.Unauthorized)
             return answer;
 
@@ -106,16 +107,16 @@ public sealed partial class FcmAdapter : ICarrierAdapter
         {
             return answer;
         }
-        return await SendOnceAsync(body, message, token, ct).ConfigureAwait(false);
+        return await SendOnceAsync(body, message, token, deadlines, ct).ConfigureAwait(false);
     }
 
-    private async Task<PushAnswer> SendOnceAsync(FcmSendRequest body, OutgoingMessage message, string accessToken, CancellationToken ct)
+    private async Task<PushAnswer> SendOnceAsync(byte[] body, OutgoingMessage message, string accessToken, RequestDeadlines deadlines, CancellationToken ct)
     {
         using var request = PushSubmit.Http2Request(HttpMethod.Post, _sendUrl, http2Only: false);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        request.Content = JsonContent.Create(body, options: FcmJson.Options);
+        request.Content = PushSubmit.JsonBody(body);
 
-        var (response, failure) = await PushSubmit.SendAsync(_http, request, message.Id, _options.Timeout, ct).ConfigureAwait(false);
+        var (response, failure) = await PushSubmit.SendAsync(_http, request, message.Id, deadlines, ct).ConfigureAwait(false);
         if (failure is not null)
         {
             Log.Failed(_log, CarrierId, message.Id, Target(message), failure.Fate, failure.Error);
@@ -128,7 +129,7 @@ public sealed partial class FcmAdapter : ICarrierAdapter
     private async Task<PushAnswer> MapAsync(OutgoingMessage message, HttpResponseMessage response, CancellationToken ct)
     {
         var status = (int)response.StatusCode;
-        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        var text = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         if (response.IsSuccessStatusCode)
         {
             var name = TryRead<FcmSendResponse>(text)?.Name;
@@ -163,7 +164,8 @@ public sealed partial class FcmAdapter : ICarrierAdapter
         return answer;
     }
 
-    private FcmSendRequest Body(CarrierBatch batch, OutgoingMessage message)
+    /// <summary>The batch's request with an empty token, for <see cref="FcmBodies"/> to splice each target into.</summary>
+    private FcmSendRequest Body(CarrierBatch batch, string text)
     {
         var urgent = PushSubmit.IsUrgent(batch.Kind);
         var ttl = PushSubmit.TimeToLiveSeconds(batch.ExpiresAt, _time, LongestTtlSeconds);
@@ -186,9 +188,8 @@ public sealed partial class FcmAdapter : ICarrierAdapter
 
         return new FcmSendRequest(new FcmMessage
         {
-            Token = message.Topic ? null : message.To,
-            Topic = message.Topic ? TopicName(message.To) : null,
-            Notification = new FcmNotification(batch.Title, message.Text),
+            Token = "",
+            Notification = new FcmNotification(batch.Title, text),
             Data = data.Count > 0 ? data : null,
             Android = new FcmAndroidConfig(urgent ? "high" : "normal", $"{ttl}s", batch.CollapseKey),
             Apns = new FcmApnsConfig(apnsHeaders),
@@ -200,7 +201,7 @@ public sealed partial class FcmAdapter : ICarrierAdapter
 
     private static string Target(OutgoingMessage message) => message.Topic ? "/topics/" + TopicName(message.To) : DeviceToken.Mask(message.To);
 
-    private static T? TryRead<T>(string text) where T : class
+    private static T? TryRead<T>(byte[] text) where T : class
     {
         try
         {
@@ -223,5 +224,55 @@ public sealed partial class FcmAdapter : ICarrierAdapter
 
         [LoggerMessage(3, LogLevel.Warning, "{CarrierId}: no FCM access token ({Error})")]
         public static partial void TokenFailed(ILogger logger, string carrierId, string error);
+    }
+}
+
+/// <summary>
+/// A batch's request bodies. Everything but the target is the same for every notification of a batch
+/// with one text, so that part is serialised once and each body is its bytes with the token (or topic)
+/// spliced in: two dictionaries and a serialisation per notification were a good part of the
+/// adapter's cost (perf/README, "Push to devices"). The bytes are what the serialiser writes for the
+/// whole request (a spec holds them to it).
+/// </summary>
+internal sealed class FcmBodies(Func<string, FcmSendRequest> request)
+{
+    // The token is FcmMessage's first property, and the topic takes its place when there is no token.
+    private static readonly byte[] TokenPrefix = "{\"message\":{\"token\":\""u8.ToArray();
+    private static readonly byte[] TopicPrefix = "{\"message\":{\"topic\":\""u8.ToArray();
+    private static readonly System.Buffers.SearchValues<char> Plain =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_-.");
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _rests = new(StringComparer.Ordinal);
+
+    public byte[] For(OutgoingMessage message)
+    {
+        var prefix = message.Topic ? TopicPrefix : TokenPrefix;
+        var target = message.Topic ? FcmAdapter.TopicName(message.To) : message.To;
+        var rest = Rest(message.Text);
+        if (!target.AsSpan().ContainsAnyExcept(Plain))
+        {
+            var body = new byte[prefix.Length + target.Length + rest.Length];
+            prefix.CopyTo(body, 0);
+            System.Text.Encoding.ASCII.GetBytes(target, body.AsSpan(prefix.Length));
+            rest.CopyTo(body, prefix.Length + target.Length);
+            return body;
+        }
+        var escaped = JsonEncodedText.Encode(target).EncodedUtf8Bytes;
+        var other = new byte[prefix.Length + escaped.Length + rest.Length];
+        prefix.CopyTo(other, 0);
+        escaped.CopyTo(other.AsSpan(prefix.Length));
+        rest.CopyTo(other, prefix.Length + escaped.Length);
+        return other;
+    }
+
+    /// <summary>The request after its target's value: the closing quote and every other property.</summary>
+    private byte[] Rest(string text) => _rests.TryGetValue(text, out var rest) ? rest : _rests.GetOrAdd(text, Serialise);
+
+    private byte[] Serialise(string text)
+    {
+        var whole = JsonSerializer.SerializeToUtf8Bytes(request(text), FcmJson.Options);
+        if (!whole.AsSpan().StartsWith(TokenPrefix) || whole.Length <= TokenPrefix.Length || whole[TokenPrefix.Length] != (byte)'"')
+            throw new InvalidOperationException("The FCM request no longer starts with its token: FcmBodies must follow FcmMessage.");
+        return whole[TokenPrefix.Length..];
     }
 }

@@ -19,6 +19,13 @@ public sealed class PushAdapterFactory(
     /// <summary>The named HttpClient push uses: HTTP/2 with extra connections when one's streams run out.</summary>
     public const string HttpClientName = "loa-push";
 
+    /// <summary>
+    /// Marks a notification's own request. Push has no batch call, so a batch of 500 is 500 requests:
+    /// telemetry leaves these out and lets the batch's <c>carrier submit</c> span stand for them (a
+    /// recorded client span each cost as much CPU as the rest of the adapter, perf/README "Push to devices").
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<bool> NotificationRequest = new("loa.push.notification");
+
     private readonly ConcurrentDictionary<string, Lazy<ICarrierAdapter>> _adapters = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary><c>push-&lt;app&gt;</c>: the carrier id a push app's deliveries and lane go by.</summary>

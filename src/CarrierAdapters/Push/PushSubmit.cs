@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 
@@ -36,10 +37,13 @@ internal static class PushSubmit
     public static async Task<SubmitOutcome> RunAsync(
         CarrierBatch batch,
         SemaphoreSlim streams,
-        Func<OutgoingMessage, CancellationToken, Task<PushAnswer>> send,
+        TimeSpan timeout,
+        Func<OutgoingMessage, RequestDeadlines, CancellationToken, Task<PushAnswer>> send,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        // Disposed only once every request has ended: WhenAll waits for all of them, even when one throws.
+        using var deadlines = new RequestDeadlines(timeout, cancellationToken);
         var messages = batch.Messages;
         var answers = new PushAnswer[messages.Count];
         string? stopped = null;
@@ -54,7 +58,7 @@ internal static class PushSubmit
                     answers[i] = new PushAnswer(NotTaken(messages[i].Id, $"not sent: {why}"));
                     return;
                 }
-                var answer = await send(messages[i], cancellationToken).ConfigureAwait(false);
+                var answer = await send(messages[i], deadlines, cancellationToken).ConfigureAwait(false);
                 answers[i] = answer;
                 if (answer.Signal is PushSignal.Throttled or PushSignal.Unavailable or PushSignal.Unauthorized)
                     Interlocked.CompareExchange(ref stopped, $"an earlier notification of the batch got {answer.Result.Error}", null);
@@ -117,11 +121,10 @@ internal static class PushSubmit
     /// been delivered (Unknown). Only the caller's cancellation escapes.
     /// </summary>
     public static async Task<(HttpResponseMessage? Response, MessageResult? Failure)> SendAsync(
-        HttpClient http, HttpRequestMessage request, string messageId, TimeSpan timeout, CancellationToken cancellationToken)
+        HttpClient http, HttpRequestMessage request, string messageId, RequestDeadlines deadlines, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-            deadline.CancelAfter(timeout);
+        var timeout = deadlines.Timeout;
+        var deadline = deadlines.Rent();
         try
         {
             var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
@@ -151,6 +154,10 @@ internal static class PushSubmit
         {
             return (null, Unknown(messageId, $"no answer: {Excerpt(ex.Message)}"));
         }
+        finally
+        {
+            deadlines.Return(deadline);
+        }
     }
 
     /// <summary>
@@ -161,11 +168,21 @@ internal static class PushSubmit
     public static HttpRequestMessage Http2Request(HttpMethod method, Uri url, bool http2Only)
     {
         var exact = http2Only || url.Scheme == Uri.UriSchemeHttp;
-        return new HttpRequestMessage(method, url)
+        var request = new HttpRequestMessage(method, url)
         {
             Version = HttpVersion.Version20,
             VersionPolicy = exact ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
         };
+        request.Options.Set(PushAdapterFactory.NotificationRequest, true);
+        return request;
+    }
+
+    /// <summary>A body already serialised: its length is known, so it goes out in one frame with a content-length.</summary>
+    public static ByteArrayContent JsonBody(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json", "utf-8");
+        return content;
     }
 
     public static TimeSpan? RetryAfter(HttpResponseHeaders headers, TimeProvider time)
@@ -194,6 +211,93 @@ internal static class PushSubmit
     public static bool IsUrgent(string? kind) => !string.Equals(kind, "awareness", StringComparison.OrdinalIgnoreCase);
 
     internal static string Excerpt(string text) => HttpBatch.HttpBatchAdapter.Excerpt(text);
+}
+
+/// <summary>
+/// Each request's own deadline (<see cref="PushAppOptions.Timeout"/> from when it is sent), without a
+/// linked source and a new timer per request: a batch reuses a source per stream, and the caller's
+/// cancellation reaches them all through one registration. A linked source with its timer per
+/// notification was a good part of the adapter's cost (perf/README, "Push to devices").
+/// </summary>
+internal sealed class RequestDeadlines : IDisposable
+{
+    private readonly CancellationToken _caller;
+    private readonly CancellationTokenRegistration _registration;
+    private readonly ConcurrentBag<Deadline> _free = [];
+    private readonly List<Deadline> _all = [];
+    private readonly bool _bounded;
+
+    public RequestDeadlines(TimeSpan timeout, CancellationToken caller)
+    {
+        Timeout = timeout;
+        _bounded = timeout > TimeSpan.Zero && timeout != System.Threading.Timeout.InfiniteTimeSpan;
+        _caller = caller;
+        _registration = caller.UnsafeRegister(static state => ((RequestDeadlines)state!).CancelAll(), this);
+    }
+
+    public TimeSpan Timeout { get; }
+
+    public Deadline Rent()
+    {
+        if (!_free.TryTake(out var deadline))
+        {
+            deadline = new Deadline();
+            lock (_all)
+                _all.Add(deadline);
+            // Added before this check, so the caller's cancellation either finds it in the list or is seen here.
+            if (_caller.IsCancellationRequested)
+                deadline.Source.Cancel();
+        }
+        deadline.SentAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_bounded)
+            deadline.Source.CancelAfter(Timeout);
+        return deadline;
+    }
+
+    public void Return(Deadline deadline)
+    {
+        // Reused only when its timer is far from due: a timer firing just as TryReset runs could still
+        // cancel the next request that takes the source. A cancelled one is never reused.
+        var safe = !_bounded || System.Diagnostics.Stopwatch.GetElapsedTime(deadline.SentAt) < Timeout / 2;
+        if (safe && !_caller.IsCancellationRequested && deadline.Source.TryReset())
+            _free.Add(deadline);
+    }
+
+    private void CancelAll()
+    {
+        Deadline[] all;
+        lock (_all)
+            all = [.. _all];
+        foreach (var deadline in all)
+        {
+            try
+            {
+                deadline.Source.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _registration.Dispose();
+        lock (_all)
+        {
+            foreach (var deadline in _all)
+                deadline.Source.Dispose();
+        }
+    }
+
+    internal sealed class Deadline
+    {
+        public CancellationTokenSource Source { get; } = new();
+
+        public long SentAt { get; set; }
+
+        public CancellationToken Token => Source.Token;
+    }
 }
 
 /// <summary>The one place a device token is shortened for logs and reasons: a whole token lets anyone push to that phone.</summary>

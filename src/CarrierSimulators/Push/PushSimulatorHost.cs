@@ -233,6 +233,12 @@ public sealed partial class PushSimulatorHost : IHostedService, IAsyncDisposable
         builder.Services.AddSingleton(_loggerFactory);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.Services.AddRoutingCore();
+        // A provider is another process: its requests are not Loa's to trace. Kestrel's hosting layer takes
+        // its ActivitySource and DiagnosticListener from this container, and under names no listener asks
+        // for, a host that embeds the simulators records no server span per simulated notification (the
+        // client side records none either: TelemetrySetup).
+        builder.Services.AddSingleton(_ => new System.Diagnostics.ActivitySource("Loa.Simulators.Push"));
+        builder.Services.AddSingleton(_ => new System.Diagnostics.DiagnosticListener("Loa.Simulators.Push"));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {

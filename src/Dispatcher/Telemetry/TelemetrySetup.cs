@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Loa.CarrierAdapters.Push;
 using Loa.CarrierAdapters.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,6 +65,11 @@ public static partial class TelemetrySetup
                     .AddSource(LoaTelemetry.SourceName, LoaTelemetry.MassTransitName)
                     .AddHttpClientInstrumentation(o =>
                     {
+                        // A push batch is hundreds of requests, one per notification: its carrier submit
+                        // span stands for them. (The embedded push simulator keeps its server spans out of
+                        // this host's traces itself: PushSimulatorHost.)
+                        o.FilterHttpRequestMessage = request =>
+                            !request.Options.TryGetValue(PushAdapterFactory.NotificationRequest, out var notification) || !notification;
                         // Carrier URLs hold no numbers, but a misconfigured one could: mask any that shows up.
                         o.EnrichWithHttpRequestMessage = (activity, request) =>
                         {
@@ -99,11 +105,25 @@ public static partial class TelemetrySetup
     /// that no span carries one (<c>/api/v1/optouts/+84912345678</c>, say).
     /// </summary>
     public static string MaskNumbers(string path) =>
-        PhoneLike().Replace(path, m =>
+        !HasDigitRun(path) ? path : PhoneLike().Replace(path, m =>
         {
             var number = m.Value.Replace("%2B", "+", StringComparison.OrdinalIgnoreCase);
             return number.StartsWith("+84", StringComparison.Ordinal) ? Msisdn.Mask(number) : Msisdn.FullMask;
         });
+
+    // It runs on every server span: most paths have no run of 8 digits, and a scan of them is cheaper
+    // than the regex's search.
+    private static bool HasDigitRun(string path)
+    {
+        var run = 0;
+        foreach (var c in path)
+        {
+            run = char.IsAsciiDigit(c) ? run + 1 : 0;
+            if (run == 8)
+                return true;
+        }
+        return false;
+    }
 
     // A whole path segment: campaign ids are hex and often hold long runs of digits, which are not numbers.
     [GeneratedRegex(@"(?<=/|^)(?:\+|%2B)?\d{8,15}(?=/|$)", RegexOptions.IgnoreCase)]

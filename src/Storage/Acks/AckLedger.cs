@@ -18,8 +18,25 @@ public sealed record AckOutcome(bool Received, bool Opened);
 /// Acks come at the rate phones wake, so the write is one key insert and one counter upsert; the
 /// lookups that find the delivery are reads outside the write lock.
 /// </summary>
-public sealed class AckLedger(Database database, TimeProvider time)
+public sealed class AckLedger
 {
+    private readonly Database database;
+    private readonly TimeProvider time;
+    private readonly WriteCoalescer<Ack, AckOutcome> _writes;
+
+    public AckLedger(Database database, TimeProvider time)
+    {
+        this.database = database;
+        this.time = time;
+        // The phones' acks come a thousand a second at a large send, each a write turn of its own taken
+        // from the lanes' (perf/README, "Push to devices"): those that arrive while a turn is being written
+        // share the next, and each caller is answered when its turn has committed.
+        _writes = new WriteCoalescer<Ack, AckOutcome>(WriteTurnAsync, MaxAcksPerTurn);
+    }
+
+    /// <summary>Keeps one turn's transaction short, whatever the queue.</summary>
+    internal const int MaxAcksPerTurn = 500;
+
     internal static readonly Sql FindDevice = Sql.Both("""
         SELECT id AS Id, app AS App, province AS Province, language AS Language FROM devices
         WHERE token_hash = @hash AND (@tenant IS NULL OR tenant = @tenant)
@@ -92,23 +109,46 @@ public sealed class AckLedger(Database database, TimeProvider time)
         if (delivery is null)
             return null;
 
-        var topicAck = PushTopics.IsTopic(delivery.Recipient);
+        return await _writes.WriteAsync(new Ack(delivery.Id, delivery.Carrier, PushTopics.IsTopic(delivery.Recipient), campaignId, deviceId, opened),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the acks of one write turn, in the order they came, with their counters summed per campaign
+    /// and carrier: one transaction for all (a crash between an ack row and its counters would count an ack
+    /// never kept). Two acks of one delivery in a turn meet in the transaction, so the second counts nothing.
+    /// </summary>
+    private async Task<AckOutcome[]> WriteTurnAsync(IReadOnlyList<Ack> acks)
+    {
         var now = time.Ms();
-        var key = new { id = delivery.Id, campaign = campaignId, device = deviceId, now, openedAt = opened ? now : (long?)null };
-        // The ack row and its counters in one transaction (on SQL Server too): a crash between them would count an ack never kept.
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
-        var received = await connection.ExecuteAsync(new CommandDefinition(database.Text(topicAck ? InsertTopicAck : InsertAck),
-            key, transaction, cancellationToken: cancellationToken)) == 1;
-        var firstOpened = received ? opened : opened && await connection.ExecuteAsync(new CommandDefinition(
-            database.Text(topicAck ? MarkTopicOpened : MarkOpened), key, transaction, cancellationToken: cancellationToken)) == 1;
-        await PushCounts.AddAsync(database, connection, transaction, campaignId, delivery.Carrier,
-            [(PushCounter.Received, received ? 1 : 0), (PushCounter.Opened, firstOpened ? 1 : 0)], cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return new AckOutcome(received, firstOpened);
+        var outcomes = new AckOutcome[acks.Count];
+        var counts = new SortedDictionary<(string Campaign, string Carrier), (long Received, long Opened)>();
+        // Not the caller's token: a turn carries other callers' acks, and an ack half written is rolled back anyway.
+        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var transaction = await Database.BeginWriteAsync(connection, CancellationToken.None);
+        for (var i = 0; i < acks.Count; i++)
+        {
+            var ack = acks[i];
+            var key = new { id = ack.DeliveryId, campaign = ack.CampaignId, device = ack.DeviceId, now, openedAt = ack.Opened ? now : (long?)null };
+            var received = await connection.ExecuteAsync(new CommandDefinition(database.Text(ack.Topic ? InsertTopicAck : InsertAck),
+                key, transaction)) == 1;
+            var firstOpened = received ? ack.Opened : ack.Opened && await connection.ExecuteAsync(new CommandDefinition(
+                database.Text(ack.Topic ? MarkTopicOpened : MarkOpened), key, transaction)) == 1;
+            outcomes[i] = new AckOutcome(received, firstOpened);
+            counts.TryGetValue((ack.CampaignId, ack.Carrier), out var sum);
+            counts[(ack.CampaignId, ack.Carrier)] = (sum.Received + (received ? 1 : 0), sum.Opened + (firstOpened ? 1 : 0));
+        }
+        // In key order, so that two hosts' turns on SQL Server take the counter rows in the same order.
+        foreach (var ((campaign, carrier), (received, opened)) in counts)
+            await PushCounts.AddAsync(database, connection, transaction, campaign, carrier,
+                [(PushCounter.Received, received), (PushCounter.Opened, opened)], CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
+        return outcomes;
     }
 
     private sealed record Device(long Id, string App, string Province, string Language);
 
     private sealed record Found(long Id, string Carrier, string Recipient);
+
+    private sealed record Ack(long DeliveryId, string Carrier, bool Topic, string CampaignId, long DeviceId, bool Opened);
 }

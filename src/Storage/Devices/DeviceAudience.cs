@@ -58,7 +58,7 @@ public sealed record DeviceCount(string App, string Province, string Language, l
 /// </summary>
 public sealed class DeviceAudience(Database database)
 {
-    private static readonly Sql Page = new(
+    internal static readonly Sql Page = new(
         Sqlite: """
             SELECT id AS Id, province AS Province, msisdn AS Msisdn FROM devices
             WHERE app = @App AND province = @Province AND language = @Language AND id > @After

@@ -1,7 +1,11 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Loa.EndToEnd.Tests.DeliveryEngine;
+using Loa.Storage.Keys;
 using Loa.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Loa.EndToEnd.Tests.Telemetry;
 
@@ -89,6 +93,46 @@ public sealed partial class TraceSpecs
             .Take(5).ToList();
         Assert.True(leaks.Count == 0, "full numbers in spans:\n" + string.Join("\n", leaks));
         Assert.Contains(spans, s => s.GetTagItem("url.path") is string path && path.Contains("/api/v1/optouts/+8486****007", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_push_batch_is_one_carrier_submit_span_and_its_notifications_record_no_span_of_their_own()
+    {
+        var telemetry = new TelemetryCapture();
+        await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s => s["Loa:Push:Apps:loa:Provider"] = "Fcm"),
+            configure: telemetry.AddTo);
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("test-app", "national app", "national", ["app"]);
+        using var app = loa.Client("test-app");
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        using var operatorClient = loa.Client("dev-operator");
+        for (var i = 0; i < 12; i++)
+        {
+            var registered = await app.PostAsJsonAsync("/api/v1/devices", new
+            {
+                token = $"trace{i:D3}{Guid.NewGuid():n}:APA91b{new string('t', 100)}", platform = "android", app = "loa", province = "HN", language = "vi",
+            });
+            Assert.Equal(System.Net.HttpStatusCode.Created, registered.StatusCode);
+        }
+        var created = await author.PostAsJsonAsync("/api/v1/campaigns", new
+        {
+            name = "Push trace",
+            kind = "warning",
+            channels = new[] { "push" },
+            message = new { push = new { title = "Cảnh báo", body = "Không cung cấp mã OTP cho bất kỳ ai." } },
+            audience = new { devices = true },
+        });
+        var campaign = await created.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(created.IsSuccessStatusCode, campaign.ToString());
+        var id = campaign.GetProperty("id").GetString()!;
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromSeconds(60));
+
+        await EngineWorld.WaitUntilAsync(() => telemetry.Spans.Any(s => s.Source.Name == "Loa" && s.DisplayName == "carrier submit"
+            && s.GetTagItem("loa.carrier") as string == "push-loa"), "the push batch's carrier submit span", TimeSpan.FromSeconds(10));
+        var sends = telemetry.Spans.Where(s => (s.GetTagItem("url.full") as string ?? s.GetTagItem("url.path") as string ?? "")
+            .Contains("messages:send", StringComparison.Ordinal)).ToList();
+        Assert.True(sends.Count == 0, "spans per notification:\n" + string.Join("\n", sends.Take(5).Select(s => $"{s.Source.Name} {s.Kind} {s.DisplayName}")));
     }
 
     // The list's numbers in any of the forms Loa handles: 086xxxxxxx, 8486xxxxxxx, +8486xxxxxxx (also URL-encoded).
