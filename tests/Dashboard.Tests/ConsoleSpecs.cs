@@ -255,6 +255,10 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
 
         // Students only, and not in commune 00007: 0, 6 (commune 00004) of 0, 3, 6, 9.
         await page.GetByText("Thu hẹp người nhận (nhãn, xã/phường, nhà mạng)").ClickAsync();
+        // The groups the ticked list holds are offered, with how many members each has.
+        await Expect(page.GetByTestId("known-groups")).ToHaveTextAsync(
+            "Nhãn trong các danh sách đã chọn: elderly (8) · student (4). Xã, phường trong các danh sách đã chọn: 00004 (6) · 00007 (6).", Bounded);
+        await Expect(page.Locator("#c-known-tags option")).ToHaveCountAsync(2, new() { Timeout = DashboardWorld.TimeoutMs });
         await page.Locator("#c-inc-tags").FillAsync("student");
         await Expect(page.GetByTestId("preview-recipients")).ToHaveTextAsync("4", Bounded);
         await page.Locator("#c-exc-communes").FillAsync("00007");

@@ -38,10 +38,20 @@ public sealed record ListCreated(
     string Id, string Name, int Accepted, int Rejected, int Duplicates, IReadOnlyList<ListError> Errors,
     IReadOnlyDictionary<string, ListRemap> Remapped);
 
-/// <summary><c>ProvinceNames</c> names each code of <c>ByProvince</c> that is a unit of today.</summary>
+/// <summary>
+/// <c>ProvinceNames</c> names each code of <c>ByProvince</c> that is a unit of today. <c>ByTag</c> counts the members
+/// under each tag (a member with two tags counts under both; members without tags are not counted there);
+/// <c>ByCommune</c> the members with each commune. Both are read from the counters kept at upload, so that an
+/// author can target the groups a list holds without knowing them by heart.
+/// </summary>
 public sealed record ListDetails(
     string Id, string Name, string Tenant, string CreatedBy, DateTimeOffset CreatedAt, long Accepted, long Rejected, long Duplicates,
-    IReadOnlyDictionary<string, long> ByCarrier, IReadOnlyDictionary<string, long> ByProvince, IReadOnlyDictionary<string, string> ProvinceNames);
+    IReadOnlyDictionary<string, long> ByCarrier, IReadOnlyDictionary<string, long> ByProvince, IReadOnlyDictionary<string, string> ProvinceNames)
+{
+    public IReadOnlyDictionary<string, long> ByTag { get; init; } = new Dictionary<string, long>();
+
+    public IReadOnlyDictionary<string, long> ByCommune { get; init; } = new Dictionary<string, long>();
+}
 
 /// <summary>A list as <c>GET /api/v1/lists</c> names it: what was kept at upload, no member and no per-carrier count.</summary>
 public sealed record ListSummary(
@@ -165,7 +175,13 @@ public static class ListsApi
             list.Accepted, list.Rejected, list.Duplicates,
             counts.GroupBy(c => c.Carrier).ToDictionary(g => g.Key, g => g.Sum(c => c.Recipients)),
             byProvince,
-            byProvince.Keys.Select(provinces.Unit).OfType<Province>().ToDictionary(p => p.Code, p => p.Name)));
+            byProvince.Keys.Select(provinces.Unit).OfType<Province>().ToDictionary(p => p.Code, p => p.Name))
+        {
+            ByTag = counts.SelectMany(c => SegmentTags.Split(c.Tags).Select(tag => (Tag: tag, c.Recipients)))
+                .GroupBy(t => t.Tag, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(t => t.Recipients)),
+            ByCommune = counts.Where(c => c.Commune.Length > 0)
+                .GroupBy(c => c.Commune, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(c => c.Recipients)),
+        });
     }
 
     /// <param name="province">The member's unit; null for a national row without one (stored as '', unknown).</param>

@@ -655,7 +655,37 @@ function composed() {
 
 function previewSoon() {
   clearTimeout(state.previewTimer);
-  state.previewTimer = setTimeout(previewDraft, PREVIEW_AFTER_MS);
+  state.previewTimer = setTimeout(() => { previewDraft(); showKnownGroups(); }, PREVIEW_AFTER_MS);
+}
+
+/**
+ * The tags and communes the ticked lists hold (GET /api/v1/lists/{id}: byTag, byCommune, counted at upload),
+ * offered beside the segment fields so that an author picks groups the lists have instead of guessing.
+ */
+async function showKnownGroups() {
+  const ids = checkedValues('#c-lists input');
+  state.listGroups ??= {};
+  try {
+    for (const id of ids.filter((i) => !state.listGroups[i])) state.listGroups[id] = await api('GET', `/api/v1/lists/${encodeURIComponent(id)}`);
+  } catch {
+    return; // the preview says what is wrong with the lists; these are only suggestions
+  }
+  if (ids.join() !== checkedValues('#c-lists input').join()) return; // the ticks moved on meanwhile
+  const sum = (key) => {
+    const total = new Map();
+    for (const id of ids) for (const [name, n] of Object.entries(state.listGroups[id][key] ?? {})) total.set(name, (total.get(name) ?? 0) + n);
+    return [...total.entries()].sort(([a], [b]) => a.localeCompare(b));
+  };
+  const tags = sum('byTag');
+  const communes = sum('byCommune');
+  const line = (entries) => entries.map(([name, n]) => `${name} (${fmt(n)})`).join(' · ');
+  for (const [list, entries] of [['c-known-tags', tags], ['c-known-communes', communes]]) {
+    $(list).replaceChildren(...entries.map(([name]) => el('option', { value: name })));
+  }
+  const parts = [];
+  if (tags.length) parts.push(t('compose.knownTags', { values: line(tags) }));
+  if (communes.length) parts.push(t('compose.knownCommunes', { values: line(communes) }));
+  $('c-known-groups').textContent = ids.length === 0 ? '' : parts.length ? parts.join(' ') : t('compose.knownNone');
 }
 
 /**
@@ -702,7 +732,8 @@ async function previewDraft() {
  */
 const pushReach = (push) => {
   const devices = t('campaign.pushReach', { n: fmt(push?.devices ?? 0) });
-  const apps = Object.keys(push?.topicsByApp ?? {});
+  // Apps on topics that this audience sends nothing to (no device in any of its topics) are left out.
+  const apps = Object.entries(push?.topicsByApp ?? {}).filter(([, n]) => n > 0).map(([app]) => app);
   return apps.length ? `${devices} ${t('campaign.pushTopics', { n: fmt(push.topics), apps: apps.join(', ') })}` : devices;
 };
 
@@ -851,7 +882,7 @@ function renderCampaign(c) {
     const countRows = (entries, none) => (entries.length
       ? entries.map(([name, n]) => el('tr', {}, el('th', { scope: 'row', lang: 'vi', text: name }), el('td', { class: 'num', text: fmt(n) })))
       : [el('tr', {}, el('td', { colspan: '2', class: 'muted', text: none }))]);
-    $('cv-push-apps').replaceChildren(...countRows(Object.entries(p.push?.byApp ?? {}), t('campaign.noDevices')));
+    $('cv-push-apps').replaceChildren(...countRows(Object.entries(p.push?.byApp ?? {}).filter(([, n]) => n > 0), t('campaign.noDevices')));
     $('cv-push-provinces').replaceChildren(...countRows(Object.entries(p.push?.byProvince ?? {})
       .map(([code, n]) => [code === 'unknown' || !code ? t('campaign.unknownProvince') : provinceName(code), n]), t('campaign.noDevices')));
     show($('cv-sms-tables'), sms);
