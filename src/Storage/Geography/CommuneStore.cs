@@ -16,7 +16,8 @@ public sealed class CommuneTable
 
     private readonly Dictionary<string, Commune> byCode;
 
-    internal CommuneTable(IEnumerable<Commune> communes, long version)
+    /// <param name="version">The load's stamp (<c>updated_at</c>); any number but 0 for a table built by hand.</param>
+    public CommuneTable(IEnumerable<Commune> communes, long version)
     {
         byCode = communes.ToDictionary(c => c.Code, StringComparer.Ordinal);
         Version = version;
