@@ -85,7 +85,7 @@ public static class ListsApi
             size.MaxRequestBodySize = limits.MaxBytes;
 
         var router = await routes.GetAsync(ct);
-        // Read once for the whole upload (some 3,300 rows), never per member.
+        // The commune table (some 3,300 rows) is read once for the whole upload and looked up in memory, never per member.
         var communes = await communeStore.TableAsync(ct);
         var tenant = user.Tenant();
         long line = 0; // the last line read whole; the header is line 1

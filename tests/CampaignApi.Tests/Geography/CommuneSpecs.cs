@@ -78,6 +78,13 @@ public sealed class CommuneSpecs : IAsyncLifetime
         Assert.Equal("Phường Ngọc Hà", Assert.Single(second.GetProperty("items").EnumerateArray()).GetProperty("name").GetString());
         using var unknown = await author.GetAsync("/api/v1/geography/communes?province=XX");
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+
+        // The load and both refusals are on the audit trail.
+        var audit = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?limit=1000")).GetProperty("items").EnumerateArray()
+            .Where(r => r.GetProperty("action").GetString()!.StartsWith("PUT /api/v1/geography/communes", StringComparison.Ordinal)).ToList();
+        Assert.Equal([200, 403, 403], audit.Select(r => r.GetProperty("outcome").GetInt32()).Order().ToList());
+        var load = Assert.Single(audit, r => r.GetProperty("outcome").GetInt32() == 200);
+        Assert.Equal(4, load.GetProperty("details").GetProperty("communes").GetProperty("accepted").GetInt32());
     }
 
     [Fact]
