@@ -169,6 +169,7 @@ public static class LoaApi
         app.MapAuditApiV1();
         app.MapReportsApiV1();
         app.MapProvincesApiV1();
+        app.MapCommunesApiV1();
         app.MapTemplatesApiV1();
         app.MapCoverageApiV1();
         app.MapExportsApiV1();

@@ -47,6 +47,7 @@ public static class StorageSetup
         services.TryAddSingleton<Acks.AckLedger>();
         services.TryAddSingleton<Fallback.FallbackStore>();
         services.TryAddSingleton<Geography.ProvinceStore>();
+        services.TryAddSingleton<Geography.CommuneStore>();
         services.TryAddSingleton<Templates.TemplateStore>();
         services.TryAddSingleton<Coverage.CoverageStore>();
         services.TryAddSingleton<Reports.ExportStore>();

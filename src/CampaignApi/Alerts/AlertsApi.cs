@@ -8,6 +8,7 @@ using Loa.Storage;
 using Loa.Storage.Alerts;
 using Loa.Storage.Audiences;
 using Loa.Storage.Campaigns;
+using Loa.Storage.Geography;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using static Loa.CampaignApi.Alerts.CapReader;
@@ -25,6 +26,7 @@ public sealed record CapIntake(
     CapAlertStore Alerts,
     ListStore Lists,
     ProvinceGeocodes Geocodes,
+    CommuneStore Communes,
     IOptionsMonitor<CapOptions> Options,
     ISendEndpointProvider Bus,
     BusTopology Topology,
@@ -131,7 +133,8 @@ public static class AlertsApi
         CapAlert alert, List<CapAlertRow> referenced, ClaimsPrincipal user, CapIntake intake, CapOptions options, CancellationToken ct)
     {
         var now = intake.Time.GetUtcNow();
-        var (draft, errors, tooLong) = CapCampaign.Map(alert, intake.Geocodes, options, intake.Safety.CurrentValue.TestMarker, now);
+        var (draft, errors, tooLong) = CapCampaign.Map(
+            alert, intake.Geocodes, options, intake.Safety.CurrentValue.TestMarker, now, await intake.Communes.TableAsync(ct));
         if (tooLong is not null)
             return Problems.Unprocessable("sms-too-long", "SMS text too long", tooLong, errors);
         if (draft is null)

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Loa.CampaignApi.Campaigns;
 using Loa.CarrierAdapters.Encoding;
 using Loa.Contracts;
+using Loa.Storage.Geography;
 
 namespace Loa.CampaignApi.Alerts;
 
@@ -27,7 +28,9 @@ public static partial class CapCampaign
 {
     /// <param name="testMarker">What the campaign rules put before a test's text (Loa:Safety:TestMarker): part of what is measured.</param>
     /// <param name="now">Before it, <c>effective</c> and <c>onset</c> have passed and the campaign starts on approval.</param>
-    public static CapMapping Map(CapAlert alert, ProvinceGeocodes geocodes, CapOptions options, string testMarker, DateTimeOffset now)
+    /// <param name="communes">The commune table operators loaded: a GSO geocode of 5 digits it knows is placed (see <see cref="Communes"/>).</param>
+    public static CapMapping Map(
+        CapAlert alert, ProvinceGeocodes geocodes, CapOptions options, string testMarker, DateTimeOffset now, CommuneTable? communes = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var index = ChooseInfo(alert.Infos);
@@ -36,6 +39,7 @@ public static partial class CapCampaign
         var kind = Kind(alert.Status, info);
 
         var provinces = new List<CapProvince>();
+        var placedCommunes = new List<(Commune Commune, string Element)>();
         var unknown = new List<CapUnknownGeocode>();
         var unplaced = new List<CapUnplacedArea>();
         for (var j = 0; j < info.Areas.Count; j++)
@@ -58,6 +62,12 @@ public static partial class CapCampaign
                     if (!provinces.Any(p => p.Province == known.Province))
                         provinces.Add(new CapProvince(known.Province, element));
                 }
+                else if (geocodes.FindCommune(geocode.ValueName, geocode.Value, communes) is { } commune)
+                {
+                    placed = true;
+                    if (!placedCommunes.Any(c => c.Commune.Code == commune.Code))
+                        placedCommunes.Add((commune, element));
+                }
                 else
                 {
                     unknown.Add(new CapUnknownGeocode(element, area.AreaDesc, geocode.ValueName, geocode.Value));
@@ -66,6 +76,7 @@ public static partial class CapCampaign
             if (!placed)
                 unplaced.Add(new CapUnplacedArea($"{path}.area[{j}]", area.AreaDesc));
         }
+        var include = Communes(provinces, placedCommunes);
         if (info.Areas.Count > 0 && provinces.Count == 0 && errors.Count == 0)
         {
             // Other schemes beside a known code only leave their own areas out; with none known, sending
@@ -105,11 +116,30 @@ public static partial class CapCampaign
                 sms.Text,
                 // Kept with the campaign for when the push channel exists; only sms is sent today.
                 new PushMessageDefinition(FirstText(info.Headline, info.Event), NullIfEmpty(Join(CapText.Plain(info.Description), CapText.Plain(info.Instruction))))),
-            Audience: new AudienceDefinition([], provinces.Count == 0 ? null : provinces.Select(p => p.Province).ToList(), null),
+            Audience: new AudienceDefinition([], provinces.Count == 0 ? null : provinces.Select(p => p.Province).ToList(), null, Include: include),
             Schedule: new ScheduleDefinition(startAt, null, info.Expires, null),
             Options: new OptionsDefinition(options.StripDiacritics, options.MaxSmsParts),
             Cap: new CapOrigin(alert.Sender, alert.Identifier, alert.Sent, sms.Source, startSource, unknown, unplaced));
         return new CapMapping(new CapCampaignDraft(index, definition, provinces), errors);
+    }
+
+    /// <summary>
+    /// Places the alert's communes. An alert placed by communes alone reaches those communes only: their
+    /// provinces, narrowed by <c>audience.include.communes</c>. An alert that also names whole provinces
+    /// cannot say "these provinces, and those communes" (include filters are and-ed), so each commune's whole
+    /// province is taken: wider than the sender drew, never narrower, and the approver sees it in the provinces.
+    /// </summary>
+    private static AudienceFilter? Communes(List<CapProvince> provinces, List<(Commune Commune, string Element)> communes)
+    {
+        if (communes.Count == 0)
+            return null;
+        var communesOnly = provinces.Count == 0;
+        foreach (var (commune, element) in communes)
+        {
+            if (!provinces.Any(p => p.Province == commune.Province))
+                provinces.Add(new CapProvince(commune.Province, element));
+        }
+        return communesOnly ? new AudienceFilter(Communes: communes.Select(c => c.Commune.Code).ToList()) : null;
     }
 
     /// <summary>

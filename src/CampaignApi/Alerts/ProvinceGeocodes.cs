@@ -1,4 +1,5 @@
 using Loa.Storage.Geography;
+using Loa.Storage.Planning;
 
 namespace Loa.CampaignApi.Alerts;
 
@@ -43,8 +44,7 @@ public sealed class ProvinceGeocodes
 
     /// <summary>
     /// The table's row first (an operator's override), then the built-in schemes. Values are compared as
-    /// written, trimmed: <c>01</c>, not <c>1</c>. A 5-digit (commune) code is not placed: Loa has no
-    /// commune table yet (docs/domain-geography.md), and guessing its province could widen an alert.
+    /// written, trimmed: <c>01</c>, not <c>1</c>. A 5-digit (commune) code is not a province: see <see cref="FindCommune"/>.
     /// </summary>
     public ProvinceGeocode? Find(string valueName, string value)
     {
@@ -58,6 +58,19 @@ public sealed class ProvinceGeocodes
         else if (IsoNames.Contains(name) && code.StartsWith("VN-", StringComparison.OrdinalIgnoreCase))
             resolved = provinces.Resolve(code);
         return resolved is null ? null : new ProvinceGeocode(name, code, resolved.Code, resolved.Name, resolved.RemappedFrom);
+    }
+
+    /// <summary>
+    /// A GSO geocode of 5 digits that the commune table operators loaded holds, placed in its province; null
+    /// otherwise, and always while no table is loaded: a commune code carries no province prefix, and
+    /// guessing its province could widen an alert (docs/domain-geography.md, Communes).
+    /// </summary>
+    public Commune? FindCommune(string valueName, string value, CommuneTable? communes)
+    {
+        if (communes is null || communes.IsEmpty || !string.Equals(valueName.Trim(), Gso, StringComparison.OrdinalIgnoreCase))
+            return null;
+        var code = value.Trim();
+        return SegmentTags.IsCommune(code) && communes.Find(code) is { } commune && provinces.Unit(commune.Province) is not null ? commune : null;
     }
 
     public static ProvinceGeocodes Load(string? path, Provinces? provinces = null)

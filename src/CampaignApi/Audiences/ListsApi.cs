@@ -82,7 +82,8 @@ public static class ListsApi
     /// </summary>
     public static async Task<IResult> UploadAsync(
         HttpRequest request, ClaimsPrincipal user, string? name,
-        ListStore lists, RouteTable routes, Provinces provinces, IOptions<ListOptions> options, Audit.AuditDetails audit, CancellationToken ct)
+        ListStore lists, RouteTable routes, Provinces provinces, CommuneStore communeStore, IOptions<ListOptions> options, Audit.AuditDetails audit,
+        CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 200)
             return Problems.Validation("name", "A list needs a name (query parameter ?name=, at most 200 characters).");
@@ -94,6 +95,8 @@ public static class ListsApi
             size.MaxRequestBodySize = limits.MaxBytes;
 
         var router = await routes.GetAsync(ct);
+        // The commune table (some 3,300 rows) is read once for the whole upload and looked up in memory, never per member.
+        var communes = await communeStore.TableAsync(ct);
         var tenant = user.Tenant();
         long line = 0; // the last line read whole; the header is line 1
         try
@@ -121,7 +124,7 @@ public static class ListsApi
 
                 string? tags = null, commune = null;
                 var reason = Row(csv, router, provinces, msisdnColumn, provinceColumn, user, tenant, out var msisdn, out var province)
-                    ?? Segment(csv, tagsColumn, communeColumn, out tags, out commune);
+                    ?? Segment(csv, tagsColumn, communeColumn, communes, provinces, ref province, out tags, out commune);
                 if (reason is not null)
                 {
                     rejected++;
@@ -209,9 +212,13 @@ public static class ListsApi
     /// <summary>
     /// The member's segment: its tags in their one stored form (SegmentTags) and its commune. A cell that
     /// cannot be either is the row's error, as a bad number is: a member filed under a tag it does not
-    /// carry would be reached, or missed, by every segmented campaign.
+    /// carry would be reached, or missed, by every segmented campaign. Once operators have loaded the
+    /// commune table, a commune must be in it and in the member's province (a member with none is placed
+    /// in the commune's); while it is empty a commune is checked for its form only.
     /// </summary>
-    private static string? Segment(CsvDataReader csv, int tagsColumn, int communeColumn, out string? tags, out string? commune)
+    private static string? Segment(
+        CsvDataReader csv, int tagsColumn, int communeColumn, CommuneTable communes, Provinces provinces,
+        ref ResolvedProvince? province, out string? tags, out string? commune)
     {
         commune = tags = null;
         if (tagsColumn >= 0)
@@ -225,6 +232,15 @@ public static class ListsApi
             return null;
         if (!SegmentTags.IsCommune(given))
             return $"commune '{Clip(given, 20)}' is not a commune code (5 digits)";
+        if (!communes.IsEmpty)
+        {
+            if (communes.Find(given) is not { } known)
+                return $"commune '{given}' is not a known commune";
+            if (province is null)
+                province = provinces.Resolve(known.Province);
+            else if (province.Code != known.Province)
+                return $"commune '{given}' is not a commune of {province.Name} ({province.Code})";
+        }
         commune = given;
         return null;
     }

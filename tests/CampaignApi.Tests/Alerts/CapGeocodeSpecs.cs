@@ -46,6 +46,26 @@ public sealed class CapGeocodeSpecs(CapHost cap)
     }
 
     [Fact]
+    public async Task A_commune_geocode_the_loaded_table_knows_targets_that_commune_and_one_it_does_not_is_listed_unknown()
+    {
+        using var admin = Loa.Client("dev-admin");
+        using var author = Loa.Client("dev-author");
+        using var table = new StringContent("code,name,province\n00004,Phường Ba Đình,01\n", System.Text.Encoding.UTF8, "text/csv");
+        (await admin.PutAsync("/api/v1/geography/communes", table)).EnsureSuccessStatusCode();
+        var document = CapDocument.Load("thanh-hoa.xml").Unique()
+            .With("<value>01</value>", "<value>00004</value>")
+            .With("<value>38</value>", "<value>99998</value>");
+
+        var campaign = await CapHost.PostExpectingAsync(author, document, HttpStatusCode.Created);
+
+        var audience = campaign.GetProperty("audience");
+        Assert.Equal(["01"], audience.GetProperty("provinces").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["00004"], audience.GetProperty("include").GetProperty("communes").EnumerateArray().Select(c => c.GetString()));
+        var unknown = Assert.Single(campaign.GetProperty("cap").GetProperty("unknownGeocodes").EnumerateArray());
+        Assert.Equal("99998", unknown.GetProperty("value").GetString());
+    }
+
+    [Fact]
     public async Task A_province_may_alert_its_own_province_named_beside_a_code_loa_does_not_know()
     {
         using var hanoi = Loa.Client("dev-hn-author");

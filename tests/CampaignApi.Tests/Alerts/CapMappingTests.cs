@@ -1,5 +1,6 @@
 using System.Text;
 using Loa.CampaignApi.Alerts;
+using Loa.Storage.Geography;
 
 namespace Loa.CampaignApi.Tests.Alerts;
 
@@ -166,7 +167,7 @@ public sealed class CapMappingTests
         Assert.Null(table.Find("GSO", "1"));
         Assert.Null(table.Find("GSO", "HN"));         // an abbreviation is no GSO code
         Assert.Null(table.Find("ISO3166-2", "73"));   // nor is a bare number an ISO one
-        Assert.Null(table.Find("GSO", "31997"));      // communes: no table yet, never guessed
+        Assert.Null(table.Find("GSO", "31997"));      // a commune is no province: FindCommune, with the table operators load
         Assert.Null(table.Find("FIPS", "VM44"));
         static (string, string, string?)? Placed(ProvinceGeocode? g) => g is null ? null : (g.Province, g.Name, g.RemappedFrom);
     }
@@ -202,6 +203,47 @@ public sealed class CapMappingTests
         var (alert, errors) = CapReader.Read(Encoding.UTF8.GetBytes(deep.ToString()));
         Assert.Null(alert);
         Assert.Contains("deeper", errors["alert"][0]);
+    }
+
+    private static readonly CommuneTable Communes = new([new("00004", "Phường Ba Đình", "01"), new("00008", "Phường Ngọc Hà", "01"), new("14950", "Xã Thử", "38")], 1);
+
+    private static CapMapping MapAreas(CommuneTable? communes, params (string ValueName, string Value)[] geocodes) =>
+        CapCampaign.Map(
+            Alert(Info("vi", areas: [.. geocodes.Select(g => new CapArea("Khu vực", [new CapGeocode(g.ValueName, g.Value)]))])),
+            ProvinceGeocodes.Load(null), new CapOptions(), Marker, Now, communes);
+
+    [Fact]
+    public void An_alert_placed_by_communes_alone_reaches_those_communes_of_their_provinces()
+    {
+        var (draft, errors, _) = MapAreas(Communes, ("GSO", "00004"), ("gso", " 14950 "), ("GSO", "00004"));
+
+        Assert.Empty(errors);
+        Assert.Equal(["01", "38"], draft!.Definition.Audience!.Provinces!);
+        Assert.Equal(["00004", "14950"], draft.Definition.Audience.Include!.Communes!);
+        Assert.Empty(draft.Definition.Cap!.UnknownGeocodes);
+    }
+
+    [Fact]
+    public void A_commune_beside_a_whole_province_takes_its_own_province_whole_rather_than_narrowing_the_other()
+    {
+        var (draft, errors, _) = MapAreas(Communes, ("GSO", "38"), ("GSO", "00008"));
+
+        Assert.Empty(errors);
+        Assert.Equal(["38", "01"], draft!.Definition.Audience!.Provinces!);
+        Assert.Null(draft.Definition.Audience.Include);
+    }
+
+    [Fact]
+    public void A_commune_code_the_table_does_not_hold_or_any_while_none_is_loaded_stays_unknown()
+    {
+        var (draft, _, _) = MapAreas(Communes, ("GSO", "01"), ("GSO", "99999"), ("FIPS", "00004"));
+        Assert.Equal(["01"], draft!.Definition.Audience!.Provinces!);
+        Assert.Equal(["99999", "00004"], draft.Definition.Cap!.UnknownGeocodes.Select(g => g.Value));
+
+        var (none, errors, _) = MapAreas(CommuneTable.Empty, ("GSO", "00004"));
+        Assert.Null(none);
+        Assert.Contains("alert.info[0].area[0].geocode[0]", errors.Keys);
+        Assert.Null(MapAreas(null, ("GSO", "00004")).Draft);
     }
 
     private const string Marker = "[TEST] ";

@@ -23,6 +23,7 @@ public sealed class TenantWalkSpecs
         "GET ", "GET /dashboard/{file}", // the dashboard's static page and assets: no data in them
         "* /metrics", // counts and rates by carrier, kind, status and lane: no campaign, number or tenant in them
         "GET /api/v1/provinces", "GET /api/v1/provinces/{code}", // public geography: the 34 units and their old codes
+        "GET /api/v1/geography/communes", // public geography: the communes operators loaded
         "GET /console", "GET /console/{file}", // the console's static page, script, style and string tables: no data in them
         "GET /docs/{documentName?}", "GET /docs/scalar.js", "GET /docs/scalar.aspnetcore.js", "GET /docs/favicon.svg", // the API reference page and its assets (Scalar): the public OpenAPI document only
         "GET /alerts", "GET /a/{code}", "GET /alerts/style.css", // the public verification page: what was sent to the public, never a test
@@ -170,6 +171,10 @@ public sealed class TenantWalkSpecs
         var joinableIds = joinable.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToList();
         Assert.Contains(pending, joinableIds);
         Assert.DoesNotContain(draft, joinableIds);
+
+        // The commune table is one map for every tenant: a province admin reads it but never loads it.
+        await Expect("PUT", "/api/v1/geography/communes", "/api/v1/geography/communes",
+            new StringContent("code,name,province\n00004,Phường Ba Đình,TH\n", System.Text.Encoding.UTF8, "text/csv"), HttpStatusCode.Forbidden);
 
         // Coverage: the base and the targets are national figures a province reads (its own rows) but never sets.
         await Expect("PUT", "/api/v1/coverage/base", "/api/v1/coverage/base", JsonContent.Create(new
