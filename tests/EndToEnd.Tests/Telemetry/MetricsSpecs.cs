@@ -19,6 +19,7 @@ public sealed partial class MetricsSpecs
         "loa_deliveries_total", "loa_submit_duration_seconds_bucket", "loa_receipt_latency_seconds_bucket",
         "loa_lane_rate_parts_per_second", "loa_lane_limit_parts_per_second", "loa_lane_contracted_parts_per_second",
         "loa_backlog_deliveries", "loa_backlog_oldest_seconds", "loa_planner_recipients_total", "loa_campaigns_failed_recent",
+        "loa_sent_parts_total",
     ];
 
     [Fact]
@@ -51,6 +52,7 @@ public sealed partial class MetricsSpecs
             Assert.Contains(series["loa_lane_limit_parts_per_second"], l => l.Contains($"carrier=\"{carrier.Name}\"", StringComparison.Ordinal) && l.Contains("lane=", StringComparison.Ordinal));
         }
         Assert.True(Value(series, "loa_planner_recipients_total", "kind=\"warning\"") >= 130);
+        Assert.True(Value(series, "loa_sent_parts_total", "tenant=\"national\"") >= 130); // the fair-share panel's series, by tenant
         Assert.Equal(0, Value(series, "loa_backlog_deliveries", "carrier=\"viettel\""));
         Assert.Equal(0, Value(series, "loa_campaigns_failed_recent", "kind=\"warning\"")); // this one reached its recipients
     }
