@@ -729,6 +729,31 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
 
     private const int HttpStatusOk = 200;
 
+    [Fact]
+    public async Task English_chosen_while_the_Vietnamese_strings_still_load_is_what_the_page_shows()
+    {
+        var page = await world.NewPageAsync();
+        // The Vietnamese strings answer late (a slow link, a loaded server): the reader picks English meanwhile.
+        var release = new TaskCompletionSource();
+        await page.RouteAsync("**/console/vi.json", async route =>
+        {
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await route.ContinueAsync();
+        });
+        await page.GotoAsync("/console");
+        await page.GetByTestId("lang").SelectOptionAsync("en");
+        await Expect(page.GetByLabel("API key", new() { Exact = true })).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        var late = page.WaitForResponseAsync("**/console/vi.json", new() { Timeout = DashboardWorld.TimeoutMs });
+        release.SetResult(); // the Vietnamese answer arrives after: it changes nothing
+        await late;
+        await page.EvaluateAsync("() => new Promise(r => setTimeout(r, 200))");
+        await Expect(page.GetByLabel("API key", new() { Exact = true })).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByTestId("lang")).ToHaveValueAsync("en", new() { Timeout = DashboardWorld.TimeoutMs });
+        await SignInAsync(page, "dev-author", button: "Sign in", label: "API key");
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+    }
+
     private async Task<IPage> OpenAsync(List<string> requests)
     {
         var page = await world.NewPageAsync();

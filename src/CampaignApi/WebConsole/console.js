@@ -20,6 +20,7 @@ const RESENDABLE = new Set(['completed', 'failed', 'cancelled']);
 const state = {
   lang: 'vi',
   strings: {},
+  languageApplied: null, // called when some language's strings are applied (a load overtaken by a later choice applies nothing)
   me: null,
   generation: 0, // bumped on every view change, so that answers to an old view's requests are dropped
   timer: 0,
@@ -53,14 +54,23 @@ function t(key, vars) {
 const fmt = (n) => new Intl.NumberFormat(LOCALES[state.lang]).format(n ?? 0);
 const fmtTime = (iso) => (iso ? new Intl.DateTimeFormat(LOCALES[state.lang], { timeZone: ZONE, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)) : '—');
 
+/**
+ * Loads and applies a language's strings. Returns false, applying nothing, when another language was asked
+ * for while these loaded: the last choice wins, whichever answer comes back first.
+ */
 async function loadLanguage(lang) {
+  const turn = state.languageTurn = (state.languageTurn ?? 0) + 1;
   const response = await fetch(`/console/${lang}.json`, { cache: 'no-cache', credentials: 'omit' });
-  state.strings = await response.json();
+  const strings = await response.json();
+  if (turn !== state.languageTurn) return false;
+  state.strings = strings;
+  state.languageApplied?.();
   state.lang = lang;
   document.documentElement.lang = lang;
   localStorage.setItem(LANG_STORAGE, lang);
   $('lang').value = lang;
   translateStatic();
+  return true;
 }
 
 function translateStatic() {
@@ -1151,9 +1161,13 @@ async function onVerify() {
 // ---- wiring ----
 
 document.addEventListener('DOMContentLoaded', async () => {
+  // Wired before the first strings arrive: a language chosen while they load is not lost, nor undone by them.
+  $('lang').addEventListener('change', async () => { if (await loadLanguage($('lang').value)) { renderWho(); route(); } });
   const saved = localStorage.getItem(LANG_STORAGE);
-  await loadLanguage(LANGUAGES.includes(saved) ? saved : LANGUAGES[0]);
-  $('lang').addEventListener('change', async () => { await loadLanguage($('lang').value); renderWho(); route(); });
+  const applied = new Promise((resolve) => { state.languageApplied = resolve; });
+  const first = loadLanguage(LANGUAGES.includes(saved) ? saved : LANGUAGES[0]);
+  // On as soon as some language is applied: the first, or the one chosen while it loaded (a failed first load still fails here).
+  await Promise.race([applied, first.then((ok) => ok || applied)]);
   $('signin-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     if (await signIn($('key-input').value.trim())) { $('key-input').value = ''; route(); }
