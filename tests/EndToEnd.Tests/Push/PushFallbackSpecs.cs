@@ -28,12 +28,8 @@ public sealed class PushFallbackSpecs
     public async Task Silent_devices_with_a_number_get_the_sms_once_and_acknowledged_or_unlinked_ones_do_not()
     {
         var clock = new ShiftedClock(TimeSpan.Zero);
-        await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
-        {
-            s["Loa:Push:Apps:loa:Provider"] = "Fcm";
-        }), clock: clock);
+        await using var loa = await StartAsync(clock);
         var keys = loa.Services.GetRequiredService<ApiKeyStore>();
-        await keys.UpsertAsync("test-app", "national app", "national", ["app"]);
         await keys.UpsertAsync("test-hn-app", "Hà Nội app", "HN", ["app"]);
         using var app = loa.Client("test-app");
         using var hanoiApp = loa.Client("test-hn-app");
@@ -127,12 +123,7 @@ public sealed class PushFallbackSpecs
     {
         // Noon in Vietnam: awareness goes out only inside its sending window.
         var clock = ShiftedClock.AtVietnamTime(new TimeOnly(12, 0));
-        await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
-        {
-            s["Loa:Push:Apps:loa:Provider"] = "Fcm";
-            s["Loa:Safety:AwarenessPerDay"] = "2";
-        }), clock: clock);
-        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("test-app", "national app", "national", ["app"]);
+        await using var loa = await StartAsync(clock, ("Loa:Safety:AwarenessPerDay", "2"));
         using var app = loa.Client("test-app");
         using var author = loa.Client("dev-author");
         using var approver = loa.Client("dev-approver");
@@ -155,16 +146,7 @@ public sealed class PushFallbackSpecs
             }
         }
 
-        var id = await LoaTestHost.CreateCampaignAsync(author, new
-        {
-            name = "Tuần lễ an toàn thông tin",
-            kind = "awareness",
-            channels = new[] { "push" },
-            message = new { sms = "Cuc ATTT: cap nhat phan mem de an toan.", push = new { title = "An toàn thông tin", body = "Cập nhật phần mềm để an toàn." } },
-            audience = new { devices = true },
-            options = new { fallback = new { channel = "sms", after = "PT5M" } },
-        });
-        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        var id = await LaunchWithFallbackAsync(author, approver, "awareness", "Tuần lễ an toàn thông tin", "Cuc ATTT: cap nhat phan mem de an toan.", "An toàn thông tin", "Cập nhật phần mềm để an toàn.");
         await WaitAsync(operatorClient, id, p => p.GetProperty("push").GetProperty("accepted").GetInt64() == numbers.Length);
 
         clock.Offset += TimeSpan.FromMinutes(6);
@@ -186,11 +168,7 @@ public sealed class PushFallbackSpecs
     public async Task A_push_that_failed_on_a_dead_token_texts_the_linked_number_at_once_though_its_device_was_pruned()
     {
         var clock = new ShiftedClock(TimeSpan.Zero);
-        await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
-        {
-            s["Loa:Push:Apps:loa:Provider"] = "Fcm";
-        }), clock: clock);
-        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("test-app", "national app", "national", ["app"]);
+        await using var loa = await StartAsync(clock);
         using var app = loa.Client("test-app");
         using var author = loa.Client("dev-author");
         using var approver = loa.Client("dev-approver");
@@ -210,16 +188,7 @@ public sealed class PushFallbackSpecs
                 simulator.Tokens.Register(tokens[i]);
         }
 
-        var id = await LoaTestHost.CreateCampaignAsync(author, new
-        {
-            name = "Cảnh báo, SMS cho máy đã gỡ ứng dụng",
-            kind = "warning",
-            channels = new[] { "push" },
-            message = new { sms = "Cuc ATTT canh bao: khong bam vao duong link la.", push = new { title = "Cảnh báo", body = "Không bấm vào đường link lạ." } },
-            audience = new { devices = true },
-            options = new { fallback = new { channel = "sms", after = "PT5M" } },
-        });
-        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        var id = await LaunchWithFallbackAsync(author, approver, "warning", "Cảnh báo, SMS cho máy đã gỡ ứng dụng", "Cuc ATTT canh bao: khong bam vao duong link la.", "Cảnh báo", "Không bấm vào đường link lạ.");
         await WaitAsync(operatorClient, id, p => p.GetProperty("push").GetProperty("accepted").GetInt64() == 2
             && p.GetProperty("byCarrier").GetProperty("push-loa").GetProperty("failed").GetInt64() == 2);
         Assert.Equal(HttpStatusCode.NoContent, (await app.PostAsJsonAsync($"/api/v1/devices/{Uri.EscapeDataString(tokens[3])}/acks",
@@ -245,6 +214,36 @@ public sealed class PushFallbackSpecs
         Assert.All(items.Where(d => d.GetProperty("status").GetString() == "failed"), d => Assert.Contains("UNREGISTERED", d.GetProperty("error").GetString()));
         await using var connection = await loa.Services.GetRequiredService<Database>().OpenAsync();
         Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM devices WHERE app = 'loa'"));
+    }
+
+    /// <summary>The embedded default with app <c>loa</c> on the simulated FCM, and an <c>app</c> key for it (<c>test-app</c>).</summary>
+    private static async Task<LoaTestHost> StartAsync(ShiftedClock clock, params (string Key, string Value)[] settings)
+    {
+        var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
+        {
+            s["Loa:Push:Apps:loa:Provider"] = "Fcm";
+            foreach (var (key, value) in settings)
+                s[key] = value;
+        }), clock: clock);
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("test-app", "national app", "national", ["app"]);
+        return loa;
+    }
+
+    /// <summary>A push to every device whose silent ones get <paramref name="sms"/> five minutes on, submitted and approved.</summary>
+    private static async Task<string> LaunchWithFallbackAsync(
+        HttpClient author, HttpClient approver, string kind, string name, string sms, string title, string body)
+    {
+        var id = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name,
+            kind,
+            channels = new[] { "push" },
+            message = new { sms, push = new { title, body } },
+            audience = new { devices = true },
+            options = new { fallback = new { channel = "sms", after = "PT5M" } },
+        });
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        return id;
     }
 
     private static async Task<JsonElement> WaitAsync(HttpClient client, string id, Func<JsonElement, bool> until)
