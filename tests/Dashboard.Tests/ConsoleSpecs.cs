@@ -216,6 +216,9 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
 
         // A second correction of the same campaign is refused: the refusal is named in English, the server's detail follows.
         await page.GotoAsync($"/console#/campaigns/{id}");
+        // The hash changes in the same page: wait for the sent campaign's own view (the correction's view hid the form too),
+        // or its late render hides the form again after the spec reopened it.
+        await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("completed", Bounded);
         await Expect(page.Locator("#correct-form")).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
         await page.EvaluateAsync("() => { document.getElementById('correct-form').hidden = false; document.getElementById('correct-text').value = 'Lan hai'; }");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create the correction and submit it" }).ClickAsync();
