@@ -59,6 +59,12 @@ public sealed class DispatcherOptions
     /// <summary>How lanes slow down when a carrier throttles, and speed up again.</summary>
     public LaneRateSettings Rate { get; set; } = new();
 
+    /// <summary>
+    /// How a lane's lease among several dispatchers behaves on quorum queues (<c>Loa:Dispatcher:LaneLease</c>):
+    /// only the process holding it sends on the lane.
+    /// </summary>
+    public LaneLeaseSettings LaneLease { get; set; } = new();
+
     /// <summary>Base URL carriers post receipts to (e.g. https://loa.example.gov.vn). The API host fills it from its own address when empty.</summary>
     public string? PublicUrl { get; set; }
 }

@@ -33,6 +33,7 @@ public static class StorageSetup
         services.TryAddSingleton<Batches.BatchLedger>();
         services.TryAddSingleton<Batches.Outbox>();
         services.TryAddSingleton<Batches.TenantQueues>();
+        services.TryAddSingleton<Lanes.LaneLeaseStore>();
         services.TryAddSingleton<Receipts.ReceiptLedger>();
         services.TryAddSingleton<Deliveries.DeliveryReads>();
         services.TryAddSingleton<Reports.ReportStore>();

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Push;
 using Loa.Dispatcher.Bus;
+using Loa.Storage.Lanes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Loa.Dispatcher.Sending;
@@ -10,7 +12,7 @@ namespace Loa.Dispatcher.Sending;
 /// One send lane in this process: the carrier's adapter, the gate that puts urgent work first, each
 /// class's fair share between tenants, and the lane's rate.
 /// </summary>
-public sealed class SendLane(Lane lane, ICarrierAdapter adapter, CarrierOptions options, LaneRate rate, SentRate sent, Func<string, double>? weights = null, TimeProvider? time = null)
+public sealed class SendLane(Lane lane, ICarrierAdapter adapter, CarrierOptions options, LaneRate rate, SentRate sent, Func<string, double>? weights = null, TimeProvider? time = null, LaneLease? lease = null)
 {
     private readonly FairShare[] shares = Enum.GetValues<PriorityClass>()
         .Select(_ => new FairShare(weights ?? (_ => 1), time ?? TimeProvider.System)).ToArray();
@@ -24,6 +26,9 @@ public sealed class SendLane(Lane lane, ICarrierAdapter adapter, CarrierOptions 
     public LaneGate Gate { get; } = new();
 
     public LaneRate Rate => rate;
+
+    /// <summary>This process's hold on the lane among several dispatchers (always held when it is the only one).</summary>
+    public LaneLease Lease { get; } = lease ?? LaneLease.Unshared();
 
     /// <summary>Whose batch of <paramref name="priorityClass"/> goes next when several tenants wait.</summary>
     public FairShare Share(PriorityClass priorityClass) => shares[(int)priorityClass];
@@ -46,8 +51,14 @@ public sealed class CarrierLanes(
     TimeProvider time,
     PushAdapterFactory pushAdapters,
     PushApps pushApps,
-    IOptionsMonitor<PushAppOptions> pushOptions) : IDisposable
+    IOptionsMonitor<PushAppOptions> pushOptions,
+    LaneLeaseStore leases,
+    ILoggerFactory loggers) : IDisposable
 {
+    // This process among the dispatchers that may read a lane's queues (one per container, so that
+    // two dispatchers hosted in one test process are two holders).
+    private readonly string holder = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():n}";
+
     private readonly ConcurrentDictionary<string, Lazy<Task<SendLane>>> lanes = new();
 
     // A lane is built for the process, not for the batch that asked first: one caller's cancellation
@@ -113,14 +124,22 @@ public sealed class CarrierLanes(
         // In memory the lane is this process's alone: an emergency in its first second need not wait.
         var rate = new LaneRate(lane.Share(options.PartsPerSecond), dispatcher.Value.Rate, time, startsCold: topology.Transport == Transport.RabbitMq);
         var weights = dispatcher.Value.TenantWeights;
-        return new SendLane(lane, adapter, options, rate, new SentRate(time), tenant => weights.GetValueOrDefault(tenant, 1), time);
+        // Quorum queues: a lane's class queues may have their active consumers in different processes,
+        // so the one that sends holds the lane's lease. Elsewhere the lane is read by one consumer only.
+        var lease = topology.QuorumQueues
+            ? new LaneLease(leases, lane.Name, holder, rate, dispatcher.Value.LaneLease, time, loggers.CreateLogger<LaneLease>())
+            : LaneLease.Unshared();
+        return new SendLane(lane, adapter, options, rate, new SentRate(time), tenant => weights.GetValueOrDefault(tenant, 1), time, lease);
     }
 
     public void Dispose()
     {
         stopping.Cancel();
         foreach (var lane in Built)
+        {
+            lane.Lease.Dispose();
             lane.Rate.Dispose();
+        }
         stopping.Dispose();
     }
 }

@@ -82,6 +82,20 @@ public sealed class LaneRate : IDisposable
         return new Spend(this, lease);
     }
 
+    /// <summary>
+    /// Lets no submit start for <paramref name="hold"/> from now: the lane was just taken from another
+    /// dispatcher, whose parts of the last second this process's tokens know nothing of.
+    /// </summary>
+    public void HoldFor(TimeSpan hold)
+    {
+        lock (sync)
+        {
+            var until = time.GetUtcNow() + hold;
+            if (until > pausedUntil)
+                pausedUntil = until;
+        }
+    }
+
     private async Task WaitOutPauseAsync(CancellationToken cancellationToken)
     {
         for (var i = 0; i < 100; i++) // each round waits a Retry-After that was set meanwhile

@@ -49,6 +49,8 @@ public sealed class SendBatchConsumer(
         var receiptUrl = lane.Adapter.ReceiptsByWebhook ? await receipts.ForCarrierAsync(context.Message.Carrier, ct) : null;
         var priorityClass = PriorityClasses.Of(context.Message.Priority);
         using var pass = await lane.Gate.EnterAsync(priorityClass, ct);
+        // Among several dispatchers only the lane's holder sends (quorum queues; see LaneLease).
+        using var held = await lane.Lease.HoldAsync(priorityClass, ct);
         var batch = await ClaimTurnAsync(lane, priorityClass, context.Message.BatchId, settings.SendLease, ct);
         if (batch is null)
             return; // nothing of this class waits at the lane: the batch was done, or has a live lease elsewhere
@@ -113,6 +115,14 @@ public sealed class SendBatchConsumer(
             if (await campaigns.StatusAsync(batch.CampaignId, ct) is { } now && now != campaign.Status
                 && await StoppedAsync(batch, await campaigns.GetAsync(batch.CampaignId, ct) ?? campaign with { Status = now }, ct))
                 return;
+            if (!lane.Lease.Held)
+            {
+                // The lease could not be renewed while this batch waited for tokens (another dispatcher may
+                // have the lane by now): the batch goes back to the outbox rather than out beside theirs.
+                logger.LogWarning("Batch {BatchId} for {Carrier} goes back to the outbox: this dispatcher no longer holds lane {Lane}", batch.Id, batch.Carrier, lane.Lane.Name);
+                await batches.ReleaseAsync(batch.Id, time.GetUtcNow(), "the lane passed to another dispatcher before the submit", countsAsAttempt: false, ct);
+                return;
+            }
             if (!lane.Adapter.RecognisesRepeats)
                 await batches.MarkSubmittingAsync(batch.Id, ct);
             outcome = await SubmitAsync(lane, submit, batch, parts, ct);
