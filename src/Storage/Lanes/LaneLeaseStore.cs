@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapper;
 
 namespace Loa.Storage.Lanes;
@@ -13,6 +14,9 @@ namespace Loa.Storage.Lanes;
 /// </summary>
 public sealed class LaneLeaseStore(Database database, TimeProvider time)
 {
+    // Lanes whose row this process has seen made: a take at every batch then costs one statement.
+    private readonly ConcurrentDictionary<string, bool> made = new(StringComparer.Ordinal);
+
     private static readonly Sql EnsureRow = new(
         Sqlite: """
             INSERT INTO lane_leases (lane, holder, until_at, generation, wanted, wanted_by, wanted_until)
@@ -74,21 +78,26 @@ public sealed class LaneLeaseStore(Database database, TimeProvider time)
             until = now + (long)leaseFor.TotalMilliseconds,
             wishUntil = now + (long)wishFor.TotalMilliseconds,
         };
-        return await database.WriteAsync(async (connection, transaction) =>
+        var taken = await database.WriteAsync(async (connection, transaction) =>
         {
-            try
+            if (!made.ContainsKey(lane))
             {
-                await connection.ExecuteAsync(database.Text(EnsureRow), args, transaction);
-            }
-            catch (Exception e) when (Database.IsUniqueViolation(e))
-            {
-                // Another process made the row between our look and our insert (SQL Server): it is there.
+                try
+                {
+                    await connection.ExecuteAsync(database.Text(EnsureRow), args, transaction);
+                }
+                catch (Exception e) when (Database.IsUniqueViolation(e))
+                {
+                    // Another process made the row between our look and our insert (SQL Server): it is there.
+                }
             }
             var generation = await connection.QuerySingleOrDefaultAsync<long?>(database.Text(Take), args, transaction);
             if (generation is null)
                 await connection.ExecuteAsync(Wait, args, transaction);
             return generation;
         }, cancellationToken);
+        made[lane] = true; // only once committed: a rolled-back insert must be tried again
+        return taken;
     }
 
     /// <summary>Keeps a held lease for another <paramref name="leaseFor"/>; false when it is no longer this holder's.</summary>
