@@ -7,7 +7,8 @@
 #     (scripts/rabbitmq-cluster.sh) for the cluster specs: LOA_TEST_RABBITMQ_CLUSTER (one amqp URI
 #     naming the three nodes) and LOA_TEST_RABBITMQ_CLUSTER_CTL (the command that kills, stops and
 #     starts its nodes);
-#  3. builds Loa.slnx and runs every test project, writing one TRX file per project;
+#  3. builds Loa.slnx and runs every test project (the end-to-end specs beside the others),
+#     writing one TRX file per project;
 #  4. stops the brokers whatever happens, and prints as its very last line
 #        N passed, N failed[, N skipped]
 #     counted over all TRX files. Exit code 0 only if nothing failed and at least one test ran.
@@ -39,7 +40,8 @@ say() { echo "[test.sh] $*" >&2; }
 # is printed after the broker is stopped and really is the last line, on every path: success,
 # failing tests, build error, broker that will not start, Ctrl-C.
 # ---------------------------------------------------------------------------------------------
-DOTNET_RC=""       # exit code of `dotnet test`; empty if it never ran to completion
+DOTNET_RC=""       # exit code of the test runs; empty if they never ran to completion
+E2E_PID=""         # the end-to-end run in the background, while it runs
 POLICY_RC_BACKUP="" # set while we have replaced /usr/sbin/policy-rc.d
 POLICY_RC_CREATED=0
 
@@ -126,6 +128,12 @@ finish() {
     local rc=$? passed=0 failed=0 skipped=0 counts
     set +e
     trap - EXIT INT TERM
+    if [[ -n ${E2E_PID:-} ]]; then
+        # Interrupted while the end-to-end specs ran: stop them (and their test host) before the brokers go.
+        pkill -TERM -P "$E2E_PID" 2>/dev/null
+        kill -TERM "$E2E_PID" 2>/dev/null
+        wait "$E2E_PID" 2>/dev/null
+    fi
     restore_policy_rc
     rmq_stop
     rmqc_stop
@@ -237,16 +245,39 @@ say "LOA_TEST_RABBITMQ_CLUSTER=$LOA_TEST_RABBITMQ_CLUSTER"
 
 mkdir -p "$RESULTS_DIR"
 say "running tests (TRX into $RESULTS_DIR)"
-# -m:1 runs the test projects one after another, not side by side: they share one broker (and
-# may use the same queue names, fixed ports or files), and the TRX logger names its files by the
-# second, so two projects finishing together could write the same file and lose results.
+# The end-to-end specs (8 minutes here, mostly waiting on carriers' rates, brokers and clocks) run
+# beside the other projects (5 minutes together, one after another), not after them: the suite ends
+# when the longer of the two does. Each run writes TRX files of its own prefix (the logger names
+# them by the second, so two runs finishing together must not share a name), and the end-to-end
+# output goes to a log printed once both are done, so the two never interleave on the console.
+# Every spec that shares the broker uses a queue prefix of its own.
 # --blame-hang-timeout: a hung test kills its test host after 10 minutes and is reported,
 # instead of eating the whole CI budget; dump type none, as a full dump is gigabytes.
+run_tests() {
+    local project=$1 prefix=$2
+    shift 2
+    dotnet test "$project" -c "$CONFIGURATION" --no-build --nologo \
+        --logger "trx;LogFilePrefix=$prefix" --results-directory "$RESULTS_DIR" \
+        --blame-hang-timeout 10m --blame-hang-dump-type none \
+        "$@"
+}
+E2E_LOG="$RESULTS_DIR/endtoend.log"
 set +e
-dotnet test Loa.slnx -c "$CONFIGURATION" --no-build --nologo -m:1 \
-    --logger "trx;LogFilePrefix=loa" --results-directory "$RESULTS_DIR" \
-    --blame-hang-timeout 10m --blame-hang-dump-type none \
-    "$@"
-DOTNET_RC=$?
+run_tests tests/EndToEnd.Tests/Loa.EndToEnd.Tests.csproj loa-endtoend "$@" >"$E2E_LOG" 2>&1 &
+E2E_PID=$!
+say "EndToEnd.Tests running in the background (output: $E2E_LOG, printed when it ends)"
+OTHERS_RC=0
+for project in tests/*/*.Tests.csproj; do
+    [[ $project == tests/EndToEnd.Tests/* ]] && continue
+    name=$(basename "$project" .csproj)
+    run_tests "$project" "${name,,}" "$@" || OTHERS_RC=$?
+done
+say "the other projects are done; waiting for EndToEnd.Tests"
+wait "$E2E_PID"
+E2E_RC=$?
+E2E_PID=""
+say "EndToEnd.Tests output:"
+cat "$E2E_LOG" >&2
+DOTNET_RC=$((OTHERS_RC != 0 ? OTHERS_RC : E2E_RC))
 set -e
 exit "$DOTNET_RC"   # finish() turns this into the summary line and the final exit code
