@@ -2,6 +2,8 @@ using Loa.CarrierAdapters;
 using Loa.CarrierAdapters.Push;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Sending;
+using Loa.Storage;
+using Loa.Storage.Lanes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -106,7 +108,9 @@ public sealed class CarrierLanesTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         // Lanes are built for carriers and push apps alike, as AddLoaDispatcher registers them.
-        var services = new ServiceCollection().AddCarrierAdapters(configuration).AddLoaPush(configuration);
+        var services = new ServiceCollection().AddCarrierAdapters(configuration).AddLoaPush(configuration).AddLogging()
+            // A lane on quorum queues gets a lease on this store; these specs never send, so it is never opened.
+            .AddSingleton(new LaneLeaseStore(new Database(new DatabaseOptions { ConnectionString = "Data Source=:memory:" }), TimeProvider.System));
         foreach (var protocol in protocols)
             services.AddSingleton(protocol);
         return services.BuildServiceProvider();
