@@ -18,6 +18,18 @@ public static class CsvUpload
     public static CsvDataReaderOptions Options() =>
         new() { HasHeaders = true, BufferSize = MaxRecordChars, MaxBufferSize = MaxRecordChars };
 
+    /// <summary>True when the request says it carries CSV (<c>text/csv</c>, with or without a charset); else the upload answers 415.</summary>
+    public static bool IsCsv(HttpRequest request) =>
+        request.ContentType is { } contentType && contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The body as text: UTF-8 unless a byte order mark says otherwise, read 64 KiB at a time.</summary>
+    public static StreamReader Text(HttpRequest request) =>
+        new(request.Body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+
+    /// <summary>The CSV reader over <paramref name="text"/>, header row first, with the bounded buffer (see <see cref="Options"/>).</summary>
+    public static Task<CsvDataReader> OpenAsync(TextReader text, CancellationToken cancellationToken) =>
+        CsvDataReader.CreateAsync(text, Options(), cancellationToken);
+
     /// <summary>True for an exception of the CSV reader that says the file is malformed (not that we configured it wrong).</summary>
     public static bool IsUnreadable(Exception exception) =>
         exception.GetType().Assembly == typeof(CsvDataReader).Assembly && exception is not CsvConfigurationException;

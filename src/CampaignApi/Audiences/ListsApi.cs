@@ -87,7 +87,7 @@ public static class ListsApi
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 200)
             return Problems.Validation("name", "A list needs a name (query parameter ?name=, at most 200 characters).");
-        if (request.ContentType is not { } contentType || !contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+        if (!CsvUpload.IsCsv(request))
             return Problems.UnsupportedMediaType("Upload the list as text/csv with a header row.");
 
         var limits = options.Value;
@@ -101,8 +101,8 @@ public static class ListsApi
         long line = 0; // the last line read whole; the header is line 1
         try
         {
-            using var text = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
-            await using var csv = await CsvDataReader.CreateAsync(text, CsvUpload.Options(), ct);
+            using var text = CsvUpload.Text(request);
+            await using var csv = await CsvUpload.OpenAsync(text, ct);
             line = 1;
             var msisdnColumn = Column(csv, "msisdn");
             if (msisdnColumn < 0)

@@ -85,7 +85,7 @@ public static class OptOutsApi
         HttpRequest request, ClaimsPrincipal user, SuppressionStore store, RouteTable routes, IOptions<ListOptions> options,
         Audit.AuditDetails audit, CancellationToken ct)
     {
-        if (request.ContentType is not { } contentType || !contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+        if (!CsvUpload.IsCsv(request))
             return Problems.UnsupportedMediaType("Upload opt-outs as text/csv with a header row naming a 'msisdn' column.");
         var limits = options.Value;
         if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
@@ -95,12 +95,12 @@ public static class OptOutsApi
         request.Body.Position = 0;
 
         var router = await routes.GetAsync(ct);
-        using var text = new StreamReader(request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+        using var text = CsvUpload.Text(request);
         long line = 0; // the last line read whole; the header is line 1
         CsvDataReader csv;
         try
         {
-            csv = await CsvDataReader.CreateAsync(text, CsvUpload.Options(), ct);
+            csv = await CsvUpload.OpenAsync(text, ct);
         }
         catch (Exception e) when (CsvUpload.IsUnreadable(e))
         {

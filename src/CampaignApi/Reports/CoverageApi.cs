@@ -73,15 +73,15 @@ public static class CoverageApi
     {
         if (!user.IsNational())
             return Problems.Forbidden("tenant", "The subscriber base is entered by national operators.");
-        if (request.ContentType is not { } contentType || !contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+        if (!Audiences.CsvUpload.IsCsv(request))
             return Problems.UnsupportedMediaType("Upload the base as text/csv with a header row: province,carrier,tag,asOf,subscribers,source.");
         var input = new List<BaseInput>();
         var errors = new Dictionary<string, string[]>();
         long line = 0;
         try
         {
-            using var text = new StreamReader(request.Body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            await using var csv = await Sylvan.Data.Csv.CsvDataReader.CreateAsync(text, Audiences.CsvUpload.Options(), ct);
+            using var text = Audiences.CsvUpload.Text(request);
+            await using var csv = await Audiences.CsvUpload.OpenAsync(text, ct);
             line = 1;
             var columns = new[] { "province", "carrier", "tag", "asOf", "subscribers", "source" }.ToDictionary(c => c, c => Audiences.ListsApi.Column(csv, c));
             foreach (var missing in columns.Where(c => c.Value < 0 && c.Key != "tag"))
