@@ -4,6 +4,7 @@ using Loa.CampaignApi.Audit;
 using Loa.CampaignApi.Security;
 using Loa.Storage.Geography;
 using Loa.Storage.Planning;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Sylvan.Data.Csv;
 
 namespace Loa.CampaignApi.Geography;
@@ -13,6 +14,12 @@ public sealed record CommuneView(string Code, string Name, string Province);
 
 /// <summary><c>Next</c> is the <c>after</c> of the next page; null on the last.</summary>
 public sealed record CommunePage(IReadOnlyList<CommuneView> Items, string? Next);
+
+/// <summary>
+/// Lists whose members the loaded commune table contradicts (members uploaded before it, checked for their form
+/// only): <c>Lists</c> and <c>Members</c> in all, <c>Items</c> the largest first (at most 100).
+/// </summary>
+public sealed record CommuneReview(bool Loaded, int Lists, long Members, IReadOnlyList<ListToReview> Items);
 
 /// <summary>
 /// The commune table (issue 19), loaded by a national admin from a CSV file: Loa ships no commune data, none
@@ -32,6 +39,7 @@ public static class CommunesApi
         var group = routes.MapGroup("/api/v1/geography/communes").WithTags("Provinces").RequireAuthorization();
         group.MapPut("/", ReplaceAsync).Accepts<string>("text/csv").RequireAuthorization(Roles.Admin);
         group.MapGet("/", PageAsync);
+        group.MapGet("/review", ReviewAsync);
         return group;
     }
 
@@ -45,7 +53,7 @@ public static class CommunesApi
         // One table for every tenant: a province would be redrawing the others' map.
         if (!user.IsNational())
             return Problems.Forbidden("tenant", "The commune table is loaded by national admins.");
-        if (request.ContentType is not { } contentType || !contentType.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
+        if (!CsvUpload.IsCsv(request))
             return Problems.UnsupportedMediaType("Upload the communes as text/csv with a header row: code,name,province.");
         var rows = new List<Commune>();
         var errors = new Dictionary<string, string[]>();
@@ -59,8 +67,8 @@ public static class CommunesApi
         }
         try
         {
-            using var text = new StreamReader(request.Body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            await using var csv = await CsvDataReader.CreateAsync(text, CsvUpload.Options(), ct);
+            using var text = CsvUpload.Text(request);
+            await using var csv = await CsvUpload.OpenAsync(text, ct);
             line = 1;
             var columns = new[] { "code", "name", "province" }.ToDictionary(c => c, c => ListsApi.Column(csv, c));
             foreach (var missing in columns.Where(c => c.Value < 0))
@@ -122,8 +130,26 @@ public static class CommunesApi
             return Problems.Validation(errors, "Nothing was loaded: the table is replaced whole, by a file with no refused row.");
         await communes.ReplaceAsync(rows, ct);
         var byProvince = rows.GroupBy(r => r.Province).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
-        audit.Add("communes", new { accepted = rows.Count, byProvince });
-        return TypedResults.Ok(new { accepted = rows.Count, byProvince });
+        // Members uploaded before this table were checked for their form only: the lists the new table contradicts are named now.
+        var review = await ReviewOfAsync(communes, tenant: null, ct);
+        audit.Add("communes", new { accepted = rows.Count, byProvince, review = new { review.Lists, review.Members } });
+        return TypedResults.Ok(new { accepted = rows.Count, byProvince, review });
+    }
+
+    /// <summary>
+    /// The caller's lists (every tenant's for a national key) whose members name a commune the loaded table does not
+    /// hold or places in another province. Nothing is changed: a member keeps its commune until its list is uploaded
+    /// again, and an audience filtered by commune simply does not reach it under another code.
+    /// </summary>
+    public static async Task<Ok<CommuneReview>> ReviewAsync(ClaimsPrincipal user, CommuneStore communes, CancellationToken ct) =>
+        TypedResults.Ok(await ReviewOfAsync(communes, user.IsNational() ? null : user.Tenant(), ct));
+
+    private static async Task<CommuneReview> ReviewOfAsync(CommuneStore communes, string? tenant, CancellationToken ct)
+    {
+        var loaded = !await communes.IsEmptyAsync(ct);
+        var lists = await communes.ListsToReviewAsync(tenant, ct);
+        return new CommuneReview(loaded, lists.Count, lists.Sum(l => l.UnknownCommune + l.OtherProvince),
+            lists.OrderByDescending(l => l.UnknownCommune + l.OtherProvince).ThenBy(l => l.ListId, StringComparer.Ordinal).Take(MaxListedErrors).ToList());
     }
 
     /// <summary>The table by code, one province's (any code Provinces reads) or all; empty while no table is loaded.</summary>

@@ -5,6 +5,17 @@ namespace Loa.Storage.Geography;
 /// <summary>A commune of today: <c>Province</c> the canonical 2-digit code of the unit it belongs to.</summary>
 public sealed record Commune(string Code, string Name, string Province);
 
+/// <summary>A list whose members' communes the loaded table contradicts: how many it does not hold, how many it places in another province.</summary>
+/// <remarks>Properties, not a positional record: Dapper converts each column to them (SQLite types a SUM by its value, or as a blob when no row comes).</remarks>
+public sealed class ListToReview
+{
+    public required string ListId { get; init; }
+    public required string Name { get; init; }
+    public required string Tenant { get; init; }
+    public long UnknownCommune { get; init; }
+    public long OtherProvince { get; init; }
+}
+
 /// <summary>
 /// The commune table as one read saw it, for checks on a hot path (a list upload of millions of rows, CAP
 /// intake): looked up in memory, never by a query per row. <see cref="IsEmpty"/> means no table is loaded,
@@ -122,6 +133,35 @@ public sealed class CommuneStore(Database database, TimeProvider time)
             after = new DbString { Value = after, IsAnsi = true },
             limit,
         })).ToList();
+    }
+
+    // From the lists' counters (kept at upload, a row per carrier, province, commune and tag set), never from
+    // the members: a member whose commune the table does not hold, or holds in another province than the
+    // member's own. A member with no province stated is placed by its commune and never counts as elsewhere.
+    private const string ListsToReview = """
+        SELECT lc.list_id AS ListId, l.name AS Name, l.tenant AS Tenant,
+               SUM(CASE WHEN c.code IS NULL THEN lc.recipients ELSE 0 END) AS UnknownCommune,
+               SUM(CASE WHEN c.code IS NULL THEN 0 ELSE lc.recipients END) AS OtherProvince
+        FROM list_counts lc
+        JOIN lists l ON l.id = lc.list_id
+        LEFT JOIN communes c ON c.code = lc.commune
+        WHERE lc.commune <> '' AND (c.code IS NULL OR (lc.province <> '' AND c.province <> lc.province))
+          AND (@tenant IS NULL OR l.tenant = @tenant)
+        GROUP BY lc.list_id, l.name, l.tenant
+        """;
+
+    /// <summary>
+    /// The lists whose members name a commune the loaded table does not hold, or holds in another province
+    /// (members uploaded before the table was loaded, or under an earlier one, were checked for their form
+    /// only), of <paramref name="tenant"/> or of every tenant when null; empty while no table is loaded.
+    /// Read from the lists' counters: one pass over them, rows per list, not members.
+    /// </summary>
+    public async Task<IReadOnlyList<ListToReview>> ListsToReviewAsync(string? tenant, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        if (await VersionAsync(connection) == 0)
+            return [];
+        return (await connection.QueryAsync<ListToReview>(ListsToReview, new { tenant })).ToList();
     }
 
     private static async Task<long> VersionAsync(System.Data.Common.DbConnection connection) =>

@@ -10,7 +10,8 @@ namespace Loa.CampaignApi.Tests.Geography;
 
 /// <summary>
 /// The commune table operators load (issue 19): a national admin replaces it whole from a CSV file, all or
-/// nothing; every key reads it; once loaded, a list member's commune must be one of its province's.
+/// nothing; every key reads it; once loaded, a list member's commune must be one of its province's, and the
+/// lists uploaded before it that it contradicts are named.
 /// </summary>
 public sealed class CommuneSpecs : IAsyncLifetime
 {
@@ -104,7 +105,25 @@ public sealed class CommuneSpecs : IAsyncLifetime
         var before = await LoaTestHost.UploadListAsync(author, csv, "before the table");
         Assert.Equal(5, before.GetProperty("accepted").GetInt32());
 
-        Assert.Equal(HttpStatusCode.OK, (await LoadAsync(admin, Table)).StatusCode);
+        var hanoiBefore = await LoaTestHost.UploadListAsync(hanoi, $"msisdn,commune\n{LoaTestHost.Number(8)},99998\n{LoaTestHost.Number(9)},00004\n", "Hà Nội, trước bảng");
+        Assert.Equal(2, hanoiBefore.GetProperty("accepted").GetInt32());
+        var none = await hanoi.GetFromJsonAsync<JsonElement>("/api/v1/geography/communes/review");
+        Assert.Equal((false, 0), (none.GetProperty("loaded").GetBoolean(), none.GetProperty("lists").GetInt32()));
+
+        // Loading the table names the lists it contradicts, from their counters: the members stay as they are.
+        using var loaded = await LoadAsync(admin, Table);
+        Assert.Equal(HttpStatusCode.OK, loaded.StatusCode);
+        var review = (await loaded.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("review");
+        Assert.Equal((true, 2, 3L), (review.GetProperty("loaded").GetBoolean(), review.GetProperty("lists").GetInt32(), review.GetProperty("members").GetInt64()));
+        Assert.Equal(
+            [$"{before.GetProperty("id").GetString()} national 1 1", $"{hanoiBefore.GetProperty("id").GetString()} 01 1 0"],
+            review.GetProperty("items").EnumerateArray().Select(l =>
+                $"{l.GetProperty("listId").GetString()} {l.GetProperty("tenant").GetString()} {l.GetProperty("unknownCommune").GetInt64()} {l.GetProperty("otherProvince").GetInt64()}"));
+        // A province reads its own lists only; a national key every tenant's.
+        var hanoiReview = await hanoi.GetFromJsonAsync<JsonElement>("/api/v1/geography/communes/review");
+        Assert.Equal("Hà Nội, trước bảng", Assert.Single(hanoiReview.GetProperty("items").EnumerateArray()).GetProperty("name").GetString());
+        Assert.Equal(2, (await author.GetFromJsonAsync<JsonElement>("/api/v1/geography/communes/review")).GetProperty("lists").GetInt32());
+
         var list = await LoaTestHost.UploadListAsync(author, csv, "with the table");
 
         Assert.Equal((3, 2), (list.GetProperty("accepted").GetInt32(), list.GetProperty("rejected").GetInt32()));
