@@ -46,11 +46,14 @@ public sealed class LaneLeaseTests : IAsyncLifetime
         Assert.Null(await TakeAsync("b", Bulk));
         time.Advance(TimeSpan.FromSeconds(3));
         Assert.Equal(first, await TakeAsync("a", Bulk)); // kept: the same generation, no takeover
+        Assert.True(await leases.StillHeldAsync(Lane, "a", Bulk)); // the holder's next batch needs no write
+        Assert.False(await leases.StillHeldAsync(Lane, "b", Bulk));
         Assert.True(await leases.RenewAsync(Lane, "a", Lease));
         Assert.False(await leases.RenewAsync(Lane, "b", Lease));
         Assert.NotNull(await TakeAsync("a", Bulk, lane: "viettel-2")); // another lane is another lease
 
         await leases.ReleaseAsync(Lane, "a");
+        Assert.False(await leases.StillHeldAsync(Lane, "a", Bulk));
         Assert.False(await leases.RenewAsync(Lane, "a", Lease)); // given back is given back
         Assert.Equal(first, await TakeAsync("a", Bulk)); // nobody took it meanwhile: still the same generation
         await leases.ReleaseAsync(Lane, "a");
@@ -77,6 +80,8 @@ public sealed class LaneLeaseTests : IAsyncLifetime
         await StartAsync(dialect);
         var first = await TakeAsync("bulk-sender", Bulk);
         Assert.Null(await TakeAsync("emergency", Emergency)); // held: the wish is on record
+        Assert.False(await leases.StillHeldAsync(Lane, "bulk-sender", Bulk)); // so the holder's next batch must ask
+        Assert.True(await leases.StillHeldAsync(Lane, "bulk-sender", Emergency)); // (had it emergency work, it would go on)
 
         // The holder's next batch: it yields instead of going on, and gives the lease back.
         Assert.Null(await TakeAsync("bulk-sender", Bulk));

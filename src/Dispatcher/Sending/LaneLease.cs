@@ -84,6 +84,9 @@ public sealed class LaneLease : IDisposable
             {
                 inUse = true;
                 uses++;
+                // Held and nobody more urgent waits: go on without a write (the heartbeat keeps the lease).
+                if (Held && await store.StillHeldAsync(lane, holder, (int)priorityClass, cancellationToken))
+                    return new Use(this);
                 var started = time.GetUtcNow();
                 var taken = await store.TakeAsync(lane, holder, (int)priorityClass, settings.Lease, wish, cancellationToken);
                 if (taken is { } g)

@@ -39,10 +39,12 @@ public sealed class LaneLeaseStore(Database database, TimeProvider time)
             wanted_by = CASE WHEN wanted_by = @holder THEN NULL ELSE wanted_by END
         """;
 
-    private const string TakeWhere = """
+    private const string NoUrgentWish = "(wanted_by IS NULL OR wanted_by = @holder OR wanted_until < @now OR wanted >= @class)";
+
+    private const string TakeWhere = $"""
         WHERE lane = @lane
           AND (holder = @holder OR until_at < @now)
-          AND (wanted_by IS NULL OR wanted_by = @holder OR wanted_until < @now OR wanted >= @class)
+          AND {NoUrgentWish}
         """;
 
     private static readonly Sql Take = new(
@@ -98,6 +100,20 @@ public sealed class LaneLeaseStore(Database database, TimeProvider time)
         }, cancellationToken);
         made[lane] = true; // only once committed: a rolled-back insert must be tried again
         return taken;
+    }
+
+    /// <summary>
+    /// True when <paramref name="holder"/> holds the lease now and no other process waits with work more
+    /// urgent than <paramref name="priorityClass"/>: the holder's next batch may go without a write (the
+    /// heartbeat renews the lease). A read only, so the holder of a busy lane does not queue for the
+    /// database's write lock once per batch; any other answer sends the caller to <see cref="TakeAsync"/>.
+    /// </summary>
+    public async Task<bool> StillHeldAsync(string lane, string holder, int priorityClass, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            $"SELECT 1 FROM lane_leases WHERE lane = @lane AND holder = @holder AND until_at >= @now AND {NoUrgentWish}",
+            new { lane, holder, @class = priorityClass, now = time.Ms() }, cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>Keeps a held lease for another <paramref name="leaseFor"/>; false when it is no longer this holder's.</summary>
