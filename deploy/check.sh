@@ -63,6 +63,7 @@ LOA_SERIES = {
     "loa_lane_rate_parts_per_second", "loa_lane_limit_parts_per_second",
     "loa_lane_contracted_parts_per_second", "loa_backlog_deliveries", "loa_backlog_oldest_seconds",
     "loa_planner_recipients_total", "loa_campaigns_failed_recent", "loa_sent_parts_total",
+    "loa_lane_leased", "loa_lane_takeovers_total",
 }
 HISTOGRAMS = {"loa_submit_duration_seconds", "loa_receipt_latency_seconds"}
 # Not preceded or followed by ':' so that recording rules (carrier:loa_x:rate5m) are not read as series.

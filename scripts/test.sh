@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Loa's single test command: bash scripts/test.sh [extra dotnet test args, e.g. --filter X]
 #
-#  1. installs what the tests need from Debian when it is missing (rabbitmq-server, chromium);
+#  1. installs what the tests need from Debian when it is missing (rabbitmq-server, chromium,
+#     docker-compose, prometheus for promtool);
 #  2. starts a private RabbitMQ on loopback (scripts/rabbitmq.sh) and exports its address as
 #     LOA_TEST_RABBITMQ=amqp://guest:guest@127.0.0.1:PORT/ ; and a private three-node cluster
 #     (scripts/rabbitmq-cluster.sh) for the cluster specs: LOA_TEST_RABBITMQ_CLUSTER (one amqp URI
@@ -178,6 +179,7 @@ need=()
 [[ -x $RMQ_BIN/rabbitmq-server ]] || need+=(rabbitmq-server)
 [[ -x /usr/bin/chromium ]] || need+=(chromium)   # browser tests drive /usr/bin/chromium
 command -v docker-compose >/dev/null || need+=(docker-compose)   # deploy/check.sh validates deploy/compose (DeploySpecs)
+command -v promtool >/dev/null || need+=(prometheus)   # promtool: deploy/check.sh tests the alert rules and parses the dashboard's queries (MetricsSpecs)
 
 if ((${#need[@]})); then
     SUDO=()

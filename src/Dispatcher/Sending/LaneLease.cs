@@ -31,6 +31,7 @@ public sealed class LaneLease : IDisposable
     private readonly ITimer? heartbeat;
     private readonly ITimer? idle;
     private long generation = -1;
+    private long takeovers;
     private long heldUntilMs; // this process's own view, ending before the stored lease does
     private bool inUse;
     private long uses;
@@ -64,6 +65,9 @@ public sealed class LaneLease : IDisposable
 
     private TimeSpan RenewEvery { get; }
 
+    /// <summary>Times this process took the lane from another holder (for <c>loa_lane_takeovers_total</c>).</summary>
+    public long Takeovers => Interlocked.Read(ref takeovers);
+
     /// <summary>True while this process may send on the lane (always, for an unshared lane).</summary>
     public bool Held => store is null || time.GetUtcNow().ToUnixTimeMilliseconds() < Volatile.Read(ref heldUntilMs);
 
@@ -76,7 +80,6 @@ public sealed class LaneLease : IDisposable
         if (store is null)
             return NoUse.Instance;
         var wish = settings.Poll * 10 > TimeSpan.FromSeconds(1) ? settings.Poll * 10 : TimeSpan.FromSeconds(1);
-        var waited = false;
         while (true)
         {
             await turn.WaitAsync(cancellationToken);
@@ -96,8 +99,12 @@ public sealed class LaneLease : IDisposable
                     {
                         // Another process may have sent on this lane in the last second (or this is the first take).
                         rate!.HoldFor(Takeover);
-                        if (generation >= 0 || waited)
+                        if (generation >= 0 || g > 1)
+                        {
+                            // Someone held it before (another dispatcher, or this one's previous run).
+                            Interlocked.Increment(ref takeovers);
                             logger.LogInformation("Lane {Lane} taken over from another dispatcher for {Class} work; its rate waits out the last second", lane, priorityClass);
+                        }
                         generation = g;
                     }
                     heartbeat!.Change(RenewEvery, RenewEvery);
@@ -110,7 +117,6 @@ public sealed class LaneLease : IDisposable
             {
                 turn.Release();
             }
-            waited = true;
             await Task.Delay(settings.Poll, time, cancellationToken);
         }
     }

@@ -33,6 +33,14 @@ public sealed class DispatcherMetrics
         meter.CreateObservableGauge("loa_lane_contracted_parts_per_second",
             () => lanes.Built.Select(l => Lane(l.Rate.Limit, l)),
             description: "A lane's share of its carrier's contracted parts per second.");
+        // Quorum queues: which dispatcher holds each lane (summed over processes, never above 1 per lane),
+        // and how often a lane changes hands (a lane that flaps has dispatchers losing connections or leases).
+        meter.CreateObservableGauge("loa_lane_leased",
+            () => lanes.Built.Select(l => Lane(l.Lease.Held ? 1 : 0, l)),
+            description: "1 while this process holds the lane's lease and may send on it (always 1 where a lane has one consumer).");
+        meter.CreateObservableCounter("loa_lane_takeovers",
+            () => lanes.Built.Select(l => new Measurement<long>(l.Lease.Takeovers, new("carrier", l.Lane.Carrier), new("lane", l.Lane.Name))),
+            description: "Times this process took a lane over from another dispatcher (quorum queues).");
     }
 
     public void Submitted(string carrier, string outcome, TimeSpan took) =>

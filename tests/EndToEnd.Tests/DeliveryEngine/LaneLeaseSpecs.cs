@@ -102,6 +102,9 @@ public sealed class LaneLeaseSpecs(ITestOutputHelper output)
                                                   && a.ArrivedUnixMs > urgentArrivals[0].ArrivedUnixMs && a.ArrivedUnixMs < urgentArrivals[^1].ArrivedUnixMs);
             output.WriteLine($"awareness batches among the warning's: {bulkBetween}; turns of the second dispatcher: {secondTurns}");
             Assert.Equal(0, bulkBetween);
+            // The lane changed hands between the two (what loa_lane_takeovers_total counts), and neither holds it idle now.
+            long Takeovers(IServiceProvider services) => services.GetRequiredService<CarrierLanes>().Built.Sum(l => l.Lease.Takeovers);
+            Assert.True(Takeovers(loa.Services) + Takeovers(second) >= 2, "the lane never went from one dispatcher to the other and back");
 
             // The second dispatcher stops before the host's database goes: it gives its lease back there.
             await bulkQueue.StopAsync();

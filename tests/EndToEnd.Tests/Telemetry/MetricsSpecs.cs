@@ -19,7 +19,7 @@ public sealed partial class MetricsSpecs
         "loa_deliveries_total", "loa_submit_duration_seconds_bucket", "loa_receipt_latency_seconds_bucket",
         "loa_lane_rate_parts_per_second", "loa_lane_limit_parts_per_second", "loa_lane_contracted_parts_per_second",
         "loa_backlog_deliveries", "loa_backlog_oldest_seconds", "loa_planner_recipients_total", "loa_campaigns_failed_recent",
-        "loa_sent_parts_total",
+        "loa_sent_parts_total", "loa_lane_leased", "loa_lane_takeovers_total",
     ];
 
     [Fact]
