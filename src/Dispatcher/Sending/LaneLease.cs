@@ -113,6 +113,13 @@ public sealed class LaneLease : IDisposable
                 inUse = false;
                 Drop();
             }
+            catch
+            {
+                // The database failed or the batch was cancelled: this batch does not use the lane, and a lease
+                // still held must be given back when idle, or a process waiting for it would wait for good.
+                Done();
+                throw;
+            }
             finally
             {
                 turn.Release();
