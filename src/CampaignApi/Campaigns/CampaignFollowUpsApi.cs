@@ -106,6 +106,15 @@ public static class CampaignFollowUpsApi
                 "A re-send through push is not available yet: its recipients are numbers, and push reaches devices. Re-send with channel \"sms\".",
                 new Dictionary<string, string[]> { ["channel"] = ["push is not available for a re-send yet"] });
         }
+        if (!(before.Channels ?? [Channels.Sms]).Contains(Channels.Sms))
+        {
+            // A re-send reads the original's SMS deliveries; a push campaign's are devices, which have no number of their own.
+            return Problems.Unprocessable(
+                "channel-unavailable", "Channel not available",
+                "A push campaign cannot be re-sent yet: its recipients are devices, and a re-send reaches the numbers an SMS campaign missed. " +
+                "To text the linked numbers of pushes that failed or went unacknowledged, give the campaign options.fallback.",
+                new Dictionary<string, string[]> { ["channel"] = ["a push campaign cannot be re-sent yet"] });
+        }
         if (original.Status is not (CampaignStatus.Completed or CampaignStatus.Failed or CampaignStatus.Cancelled))
             return Problems.Conflict($"Only a finished campaign can be re-sent: its outcomes are not final while it is {original.Status}.");
 

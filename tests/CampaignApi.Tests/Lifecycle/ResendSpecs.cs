@@ -80,7 +80,7 @@ public sealed class ResendSpecs
     }
 
     [Fact]
-    public async Task A_resend_is_refused_through_push_before_the_end_across_tenants_and_for_unknown_outcomes()
+    public async Task A_resend_is_refused_through_push_of_a_push_campaign_before_the_end_across_tenants_and_for_unknown_outcomes()
     {
         await using var loa = await StartAsync();
         using var author = loa.Client("dev-author");
@@ -91,6 +91,17 @@ public sealed class ResendSpecs
         var push = await author.PostAsJsonAsync($"/api/v1/campaigns/{draft}/resend", new { statuses = new[] { "failed" }, channel = "push" });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, push.StatusCode);
         Assert.Contains("channel-unavailable", await push.Content.ReadAsStringAsync());
+
+        // A push campaign's recipients are devices: no re-send by SMS of them (the fallback is how their numbers are texted).
+        var pushCampaign = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = "Thông báo", kind = "warning", channels = new[] { "push" },
+            message = new { push = new { title = "Cảnh báo", body = "Không cung cấp mã OTP cho bất kỳ ai." } },
+            audience = new { devices = true },
+        });
+        var bySms = await author.PostAsJsonAsync($"/api/v1/campaigns/{pushCampaign}/resend", new { statuses = new[] { "failed" }, channel = "sms" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bySms.StatusCode);
+        Assert.Contains("options.fallback", await bySms.Content.ReadAsStringAsync());
 
         var unknown = await author.PostAsJsonAsync($"/api/v1/campaigns/{draft}/resend", new { statuses = new[] { "failed", "delivered" } });
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
