@@ -30,6 +30,7 @@ public sealed class LaneLease : IDisposable
     private readonly SemaphoreSlim turn = new(1, 1);
     private readonly ITimer? heartbeat;
     private readonly ITimer? idle;
+    private readonly TimeSpan renewEvery;
     private long generation = -1;
     private long takeovers;
     private long heldUntilMs; // this process's own view, ending before the stored lease does
@@ -46,10 +47,9 @@ public sealed class LaneLease : IDisposable
         this.settings = settings;
         this.time = time;
         this.logger = logger;
-        var renewEvery = settings.Lease / 3;
+        renewEvery = settings.Lease / 3;
         heartbeat = time.CreateTimer(_ => _ = RenewAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         idle = time.CreateTimer(_ => _ = ReleaseIfIdleAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        RenewEvery = renewEvery;
     }
 
     private LaneLease()
@@ -62,8 +62,6 @@ public sealed class LaneLease : IDisposable
 
     /// <summary>The hold of a lane that no other process reads: always held.</summary>
     public static LaneLease Unshared() => new();
-
-    private TimeSpan RenewEvery { get; }
 
     /// <summary>Times this process took the lane from another holder (for <c>loa_lane_takeovers_total</c>).</summary>
     public long Takeovers => Interlocked.Read(ref takeovers);
@@ -94,7 +92,7 @@ public sealed class LaneLease : IDisposable
                 var taken = await store.TakeAsync(lane, holder, (int)priorityClass, settings.Lease, wish, cancellationToken);
                 if (taken is { } g)
                 {
-                    Volatile.Write(ref heldUntilMs, (started + settings.Lease - settings.Margin).ToUnixTimeMilliseconds());
+                    HeldFrom(started);
                     if (g != generation)
                     {
                         // Another process may have sent on this lane in the last second (or this is the first take).
@@ -107,7 +105,7 @@ public sealed class LaneLease : IDisposable
                         }
                         generation = g;
                     }
-                    heartbeat!.Change(RenewEvery, RenewEvery);
+                    heartbeat!.Change(renewEvery, renewEvery);
                     return new Use(this);
                 }
                 inUse = false;
@@ -135,6 +133,10 @@ public sealed class LaneLease : IDisposable
         Interlocked.Exchange(ref idleAfterUse, Interlocked.Read(ref uses));
         idle!.Change(settings.IdleGrace, Timeout.InfiniteTimeSpan);
     }
+
+    // The stored lease runs Lease from a moment no earlier than started; this process stops Margin before it does.
+    private void HeldFrom(DateTimeOffset started) =>
+        Volatile.Write(ref heldUntilMs, (started + settings.Lease - settings.Margin).ToUnixTimeMilliseconds());
 
     private void Drop()
     {
@@ -174,7 +176,7 @@ public sealed class LaneLease : IDisposable
                 return;
             var started = time.GetUtcNow();
             if (await store!.RenewAsync(lane, holder, settings.Lease))
-                Volatile.Write(ref heldUntilMs, (started + settings.Lease - settings.Margin).ToUnixTimeMilliseconds());
+                HeldFrom(started);
             else
             {
                 Drop();
