@@ -146,9 +146,10 @@ public static class CommunesApi
 
     private static async Task<CommuneReview> ReviewOfAsync(CommuneStore communes, string? tenant, CancellationToken ct)
     {
-        var loaded = !await communes.IsEmptyAsync(ct);
         var lists = await communes.ListsToReviewAsync(tenant, ct);
-        return new CommuneReview(loaded, lists.Count, lists.Sum(l => l.UnknownCommune + l.OtherProvince),
+        if (lists is null)
+            return new CommuneReview(Loaded: false, 0, 0, []);
+        return new CommuneReview(Loaded: true, lists.Count, lists.Sum(l => l.UnknownCommune + l.OtherProvince),
             lists.OrderByDescending(l => l.UnknownCommune + l.OtherProvince).ThenBy(l => l.ListId, StringComparer.Ordinal).Take(MaxListedErrors).ToList());
     }
 

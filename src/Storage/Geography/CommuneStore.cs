@@ -153,14 +153,14 @@ public sealed class CommuneStore(Database database, TimeProvider time)
     /// <summary>
     /// The lists whose members name a commune the loaded table does not hold, or holds in another province
     /// (members uploaded before the table was loaded, or under an earlier one, were checked for their form
-    /// only), of <paramref name="tenant"/> or of every tenant when null; empty while no table is loaded.
+    /// only), of <paramref name="tenant"/> or of every tenant when null; null while no table is loaded.
     /// Read from the lists' counters: one pass over them, rows per list, not members.
     /// </summary>
-    public async Task<IReadOnlyList<ListToReview>> ListsToReviewAsync(string? tenant, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ListToReview>?> ListsToReviewAsync(string? tenant, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         if (await VersionAsync(connection) == 0)
-            return [];
+            return null;
         return (await connection.QueryAsync<ListToReview>(ListsToReview, new { tenant })).ToList();
     }
 
