@@ -38,7 +38,8 @@ public sealed record AudienceDefinition(
 
 /// <summary>
 /// A segment of the lists' members (api.md, Audience filters). In <c>include</c>, each dimension named
-/// keeps the members matching any of its values, and the dimensions are and-ed; in <c>exclude</c>, a
+/// keeps the members matching any of its values, and the dimensions are and-ed, except that provinces
+/// and communes are one dimension, the places (a member in any province or any commune named); in <c>exclude</c>, a
 /// member matching any value of any dimension is left out. Empty or null means no condition.
 /// </summary>
 public sealed record AudienceFilter(

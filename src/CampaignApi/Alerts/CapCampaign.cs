@@ -124,22 +124,22 @@ public static partial class CapCampaign
     }
 
     /// <summary>
-    /// Places the alert's communes. An alert placed by communes alone reaches those communes only: their
-    /// provinces, narrowed by <c>audience.include.communes</c>. An alert that also names whole provinces
-    /// cannot say "these provinces, and those communes" (include filters are and-ed), so each commune's whole
-    /// province is taken: wider than the sender drew, never narrower, and the approver sees it in the provinces.
+    /// Places the alert's communes. The campaign's provinces are those the alert names whole and those
+    /// its communes lie in; <c>audience.include</c> then narrows them to exactly what the alert drew: the
+    /// whole provinces named, and the communes (the places included are one area, their union). An alert
+    /// placed by communes alone reaches those communes only.
     /// </summary>
     private static AudienceFilter? Communes(List<CapProvince> provinces, List<(Commune Commune, string Element)> communes)
     {
         if (communes.Count == 0)
             return null;
-        var communesOnly = provinces.Count == 0;
+        var whole = provinces.Select(p => p.Province).ToList();
         foreach (var (commune, element) in communes)
         {
             if (!provinces.Any(p => p.Province == commune.Province))
                 provinces.Add(new CapProvince(commune.Province, element));
         }
-        return communesOnly ? new AudienceFilter(Communes: communes.Select(c => c.Commune.Code).ToList()) : null;
+        return new AudienceFilter(Provinces: whole.Count > 0 ? whole : null, Communes: communes.Select(c => c.Commune.Code).ToList());
     }
 
     /// <summary>

@@ -920,17 +920,20 @@ function linkTo(anchor, row, id) {
 
 /** audience.include / audience.exclude in the reader's words: what was filtered, by what values. */
 function describeSegment(audience) {
-  const part = (filter) => {
+  const part = (filter, included) => {
     if (!filter) return [];
     const out = [];
     if (filter.tags?.length) out.push(t('segment.tags', { values: filter.tags.join(', ') }));
-    if (filter.provinces?.length) out.push(t('segment.provinces', { values: filter.provinces.map(provinceName).join(', ') }));
-    if (filter.communes?.length) out.push(t('segment.communes', { values: filter.communes.join(', ') }));
+    const provinces = filter.provinces?.length ? t('segment.provinces', { values: filter.provinces.map(provinceName).join(', ') }) : '';
+    const communes = filter.communes?.length ? t('segment.communes', { values: filter.communes.join(', ') }) : '';
+    // Included places are one area (either place), which "; " between them would read as both.
+    if (included && provinces && communes) out.push(t('segment.either', { one: provinces, other: communes }));
+    else out.push(...[provinces, communes].filter(Boolean));
     if (filter.carriers?.length) out.push(t('segment.carriers', { values: filter.carriers.map(carrierLabel).join(', ') }));
     return out;
   };
-  const include = part(audience?.include);
-  const exclude = part(audience?.exclude);
+  const include = part(audience?.include, true);
+  const exclude = part(audience?.exclude, false);
   return [
     include.length ? t('segment.include', { what: include.join('; ') }) : '',
     exclude.length ? t('segment.exclude', { what: exclude.join('; ') }) : '',

@@ -51,9 +51,10 @@ public sealed partial class AudienceSegment
         commune ??= "";
         if (provinces is not null && !provinces.Contains(province))
             return false;
-        if (includeProvinces is not null && !includeProvinces.Contains(province))
-            return false;
-        if (includeCommunes is not null && !includeCommunes.Contains(commune))
+        // The places included are one area, their union: "these provinces, and those communes" (as a CAP
+        // alert draws it). And-ed, a commune beside another province would reach nobody.
+        if ((includeProvinces is not null || includeCommunes is not null)
+            && !(includeProvinces?.Contains(province) ?? false) && !(includeCommunes?.Contains(commune) ?? false))
             return false;
         if (excludeProvinces.Contains(province) || (commune.Length > 0 && excludeCommunes.Contains(commune)))
             return false;

@@ -66,6 +66,27 @@ public sealed class CapGeocodeSpecs(CapHost cap)
     }
 
     [Fact]
+    public async Task An_alert_naming_a_whole_province_and_a_commune_of_another_reaches_exactly_those_places()
+    {
+        using var admin = Loa.Client("dev-admin");
+        using var author = Loa.Client("dev-author");
+        using var table = new StringContent("code,name,province\n00004,Phường Ba Đình,01\n", System.Text.Encoding.UTF8, "text/csv");
+        (await admin.PutAsync("/api/v1/geography/communes", table)).EnsureSuccessStatusCode();
+        // Thanh Hóa whole, and one ward of Hà Nội where none of the lists' members live.
+        var document = CapDocument.Load("thanh-hoa.xml").Unique().With("<value>01</value>", "<value>00004</value>");
+
+        var campaign = await CapHost.PostExpectingAsync(author, document, HttpStatusCode.Created);
+
+        var audience = campaign.GetProperty("audience");
+        Assert.Equal(["01", "38"], audience.GetProperty("provinces").EnumerateArray().Select(p => p.GetString()).Order());
+        var include = audience.GetProperty("include");
+        Assert.Equal(["38"], include.GetProperty("provinces").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["00004"], include.GetProperty("communes").EnumerateArray().Select(c => c.GetString()));
+        // Before, the ward's whole province was taken: Hà Nội's 26 + 13 members too.
+        Assert.Equal(CapHost.NationalThanhHoa, campaign.GetProperty("preview").GetProperty("recipients").GetInt64());
+    }
+
+    [Fact]
     public async Task A_province_may_alert_its_own_province_named_beside_a_code_loa_does_not_know()
     {
         using var hanoi = Loa.Client("dev-hn-author");

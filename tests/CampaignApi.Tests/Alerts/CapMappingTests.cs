@@ -224,13 +224,19 @@ public sealed class CapMappingTests
     }
 
     [Fact]
-    public void A_commune_beside_a_whole_province_takes_its_own_province_whole_rather_than_narrowing_the_other()
+    public void A_commune_beside_a_whole_province_reaches_that_commune_and_the_whole_province_not_the_communes_whole_province()
     {
         var (draft, errors, _) = MapAreas(Communes, ("GSO", "38"), ("GSO", "00008"));
 
         Assert.Empty(errors);
         Assert.Equal(["38", "01"], draft!.Definition.Audience!.Provinces!);
-        Assert.Null(draft.Definition.Audience.Include);
+        Assert.Equal(["38"], draft.Definition.Audience.Include!.Provinces!);
+        Assert.Equal(["00008"], draft.Definition.Audience.Include.Communes!);
+        var segment = Loa.Storage.Planning.AudienceSegment.Of(draft.Definition.Audience);
+        Assert.True(segment.Member("38", null, null));
+        Assert.True(segment.Member("01", "00008", null));
+        Assert.False(segment.Member("01", "00004", null));
+        Assert.False(segment.Member("01", null, null));
     }
 
     [Fact]

@@ -51,6 +51,7 @@ public sealed class PreviewExactnessSpecs
         new("include carriers (ported numbers counted where they went)", "warning", Include: new(Carriers: ["viettel", "mobifone"])),
         new("exclude carriers", "warning", Exclude: new(Carriers: ["viettel"])),
         new("communes and a carrier", "warning", Include: new(Communes: ["00004", "00007"], Carriers: ["viettel"])),
+        new("a province and a commune: either place", "warning", Include: new(Provinces: ["31"], Communes: ["00004"])),
         new("awareness: opt-outs and the cap", "awareness"),
         new("awareness: tags, opt-outs and the cap", "awareness", Include: new(Tags: ["elderly", "civil-servant"])),
         new("awareness: everything at once", "awareness",
@@ -122,9 +123,9 @@ public sealed class PreviewExactnessSpecs
         static bool Named(string[]? values, string value) => values is not null && values.Contains(value);
         if (include?.Tags is { } anyOf && !m.Tags.Intersect(anyOf).Any())
             return false;
-        if (include?.Provinces is { } provinces && !provinces.Contains(m.Province))
-            return false;
-        if (include?.Communes is { } communes && !communes.Contains(m.Commune))
+        // The places named are one area: a member in any province or any commune of them.
+        if ((include?.Provinces is not null || include?.Communes is not null)
+            && !Named(include?.Provinces, m.Province) && !Named(include?.Communes, m.Commune))
             return false;
         if (include?.Carriers is { } carriers && !carriers.Contains(carrier))
             return false;
