@@ -38,6 +38,7 @@ public static class CommunesApi
     {
         var group = routes.MapGroup("/api/v1/geography/communes").WithTags("Provinces").RequireAuthorization();
         group.MapPut("/", ReplaceAsync).Accepts<string>("text/csv").RequireAuthorization(Roles.Admin);
+        group.MapDelete("/", ClearAsync).RequireAuthorization(Roles.Admin);
         group.MapGet("/", PageAsync);
         group.MapGet("/review", ReviewAsync);
         return group;
@@ -134,6 +135,19 @@ public static class CommunesApi
         var review = await ReviewOfAsync(communes, tenant: null, ct);
         audit.Add("communes", new { accepted = rows.Count, byProvince, review = new { review.Lists, review.Members } });
         return TypedResults.Ok(new { accepted = rows.Count, byProvince, review });
+    }
+
+    /// <summary>
+    /// Empties the table (a wrong file loaded, or a source withdrawn): communes are checked for their form only
+    /// again, as before any table, and CAP geocodes of 5 digits are no longer placed. Members keep their communes.
+    /// </summary>
+    public static async Task<IResult> ClearAsync(ClaimsPrincipal user, CommuneStore communes, AuditDetails audit, CancellationToken ct)
+    {
+        if (!user.IsNational())
+            return Problems.Forbidden("tenant", "The commune table is cleared by national admins.");
+        var removed = await communes.ReplaceAsync([], ct);
+        audit.Add("communes", new { removed });
+        return TypedResults.NoContent();
     }
 
     /// <summary>

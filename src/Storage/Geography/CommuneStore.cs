@@ -56,20 +56,22 @@ public sealed class CommuneStore(Database database, TimeProvider time)
     /// <summary>
     /// Replaces every row with <paramref name="communes"/> in one transaction: a reader sees the old table or
     /// the new, never half of each. Each load is stamped with a time later than the last's, which is how every
-    /// host (not only this one) sees that its snapshot is stale.
+    /// host (not only this one) sees that its snapshot is stale. No rows empties the table: every host then
+    /// sees version 0 and checks communes for their form only again. Answers how many rows were replaced.
     /// </summary>
-    public async Task ReplaceAsync(IReadOnlyList<Commune> communes, CancellationToken cancellationToken = default)
+    public async Task<int> ReplaceAsync(IReadOnlyList<Commune> communes, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
         var last = await connection.ExecuteScalarAsync<long?>("SELECT MAX(updated_at) FROM communes", transaction: transaction) ?? 0;
         var stamp = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), last + 1);
-        await connection.ExecuteAsync("DELETE FROM communes", transaction: transaction);
+        var replaced = await connection.ExecuteAsync("DELETE FROM communes", transaction: transaction);
         await connection.ExecuteAsync(
             "INSERT INTO communes (code, name, province, updated_at) VALUES (@Code, @Name, @Province, @Stamp)",
             communes.Select(c => new { c.Code, c.Name, c.Province, Stamp = stamp }), transaction);
         await transaction.CommitAsync(cancellationToken);
         snapshot = null;
+        return replaced;
     }
 
     /// <summary>

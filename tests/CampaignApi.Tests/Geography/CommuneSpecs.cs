@@ -140,4 +140,32 @@ public sealed class CommuneSpecs : IAsyncLifetime
         Assert.Equal((1, 1), (own.GetProperty("accepted").GetInt32(), own.GetProperty("rejected").GetInt32()));
         Assert.Contains("not a commune of Hà Nội (01)", own.GetProperty("errors")[0].GetProperty("reason").GetString());
     }
+
+    [Fact]
+    public async Task A_national_admin_clears_the_table_and_communes_are_checked_for_their_form_only_again()
+    {
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("hn-admin-clear", "hn-admin-clear", "HN", ["admin"]);
+        using var provinceAdmin = loa.Client("hn-admin-clear");
+        using var author = loa.Client("dev-author");
+        using var admin = loa.Client("dev-admin");
+        Assert.Equal(HttpStatusCode.OK, (await LoadAsync(admin, Table)).StatusCode);
+        var unknown = $"msisdn,province,commune\n{LoaTestHost.Number(11)},01,99999\n";
+        Assert.Equal(0, (await LoaTestHost.UploadListAsync(author, unknown, "unknown commune, table loaded")).GetProperty("accepted").GetInt32());
+
+        using (var refused = await provinceAdmin.DeleteAsync("/api/v1/geography/communes"))
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        using (var byAuthor = await author.DeleteAsync("/api/v1/geography/communes"))
+            Assert.Equal(HttpStatusCode.Forbidden, byAuthor.StatusCode);
+        Assert.Equal(4, (await admin.GetFromJsonAsync<JsonElement>("/api/v1/geography/communes")).GetProperty("items").GetArrayLength());
+
+        using (var cleared = await admin.DeleteAsync("/api/v1/geography/communes"))
+            Assert.Equal(HttpStatusCode.NoContent, cleared.StatusCode);
+
+        Assert.Equal(0, (await admin.GetFromJsonAsync<JsonElement>("/api/v1/geography/communes")).GetProperty("items").GetArrayLength());
+        Assert.False((await author.GetFromJsonAsync<JsonElement>("/api/v1/geography/communes/review")).GetProperty("loaded").GetBoolean());
+        Assert.Equal(1, (await LoaTestHost.UploadListAsync(author, unknown, "unknown commune, no table")).GetProperty("accepted").GetInt32());
+        var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?limit=50");
+        var entry = audit.GetProperty("items").EnumerateArray().First(e => e.GetProperty("action").GetString() == "DELETE /api/v1/geography/communes" && e.GetProperty("outcome").GetInt32() == 204);
+        Assert.Equal(4, entry.GetProperty("details").GetProperty("communes").GetProperty("removed").GetInt32());
+    }
 }
