@@ -93,9 +93,15 @@ public static class CampaignFollowUpsApi
                 errors[$"statuses[{i}]"] = [$"'{statuses[i]}' is not an outcome a re-send can reach again ({string.Join(", ", ResendStatus.All.Order())})."];
         }
         var before = JsonSerializer.Deserialize<CampaignDefinition>(original.Definition, LoaJson.Options)!;
-        var channel = request.Channel ?? before.Channels?.FirstOrDefault() ?? Channels.Sms;
+        var channel = request.Channel ?? Channels.Sms;
         if (channel is not (Channels.Sms or Channels.Push))
             errors["channel"] = [$"Unknown channel '{channel}'."];
+        // A re-send is the same message: a text of its own only where the original had none to repeat (push alone).
+        var hadSms = !string.IsNullOrEmpty(before.Message?.Sms);
+        if (request.Sms is not null && hadSms)
+            errors["sms"] = ["A re-send sends the original's SMS text; a text of its own is only for a push campaign that had none (or make a correction)."];
+        else if (request.Sms is null && !hadSms && channel == Channels.Sms)
+            errors["sms"] = ["The original was sent by push alone and has no SMS text: give the text its linked numbers are to receive."];
         if (errors.Count > 0)
             return Problems.Validation(errors);
         if (channel == Channels.Push)
@@ -106,15 +112,6 @@ public static class CampaignFollowUpsApi
                 "A re-send through push is not available yet: its recipients are numbers, and push reaches devices. Re-send with channel \"sms\".",
                 new Dictionary<string, string[]> { ["channel"] = ["push is not available for a re-send yet"] });
         }
-        if (!(before.Channels ?? [Channels.Sms]).Contains(Channels.Sms))
-        {
-            // A re-send reads the original's SMS deliveries; a push campaign's are devices, which have no number of their own.
-            return Problems.Unprocessable(
-                "channel-unavailable", "Channel not available",
-                "A push campaign cannot be re-sent yet: its recipients are devices, and a re-send reaches the numbers an SMS campaign missed. " +
-                "To text the linked numbers of pushes that failed or went unacknowledged, give the campaign options.fallback.",
-                new Dictionary<string, string[]> { ["channel"] = ["a push campaign cannot be re-sent yet"] });
-        }
         if (original.Status is not (CampaignStatus.Completed or CampaignStatus.Failed or CampaignStatus.Cancelled))
             return Problems.Conflict($"Only a finished campaign can be re-sent: its outcomes are not final while it is {original.Status}.");
 
@@ -124,7 +121,10 @@ public static class CampaignFollowUpsApi
         {
             Name = name.Length <= 200 ? name : name[..200],
             Channels = [channel],
+            Message = new MessageDefinition(request.Sms ?? before.Message?.Sms, null),
             Audience = new AudienceDefinition([], null, null, Resend: new ResendAudience(original.Id, statuses.Distinct().ToList())),
+            // The fallback is push's; a re-send texts numbers.
+            Options = before.Options is null ? null : before.Options with { Fallback = null },
             Schedule = SoonAsApproved(before.Schedule, now), // a window stays
             Cap = null,
         };
@@ -137,7 +137,8 @@ public static class CampaignFollowUpsApi
         {
             return Problems.Unprocessable(
                 "nothing-to-resend", "Nothing to re-send",
-                $"No recipient of campaign {original.Id} ended {string.Join(" or ", statuses.Distinct())}.");
+                $"No recipient of campaign {original.Id} ended {string.Join(" or ", statuses.Distinct())} (a push is re-sent to the number " +
+                "linked to its device, and not to a number the campaign reached by SMS).");
         }
         await campaigns.InsertResendAsync(row, ct);
         audit.Add("resend", new { resendOf = original.Id, created = row.Id, statuses = statuses.Distinct(), channel, recipients = preview.Recipients });

@@ -140,7 +140,8 @@ public sealed class CampaignPreview(
     /// outcomes named (campaign_progress by carrier and status; an unknown outcome is the failed rows Loa
     /// gave its own reason, from campaign_failures), moved for numbers ported since and less those the
     /// planner will suppress, each read driven by the small table (ported numbers, opt-outs, the day's
-    /// contacts, the test allow-list) probing the original's deliveries by key. Nothing counts deliveries.
+    /// contacts, the test allow-list) probing the original's deliveries by key. The numbers linked to its push
+    /// deliveries have no counters: those are read from the push rows in the outcomes named, in one streamed pass.
     /// </summary>
     private async Task<Preview> ResendPreviewAsync(string kind, ResendAudience resend, string? encoding, long parts, CancellationToken ct, string? smsText)
     {
@@ -153,6 +154,9 @@ public sealed class CampaignPreview(
             .Where(f => f.Reason == unknownReason).ToDictionary(f => f.Carrier, f => f.Count);
         foreach (var row in await deliveries.ProgressAsync(resend.Campaign, ct))
         {
+            // A push lane's rows are devices: their numbers are counted below, one by one.
+            if (row.Carrier.StartsWith(Channels.PushLanePrefix, StringComparison.Ordinal))
+                continue;
             if (row.Status == DeliveryStatus.Expired && states.Expired)
                 Add(row.Carrier, row.Count);
             else if (row.Status == DeliveryStatus.Failed)
@@ -192,6 +196,23 @@ public sealed class CampaignPreview(
             var allowed = RouteTable.TestNumbers(safety.CurrentValue, router);
             var reachable = await resends.AmongAsync(resend.Campaign, states, allowed, ct);
             suppressed[SuppressionReason.NotTestNumber] = Math.Max(0, byCarrier.Values.Sum() - reachable.Count);
+        }
+
+        // The numbers linked to the original's push deliveries in those outcomes, each once, less those its SMS
+        // reached or holds already; suppressed by the planner's precedence (a test number first, then opt-out, cap).
+        var awareness = kind == CampaignKind.Awareness;
+        var capPerDay = awareness ? safety.CurrentValue.AwarenessPerDay : 0;
+        var capSince = (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds();
+        var testNumbers = kind == CampaignKind.Test ? RouteTable.TestNumbers(safety.CurrentValue, router) : null;
+        await foreach (var linked in resends.LinkedNumbersAsync(resend.Campaign, states, capPerDay, capSince, ct))
+        {
+            Add(router.Route(linked.Msisdn!, linked.Ported) ?? Unrouted.Carrier, 1);
+            var reason = testNumbers is not null && !testNumbers.Contains(linked.Msisdn!) ? SuppressionReason.NotTestNumber
+                : awareness && linked.OptedOut ? SuppressionReason.OptedOut
+                : linked.Capped ? SuppressionReason.FrequencyCap
+                : null;
+            if (reason is not null)
+                suppressed[reason] = suppressed.GetValueOrDefault(reason) + 1;
         }
         return Priced(byCarrier, suppressed, encoding, parts, smsText, exact: true);
     }

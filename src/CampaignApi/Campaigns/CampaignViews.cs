@@ -131,5 +131,6 @@ public sealed record RejectRequest(string? Reason);
 public sealed record CorrectionRequest(MessageDefinition? Message);
 
 /// <param name="Statuses">The outcomes to reach again: <c>failed</c>, <c>expired</c>, <c>unknown</c>.</param>
-/// <param name="Channel">The channel of the re-send; the original's first channel when null.</param>
-public sealed record ResendRequest(IReadOnlyList<string>? Statuses, string? Channel);
+/// <param name="Channel">The channel of the re-send: <c>sms</c> (the default); <c>push</c> is refused (422) until a number can reach its devices.</param>
+/// <param name="Sms">The SMS text, only for a push campaign that had none; any other re-send is the original's text.</param>
+public sealed record ResendRequest(IReadOnlyList<string>? Statuses, string? Channel, string? Sms = null);

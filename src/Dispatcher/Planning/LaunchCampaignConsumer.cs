@@ -58,10 +58,11 @@ public sealed class LaunchCampaignConsumer(
 
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(campaign.Definition, LoaJson.Options)!;
         var audience = definition.Audience ?? new AudienceDefinition([], [], []);
-        // A re-send reads one source, the original's deliveries in the outcomes named, in place of lists.
+        // A re-send reads two sources in place of lists: the original's SMS deliveries in the outcomes named, then
+        // the numbers linked to its push deliveries that ended so (none for an SMS campaign).
         var resend = audience.Resend;
         var resendStates = resend is null ? null : ResendStates.Of(resend.Statuses);
-        var listIds = resend is null ? audience.Lists ?? [] : [resend.Campaign];
+        var listIds = resend is null ? audience.Lists ?? [] : [resend.Campaign, resend.Campaign];
         // Provinces, communes, tags and carriers named, included or excluded: the preview applies the same predicate.
         var segment = AudienceSegment.Of(audience);
         var tenant = campaign.Tenant == "national" ? null : campaign.Tenant;
@@ -139,9 +140,20 @@ public sealed class LaunchCampaignConsumer(
             var checks = awareness
                 ? new SuppressionChecks(OptOuts: true, rules.AwarenessPerDay, (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds())
                 : SuppressionChecks.None;
-            var audiencePage = resend is null
-                ? await audiences.ReadAsync(listIds[listIndex], after, settings.PageSize, checks, ct)
-                : await resends.ReadAsync(resend.Campaign, resendStates!, after, settings.PageSize, checks, ct);
+            AudiencePage audiencePage;
+            string? last;
+            int read;
+            if (resend is not null && listIndex == 1)
+            {
+                (audiencePage, last, read) = await resends.ReadLinkedAsync(resend.Campaign, resendStates!, after, settings.PageSize, checks, ct);
+            }
+            else
+            {
+                audiencePage = resend is null
+                    ? await audiences.ReadAsync(listIds[listIndex], after, settings.PageSize, checks, ct)
+                    : await resends.ReadAsync(resend.Campaign, resendStates!, after, settings.PageSize, checks, ct);
+                (last, read) = (audiencePage.Members.Count == 0 ? null : audiencePage.Members[^1].Msisdn, audiencePage.Members.Count);
+            }
             var page = audiencePage.Members;
             var routed = new List<PlannedRecipient>(page.Count);
             foreach (var member in page)
@@ -161,8 +173,8 @@ public sealed class LaunchCampaignConsumer(
                     : null;
                 routed.Add(new PlannedRecipient(member.Msisdn, member.Province, carrier, suppressed, member.Tags));
             }
-            return page.Count == settings.PageSize
-                ? new PageToWrite(routed, listIndex, page[^1].Msisdn, false)
+            return read == settings.PageSize
+                ? new PageToWrite(routed, listIndex, last!, false)
                 : new PageToWrite(routed, listIndex + 1, "", listIndex + 1 >= stages);
         }
 

@@ -24,7 +24,7 @@ public sealed record ResendStates(bool Failed, bool Expired, bool Unknown)
 
 /// <summary>
 /// The audience of a re-send: the SMS recipients of the original campaign whose delivery ended in the
-/// outcomes named, streamed from the original's deliveries in keyset pages of recipient (ux_deliveries
+/// outcomes named, then the numbers linked to its push deliveries that did (a re-send by SMS of a push campaign), streamed from the original's deliveries in keyset pages of recipient (ux_deliveries
 /// is (campaign_id, recipient, channel): it serves the filter and the order, so a page never sorts and
 /// the audience is never held whole), with the same routing and suppression facts a list page has.
 /// The preview's reads are here too, each driven by a small table (ported numbers, opt-outs, the day's
@@ -67,6 +67,119 @@ public sealed class ResendPages(Database database)
         WHERE d.campaign_id = @CampaignId AND d.recipient > @After AND d.recipient <= @Last AND a.at > @Since AND {InStates}
         GROUP BY d.recipient HAVING COUNT(*) >= @Cap
         """);
+
+    // The numbers linked to the original's push deliveries in the outcomes named (a dead token pruned the device:
+    // its number is in pruned_devices), with the facts an SMS to them needs. A topic delivery (recipient
+    // <app>-<province>-<language>) has no device and so no number. "Texted": the original has an SMS delivery for
+    // the number: in the outcomes named, the SMS source (Members) already holds it; in any other, the original
+    // reached that person by SMS (lists, or its push fallback) and a second SMS would be a duplicate.
+    private const string LinkedSelect = """
+        d.recipient AS Device, COALESCE(v.msisdn, g.msisdn) AS Msisdn, d.province AS Province, p.carrier AS Ported,
+        CASE WHEN o.msisdn IS NULL THEN 0 ELSE 1 END AS OptedOut,
+        CASE WHEN @Cap > 0 AND COALESCE(v.msisdn, g.msisdn) IS NOT NULL
+                  AND (SELECT COUNT(*) FROM awareness_contacts c WHERE c.msisdn = COALESCE(v.msisdn, g.msisdn) AND c.at > @Since) >= @Cap
+             THEN 1 ELSE 0 END AS Capped,
+        CASE WHEN EXISTS (SELECT 1 FROM deliveries s WHERE s.campaign_id = @CampaignId AND s.recipient = COALESCE(v.msisdn, g.msisdn) AND s.channel = 'sms')
+             THEN 1 ELSE 0 END AS Texted
+        """;
+
+    private const string LinkedJoins = """
+        LEFT JOIN ported_numbers p ON p.msisdn = COALESCE(v.msisdn, g.msisdn)
+        LEFT JOIN optouts o ON o.msisdn = COALESCE(v.msisdn, g.msisdn)
+        """;
+
+    private static readonly string PushInStates = InStates.Replace("d.channel = 'sms'", "d.channel = 'push'", StringComparison.Ordinal);
+
+    private static readonly Sql LinkedPage = new(
+        Sqlite: $"""
+            SELECT {LinkedSelect} FROM deliveries d
+            LEFT JOIN devices v ON v.id = CAST(d.recipient AS INTEGER) AND d.recipient NOT LIKE '%-%'
+            LEFT JOIN pruned_devices g ON g.id = CAST(d.recipient AS INTEGER) AND d.recipient NOT LIKE '%-%'
+            {LinkedJoins}
+            WHERE d.campaign_id = @CampaignId AND d.recipient > @After AND {PushInStates}
+            ORDER BY d.recipient LIMIT @Limit
+            """,
+        SqlServer: $"""
+            SELECT TOP (@Limit) {LinkedSelect} FROM deliveries d
+            LEFT JOIN devices v ON v.id = TRY_CAST(d.recipient AS BIGINT) AND d.recipient NOT LIKE '%-%'
+            LEFT JOIN pruned_devices g ON g.id = TRY_CAST(d.recipient AS BIGINT) AND d.recipient NOT LIKE '%-%'
+            {LinkedJoins}
+            WHERE d.campaign_id = @CampaignId AND d.recipient > @After AND {PushInStates}
+            ORDER BY d.recipient
+            """);
+
+    // The same rows, every one, for the preview: numbers in order, so that a number linked to several devices
+    // is met in one run and counted once without holding the set.
+    private static readonly Sql LinkedAll = new(
+        Sqlite: $"""
+            SELECT {LinkedSelect} FROM deliveries d
+            LEFT JOIN devices v ON v.id = CAST(d.recipient AS INTEGER) AND d.recipient NOT LIKE '%-%'
+            LEFT JOIN pruned_devices g ON g.id = CAST(d.recipient AS INTEGER) AND d.recipient NOT LIKE '%-%'
+            {LinkedJoins}
+            WHERE d.campaign_id = @CampaignId AND {PushInStates} AND COALESCE(v.msisdn, g.msisdn) IS NOT NULL
+            ORDER BY Msisdn
+            """,
+        SqlServer: $"""
+            SELECT {LinkedSelect} FROM deliveries d
+            LEFT JOIN devices v ON v.id = TRY_CAST(d.recipient AS BIGINT) AND d.recipient NOT LIKE '%-%'
+            LEFT JOIN pruned_devices g ON g.id = TRY_CAST(d.recipient AS BIGINT) AND d.recipient NOT LIKE '%-%'
+            {LinkedJoins}
+            WHERE d.campaign_id = @CampaignId AND {PushInStates} AND COALESCE(v.msisdn, g.msisdn) IS NOT NULL
+            ORDER BY Msisdn
+            """);
+
+    /// <summary>
+    /// One keyset page of the original's push deliveries in the outcomes named (by recipient, the device id),
+    /// as the numbers linked to them: a device with no number, a topic, or a number the original texted is
+    /// passed over (see LinkedSelect). <c>Last</c> is the page's last device (null: no more); <c>Read</c> how many
+    /// deliveries the page covered, kept or not. A number linked to two devices comes twice: the delivery
+    /// index keeps the first.
+    /// </summary>
+    public async Task<(AudiencePage Page, string? Last, int Read)> ReadLinkedAsync(
+        string campaignId, ResendStates states, string after, int limit, SuppressionChecks checks, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var parameters = Bind(campaignId, states, new { After = after, Limit = limit, Cap = checks.CapPerDay, Since = checks.CapSince });
+        var rows = (await connection.QueryAsync<LinkedNumber>(new CommandDefinition(
+            database.Text(LinkedPage), parameters, cancellationToken: cancellationToken))).AsList();
+        var members = new List<AudienceMember>(rows.Count);
+        var ported = new Dictionary<string, string>(StringComparer.Ordinal);
+        HashSet<string> optedOut = [], capped = [];
+        foreach (var row in rows)
+        {
+            if (row.Msisdn is null || row.Texted)
+                continue;
+            members.Add(new AudienceMember(row.Msisdn, row.Province));
+            if (row.Ported is not null)
+                ported[row.Msisdn] = row.Ported;
+            if (checks.OptOuts && row.OptedOut)
+                optedOut.Add(row.Msisdn);
+            if (row.Capped)
+                capped.Add(row.Msisdn);
+        }
+        return (new AudiencePage(members, ported, optedOut, capped), rows.Count == 0 ? null : rows[^1].Device, rows.Count);
+    }
+
+    /// <summary>
+    /// Every number a re-send will text from the original's push deliveries (see <see cref="ReadLinkedAsync"/>), each
+    /// once, with its facts: streamed in number order, never held. Reads the original's push rows in the outcomes
+    /// named (a push has no per-number counters to read instead), so its cost grows with those rows.
+    /// </summary>
+    public async IAsyncEnumerable<LinkedNumber> LinkedNumbersAsync(
+        string campaignId, ResendStates states, int capPerDay, long capSince,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var parameters = Bind(campaignId, states, new { Cap = capPerDay, Since = capSince });
+        string? last = null;
+        await foreach (var row in connection.QueryUnbufferedAsync<LinkedNumber>(database.Text(LinkedAll), parameters).WithCancellation(cancellationToken))
+        {
+            if (row.Texted || row.Msisdn == last)
+                continue;
+            last = row.Msisdn;
+            yield return row;
+        }
+    }
 
     /// <summary>Up to <paramref name="limit"/> recipients after <paramref name="after"/>, in key order, with their routing and suppression facts.</summary>
     public async Task<AudiencePage> ReadAsync(
@@ -150,4 +263,17 @@ public sealed class ResendPages(Database database)
         parameters.Add("UnknownReason", DeliveryReason.UnknownAfterCrash);
         return parameters;
     }
+}
+
+/// <summary>A number linked to a device the original pushed to, as a re-send by SMS reads it.</summary>
+/// <remarks>Properties, not a positional record: Dapper converts each column to them (a CASE is an int on SQL Server, a long on SQLite).</remarks>
+public sealed class LinkedNumber
+{
+    public required string Device { get; init; }
+    public string? Msisdn { get; init; }
+    public string Province { get; init; } = "";
+    public string? Ported { get; init; }
+    public bool OptedOut { get; init; }
+    public bool Capped { get; init; }
+    public bool Texted { get; init; }
 }

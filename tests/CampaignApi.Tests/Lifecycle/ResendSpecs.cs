@@ -8,7 +8,7 @@ namespace Loa.CampaignApi.Tests.Lifecycle;
 /// <summary>
 /// Re-send to those not reached: a draft to exactly the recipients of a finished campaign that ended
 /// in the outcomes named, previewed exactly, approved by a second person, linked both ways, refused
-/// across tenants and through push.
+/// across tenants and through push (a push campaign is re-sent by SMS: Push/PushResendSpecs end to end).
 /// </summary>
 public sealed class ResendSpecs
 {
@@ -92,16 +92,18 @@ public sealed class ResendSpecs
         Assert.Equal(HttpStatusCode.UnprocessableEntity, push.StatusCode);
         Assert.Contains("channel-unavailable", await push.Content.ReadAsStringAsync());
 
-        // A push campaign's recipients are devices: no re-send by SMS of them (the fallback is how their numbers are texted).
+        // A push campaign is re-sent by SMS to its devices' linked numbers: a campaign that had no SMS text needs one.
         var pushCampaign = await LoaTestHost.CreateCampaignAsync(author, new
         {
             name = "Thông báo", kind = "warning", channels = new[] { "push" },
             message = new { push = new { title = "Cảnh báo", body = "Không cung cấp mã OTP cho bất kỳ ai." } },
             audience = new { devices = true },
         });
-        var bySms = await author.PostAsJsonAsync($"/api/v1/campaigns/{pushCampaign}/resend", new { statuses = new[] { "failed" }, channel = "sms" });
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, bySms.StatusCode);
-        Assert.Contains("options.fallback", await bySms.Content.ReadAsStringAsync());
+        var noText = await author.PostAsJsonAsync($"/api/v1/campaigns/{pushCampaign}/resend", new { statuses = new[] { "failed" }, channel = "sms" });
+        Assert.Equal(HttpStatusCode.BadRequest, noText.StatusCode);
+        Assert.Contains("\"sms\"", await noText.Content.ReadAsStringAsync());
+        var withText = await author.PostAsJsonAsync($"/api/v1/campaigns/{pushCampaign}/resend", new { statuses = new[] { "failed" }, sms = "Cuc ATTT: khong cung cap ma OTP." });
+        Assert.Equal(HttpStatusCode.Conflict, withText.StatusCode); // a draft: its outcomes are not final
 
         var unknown = await author.PostAsJsonAsync($"/api/v1/campaigns/{draft}/resend", new { statuses = new[] { "failed", "delivered" } });
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
