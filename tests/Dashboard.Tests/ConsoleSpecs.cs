@@ -650,6 +650,50 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_campaign_that_pushed_without_an_sms_text_asks_for_one_before_it_is_re_sent()
+    {
+        var loa = world.Loa;
+        using var admin = loa.Client("dev-admin");
+        var appKey = await admin.PostAsJsonAsync("/api/v1/keys", new { name = $"console-resend-{Guid.NewGuid():n}"[..24], tenant = "national", roles = new[] { "app" } });
+        using var app = loa.Client((await appKey.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+        var token = $"cresend{Guid.NewGuid():n}{new string('s', 40)}";
+        (await app.PostAsJsonAsync("/api/v1/devices", new { token, platform = "android", app = "loa", province = "11", language = "vi", msisdn = "0869931001" })).EnsureSuccessStatusCode();
+        try
+        {
+            using var author = loa.Client("dev-author");
+            using var approver = loa.Client("dev-approver");
+            var id = await LoaTestHost.CreateCampaignAsync(author, new
+            {
+                name = "Thông báo Điện Biên", kind = "warning", channels = new[] { "push" },
+                message = new { push = new { title = "Cảnh báo", body = "Không bấm vào đường link lạ." } },
+                audience = new { devices = true, apps = new[] { "loa" }, provinces = new[] { "11" } },
+            });
+            await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+            await LoaTestHost.WaitForEndAsync(approver, id, TimeSpan.FromSeconds(60));
+
+            var requests = new List<string>();
+            var page = await OpenAsync(requests);
+            await SignInAsync(page, "dev-author");
+            await page.GotoAsync($"/console#/campaigns/{id}");
+            await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("hoàn tất", Bounded);
+            // The push reached its one device: the form takes the text, and the server answers that nobody is left.
+            var text = page.GetByLabel("Nội dung SMS gửi tới số điện thoại gắn với các thiết bị đó");
+            await Expect(text).ToBeVisibleAsync(Visible);
+            await text.FillAsync("Canh bao: khong bam vao duong link la.");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Tạo lần gửi lại và gửi phê duyệt" }).ClickAsync();
+            await Expect(page.Locator("#action-error")).ToContainTextAsync("Không có ai cần gửi lại", Contains);
+            await AssertTranslatedAsync(page);
+            world.AssertNoScriptProblems(page);
+            await page.Context.CloseAsync();
+            Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+        }
+        finally
+        {
+            await app.DeleteAsync($"/api/v1/devices/{Uri.EscapeDataString(token)}");
+        }
+    }
+
     public static TheoryData<string> Languages => ["vi", "en"];
 
     [Theory]

@@ -108,7 +108,7 @@ const key = () => sessionStorage.getItem(KEY_STORAGE);
 
 /** Problem types the console names in the reader's language; the server's detail (English) follows. */
 const PROBLEM_TYPES = ['validation', 'status-conflict', 'superseded', 'two-person-rule', 'tenant', 'role', 'not-found', 'duplicate',
-  'sms-too-long', 'channel-unavailable', 'unreadable', 'too-large', 'list-too-large', 'media-type', 'rate-limited'];
+  'sms-too-long', 'channel-unavailable', 'unreadable', 'too-large', 'list-too-large', 'media-type', 'rate-limited', 'nothing-to-resend'];
 
 /**
  * The API's field names (ProblemDetails errors) the console names in the reader's language, by the label of
@@ -962,9 +962,13 @@ function renderActions(c) {
   // A correction needs something already sent (the API answers 409 for a draft or a pending one) and one at a time.
   const canCorrect = has('author') && !['draft', 'pending_approval'].includes(c.status) && !c.supersededBy && !c.correctedBy;
   show($('correct-form'), canCorrect);
-  // A re-send reaches the numbers a finished campaign did not; the API refuses push (no way to reach those devices again yet).
-  const canResend = has('author') && RESENDABLE.has(c.status) && (c.channels ?? []).includes('sms') && !c.seriesId;
+  // A re-send texts the numbers a finished campaign did not reach, and those linked to devices its push did not;
+  // a campaign that pushed without an SMS text asks for one (the API refuses a text of its own otherwise).
+  const canResend = has('author') && RESENDABLE.has(c.status) && !c.seriesId;
   show($('resend-form'), canResend);
+  show($('resend-sms-field'), canResend && !c.message?.sms);
+  $('resend-sms').required = canResend && !c.message?.sms;
+  show($('resend-push'), canResend && (c.channels ?? []).includes('push'));
   const canPause = has('operator') && c.status === 'running';
   const canResume = has('operator') && c.status === 'paused';
   show($('act-pause'), canPause);
@@ -1072,7 +1076,9 @@ async function onResend(event) {
   const statuses = checkedValues('input[name="resend-status"]');
   if (!statuses.length) { setProblem($('action-error'), t('resend.none')); return; }
   try {
-    const draft = await api('POST', `/api/v1/campaigns/${state.campaign.id}/resend`, { statuses, channel: 'sms' });
+    const body = { statuses, channel: 'sms' };
+    if (!state.campaign.message?.sms) body.sms = $('resend-sms').value;
+    const draft = await api('POST', `/api/v1/campaigns/${state.campaign.id}/resend`, body);
     await api('POST', `/api/v1/campaigns/${draft.id}/submit`);
     location.hash = `#/campaigns/${draft.id}`;
   } catch (error) {
