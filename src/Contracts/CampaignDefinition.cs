@@ -50,10 +50,15 @@ public sealed record AudienceFilter(
 
 /// <summary>
 /// The audience of a re-send: the recipients of <c>Campaign</c> whose delivery ended in one of
-/// <c>Statuses</c> (<c>failed</c>, <c>expired</c>, <c>unknown</c>). Written by POST /campaigns/{id}/resend
-/// only: POST /api/v1/campaigns ignores it, so an author cannot aim a campaign at another's recipients.
+/// <c>Statuses</c> (<c>failed</c>, <c>expired</c>, <c>unknown</c>). By <c>sms</c> (the default, null) those
+/// numbers and the numbers linked to its devices whose push ended so; by <c>push</c> the devices linked to
+/// those numbers. Written by POST /campaigns/{id}/resend only: POST /api/v1/campaigns ignores it, so an author
+/// cannot aim a campaign at another's recipients.
 /// </summary>
-public sealed record ResendAudience(string Campaign, IReadOnlyList<string> Statuses);
+public sealed record ResendAudience(string Campaign, IReadOnlyList<string> Statuses, string? Channel = null)
+{
+    public bool ThroughPush => Channel == Channels.Push;
+}
 
 /// <summary>The outcomes a re-send can aim at.</summary>
 public static class ResendStatus

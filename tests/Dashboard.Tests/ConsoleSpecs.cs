@@ -647,6 +647,42 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         var stored = await approver.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{draft}");
         Assert.Equal(id, stored.GetProperty("resendOf").GetString());
         Assert.Equal("pending_approval", stored.GetProperty("status").GetString());
+
+        // Through push: one unreached number has a phone now; the campaign had no notification, so the form asks for one.
+        using var operatorClient = loa.Client("dev-operator");
+        var unreachedNumber = (await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}/deliveries?unmask=true&limit=1000"))
+            .GetProperty("items").EnumerateArray().First(d => d.GetProperty("status").GetString() is "failed" or "expired").GetProperty("recipient").GetString()!;
+        using var admin = loa.Client("dev-admin");
+        var appKey = await admin.PostAsJsonAsync("/api/v1/keys", new { name = $"console-rpush-{Guid.NewGuid():n}"[..24], tenant = "national", roles = new[] { "app" } });
+        using var app = loa.Client((await appKey.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+        var token = $"crpush{Guid.NewGuid():n}{new string('p', 40)}";
+        (await app.PostAsJsonAsync("/api/v1/devices", new { token, platform = "android", app = "loa", province = "01", language = "vi", msisdn = unreachedNumber })).EnsureSuccessStatusCode();
+        try
+        {
+            var byPush = await OpenAsync(requests);
+            await SignInAsync(byPush, "dev-author");
+            await byPush.GotoAsync($"/console#/campaigns/{id}");
+            await Expect(byPush.GetByTestId("campaign-status")).ToHaveTextAsync("hoàn tất", Bounded);
+            await byPush.GetByLabel("bằng thông báo ứng dụng, tới các thiết bị gắn với những số đó").CheckAsync();
+            await byPush.Locator("#resend-push-title").FillAsync("Cảnh báo lừa đảo");
+            await byPush.Locator("#resend-push-body").FillAsync("Không cung cấp mã OTP cho bất kỳ ai.");
+            await byPush.GetByRole(AriaRole.Button, new() { Name = "Tạo lần gửi lại và gửi phê duyệt" }).ClickAsync();
+            await Expect(byPush.GetByTestId("campaign-status")).ToHaveTextAsync("chờ phê duyệt", Bounded);
+            await Expect(byPush.GetByTestId("review-push-devices")).ToHaveTextAsync("1 thiết bị", Bounded);
+            await AssertTranslatedAsync(byPush);
+            world.AssertNoScriptProblems(byPush);
+            var pushDraft = new Uri(byPush.Url).Fragment.Split('/')[^1];
+            await byPush.Context.CloseAsync();
+            var pushStored = await approver.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{pushDraft}");
+            Assert.Equal(["push"], pushStored.GetProperty("channels").EnumerateArray().Select(c => c.GetString()));
+            Assert.Equal("push", pushStored.GetProperty("audience").GetProperty("resend").GetProperty("channel").GetString());
+            // Left for nobody to approve: it would push to this world's device, which other specs count.
+            (await approver.PostAsync($"/api/v1/campaigns/{pushDraft}/cancel", null)).EnsureSuccessStatusCode();
+        }
+        finally
+        {
+            await app.DeleteAsync($"/api/v1/devices/{Uri.EscapeDataString(token)}");
+        }
         Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
     }
 

@@ -120,4 +120,53 @@ public sealed class ResendLinkedTests : IAsyncLifetime
             expired.Add(number.Msisdn);
         Assert.Equal(["+84869920006"], expired);
     }
+
+    [Theory, SqliteData, SqlServerData]
+    public async Task Through_push_each_device_of_a_number_the_sms_missed_is_read_once_except_one_the_push_reached(DatabaseProvider dialect)
+    {
+        temp = await TempDatabase.CreateAsync(dialect);
+        var devices = new DeviceStore(temp.Database, time);
+        var ids = new Dictionary<string, string>();
+        foreach (var (hash, msisdn) in new[] { ("n1a", "+84869940001"), ("n1b", "+84869940001"), ("n1c", "+84869940001"), ("n2", "+84869940002"), ("n3", "+84869940003") })
+            ids[hash] = (await devices.RegisterAsync(new DeviceRegistration(hash, "p-" + hash, "android", "loa", "01", "vi", msisdn, "national", "key:t"))).Device.Id.ToString(CultureInfo.InvariantCulture);
+        await using var connection = await temp.Database.OpenAsync();
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO campaigns (id, tenant, name, kind, status, definition, sms_text, sms_parts, created_by, created_at, updated_by, updated_at, planned_at)
+            VALUES (@Campaign, 'national', 'texted', 'warning', 'completed', '{}', 'SMS', 1, 'a', 0, 'a', 0, 0)
+            """, new { Campaign });
+        // The SMS missed numbers 1 and 2 and reached 3; the push reached n1a, failed on n1b, never tried n1c.
+        foreach (var (recipient, channel, carrier, status) in new[]
+        {
+            ("+84869940001", "sms", "viettel", "failed"), ("+84869940002", "sms", "viettel", "failed"), ("+84869940003", "sms", "viettel", "delivered"),
+            (ids["n1a"], "push", "push-loa", "delivered"), (ids["n1b"], "push", "push-loa", "failed"),
+        })
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO deliveries (campaign_id, recipient, channel, carrier, province, status, error, final_at) VALUES (@Campaign, @recipient, @channel, @carrier, '01', @status, @error, 0)",
+                new { Campaign, recipient, channel, carrier, status, error = status == "failed" ? "refused" : null });
+        }
+        var resends = new ResendPages(temp.Database);
+        var failed = ResendStates.Of(["failed"]);
+
+        // A page of one number: a number's devices come whole with it; bounded by the two numbers.
+        var paged = new List<string>();
+        var after = "";
+        for (var turn = 0; turn < 5; turn++)
+        {
+            var (found, last, read) = await resends.ReadDevicesAsync(Campaign, failed, after, 1);
+            paged.AddRange(found.Select(d => $"{d.Id.ToString(CultureInfo.InvariantCulture)} {d.Msisdn} {d.App} {d.Province}"));
+            if (read < 1)
+                break;
+            after = last!;
+        }
+        var expected = new[] { "n1b", "n1c", "n2" }.Select(h => ids[h]).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, paged.Select(p => p.Split(' ')[0]).Order(StringComparer.Ordinal));
+        Assert.All(paged, p => Assert.EndsWith(" loa 01", p, StringComparison.Ordinal));
+
+        var streamed = new List<string>();
+        await foreach (var device in resends.DevicesOfNumbersAsync(Campaign, failed))
+            streamed.Add(device.Id.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(expected, streamed.Order(StringComparer.Ordinal));
+    }
 }

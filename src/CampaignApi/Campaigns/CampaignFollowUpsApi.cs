@@ -96,22 +96,19 @@ public static class CampaignFollowUpsApi
         var channel = request.Channel ?? Channels.Sms;
         if (channel is not (Channels.Sms or Channels.Push))
             errors["channel"] = [$"Unknown channel '{channel}'."];
-        // A re-send is the same message: a text of its own only where the original had none to repeat (push alone).
+        // A re-send is the same message: a text of its own only where the original had none to repeat in that channel.
         var hadSms = !string.IsNullOrEmpty(before.Message?.Sms);
-        if (request.Sms is not null && hadSms)
-            errors["sms"] = ["A re-send sends the original's SMS text; a text of its own is only for a push campaign that had none (or make a correction)."];
+        var hadPush = !string.IsNullOrEmpty(before.Message?.Push?.Title);
+        if (request.Sms is not null && (hadSms || channel != Channels.Sms))
+            errors["sms"] = ["sms is only for a re-send by SMS of a campaign that had no SMS text: a re-send repeats the original's (a changed text is a correction)."];
         else if (request.Sms is null && !hadSms && channel == Channels.Sms)
             errors["sms"] = ["The original was sent by push alone and has no SMS text: give the text its linked numbers are to receive."];
+        if (request.Push is not null && (hadPush || channel != Channels.Push))
+            errors["push"] = ["push is only for a re-send through push of a campaign that had no notification: a re-send repeats the original's."];
+        else if (request.Push is null && !hadPush && channel == Channels.Push)
+            errors["push"] = ["The original sent no app notification: give its title and body ({\"title\": …, \"body\": …})."];
         if (errors.Count > 0)
             return Problems.Validation(errors);
-        if (channel == Channels.Push)
-        {
-            // The recipients of a re-send are the original's numbers; reaching them by push needs their devices.
-            return Problems.Unprocessable(
-                "channel-unavailable", "Channel not available",
-                "A re-send through push is not available yet: its recipients are numbers, and push reaches devices. Re-send with channel \"sms\".",
-                new Dictionary<string, string[]> { ["channel"] = ["push is not available for a re-send yet"] });
-        }
         if (original.Status is not (CampaignStatus.Completed or CampaignStatus.Failed or CampaignStatus.Cancelled))
             return Problems.Conflict($"Only a finished campaign can be re-sent: its outcomes are not final while it is {original.Status}.");
 
@@ -121,8 +118,11 @@ public static class CampaignFollowUpsApi
         {
             Name = name.Length <= 200 ? name : name[..200],
             Channels = [channel],
-            Message = new MessageDefinition(request.Sms ?? before.Message?.Sms, null),
-            Audience = new AudienceDefinition([], null, null, Resend: new ResendAudience(original.Id, statuses.Distinct().ToList())),
+            Message = channel == Channels.Push
+                ? new MessageDefinition(null, request.Push ?? before.Message?.Push)
+                : new MessageDefinition(request.Sms ?? before.Message?.Sms, null),
+            Audience = new AudienceDefinition([], null, null, Resend: new ResendAudience(
+                original.Id, statuses.Distinct().ToList(), channel == Channels.Push ? Channels.Push : null)),
             // The fallback is push's; a re-send texts numbers.
             Options = before.Options is null ? null : before.Options with { Fallback = null },
             Schedule = SoonAsApproved(before.Schedule, now), // a window stays
@@ -137,8 +137,10 @@ public static class CampaignFollowUpsApi
         {
             return Problems.Unprocessable(
                 "nothing-to-resend", "Nothing to re-send",
-                $"No recipient of campaign {original.Id} ended {string.Join(" or ", statuses.Distinct())} (a push is re-sent to the number " +
-                "linked to its device, and not to a number the campaign reached by SMS).");
+                channel == Channels.Push
+                    ? $"No number of campaign {original.Id} that ended {string.Join(" or ", statuses.Distinct())} has a device the campaign did not reach by push."
+                    : $"No recipient of campaign {original.Id} ended {string.Join(" or ", statuses.Distinct())} (a push is re-sent to the number " +
+                      "linked to its device, and not to a number the campaign reached by SMS).");
         }
         await campaigns.InsertResendAsync(row, ct);
         audit.Add("resend", new { resendOf = original.Id, created = row.Id, statuses = statuses.Distinct(), channel, recipients = preview.Recipients });

@@ -43,6 +43,8 @@ public sealed class CampaignPreview(
     public async Task<Preview> PreviewAsync(
         string tenant, string kind, AudienceDefinition? audience, string? encoding, long parts, CancellationToken ct, string? smsText = null)
     {
+        if (audience?.Resend is { ThroughPush: true } throughPush)
+            return await ResendThroughPushPreviewAsync(tenant, kind, throughPush, ct);
         if (audience?.Resend is { } resend)
             return await ResendPreviewAsync(kind, resend, encoding, parts, ct, smsText);
         var listIds = (audience?.Lists ?? []).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
@@ -215,6 +217,35 @@ public sealed class CampaignPreview(
                 suppressed[reason] = suppressed.GetValueOrDefault(reason) + 1;
         }
         return Priced(byCarrier, suppressed, encoding, parts, smsText, exact: true);
+    }
+
+    /// <summary>
+    /// A re-send through push: the devices linked to the original's SMS recipients in the outcomes named, as the
+    /// planner reaches them (its tenant's province, apps still configured, a test's numbers), counted exactly as they
+    /// are streamed: one probe of the devices per such recipient, nothing held.
+    /// </summary>
+    private async Task<Preview> ResendThroughPushPreviewAsync(string tenant, string kind, ResendAudience resend, CancellationToken ct)
+    {
+        var testNumbers = kind == CampaignKind.Test ? RouteTable.TestNumbers(safety.CurrentValue, await routes.GetAsync(ct)) : null;
+        var byApp = new Dictionary<string, long>(StringComparer.Ordinal);
+        var byProvince = new Dictionary<string, long>(StringComparer.Ordinal);
+        long notTest = 0;
+        await foreach (var device in resends.DevicesOfNumbersAsync(resend.Campaign, ResendStates.Of(resend.Statuses), ct))
+        {
+            if (tenant != Roles.National && !string.Equals(device.Province, tenant, StringComparison.OrdinalIgnoreCase))
+                continue;
+            if (pushApps.Names.FirstOrDefault(n => string.Equals(n, device.App, StringComparison.OrdinalIgnoreCase)) is not { } app)
+                continue;
+            byApp[app] = byApp.GetValueOrDefault(app) + 1;
+            byProvince[device.Province] = byProvince.GetValueOrDefault(device.Province) + 1;
+            if (testNumbers is not null && !testNumbers.Contains(device.Msisdn))
+                notTest++;
+        }
+        var suppressed = new Dictionary<string, long>();
+        if (kind == CampaignKind.Test)
+            suppressed[SuppressionReason.NotTestNumber] = notTest;
+        return Priced(CarrierIds.All.ToDictionary(id => id, _ => 0L), suppressed, null, 0, null, exact: true,
+            new PushPreview(byApp.Values.Sum(), byApp, byProvince));
     }
 
     private Preview Priced(

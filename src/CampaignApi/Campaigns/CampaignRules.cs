@@ -145,7 +145,7 @@ public sealed class CampaignRules(
         audience = request.Audience;
         if (audience?.Devices == true && !pushing)
             Error("audience.devices", "Devices are reached by push: add push to channels.");
-        else if (audience?.Devices != true && pushing)
+        else if (audience?.Devices != true && pushing && audience?.Resend is null)
             Error("audience.devices", "The push channel reaches registered devices: set audience.devices to true.");
         var apps = audience?.Apps ?? [];
         for (var i = 0; i < apps.Count; i++)

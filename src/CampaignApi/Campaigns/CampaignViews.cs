@@ -131,6 +131,7 @@ public sealed record RejectRequest(string? Reason);
 public sealed record CorrectionRequest(MessageDefinition? Message);
 
 /// <param name="Statuses">The outcomes to reach again: <c>failed</c>, <c>expired</c>, <c>unknown</c>.</param>
-/// <param name="Channel">The channel of the re-send: <c>sms</c> (the default); <c>push</c> is refused (422) until a number can reach its devices.</param>
-/// <param name="Sms">The SMS text, only for a push campaign that had none; any other re-send is the original's text.</param>
-public sealed record ResendRequest(IReadOnlyList<string>? Statuses, string? Channel, string? Sms = null);
+/// <param name="Channel">The channel of the re-send: <c>sms</c> (the default), or <c>push</c> to the devices linked to the numbers.</param>
+/// <param name="Sms">The SMS text, only for a re-send by SMS of a campaign that had none; any other is the original's text.</param>
+/// <param name="Push">The notification, only for a re-send through push of a campaign that had none.</param>
+public sealed record ResendRequest(IReadOnlyList<string>? Statuses, string? Channel, string? Sms = null, PushMessageDefinition? Push = null);

@@ -827,6 +827,8 @@ async function openCampaign(id) {
     const c = await api('GET', `/api/v1/campaigns/${id}`);
     if (generation !== state.generation) return;
     state.campaign = c;
+    // A campaign's page opens on the re-send's default channel, whatever was chosen on the last one.
+    document.querySelector('input[name="resend-channel"][value="sms"]').checked = true;
     renderCampaign(c);
     if (c.startedAt || c.status === 'running') pollProgress(id, generation);
   } catch (error) {
@@ -966,9 +968,7 @@ function renderActions(c) {
   // a campaign that pushed without an SMS text asks for one (the API refuses a text of its own otherwise).
   const canResend = has('author') && RESENDABLE.has(c.status) && !c.seriesId;
   show($('resend-form'), canResend);
-  show($('resend-sms-field'), canResend && !c.message?.sms);
-  $('resend-sms').required = canResend && !c.message?.sms;
-  show($('resend-push'), canResend && (c.channels ?? []).includes('push'));
+  showResendChannel();
   const canPause = has('operator') && c.status === 'running';
   const canResume = has('operator') && c.status === 'paused';
   show($('act-pause'), canPause);
@@ -1070,14 +1070,34 @@ async function onCorrect(event) {
   }
 }
 
+/**
+ * By SMS: the numbers not reached, and those linked to devices the push did not reach; through push: the devices
+ * linked to the numbers the SMS did not reach. Each asks for the text of its channel when the campaign had none.
+ */
+function showResendChannel() {
+  const c = state.campaign;
+  const push = checkedValues('input[name="resend-channel"]')[0] === 'push';
+  const needsSms = !push && !c?.message?.sms;
+  const needsPush = push && !c?.message?.push?.title;
+  show($('resend-sms-field'), needsSms);
+  $('resend-sms').required = needsSms;
+  show($('resend-push-fields'), needsPush);
+  $('resend-push-title').required = needsPush;
+  $('resend-push-body').required = needsPush;
+  show($('resend-push'), !push && (c?.channels ?? []).includes('push'));
+  show($('resend-devices'), push);
+}
+
 async function onResend(event) {
   event.preventDefault();
   setProblem($('action-error'), '');
   const statuses = checkedValues('input[name="resend-status"]');
   if (!statuses.length) { setProblem($('action-error'), t('resend.none')); return; }
   try {
-    const body = { statuses, channel: 'sms' };
-    if (!state.campaign.message?.sms) body.sms = $('resend-sms').value;
+    const channel = checkedValues('input[name="resend-channel"]')[0] ?? 'sms';
+    const body = { statuses, channel };
+    if (channel === 'sms' && !state.campaign.message?.sms) body.sms = $('resend-sms').value;
+    if (channel === 'push' && !state.campaign.message?.push?.title) body.push = { title: $('resend-push-title').value, body: $('resend-push-body').value };
     const draft = await api('POST', `/api/v1/campaigns/${state.campaign.id}/resend`, body);
     await api('POST', `/api/v1/campaigns/${draft.id}/submit`);
     location.hash = `#/campaigns/${draft.id}`;
@@ -1203,6 +1223,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('compose-form').addEventListener('change', previewSoon);
   $('c-recurrence').addEventListener('input', () => { $('c-recurrence-words').textContent = recurrenceWords($('c-recurrence').value.trim()); });
   $('resend-form').addEventListener('submit', onResend);
+  document.querySelectorAll('input[name="resend-channel"]').forEach((radio) => radio.addEventListener('change', showResendChannel));
   $('act-submit').addEventListener('click', () => act('submit'));
   $('act-approve').addEventListener('click', onApprove);
   $('act-cancel').addEventListener('click', onCancel);

@@ -58,11 +58,12 @@ public sealed class LaunchCampaignConsumer(
 
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(campaign.Definition, LoaJson.Options)!;
         var audience = definition.Audience ?? new AudienceDefinition([], [], []);
-        // A re-send reads two sources in place of lists: the original's SMS deliveries in the outcomes named, then
-        // the numbers linked to its push deliveries that ended so (none for an SMS campaign).
+        // A re-send reads its sources in place of lists. By SMS two: the original's SMS deliveries in the outcomes
+        // named, then the numbers linked to its push deliveries that ended so (none for an SMS campaign). Through
+        // push one: the devices linked to those SMS recipients.
         var resend = audience.Resend;
         var resendStates = resend is null ? null : ResendStates.Of(resend.Statuses);
-        var listIds = resend is null ? audience.Lists ?? [] : [resend.Campaign, resend.Campaign];
+        var listIds = resend is null ? audience.Lists ?? [] : resend.ThroughPush ? [resend.Campaign] : [resend.Campaign, resend.Campaign];
         // Provinces, communes, tags and carriers named, included or excluded: the preview applies the same predicate.
         var segment = AudienceSegment.Of(audience);
         var tenant = campaign.Tenant == "national" ? null : campaign.Tenant;
@@ -129,6 +130,28 @@ public sealed class LaunchCampaignConsumer(
             return new PageToWrite([], stages, "", true, Channels.Push);
         }
 
+        // A re-send through push: one keyset page of the original's unreached numbers, as their devices. Each device
+        // is sent to itself, an app on topics too (as in a test): a topic would reach every phone subscribed to it.
+        async Task<PageToWrite> ReadResendDevicesAsync(int listIndex, string after)
+        {
+            var (found, last, read) = await resends.ReadDevicesAsync(resend!.Campaign, resendStates!, after, settings.PageSize, ct);
+            var planned = new List<PlannedRecipient>(found.Count);
+            foreach (var device in found)
+            {
+                if (tenant is not null && !string.Equals(device.Province, tenant, StringComparison.OrdinalIgnoreCase))
+                    continue;
+                // An app no longer configured has no lane; the preview leaves it out alike.
+                if (pushApps.Names.FirstOrDefault(n => string.Equals(n, device.App, StringComparison.OrdinalIgnoreCase)) is not { } app)
+                    continue;
+                planned.Add(new PlannedRecipient(
+                    device.Id.ToString(CultureInfo.InvariantCulture), device.Province, PushAdapterFactory.CarrierIdOf(app),
+                    testNumbers is not null && !testNumbers.Contains(device.Msisdn) ? SuppressionReason.NotTestNumber : null));
+            }
+            return read == settings.PageSize
+                ? new PageToWrite(planned, listIndex, last!, false, Channels.Push)
+                : new PageToWrite(planned, listIndex + 1, "", listIndex + 1 >= stages, Channels.Push);
+        }
+
         // One keyset page of the audience from (list, after), routed and filtered; the position after it.
         async Task<PageToWrite> ReadPageAsync(int listIndex, string after)
         {
@@ -136,6 +159,8 @@ public sealed class LaunchCampaignConsumer(
                 return new PageToWrite([], listIndex, "", true);
             if (listIndex >= listIds.Count)
                 return await ReadDevicesAsync(listIndex, after);
+            if (resend is { ThroughPush: true })
+                return await ReadResendDevicesAsync(listIndex, after);
             // Opt-outs and the frequency cap (the 24 hours before this page) apply to awareness only; an alert reaches everyone it names.
             var checks = awareness
                 ? new SuppressionChecks(OptOuts: true, rules.AwarenessPerDay, (time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds())

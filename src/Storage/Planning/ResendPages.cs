@@ -181,6 +181,60 @@ public sealed class ResendPages(Database database)
         }
     }
 
+    // A re-send through push: the devices linked to the numbers of the original's SMS deliveries in the outcomes
+    // named (ix_devices_msisdn, one probe per number), except a device the original's push reached (a push
+    // delivery to it that ended otherwise: delivered, or still on its way).
+    private static string DevicesOf(string idText, string range) => $"""
+        SELECT v.id AS Id, v.app AS App, v.province AS Province, v.msisdn AS Msisdn
+        FROM deliveries d JOIN devices v ON v.msisdn = d.recipient
+        WHERE d.campaign_id = @CampaignId {range} AND {InStates}
+          AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.campaign_id = @CampaignId AND p.recipient = {idText} AND p.channel = 'push'
+                          AND NOT ((p.status = 'expired' AND @Expired = 1)
+                                OR (p.status = 'failed' AND (CASE WHEN p.error = @UnknownReason THEN @Unknown ELSE @Failed END) = 1)))
+        """;
+
+    private static readonly Sql DevicesInRange = new(
+        Sqlite: DevicesOf("CAST(v.id AS TEXT)", "AND d.recipient > @After AND d.recipient <= @Last"),
+        SqlServer: DevicesOf("CAST(v.id AS VARCHAR(20))", "AND d.recipient > @After AND d.recipient <= @Last"));
+
+    private static readonly Sql DevicesAll = new(
+        Sqlite: DevicesOf("CAST(v.id AS TEXT)", ""),
+        SqlServer: DevicesOf("CAST(v.id AS VARCHAR(20))", ""));
+
+    private static readonly Sql Numbers = new(
+        Sqlite: $"SELECT d.recipient FROM deliveries d WHERE d.campaign_id = @CampaignId AND d.recipient > @After AND {InStates} ORDER BY d.recipient LIMIT @Limit",
+        SqlServer: $"SELECT TOP (@Limit) d.recipient FROM deliveries d WHERE d.campaign_id = @CampaignId AND d.recipient > @After AND {InStates} ORDER BY d.recipient");
+
+    /// <summary>
+    /// A re-send through push, one keyset page: up to <paramref name="limit"/> of the original's SMS recipients in the
+    /// outcomes named after <paramref name="after"/>, as the devices linked to them (none, one or several a number).
+    /// <c>Last</c> is the page's last number (null: no more); <c>Read</c> how many numbers the page covered.
+    /// </summary>
+    public async Task<(IReadOnlyList<LinkedDevice> Devices, string? Last, int Read)> ReadDevicesAsync(
+        string campaignId, ResendStates states, string after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var numbers = (await connection.QueryAsync<string>(new CommandDefinition(
+            database.Text(Numbers), Bind(campaignId, states, new { After = after, Limit = limit }), cancellationToken: cancellationToken))).AsList();
+        if (numbers.Count == 0)
+            return ([], null, 0);
+        var devices = (await connection.QueryAsync<LinkedDevice>(new CommandDefinition(
+            database.Text(DevicesInRange), Bind(campaignId, states, new { After = after, Last = numbers[^1] }), cancellationToken: cancellationToken))).AsList();
+        return (devices, numbers[^1], numbers.Count);
+    }
+
+    /// <summary>
+    /// Every device a re-send through push reaches (see <see cref="ReadDevicesAsync"/>), streamed, never held: one
+    /// probe of the devices per SMS recipient in the outcomes named, so its cost grows with those, not the campaign.
+    /// </summary>
+    public async IAsyncEnumerable<LinkedDevice> DevicesOfNumbersAsync(
+        string campaignId, ResendStates states, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await foreach (var device in connection.QueryUnbufferedAsync<LinkedDevice>(database.Text(DevicesAll), Bind(campaignId, states, new { })).WithCancellation(cancellationToken))
+            yield return device;
+    }
+
     /// <summary>Up to <paramref name="limit"/> recipients after <paramref name="after"/>, in key order, with their routing and suppression facts.</summary>
     public async Task<AudiencePage> ReadAsync(
         string campaignId, ResendStates states, string after, int limit, SuppressionChecks checks, CancellationToken cancellationToken = default)
@@ -276,4 +330,13 @@ public sealed class LinkedNumber
     public bool OptedOut { get; init; }
     public bool Capped { get; init; }
     public bool Texted { get; init; }
+}
+
+/// <summary>A device linked to a number the original did not reach by SMS, as a re-send through push reads it.</summary>
+public sealed class LinkedDevice
+{
+    public long Id { get; init; }
+    public required string App { get; init; }
+    public string Province { get; init; } = "";
+    public required string Msisdn { get; init; }
 }

@@ -8,7 +8,7 @@ namespace Loa.CampaignApi.Tests.Lifecycle;
 /// <summary>
 /// Re-send to those not reached: a draft to exactly the recipients of a finished campaign that ended
 /// in the outcomes named, previewed exactly, approved by a second person, linked both ways, refused
-/// across tenants and through push (a push campaign is re-sent by SMS: Push/PushResendSpecs end to end).
+/// across tenants (re-sends across channels: EndToEnd Push/PushResendSpecs).
 /// </summary>
 public sealed class ResendSpecs
 {
@@ -80,7 +80,7 @@ public sealed class ResendSpecs
     }
 
     [Fact]
-    public async Task A_resend_is_refused_through_push_of_a_push_campaign_before_the_end_across_tenants_and_for_unknown_outcomes()
+    public async Task A_resend_is_refused_without_the_text_its_channel_needs_before_the_end_across_tenants_and_for_unknown_outcomes()
     {
         await using var loa = await StartAsync();
         using var author = loa.Client("dev-author");
@@ -88,9 +88,11 @@ public sealed class ResendSpecs
         var list = (await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(10, "01"))).GetProperty("id").GetString()!;
         var draft = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list));
 
-        var push = await author.PostAsJsonAsync($"/api/v1/campaigns/{draft}/resend", new { statuses = new[] { "failed" }, channel = "push" });
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, push.StatusCode);
-        Assert.Contains("channel-unavailable", await push.Content.ReadAsStringAsync());
+        // Through push, an SMS campaign's re-send needs a notification of its own, and an SMS text is not one.
+        var push = await author.PostAsJsonAsync($"/api/v1/campaigns/{draft}/resend", new { statuses = new[] { "failed" }, channel = "push", sms = "x" });
+        Assert.Equal(HttpStatusCode.BadRequest, push.StatusCode);
+        var pushErrors = (await push.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal(["push", "sms"], pushErrors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
 
         // A push campaign is re-sent by SMS to its devices' linked numbers: a campaign that had no SMS text needs one.
         var pushCampaign = await LoaTestHost.CreateCampaignAsync(author, new
