@@ -12,8 +12,8 @@ namespace Loa.CampaignApi.Geography;
 /// <summary>A commune of today; <c>Province</c> the canonical code of its unit.</summary>
 public sealed record CommuneView(string Code, string Name, string Province);
 
-/// <summary><c>Next</c> is the <c>after</c> of the next page; null on the last.</summary>
-public sealed record CommunePage(IReadOnlyList<CommuneView> Items, string? Next);
+/// <summary><c>Next</c> is the <c>after</c> of the next page; null on the last. <c>Loaded</c>: the whole table's size (0: none loaded).</summary>
+public sealed record CommunePage(IReadOnlyList<CommuneView> Items, string? Next, int Loaded);
 
 /// <summary>
 /// Lists whose members the loaded commune table contradicts (members uploaded before it, checked for their form
@@ -140,14 +140,20 @@ public static class CommunesApi
     /// <summary>
     /// Empties the table (a wrong file loaded, or a source withdrawn): communes are checked for their form only
     /// again, as before any table, and CAP geocodes of 5 digits are no longer placed. Members keep their communes.
+    /// <paramref name="confirm"/> is the size of the table the caller saw: a table loaded since by someone else
+    /// is not cleared unseen (409), and a request that does not say what it removes removes nothing.
     /// </summary>
-    public static async Task<IResult> ClearAsync(ClaimsPrincipal user, CommuneStore communes, AuditDetails audit, CancellationToken ct)
+    public static async Task<IResult> ClearAsync(int? confirm, ClaimsPrincipal user, CommuneStore communes, AuditDetails audit, CancellationToken ct)
     {
         if (!user.IsNational())
             return Problems.Forbidden("tenant", "The commune table is cleared by national admins.");
-        var removed = await communes.ReplaceAsync([], ct);
-        audit.Add("communes", new { removed });
-        return TypedResults.NoContent();
+        if (confirm is not >= 0)
+            return Problems.Validation("confirm", "Say how many communes you are removing: confirm=N, the table's size as GET /api/v1/geography/communes answers it (loaded).");
+        var (cleared, size) = await communes.ClearAsync(confirm.Value, ct);
+        if (!cleared)
+            return Problems.Conflict($"The table holds {size} communes, not {confirm}: it changed since you read it. Nothing was cleared.");
+        audit.Add("communes", new { removed = size });
+        return TypedResults.Ok(new { removed = size });
     }
 
     /// <summary>
@@ -181,6 +187,7 @@ public static class CommunesApi
         var rows = await communes.PageAsync(unit, after ?? "", take, ct);
         return TypedResults.Ok(new CommunePage(
             rows.Select(r => new CommuneView(r.Code, r.Name, r.Province)).ToList(),
-            rows.Count == take ? rows[^1].Code : null));
+            rows.Count == take ? rows[^1].Code : null,
+            (await communes.TableAsync(ct)).Count));
     }
 }

@@ -56,22 +56,37 @@ public sealed class CommuneStore(Database database, TimeProvider time)
     /// <summary>
     /// Replaces every row with <paramref name="communes"/> in one transaction: a reader sees the old table or
     /// the new, never half of each. Each load is stamped with a time later than the last's, which is how every
-    /// host (not only this one) sees that its snapshot is stale. No rows empties the table: every host then
-    /// sees version 0 and checks communes for their form only again. Answers how many rows were replaced.
+    /// host (not only this one) sees that its snapshot is stale.
     /// </summary>
-    public async Task<int> ReplaceAsync(IReadOnlyList<Commune> communes, CancellationToken cancellationToken = default)
+    public async Task ReplaceAsync(IReadOnlyList<Commune> communes, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
         var last = await connection.ExecuteScalarAsync<long?>("SELECT MAX(updated_at) FROM communes", transaction: transaction) ?? 0;
         var stamp = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), last + 1);
-        var replaced = await connection.ExecuteAsync("DELETE FROM communes", transaction: transaction);
+        await connection.ExecuteAsync("DELETE FROM communes", transaction: transaction);
         await connection.ExecuteAsync(
             "INSERT INTO communes (code, name, province, updated_at) VALUES (@Code, @Name, @Province, @Stamp)",
             communes.Select(c => new { c.Code, c.Name, c.Province, Stamp = stamp }), transaction);
         await transaction.CommitAsync(cancellationToken);
         snapshot = null;
-        return replaced;
+    }
+
+    /// <summary>
+    /// Empties the table if it holds <paramref name="expected"/> rows, in one transaction (a load committing
+    /// meanwhile is never removed unseen). Answers whether it did, and the table's size as it found it.
+    /// </summary>
+    public async Task<(bool Cleared, int Size)> ClearAsync(int expected, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await Database.BeginWriteAsync(connection, cancellationToken);
+        var size = await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM communes", transaction: transaction);
+        if (size != expected)
+            return (false, size);
+        await connection.ExecuteAsync("DELETE FROM communes", transaction: transaction);
+        await transaction.CommitAsync(cancellationToken);
+        snapshot = null;
+        return (true, size);
     }
 
     /// <summary>

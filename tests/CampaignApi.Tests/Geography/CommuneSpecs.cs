@@ -152,20 +152,33 @@ public sealed class CommuneSpecs : IAsyncLifetime
         var unknown = $"msisdn,province,commune\n{LoaTestHost.Number(11)},01,99999\n";
         Assert.Equal(0, (await LoaTestHost.UploadListAsync(author, unknown, "unknown commune, table loaded")).GetProperty("accepted").GetInt32());
 
-        using (var refused = await provinceAdmin.DeleteAsync("/api/v1/geography/communes"))
+        using (var refused = await provinceAdmin.DeleteAsync("/api/v1/geography/communes?confirm=4"))
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        using (var byAuthor = await author.DeleteAsync("/api/v1/geography/communes"))
+        using (var byAuthor = await author.DeleteAsync("/api/v1/geography/communes?confirm=4"))
             Assert.Equal(HttpStatusCode.Forbidden, byAuthor.StatusCode);
+        // The caller says what it removes: nothing said, or a table that changed since it was read, removes nothing.
+        using (var unsaid = await admin.DeleteAsync("/api/v1/geography/communes"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, unsaid.StatusCode);
+            Assert.Contains("\"confirm\"", await unsaid.Content.ReadAsStringAsync());
+        }
+        var loaded = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/geography/communes")).GetProperty("loaded").GetInt32();
+        Assert.Equal(4, loaded);
+        using (var stale = await admin.DeleteAsync("/api/v1/geography/communes?confirm=3"))
+            Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
         Assert.Equal(4, (await admin.GetFromJsonAsync<JsonElement>("/api/v1/geography/communes")).GetProperty("items").GetArrayLength());
 
-        using (var cleared = await admin.DeleteAsync("/api/v1/geography/communes"))
-            Assert.Equal(HttpStatusCode.NoContent, cleared.StatusCode);
+        using (var cleared = await admin.DeleteAsync($"/api/v1/geography/communes?confirm={loaded}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+            Assert.Equal(4, (await cleared.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("removed").GetInt32());
+        }
 
-        Assert.Equal(0, (await admin.GetFromJsonAsync<JsonElement>("/api/v1/geography/communes")).GetProperty("items").GetArrayLength());
+        Assert.Equal(0, (await admin.GetFromJsonAsync<JsonElement>("/api/v1/geography/communes")).GetProperty("loaded").GetInt32());
         Assert.False((await author.GetFromJsonAsync<JsonElement>("/api/v1/geography/communes/review")).GetProperty("loaded").GetBoolean());
         Assert.Equal(1, (await LoaTestHost.UploadListAsync(author, unknown, "unknown commune, no table")).GetProperty("accepted").GetInt32());
         var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?limit=50");
-        var entry = audit.GetProperty("items").EnumerateArray().First(e => e.GetProperty("action").GetString() == "DELETE /api/v1/geography/communes" && e.GetProperty("outcome").GetInt32() == 204);
+        var entry = audit.GetProperty("items").EnumerateArray().First(e => e.GetProperty("action").GetString() == "DELETE /api/v1/geography/communes" && e.GetProperty("outcome").GetInt32() == 200);
         Assert.Equal(4, entry.GetProperty("details").GetProperty("communes").GetProperty("removed").GetInt32());
     }
 }

@@ -180,7 +180,7 @@ public sealed class TenantWalkSpecs
         // The commune table is one map for every tenant: a province admin reads it but never loads it.
         await Expect("PUT", "/api/v1/geography/communes", "/api/v1/geography/communes",
             new StringContent("code,name,province\n00004,Phường Ba Đình,TH\n", System.Text.Encoding.UTF8, "text/csv"), HttpStatusCode.Forbidden);
-        await Expect("DELETE", "/api/v1/geography/communes", "/api/v1/geography/communes", null, HttpStatusCode.Forbidden);
+        await Expect("DELETE", "/api/v1/geography/communes", "/api/v1/geography/communes?confirm=0", null, HttpStatusCode.Forbidden);
 
         // Coverage: the base and the targets are national figures a province reads (its own rows) but never sets.
         await Expect("PUT", "/api/v1/coverage/base", "/api/v1/coverage/base", JsonContent.Create(new
