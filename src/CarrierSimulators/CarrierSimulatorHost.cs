@@ -193,23 +193,7 @@ public sealed partial class CarrierSimulatorHost : IHostedService, IAsyncDisposa
 
     private WebApplication Build()
     {
-        // The empty builder reads no appsettings, environment or command line: the simulators must
-        // not pick up the surrounding app's URLs or Kestrel settings.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(CarrierSimulatorHost).Assembly.GetName().Name,
-        });
-        builder.Services.AddSingleton(_loggerFactory);
-        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        builder.Services.AddRoutingCore();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Loopback, _options.Port);
-        });
-
-        var app = builder.Build();
+        var app = LoopbackHost.CreateBuilder(typeof(CarrierSimulatorHost), _loggerFactory, kestrel => kestrel.Listen(IPAddress.Loopback, _options.Port)).Build();
         app.MapPost("/{carrierId}/sms/batches", SubmitAsync);
         app.MapSimulatorAdmin(this);
         app.MapSmscAdmin(this);

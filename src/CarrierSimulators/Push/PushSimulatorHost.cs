@@ -224,30 +224,19 @@ public sealed partial class PushSimulatorHost : IHostedService, IAsyncDisposable
 
     private WebApplication Build()
     {
-        // The empty builder reads no appsettings or environment: the simulators must not pick up the
-        // surrounding app's URLs or Kestrel settings.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        var builder = LoopbackHost.CreateBuilder(typeof(PushSimulatorHost), _loggerFactory, kestrel =>
         {
-            ApplicationName = typeof(PushSimulatorHost).Assembly.GetName().Name,
+            // FCM's per-project quota is 10,000/s, and the perf run must not be bound by streams here.
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Listen(IPAddress.Loopback, _options.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
         });
-        builder.Services.AddSingleton(_loggerFactory);
-        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        builder.Services.AddRoutingCore();
         // A provider is another process: its requests are not Loa's to trace. Kestrel's hosting layer takes
         // its ActivitySource and DiagnosticListener from this container, and under names no listener asks
         // for, a host that embeds the simulators records no server span per simulated notification (the
         // client side records none either: TelemetrySetup).
         builder.Services.AddSingleton(_ => new System.Diagnostics.ActivitySource("Loa.Simulators.Push"));
         builder.Services.AddSingleton(_ => new System.Diagnostics.DiagnosticListener("Loa.Simulators.Push"));
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            // FCM's per-project quota is 10,000/s, and the perf run must not be bound by streams here.
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            kestrel.Listen(IPAddress.Loopback, _options.Port, listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
-        });
 
         var app = builder.Build();
         app.MapPost("/token", _fcm.TokenAsync);
