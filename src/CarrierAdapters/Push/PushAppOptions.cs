@@ -70,6 +70,14 @@ public sealed class PushAppOptions
     /// <summary>Requests in flight at once per app: HTTP/2 streams, multiplexed over few connections.</summary>
     public int MaxConcurrentStreams { get; set; } = 100;
 
+    /// <summary>
+    /// Send lanes for this app (1 to 64), each with its own queue and RatePerSecond / Lanes, sharing the
+    /// app's streams: while one lane's batch is at the provider, another's is claimed and its tokens read,
+    /// so the provider is not left idle between batches. An emergency still waits behind at most its own
+    /// lane's batch in flight.
+    /// </summary>
+    public int Lanes { get; set; } = 1;
+
     /// <summary>The rate to keep to: <see cref="RatePerSecond"/>, or the provider's default when it is 0.</summary>
     public int EffectiveRatePerSecond =>
         RatePerSecond > 0 ? RatePerSecond

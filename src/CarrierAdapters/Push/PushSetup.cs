@@ -97,6 +97,8 @@ internal sealed class PushSettingsValidation(PushApps apps) : IValidateOptions<P
             problems.Add($"{key}:RatePerSecond must be at least 0 (0 takes the provider's default).");
         if (options.MaxConcurrentStreams < 1)
             problems.Add($"{key}:MaxConcurrentStreams must be at least 1.");
+        if (options.Lanes is < 1 or > 64)
+            problems.Add($"{key}:Lanes must be 1 to 64.");
         if (options.Timeout <= TimeSpan.Zero)
             problems.Add($"{key}:Timeout must be above 0.");
 

@@ -53,12 +53,13 @@ public sealed class BusTopology
                 var count = Math.Clamp(configuration.GetValue($"Loa:Carriers:{id}:Lanes", 1), 1, 64);
                 return Enumerable.Range(0, count).Select(i => new Lane(id, i, count)).ToArray();
             });
-        // A lane per push app (Loa:Push:Apps:<app>), carrier id push-<app>: one single active consumer
-        // keeps the app's rate (FCM's project quota, or what Apple tolerates) exact, as for a carrier.
+        // Lanes per push app (Loa:Push:Apps:<app>:Lanes, default 1), carrier id push-<app>: each lane's single
+        // active consumer keeps its share of the app's rate (FCM's project quota, or what Apple tolerates), as for a carrier.
         foreach (var app in configuration.GetSection(PushAppOptions.Section).GetChildren())
         {
             var id = PushAdapterFactory.CarrierIdOf(app.Key);
-            lanesByCarrier[id] = [new Lane(id, 0, 1)];
+            var count = Math.Clamp(app.GetValue(nameof(PushAppOptions.Lanes), 1), 1, 64);
+            lanesByCarrier[id] = Enumerable.Range(0, count).Select(i => new Lane(id, i, count)).ToArray();
         }
     }
 

@@ -33,6 +33,7 @@ public static class PushLanes
         Adapter = "push",
         PartsPerSecond = Math.Max(1, app.EffectiveRatePerSecond),
         MaxBatchSize = 500,
+        Lanes = Math.Clamp(app.Lanes, 1, 64),
         Sender = "",
         Timeout = app.Timeout,
     };

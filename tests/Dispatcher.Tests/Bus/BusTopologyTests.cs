@@ -1,4 +1,5 @@
 using Loa.CarrierAdapters;
+using Loa.CarrierAdapters.Push;
 using Loa.Contracts;
 using Loa.Dispatcher.Bus;
 using Loa.Dispatcher.Sending;
@@ -36,6 +37,20 @@ public sealed class BusTopologyTests
         var lane = topology.LaneOf("push-loa", 7);
         Assert.Equal(("push-loa", 1), (lane.Carrier, lane.Count));
         Assert.Equal(new Uri("exchange:loa-send-push-loa"), topology.SendAddress(lane, CampaignKind.Priority(CampaignKind.Emergency)));
+    }
+
+    [Fact]
+    public void A_push_app_with_lanes_has_that_many_each_with_its_share_of_the_rate_and_batches_spread_by_id()
+    {
+        var topology = Topology(("Loa:Transport", "RabbitMq"), ("Loa:Bus:QueueType", "Classic"),
+            ("Loa:Push:Apps:loa:Provider", "Fcm"), ("Loa:Push:Apps:loa:Lanes", "2"));
+        Assert.Equal(["loa-send-push-loa-1", "loa-send-push-loa-2"], topology.Lanes.Where(l => l.Carrier == "push-loa").Select(l => topology.Queue(l)));
+        Assert.Equal(("push-loa-2", "push-loa-1"), (topology.LaneOf("push-loa", 7).Name, topology.LaneOf("push-loa", 8).Name));
+        Assert.Equal(5_000, topology.LaneOf("push-loa", 7).Share(10_000));
+        var options = PushLanes.Options(new PushAppOptions { RatePerSecond = 10_000, Lanes = 2 });
+        // A quarter of the lane's second, as for one lane of half the rate; still at most 500.
+        Assert.Equal(500, CarrierLanes.BatchSize(options, 1));
+        Assert.Equal(250, CarrierLanes.BatchSize(PushLanes.Options(new PushAppOptions { RatePerSecond = 2_000, Lanes = 2 }), 1));
     }
 
     [Fact]

@@ -41,6 +41,22 @@ public sealed partial class PushDeliverySpecs
     }
 
     [Fact]
+    public async Task With_the_app_on_two_lanes_each_device_is_still_reached_once()
+    {
+        var logs = new CapturedLogs();
+        await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s =>
+        {
+            s["Loa:Push:Apps:loa:Provider"] = "Fcm";
+            s["Loa:Push:Apps:loa:Lanes"] = "2";
+            s["Loa:Simulators:Push:Behaviour:AcceptUnknownTokens"] = "false"; // the embedded default accepts any token; this spec has dead ones
+            s["Logging:LogLevel:Default"] = "Trace";
+        }), logs: logs);
+        await RunAsync(loa, logs);
+        var lanes = loa.Services.GetRequiredService<Loa.Dispatcher.Sending.CarrierLanes>().Built.Select(l => l.Lane.Name).Where(n => n.StartsWith("push-", StringComparison.Ordinal));
+        Assert.Equal(["push-loa-1", "push-loa-2"], lanes.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Sms_and_push_in_one_campaign_reach_each_number_and_device_once_over_RabbitMq_with_the_dispatcher_apart()
     {
         var logs = new CapturedLogs();
