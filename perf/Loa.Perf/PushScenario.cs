@@ -34,6 +34,7 @@ public static class PushScenario
         var n = args.Long("devices", 1_000_000);
         var mode = args.Get("mode", "embedded");
         var streams = args.Int("streams", 100);
+        var lanes = args.Int("lanes", 1);
         var receivedShare = args.Double("received", 0.5);
         var openedShare = args.Double("opened", 0.1);
         var k = Math.Max(0, args.Int("emergencies", 10));
@@ -41,7 +42,7 @@ public static class PushScenario
         var perEmergency = args.Int("emergency-devices", 100);
         var registrations = args.Int("registrations", 2_000);
         var timeout = TimeSpan.FromSeconds(args.Double("timeout", Math.Clamp(n / 1_000.0, 120, 1_800)));
-        Console.WriteLine($"== push: {n:N0} devices of app {App} (FCM simulated, 1,000,000/s allowed, {streams} streams), phones ack received {receivedShare:P0} / opened {openedShare:P0}; " +
+        Console.WriteLine($"== push: {n:N0} devices of app {App} (FCM simulated, 1,000,000/s allowed, {streams} streams), {lanes} lane(s), phones ack received {receivedShare:P0} / opened {openedShare:P0}; " +
                           $"then {k} emergencies of {perEmergency} devices under an awareness push; mode {mode}, timeout {timeout.TotalSeconds:0} s");
 
         var sqlite = await ceilings.SqliteAsync();
@@ -57,6 +58,7 @@ public static class PushScenario
             s[$"Loa:Push:Apps:{App}:Provider"] = "Fcm";
             s[$"Loa:Push:Apps:{App}:RatePerSecond"] = "1000000";
             s[$"Loa:Push:Apps:{App}:MaxConcurrentStreams"] = streams.ToString(CultureInfo.InvariantCulture);
+            s[$"Loa:Push:Apps:{App}:Lanes"] = lanes.ToString(CultureInfo.InvariantCulture);
             s["Loa:Simulators:Push:Behaviour:AcceptUnknownTokens"] = "true"; // the simulator never saw the seeded tokens
         }, clock: clock);
         using var author = loa.Client("dev-author");
@@ -161,7 +163,7 @@ public static class PushScenario
                               $"({batches:N0} batches of 500 expected)");
         }
 
-        var label = $"{n / 1_000_000.0:0.##}M {mode}";
+        var label = $"{n / 1_000_000.0:0.##}M {mode}{(lanes > 1 ? $", {lanes} lanes" : "")}";
         report.Add(new Figure(name, $"planning devices ({label})", n / planSeconds, "devices/s", "SQLite insert", sqlite.InsertRowsPerSecond));
         report.Add(new Figure(name, $"notifications accepted end to end, approve -> last accepted ({label})", acceptedRate, "notifications/s",
             $"h2c {streams} streams", h2, ">= 50,000/s", acceptedRate >= 50_000));
