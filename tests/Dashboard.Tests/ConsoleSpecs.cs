@@ -1,9 +1,9 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Loa.Tests.Shared;
 using Microsoft.Playwright;
+using static Loa.Dashboard.Tests.ConsolePage;
 using static Microsoft.Playwright.Assertions;
 
 namespace Loa.Dashboard.Tests;
@@ -13,17 +13,10 @@ namespace Loa.Dashboard.Tests;
 /// uploads and composes, the same person cannot approve, another approves, the operator watches it
 /// complete and cancels another; in Vietnamese (the default) and in English; nothing leaves the origin.
 /// </summary>
-public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<DashboardWorld>
+public sealed class ConsoleSpecs(DashboardWorld world) : IClassFixture<DashboardWorld>
 {
-    /// <summary>Set to a folder (e.g. docs; relative to the repository root) to save docs/console-*.png along the flow.</summary>
-    private const string ScreenshotVariable = "LOA_CONSOLE_SCREENSHOTS";
-
     private const string CampaignName = "Cảnh báo lừa đảo mạo danh cơ quan thuế";
     private const string CampaignText = "Cục ATTT cảnh báo: cơ quan thuế không gọi điện yêu cầu cài ứng dụng. Không bấm vào đường link lạ.";
-
-    private static readonly LocatorAssertionsToHaveTextOptions Bounded = new() { Timeout = DashboardWorld.TimeoutMs };
-    private static readonly LocatorAssertionsToContainTextOptions Contains = new() { Timeout = DashboardWorld.TimeoutMs };
-    private static readonly LocatorAssertionsToBeVisibleOptions Visible = new() { Timeout = DashboardWorld.TimeoutMs };
 
     [Fact]
     public async Task An_author_uploads_and_composes_cannot_approve_their_own_another_approves_and_the_operator_sees_it_complete_and_cancels_another()
@@ -33,7 +26,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         var requests = new List<string>();
 
         // An admin makes a key for an official who both writes and approves: the two-person rule must still hold.
-        var admin = await OpenAsync(requests);
+        var admin = await world.OpenConsoleAsync(requests);
         await SignInAsync(admin, "dev-admin");
         await admin.GetByRole(AriaRole.Link, new() { Name = "Khóa truy cập" }).ClickAsync();
         await admin.GetByLabel("Tên khóa").FillAsync("can-bo-soan-va-duyet");
@@ -48,7 +41,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await admin.Context.CloseAsync();
 
         // The author uploads a list with two bad rows: the good rows are kept, the bad ones listed by line.
-        var author = await OpenAsync(requests);
+        var author = await world.OpenConsoleAsync(requests);
         await SignInAsync(author, key, "can-bo-soan-va-duyet");
         await author.GetByRole(AriaRole.Link, new() { Name = "Tải danh sách" }).ClickAsync();
         var csv = LoaTestHost.NumbersCsv(30, province: "01") + "12345,01\nkhông phải số,01\n";
@@ -104,7 +97,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await author.Context.CloseAsync();
 
         // Another approver reviews exactly what goes out, and approves.
-        var approver = await OpenAsync(requests);
+        var approver = await world.OpenConsoleAsync(requests);
         await SignInAsync(approver, "dev-approver");
         await approver.GetByRole(AriaRole.Link, new() { Name = "Chờ phê duyệt" }).ClickAsync();
         await approver.GetByRole(AriaRole.Link, new() { Name = CampaignName, Exact = true }).ClickAsync();
@@ -137,7 +130,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         });
         await LoaTestHost.SubmitAndApproveAsync(authorClient, approverClient, tomorrow);
 
-        var operatorPage = await OpenAsync(requests);
+        var operatorPage = await world.OpenConsoleAsync(requests);
         await SignInAsync(operatorPage, "dev-operator");
         await Expect(operatorPage.GetByRole(AriaRole.Link, new() { Name = "Bảng theo dõi gửi tin" })).ToHaveAttributeAsync("href", "/", new() { Timeout = DashboardWorld.TimeoutMs });
         await operatorPage.GotoAsync($"/console#/campaigns/{id}");
@@ -170,7 +163,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         Assert.Equal(HttpStatusOk, (int)(await author.PostAsync($"/api/v1/campaigns/{id}/submit", null)).StatusCode);
 
         var requests = new List<string>();
-        var page = await OpenAsync(requests);
+        var page = await world.OpenConsoleAsync(requests);
         await page.GetByLabel("Ngôn ngữ").SelectOptionAsync("en");
         await SignInAsync(page, "dev-approver", button: "Sign in", label: "API key");
         await page.GotoAsync($"/console#/campaigns/{id}");
@@ -201,7 +194,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
         await LoaTestHost.WaitForEndAsync(approver, id, TimeSpan.FromSeconds(60));
 
-        var page = await OpenAsync([]);
+        var page = await world.OpenConsoleAsync([]);
         await page.GetByTestId("lang").SelectOptionAsync("en");
         await SignInAsync(page, "dev-author", button: "Sign in", label: "API key");
         await page.GotoAsync($"/console#/campaigns/{id}");
@@ -246,7 +239,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await LoaTestHost.UploadListAsync(author, csv, listName);
 
         var requests = new List<string>();
-        var page = await OpenAsync(requests);
+        var page = await world.OpenConsoleAsync(requests);
         await SignInAsync(page, "dev-author");
         await page.GetByRole(AriaRole.Link, new() { Name = "Soạn tin" }).ClickAsync();
         await page.GetByLabel("Bắt đầu từ mẫu tin").SelectOptionAsync(new SelectOptionValue { Label = $"{title} (trung ương)" });
@@ -304,7 +297,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         using var author = loa.Client("dev-author");
         var title = $"Mẫu lừa đảo đầu tư {Guid.NewGuid():n}"[..26];
         var requests = new List<string>();
-        var page = await OpenAsync(requests);
+        var page = await world.OpenConsoleAsync(requests);
         await SignInAsync(page, "dev-author");
         await page.GetByRole(AriaRole.Link, new() { Name = "Mẫu tin", Exact = true }).ClickAsync();
         await Expect(page.Locator("#templates-title")).ToHaveTextAsync("Thư viện mẫu tin", Bounded);
@@ -373,7 +366,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         var own = $"Hà Nội: ngập {Guid.NewGuid():n}"[..21];
 
         var requests = new List<string>();
-        var page = await OpenAsync(requests);
+        var page = await world.OpenConsoleAsync(requests);
         await page.GetByTestId("lang").SelectOptionAsync("en");
         await SignInAsync(page, "dev-hn-author", button: "Sign in", label: "API key");
         await page.GetByRole(AriaRole.Link, new() { Name = "Templates", Exact = true }).ClickAsync();
@@ -426,7 +419,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await LoaTestHost.UploadListAsync(hnAuthor, LoaTestHost.NumbersCsv(6, province: "01", offset: 9200), listName);
 
         var requests = new List<string>();
-        var page = await OpenAsync(requests);
+        var page = await world.OpenConsoleAsync(requests);
         await SignInAsync(page, "dev-hn-author");
         await page.GetByRole(AriaRole.Link, new() { Name = "Soạn tin", Exact = true }).ClickAsync();
         var picker = page.GetByRole(AriaRole.Combobox, new() { Name = "Tham gia chiến dịch của trung ương" });
@@ -467,7 +460,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         var loa = world.Loa;
         using var author = loa.Client("dev-author");
         var requests = new List<string>();
-        var page = await OpenAsync(requests);
+        var page = await world.OpenConsoleAsync(requests);
         await page.GetByTestId("lang").SelectOptionAsync("en");
         await SignInAsync(page, "dev-author", button: "Sign in", label: "API key");
         await page.GotoAsync("/console#/compose");
@@ -524,7 +517,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         Assert.True(devices >= 3, stored.ToString());
 
         var requests = new List<string>();
-        var page = await OpenAsync(requests);
+        var page = await world.OpenConsoleAsync(requests);
         await page.GetByTestId("lang").SelectOptionAsync("en");
         await SignInAsync(page, "dev-approver", button: "Sign in", label: "API key");
         await page.GotoAsync($"/console#/campaigns/{id}");
@@ -572,7 +565,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
             (await author.PostAsync($"/api/v1/campaigns/{id}/submit", null)).EnsureSuccessStatusCode();
 
             var requests = new List<string>();
-            var page = await OpenAsync(requests);
+            var page = await world.OpenConsoleAsync(requests);
             await SignInAsync(page, "dev-approver");
             await page.GotoAsync($"/console#/campaigns/{id}");
             await Expect(page.GetByTestId("review-push-devices")).ToHaveTextAsync(
@@ -622,7 +615,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         Assert.True(unreached > 0, progress.ToString());
 
         var requests = new List<string>();
-        var page = await OpenAsync(requests);
+        var page = await world.OpenConsoleAsync(requests);
         await SignInAsync(page, "dev-author");
         await page.GotoAsync($"/console#/campaigns/{id}");
         await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("hoàn tất", Bounded);
@@ -636,7 +629,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await page.Context.CloseAsync();
 
         // It waits in the approver's queue like any campaign, and its author cannot approve it.
-        var queue = await OpenAsync(requests);
+        var queue = await world.OpenConsoleAsync(requests);
         await SignInAsync(queue, "dev-approver");
         await queue.GetByRole(AriaRole.Link, new() { Name = "Chờ phê duyệt" }).ClickAsync();
         await queue.GetByRole(AriaRole.Link, new() { Name = $"Gửi lại: {name}", Exact = true }).ClickAsync();
@@ -659,7 +652,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         (await app.PostAsJsonAsync("/api/v1/devices", new { token, platform = "android", app = "loa", province = "01", language = "vi", msisdn = unreachedNumber })).EnsureSuccessStatusCode();
         try
         {
-            var byPush = await OpenAsync(requests);
+            var byPush = await world.OpenConsoleAsync(requests);
             await SignInAsync(byPush, "dev-author");
             await byPush.GotoAsync($"/console#/campaigns/{id}");
             await Expect(byPush.GetByTestId("campaign-status")).ToHaveTextAsync("hoàn tất", Bounded);
@@ -709,7 +702,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
             await LoaTestHost.WaitForEndAsync(approver, id, TimeSpan.FromSeconds(60));
 
             var requests = new List<string>();
-            var page = await OpenAsync(requests);
+            var page = await world.OpenConsoleAsync(requests);
             await SignInAsync(page, "dev-author");
             await page.GotoAsync($"/console#/campaigns/{id}");
             await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("hoàn tất", Bounded);
@@ -737,7 +730,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
     public async Task Every_screen_shows_only_translated_strings(string language)
     {
         var requests = new List<string>();
-        var page = await OpenAsync(requests);
+        var page = await world.OpenConsoleAsync(requests);
         await page.GetByTestId("lang").SelectOptionAsync(language);
         await AssertTranslatedAsync(page);
         // A key with every role, so every screen and link shows.
@@ -770,7 +763,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         using var author = world.Loa.Client("dev-author");
         var list = await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(5), "phone");
         var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list.GetProperty("id").GetString()!));
-        var page = await OpenAsync([]);
+        var page = await world.OpenConsoleAsync([]);
         await page.SetViewportSizeAsync(390, 844);
         await SignInAsync(page, "dev-approver");
         await page.GotoAsync($"/console#/campaigns/{id}");
@@ -787,7 +780,7 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         await page.Context.CloseAsync();
 
         // The compose screen too, with its audience filters open and the push section shown.
-        var compose = await OpenAsync([]);
+        var compose = await world.OpenConsoleAsync([]);
         await compose.SetViewportSizeAsync(390, 844);
         await SignInAsync(compose, "dev-author");
         await compose.GotoAsync("/console#/compose");
@@ -836,88 +829,4 @@ public sealed partial class ConsoleSpecs(DashboardWorld world) : IClassFixture<D
         world.AssertNoScriptProblems(page);
         await page.Context.CloseAsync();
     }
-
-    private async Task<IPage> OpenAsync(List<string> requests)
-    {
-        var page = await world.NewPageAsync();
-        await page.SetViewportSizeAsync(1280, 800);
-        page.Request += (_, request) => requests.Add(request.Url);
-        var response = await page.GotoAsync("/console");
-        Assert.NotNull(response);
-        Assert.True(response.Ok, $"GET /console answered {response.Status}");
-        return page;
-    }
-
-    private static async Task SignInAsync(IPage page, string key, string? name = null, string button = "Đăng nhập", string label = "Khóa API")
-    {
-        await page.GetByLabel(label, new() { Exact = true }).FillAsync(key);
-        await page.GetByRole(AriaRole.Button, new() { Name = button, Exact = true }).ClickAsync();
-        await Expect(page.GetByTestId("who-name")).ToHaveTextAsync(name ?? key, Bounded);
-    }
-
-    /// <summary>No string key shows unresolved (⟦key⟧) and no element marked for translation is left empty.</summary>
-    private static async Task AssertTranslatedAsync(IPage page)
-    {
-        var missing = await page.EvaluateAsync<string[]>(
-            "() => [...document.querySelectorAll('[data-i18n]')].filter(n => !n.textContent.trim()).map(n => n.dataset.i18n)");
-        Assert.Empty(missing);
-        var text = await page.EvaluateAsync<string>("() => document.body.innerText");
-        Assert.DoesNotContain("⟦", text, StringComparison.Ordinal);
-        Assert.DoesNotMatch(PhoneNumber(), text);
-    }
-
-    /// <summary>Every visible control has a label, and every visible text meets WCAG AA contrast against what is behind it.</summary>
-    private static async Task AssertAccessibleAsync(IPage page, string screen)
-    {
-        var unlabelled = await page.EvaluateAsync<string[]>("""
-            () => [...document.querySelectorAll('input, select, textarea, button')]
-              .filter(n => n.offsetParent !== null && n.type !== 'hidden')
-              .filter(n => !(n.labels?.length) && !n.getAttribute('aria-label') && !n.getAttribute('aria-labelledby') && !(n.tagName === 'BUTTON' && n.textContent.trim()))
-              .map(n => n.outerHTML.slice(0, 80))
-            """);
-        Assert.True(unlabelled.Length == 0, $"{screen}: controls without a label: " + string.Join(" | ", unlabelled));
-        var contrast = await page.EvaluateAsync<JsonElement>("""
-            () => {
-              const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
-              const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
-                .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
-              const behind = n => { for (; n; n = n.parentElement) { const c = rgb(getComputedStyle(n).backgroundColor); if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
-              const out = [];
-              let checked = 0;
-              for (const n of document.querySelectorAll('main *, header *, nav *')) {
-                if (n.offsetParent === null || ![...n.childNodes].some(c => c.nodeType === 3 && c.textContent.trim())) continue;
-                checked++;
-                const style = getComputedStyle(n);
-                const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(behind(n))];
-                const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-                const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
-                if (ratio < (large ? 3 : 4.5)) out.push(`${n.tagName}.${n.className} "${n.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
-              }
-              return { checked, poor: out };
-            }
-            """);
-        var poor = contrast.GetProperty("poor").EnumerateArray().Select(p => p.GetString()).ToList();
-        Assert.True(contrast.GetProperty("checked").GetInt32() >= 10, $"{screen}: only {contrast.GetProperty("checked")} texts checked");
-        Assert.True(poor.Count == 0, $"{screen}: text below AA contrast: " + string.Join(" | ", poor));
-    }
-
-    internal static async Task ScreenshotAsync(IPage page, string name)
-    {
-        if (Environment.GetEnvironmentVariable(ScreenshotVariable) is not { Length: > 0 } folder)
-            return;
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(FromRepositoryRoot(folder), $"console-{name}.png"), FullPage = true });
-    }
-
-    private static string FromRepositoryRoot(string path)
-    {
-        if (Path.IsPathRooted(path))
-            return path;
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Loa.slnx")))
-            directory = directory.Parent;
-        return Path.Combine(directory?.FullName ?? Environment.CurrentDirectory, path);
-    }
-
-    [GeneratedRegex(@"(\+?84|\b0)\d{9}\b")]
-    private static partial Regex PhoneNumber();
 }

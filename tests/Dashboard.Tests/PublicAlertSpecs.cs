@@ -70,7 +70,7 @@ public sealed partial class PublicAlertSpecs(DashboardWorld world) : IClassFixtu
         await Expect(item.Locator(".kind")).ToHaveTextAsync("Cảnh báo", new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(item).ToContainTextAsync("Hà Nội", new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(item.Locator("time")).ToContainTextAsync("(giờ Việt Nam)", new() { Timeout = DashboardWorld.TimeoutMs });
-        await ConsoleSpecs.ScreenshotAsync(page, "public-alerts");
+        await ConsolePage.ScreenshotAsync(page, "public-alerts");
         var body = await page.InnerTextAsync("body");
         Assert.DoesNotContain(DrillText, body, StringComparison.Ordinal);
         Assert.DoesNotMatch(PhoneNumber(), body);
@@ -80,7 +80,7 @@ public sealed partial class PublicAlertSpecs(DashboardWorld world) : IClassFixtu
         await item.GetByRole(AriaRole.Link, new() { Name = code }).ClickAsync();
         await Expect(page.Locator(".genuine")).ToBeVisibleAsync(new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(page.Locator(".text")).ToHaveTextAsync(sent, new() { Timeout = DashboardWorld.TimeoutMs });
-        await ConsoleSpecs.ScreenshotAsync(page, "public-verified");
+        await ConsolePage.ScreenshotAsync(page, "public-verified");
         await page.GotoAsync("/alerts");
         await page.GetByLabel("Mã xác thực trong tin nhắn").FillAsync(code.ToLowerInvariant());
         await page.GetByRole(AriaRole.Button, new() { Name = "Kiểm tra" }).ClickAsync();
@@ -106,7 +106,7 @@ public sealed partial class PublicAlertSpecs(DashboardWorld world) : IClassFixtu
         await Expect(english.Locator("time")).ToContainTextAsync("(Vietnam time)", new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(english).ToContainTextAsync("Hà Nội", new() { Timeout = DashboardWorld.TimeoutMs });
         Assert.DoesNotContain("⟦", await page.InnerTextAsync("body"), StringComparison.Ordinal);
-        await ConsoleSpecs.ScreenshotAsync(page, "public-alerts-en");
+        await ConsolePage.ScreenshotAsync(page, "public-alerts-en");
         await english.GetByRole(AriaRole.Link, new() { Name = code }).ClickAsync();
         await Expect(page.Locator(".genuine")).ToHaveTextAsync("✓ This message was sent by a state agency through Loa.", new() { Timeout = DashboardWorld.TimeoutMs });
         Assert.EndsWith($"/a/{code}?lang=en", page.Url, StringComparison.Ordinal);
