@@ -44,9 +44,7 @@ public sealed partial class ConsoleStringsSpecs
             yield return $"problem.type.{type}";
         foreach (var name in new[] { "FIELD_NAMES", "FIELD_MESSAGES" })
         {
-            var block = Regex.Match(script, $@"const {name} = \{{([^}}]+)\}}");
-            Assert.True(block.Success, $"console.js no longer has {name}");
-            foreach (var key in MapValue().Matches(block.Groups[1].Value).Select(m => m.Groups[1].Value))
+            foreach (var key in MapValue().Matches(Block(script, name)).Select(m => m.Groups[1].Value))
                 yield return key;
         }
         yield return "encoding.gsm7";
@@ -118,8 +116,7 @@ public sealed partial class ConsoleStringsSpecs
         // The console matches the API's English field errors by their exact text: one reworded there would
         // silently fall back to English here, so each must still be a literal in the API's source.
         var script = Text("console.js");
-        var block = Regex.Match(script, @"const FIELD_MESSAGES = \{([^}]+)\}").Groups[1].Value;
-        var messages = MessageKey().Matches(block).Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value).ToList();
+        var messages = MessageKey().Matches(Block(script, "FIELD_MESSAGES")).Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value).ToList();
         Assert.True(messages.Count >= 5, $"only {messages.Count} messages found: the pattern no longer matches");
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Loa.slnx")))
@@ -128,6 +125,17 @@ public sealed partial class ConsoleStringsSpecs
         var source = string.Concat(Directory.EnumerateFiles(Path.Combine(directory.FullName, "src", "CampaignApi"), "*.cs", SearchOption.AllDirectories).Select(File.ReadAllText));
         var gone = messages.Where(m => !source.Contains($"\"{m}\"", StringComparison.Ordinal)).ToList();
         Assert.True(gone.Count == 0, "no longer written by the API: " + string.Join(" | ", gone));
+    }
+
+    /// <summary>
+    /// The body of <c>const name = { … };</c> in the script, up to the line that closes it: a server message the
+    /// console translates may itself hold braces (<c>/provinces/{code}</c>).
+    /// </summary>
+    private static string Block(string script, string name)
+    {
+        var block = Regex.Match(script, $@"^const {name} = \{{(.*?)^\}};", RegexOptions.Singleline | RegexOptions.Multiline);
+        Assert.True(block.Success, $"console.js no longer has {name}");
+        return block.Groups[1].Value;
     }
 
     [GeneratedRegex(@":\s*'([^']+)'")]

@@ -27,6 +27,7 @@ const state = {
   provinces: null,
   list: { after: '', next: null },
   audit: { after: '', next: null },
+  communes: { after: '', turn: 0, size: 0 },
   campaign: null,
   measureTimer: 0,
   measureSeq: 0,
@@ -140,6 +141,9 @@ const FIELD_MESSAGES = {
   'A template needs an SMS text, a push text or both.': 'fieldError.templateText',
   'The unaccented form still has Vietnamese tone or vowel marks.': 'fieldError.stillAccented',
   "A tag is 1 to 64 characters of a-z, 0-9 and '-', starting with a letter or digit (e.g. student, civil-servant).": 'fieldError.tag',
+  'A commune code is 5 digits, as the GSO numbers it (00004).': 'fieldError.communeCode',
+  'A commune needs a name of at most 200 characters.': 'fieldError.communeName',
+  'No province has this code (any code GET /api/v1/provinces/{code} reads).': 'fieldError.communeProvince',
 };
 
 const fieldName = (field) => { const key = FIELD_NAMES[field.replace(/\[\d+\]$/, '')]; return key ? t(key) : field; };
@@ -213,7 +217,7 @@ function renderWho() {
   for (const link of $('nav').querySelectorAll('[data-role]')) show(link, has(link.dataset.role));
 }
 
-const VIEWS = ['signin-view', 'list-view', 'upload-view', 'templates-view', 'compose-view', 'campaign-view', 'keys-view', 'audit-view'];
+const VIEWS = ['signin-view', 'list-view', 'upload-view', 'templates-view', 'compose-view', 'campaign-view', 'keys-view', 'audit-view', 'communes-view'];
 
 function showView(id) {
   for (const view of VIEWS) show($(view), view === id);
@@ -240,6 +244,7 @@ async function route() {
     case '#/review': $('status-filter').value = 'pending_approval'; return openList();
     case '#/keys': return openKeys();
     case '#/audit': return openAudit();
+    case '#/communes': return openCommunes();
     default: return openList();
   }
 }
@@ -1187,6 +1192,157 @@ async function onVerify() {
   }
 }
 
+// ---- the commune table ----
+
+/** A page of the table: a whole province in one (the largest has under 200 communes), the whole table a page at a time. */
+const COMMUNE_PAGE = 200;
+
+/** The file's columns, named in the reader's language where a refusal names them. */
+const COMMUNE_COLUMNS = { code: 'communes.col.code', name: 'communes.col.name', province: 'communes.col.province' };
+
+/** One table for every tenant: only a national admin loads or clears it (the API answers 403 tenant otherwise). */
+const communesWritable = () => state.me.tenant === 'national';
+
+async function openCommunes() {
+  showView('communes-view');
+  setProblem($('communes-error'), '');
+  show($('communes-errors-card'), false);
+  show($('communes-result'), false);
+  show($('communes-form'), communesWritable());
+  show($('communes-national-only'), !communesWritable());
+  await refreshCommunes();
+}
+
+/** What the table is now: its size, the lists it contradicts, its first page. */
+async function refreshCommunes() {
+  const generation = state.generation;
+  try {
+    const all = await provinces();
+    if ($('communes-province').children.length === 1) {
+      $('communes-province').append(...all.map((p) => el('option', { value: p.code, lang: 'vi', text: p.name })));
+    }
+    const review = await api('GET', '/api/v1/geography/communes/review');
+    if (generation !== state.generation) return;
+    renderCommuneReview(review);
+    await loadCommunes(false);
+  } catch (error) {
+    setProblem($('communes-error'), error.message);
+  }
+}
+
+/** The lists the loaded table contradicts, for their owners to upload again. */
+function renderCommuneReview(review) {
+  let summary = t('communes.reviewNoTable');
+  if (review.loaded) summary = review.lists ? t('communes.reviewSummary', { lists: fmt(review.lists), members: fmt(review.members) }) : t('communes.reviewNone');
+  if (review.items.length < review.lists) summary += ` ${t('communes.reviewFirst', { shown: fmt(review.items.length) })}`;
+  $('communes-review-summary').textContent = summary;
+  $('communes-review-rows').replaceChildren(...review.items.map((l) => el('tr', {},
+    el('th', { scope: 'row', lang: 'vi', text: l.name }),
+    el('td', {}, el('code', { text: l.listId })),
+    l.tenant === 'national' ? el('td', { text: t('keys.national') }) : el('td', { lang: 'vi', text: provinceName(l.tenant) }),
+    el('td', { class: 'num', text: fmt(l.unknownCommune) }),
+    el('td', { class: 'num', text: fmt(l.otherProvince) }))));
+  show($('communes-review-table'), review.items.length > 0);
+}
+
+/** The table by code, the chosen province's or all; a later choice drops the answer to an earlier one. */
+async function loadCommunes(more) {
+  const generation = state.generation;
+  const turn = more ? state.communes.turn : ++state.communes.turn;
+  const province = $('communes-province').value;
+  const query = new URLSearchParams({ limit: String(COMMUNE_PAGE) });
+  if (province) query.set('province', province);
+  if (more && state.communes.after) query.set('after', state.communes.after);
+  const page = await api('GET', `/api/v1/geography/communes?${query}`);
+  if (generation !== state.generation || turn !== state.communes.turn) return;
+  const rows = page.items.map((c) => el('tr', {},
+    el('th', { scope: 'row' }, el('code', { text: c.code })),
+    el('td', { lang: 'vi', text: c.name }),
+    el('td', { lang: 'vi', text: provinceName(c.province) })));
+  if (more) $('commune-rows').append(...rows);
+  else $('commune-rows').replaceChildren(...rows);
+  state.communes.after = page.next ?? '';
+  // The whole table's size, whatever the filter: what a clear confirms it removes.
+  state.communes.size = page.loaded;
+  $('communes-state').textContent = page.loaded ? t('communes.loaded', { n: fmt(page.loaded) }) : t('communes.notLoaded');
+  show($('communes-clear'), page.loaded > 0 && communesWritable());
+  const shown = $('commune-rows').children.length;
+  const name = provinceName(province);
+  let count;
+  if (shown === 0) count = province ? t('communes.noneInProvince', { province: name }) : t('communes.empty');
+  else if (page.next) count = province ? t('communes.countFirst', { n: fmt(shown) }) : t('communes.countShown', { n: fmt(shown), total: fmt(page.loaded) });
+  else count = province ? t('communes.countProvince', { province: name, n: fmt(shown) }) : t('communes.countAll', { n: fmt(shown) });
+  $('communes-count').textContent = count;
+  show($('communes-table'), shown > 0);
+  show($('communes-more'), Boolean(page.next));
+}
+
+async function onLoadCommunes(event) {
+  event.preventDefault();
+  const file = $('communes-file').files[0];
+  if (!file) return;
+  setProblem($('communes-error'), '');
+  show($('communes-errors-card'), false);
+  show($('communes-result'), false);
+  $('communes-load').disabled = true;
+  try {
+    const result = await api('PUT', '/api/v1/geography/communes', file, 'text/csv');
+    $('communes-form').reset();
+    $('communes-accepted').textContent = fmt(result.accepted);
+    // By code, as the API lists them: an object's keys come back with "38" before "01" (integer-like keys first).
+    const byProvince = Object.entries(result.byProvince).sort(([a], [b]) => a.localeCompare(b));
+    $('communes-by-province').replaceChildren(...byProvince.map(([code, n]) => el('tr', {},
+      el('th', { scope: 'row', lang: 'vi', text: provinceName(code) }), el('td', { class: 'num', text: fmt(n) }))));
+    show($('communes-result'), true);
+    renderCommuneReview(result.review);
+    await loadCommunes(false);
+  } catch (error) {
+    showCommuneRefusal(error);
+  } finally {
+    $('communes-load').disabled = false;
+  }
+}
+
+/**
+ * A refused file loads nothing: its bad cells are listed by line (the header is line 1, so a missing column is
+ * the header's), as the list upload lists its rejected rows. Any other refusal is shown as every other screen shows it.
+ */
+function showCommuneRefusal(error) {
+  const errors = error.status === 400 ? error.problem?.errors : null;
+  if (!errors) { setProblem($('communes-error'), error.message); return; }
+  setProblem($('communes-error'), `${t('problem.type.validation')} (400): ${t('communes.nothingLoaded')}`);
+  const rows = Object.entries(errors).map(([field, messages]) => {
+    const cell = field.match(/^line (\d+)\.(\w+)$/);
+    if (cell) return { line: Number(cell[1]), column: cell[2], messages };
+    return { line: Object.hasOwn(COMMUNE_COLUMNS, field) ? 1 : null, column: field, messages };
+  });
+  rows.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+  $('communes-errors').replaceChildren(...rows.map((r) => el('tr', {},
+    el('td', { class: 'num', text: r.line === null ? '—' : fmt(r.line) }),
+    el('td', { text: Object.hasOwn(COMMUNE_COLUMNS, r.column) ? t(COMMUNE_COLUMNS[r.column]) : '—' }),
+    el('td', { text: r.messages.map(fieldMessage).join(' ') }))));
+  show($('communes-errors-card'), true);
+}
+
+/**
+ * Clears the table the reader saw: the API removes nothing unless the table still holds that many rows, so one
+ * loaded meanwhile by someone else (409) is shown as it is now, for the reader to confirm again.
+ */
+async function onClearCommunes() {
+  const size = state.communes.size;
+  if (!(await confirmAction(t('communes.clearTitle'), t('communes.clearText', { n: fmt(size) }), t('communes.clear'), true))) return;
+  setProblem($('communes-error'), '');
+  try {
+    await api('DELETE', `/api/v1/geography/communes?confirm=${encodeURIComponent(size)}`);
+    await openCommunes();
+  } catch (error) {
+    setProblem($('communes-error'), error.message);
+    if (error.status !== 409) return;
+    show($('communes-result'), false);
+    await refreshCommunes();
+  }
+}
+
 // ---- wiring ----
 
 document.addEventListener('DOMContentLoaded', async () => {
@@ -1234,6 +1390,10 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('key-form').addEventListener('submit', onCreateKey);
   $('audit-verify').addEventListener('click', onVerify);
   $('audit-more').addEventListener('click', () => openAudit(true));
+  $('communes-form').addEventListener('submit', onLoadCommunes);
+  $('communes-clear').addEventListener('click', onClearCommunes);
+  $('communes-province').addEventListener('change', () => loadCommunes(false).catch((error) => setProblem($('communes-error'), error.message)));
+  $('communes-more').addEventListener('click', () => loadCommunes(true).catch((error) => setProblem($('communes-error'), error.message)));
   window.addEventListener('hashchange', route);
   route();
 });
