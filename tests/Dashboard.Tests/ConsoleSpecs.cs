@@ -13,7 +13,8 @@ namespace Loa.Dashboard.Tests;
 /// uploads and composes, the same person cannot approve, another approves, the operator watches it
 /// complete and cancels another; in Vietnamese (the default) and in English; nothing leaves the origin.
 /// </summary>
-public sealed class ConsoleSpecs(DashboardWorld world) : IClassFixture<DashboardWorld>
+[Collection(ConsoleCollection.Name)]
+public sealed class ConsoleSpecs(DashboardWorld world)
 {
     private const string CampaignName = "Cảnh báo lừa đảo mạo danh cơ quan thuế";
     private const string CampaignText = "Cục ATTT cảnh báo: cơ quan thuế không gọi điện yêu cầu cài ứng dụng. Không bấm vào đường link lạ.";
@@ -740,7 +741,7 @@ public sealed class ConsoleSpecs(DashboardWorld world) : IClassFixture<Dashboard
         await page.Locator("#key-input").FillAsync(key);
         await page.Locator("#signin-button").ClickAsync();
         await Expect(page.GetByTestId("who-name")).ToHaveTextAsync($"all-roles-{language}", Bounded);
-        string[] screens = ["#/", "#/review", "#/compose", "#/upload", "#/templates", "#/keys", "#/audit"];
+        string[] screens = ["#/", "#/review", "#/compose", "#/upload", "#/templates", "#/keys", "#/audit", "#/communes"];
         foreach (var screen in screens)
         {
             await page.GotoAsync("/console" + screen);
