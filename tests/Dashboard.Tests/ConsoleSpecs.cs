@@ -60,7 +60,7 @@ public sealed class ConsoleSpecs(DashboardWorld world)
         await author.GetByRole(AriaRole.Link, new() { Name = "Soạn tin cho danh sách này →" }).ClickAsync();
         await author.GetByLabel("Tên chiến dịch").FillAsync(CampaignName);
         await author.GetByRole(AriaRole.Radio, new() { Name = "Cảnh báo: nguy cơ sắp xảy ra, gửi ngay, mọi giờ" }).CheckAsync();
-        await author.GetByLabel("Nội dung SMS").FillAsync(CampaignText);
+        await author.GetByLabel("Nội dung SMS", new() { Exact = true }).FillAsync(CampaignText);
         var counter = author.GetByTestId("counter");
         await Expect(counter).ToContainTextAsync("UCS-2", Contains);
         await Expect(counter).ToContainTextAsync($"{CampaignText.Length} ký tự · UCS-2 (có dấu) · 2 phần tin", Contains);
@@ -245,7 +245,7 @@ public sealed class ConsoleSpecs(DashboardWorld world)
         await page.GetByRole(AriaRole.Link, new() { Name = "Soạn tin" }).ClickAsync();
         await page.GetByLabel("Bắt đầu từ mẫu tin").SelectOptionAsync(new SelectOptionValue { Label = $"{title} (trung ương)" });
         await Expect(page.GetByLabel("Tên chiến dịch")).ToHaveValueAsync(title, new() { Timeout = DashboardWorld.TimeoutMs });
-        await Expect(page.GetByLabel("Nội dung SMS")).ToHaveValueAsync("Cục ATTT cảnh báo: không cung cấp mã OTP cho bất kỳ ai.", new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByLabel("Nội dung SMS", new() { Exact = true })).ToHaveValueAsync("Cục ATTT cảnh báo: không cung cấp mã OTP cho bất kỳ ai.", new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Cảnh báo: nguy cơ sắp xảy ra, gửi ngay, mọi giờ" })).ToBeCheckedAsync(new() { Timeout = DashboardWorld.TimeoutMs });
         await page.Locator("#c-lists label", new() { HasText = listName }).Locator("input").CheckAsync();
         await Expect(page.GetByTestId("preview-recipients")).ToHaveTextAsync("12", Bounded);
@@ -347,7 +347,7 @@ public sealed class ConsoleSpecs(DashboardWorld world)
             .GetByRole(AriaRole.Button, new() { Name = $"Soạn chiến dịch từ mẫu “{title}”" }).ClickAsync();
         await Expect(page.Locator("#compose-title")).ToBeVisibleAsync(Visible);
         await Expect(page.GetByLabel("Tên chiến dịch")).ToHaveValueAsync(title, new() { Timeout = DashboardWorld.TimeoutMs });
-        await Expect(page.GetByLabel("Nội dung SMS")).ToHaveValueAsync("Cục ATTT cảnh báo: sàn đầu tư hứa lãi cao là lừa đảo.", new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByLabel("Nội dung SMS", new() { Exact = true })).ToHaveValueAsync("Cục ATTT cảnh báo: sàn đầu tư hứa lãi cao là lừa đảo.", new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Cảnh báo: nguy cơ sắp xảy ra, gửi ngay, mọi giờ" })).ToBeCheckedAsync(new() { Timeout = DashboardWorld.TimeoutMs });
         Assert.Equal(stored.GetProperty("id").GetString(), await page.Locator("#c-template").InputValueAsync());
         await AssertTranslatedAsync(page);
@@ -428,7 +428,7 @@ public sealed class ConsoleSpecs(DashboardWorld world)
         await Expect(picker.Locator("option", new() { HasText = nationalName })).ToContainTextAsync("chờ phê duyệt", Contains);
         await picker.SelectOptionAsync(national);
         await Expect(page.GetByLabel("Tên chiến dịch")).ToHaveValueAsync(nationalName, new() { Timeout = DashboardWorld.TimeoutMs });
-        await Expect(page.GetByLabel("Nội dung SMS")).ToHaveValueAsync(nationalText, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.GetByLabel("Nội dung SMS", new() { Exact = true })).ToHaveValueAsync(nationalText, new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Tuyên truyền: thông tin phổ biến, chỉ gửi trong khung giờ cho phép" })).ToBeCheckedAsync(new() { Timeout = DashboardWorld.TimeoutMs });
         await page.Locator("#c-lists label", new() { HasText = listName }).Locator("input").CheckAsync();
         await Expect(page.GetByTestId("preview-recipients")).ToHaveTextAsync("6", Bounded);
@@ -474,8 +474,8 @@ public sealed class ConsoleSpecs(DashboardWorld world)
         await apps.GetByRole(AriaRole.Checkbox, new() { Name = "loa", Exact = true }).CheckAsync();
         await page.GetByLabel("Campaign name").FillAsync("Push app choice");
         await page.GetByRole(AriaRole.Radio, new() { Name = "Warning: a threat to act on soon, sent at once, at any hour" }).CheckAsync();
-        await page.GetByLabel("Notification title (one line, at most 100 characters)").FillAsync("Cảnh báo");
-        await page.GetByLabel("Notification text (at most 1,000 characters)").FillAsync("Không cung cấp mã OTP cho bất kỳ ai.");
+        await page.Locator("#compose-form").GetByLabel("Notification title (one line, at most 100 characters)").FillAsync("Cảnh báo");
+        await page.Locator("#compose-form").GetByLabel("Notification text (at most 1,000 characters)").FillAsync("Không cung cấp mã OTP cho bất kỳ ai.");
         await AssertAccessibleAsync(page, "compose with push apps");
         await AssertTranslatedAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create and submit for approval" }).ClickAsync();
