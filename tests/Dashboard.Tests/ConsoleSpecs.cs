@@ -571,6 +571,8 @@ public sealed class ConsoleSpecs(DashboardWorld world)
             await page.GotoAsync($"/console#/campaigns/{id}");
             await Expect(page.GetByTestId("review-push-devices")).ToHaveTextAsync(
                 "3 thiết bị — qua 2 lượt gửi theo chủ đề của news (mỗi tỉnh và ngôn ngữ một lượt; mọi máy đã đăng ký chủ đề đều nhận)", Bounded);
+            // By code: a map keyed "01" and "79" lists "79" first unless sorted.
+            await Expect(page.GetByTestId("review-push-by-province").Locator("tr")).ToHaveTextAsync(["Hà Nội2", "Hồ Chí Minh1"], new() { Timeout = DashboardWorld.TimeoutMs });
             await page.GetByTestId("lang").SelectOptionAsync("en");
             await Expect(page.GetByTestId("review-push-devices")).ToHaveTextAsync(
                 "3 devices — through 2 topic sends of news (one per province and language; every phone subscribed to a topic gets it)", Bounded);

@@ -900,7 +900,7 @@ function renderCampaign(c) {
       ? entries.map(([name, n]) => el('tr', {}, el('th', { scope: 'row', lang: 'vi', text: name }), el('td', { class: 'num', text: fmt(n) })))
       : [el('tr', {}, el('td', { colspan: '2', class: 'muted', text: none }))]);
     $('cv-push-apps').replaceChildren(...countRows(Object.entries(p.push?.byApp ?? {}).filter(([, n]) => n > 0), t('campaign.noDevices')));
-    $('cv-push-provinces').replaceChildren(...countRows(Object.entries(p.push?.byProvince ?? {})
+    $('cv-push-provinces').replaceChildren(...countRows(byCode(p.push?.byProvince)
       .map(([code, n]) => [code === 'unknown' || !code ? t('campaign.unknownProvince') : provinceName(code), n]), t('campaign.noDevices')));
     show($('cv-sms-tables'), sms);
     const named = c.audience?.provinces ?? [];
@@ -924,6 +924,12 @@ function linkTo(anchor, row, id) {
   if (id) anchor.setAttribute('href', `#/campaigns/${id}`);
   show(row, Boolean(id));
 }
+
+/**
+ * A map keyed by province code, in code order: an object lists integer-like keys ("38") before the others
+ * ("01"), so its own order would put Thanh Hóa before Hà Nội.
+ */
+const byCode = (map) => Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** audience.include / audience.exclude in the reader's words: what was filtered, by what values. */
 function describeSegment(audience) {
@@ -951,7 +957,7 @@ async function renderProvinces(id, generation) {
   try {
     const view = await api('GET', `/api/v1/campaigns/${id}/provinces`);
     if (generation !== state.generation) return;
-    const rows = Object.entries(view.byProvince);
+    const rows = byCode(view.byProvince);
     $('cv-province-rows').replaceChildren(...(rows.length
       ? rows.map(([code, n]) => el('tr', {}, el('th', { scope: 'row', lang: 'vi', text: code === 'unknown' ? t('campaign.unknownProvince') : (view.names[code] ?? code) }),
         el('td', { class: 'num', text: fmt(n) })))
