@@ -72,9 +72,10 @@ public sealed class PushAppOptions
 
     /// <summary>
     /// Send lanes for this app (1 to 64), each with its own queue and RatePerSecond / Lanes, sharing the
-    /// app's streams: while one lane's batch is at the provider, another's is claimed and its tokens read,
-    /// so the provider is not left idle between batches. An emergency still waits behind at most its own
-    /// lane's batch in flight.
+    /// app's streams: while one lane's batch is at the provider, another's is claimed and its tokens read.
+    /// An emergency waits behind its own lane's batch in flight, which two lanes sharing the streams make
+    /// slower: with the provider in the same process two lanes gained 2-12 % and doubled the emergency's p99
+    /// (perf/README, "Push lanes"), hence 1.
     /// </summary>
     public int Lanes { get; set; } = 1;
 
