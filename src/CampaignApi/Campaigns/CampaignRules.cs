@@ -81,13 +81,20 @@ public sealed class CampaignRules(
                 Error("message.push.title", "A push campaign needs message.push.title.");
             else if (push.Title.Length > MaxPushTitleCharacters || SmsText.Unsendable(push.Title) is not null || push.Title.Contains('\n'))
                 Error("message.push.title", $"The title is one line of at most {MaxPushTitleCharacters} characters, without control characters.");
+            // The verification suffix the SMS carries is pushed at the end of the body too (PushBatches): it counts.
+            var suffix = request.Options?.VerifyCode == true
+                ? Verification.VerifyCodes.Suffix(publicAlerts.CurrentValue.Host, Verification.VerifyCodes.Placeholder).Length : 0;
             if (string.IsNullOrWhiteSpace(push?.Body))
                 Error("message.push.body", "A push campaign needs message.push.body.");
-            else if (push.Body.Length > MaxPushBodyCharacters || SmsText.Unsendable(push.Body) is not null)
-                Error("message.push.body", $"The body is at most {MaxPushBodyCharacters} characters, without control characters other than line breaks.");
+            else if (push.Body.Length + suffix > MaxPushBodyCharacters || SmsText.Unsendable(push.Body) is not null)
+                Error("message.push.body", $"The body is at most {MaxPushBodyCharacters - suffix} characters, without control characters other than line breaks.");
             else if (push is not null)
                 request = request with { Message = request.Message! with { Push = push with { Title = SmsText.Precomposed(push.Title!.Trim()), Body = SmsText.Precomposed(push.Body) } } };
         }
+
+        // The code lives in the SMS text as sent (the public page and the push lane read it from there).
+        if (request.Options?.VerifyCode == true && string.IsNullOrWhiteSpace(written))
+            Error("options.verifyCode", "The verification code is carried by the SMS text, and this campaign has none: add message.sms (with the sms channel or options.fallback), or leave verifyCode out.");
 
         var audience = request.Audience;
         var listIds = audience?.Lists ?? [];

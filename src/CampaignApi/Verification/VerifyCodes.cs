@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
+using Loa.Contracts;
 
 namespace Loa.CampaignApi.Verification;
 
@@ -8,7 +8,7 @@ namespace Loa.CampaignApi.Verification;
 /// into the text as sent, so the campaign row needs no column of its own: the page finds a code by
 /// reading it back from the end of the texts it lists.
 /// </summary>
-public static partial class VerifyCodes
+public static class VerifyCodes
 {
     /// <summary>Crockford's base 32: no I, L, O or U, so a code read aloud or retyped from a phone is not misread.</summary>
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -28,14 +28,10 @@ public static partial class VerifyCodes
             chars[i] = Alphabet[RandomNumberGenerator.GetInt32(Alphabet.Length)];
     });
 
-    /// <summary>Plain ASCII (GSM-7), so it never turns an unaccented text into UCS-2.</summary>
-    public static string Suffix(string host, string code) => $" Xac thuc: {host}/a/{code}";
+    public static string Suffix(string host, string code) => VerificationSuffix.Of(host, code);
 
     /// <summary>The code at the end of a text as sent, or null.</summary>
-    public static string? Of(string? text) => text is not null && Trailing().Match(text) is { Success: true } m ? m.Groups[1].Value : null;
+    public static string? Of(string? text) => VerificationSuffix.Find(text)?.Code;
 
     public static bool IsWellFormed(string code) => code.Length == Length && code.All(Alphabet.Contains);
-
-    [GeneratedRegex(@" Xac thuc: \S+/a/([0-9A-HJKMNP-TV-Z]{6})$")]
-    private static partial Regex Trailing();
 }

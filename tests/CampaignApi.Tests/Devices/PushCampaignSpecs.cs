@@ -124,6 +124,17 @@ public sealed class PushCampaignSpecs
             audience = new { devices = true },
         });
         Assert.True(badMessage.TryGetProperty("message.push.title", out _) && badMessage.TryGetProperty("message.push.body", out _), badMessage.ToString());
+        // With a verification code the body is pushed with the SMS's suffix (30 characters here): the two must fit.
+        object Coded(int bodyLength) => new
+        {
+            name = "x", kind = "warning", channels = new[] { "sms", "push" },
+            message = new { sms = "Canh bao", push = new { title = "Cảnh báo", body = new string('b', bodyLength) } },
+            audience = new { lists = new[] { list }, devices = true }, options = new { verifyCode = true },
+        };
+        var tooLong = await ErrorsAsync(Coded(971));
+        Assert.Contains("at most 970 characters", tooLong.GetProperty("message.push.body")[0].GetString());
+        using (var fits = await author.PostAsJsonAsync("/api/v1/campaigns", Coded(970)))
+            Assert.Equal(HttpStatusCode.Created, fits.StatusCode);
         var badFilters = await ErrorsAsync(Push(new { devices = true, apps = new[] { "loa", "nope" }, languages = new[] { "fr" }, provinces = new[] { "XX" } }));
         foreach (var field in new[] { "audience.apps[1]", "audience.languages[0]", "audience.provinces[0]" })
             Assert.True(badFilters.TryGetProperty(field, out _), $"{field} missing: {badFilters}");

@@ -57,6 +57,47 @@ public sealed partial class PushDeliverySpecs
     }
 
     [Fact]
+    public async Task A_campaign_with_a_verification_code_pushes_the_same_code_and_its_page_to_the_app()
+    {
+        await using var loa = await LoaTestHost.StartAsync(EngineWorld.Settings(rabbitMq: false, s => s["Loa:Push:Apps:loa:Provider"] = "Fcm"));
+        await loa.Services.GetRequiredService<ApiKeyStore>().UpsertAsync("test-app", "national app", "national", ["app"]);
+        using var app = loa.Client("test-app");
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        using var operatorClient = loa.Client("dev-operator");
+        var token = $"vc{Guid.NewGuid():n}:APA91b{new string('v', 60)}";
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await app.PostAsJsonAsync("/api/v1/devices", new { token, platform = "android", app = "loa", province = "HN" })).StatusCode);
+
+        // Push alone has no SMS text to carry a code: refused, not silently sent without one.
+        var pushAlone = await author.PostAsJsonAsync("/api/v1/campaigns", new
+        {
+            name = "Chỉ thông báo", kind = "warning", channels = new[] { "push" },
+            message = new { push = new { title = "Cảnh báo", body = "Không cung cấp mã OTP." } },
+            audience = new { devices = true }, options = new { verifyCode = true },
+        });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, pushAlone.StatusCode);
+        Assert.Contains("options.verifyCode", await pushAlone.Content.ReadAsStringAsync());
+
+        var list = await LoaTestHost.UploadListAsync(author, EngineWorld.ViettelCsv(1));
+        var created = await author.PostAsJsonAsync("/api/v1/campaigns", new
+        {
+            name = "Cảnh báo có mã xác thực", kind = "warning", channels = new[] { "sms", "push" },
+            message = new { sms = "Cuc ATTT canh bao: khong cung cap ma OTP.", push = new { title = "Cảnh báo lừa đảo", body = "Không cung cấp mã OTP cho bất kỳ ai." } },
+            audience = new { lists = new[] { list.GetProperty("id").GetString() }, devices = true }, options = new { verifyCode = true },
+        });
+        var campaign = await created.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(created.IsSuccessStatusCode, campaign.ToString());
+        var id = campaign.GetProperty("id").GetString()!;
+        var suffix = Loa.Contracts.VerificationSuffix.Find(campaign.GetProperty("sms").GetProperty("text").GetString())!.Value;
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
+        await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromMinutes(1));
+
+        var arrival = Assert.Single(loa.Services.GetRequiredService<PushSimulatorHost>().Stats(PushProvider.Fcm).Arrivals, a => a.Campaign == id);
+        Assert.Equal("Không cung cấp mã OTP cho bất kỳ ai." + suffix.Suffix, arrival.Body);
+        Assert.Equal($"https://loa.gov.vn/a/{suffix.Code}", arrival.Url);
+    }
+
+    [Fact]
     public async Task Sms_and_push_in_one_campaign_reach_each_number_and_device_once_over_RabbitMq_with_the_dispatcher_apart()
     {
         var logs = new CapturedLogs();
