@@ -235,8 +235,10 @@ public sealed class PublicAlertList(PublicAlertReads reads, Provinces provinces,
     {
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options);
         var named = definition?.Audience?.Provinces is { Count: > 0 } p ? p : row.Tenant == Roles.National ? [] : [row.Tenant];
+        // A campaign that pushed alone has no SMS: the page shows its notification, title then body, as phones did.
+        var text = row.SmsText ?? $"{definition?.Message?.Push?.Title} — {definition?.Message?.Push?.Body}";
         return new PublicAlert(
             row.Kind, named.Select(code => provinces.Unit(code)?.Name ?? code).ToList(), DateTimeOffset.FromUnixTimeMilliseconds(row.StartedAt),
-            row.SmsText, VerifyCodes.Of(row.SmsText));
+            text, VerifyCodes.Of(row.SmsText));
     }
 }

@@ -3,7 +3,8 @@ using Dapper;
 namespace Loa.Storage.Campaigns;
 
 /// <summary>An alert as the public may see it: no one's number, no one's key, only what was sent and where.</summary>
-public sealed record PublicAlertRow(string Id, string Kind, string Tenant, string Definition, string SmsText, long StartedAt);
+/// <param name="SmsText">The SMS as sent; null for a campaign that pushed alone.</param>
+public sealed record PublicAlertRow(string Id, string Kind, string Tenant, string Definition, string? SmsText, long StartedAt);
 
 /// <summary>
 /// The public verification page's one read: campaigns that started sending since a time, never tests.
@@ -17,13 +18,13 @@ public sealed class PublicAlertReads(Database database)
         Sqlite: """
             SELECT id AS Id, kind AS Kind, tenant AS Tenant, definition AS Definition, sms_text AS SmsText, started_at AS StartedAt
             FROM campaigns
-            WHERE started_at >= @Since AND kind <> 'test' AND sms_text IS NOT NULL
+            WHERE started_at >= @Since AND kind <> 'test'
             ORDER BY started_at DESC LIMIT @Limit
             """,
         SqlServer: """
             SELECT TOP (@Limit) id AS Id, kind AS Kind, tenant AS Tenant, definition AS Definition, sms_text AS SmsText, started_at AS StartedAt
             FROM campaigns
-            WHERE started_at >= @Since AND kind <> 'test' AND sms_text IS NOT NULL
+            WHERE started_at >= @Since AND kind <> 'test'
             ORDER BY started_at DESC
             """);
 

@@ -202,4 +202,23 @@ public sealed class PushCampaignSpecs
         Assert.Equal(linked[0], arrival.Target);
         Assert.Equal("[TEST] Cảnh báo", arrival.Title);
     }
+
+    [Fact]
+    public async Task A_campaign_that_pushed_alone_is_on_the_public_page_with_its_notification()
+    {
+        await using var loa = await StartAsync();
+        await RegisterAsync(loa, 1, "loa", "HN", "vi");
+        await PreviewThenRunAsync(loa, Push(new { devices = true }));
+        await PreviewThenRunAsync(loa, new
+        {
+            name = "Diễn tập", kind = "test", channels = new[] { "push" },
+            message = new { push = new { title = "Diễn tập", body = "Thông báo thử nghiệm số 7." } },
+            audience = new { devices = true },
+        });
+
+        using var anonymous = new HttpClient { BaseAddress = loa.BaseAddress };
+        var page = System.Net.WebUtility.HtmlDecode(await anonymous.GetStringAsync("/alerts"));
+        Assert.Contains("Cảnh báo — Không cung cấp mã OTP cho bất kỳ ai.", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("Thông báo thử nghiệm số 7.", page, StringComparison.Ordinal); // a test never
+    }
 }
