@@ -13,7 +13,12 @@ public sealed record CampaignDefinition(
     OptionsDefinition? Options,
     CapOrigin? Cap = null,
     string? FromTemplate = null,
-    string? Joins = null);
+    string? Joins = null,
+    string? PushVerification = null)
+{
+    // PushVerification: the verification suffix (VerificationSuffix) a campaign that pushes without an SMS text
+    // carries when options.verifyCode asks for one: set by the campaign rules only (an SMS text carries its own).
+}
 
 public sealed record MessageDefinition(string? Sms, PushMessageDefinition? Push);
 

@@ -92,10 +92,6 @@ public sealed class CampaignRules(
                 request = request with { Message = request.Message! with { Push = push with { Title = SmsText.Precomposed(push.Title!.Trim()), Body = SmsText.Precomposed(push.Body) } } };
         }
 
-        // The code lives in the SMS text as sent (the public page and the push lane read it from there).
-        if (request.Options?.VerifyCode == true && string.IsNullOrWhiteSpace(written))
-            Error("options.verifyCode", "The verification code is carried by the SMS text, and this campaign has none: add message.sms (with the sms channel or options.fallback), or leave verifyCode out.");
-
         var audience = request.Audience;
         var listIds = audience?.Lists ?? [];
         var texting = channels.Contains(Channels.Sms);
@@ -246,11 +242,15 @@ public sealed class CampaignRules(
         if (!user.IsNational() && (audience!.Provinces ?? []).Concat(audience.Include?.Provinces ?? []).Any(p => p != user.Tenant()))
             return (null, Problems.Forbidden("tenant", $"A {user.Tenant()} campaign may only target province {user.Tenant()}."));
 
-        if (!texting && fallback is null)
-            return (new Checked(null, null, request), null);
-
         // One code per campaign, drawn once: the text measured, previewed, stored and sent carries the same one.
         var code = request.Options?.VerifyCode == true ? Verification.VerifyCodes.New() : null;
+        if (!texting && fallback is null)
+        {
+            // No SMS text to carry the code: the campaign keeps its suffix for the push lane and the public page.
+            var suffix = code is null || !pushing ? null : Verification.VerifyCodes.Suffix(publicAlerts.CurrentValue.Host, code);
+            return (new Checked(null, null, request with { PushVerification = suffix }), null);
+        }
+        request = request with { PushVerification = null };
         string ToSend(string message) => TextAsSent(message, request.Kind, request.Options, code);
         var text = ToSend(sms!);
         var targets = audience!.Carriers is { Count: > 0 } named ? named

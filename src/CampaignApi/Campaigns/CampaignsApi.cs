@@ -60,7 +60,7 @@ public static class CampaignsApi
     // Only CAP intake says a campaign came from an alert (and which geocodes it did not reach), and only
     // POST /{id}/resend aims one at another campaign's recipients (tenancy is checked there).
     private static CampaignDefinition Unclaimed(CampaignDefinition d) =>
-        d with { Cap = null, Audience = d.Audience is { Resend: not null } a ? a with { Resend = null } : d.Audience };
+        d with { Cap = null, PushVerification = null, Audience = d.Audience is { Resend: not null } a ? a with { Resend = null } : d.Audience };
 
     /// <summary>
     /// What <see cref="CreateAsync"/> would answer for this definition, without storing anything: the same

@@ -235,10 +235,11 @@ public sealed class PublicAlertList(PublicAlertReads reads, Provinces provinces,
     {
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options);
         var named = definition?.Audience?.Provinces is { Count: > 0 } p ? p : row.Tenant == Roles.National ? [] : [row.Tenant];
-        // A campaign that pushed alone has no SMS: the page shows its notification, title then body, as phones did.
-        var text = row.SmsText ?? $"{definition?.Message?.Push?.Title} — {definition?.Message?.Push?.Body}";
+        // A campaign that pushed alone has no SMS: the page shows its notification as phones did, title then
+        // body, the body ending with the campaign's own verification suffix when it has one.
+        var text = row.SmsText ?? $"{definition?.Message?.Push?.Title} — {definition?.Message?.Push?.Body}{definition?.PushVerification}";
         return new PublicAlert(
             row.Kind, named.Select(code => provinces.Unit(code)?.Name ?? code).ToList(), DateTimeOffset.FromUnixTimeMilliseconds(row.StartedAt),
-            text, VerifyCodes.Of(row.SmsText));
+            text, VerifyCodes.Of(text));
     }
 }

@@ -35,10 +35,11 @@ public sealed class PushBatches(PushTargets targets, DeviceTokens tokens, IOptio
         var marker = safety.CurrentValue.TestMarker;
         if (campaign.Kind == CampaignKind.Test && !title.StartsWith(marker, StringComparison.Ordinal))
             title = marker + title;
-        // A campaign whose SMS carries a verification code (options.verifyCode) pushes the same one: at the end
-        // of the body, as the SMS shows it, and as the page's address in the data for the app to open.
-        var verification = VerificationSuffix.Find(campaign.SmsText);
-        if (verification is { } suffix)
+        // A campaign with a verification code (options.verifyCode) pushes it: at the end of the body, as an SMS
+        // shows it, and as the page's address in the data for the app to open. Its SMS text carries it, or,
+        // pushing alone, the campaign itself.
+        var carrier = VerificationSuffix.Find(campaign.SmsText) is not null ? campaign.SmsText : definition?.PushVerification;
+        if (VerificationSuffix.Find(carrier) is { } suffix)
             body += suffix.Suffix;
 
         // A topic delivery (an app on topics, LaunchCampaignConsumer) is one notification to the topic its
@@ -80,7 +81,7 @@ public sealed class PushBatches(PushTargets targets, DeviceTokens tokens, IOptio
             Kind = campaign.Kind,
             ExpiresAt = campaign.ExpiresAt is { } until ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null,
             Title = title,
-            Link = VerificationSuffix.Link(campaign.SmsText),
+            Link = VerificationSuffix.Link(carrier),
             // One per campaign: a phone that was offline shows the campaign's notification once.
             CollapseKey = campaign.Id,
             Campaign = campaign.Id,

@@ -208,7 +208,13 @@ public sealed class PushCampaignSpecs
     {
         await using var loa = await StartAsync();
         await RegisterAsync(loa, 1, "loa", "HN", "vi");
-        await PreviewThenRunAsync(loa, Push(new { devices = true }));
+        // A suffix is drawn by Loa, never taken from the author: one written in is dropped.
+        await PreviewThenRunAsync(loa, new
+        {
+            name = "Thông báo", kind = "warning", channels = new[] { "push" },
+            message = new { push = new { title = "Cảnh báo", body = "Không cung cấp mã OTP cho bất kỳ ai." } },
+            audience = new { devices = true }, pushVerification = " Xac thuc: evil.example/a/AAAAAA",
+        });
         await PreviewThenRunAsync(loa, new
         {
             name = "Diễn tập", kind = "test", channels = new[] { "push" },
@@ -218,7 +224,8 @@ public sealed class PushCampaignSpecs
 
         using var anonymous = new HttpClient { BaseAddress = loa.BaseAddress };
         var page = System.Net.WebUtility.HtmlDecode(await anonymous.GetStringAsync("/alerts"));
-        Assert.Contains("Cảnh báo — Không cung cấp mã OTP cho bất kỳ ai.", page, StringComparison.Ordinal);
+        Assert.Contains("Cảnh báo — Không cung cấp mã OTP cho bất kỳ ai.<", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("evil.example", page, StringComparison.Ordinal);
         Assert.DoesNotContain("Thông báo thử nghiệm số 7.", page, StringComparison.Ordinal); // a test never
     }
 }

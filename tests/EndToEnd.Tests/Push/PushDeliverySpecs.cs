@@ -68,16 +68,6 @@ public sealed partial class PushDeliverySpecs
         var token = $"vc{Guid.NewGuid():n}:APA91b{new string('v', 60)}";
         Assert.Equal(System.Net.HttpStatusCode.Created, (await app.PostAsJsonAsync("/api/v1/devices", new { token, platform = "android", app = "loa", province = "HN" })).StatusCode);
 
-        // Push alone has no SMS text to carry a code: refused, not silently sent without one.
-        var pushAlone = await author.PostAsJsonAsync("/api/v1/campaigns", new
-        {
-            name = "Chỉ thông báo", kind = "warning", channels = new[] { "push" },
-            message = new { push = new { title = "Cảnh báo", body = "Không cung cấp mã OTP." } },
-            audience = new { devices = true }, options = new { verifyCode = true },
-        });
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, pushAlone.StatusCode);
-        Assert.Contains("options.verifyCode", await pushAlone.Content.ReadAsStringAsync());
-
         var list = await LoaTestHost.UploadListAsync(author, EngineWorld.ViettelCsv(1));
         var created = await author.PostAsJsonAsync("/api/v1/campaigns", new
         {
@@ -92,9 +82,29 @@ public sealed partial class PushDeliverySpecs
         await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
         await LoaTestHost.WaitForStatusAsync(operatorClient, id, "completed", TimeSpan.FromMinutes(1));
 
-        var arrival = Assert.Single(loa.Services.GetRequiredService<PushSimulatorHost>().Stats(PushProvider.Fcm).Arrivals, a => a.Campaign == id);
+        var fcm = loa.Services.GetRequiredService<PushSimulatorHost>().Stats(PushProvider.Fcm);
+        var arrival = Assert.Single(fcm.Arrivals, a => a.Campaign == id);
         Assert.Equal("Không cung cấp mã OTP cho bất kỳ ai." + suffix.Suffix, arrival.Body);
         Assert.Equal($"https://loa.gov.vn/a/{suffix.Code}", arrival.Url);
+
+        // Pushing alone, with no SMS text to carry it, the campaign draws a code of its own: pushed the same way,
+        // and the public page finds the alert by it, its notification as sent.
+        var alone = await LoaTestHost.CreateCampaignAsync(author, new
+        {
+            name = "Chỉ thông báo", kind = "warning", channels = new[] { "push" },
+            message = new { push = new { title = "Cảnh báo", body = "Không bấm vào đường link lạ." } },
+            audience = new { devices = true }, options = new { verifyCode = true },
+        });
+        await LoaTestHost.SubmitAndApproveAsync(author, approver, alone);
+        await LoaTestHost.WaitForStatusAsync(operatorClient, alone, "completed", TimeSpan.FromMinutes(1));
+        var pushed = Assert.Single(fcm.Arrivals, a => a.Campaign == alone);
+        var own = Loa.Contracts.VerificationSuffix.Find(pushed.Body)!.Value;
+        Assert.Equal("Không bấm vào đường link lạ." + own.Suffix, pushed.Body);
+        Assert.Equal($"https://loa.gov.vn/a/{own.Code}", pushed.Url);
+        Assert.NotEqual(suffix.Code, own.Code);
+        using var citizen = new HttpClient { BaseAddress = loa.BaseAddress };
+        var page = System.Net.WebUtility.HtmlDecode(await citizen.GetStringAsync($"/a/{own.Code}"));
+        Assert.Contains("Cảnh báo — Không bấm vào đường link lạ." + own.Suffix, page, StringComparison.Ordinal);
     }
 
     [Fact]
