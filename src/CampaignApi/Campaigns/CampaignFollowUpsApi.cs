@@ -123,9 +123,8 @@ public static class CampaignFollowUpsApi
                 : new MessageDefinition(request.Sms ?? before.Message?.Sms, null),
             Audience = new AudienceDefinition([], null, null, Resend: new ResendAudience(
                 original.Id, statuses.Distinct().ToList(), channel == Channels.Push ? Channels.Push : null)),
-            // The fallback is push's, and a re-send is one channel; a verification code lives in an SMS text, which a
-            // re-send through push has none of.
-            Options = before.Options is null ? null : before.Options with { Fallback = null, VerifyCode = before.Options.VerifyCode && channel == Channels.Sms },
+            // The fallback is push's, and a re-send is one channel. A verification code is drawn anew by the rules.
+            Options = before.Options is null ? null : before.Options with { Fallback = null },
             Schedule = SoonAsApproved(before.Schedule, now), // a window stays
             Cap = null,
         };
