@@ -699,7 +699,7 @@ public sealed class ConsoleSpecs(DashboardWorld world)
             {
                 name = "Thông báo Điện Biên", kind = "warning", channels = new[] { "push" },
                 message = new { push = new { title = "Cảnh báo", body = "Không bấm vào đường link lạ." } },
-                audience = new { devices = true, apps = new[] { "loa" }, provinces = new[] { "11" } },
+                audience = new { devices = true, apps = new[] { "loa" }, provinces = new[] { "11" } }, options = new { verifyCode = true },
             });
             await LoaTestHost.SubmitAndApproveAsync(author, approver, id);
             await LoaTestHost.WaitForEndAsync(approver, id, TimeSpan.FromSeconds(60));
@@ -709,6 +709,9 @@ public sealed class ConsoleSpecs(DashboardWorld world)
             await SignInAsync(page, "dev-author");
             await page.GotoAsync($"/console#/campaigns/{id}");
             await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("hoàn tất", Bounded);
+            // The body as it was pushed, with the campaign's own verification suffix.
+            await Expect(page.GetByTestId("review-push-body")).ToHaveTextAsync(
+                new System.Text.RegularExpressions.Regex(@"^Không bấm vào đường link lạ\. Xac thuc: loa\.gov\.vn/a/[0-9A-Z]{6}$"), Bounded);
             // The push reached its one device: the form takes the text, and the server answers that nobody is left.
             var text = page.GetByLabel("Nội dung SMS gửi tới số điện thoại gắn với các thiết bị đó");
             await Expect(text).ToBeVisibleAsync(Visible);

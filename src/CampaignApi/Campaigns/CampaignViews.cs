@@ -54,7 +54,7 @@ public sealed record CampaignView(
     string? RejectedReason, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, Preview? Preview,
     string? Corrects, string? CorrectedBy, string? SupersededBy,
     string? SeriesId, DateTimeOffset? RunAt, DateTimeOffset? NextRunAt,
-    CapOrigin? Cap, string? ResendOf = null, IReadOnlyList<string>? Resends = null)
+    CapOrigin? Cap, string? ResendOf = null, IReadOnlyList<string>? Resends = null, string? PushSuffix = null)
 {
     public static CampaignView From(CampaignRow row, Preview? preview = null)
     {
@@ -68,7 +68,11 @@ public sealed record CampaignView(
             row.RejectedReason, Clock.At(row.StartedAt), Clock.At(row.CompletedAt), preview,
             row.Corrects, row.CorrectedBy, row.SupersededBy,
             row.SeriesId, Clock.At(row.RunAt), Clock.At(row.NextRunAt),
-            definition.Cap, row.ResendOf);
+            definition.Cap, row.ResendOf,
+            // What the push lane appends to the notification's body (PushBatches): the approver sees the body as sent.
+            PushSuffix: (definition.Channels ?? []).Contains(Loa.Contracts.Channels.Push)
+                ? VerificationSuffix.Find(row.SmsText)?.Suffix ?? VerificationSuffix.Find(definition.PushVerification)?.Suffix
+                : null);
     }
 }
 

@@ -879,7 +879,8 @@ function renderCampaign(c) {
   $('cv-sms-cost').textContent = c.sms ? t('campaign.smsCost', { length: fmt(c.sms.length), encoding: t(`encoding.${c.sms.encoding}`), parts: fmt(c.sms.parts) }) : '';
   show($('cv-push-card'), push);
   $('cv-push-heading').textContent = c.message?.push?.title ?? '';
-  $('cv-push-body').textContent = c.message?.push?.body ?? '';
+  // The body as pushed: with the verification suffix the push lane appends (pushSuffix), as the SMS shows its own.
+  $('cv-push-body').textContent = (c.message?.push?.body ?? '') + (c.pushSuffix ?? '');
   show($('cv-push-test'), push && c.kind === 'test');
   const apps = c.audience?.apps ?? [];
   const languages = c.audience?.languages ?? [];
