@@ -34,11 +34,12 @@ public sealed record ResendStates(bool Failed, bool Expired, bool Unknown)
 public sealed class ResendPages(Database database)
 {
     // An unknown outcome is a failed row with Loa's own reason; a row failed for any other reason is 'failed'.
-    private const string InStates = """
-        d.channel = 'sms'
-        AND ((d.status = 'expired' AND @Expired = 1)
-          OR (d.status = 'failed' AND (CASE WHEN d.error = @UnknownReason THEN @Unknown ELSE @Failed END) = 1))
+    private static string Outcomes(string row) => $"""
+        (({row}.status = 'expired' AND @Expired = 1)
+          OR ({row}.status = 'failed' AND (CASE WHEN {row}.error = @UnknownReason THEN @Unknown ELSE @Failed END) = 1))
         """;
+
+    private static readonly string InStates = $"d.channel = 'sms' AND {Outcomes("d")}";
 
     private static readonly Sql Members = new(
         Sqlite: $"""
@@ -83,50 +84,42 @@ public sealed class ResendPages(Database database)
              THEN 1 ELSE 0 END AS Texted
         """;
 
-    private const string LinkedJoins = """
+    // A push delivery's device, live or pruned, by its id (deviceId: the dialect's cast of the recipient), and its
+    // number's port and opt-out.
+    private static string LinkedFrom(string deviceId) => $"""
+        FROM deliveries d
+        LEFT JOIN devices v ON v.id = {deviceId} AND d.recipient NOT LIKE '%-%'
+        LEFT JOIN pruned_devices g ON g.id = {deviceId} AND d.recipient NOT LIKE '%-%'
         LEFT JOIN ported_numbers p ON p.msisdn = COALESCE(v.msisdn, g.msisdn)
         LEFT JOIN optouts o ON o.msisdn = COALESCE(v.msisdn, g.msisdn)
         """;
 
-    private static readonly string PushInStates = InStates.Replace("d.channel = 'sms'", "d.channel = 'push'", StringComparison.Ordinal);
+    private const string SqliteDeviceId = "CAST(d.recipient AS INTEGER)";
+    private const string SqlServerDeviceId = "TRY_CAST(d.recipient AS BIGINT)";
+
+    private static readonly string PushInStates = $"d.channel = 'push' AND {Outcomes("d")}";
 
     private static readonly Sql LinkedPage = new(
         Sqlite: $"""
-            SELECT {LinkedSelect} FROM deliveries d
-            LEFT JOIN devices v ON v.id = CAST(d.recipient AS INTEGER) AND d.recipient NOT LIKE '%-%'
-            LEFT JOIN pruned_devices g ON g.id = CAST(d.recipient AS INTEGER) AND d.recipient NOT LIKE '%-%'
-            {LinkedJoins}
+            SELECT {LinkedSelect} {LinkedFrom(SqliteDeviceId)}
             WHERE d.campaign_id = @CampaignId AND d.recipient > @After AND {PushInStates}
             ORDER BY d.recipient LIMIT @Limit
             """,
         SqlServer: $"""
-            SELECT TOP (@Limit) {LinkedSelect} FROM deliveries d
-            LEFT JOIN devices v ON v.id = TRY_CAST(d.recipient AS BIGINT) AND d.recipient NOT LIKE '%-%'
-            LEFT JOIN pruned_devices g ON g.id = TRY_CAST(d.recipient AS BIGINT) AND d.recipient NOT LIKE '%-%'
-            {LinkedJoins}
+            SELECT TOP (@Limit) {LinkedSelect} {LinkedFrom(SqlServerDeviceId)}
             WHERE d.campaign_id = @CampaignId AND d.recipient > @After AND {PushInStates}
             ORDER BY d.recipient
             """);
 
     // The same rows, every one, for the preview: numbers in order, so that a number linked to several devices
     // is met in one run and counted once without holding the set.
-    private static readonly Sql LinkedAll = new(
-        Sqlite: $"""
-            SELECT {LinkedSelect} FROM deliveries d
-            LEFT JOIN devices v ON v.id = CAST(d.recipient AS INTEGER) AND d.recipient NOT LIKE '%-%'
-            LEFT JOIN pruned_devices g ON g.id = CAST(d.recipient AS INTEGER) AND d.recipient NOT LIKE '%-%'
-            {LinkedJoins}
-            WHERE d.campaign_id = @CampaignId AND {PushInStates} AND COALESCE(v.msisdn, g.msisdn) IS NOT NULL
-            ORDER BY Msisdn
-            """,
-        SqlServer: $"""
-            SELECT {LinkedSelect} FROM deliveries d
-            LEFT JOIN devices v ON v.id = TRY_CAST(d.recipient AS BIGINT) AND d.recipient NOT LIKE '%-%'
-            LEFT JOIN pruned_devices g ON g.id = TRY_CAST(d.recipient AS BIGINT) AND d.recipient NOT LIKE '%-%'
-            {LinkedJoins}
-            WHERE d.campaign_id = @CampaignId AND {PushInStates} AND COALESCE(v.msisdn, g.msisdn) IS NOT NULL
-            ORDER BY Msisdn
-            """);
+    private static string LinkedAllOf(string deviceId) => $"""
+        SELECT {LinkedSelect} {LinkedFrom(deviceId)}
+        WHERE d.campaign_id = @CampaignId AND {PushInStates} AND COALESCE(v.msisdn, g.msisdn) IS NOT NULL
+        ORDER BY Msisdn
+        """;
+
+    private static readonly Sql LinkedAll = new(Sqlite: LinkedAllOf(SqliteDeviceId), SqlServer: LinkedAllOf(SqlServerDeviceId));
 
     /// <summary>
     /// One keyset page of the original's push deliveries in the outcomes named (by recipient, the device id),
@@ -189,8 +182,7 @@ public sealed class ResendPages(Database database)
         FROM deliveries d JOIN devices v ON v.msisdn = d.recipient
         WHERE d.campaign_id = @CampaignId {range} AND {InStates}
           AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.campaign_id = @CampaignId AND p.recipient = {idText} AND p.channel = 'push'
-                          AND NOT ((p.status = 'expired' AND @Expired = 1)
-                                OR (p.status = 'failed' AND (CASE WHEN p.error = @UnknownReason THEN @Unknown ELSE @Failed END) = 1)))
+                          AND NOT {Outcomes("p")})
         """;
 
     private static readonly Sql DevicesInRange = new(
