@@ -90,7 +90,8 @@ internal static partial class ConsolePage
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(FromRepositoryRoot(folder), $"console-{name}.png"), FullPage = true });
     }
 
-    private static string FromRepositoryRoot(string path)
+    /// <summary>A path as given, or, when relative, below the repository's root (where Loa.slnx is).</summary>
+    internal static string FromRepositoryRoot(string path)
     {
         if (Path.IsPathRooted(path))
             return path;
@@ -100,6 +101,7 @@ internal static partial class ConsolePage
         return Path.Combine(directory?.FullName ?? Environment.CurrentDirectory, path);
     }
 
+    /// <summary>A Vietnamese mobile number, unmasked (masked ones have asterisks in the middle).</summary>
     [GeneratedRegex(@"(\+?84|\b0)\d{9}\b")]
-    private static partial Regex PhoneNumber();
+    internal static partial Regex PhoneNumber();
 }

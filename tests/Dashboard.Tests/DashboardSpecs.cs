@@ -61,14 +61,14 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         Assert.True(second > first, $"delivered went from {first} to {second}");
         await Expect(page.Locator("#carriers .carrier")).ToHaveCountAsync(5, new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(page.Locator("#chart svg path.line-delivered")).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
-        Assert.DoesNotMatch(PhoneNumber(), await page.InnerTextAsync("body"));
+        Assert.DoesNotMatch(ConsolePage.PhoneNumber(), await page.InnerTextAsync("body"));
 
         if (Environment.GetEnvironmentVariable(ScreenshotVariable) is { Length: > 0 } screenshot)
         {
             // A chart with some history to it, for the README.
             await page.WaitForTimeoutAsync(12_000);
             await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("running", Bounded);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = FromRepositoryRoot(screenshot), FullPage = true });
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = ConsolePage.FromRepositoryRoot(screenshot), FullPage = true });
         }
 
         // Cancel, through the in-page confirmation.
@@ -357,7 +357,7 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
             await Expect(page.Locator("#carriers")).Not.ToContainTextAsync("push", new() { Timeout = DashboardWorld.TimeoutMs });
 
             // Neither a number nor a device token is anywhere on the page.
-            Assert.DoesNotMatch(PhoneNumber(), await page.InnerTextAsync("body"));
+            Assert.DoesNotMatch(ConsolePage.PhoneNumber(), await page.InnerTextAsync("body"));
             var html = await page.ContentAsync();
             Assert.All(tokens, token => Assert.DoesNotContain(token[..12], html, StringComparison.Ordinal));
             world.AssertNoScriptProblems(page);
@@ -499,18 +499,4 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         var value = await page.GetByTestId("total-delivered").GetAttributeAsync("data-value");
         return long.Parse(value!, CultureInfo.InvariantCulture);
     }
-
-    private static string FromRepositoryRoot(string path)
-    {
-        if (Path.IsPathRooted(path))
-            return path;
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Loa.slnx")))
-            directory = directory.Parent;
-        return Path.Combine(directory?.FullName ?? Environment.CurrentDirectory, path);
-    }
-
-    /// <summary>A Vietnamese mobile number, unmasked (masked ones have asterisks in the middle).</summary>
-    [GeneratedRegex(@"(\+?84|\b0)\d{9}\b")]
-    private static partial Regex PhoneNumber();
 }
