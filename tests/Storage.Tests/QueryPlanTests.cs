@@ -64,6 +64,15 @@ public sealed class QueryPlanTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_push_preview_reads_an_apps_counters_never_its_devices()
+    {
+        var plan = await PlanAsync(Loa.Storage.Devices.DeviceAudience.CountByApp.Sqlite, ("App", "loa"));
+
+        Assert.Contains(plan, step => step.StartsWith("SEARCH device_counts USING PRIMARY KEY", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.Contains("devices ", StringComparison.Ordinal) && !step.Contains("device_counts", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_preview_reads_the_ported_numbers_of_a_list_by_probing_the_list_once_per_ported_number()
     {
         var plan = await PlanAsync(Loa.Storage.Audiences.ListStore.PortedMembers.Sqlite, ("listId", "l"));

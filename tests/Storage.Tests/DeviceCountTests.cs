@@ -1,0 +1,109 @@
+using Dapper;
+using Loa.Storage.Devices;
+using Loa.Tests.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Loa.Storage.Tests;
+
+/// <summary>
+/// The push preview counts devices from device_counts, kept by triggers (0034): after any mix of
+/// registrations, moves between slices, removals, pruning and raw statements, each counter equals what
+/// counting the registry says, and the preview's counts are those counters.
+/// </summary>
+public sealed class DeviceCountTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-12-07T03:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private TempDatabase temp = null!;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (temp is not null)
+            await temp.DisposeAsync();
+    }
+
+    private static DeviceRegistration Device(string hash, string province = "01", string language = "vi", string app = "loa", string? msisdn = null) =>
+        new(hash, "protected-" + hash, "android", app, province, language, msisdn, "national", "key:national");
+
+    [Theory, SqliteData, SqlServerData]
+    public async Task Counters_follow_every_write_to_the_registry(DatabaseProvider dialect)
+    {
+        temp = await TempDatabase.CreateAsync(dialect);
+        var store = new DeviceStore(temp.Database, time);
+        var targets = new PushTargets(temp.Database, time);
+        var audience = new DeviceAudience(temp.Database);
+
+        for (var i = 0; i < 30; i++)
+            await store.RegisterAsync(Device($"d{i:D2}", province: i % 3 == 0 ? "79" : "01", language: i % 5 == 0 ? "en" : "vi",
+                app: i % 7 == 0 ? "bank" : "loa", msisdn: i % 2 == 0 ? $"+8491200{i:D4}" : null));
+        await store.RegisterAsync(Device("d01"));                       // again, same slice: no change
+        await store.RegisterAsync(Device("d02", province: "92"));       // moves to a new slice
+        await store.RegisterAsync(Device("d03", language: "en"));       // moves between languages
+        await store.RegisterAsync(Device("d04", app: "bank"));          // moves between apps
+        Assert.True(await store.RemoveAsync(Device("d05").TokenHash, tenant: null));
+        await AssertCountersAsync();
+
+        var ids = await IdsAsync("d06", "d08", "d09", "d10");
+        Assert.Equal(4, await targets.PruneAsync(ids));
+        await using (var connection = await temp.Database.OpenAsync())
+        {
+            await connection.ExecuteAsync("UPDATE devices SET province = '92' WHERE token_hash IN ('d11', 'd12')");
+            await connection.ExecuteAsync("DELETE FROM devices WHERE token_hash = 'd13'");
+        }
+        await AssertCountersAsync();
+
+        var filter = new DeviceFilter(["loa", "bank"], ["01", "79", "92"], ["vi", "en"]);
+        var counted = await audience.CountAsync(filter);
+        var expected = await GroupedAsync();
+        Assert.Equal(expected.Where(r => r.Devices > 0).OrderBy(r => r.Key).ToList(),
+            counted.Where(c => c.Devices > 0).Select(c => (Key: $"{c.App}|{c.Province}|{c.Language}", c.Devices)).OrderBy(r => r.Key).ToList());
+        // A slice emptied by removals answers 0, never a stale count.
+        foreach (var hash in new[] { "d00", "d15" })
+            await store.RemoveAsync(hash, tenant: null);
+        await AssertCountersAsync();
+        Assert.Equal(expected.Sum(r => r.Devices) - 2, (await audience.CountAsync(filter)).Sum(c => c.Devices));
+    }
+
+    [Fact]
+    public async Task The_migration_counts_the_devices_registered_before_it()
+    {
+        temp = await TempDatabase.CreateAsync(migrate: false);
+        var migrator = new Migrator(temp.Database, NullLogger<Migrator>.Instance);
+        await migrator.MigrateToAsync(33);
+        var store = new DeviceStore(temp.Database, time);
+        for (var i = 0; i < 12; i++)
+            await store.RegisterAsync(Device($"m{i:D2}", province: i % 2 == 0 ? "01" : "48", language: i % 4 == 0 ? "en" : "vi"));
+
+        await migrator.MigrateAsync();
+
+        await AssertCountersAsync();
+        Assert.Equal(12L, (await new DeviceAudience(temp.Database).CountAsync(new DeviceFilter(["loa"], ["01", "48"], ["vi", "en"]))).Sum(c => c.Devices));
+    }
+
+    private async Task<IReadOnlyCollection<long>> IdsAsync(params string[] hashes)
+    {
+        await using var connection = await temp.Database.OpenAsync();
+        return (await connection.QueryAsync<long>("SELECT id FROM devices WHERE token_hash IN @hashes", new { hashes })).AsList();
+    }
+
+    private async Task<List<(string Key, long Devices)>> GroupedAsync()
+    {
+        await using var connection = await temp.Database.OpenAsync();
+        return (await connection.QueryAsync<(string App, string Province, string Language, long Devices)>(
+                "SELECT app, province, language, COUNT(*) FROM devices GROUP BY app, province, language"))
+            .Select(r => (Key: $"{r.App}|{r.Province}|{r.Language}", r.Devices)).ToList();
+    }
+
+    private async Task AssertCountersAsync()
+    {
+        await using var connection = await temp.Database.OpenAsync();
+        var kept = (await connection.QueryAsync<(string App, string Province, string Language, long Devices)>(
+                "SELECT app, province, language, devices FROM device_counts"))
+            .Select(r => (Key: $"{r.App}|{r.Province}|{r.Language}", r.Devices)).ToList();
+        Assert.All(kept, r => Assert.True(r.Devices >= 0, r.Key));
+        var counted = await GroupedAsync();
+        Assert.Equal(counted.OrderBy(r => r.Key).ToList(), kept.Where(r => r.Devices > 0).OrderBy(r => r.Key).ToList());
+    }
+}
