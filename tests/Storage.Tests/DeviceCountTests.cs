@@ -24,8 +24,8 @@ public sealed class DeviceCountTests : IAsyncLifetime
             await temp.DisposeAsync();
     }
 
-    private static DeviceRegistration Device(string hash, string province = "01", string language = "vi", string app = "loa", string? msisdn = null) =>
-        new(hash, "protected-" + hash, "android", app, province, language, msisdn, "national", "key:national");
+    private static DeviceRegistration Device(string hash, string province = "01", string language = "vi", string app = "loa", string? msisdn = null, bool refuses = false) =>
+        new(hash, "protected-" + hash, "android", app, province, language, msisdn, "national", "key:national", refuses);
 
     [Theory, SqliteData, SqlServerData]
     public async Task Counters_follow_every_write_to_the_registry(DatabaseProvider dialect)
@@ -37,8 +37,11 @@ public sealed class DeviceCountTests : IAsyncLifetime
 
         for (var i = 0; i < 30; i++)
             await store.RegisterAsync(Device($"d{i:D2}", province: i % 3 == 0 ? "79" : "01", language: i % 5 == 0 ? "en" : "vi",
-                app: i % 7 == 0 ? "bank" : "loa", msisdn: i % 2 == 0 ? $"+8491200{i:D4}" : null));
-        await store.RegisterAsync(Device("d01"));                       // again, same slice: no change
+                app: i % 7 == 0 ? "bank" : "loa", msisdn: i % 2 == 0 ? $"+8491200{i:D4}" : null, refuses: i % 4 == 1));
+        await store.RegisterAsync(Device("d01", refuses: true));        // again, same slice: no change
+        await store.RegisterAsync(Device("d17"));                       // withdraws its refusal
+        await store.RegisterAsync(Device("d18", refuses: true));        // refuses
+        await store.RegisterAsync(Device("d21", province: "92", refuses: true)); // moves, still refusing
         await store.RegisterAsync(Device("d02", province: "92"));       // moves to a new slice
         await store.RegisterAsync(Device("d03", language: "en"));       // moves between languages
         await store.RegisterAsync(Device("d04", app: "bank"));          // moves between apps
@@ -50,6 +53,7 @@ public sealed class DeviceCountTests : IAsyncLifetime
         await using (var connection = await temp.Database.OpenAsync())
         {
             await connection.ExecuteAsync("UPDATE devices SET province = '92' WHERE token_hash IN ('d11', 'd12')");
+            await connection.ExecuteAsync("UPDATE devices SET awareness_opt_out = 1 WHERE token_hash = 'd14'");
             await connection.ExecuteAsync("DELETE FROM devices WHERE token_hash = 'd13'");
         }
         await AssertCountersAsync();
@@ -58,7 +62,8 @@ public sealed class DeviceCountTests : IAsyncLifetime
         var counted = await audience.CountAsync(filter);
         var expected = await GroupedAsync();
         Assert.Equal(expected.Where(r => r.Devices > 0).OrderBy(r => r.Key).ToList(),
-            counted.Where(c => c.Devices > 0).Select(c => (Key: $"{c.App}|{c.Province}|{c.Language}", c.Devices)).OrderBy(r => r.Key).ToList());
+            counted.Where(c => c.Devices > 0).Select(c => (Key: $"{c.App}|{c.Province}|{c.Language}", c.Devices, c.OptedOut)).OrderBy(r => r.Key).ToList());
+        Assert.Contains(counted, c => c.OptedOut > 0);
         // A slice emptied by removals answers 0, never a stale count.
         foreach (var hash in new[] { "d00", "d15" })
             await store.RemoveAsync(hash, tenant: null);
@@ -66,15 +71,22 @@ public sealed class DeviceCountTests : IAsyncLifetime
         Assert.Equal(expected.Sum(r => r.Devices) - 2, (await audience.CountAsync(filter)).Sum(c => c.Devices));
     }
 
-    [Fact]
-    public async Task The_migration_counts_the_devices_registered_before_it()
+    [Theory, SqliteData, SqlServerData]
+    public async Task The_migration_counts_the_devices_registered_before_it(DatabaseProvider dialect)
     {
-        temp = await TempDatabase.CreateAsync(migrate: false);
+        temp = await TempDatabase.CreateAsync(dialect, migrate: false);
         var migrator = new Migrator(temp.Database, NullLogger<Migrator>.Instance);
         await migrator.MigrateToAsync(33);
-        var store = new DeviceStore(temp.Database, time);
-        for (var i = 0; i < 12; i++)
-            await store.RegisterAsync(Device($"m{i:D2}", province: i % 2 == 0 ? "01" : "48", language: i % 4 == 0 ? "en" : "vi"));
+        // As 0033's registry held them (the store of today writes columns 0035 adds).
+        await using (var connection = await temp.Database.OpenAsync())
+        {
+            for (var i = 0; i < 12; i++)
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO devices (token_hash, token, platform, app, province, language, tenant, registered_by, created_at, updated_at)
+                    VALUES (@hash, 'p', 'android', 'loa', @province, @language, 'national', 'key:t', 0, 0)
+                    """, new { hash = $"m{i:D2}", province = i % 2 == 0 ? "01" : "48", language = i % 4 == 0 ? "en" : "vi" });
+        }
 
         await migrator.MigrateAsync();
 
@@ -88,21 +100,21 @@ public sealed class DeviceCountTests : IAsyncLifetime
         return (await connection.QueryAsync<long>("SELECT id FROM devices WHERE token_hash IN @hashes", new { hashes })).AsList();
     }
 
-    private async Task<List<(string Key, long Devices)>> GroupedAsync()
+    private async Task<List<(string Key, long Devices, long OptedOut)>> GroupedAsync()
     {
         await using var connection = await temp.Database.OpenAsync();
-        return (await connection.QueryAsync<(string App, string Province, string Language, long Devices)>(
-                "SELECT app, province, language, COUNT(*) FROM devices GROUP BY app, province, language"))
-            .Select(r => (Key: $"{r.App}|{r.Province}|{r.Language}", r.Devices)).ToList();
+        return (await connection.QueryAsync<(string App, string Province, string Language, long Devices, long OptedOut)>(
+                "SELECT app, province, language, CAST(COUNT(*) AS BIGINT), SUM(CAST(awareness_opt_out AS BIGINT)) FROM devices GROUP BY app, province, language"))
+            .Select(r => (Key: $"{r.App}|{r.Province}|{r.Language}", r.Devices, r.OptedOut)).ToList();
     }
 
     private async Task AssertCountersAsync()
     {
         await using var connection = await temp.Database.OpenAsync();
-        var kept = (await connection.QueryAsync<(string App, string Province, string Language, long Devices)>(
-                "SELECT app, province, language, devices FROM device_counts"))
-            .Select(r => (Key: $"{r.App}|{r.Province}|{r.Language}", r.Devices)).ToList();
-        Assert.All(kept, r => Assert.True(r.Devices >= 0, r.Key));
+        var kept = (await connection.QueryAsync<(string App, string Province, string Language, long Devices, long OptedOut)>(
+                "SELECT app, province, language, devices, opted_out FROM device_counts"))
+            .Select(r => (Key: $"{r.App}|{r.Province}|{r.Language}", r.Devices, r.OptedOut)).ToList();
+        Assert.All(kept, r => Assert.True(r.Devices >= 0 && r.OptedOut >= 0 && r.OptedOut <= r.Devices, r.Key));
         var counted = await GroupedAsync();
         Assert.Equal(counted.OrderBy(r => r.Key).ToList(), kept.Where(r => r.Devices > 0).OrderBy(r => r.Key).ToList());
     }

@@ -128,7 +128,8 @@ public sealed class ResendLinkedTests : IAsyncLifetime
         var devices = new DeviceStore(temp.Database, time);
         var ids = new Dictionary<string, string>();
         foreach (var (hash, msisdn) in new[] { ("n1a", "+84869940001"), ("n1b", "+84869940001"), ("n1c", "+84869940001"), ("n2", "+84869940002"), ("n3", "+84869940003") })
-            ids[hash] = (await devices.RegisterAsync(new DeviceRegistration(hash, "p-" + hash, "android", "loa", "01", "vi", msisdn, "national", "key:t"))).Device.Id.ToString(CultureInfo.InvariantCulture);
+            ids[hash] = (await devices.RegisterAsync(new DeviceRegistration(hash, "p-" + hash, "android", "loa", "01", "vi", msisdn, "national", "key:t",
+                RefusesAwareness: hash == "n1c"))).Device.Id.ToString(CultureInfo.InvariantCulture);
         await using var connection = await temp.Database.OpenAsync();
         await connection.ExecuteAsync(
             """
@@ -155,18 +156,20 @@ public sealed class ResendLinkedTests : IAsyncLifetime
         for (var turn = 0; turn < 5; turn++)
         {
             var (found, last, read) = await resends.ReadDevicesAsync(Campaign, failed, after, 1);
-            paged.AddRange(found.Select(d => $"{d.Id.ToString(CultureInfo.InvariantCulture)} {d.Msisdn} {d.App} {d.Province}"));
+            paged.AddRange(found.Select(d => $"{d.Id.ToString(CultureInfo.InvariantCulture)} {d.Msisdn} {d.App} {d.Province} {d.RefusesAwareness}"));
             if (read < 1)
                 break;
             after = last!;
         }
         var expected = new[] { "n1b", "n1c", "n2" }.Select(h => ids[h]).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expected, paged.Select(p => p.Split(' ')[0]).Order(StringComparer.Ordinal));
-        Assert.All(paged, p => Assert.EndsWith(" loa 01", p, StringComparison.Ordinal));
+        Assert.All(paged, p => Assert.Contains(" loa 01 ", p, StringComparison.Ordinal));
+        // The owner's refusal of awareness comes with each device, for an awareness re-send to suppress it.
+        Assert.Equal([ids["n1c"]], paged.Where(p => p.EndsWith(" True", StringComparison.Ordinal)).Select(p => p.Split(' ')[0]));
 
         var streamed = new List<string>();
         await foreach (var device in resends.DevicesOfNumbersAsync(Campaign, failed))
-            streamed.Add(device.Id.ToString(CultureInfo.InvariantCulture));
-        Assert.Equal(expected, streamed.Order(StringComparer.Ordinal));
+            streamed.Add(device.Id.ToString(CultureInfo.InvariantCulture) + (device.RefusesAwareness ? " refuses" : ""));
+        Assert.Equal(expected.Select(id => id == ids["n1c"] ? id + " refuses" : id).Order(StringComparer.Ordinal), streamed.Order(StringComparer.Ordinal));
     }
 }

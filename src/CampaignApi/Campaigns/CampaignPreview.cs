@@ -129,10 +129,10 @@ public sealed class CampaignPreview(
         PushPreview? push = null;
         if (audience?.Devices == true)
         {
-            var (devicesPreview, testSuppressed) = await PreviewDevicesAsync(tenant, kind, audience, ct);
+            var (devicesPreview, devicesSuppressed) = await PreviewDevicesAsync(tenant, kind, audience, ct);
             push = devicesPreview;
-            if (kind == CampaignKind.Test)
-                suppressed[SuppressionReason.NotTestNumber] = suppressed.GetValueOrDefault(SuppressionReason.NotTestNumber) + testSuppressed;
+            foreach (var (reason, n) in devicesSuppressed)
+                suppressed[reason] = suppressed.GetValueOrDefault(reason) + n;
         }
         return Priced(byCarrier, suppressed, encoding, parts, smsText, exact, push);
     }
@@ -229,7 +229,7 @@ public sealed class CampaignPreview(
         var testNumbers = kind == CampaignKind.Test ? RouteTable.TestNumbers(safety.CurrentValue, await routes.GetAsync(ct)) : null;
         var byApp = new Dictionary<string, long>(StringComparer.Ordinal);
         var byProvince = new Dictionary<string, long>(StringComparer.Ordinal);
-        long notTest = 0;
+        long notTest = 0, refused = 0;
         await foreach (var device in resends.DevicesOfNumbersAsync(resend.Campaign, ResendStates.Of(resend.Statuses), ct))
         {
             if (tenant != Roles.National && !string.Equals(device.Province, tenant, StringComparison.OrdinalIgnoreCase))
@@ -240,10 +240,14 @@ public sealed class CampaignPreview(
             byProvince[device.Province] = byProvince.GetValueOrDefault(device.Province) + 1;
             if (testNumbers is not null && !testNumbers.Contains(device.Msisdn))
                 notTest++;
+            else if (kind == CampaignKind.Awareness && device.RefusesAwareness)
+                refused++;
         }
         var suppressed = new Dictionary<string, long>();
         if (kind == CampaignKind.Test)
             suppressed[SuppressionReason.NotTestNumber] = notTest;
+        if (kind == CampaignKind.Awareness)
+            suppressed[SuppressionReason.OptedOut] = refused;
         return Priced(CarrierIds.All.ToDictionary(id => id, _ => 0L), suppressed, null, 0, null, exact: true,
             new PushPreview(byApp.Values.Sum(), byApp, byProvince));
     }
@@ -285,7 +289,7 @@ public sealed class CampaignPreview(
     /// counted per app, province and language from the devices' audience index, never from deliveries. A test
     /// campaign reaches only devices linked to a test number; the others are what it suppresses.
     /// </summary>
-    private async Task<(PushPreview Preview, long TestSuppressed)> PreviewDevicesAsync(string tenant, string kind, AudienceDefinition audience, CancellationToken ct)
+    private async Task<(PushPreview Preview, Dictionary<string, long> Suppressed)> PreviewDevicesAsync(string tenant, string kind, AudienceDefinition audience, CancellationToken ct)
     {
         var filter = DeviceFilter.Of(audience.Apps, audience.Provinces, audience.Languages,
             tenant == Roles.National ? null : tenant, pushApps.Names, units.Units.Select(u => u.Code));
@@ -293,19 +297,23 @@ public sealed class CampaignPreview(
         var byApp = filter.Apps.ToDictionary(a => a, a => counts.Where(c => c.App == a).Sum(c => c.Devices), StringComparer.Ordinal);
         var byProvince = counts.GroupBy(c => c.Province, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(c => c.Devices), StringComparer.Ordinal);
         var total = byApp.Values.Sum();
-        long testSuppressed = 0;
+        var suppressed = new Dictionary<string, long>();
         if (kind == CampaignKind.Test)
         {
             var allowed = RouteTable.TestNumbers(safety.CurrentValue, await routes.GetAsync(ct));
             var linked = allowed.Count == 0 ? 0 : (await devices.CountAsync(filter, allowed, ct)).Sum(c => c.Devices);
-            testSuppressed = total - linked;
+            suppressed[SuppressionReason.NotTestNumber] = total - linked;
         }
         // As the planner: an app on topics (not in a test, which sends devices one by one) is sent the topic of
         // each province and language that has a device; the counts above already say which have.
         var topicsByApp = kind == CampaignKind.Test ? new Dictionary<string, long>(StringComparer.Ordinal)
             : filter.Apps.Where(a => pushOptions.Get(pushApps.Names.FirstOrDefault(n => string.Equals(n, a, StringComparison.OrdinalIgnoreCase)) ?? a).UseTopics)
                 .ToDictionary(a => a, a => (long)counts.Count(c => c.App == a && c.Devices > 0), StringComparer.Ordinal);
-        return (new PushPreview(total, byApp, byProvince) { Topics = topicsByApp.Values.Sum(), TopicsByApp = topicsByApp }, testSuppressed);
+        // The devices whose owners refused awareness, as the planner suppresses them; an app on topics sends its
+        // topics whatever each phone chose (the notification's data says its kind, for the app to drop it).
+        if (kind == CampaignKind.Awareness)
+            suppressed[SuppressionReason.OptedOut] = counts.Where(c => !topicsByApp.ContainsKey(c.App)).Sum(c => c.OptedOut);
+        return (new PushPreview(total, byApp, byProvince) { Topics = topicsByApp.Values.Sum(), TopicsByApp = topicsByApp }, suppressed);
     }
 
     /// <summary>

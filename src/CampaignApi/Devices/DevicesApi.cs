@@ -12,16 +12,21 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Loa.CampaignApi.Devices;
 
-public sealed record DeviceRequest(string? Token, string? Platform, string? App, string? Province, string? Language, string? Msisdn);
+/// <param name="Awareness">
+/// False when the phone's owner refused awareness notifications in the app (as a subscriber refuses awareness SMS);
+/// true or absent, accepted. Warnings and emergencies reach the device either way. Each registration says it afresh.
+/// </param>
+public sealed record DeviceRequest(string? Token, string? Platform, string? App, string? Province, string? Language, string? Msisdn, bool? Awareness = null);
 
 /// <param name="Campaign">The campaign whose push the phone acknowledges.</param>
 /// <param name="Event"><c>received</c> (shown on the phone) or <c>opened</c> (tapped; implies received).</param>
 public sealed record AckRequest(string? Campaign, string? Event);
 
 /// <summary>A device as answered: the token's hash, never the token; the number masked; the province by its canonical code and name.</summary>
+/// <param name="Awareness">False when its owner refused awareness notifications.</param>
 public sealed record DeviceView(
     string TokenHash, string Platform, string App, string Province, string? ProvinceName, string Language, string? Msisdn,
-    string Tenant, string RegisteredBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    string Tenant, string RegisteredBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, bool Awareness);
 
 /// <param name="Apps">The push apps configured (<c>Loa:Push:Apps:&lt;app&gt;</c>), by name only.</param>
 public sealed record PushAppList(IReadOnlyList<string> Apps);
@@ -122,7 +127,8 @@ public static partial class DevicesApi
         var hash = DeviceTokens.Hash(token);
         audit.Add("device", DeviceTokens.HashPrefix(hash));
         var registered = await devices.RegisterAsync(
-            new DeviceRegistration(hash, tokens.Protect(token), platform!, app, province, language, msisdn, user.Tenant(), user.Who()), ct);
+            new DeviceRegistration(hash, tokens.Protect(token), platform!, app, province, language, msisdn, user.Tenant(), user.Who(),
+                RefusesAwareness: request.Awareness == false), ct);
         var logger = loggers.CreateLogger("Loa.Devices");
         var known = registered.PreviousTenant is { } previous && user.CanSee(previous);
         Log.Registered(logger, DeviceTokens.Start(token), DeviceTokens.HashPrefix(hash), known ? "updated" : "registered",
@@ -190,7 +196,8 @@ public static partial class DevicesApi
 
     private static DeviceView View(DeviceRow row, Provinces provinces) => new(
         row.TokenHash, row.Platform, row.App, row.Province, provinces.Unit(row.Province)?.Name, row.Language, row.Msisdn is null ? null : Msisdn.Mask(row.Msisdn),
-        row.Tenant, row.RegisteredBy, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), DateTimeOffset.FromUnixTimeMilliseconds(row.UpdatedAt));
+        row.Tenant, row.RegisteredBy, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), DateTimeOffset.FromUnixTimeMilliseconds(row.UpdatedAt),
+        !row.RefusesAwareness);
 
     private static string Clip(string value) => value.Length <= 20 ? value : value[..20];
 

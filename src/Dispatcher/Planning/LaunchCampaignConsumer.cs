@@ -122,7 +122,9 @@ public sealed class LaunchCampaignConsumer(
                 var carrier = PushAdapterFactory.CarrierIdOf(slice.App);
                 var planned = page.Select(d => new PlannedRecipient(
                     d.Id.ToString(CultureInfo.InvariantCulture), d.Province, carrier,
-                    testNumbers is not null && (d.Msisdn is null || !testNumbers.Contains(d.Msisdn)) ? SuppressionReason.NotTestNumber : null)).ToList();
+                    testNumbers is not null && (d.Msisdn is null || !testNumbers.Contains(d.Msisdn)) ? SuppressionReason.NotTestNumber
+                    : awareness && d.RefusesAwareness ? SuppressionReason.OptedOut
+                    : null)).ToList();
                 return page.Count == settings.PageSize
                     ? new PageToWrite(planned, index, page[^1].Id.ToString(CultureInfo.InvariantCulture), false, Channels.Push)
                     : new PageToWrite(planned, index + 1, "", index + 1 >= stages, Channels.Push);
@@ -145,7 +147,9 @@ public sealed class LaunchCampaignConsumer(
                     continue;
                 planned.Add(new PlannedRecipient(
                     device.Id.ToString(CultureInfo.InvariantCulture), device.Province, PushAdapterFactory.CarrierIdOf(app),
-                    testNumbers is not null && !testNumbers.Contains(device.Msisdn) ? SuppressionReason.NotTestNumber : null));
+                    testNumbers is not null && !testNumbers.Contains(device.Msisdn) ? SuppressionReason.NotTestNumber
+                    : awareness && device.RefusesAwareness ? SuppressionReason.OptedOut
+                    : null));
             }
             return read == settings.PageSize
                 ? new PageToWrite(planned, listIndex, last!, false, Channels.Push)

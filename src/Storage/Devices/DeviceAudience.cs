@@ -46,10 +46,14 @@ public sealed record DeviceSlice(string App, string Province, string Language);
 
 /// <param name="Id">The device's id: a push delivery's recipient (never the token).</param>
 /// <param name="Msisdn">The linked number (E.164) or null: a test campaign reaches only devices linked to a test number.</param>
-public sealed record AudienceDevice(long Id, string Province, string? Msisdn);
+/// <param name="AwarenessOptOut">1 when the owner refused awareness notifications (SQLite's INTEGER column as is; SQL Server's BIT cast to BIGINT).</param>
+public sealed record AudienceDevice(long Id, string Province, string? Msisdn, long AwarenessOptOut = 0)
+{
+    public bool RefusesAwareness => AwarenessOptOut != 0;
+}
 
-/// <summary>A count of devices of one app, province and language (preview).</summary>
-public sealed record DeviceCount(string App, string Province, string Language, long Devices);
+/// <summary>A count of devices of one app, province and language (preview), and how many of them refused awareness.</summary>
+public sealed record DeviceCount(string App, string Province, string Language, long Devices, long OptedOut = 0);
 
 /// <summary>
 /// The device registry as the planner and the preview read it: keyset pages of one slice
@@ -60,12 +64,12 @@ public sealed class DeviceAudience(Database database)
 {
     internal static readonly Sql Page = new(
         Sqlite: """
-            SELECT id AS Id, province AS Province, msisdn AS Msisdn FROM devices
+            SELECT id AS Id, province AS Province, msisdn AS Msisdn, awareness_opt_out AS AwarenessOptOut FROM devices
             WHERE app = @App AND province = @Province AND language = @Language AND id > @After
             ORDER BY id LIMIT @Limit
             """,
         SqlServer: """
-            SELECT TOP (@Limit) id AS Id, province AS Province, msisdn AS Msisdn FROM devices
+            SELECT TOP (@Limit) id AS Id, province AS Province, msisdn AS Msisdn, CAST(awareness_opt_out AS BIGINT) AS AwarenessOptOut FROM devices
             WHERE app = @App AND province = @Province AND language = @Language AND id > @After
             ORDER BY id
             """);
@@ -78,18 +82,18 @@ public sealed class DeviceAudience(Database database)
     // The counters the triggers of 0034_device_counts.sql keep: at most 68 rows an app (34 provinces, two
     // languages), exact, whatever the registry holds. Provinces and languages outside the filter are dropped by the caller.
     internal static readonly Sql CountByApp = Sql.Both("""
-        SELECT province AS Province, language AS Language, devices AS Devices FROM device_counts
+        SELECT province AS Province, language AS Language, devices AS Devices, opted_out AS OptedOut FROM device_counts
         WHERE app = @App
         """);
 
     // Test campaigns only: the allow-list is a handful of numbers, so the app's rows are probed for them.
     private static readonly Sql CountLinkedByApp = new(
         Sqlite: """
-            SELECT province AS Province, language AS Language, COUNT(*) AS Devices FROM devices
+            SELECT province AS Province, language AS Language, COUNT(*) AS Devices, 0 AS OptedOut FROM devices
             WHERE app = @App AND msisdn IN (SELECT value FROM json_each(@Numbers)) GROUP BY province, language
             """,
         SqlServer: """
-            SELECT province AS Province, language AS Language, COUNT(*) AS Devices FROM devices
+            SELECT province AS Province, language AS Language, COUNT_BIG(*) AS Devices, CAST(0 AS BIGINT) AS OptedOut FROM devices
             WHERE app = @App AND msisdn IN (SELECT CAST(value AS VARCHAR(16)) FROM OPENJSON(@Numbers)) GROUP BY province, language
             """);
 
@@ -125,12 +129,12 @@ public sealed class DeviceAudience(Database database)
         foreach (var app in filter.Apps)
         {
             var rows = linkedTo is null
-                ? await connection.QueryAsync<(string Province, string Language, long Devices)>(new CommandDefinition(
+                ? await connection.QueryAsync<(string Province, string Language, long Devices, long OptedOut)>(new CommandDefinition(
                     database.Text(CountByApp), new { App = app }, cancellationToken: cancellationToken))
-                : await connection.QueryAsync<(string Province, string Language, long Devices)>(new CommandDefinition(
+                : await connection.QueryAsync<(string Province, string Language, long Devices, long OptedOut)>(new CommandDefinition(
                     database.Text(CountLinkedByApp), new { App = app, Numbers = JsonRows.Of(linkedTo) }, cancellationToken: cancellationToken));
             counts.AddRange(rows.Where(r => provinces.Contains(r.Province) && languages.Contains(r.Language))
-                .Select(r => new DeviceCount(app, r.Province, r.Language, r.Devices)));
+                .Select(r => new DeviceCount(app, r.Province, r.Language, r.Devices, r.OptedOut)));
         }
         return counts;
     }

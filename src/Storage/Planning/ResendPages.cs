@@ -177,8 +177,8 @@ public sealed class ResendPages(Database database)
     // A re-send through push: the devices linked to the numbers of the original's SMS deliveries in the outcomes
     // named (ix_devices_msisdn, one probe per number), except a device the original's push reached (a push
     // delivery to it that ended otherwise: delivered, or still on its way).
-    private static string DevicesOf(string idText, string range) => $"""
-        SELECT v.id AS Id, v.app AS App, v.province AS Province, v.msisdn AS Msisdn
+    private static string DevicesOf(string idText, string flag, string range) => $"""
+        SELECT v.id AS Id, v.app AS App, v.province AS Province, v.msisdn AS Msisdn, {flag} AS AwarenessOptOut
         FROM deliveries d JOIN devices v ON v.msisdn = d.recipient
         WHERE d.campaign_id = @CampaignId {range} AND {InStates}
           AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.campaign_id = @CampaignId AND p.recipient = {idText} AND p.channel = 'push'
@@ -186,12 +186,12 @@ public sealed class ResendPages(Database database)
         """;
 
     private static readonly Sql DevicesInRange = new(
-        Sqlite: DevicesOf("CAST(v.id AS TEXT)", "AND d.recipient > @After AND d.recipient <= @Last"),
-        SqlServer: DevicesOf("CAST(v.id AS VARCHAR(20))", "AND d.recipient > @After AND d.recipient <= @Last"));
+        Sqlite: DevicesOf("CAST(v.id AS TEXT)", "v.awareness_opt_out", "AND d.recipient > @After AND d.recipient <= @Last"),
+        SqlServer: DevicesOf("CAST(v.id AS VARCHAR(20))", "CAST(v.awareness_opt_out AS BIGINT)", "AND d.recipient > @After AND d.recipient <= @Last"));
 
     private static readonly Sql DevicesAll = new(
-        Sqlite: DevicesOf("CAST(v.id AS TEXT)", ""),
-        SqlServer: DevicesOf("CAST(v.id AS VARCHAR(20))", ""));
+        Sqlite: DevicesOf("CAST(v.id AS TEXT)", "v.awareness_opt_out", ""),
+        SqlServer: DevicesOf("CAST(v.id AS VARCHAR(20))", "CAST(v.awareness_opt_out AS BIGINT)", ""));
 
     private static readonly Sql Numbers = new(
         Sqlite: $"SELECT d.recipient FROM deliveries d WHERE d.campaign_id = @CampaignId AND d.recipient > @After AND {InStates} ORDER BY d.recipient LIMIT @Limit",
@@ -331,4 +331,9 @@ public sealed class LinkedDevice
     public required string App { get; init; }
     public string Province { get; init; } = "";
     public required string Msisdn { get; init; }
+
+    /// <summary>1 when the owner refused awareness notifications: an awareness re-send plans it suppressed.</summary>
+    public long AwarenessOptOut { get; init; }
+
+    public bool RefusesAwareness => AwarenessOptOut != 0;
 }

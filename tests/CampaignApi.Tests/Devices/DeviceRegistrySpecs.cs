@@ -70,6 +70,44 @@ public sealed class DeviceRegistrySpecs
     }
 
     [Fact]
+    public async Task A_device_says_at_each_registration_whether_its_owner_accepts_awareness_notifications()
+    {
+        await using var loa = await StartWithAppKeysAsync();
+        using var app = loa.Client("test-app");
+        var token = FcmToken("w");
+
+        async Task<bool> RegisterAsync(bool? awareness)
+        {
+            var answer = await app.PostAsJsonAsync("/api/v1/devices", new { token, platform = "android", app = "loa", province = "HN", awareness });
+            Assert.True(answer.IsSuccessStatusCode, await answer.Content.ReadAsStringAsync());
+            return (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("awareness").GetBoolean();
+        }
+
+        async Task<(long Flag, long Counted)> StoredAsync()
+        {
+            await using var connection = await loa.Services.GetRequiredService<Database>().OpenAsync();
+            return (await connection.ExecuteScalarAsync<long>("SELECT awareness_opt_out FROM devices"),
+                await connection.ExecuteScalarAsync<long>("SELECT opted_out FROM device_counts WHERE app = 'loa' AND province = '01' AND language = 'vi'"));
+        }
+
+        Assert.True(await RegisterAsync(null));
+        Assert.Equal((0L, 0L), await StoredAsync());
+        Assert.False(await RegisterAsync(false));
+        Assert.Equal((1L, 1L), await StoredAsync());
+        // The app sends the owner's choice every time: a registration without it is the default, accepted.
+        Assert.True(await RegisterAsync(null));
+        Assert.Equal((0L, 0L), await StoredAsync());
+        Assert.False(await RegisterAsync(false));
+        Assert.True(await RegisterAsync(true));
+        Assert.Equal((0L, 0L), await StoredAsync());
+
+        using var wrong = await app.PostAsync("/api/v1/devices", new StringContent(
+            $$"""{"token":"{{token}}","platform":"android","app":"loa","province":"HN","awareness":"no"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Contains("awareness", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Each_wrong_field_is_a_validation_error_under_its_own_name_and_nothing_is_written()
     {
         await using var loa = await StartWithAppKeysAsync();

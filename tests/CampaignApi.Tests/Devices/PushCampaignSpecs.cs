@@ -170,6 +170,46 @@ public sealed class PushCampaignSpecs
     }
 
     [Fact]
+    public async Task An_awareness_push_skips_the_devices_whose_owners_refused_it_and_a_warning_reaches_them_all()
+    {
+        await using var loa = await LoaTestHost.StartAsync(s =>
+        {
+            foreach (var kv in LoaTestHost.CarrierSecrets())
+                s[kv.Key] = kv.Value;
+            s["Loa:Push:Apps:loa:Provider"] = "Fcm";
+            s["Loa:Push:Apps:bank:Provider"] = "Apns";
+            s["Loa:Simulators:Push:Behaviour:AcceptUnknownTokens"] = "true";
+        }, clock: ShiftedClock.AtVietnamTime(new TimeOnly(12, 0)));
+        var accepting = await RegisterAsync(loa, 3, "loa", "HN", "vi");
+        var refusing = await RegisterAsync(loa, 2, "loa", "HN", "vi");
+        var refusingIos = await RegisterAsync(loa, 1, "bank", "79", "en");
+        using (var app = loa.Client("test-app"))
+        {
+            foreach (var (token, appName, province, language, platform) in refusing.Select(t => (t, "loa", "HN", "vi", "android"))
+                         .Concat(refusingIos.Select(t => (t, "bank", "79", "en", "ios"))))
+            {
+                var answer = await app.PostAsJsonAsync("/api/v1/devices", new { token, platform, app = appName, province, language, awareness = false });
+                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            }
+        }
+
+        var (preview, run, id) = await PreviewThenRunAsync(loa, Push(new { devices = true }, kind: "awareness"));
+        Assert.Equal(6, preview.GetProperty("recipients").GetInt64());
+        Assert.Equal(3, preview.GetProperty("suppressedByReason").GetProperty("opted-out").GetInt64());
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        Assert.Equal((6, 3, 3), (run.GetProperty("total").GetInt64(), run.GetProperty("delivered").GetInt64(), run.GetProperty("suppressed").GetInt64()));
+        var fcm = loa.Services.GetRequiredService<PushSimulatorHost>().Stats(PushProvider.Fcm);
+        Assert.Equal(accepting.Order(StringComparer.Ordinal), fcm.Arrivals.Where(a => a.Campaign == id).Select(a => a.Target).Order(StringComparer.Ordinal));
+        Assert.Equal(0, loa.Services.GetRequiredService<PushSimulatorHost>().Stats(PushProvider.Apns).Arrivals.Count(a => a.Campaign == id));
+
+        // A warning is not the owner's to refuse.
+        var (warningPreview, warningRun, _) = await PreviewThenRunAsync(loa, Push(new { devices = true }));
+        Assert.False(warningPreview.GetProperty("suppressedByReason").TryGetProperty("opted-out", out _) &&
+            warningPreview.GetProperty("suppressedByReason").GetProperty("opted-out").GetInt64() > 0, warningPreview.ToString());
+        Assert.Equal((6, 6), (warningRun.GetProperty("total").GetInt64(), warningRun.GetProperty("delivered").GetInt64()));
+    }
+
+    [Fact]
     public async Task A_province_campaign_reaches_only_its_provinces_devices()
     {
         await using var loa = await StartAsync();
