@@ -24,6 +24,15 @@ public sealed class ApiReferenceSpecs(DashboardWorld world) : IClassFixture<Dash
         Assert.True(create.GetProperty("400").GetProperty("content").TryGetProperty("application/problem+json", out _));
         Assert.Contains("sms-too-long", create.GetProperty("422").GetProperty("description").GetString(), StringComparison.Ordinal);
 
+        // What only Loa sets in a campaign's definition is not offered as input.
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        foreach (var (type, field) in new[] { ("CampaignDefinition", "cap"), ("CampaignDefinition", "pushVerification"), ("AudienceDefinition", "resend") })
+        {
+            var property = schemas.GetProperty(type).GetProperty("properties").GetProperty(field);
+            Assert.True(property.TryGetProperty("readOnly", out var readOnly) && readOnly.GetBoolean(), $"{type}.{field}: {property}");
+        }
+        Assert.False(schemas.GetProperty("CampaignDefinition").GetProperty("properties").GetProperty("name").TryGetProperty("readOnly", out _));
+
         var approve = Responses("/api/v1/campaigns/{id}/approve", "post");
         Assert.Equal(["200", "401", "403", "404", "409", "429"], Statuses(approve));
         Assert.Contains("two-person-rule", approve.GetProperty("403").GetProperty("description").GetString(), StringComparison.Ordinal);

@@ -27,8 +27,11 @@ public static class ApiReference
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
         "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    public static void AddApiReference(this OpenApiOptions options) =>
+    public static void AddApiReference(this OpenApiOptions options)
+    {
         options.AddOperationTransformer<OpenApiAnswers>();
+        options.AddSchemaTransformer<ServerSetFields>();
+    }
 
     public static IEndpointRouteBuilder MapApiReference(this IEndpointRouteBuilder routes)
     {
@@ -145,5 +148,34 @@ internal sealed class OpenApiAnswers : IOpenApiOperationTransformer
             };
         }
         operation.Responses[status] = response;
+    }
+}
+
+/// <summary>
+/// The fields of a stored campaign definition that only Loa sets (CAP intake, the verification code of a
+/// campaign that pushes alone, a re-send's source) and that create ignores on input (CampaignsApi.Unclaimed):
+/// marked read-only, so the reference does not offer them as inputs. Each is wrapped in an <c>allOf</c>
+/// so that a referenced schema can carry the flag too.
+/// </summary>
+internal sealed class ServerSetFields : IOpenApiSchemaTransformer
+{
+    private const string Note = "Set by Loa; ignored on input.";
+
+    private static readonly Dictionary<Type, string[]> Fields = new()
+    {
+        [typeof(Loa.Contracts.CampaignDefinition)] = ["cap", "pushVerification"],
+        [typeof(Loa.Contracts.AudienceDefinition)] = ["resend"],
+    };
+
+    public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (!Fields.TryGetValue(context.JsonTypeInfo.Type, out var names) || schema.Properties is null)
+            return Task.CompletedTask;
+        foreach (var name in names)
+        {
+            if (schema.Properties.TryGetValue(name, out var property))
+                schema.Properties[name] = new OpenApiSchema { AllOf = [property], ReadOnly = true, Description = Note };
+        }
+        return Task.CompletedTask;
     }
 }
