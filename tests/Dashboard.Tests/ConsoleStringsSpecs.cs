@@ -65,6 +65,30 @@ public sealed partial class ConsoleStringsSpecs
     }
 
     [Fact]
+    public void A_singular_form_stands_beside_its_key_with_the_same_placeholders_and_only_for_a_counted_string()
+    {
+        var script = Text("console.js");
+        var counted = CountedCall().Matches(script).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("communes.loaded", counted);
+        foreach (var language in ConsoleApi.Languages)
+        {
+            var table = Table(language);
+            var singulars = table.Keys.Where(k => k.EndsWith(".one", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(singulars);
+            foreach (var key in singulars)
+            {
+                var plain = key[..^".one".Length];
+                Assert.True(table.ContainsKey(plain), $"{language}.json: {key} has no {plain}");
+                Assert.True(counted.Contains(plain), $"{plain} has a singular form but console.js never counts it (tn)");
+                static string[] Names(string text) => [.. Placeholder().Matches(text).Select(m => m.Value).Order(StringComparer.Ordinal)];
+                Assert.Equal(Names(table[plain]), Names(table[key]));
+            }
+        }
+        // English says "1 commune"; a language without the form (Vietnamese) repeats the text, which tn never picks.
+        Assert.Equal("A commune table is loaded: {n} commune.", Table("en")["communes.loaded.one"]);
+    }
+
+    [Fact]
     public void Every_key_the_page_uses_is_in_every_language()
     {
         var html = Text("index.html");
@@ -147,8 +171,14 @@ public sealed partial class ConsoleStringsSpecs
     [GeneratedRegex(@"data-i18n(?:-aria-label)?=""([^""]+)""")]
     private static partial Regex Attribute();
 
-    [GeneratedRegex(@"\bt\('([^']+)'")]
+    [GeneratedRegex(@"\btn?\('([^']+)'")]
     private static partial Regex Call();
+
+    [GeneratedRegex(@"\btn\('([^']+)'")]
+    private static partial Regex CountedCall();
+
+    [GeneratedRegex(@"\{\w+\}")]
+    private static partial Regex Placeholder();
 
     [GeneratedRegex(@"const PROBLEM_TYPES = \[([^\]]+)\]")]
     private static partial Regex ProblemTypes();

@@ -53,6 +53,15 @@ function t(key, vars) {
 }
 
 const fmt = (n) => new Intl.NumberFormat(LOCALES[state.lang]).format(n ?? 0);
+
+/**
+ * A string about n things, n formatted: the key's `.one` form where the language says "one" for n (English "1 list";
+ * Vietnamese has no such form, and its table repeats the key's text), else the key itself.
+ */
+function tn(key, n, vars = {}) {
+  const one = new Intl.PluralRules(LOCALES[state.lang]).select(Number(n ?? 0)) === 'one';
+  return t(one && `${key}.one` in state.strings ? `${key}.one` : key, { ...vars, n: fmt(n) });
+}
 const fmtTime = (iso) => (iso ? new Intl.DateTimeFormat(LOCALES[state.lang], { timeZone: ZONE, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)) : '—');
 
 /**
@@ -263,9 +272,9 @@ async function provinces() {
 }
 
 function duration(seconds) {
-  if (seconds < 60) return t('time.seconds', { n: fmt(Math.max(1, seconds)) });
-  if (seconds < 3600) return t('time.minutes', { n: fmt(Math.ceil(seconds / 60)) });
-  return t('time.hours', { n: fmt(Math.round(seconds / 360) / 10) });
+  if (seconds < 60) return tn('time.seconds', Math.max(1, seconds));
+  if (seconds < 3600) return tn('time.minutes', Math.ceil(seconds / 60));
+  return tn('time.hours', Math.round(seconds / 360) / 10);
 }
 
 // ---- campaigns list (and the approver's queue) ----
@@ -512,7 +521,7 @@ async function loadLists(more) {
   $('c-lists').replaceChildren(...state.lists.items.map((l) => el('label', { class: 'choice' },
     el('input', { type: 'checkbox', name: 'list', value: l.id, checked: ticked.has(l.id) || (fresh && l.id === uploaded) }),
     ' ', el('span', {
-      text: t('compose.listItem', { name: l.name, n: fmt(l.accepted), at: fmtTime(l.createdAt) })
+      text: tn('compose.listItem', l.accepted, { name: l.name, at: fmtTime(l.createdAt) })
         + (l.tenant === 'national' ? '' : ` · ${provinceName(l.tenant)}`),
     }))));
   show($('c-lists-none'), state.lists.items.length === 0);
@@ -724,7 +733,7 @@ async function previewDraft() {
     const numbers = smsRecipients(p);
     $('c-preview-recipients').textContent = fmt(p.recipients);
     $('c-preview-suppressed').textContent = fmt(p.suppressed);
-    $('c-preview-sms').textContent = answer.channels.includes('sms') ? t('campaign.smsReach', { n: fmt(numbers) }) : '—';
+    $('c-preview-sms').textContent = answer.channels.includes('sms') ? tn('campaign.smsReach', numbers) : '—';
     $('c-preview-push').textContent = answer.channels.includes('push') ? pushReach(p.push) : '—';
     $('c-preview-estimate').textContent = duration(p.estimatedSeconds);
     const reasons = Object.entries(p.suppressedByReason).filter(([, n]) => n > 0);
@@ -746,10 +755,10 @@ async function previewDraft() {
  * stand for their devices (one per province and language), so that an approver sees what will actually go out.
  */
 const pushReach = (push) => {
-  const devices = t('campaign.pushReach', { n: fmt(push?.devices ?? 0) });
+  const devices = tn('campaign.pushReach', push?.devices ?? 0);
   // Apps on topics that this audience sends nothing to (no device in any of its topics) are left out.
   const apps = Object.entries(push?.topicsByApp ?? {}).filter(([, n]) => n > 0).map(([app]) => app);
-  return apps.length ? `${devices} ${t('campaign.pushTopics', { n: fmt(push.topics), apps: apps.join(', ') })}` : devices;
+  return apps.length ? `${devices} ${tn('campaign.pushTopics', push.topics, { apps: apps.join(', ') })}` : devices;
 };
 
 /** SMS recipients: the preview's carriers without the push apps (push-<app>), which count devices. */
@@ -895,7 +904,7 @@ function renderCampaign(c) {
     $('cv-recipients').textContent = fmt(p.recipients);
     $('cv-suppressed').textContent = fmt(p.suppressed);
     $('cv-estimate').textContent = duration(p.estimatedSeconds);
-    $('cv-sms-reach').textContent = t('campaign.smsReach', { n: fmt(smsRecipients(p)) });
+    $('cv-sms-reach').textContent = tn('campaign.smsReach', smsRecipients(p));
     $('cv-push-reach').textContent = pushReach(p.push);
     const countRows = (entries, none) => (entries.length
       ? entries.map(([name, n]) => el('tr', {}, el('th', { scope: 'row', lang: 'vi', text: name }), el('td', { class: 'num', text: fmt(n) })))
@@ -1271,14 +1280,14 @@ async function loadCommunes(more) {
   state.communes.after = page.next ?? '';
   // The whole table's size, whatever the filter: what a clear confirms it removes.
   state.communes.size = page.loaded;
-  $('communes-state').textContent = page.loaded ? t('communes.loaded', { n: fmt(page.loaded) }) : t('communes.notLoaded');
+  $('communes-state').textContent = page.loaded ? tn('communes.loaded', page.loaded) : t('communes.notLoaded');
   show($('communes-clear'), page.loaded > 0 && communesWritable());
   const shown = $('commune-rows').children.length;
   const name = provinceName(province);
   let count;
   if (shown === 0) count = province ? t('communes.noneInProvince', { province: name }) : t('communes.empty');
-  else if (page.next) count = province ? t('communes.countFirst', { n: fmt(shown) }) : t('communes.countShown', { n: fmt(shown), total: fmt(page.loaded) });
-  else count = province ? t('communes.countProvince', { province: name, n: fmt(shown) }) : t('communes.countAll', { n: fmt(shown) });
+  else if (page.next) count = province ? tn('communes.countFirst', shown) : t('communes.countShown', { n: fmt(shown), total: fmt(page.loaded) });
+  else count = province ? tn('communes.countProvince', shown, { province: name }) : tn('communes.countAll', shown);
   $('communes-count').textContent = count;
   show($('communes-table'), shown > 0);
   show($('communes-more'), Boolean(page.next));
@@ -1337,7 +1346,7 @@ function showCommuneRefusal(error) {
  */
 async function onClearCommunes() {
   const size = state.communes.size;
-  if (!(await confirmAction(t('communes.clearTitle'), t('communes.clearText', { n: fmt(size) }), t('communes.clear'), true))) return;
+  if (!(await confirmAction(t('communes.clearTitle'), tn('communes.clearText', size), t('communes.clear'), true))) return;
   setProblem($('communes-error'), '');
   try {
     await api('DELETE', `/api/v1/geography/communes?confirm=${encodeURIComponent(size)}`);
