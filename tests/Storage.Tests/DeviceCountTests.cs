@@ -61,14 +61,22 @@ public sealed class DeviceCountTests : IAsyncLifetime
         var filter = new DeviceFilter(["loa", "bank"], ["01", "79", "92"], ["vi", "en"]);
         var counted = await audience.CountAsync(filter);
         var expected = await GroupedAsync();
+        Assert.All(counted, c => Assert.True(c.Devices > 0, $"{c.App} {c.Province} {c.Language} answered with 0"));
         Assert.Equal(expected.Where(r => r.Devices > 0).OrderBy(r => r.Key).ToList(),
-            counted.Where(c => c.Devices > 0).Select(c => (Key: $"{c.App}|{c.Province}|{c.Language}", c.Devices, c.OptedOut)).OrderBy(r => r.Key).ToList());
+            counted.Select(c => (Key: $"{c.App}|{c.Province}|{c.Language}", c.Devices, c.OptedOut)).OrderBy(r => r.Key).ToList());
         Assert.Contains(counted, c => c.OptedOut > 0);
-        // A slice emptied by removals answers 0, never a stale count.
+        // A slice emptied by removals keeps a counter at 0, and the preview names it no more than a count would.
         foreach (var hash in new[] { "d00", "d15" })
             await store.RemoveAsync(hash, tenant: null);
+        await store.RegisterAsync(Device("e01", province: "48", refuses: true));
+        await store.RemoveAsync("e01", tenant: null);
         await AssertCountersAsync();
-        Assert.Equal(expected.Sum(r => r.Devices) - 2, (await audience.CountAsync(filter)).Sum(c => c.Devices));
+        var after = await audience.CountAsync(filter with { Provinces = ["01", "79", "92", "48"] });
+        Assert.Equal(expected.Sum(r => r.Devices) - 2, after.Sum(c => c.Devices));
+        Assert.DoesNotContain(after, c => c.Province == "48");
+        await using (var connection = await temp.Database.OpenAsync())
+            Assert.Equal((0L, 0L), await connection.QuerySingleAsync<(long, long)>(
+                "SELECT devices, opted_out FROM device_counts WHERE app = 'loa' AND province = '48' AND language = 'vi'"));
     }
 
     [Theory, SqliteData, SqlServerData]

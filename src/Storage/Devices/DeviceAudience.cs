@@ -133,7 +133,8 @@ public sealed class DeviceAudience(Database database)
                     database.Text(CountByApp), new { App = app }, cancellationToken: cancellationToken))
                 : await connection.QueryAsync<(string Province, string Language, long Devices, long OptedOut)>(new CommandDefinition(
                     database.Text(CountLinkedByApp), new { App = app, Numbers = JsonRows.Of(linkedTo) }, cancellationToken: cancellationToken));
-            counts.AddRange(rows.Where(r => provinces.Contains(r.Province) && languages.Contains(r.Language))
+            // A counter emptied by removals stays at 0: left out, as a count of the rows would never name it.
+            counts.AddRange(rows.Where(r => r.Devices > 0 && provinces.Contains(r.Province) && languages.Contains(r.Language))
                 .Select(r => new DeviceCount(app, r.Province, r.Language, r.Devices, r.OptedOut)));
         }
         return counts;
