@@ -16,7 +16,7 @@ namespace Loa.CampaignApi.Tests.Devices;
 /// </summary>
 public sealed class PushCampaignSpecs
 {
-    private static Task<LoaTestHost> StartAsync(Action<Dictionary<string, string?>>? more = null) =>
+    private static Task<LoaTestHost> StartAsync(Action<Dictionary<string, string?>>? more = null, TimeProvider? clock = null) =>
         LoaTestHost.StartAsync(s =>
         {
             foreach (var kv in LoaTestHost.CarrierSecrets())
@@ -25,7 +25,7 @@ public sealed class PushCampaignSpecs
             s["Loa:Push:Apps:bank:Provider"] = "Apns";
             s["Loa:Simulators:Push:Behaviour:AcceptUnknownTokens"] = "true";
             more?.Invoke(s);
-        });
+        }, clock: clock);
 
     [Fact]
     public async Task An_author_reads_the_configured_push_apps_by_name_and_nothing_of_their_credentials()
@@ -172,14 +172,8 @@ public sealed class PushCampaignSpecs
     [Fact]
     public async Task An_awareness_push_skips_the_devices_whose_owners_refused_it_and_a_warning_reaches_them_all()
     {
-        await using var loa = await LoaTestHost.StartAsync(s =>
-        {
-            foreach (var kv in LoaTestHost.CarrierSecrets())
-                s[kv.Key] = kv.Value;
-            s["Loa:Push:Apps:loa:Provider"] = "Fcm";
-            s["Loa:Push:Apps:bank:Provider"] = "Apns";
-            s["Loa:Simulators:Push:Behaviour:AcceptUnknownTokens"] = "true";
-        }, clock: ShiftedClock.AtVietnamTime(new TimeOnly(12, 0)));
+        // Noon in Vietnam: inside the awareness sending window.
+        await using var loa = await StartAsync(clock: ShiftedClock.AtVietnamTime(new TimeOnly(12, 0)));
         var accepting = await RegisterAsync(loa, 3, "loa", "HN", "vi");
         var refusing = await RegisterAsync(loa, 2, "loa", "HN", "vi");
         var refusingIos = await RegisterAsync(loa, 1, "bank", "79", "en");
