@@ -94,6 +94,8 @@ public static class LoaApi
         services.AddDispatcherOptions(configuration);
         services.AddOptions<ListOptions>().Bind(configuration.GetSection("Loa:Lists"));
         services.AddHostedService<AbandonedImportSweeper>();
+        services.AddSingleton<SharedNumbers>();
+        services.AddHostedService<SharedNumbersWalker>();
         services.AddSingleton<RouteTable>();
         services.AddSingleton<CampaignRules>();
         services.AddSingleton<CampaignPreview>();

@@ -25,6 +25,7 @@ public static class StorageSetup
         services.TryAddSingleton<Migrator>();
         services.TryAddSingleton<ApiKeyStore>();
         services.TryAddSingleton<ListStore>();
+        services.TryAddSingleton<SharedWalkStore>();
         services.TryAddSingleton<RoutingStore>();
         services.TryAddSingleton<CampaignStore>();
         services.TryAddSingleton<Planning.AudiencePages>();

@@ -22,6 +22,13 @@ public sealed class ListOptions
 
     /// <summary>An upload that has written nothing for this long died with its process: its members are deleted.</summary>
     public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Most members a preview walks to find the numbers a campaign's lists share (every list but the largest is
+    /// walked, probing the others by key). Beyond it the preview says <c>exact: false</c> and is an upper bound,
+    /// rather than scan more on every create and read. Measured in perf/README ("Lists that share numbers").
+    /// </summary>
+    public long SharedWalkLimit { get; set; } = 200_000;
 }
 
 public sealed record ListError(long Line, string Reason);

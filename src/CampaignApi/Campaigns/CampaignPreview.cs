@@ -21,14 +21,8 @@ namespace Loa.CampaignApi.Campaigns;
 public sealed class CampaignPreview(
     ListStore lists, SuppressionStore suppression, RouteTable routes, IOptionsMonitor<CarrierOptions> carriers, IOptionsMonitor<SafetyOptions> safety,
     Provinces units, TimeProvider time, DeviceAudience devices, PushApps pushApps, IOptionsMonitor<PushAppOptions> pushOptions,
-    ResendPages resends, DeliveryReads deliveries)
+    ResendPages resends, DeliveryReads deliveries, IOptionsMonitor<Audiences.ListOptions> listOptions, SharedNumbers shared)
 {
-    /// <summary>
-    /// Most members the preview walks to count the numbers a campaign's lists share (every list but the
-    /// largest is walked, probing the others by key): about a tenth of a second on SQLite. Beyond it the
-    /// preview says <c>exact: false</c> rather than scan millions of rows on every create and read.
-    /// </summary>
-    public const long SharedMembersWalkLimit = 200_000;
 
     /// <summary>
     /// What the run will do, figure for figure, when nothing changes in between: the planner's rules
@@ -70,11 +64,15 @@ public sealed class CampaignPreview(
 
         // Upload counted a ported number under its prefix's carrier; the planner routes it to the carrier it was ported to.
         var ported = new Dictionary<string, string>(StringComparer.Ordinal);
+        var portedRows = new Dictionary<string, List<SharedRow>>(StringComparer.Ordinal);
         foreach (var list in listIds)
         {
             foreach (var (msisdn, province, to, commune, tags) in await lists.PortedMembersAsync(list, ct))
             {
                 ported[msisdn] = to;
+                if (!portedRows.TryGetValue(msisdn, out var rowsOfNumber))
+                    portedRows[msisdn] = rowsOfNumber = [];
+                rowsOfNumber.Add(new SharedRow(province, commune, tags));
                 var counted = router.Route(msisdn) ?? Unrouted.Carrier;
                 var routed = router.Route(msisdn, to) ?? Unrouted.Carrier;
                 if (counted == routed || !InArea(province, commune, tags))
@@ -87,7 +85,23 @@ public sealed class CampaignPreview(
         }
         string CarrierOf(string msisdn) => router.Route(msisdn, ported.GetValueOrDefault(msisdn)) ?? Unrouted.Carrier;
 
-        var exact = await SubtractSharedAsync(listIds, InArea, number => Carried(CarrierOf(number)), number => Add(CarrierOf(number), -1), ct);
+        var exact = await SubtractSharedAsync(listIds, router, InArea, Carried, Add, ct);
+        if (exact)
+        {
+            // The shared numbers were taken off under their prefix's carrier; a ported one belongs to the carrier it went to.
+            foreach (var (msisdn, rowsOfNumber) in portedRows)
+            {
+                var counted = router.Route(msisdn) ?? Unrouted.Carrier;
+                var routed = CarrierOf(msisdn);
+                var repeats = rowsOfNumber.Count(r => InArea(r.Province, r.Commune, r.Tags)) - 1;
+                if (repeats < 1 || counted == routed)
+                    continue;
+                if (Carried(counted))
+                    Add(counted, repeats);
+                if (Carried(routed))
+                    Add(routed, -repeats);
+            }
+        }
 
         // The distinct numbers among some lists' rows that the planner reaches (a row inside the area, on a carrier named).
         async Task<HashSet<string>> ReachedAsync(Func<string, Task<IReadOnlyList<(string Msisdn, string Province, string? Commune, string? Tags)>>> rows)
@@ -317,49 +331,25 @@ public sealed class CampaignPreview(
     }
 
     /// <summary>
-    /// Takes off the numbers the campaign's lists share: the planner writes one delivery per number, from
-    /// the first list (in the campaign's order) whose row of it is inside the area. Every list but the
-    /// largest is walked in keyset pages, each member probing the other lists by key, so a number outside
-    /// the walked lists cannot be shared. False (nothing taken off) when the walk would pass
-    /// <see cref="SharedMembersWalkLimit"/>.
+    /// Takes off the numbers the campaign's lists share (the planner writes one delivery per number), by
+    /// their prefix's carrier: walked now when every list but the largest holds at most
+    /// <c>Loa:Lists:SharedWalkLimit</c> members in all, else read from the walk kept for this set of lists.
+    /// False (nothing taken off: an upper bound) while no walk is kept; one is then asked for in the background.
     /// </summary>
     private async Task<bool> SubtractSharedAsync(
-        IReadOnlyList<string> listIds, Func<string, string?, string?, bool> inArea, Func<string, bool> carried, Action<string> subtractOne, CancellationToken ct)
+        IReadOnlyList<string> listIds, CarrierAdapters.Routing.CarrierRouter router, Func<string, string?, string?, bool> inArea,
+        Func<string, bool> carried, Action<string, long> add, CancellationToken ct)
     {
         if (listIds.Count < 2)
             return true;
-        var sizes = (await lists.GetManyAsync(listIds, ct)).ToDictionary(l => l.Id, l => l.Accepted);
-        var largest = listIds.MaxBy(id => sizes.GetValueOrDefault(id));
-        var walked = listIds.Where(id => id != largest).ToList();
-        if (walked.Sum(id => sizes.GetValueOrDefault(id)) > SharedMembersWalkLimit)
-            return false;
-        var order = listIds.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i, StringComparer.Ordinal);
-        const int page = 5_000;
-        foreach (var list in walked)
+        var groups = await shared.WalkAsync(listIds, router, listOptions.CurrentValue.SharedWalkLimit, maxGroups: null, ct)
+            ?? await shared.KeptAsync(listIds, router, ct);
+        if (groups is null)
         {
-            var others = listIds.Where(id => id != list).ToList();
-            var after = "";
-            // Bounded: each turn moves the key forward through a list of at most SharedMembersWalkLimit members.
-            while (true)
-            {
-                var (shared, last) = await lists.SharedMembersPageAsync(list, others, after, page, ct);
-                if (last is null)
-                    break;
-                foreach (var number in shared.GroupBy(r => r.Msisdn, StringComparer.Ordinal))
-                {
-                    var first = number.First();
-                    var rows = number.Select(r => (List: r.OtherList, Province: r.OtherProvince, Commune: r.OtherCommune, Tags: r.OtherTags))
-                        .Append((List: list, first.Province, first.Commune, first.Tags)).ToList();
-                    // Counted once, by the first walked list that holds the number.
-                    if (rows.Where(r => r.List != largest).Min(r => order[r.List]) != order[list] || !carried(number.Key))
-                        continue;
-                    var reached = rows.Count(r => inArea(r.Province, r.Commune, r.Tags));
-                    for (var i = 1; i < reached; i++)
-                        subtractOne(number.Key);
-                }
-                after = last;
-            }
+            shared.Request(listIds);
+            return false;
         }
+        SharedNumbers.Apply(groups, inArea, carried, add);
         return true;
     }
 }

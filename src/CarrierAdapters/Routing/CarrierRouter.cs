@@ -21,9 +21,18 @@ public sealed class CarrierRouter
     private readonly int[] children;
     private readonly string?[] carrierAt;
 
+    /// <summary>
+    /// A hash of the prefix table (SHA-256 hex of its routes in prefix order): what was computed under one
+    /// table, such as a set of lists' shared numbers by carrier, is known stale under another.
+    /// </summary>
+    public string Fingerprint { get; }
+
     public CarrierRouter(IEnumerable<PrefixRoute> routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
+        routes = routes.ToList();
+        Fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Join('\n', routes.Select(r => $"{r?.Prefix}={r?.Carrier}").Order(StringComparer.Ordinal)))));
 
         var childList = new List<int>(new int[10]);
         var carrierList = new List<string?> { null };

@@ -28,8 +28,9 @@ public sealed class PreviewExactnessSpecs
 
     private sealed record Member(string Msisdn, string Province, string Commune, string[] Tags);
 
-    private static Member At(int n) =>
-        new("+84" + LoaTestHost.Number(n)[1..], n % 3 == 0 ? "31" : "01", Communes[n % Communes.Length], TagSets[n % TagSets.Length]);
+    /// <param name="shift">Another list's row of the same number: its place and tags moved on by this much.</param>
+    private static Member At(int n, int shift = 0) =>
+        new("+84" + LoaTestHost.Number(n)[1..], (n + shift) % 3 == 0 ? "31" : "01", Communes[(n + shift) % Communes.Length], TagSets[(n + shift) % TagSets.Length]);
 
     /// <param name="Tags">Any of them (include) or none of them (exclude); the others likewise per dimension.</param>
     public sealed record Filter(string[]? Tags = null, string[]? Provinces = null, string[]? Communes = null, string[]? Carriers = null);
@@ -83,7 +84,7 @@ public sealed class PreviewExactnessSpecs
         var ported = Ported.ToDictionary(p => At(p.Number).Msisdn, p => p.Carrier);
         var optedOut = OptedOut.Select(n => At(n).Msisdn).ToHashSet();
         var capped = Enumerable.Range(0, EarlierAwareness).Select(n => At(n).Msisdn).ToHashSet();
-        var members = Enumerable.Range(0, Members).Select(At)
+        var members = Enumerable.Range(0, Members).Select(n => At(n))
             .Select(m => (Member: m, Carrier: router.Route(m.Msisdn, ported.GetValueOrDefault(m.Msisdn)) ?? Unrouted.Carrier)).ToList();
 
         foreach (var shape in Shapes)
@@ -117,6 +118,70 @@ public sealed class PreviewExactnessSpecs
         }
     }
 
+    /// <summary>
+    /// Three lists that share numbers, each holding its own row of a shared number (another place, other tags),
+    /// some shared numbers ported: every shape previews the brute-force count of the distinct numbers reached
+    /// (a number reached when any of its rows is inside), per carrier. Walked on the preview (the default
+    /// limit) and, with a limit of 0, walked once in the background and kept: the first answer is an upper
+    /// bound said not exact, and once the walk is kept every shape is exact from it.
+    /// </summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite, null)]
+    [InlineData(DatabaseProvider.Sqlite, "0")]
+    public async Task Lists_that_share_numbers_preview_the_distinct_numbers_reached_walked_now_or_kept(DatabaseProvider dialect, string? walkLimit)
+    {
+        await using var loa = await LoaTestHost.StartAsync(s =>
+        {
+            if (walkLimit is not null)
+                s["Loa:Lists:SharedWalkLimit"] = walkLimit;
+        }, clock: ShiftedClock.AtVietnamTime(new TimeOnly(12, 0)), database: dialect);
+        using var author = loa.Client("dev-author");
+        int[][] numbers = [[.. Enumerable.Range(0, 60)], [.. Enumerable.Range(40, 50)], [.. Enumerable.Range(80, 20), .. Enumerable.Range(10, 5)]];
+        var lists = new string[numbers.Length];
+        for (var i = 0; i < numbers.Length; i++)
+            lists[i] = await UploadAsync(author, numbers[i], shift: i);
+        (int Number, string Carrier)[] portedShared = [(45, "mobifone"), (82, "vinaphone"), (12, "viettel"), (5, "vinaphone")];
+        await loa.Services.GetRequiredService<RoutingStore>().UpsertPortedAsync([.. portedShared.Select(p => (At(p.Number).Msisdn, p.Carrier))]);
+        var router = await loa.Services.GetRequiredService<RouteTable>().GetAsync(CancellationToken.None);
+        var ported = portedShared.ToDictionary(p => At(p.Number).Msisdn, p => p.Carrier);
+        var rows = numbers.SelectMany((list, i) => list.Select(n => At(n, i))).ToList();
+        Assert.True(rows.Count > rows.Select(r => r.Msisdn).Distinct().Count() + 20, "the lists should share numbers");
+
+        if (walkLimit is not null)
+        {
+            var first = (await (await author.PostAsJsonAsync("/api/v1/campaigns/preview", Body("warning", lists, null, null)))
+                .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("preview");
+            Assert.False(first.GetProperty("exact").GetBoolean(), first.ToString());
+            Assert.Equal(rows.Count, first.GetProperty("recipients").GetInt64()); // every row: the upper bound
+            // Bounded: the background walk of 135 members is done in milliseconds; 30 s at most.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (true)
+            {
+                var answer = (await (await author.PostAsJsonAsync("/api/v1/campaigns/preview", Body("warning", lists, null, null)))
+                    .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("preview");
+                if (answer.GetProperty("exact").GetBoolean())
+                    break;
+                Assert.True(DateTime.UtcNow < deadline, "the shared numbers were never walked in the background");
+                await Task.Delay(100);
+            }
+        }
+
+        foreach (var shape in Shapes.Where(s => s.Kind == "warning"))
+        {
+            var reached = rows.GroupBy(r => r.Msisdn)
+                .Select(g => (Msisdn: g.Key, Rows: g.ToList(), Carrier: router.Route(g.Key, ported.GetValueOrDefault(g.Key)) ?? Unrouted.Carrier))
+                .Where(n => n.Rows.Any(r => Inside(shape.Include, shape.Exclude, r, n.Carrier))).ToList();
+            var expected = (Recipients: (long)reached.Count, ByCarrier: NonZero(reached.GroupBy(n => n.Carrier).ToDictionary(g => g.Key, g => (long)g.Count())));
+
+            var response = await author.PostAsJsonAsync("/api/v1/campaigns/preview", Body(shape.Kind, lists, shape.Include, shape.Exclude));
+            var preview = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("preview");
+            Assert.True(preview.GetProperty("exact").GetBoolean(), $"{shape}: {preview}");
+            Assert.Equal((shape.Name, expected.Recipients), (shape.Name, preview.GetProperty("recipients").GetInt64()));
+            Assert.Equal((shape.Name, expected.ByCarrier),
+                (shape.Name, NonZero(preview.GetProperty("byCarrier").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64()))));
+        }
+    }
+
     /// <summary>The filter rules as the API documents them, written out member by member.</summary>
     private static bool Inside(Filter? include, Filter? exclude, Member m, string carrier)
     {
@@ -133,18 +198,20 @@ public sealed class PreviewExactnessSpecs
             || (m.Commune.Length > 0 && Named(exclude?.Communes, m.Commune)) || Named(exclude?.Carriers, carrier));
     }
 
-    private static async Task<string> UploadAsync(HttpClient author, IEnumerable<int> numbers)
+    private static async Task<string> UploadAsync(HttpClient author, IEnumerable<int> numbers, int shift = 0)
     {
         var csv = new StringBuilder("msisdn,province,commune,tags\n");
         foreach (var n in numbers)
         {
-            var m = At(n);
+            var m = At(n, shift);
             csv.Append(LoaTestHost.Number(n)).Append(',').Append(m.Province).Append(',').Append(m.Commune).Append(',').Append(string.Join(';', m.Tags)).Append('\n');
         }
         return (await LoaTestHost.UploadListAsync(author, csv.ToString())).GetProperty("id").GetString()!;
     }
 
-    private static object Body(string kind, string list, Filter? include, Filter? exclude) => new
+    private static object Body(string kind, string list, Filter? include, Filter? exclude) => Body(kind, [list], include, exclude);
+
+    private static object Body(string kind, string[] lists, Filter? include, Filter? exclude) => new
     {
         name = "Xem trước chính xác",
         kind,
@@ -152,7 +219,7 @@ public sealed class PreviewExactnessSpecs
         message = new { sms = "Cuc ATTT: khong cung cap ma OTP cho bat ky ai." },
         audience = new
         {
-            lists = new[] { list },
+            lists,
             include = include is null ? null : new { tags = include.Tags, provinces = include.Provinces, communes = include.Communes, carriers = include.Carriers },
             exclude = exclude is null ? null : new { tags = exclude.Tags, provinces = exclude.Provinces, communes = exclude.Communes, carriers = exclude.Carriers },
         },

@@ -13,8 +13,8 @@ namespace Loa.CampaignApi.Tests.Lifecycle;
 /// </summary>
 public sealed class SegmentSpecs
 {
-    private static Task<LoaTestHost> StartAsync() =>
-        LoaTestHost.StartAsync(clock: ShiftedClock.AtVietnamTime(new TimeOnly(12, 0)));
+    private static Task<LoaTestHost> StartAsync(Action<Dictionary<string, string?>>? adjust = null) =>
+        LoaTestHost.StartAsync(adjust, clock: ShiftedClock.AtVietnamTime(new TimeOnly(12, 0)));
 
     private static readonly string[] TagSets = ["student", "elderly;Student", "civil-servant", ""];
     private static readonly string[] Communes = ["00004", "00007", ""];
@@ -84,6 +84,38 @@ public sealed class SegmentSpecs
         Assert.Equal(run.GetProperty("suppressed").GetInt64(), preview.GetProperty("suppressed").GetInt64());
         Assert.True(preview.GetProperty("exact").GetBoolean());
         Assert.Equal(NonZero(run.GetProperty("byCarrier"), v => v.GetProperty("total").GetInt64()), NonZero(preview.GetProperty("byCarrier"), v => v.GetInt64()));
+    }
+
+    [Fact]
+    public async Task Lists_sharing_more_members_than_the_walk_limit_preview_an_upper_bound_until_walked_in_the_background()
+    {
+        // The second list (20 members, 10 of them also in the first) is the one walked: 20 is over a limit of 19.
+        await using var loa = await StartAsync(s => s["Loa:Lists:SharedWalkLimit"] = "19");
+        using var author = loa.Client("dev-author");
+        var first = (await LoaTestHost.UploadListAsync(author, Csv(0, 40))).GetProperty("id").GetString()!;
+        var second = (await LoaTestHost.UploadListAsync(author, Csv(30, 20))).GetProperty("id").GetString()!;
+        var campaign = new
+        {
+            name = "Hai danh sách", kind = "warning", channels = new[] { "sms" }, message = new { sms = "Cuc ATTT canh bao." },
+            audience = new { lists = new[] { first, second } },
+        };
+
+        var (preview, run) = await PreviewThenRunAsync(loa, campaign);
+
+        Assert.False(preview.GetProperty("exact").GetBoolean());
+        Assert.Equal(60, preview.GetProperty("recipients").GetInt64()); // every row counted: the bound, repeats not taken off
+        Assert.Equal(50, run.GetProperty("total").GetInt64());           // the run writes one delivery per number
+
+        // The preview asked for the two lists to be walked once in the background: from then on it is exact.
+        var again = await author.PostAsJsonAsync("/api/v1/campaigns/preview", campaign);
+        var figures = (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("preview");
+        for (var turn = 0; turn < 100 && !figures.GetProperty("exact").GetBoolean(); turn++)
+        {
+            await Task.Delay(100);
+            figures = (await (await author.PostAsJsonAsync("/api/v1/campaigns/preview", campaign)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("preview");
+        }
+        Assert.True(figures.GetProperty("exact").GetBoolean(), figures.ToString());
+        Assert.Equal(50, figures.GetProperty("recipients").GetInt64());
     }
 
     [Fact]
