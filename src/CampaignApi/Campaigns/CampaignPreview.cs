@@ -72,7 +72,7 @@ public sealed class CampaignPreview(
                 ported[msisdn] = to;
                 if (!portedRows.TryGetValue(msisdn, out var rowsOfNumber))
                     portedRows[msisdn] = rowsOfNumber = [];
-                rowsOfNumber.Add(new SharedRow(province, commune, tags));
+                rowsOfNumber.Add(new SharedRow(list, province, commune, tags));
                 var counted = router.Route(msisdn) ?? Unrouted.Carrier;
                 var routed = router.Route(msisdn, to) ?? Unrouted.Carrier;
                 if (counted == routed || !InArea(province, commune, tags))

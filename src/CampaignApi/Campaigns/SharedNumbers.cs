@@ -9,8 +9,8 @@ using Loa.Storage.Audiences;
 
 namespace Loa.CampaignApi.Campaigns;
 
-/// <summary>A shared number's row in one of the lists holding it: where the member is and its tags.</summary>
-public sealed record SharedRow(string Province, string? Commune, string? Tags);
+/// <summary>A shared number's row in one of the lists holding it: which list, where the member is and its tags.</summary>
+public sealed record SharedRow(string List, string Province, string? Commune, string? Tags);
 
 /// <summary>
 /// One shape of number that several of a campaign's lists hold: the carrier its prefix routes it to, its
@@ -78,12 +78,11 @@ public sealed partial class SharedNumbers(ListStore lists, SharedWalkStore kept,
                     // Folded once, by the first walked list that holds the number.
                     if (number.Select(r => r.OtherList).Append(list).Where(l => l != largest).Min(l => order[l]) != order[list])
                         continue;
-                    var rows = number.Select(r => new SharedRow(r.OtherProvince, r.OtherCommune, r.OtherTags))
-                        .Append(new SharedRow(first.Province, first.Commune, first.Tags))
-                        .OrderBy(r => r.Province, StringComparer.Ordinal).ThenBy(r => r.Commune, StringComparer.Ordinal).ThenBy(r => r.Tags, StringComparer.Ordinal)
-                        .ToArray();
+                    var rows = number.Select(r => new SharedRow(r.OtherList, r.OtherProvince, r.OtherCommune, r.OtherTags))
+                        .Append(new SharedRow(list, first.Province, first.Commune, first.Tags))
+                        .OrderBy(r => r.List, StringComparer.Ordinal).ToArray();
                     var carrier = router.Route(number.Key) ?? Unrouted.Carrier;
-                    var key = carrier + "\u001d" + string.Join("\u001e", rows.Select(r => $"{r.Province}\u001f{r.Commune}\u001f{r.Tags}"));
+                    var key = carrier + "\u001d" + string.Join("\u001e", rows.Select(r => $"{r.List}\u001f{r.Province}\u001f{r.Commune}\u001f{r.Tags}"));
                     if (groups.TryGetValue(key, out var group))
                         groups[key] = group with { Numbers = group.Numbers + 1 };
                     else if (groups.Count >= maxGroups)
@@ -96,6 +95,28 @@ public sealed partial class SharedNumbers(ListStore lists, SharedWalkStore kept,
         }
         return [.. groups.Values.Select(g => new SharedGroup(g.Carrier, g.Rows, g.Numbers))];
     }
+
+    /// <summary>
+    /// Takes the repeats off per province, for the approver's map: the planner writes a shared number once, from
+    /// the first of the campaign's lists (<paramref name="listOrder"/>) whose row of it is inside the area, so each
+    /// later row inside the area comes off its own province.
+    /// </summary>
+    public static void ApplyByProvince(
+        IEnumerable<SharedGroup> groups, IReadOnlyDictionary<string, int> listOrder, Func<string, string?, string?, bool> inArea, Func<string, bool> carried,
+        Action<string, long> addToProvince)
+    {
+        foreach (var group in groups)
+        {
+            if (!carried(group.Carrier))
+                continue;
+            foreach (var row in Repeats(group.Rows, listOrder, inArea))
+                addToProvince(row.Province, -group.Numbers);
+        }
+    }
+
+    /// <summary>A shared number's rows inside the area after the first, in the campaign's list order: those the planner does not write.</summary>
+    public static IEnumerable<SharedRow> Repeats(IEnumerable<SharedRow> rows, IReadOnlyDictionary<string, int> listOrder, Func<string, string?, string?, bool> inArea) =>
+        rows.Where(r => inArea(r.Province, r.Commune, r.Tags)).OrderBy(r => listOrder.GetValueOrDefault(r.List, int.MaxValue)).Skip(1);
 
     /// <summary>Takes the repeats off: a number counted once per row inside the area is counted once, on its carrier.</summary>
     public static void Apply(IEnumerable<SharedGroup> groups, Func<string, string?, string?, bool> inArea, Func<string, bool> carried, Action<string, long> add)
@@ -117,7 +138,7 @@ public sealed partial class SharedNumbers(ListStore lists, SharedWalkStore kept,
         if (row is null || row.Routes != router.Fingerprint)
             return null;
         return JsonSerializer.Deserialize(row.Groups, SharedWalkJson.Default.ListKeptGroup)!
-            .Select(g => new SharedGroup(g.Carrier, [.. g.Rows.Select(r => new SharedRow(r[0]!, r[1], r[2]))], g.Numbers)).ToList();
+            .Select(g => new SharedGroup(g.Carrier, [.. g.Rows.Select(r => new SharedRow(r[0]!, r[1]!, r[2], r[3]))], g.Numbers)).ToList();
     }
 
     /// <summary>Asks for the set to be walked in the background, once however many previews ask meanwhile.</summary>
@@ -144,7 +165,7 @@ public sealed partial class SharedNumbers(ListStore lists, SharedWalkStore kept,
                 return;
             }
             var json = JsonSerializer.Serialize(
-                groups.Select(g => new KeptGroup(g.Carrier, g.Numbers, [.. g.Rows.Select(r => new[] { r.Province, r.Commune, r.Tags })])).ToList(),
+                groups.Select(g => new KeptGroup(g.Carrier, g.Numbers, [.. g.Rows.Select(r => new[] { r.List, r.Province, r.Commune, r.Tags })])).ToList(),
                 SharedWalkJson.Default.ListKeptGroup);
             var numbers = groups.Sum(g => g.Numbers);
             await kept.SaveAsync(listIds, router.Fingerprint, numbers, json, ct);

@@ -25,7 +25,7 @@ public sealed record SmsMeasureView(string Text, string Encoding, int Length, in
 public sealed record SmsMeasureRequest(string? Text, string? Kind, bool StripDiacritics = false, IReadOnlyList<string>? Carriers = null, bool VerifyCode = false);
 
 /// <param name="ByProvince">Recipients per province code (<c>unknown</c> for members uploaded without one), inside the campaign's area and carriers.</param>
-/// <param name="Exact">False when the campaign has several lists: a number in two of them is counted in each here, once in the run.</param>
+/// <param name="Exact">False while the numbers the campaign's lists share are not counted yet (see the preview's <c>exact</c>): a number in two of them is then counted in each here, once in the run.</param>
 public sealed record ProvinceAudienceView(IReadOnlyDictionary<string, long> ByProvince, IReadOnlyDictionary<string, string> Names, bool Exact);
 
 /// <summary>
@@ -88,11 +88,14 @@ public static class ConsoleApi
     }
 
     /// <summary>
-    /// Who the campaign reaches, per province, for the approver's review: the counts kept at upload (a few
-    /// grouped rows, whatever the lists' size), filtered by the planner's area and carrier rules.
+    /// Who the campaign reaches, per province, for the approver's review, as the planner writes it: the counts
+    /// kept at upload (a few grouped rows, whatever the lists' size) inside the planner's area and carriers,
+    /// moved for ported numbers, and with the numbers the lists share counted once, in the province of the first
+    /// list (in the campaign's order) whose row is inside the area: walked now or kept, as the preview does.
     /// </summary>
     public static async Task<IResult> ByProvinceAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, ListStore lists, Provinces units, CancellationToken ct)
+        string id, ClaimsPrincipal user, CampaignStore campaigns, ListStore lists, Provinces units, Loa.Dispatcher.Planning.RouteTable routes,
+        SharedNumbers shared, Microsoft.Extensions.Options.IOptionsMonitor<Audiences.ListOptions> listOptions, CancellationToken ct)
     {
         var row = await campaigns.GetAsync(id, ct);
         if (row is null || !user.CanSee(row.Tenant))
@@ -103,19 +106,64 @@ public static class ConsoleApi
         // (provinces and carriers named, include and exclude by tags, provinces, communes and carriers); each
         // counter row carries its members' whole segment, so a segment is applied exactly here too.
         var segment = Loa.Storage.Planning.AudienceSegment.Of(audience);
+        bool InArea(string province, string? commune, string? tags) =>
+            (row.Tenant == Roles.National || string.Equals(province, row.Tenant, StringComparison.OrdinalIgnoreCase)) && segment.Member(province, commune, tags);
         var byProvince = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        // Members uploaded without a province, named as the list's own counts name them.
+        void Add(string province, long n)
+        {
+            var key = province is { Length: > 0 } code ? code : "unknown";
+            byProvince[key] = byProvince.GetValueOrDefault(key) + n;
+        }
         foreach (var count in await lists.CountsAsync(listIds, ct))
         {
-            if ((row.Tenant == Roles.National || string.Equals(count.Province, row.Tenant, StringComparison.OrdinalIgnoreCase))
-                && segment.Member(count.Province, count.Commune, count.Tags) && segment.Carried(count.Carrier))
+            if (InArea(count.Province, count.Commune, count.Tags) && segment.Carried(count.Carrier))
+                Add(count.Province, count.Recipients);
+        }
+
+        // Upload counted a ported number under its prefix's carrier; with carriers named, where it went decides.
+        var router = await routes.GetAsync(ct);
+        var portedRows = new Dictionary<string, (string To, List<SharedRow> Rows)>(StringComparer.Ordinal);
+        foreach (var list in listIds)
+        {
+            foreach (var (msisdn, province, to, commune, tags) in await lists.PortedMembersAsync(list, ct))
             {
-                // Members uploaded without a province, named as the list's own counts name them.
-                var province = count.Province is { Length: > 0 } code ? code : "unknown";
-                byProvince[province] = byProvince.GetValueOrDefault(province) + count.Recipients;
+                if (!portedRows.TryGetValue(msisdn, out var ported))
+                    portedRows[msisdn] = ported = (to, []);
+                ported.Rows.Add(new SharedRow(list, province, commune, tags));
+                var (counted, routed) = (segment.Carried(router.Route(msisdn) ?? Unrouted.Carrier), segment.Carried(router.Route(msisdn, to) ?? Unrouted.Carrier));
+                if (counted != routed && InArea(province, commune, tags))
+                    Add(province, routed ? 1 : -1);
             }
         }
+
+        var exact = listIds.Count < 2;
+        if (!exact)
+        {
+            var groups = await shared.WalkAsync(listIds, router, listOptions.CurrentValue.SharedWalkLimit, maxGroups: null, ct)
+                ?? await shared.KeptAsync(listIds, router, ct);
+            if (groups is null)
+                shared.Request(listIds);
+            else
+            {
+                var order = listIds.Select((list, i) => (list, i)).ToDictionary(x => x.list, x => x.i, StringComparer.Ordinal);
+                SharedNumbers.ApplyByProvince(groups, order, InArea, segment.Carried, Add);
+                // The groups took a ported number's repeats off by its prefix's carrier; where it went decides.
+                foreach (var (msisdn, (to, rows)) in portedRows)
+                {
+                    var (counted, routed) = (segment.Carried(router.Route(msisdn) ?? Unrouted.Carrier), segment.Carried(router.Route(msisdn, to) ?? Unrouted.Carrier));
+                    if (counted == routed)
+                        continue;
+                    foreach (var repeat in SharedNumbers.Repeats(rows, order, InArea))
+                        Add(repeat.Province, counted ? 1 : -1);
+                }
+                exact = true;
+            }
+        }
+        foreach (var empty in byProvince.Where(p => p.Value == 0).Select(p => p.Key).ToList())
+            byProvince.Remove(empty);
         var names = byProvince.Keys.Select(code => (code, name: units.Unit(code)?.Name)).Where(x => x.name is not null).ToDictionary(x => x.code, x => x.name!);
-        return TypedResults.Ok(new ProvinceAudienceView(byProvince, names, listIds.Count < 2));
+        return TypedResults.Ok(new ProvinceAudienceView(byProvince, names, exact));
     }
 
     /// <summary>The embedded file's bytes; tests read the string tables through it too.</summary>

@@ -144,8 +144,8 @@ public sealed class PreviewExactnessSpecs
         await loa.Services.GetRequiredService<RoutingStore>().UpsertPortedAsync([.. portedShared.Select(p => (At(p.Number).Msisdn, p.Carrier))]);
         var router = await loa.Services.GetRequiredService<RouteTable>().GetAsync(CancellationToken.None);
         var ported = portedShared.ToDictionary(p => At(p.Number).Msisdn, p => p.Carrier);
-        var rows = numbers.SelectMany((list, i) => list.Select(n => At(n, i))).ToList();
-        Assert.True(rows.Count > rows.Select(r => r.Msisdn).Distinct().Count() + 20, "the lists should share numbers");
+        var rows = numbers.SelectMany((list, i) => list.Select(n => (List: i, Member: At(n, i)))).ToList();
+        Assert.True(rows.Count > rows.Select(r => r.Member.Msisdn).Distinct().Count() + 20, "the lists should share numbers");
 
         if (walkLimit is not null)
         {
@@ -168,10 +168,13 @@ public sealed class PreviewExactnessSpecs
 
         foreach (var shape in Shapes.Where(s => s.Kind == "warning"))
         {
-            var reached = rows.GroupBy(r => r.Msisdn)
-                .Select(g => (Msisdn: g.Key, Rows: g.ToList(), Carrier: router.Route(g.Key, ported.GetValueOrDefault(g.Key)) ?? Unrouted.Carrier))
-                .Where(n => n.Rows.Any(r => Inside(shape.Include, shape.Exclude, r, n.Carrier))).ToList();
+            // A number is written once, from the first list (in the campaign's order) whose row of it is inside.
+            var reached = rows.GroupBy(r => r.Member.Msisdn)
+                .Select(g => (Msisdn: g.Key, Carrier: router.Route(g.Key, ported.GetValueOrDefault(g.Key)) ?? Unrouted.Carrier, Rows: g.OrderBy(r => r.List).Select(r => r.Member).ToList()))
+                .Select(n => (n.Carrier, Written: n.Rows.FirstOrDefault(r => Inside(shape.Include, shape.Exclude, r, n.Carrier))))
+                .Where(n => n.Written is not null).ToList();
             var expected = (Recipients: (long)reached.Count, ByCarrier: NonZero(reached.GroupBy(n => n.Carrier).ToDictionary(g => g.Key, g => (long)g.Count())));
+            var expectedByProvince = NonZero(reached.GroupBy(n => n.Written!.Province).ToDictionary(g => g.Key, g => (long)g.Count()));
 
             var response = await author.PostAsJsonAsync("/api/v1/campaigns/preview", Body(shape.Kind, lists, shape.Include, shape.Exclude));
             var preview = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("preview");
@@ -179,6 +182,13 @@ public sealed class PreviewExactnessSpecs
             Assert.Equal((shape.Name, expected.Recipients), (shape.Name, preview.GetProperty("recipients").GetInt64()));
             Assert.Equal((shape.Name, expected.ByCarrier),
                 (shape.Name, NonZero(preview.GetProperty("byCarrier").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64()))));
+
+            // The approver's map of the same campaign, per province.
+            var created = await (await author.PostAsJsonAsync("/api/v1/campaigns", Body(shape.Kind, lists, shape.Include, shape.Exclude))).Content.ReadFromJsonAsync<JsonElement>();
+            var map = await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{created.GetProperty("id").GetString()}/provinces");
+            Assert.True(map.GetProperty("exact").GetBoolean(), $"{shape}: {map}");
+            Assert.Equal((shape.Name, expectedByProvince),
+                (shape.Name, NonZero(map.GetProperty("byProvince").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64()))));
         }
     }
 
