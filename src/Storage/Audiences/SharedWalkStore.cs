@@ -2,7 +2,7 @@ using Dapper;
 
 namespace Loa.Storage.Audiences;
 
-/// <summary>A set of lists' shared numbers as walked (0036_shared_walks.sql): <c>Groups</c> is the walker's JSON.</summary>
+/// <summary>A set of lists' shared numbers as walked (0036_shared_walks.sql): <c>Groups</c> is the walker's JSON (column <c>shapes</c>).</summary>
 public sealed record SharedWalkRow(string Routes, long Numbers, long ComputedAt, string Groups);
 
 /// <summary>
@@ -13,18 +13,18 @@ public sealed record SharedWalkRow(string Routes, long Numbers, long ComputedAt,
 public sealed class SharedWalkStore(Database database, TimeProvider time)
 {
     private static readonly Sql Find = Sql.Both(
-        "SELECT routes AS Routes, numbers AS Numbers, computed_at AS ComputedAt, groups AS Groups FROM shared_walks WHERE lists_key = @key");
+        "SELECT routes AS Routes, numbers AS Numbers, computed_at AS ComputedAt, shapes AS Groups FROM shared_walks WHERE lists_key = @key");
 
     private static readonly Sql Save = new(
         Sqlite: """
-            INSERT INTO shared_walks (lists_key, lists, routes, numbers, computed_at, groups) VALUES (@key, @lists, @routes, @numbers, @at, @groups)
-            ON CONFLICT (lists_key) DO UPDATE SET routes = excluded.routes, numbers = excluded.numbers, computed_at = excluded.computed_at, groups = excluded.groups
+            INSERT INTO shared_walks (lists_key, lists, routes, numbers, computed_at, shapes) VALUES (@key, @lists, @routes, @numbers, @at, @groups)
+            ON CONFLICT (lists_key) DO UPDATE SET routes = excluded.routes, numbers = excluded.numbers, computed_at = excluded.computed_at, shapes = excluded.shapes
             """,
         SqlServer: """
             MERGE shared_walks WITH (HOLDLOCK) AS w
             USING (SELECT @key AS lists_key) AS s ON w.lists_key = s.lists_key
-            WHEN MATCHED THEN UPDATE SET routes = @routes, numbers = @numbers, computed_at = @at, groups = @groups
-            WHEN NOT MATCHED THEN INSERT (lists_key, lists, routes, numbers, computed_at, groups) VALUES (@key, @lists, @routes, @numbers, @at, @groups);
+            WHEN MATCHED THEN UPDATE SET routes = @routes, numbers = @numbers, computed_at = @at, shapes = @groups
+            WHEN NOT MATCHED THEN INSERT (lists_key, lists, routes, numbers, computed_at, shapes) VALUES (@key, @lists, @routes, @numbers, @at, @groups);
             """);
 
     /// <summary>The key of a set of lists: the same whatever their order or repeats.</summary>

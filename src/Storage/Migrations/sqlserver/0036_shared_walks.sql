@@ -6,5 +6,5 @@ CREATE TABLE shared_walks (
     routes      CHAR(64)       NOT NULL,
     numbers     BIGINT         NOT NULL,
     computed_at BIGINT         NOT NULL,
-    groups      NVARCHAR(MAX)  NOT NULL
+    shapes      NVARCHAR(MAX)  NOT NULL
 );
