@@ -1061,6 +1061,7 @@ async function onApprove() {
   const recipients = fmt(c.preview?.recipients ?? 0);
   let text = c.kind === 'test' ? t('confirm.approveTest', { n: recipients }) : t('confirm.approveReal', { n: recipients, kind: kindLabel(c.kind) });
   if ((c.channels ?? []).includes('push')) text += ` ${t('confirm.approveChannels', { sms: fmt(smsRecipients(c.preview ?? { byCarrier: {} })), devices: fmt(c.preview?.push?.devices ?? 0) })}`;
+  if (c.preview && !c.preview.exact) text += ` ${t('confirm.upperBound')}`;
   if (await confirmAction(t('confirm.approveTitle'), text, t('action.approve'), c.kind !== 'test')) await act('approve');
 }
 
