@@ -812,6 +812,56 @@ public sealed class ConsoleSpecs(DashboardWorld world)
     private const int HttpStatusOk = 200;
 
     [Fact]
+    public async Task An_approver_is_told_when_the_recipients_are_an_upper_bound_while_shared_numbers_are_counted()
+    {
+        using var authorClient = world.Loa.Client("dev-author");
+        var first = (await LoaTestHost.UploadListAsync(authorClient, LoaTestHost.NumbersCsv(12, province: "01"), "chung 1")).GetProperty("id").GetString()!;
+        var second = (await LoaTestHost.UploadListAsync(authorClient, LoaTestHost.NumbersCsv(12, province: "01", offset: 6), "chung 2")).GetProperty("id").GetString()!;
+        var created = await authorClient.PostAsJsonAsync("/api/v1/campaigns", new
+        {
+            name = "Hai danh sách trùng số", kind = "warning", channels = new[] { "sms" }, message = new { sms = "Cuc ATTT canh bao." },
+            audience = new { lists = new[] { first, second } },
+        });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        (await authorClient.PostAsync($"/api/v1/campaigns/{id}/submit", null)).EnsureSuccessStatusCode();
+
+        var requests = new List<string>();
+        var approver = await world.OpenConsoleAsync(requests);
+        // The walk of two small lists is done in milliseconds: the answer is made to say what a large set's first
+        // previews say (an upper bound, 24 rows for 18 numbers), so the page's side of it can be seen.
+        await approver.RouteAsync($"**/api/v1/campaigns/{id}", async route =>
+        {
+            var response = await route.FetchAsync();
+            var body = System.Text.Json.Nodes.JsonNode.Parse(await response.TextAsync())!;
+            body["preview"]!["exact"] = false;
+            body["preview"]!["recipients"] = 24;
+            await route.FulfillAsync(new RouteFulfillOptions { Response = response, Body = body.ToJsonString() });
+        });
+        await SignInAsync(approver, "dev-approver");
+        await approver.EvaluateAsync($"() => location.hash = '#/campaigns/{id}'");
+        await Expect(approver.GetByTestId("review-recipients")).ToHaveTextAsync("24", Bounded);
+        await Expect(approver.Locator("#cv-inexact")).ToContainTextAsync("giới hạn trên", Contains);
+        await approver.GetByRole(AriaRole.Button, new() { Name = "Phê duyệt và gửi" }).ClickAsync();
+        var dialog = approver.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToContainTextAsync("sẽ gửi đến 24 người dân", Contains);
+        await Expect(dialog).ToContainTextAsync("Con số này là giới hạn trên", Contains);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Quay lại" }).ClickAsync();
+        await Expect(approver.GetByTestId("campaign-status")).ToHaveTextAsync("chờ phê duyệt", Bounded);
+
+        // The real answer: the lists' 18 numbers, exact, and the dialog says no more than that.
+        await approver.UnrouteAsync($"**/api/v1/campaigns/{id}");
+        await approver.ReloadAsync();
+        await Expect(approver.GetByTestId("review-recipients")).ToHaveTextAsync("18", Bounded);
+        await Expect(approver.Locator("#cv-inexact")).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await approver.GetByRole(AriaRole.Button, new() { Name = "Phê duyệt và gửi" }).ClickAsync();
+        await Expect(dialog).ToContainTextAsync("sẽ gửi đến 18 người dân", Contains);
+        await Expect(dialog).Not.ToContainTextAsync("giới hạn trên", new() { Timeout = DashboardWorld.TimeoutMs });
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Quay lại" }).ClickAsync();
+        world.AssertNoScriptProblems(approver);
+        await approver.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task English_chosen_while_the_Vietnamese_strings_still_load_is_what_the_page_shows()
     {
         var page = await world.NewPageAsync();
