@@ -21,7 +21,7 @@ namespace Loa.CampaignApi.Campaigns;
 public sealed class CampaignPreview(
     ListStore lists, SuppressionStore suppression, RouteTable routes, IOptionsMonitor<CarrierOptions> carriers, IOptionsMonitor<SafetyOptions> safety,
     Provinces units, TimeProvider time, DeviceAudience devices, PushApps pushApps, IOptionsMonitor<PushAppOptions> pushOptions,
-    ResendPages resends, DeliveryReads deliveries, IOptionsMonitor<Audiences.ListOptions> listOptions, SharedNumbers shared)
+    ResendPages resends, DeliveryReads deliveries, SharedNumbers shared)
 {
 
     /// <summary>
@@ -63,16 +63,14 @@ public sealed class CampaignPreview(
         }
 
         // Upload counted a ported number under its prefix's carrier; the planner routes it to the carrier it was ported to.
-        var ported = new Dictionary<string, string>(StringComparer.Ordinal);
-        var portedRows = new Dictionary<string, List<SharedRow>>(StringComparer.Ordinal);
+        var ported = new Dictionary<string, (string To, List<SharedRow> Rows)>(StringComparer.Ordinal);
         foreach (var list in listIds)
         {
             foreach (var (msisdn, province, to, commune, tags) in await lists.PortedMembersAsync(list, ct))
             {
-                ported[msisdn] = to;
-                if (!portedRows.TryGetValue(msisdn, out var rowsOfNumber))
-                    portedRows[msisdn] = rowsOfNumber = [];
-                rowsOfNumber.Add(new SharedRow(list, province, commune, tags));
+                if (!ported.TryGetValue(msisdn, out var number))
+                    ported[msisdn] = number = (to, []);
+                number.Rows.Add(new SharedRow(list, province, commune, tags));
                 var counted = router.Route(msisdn) ?? Unrouted.Carrier;
                 var routed = router.Route(msisdn, to) ?? Unrouted.Carrier;
                 if (counted == routed || !InArea(province, commune, tags))
@@ -83,23 +81,26 @@ public sealed class CampaignPreview(
                     Add(routed, 1);
             }
         }
-        string CarrierOf(string msisdn) => router.Route(msisdn, ported.GetValueOrDefault(msisdn)) ?? Unrouted.Carrier;
+        string CarrierOf(string msisdn) => router.Route(msisdn, ported.TryGetValue(msisdn, out var number) ? number.To : null) ?? Unrouted.Carrier;
 
-        var exact = await SubtractSharedAsync(listIds, router, InArea, Carried, Add, ct);
-        if (exact)
+        // Numbers the lists share are written once: their repeats come off, by their prefix's carrier, then a
+        // ported one's move to the carrier it went to. No shapes yet (a large set walked in the background): an upper bound.
+        var exact = true;
+        if (listIds.Count > 1)
         {
-            // The shared numbers were taken off under their prefix's carrier; a ported one belongs to the carrier it went to.
-            foreach (var (msisdn, rowsOfNumber) in portedRows)
+            var groups = await shared.ForPreviewAsync(listIds, router, ct);
+            exact = groups is not null;
+            if (groups is not null)
             {
-                var counted = router.Route(msisdn) ?? Unrouted.Carrier;
-                var routed = CarrierOf(msisdn);
-                var repeats = rowsOfNumber.Count(r => InArea(r.Province, r.Commune, r.Tags)) - 1;
-                if (repeats < 1 || counted == routed)
-                    continue;
-                if (Carried(counted))
-                    Add(counted, repeats);
-                if (Carried(routed))
-                    Add(routed, -repeats);
+                SharedNumbers.Apply(groups, InArea, Carried, Add);
+                var order = listIds.Select((list, i) => (list, i)).ToDictionary(x => x.list, x => x.i, StringComparer.Ordinal);
+                foreach (var (counted, routed, repeats) in SharedNumbers.PortedRepeats(ported, router, order, InArea))
+                {
+                    if (Carried(counted))
+                        Add(counted, repeats.Count);
+                    if (Carried(routed))
+                        Add(routed, -repeats.Count);
+                }
             }
         }
 
@@ -328,28 +329,5 @@ public sealed class CampaignPreview(
         if (kind == CampaignKind.Awareness)
             suppressed[SuppressionReason.OptedOut] = counts.Where(c => !topicsByApp.ContainsKey(c.App)).Sum(c => c.OptedOut);
         return (new PushPreview(total, byApp, byProvince) { Topics = topicsByApp.Values.Sum(), TopicsByApp = topicsByApp }, suppressed);
-    }
-
-    /// <summary>
-    /// Takes off the numbers the campaign's lists share (the planner writes one delivery per number), by
-    /// their prefix's carrier: walked now when every list but the largest holds at most
-    /// <c>Loa:Lists:SharedWalkLimit</c> members in all, else read from the walk kept for this set of lists.
-    /// False (nothing taken off: an upper bound) while no walk is kept; one is then asked for in the background.
-    /// </summary>
-    private async Task<bool> SubtractSharedAsync(
-        IReadOnlyList<string> listIds, CarrierAdapters.Routing.CarrierRouter router, Func<string, string?, string?, bool> inArea,
-        Func<string, bool> carried, Action<string, long> add, CancellationToken ct)
-    {
-        if (listIds.Count < 2)
-            return true;
-        var groups = await shared.WalkAsync(listIds, router, listOptions.CurrentValue.SharedWalkLimit, maxGroups: null, ct)
-            ?? await shared.KeptAsync(listIds, router, ct);
-        if (groups is null)
-        {
-            shared.Request(listIds);
-            return false;
-        }
-        SharedNumbers.Apply(groups, inArea, carried, add);
-        return true;
     }
 }

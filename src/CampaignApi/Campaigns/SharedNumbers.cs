@@ -28,7 +28,8 @@ public sealed record SharedGroup(string Carrier, IReadOnlyList<SharedRow> Rows, 
 /// the kept result names the prefix table it was routed with, and a ported number is corrected by the
 /// preview itself (it reads every list's ported members anyway).
 /// </summary>
-public sealed partial class SharedNumbers(ListStore lists, SharedWalkStore kept, ILogger<SharedNumbers> logger)
+public sealed partial class SharedNumbers(
+    ListStore lists, SharedWalkStore kept, Microsoft.Extensions.Options.IOptionsMonitor<Audiences.ListOptions> options, ILogger<SharedNumbers> logger)
 {
     /// <summary>
     /// Most shapes a background walk keeps. Each is one distinct combination of carrier and rows' places and
@@ -117,6 +118,41 @@ public sealed partial class SharedNumbers(ListStore lists, SharedWalkStore kept,
     /// <summary>A shared number's rows inside the area after the first, in the campaign's list order: those the planner does not write.</summary>
     public static IEnumerable<SharedRow> Repeats(IEnumerable<SharedRow> rows, IReadOnlyDictionary<string, int> listOrder, Func<string, string?, string?, bool> inArea) =>
         rows.Where(r => inArea(r.Province, r.Commune, r.Tags)).OrderBy(r => listOrder.GetValueOrDefault(r.List, int.MaxValue)).Skip(1);
+
+    /// <summary>
+    /// The shapes a preview applies: walked now when the walk stays within <c>Loa:Lists:SharedWalkLimit</c>, else
+    /// the walk kept for this set of lists; null while there is none (an upper bound), and a background walk is asked for.
+    /// </summary>
+    public async Task<IReadOnlyList<SharedGroup>?> ForPreviewAsync(IReadOnlyList<string> listIds, CarrierRouter router, CancellationToken ct)
+    {
+        var groups = await WalkAsync(listIds, router, options.CurrentValue.SharedWalkLimit, maxGroups: null, ct) ?? await KeptAsync(listIds, router, ct);
+        if (groups is null)
+            Request(listIds);
+        return groups;
+    }
+
+    /// <summary>
+    /// The shared numbers that were ported: the shapes took their repeats off under the prefix's carrier
+    /// (<paramref name="counted"/>), and these repeats belong to the carrier each went to (<paramref name="routed"/>).
+    /// </summary>
+    /// <param name="ported">Each ported member of the campaign's lists: the carrier it went to and its rows (one per list holding it).</param>
+    public static IEnumerable<(string Counted, string Routed, IReadOnlyList<SharedRow> Repeats)> PortedRepeats(
+        IReadOnlyDictionary<string, (string To, List<SharedRow> Rows)> ported, CarrierRouter router, IReadOnlyDictionary<string, int> listOrder,
+        Func<string, string?, string?, bool> inArea)
+    {
+        foreach (var (msisdn, (to, rows)) in ported)
+        {
+            if (rows.Count < 2)
+                continue;
+            var counted = router.Route(msisdn) ?? Unrouted.Carrier;
+            var routed = router.Route(msisdn, to) ?? Unrouted.Carrier;
+            if (counted == routed)
+                continue;
+            var repeats = Repeats(rows, listOrder, inArea).ToList();
+            if (repeats.Count > 0)
+                yield return (counted, routed, repeats);
+        }
+    }
 
     /// <summary>Takes the repeats off: a number counted once per row inside the area is counted once, on its carrier.</summary>
     public static void Apply(IEnumerable<SharedGroup> groups, Func<string, string?, string?, bool> inArea, Func<string, bool> carried, Action<string, long> add)

@@ -95,7 +95,7 @@ public static class ConsoleApi
     /// </summary>
     public static async Task<IResult> ByProvinceAsync(
         string id, ClaimsPrincipal user, CampaignStore campaigns, ListStore lists, Provinces units, Loa.Dispatcher.Planning.RouteTable routes,
-        SharedNumbers shared, Microsoft.Extensions.Options.IOptionsMonitor<Audiences.ListOptions> listOptions, CancellationToken ct)
+        SharedNumbers shared, CancellationToken ct)
     {
         var row = await campaigns.GetAsync(id, ct);
         if (row is null || !user.CanSee(row.Tenant))
@@ -140,22 +140,19 @@ public static class ConsoleApi
         var exact = listIds.Count < 2;
         if (!exact)
         {
-            var groups = await shared.WalkAsync(listIds, router, listOptions.CurrentValue.SharedWalkLimit, maxGroups: null, ct)
-                ?? await shared.KeptAsync(listIds, router, ct);
-            if (groups is null)
-                shared.Request(listIds);
-            else
+            var groups = await shared.ForPreviewAsync(listIds, router, ct);
+            if (groups is not null)
             {
                 var order = listIds.Select((list, i) => (list, i)).ToDictionary(x => x.list, x => x.i, StringComparer.Ordinal);
                 SharedNumbers.ApplyByProvince(groups, order, InArea, segment.Carried, Add);
                 // The groups took a ported number's repeats off by its prefix's carrier; where it went decides.
-                foreach (var (msisdn, (to, rows)) in portedRows)
+                foreach (var (counted, routed, repeats) in SharedNumbers.PortedRepeats(portedRows, router, order, InArea))
                 {
-                    var (counted, routed) = (segment.Carried(router.Route(msisdn) ?? Unrouted.Carrier), segment.Carried(router.Route(msisdn, to) ?? Unrouted.Carrier));
-                    if (counted == routed)
+                    var (countedCarried, routedCarried) = (segment.Carried(counted), segment.Carried(routed));
+                    if (countedCarried == routedCarried)
                         continue;
-                    foreach (var repeat in SharedNumbers.Repeats(rows, order, InArea))
-                        Add(repeat.Province, counted ? 1 : -1);
+                    foreach (var repeat in repeats)
+                        Add(repeat.Province, countedCarried ? 1 : -1);
                 }
                 exact = true;
             }
