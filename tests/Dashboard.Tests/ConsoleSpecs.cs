@@ -151,6 +151,69 @@ public sealed class ConsoleSpecs(DashboardWorld world)
     }
 
     [Fact]
+    public async Task An_admin_sees_a_new_keys_secret_only_once_and_a_revoked_key_is_refused_at_once_in_English()
+    {
+        var loa = world.Loa;
+        var name = $"revoke-me-{Guid.NewGuid():n}"[..24];
+        var requests = new List<string>();
+        var page = await world.OpenConsoleAsync(requests);
+        await page.GetByTestId("lang").SelectOptionAsync("en");
+        await SignInAsync(page, "dev-admin", button: "Sign in", label: "API key");
+        await page.GetByRole(AriaRole.Link, new() { Name = "API keys", Exact = true }).ClickAsync();
+        await page.GetByLabel("Key name").FillAsync(name);
+        await page.Locator("#key-form").GetByLabel("operator", new() { Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
+        var secret = page.GetByTestId("key-secret");
+        await Expect(secret).ToContainTextAsync("loa_", Contains);
+        var key = (await secret.TextContentAsync())!.Trim();
+        var row = page.Locator("#key-rows tr", new() { HasText = name });
+        var state = row.Locator("td").Nth(4);
+        await Expect(state).ToHaveTextAsync("active", Bounded);
+        // Used once, so that the server holds its lookup in the cache that a revoke must empty.
+        using var holder = loa.Client(key);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await holder.GetAsync("/api/v1/campaigns")).StatusCode);
+
+        // Shown once: away and back, and after a reload, the secret is nowhere in the page or its storage.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Audit log", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#audit-title")).ToBeVisibleAsync(Visible);
+        await page.GetByRole(AriaRole.Link, new() { Name = "API keys", Exact = true }).ClickAsync();
+        await Expect(state).ToHaveTextAsync("active", Bounded);
+        await Expect(secret).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal);
+        await page.ReloadAsync();
+        await Expect(state).ToHaveTextAsync("active", Bounded);
+        await Expect(secret).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(key, await page.EvaluateAsync<string>("() => JSON.stringify(sessionStorage) + JSON.stringify(localStorage)"), StringComparison.Ordinal);
+
+        // Going back from the confirmation leaves the key working.
+        var revoke = row.GetByRole(AriaRole.Button, new() { Name = $"Revoke key {name}", Exact = true });
+        await revoke.ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToContainTextAsync($"The key “{name}” stops working at once.", Contains);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Go back" }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync(new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(state).ToHaveTextAsync("active", Bounded);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await holder.GetAsync("/api/v1/campaigns")).StatusCode);
+
+        // Revoked: the row says so and offers no button, the API lists it revoked, and the key is refused at once.
+        await revoke.ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();
+        await Expect(state).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^revoked "), Bounded);
+        await Expect(row.GetByRole(AriaRole.Button)).ToHaveCountAsync(0, new() { Timeout = DashboardWorld.TimeoutMs });
+        using var admin = loa.Client("dev-admin");
+        var keys = await admin.GetFromJsonAsync<JsonElement>("/api/v1/keys?limit=500");
+        var stored = keys.GetProperty("items").EnumerateArray().Single(k => k.GetProperty("name").GetString() == name);
+        Assert.Equal(JsonValueKind.String, stored.GetProperty("revokedAt").ValueKind);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await holder.GetAsync("/api/v1/campaigns")).StatusCode);
+        await AssertTranslatedAsync(page);
+        world.AssertNoScriptProblems(page);
+        await page.Context.CloseAsync();
+        Assert.NotEmpty(requests);
+        Assert.All(requests, url => Assert.StartsWith(loa.BaseAddress.GetLeftPart(UriPartial.Authority) + "/", url, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_test_campaign_is_marked_TEST_and_an_approver_can_reject_it_with_a_reason_in_English()
     {
         var loa = world.Loa;

@@ -240,6 +240,8 @@ async function route() {
   state.generation++;
   clearTimeout(state.timer);
   setProblem($('notice'), '');
+  // A new key's secret is shown once: hiding it would leave it in the page, readable after leaving or signing out.
+  $('key-secret-value').textContent = '';
   if (!state.me && key() && !(await signIn(key()))) { /* the stored key no longer works */ }
   renderWho();
   if (!state.me) { showView('signin-view'); $('key-input').focus(); return; }
