@@ -6,7 +6,7 @@ using Loa.Storage;
 using Loa.Storage.Routing;
 
 // The standalone dispatcher: planner, send lanes and sweeper, on RabbitMQ, with no HTTP surface.
-var builder = Host.CreateApplicationBuilder(args);
+var builder = Host.CreateApplicationBuilder(LoaDefaults.HostArgs(args));
 builder.Configuration.AddLoaDefaults();
 builder.Services.AddLoaDispatcher(builder.Configuration);
 var telemetry = builder.Services.AddLoaTelemetry(builder.Configuration, "loa-dispatcher");

@@ -55,6 +55,15 @@ public sealed class ProductionStartupSpecs : IDisposable
     }
 
     [Fact]
+    public void The_host_reads_its_settings_files_once_instead_of_watching_the_directory_its_database_is_written_in()
+    {
+        using var app = Build(GoodSettings());
+        var files = ((IConfigurationBuilder)app.Configuration).Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList();
+        Assert.Contains(files, f => f.Path == "appsettings.json");
+        Assert.All(files, f => Assert.False(f.ReloadOnChange, f.Path));
+    }
+
+    [Fact]
     public void A_development_carrier_credential_is_refused_by_name()
     {
         var settings = GoodSettings();
