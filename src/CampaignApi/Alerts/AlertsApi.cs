@@ -32,6 +32,7 @@ public sealed record CapIntake(
     BusTopology Topology,
     TimeProvider Time,
     IOptionsMonitor<SafetyOptions> Safety,
+    PrincipalNames Names,
     Audit.AuditDetails Audit,
     ILogger<CapIntake> Logger);
 
@@ -196,11 +197,11 @@ public static class AlertsApi
         {
             // Configured as pre-approved: the sender's own process stands in for the second person.
             await intake.Campaigns.SubmitAsync(row.Id, user.Who(), ct);
-            var approvedBy = "cap:" + (alert.Sender.Length <= 196 ? alert.Sender : alert.Sender[..196]);
+            var approvedBy = Roles.CapPrincipal(alert.Sender);
             await CampaignsApi.ApproveAndLaunchAsync((await intake.Campaigns.GetAsync(row.Id, ct))!, approvedBy, intake.Campaigns, intake.Bus, intake.Topology, intake.Time, ct);
             row = (await intake.Campaigns.GetAsync(row.Id, ct))!;
         }
-        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
+        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", await CampaignView.FromAsync(row, intake.Names, ct, preview));
     }
 
     /// <summary>
@@ -231,21 +232,21 @@ public static class AlertsApi
     /// </summary>
     private static async Task<IResult> CancelAsync(CapAlert alert, List<CapAlertRow> referenced, ClaimsPrincipal user, CapIntake intake, CancellationToken ct)
     {
-        var views = new Dictionary<string, CampaignView>(StringComparer.Ordinal);
+        var chains = new Dictionary<string, CampaignRow>(StringComparer.Ordinal);
         var cancelled = new List<string>();
         foreach (var campaignId in referenced.Select(r => r.CampaignId).OfType<string>().Distinct())
         {
-            if (views.ContainsKey(campaignId))
+            if (chains.ContainsKey(campaignId))
                 continue; // in the chain of an alert already cancelled here
             var (members, stopped) = await CampaignsApi.CancelChainAsync(campaignId, user, intake.Campaigns, ct);
             cancelled.AddRange(stopped);
             foreach (var member in members)
-                views[member.Id] = CampaignView.From(member);
+                chains[member.Id] = member;
         }
         intake.Audit.Add("cancelled", cancelled);
         if (!await intake.Alerts.TryInsertAsync(Record(alert, user, intake.Time.GetUtcNow(), null, null), ct))
             return Duplicate(alert);
-        return TypedResults.Ok(new CapCancelled([.. views.Values]));
+        return TypedResults.Ok(new CapCancelled(await CampaignView.FromAsync([.. chains.Values], intake.Names, ct)));
     }
 
     /// <summary>

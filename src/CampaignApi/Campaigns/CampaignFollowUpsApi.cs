@@ -30,7 +30,7 @@ public static class CampaignFollowUpsApi
     /// </summary>
     public static async Task<IResult> CorrectAsync(
         string id, CorrectionRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignPreview previews, CampaignStore campaigns, DeliveryReads deliveries, TimeProvider time,
-        AuditDetails audit, CancellationToken ct)
+        PrincipalNames names, AuditDetails audit, CancellationToken ct)
     {
         var original = await CampaignsApi.VisibleAsync(id, user, campaigns, ct);
         if (original is null)
@@ -66,7 +66,7 @@ public static class CampaignFollowUpsApi
         audit.Add("correction", new { corrects = original.Id, created = row.Id, status = row.Status });
         var preview = await previews.PreviewAsync(row.Tenant, row.Kind, ok.Definition.Audience, row.SmsEncoding!, ok.Measure?.Parts ?? 0, ct, row.SmsText)
             with { NormalizedFrom = ok.NormalizedFrom };
-        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, await CampaignsApi.WithCorrectionAsync(preview, row, deliveries, ct)));
+        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", await CampaignView.FromAsync(row, names, ct, await CampaignsApi.WithCorrectionAsync(preview, row, deliveries, ct)));
     }
 
     /// <summary>
@@ -78,7 +78,7 @@ public static class CampaignFollowUpsApi
     /// </summary>
     public static async Task<IResult> ResendAsync(
         string id, ResendRequest request, ClaimsPrincipal user, CampaignRules rules, CampaignPreview previews, CampaignStore campaigns, TimeProvider time,
-        AuditDetails audit, CancellationToken ct)
+        PrincipalNames names, AuditDetails audit, CancellationToken ct)
     {
         var original = await CampaignsApi.VisibleAsync(id, user, campaigns, ct);
         if (original is null)
@@ -144,7 +144,7 @@ public static class CampaignFollowUpsApi
         }
         await campaigns.InsertResendAsync(row, ct);
         audit.Add("resend", new { resendOf = original.Id, created = row.Id, statuses = statuses.Distinct(), channel, recipients = preview.Recipients });
-        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview with { NormalizedFrom = ok.NormalizedFrom }));
+        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", await CampaignView.FromAsync(row, names, ct, preview with { NormalizedFrom = ok.NormalizedFrom }));
     }
 
     /// <summary>A follow-up goes out as soon as it is approved, within the original's expiry if that is still ahead.</summary>

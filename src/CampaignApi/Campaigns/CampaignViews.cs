@@ -1,3 +1,4 @@
+using Loa.CampaignApi.Security;
 using Loa.Contracts;
 using Loa.Storage;
 using Loa.Storage.Campaigns;
@@ -46,17 +47,35 @@ public sealed record PushPreview(long Devices, IReadOnlyDictionary<string, long>
 /// </summary>
 public sealed record CorrectionPreview(long AlreadySentOriginal, long NotYetSentOriginal);
 
+/// <param name="CreatedBy">The principal id (<c>key:…</c>, <c>jwt:…</c>) that wrote it: the identity, as compared by the two-person rule.</param>
+/// <param name="CreatedByName">Its label for people (the key's name, the token's subject); null when unknown. Shown, never compared.</param>
+/// <param name="SubmittedByName">As <paramref name="CreatedByName"/>, for <paramref name="SubmittedBy"/>.</param>
+/// <param name="ApprovedByName">As <paramref name="CreatedByName"/>, for <paramref name="ApprovedBy"/>; a pre-approved CAP alert's sender.</param>
 public sealed record CampaignView(
     string Id, string Name, string Kind, string Status, string Tenant,
     IReadOnlyList<string> Channels, MessageDefinition? Message, AudienceDefinition? Audience,
     ScheduleDefinition? Schedule, OptionsDefinition? Options, SmsView? Sms,
-    string CreatedBy, DateTimeOffset CreatedAt, string? SubmittedBy, string? ApprovedBy, DateTimeOffset? ApprovedAt,
+    string CreatedBy, string? CreatedByName, DateTimeOffset CreatedAt, string? SubmittedBy, string? SubmittedByName,
+    string? ApprovedBy, string? ApprovedByName, DateTimeOffset? ApprovedAt,
     string? RejectedReason, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, Preview? Preview,
     string? Corrects, string? CorrectedBy, string? SupersededBy,
     string? SeriesId, DateTimeOffset? RunAt, DateTimeOffset? NextRunAt,
     CapOrigin? Cap, string? ResendOf = null, IReadOnlyList<string>? Resends = null, string? PushSuffix = null)
 {
-    public static CampaignView From(CampaignRow row, Preview? preview = null)
+    /// <summary>The views of a page of campaigns, with the names of everyone they record looked up in one go.</summary>
+    public static async Task<IReadOnlyList<CampaignView>> FromAsync(IReadOnlyList<CampaignRow> rows, PrincipalNames names, CancellationToken ct)
+    {
+        var labels = await NamesAsync(rows, names, ct);
+        return rows.Select(r => From(r, labels)).ToList();
+    }
+
+    public static async Task<CampaignView> FromAsync(CampaignRow row, PrincipalNames names, CancellationToken ct, Preview? preview = null) =>
+        From(row, await NamesAsync([row], names, ct), preview);
+
+    private static Task<PrincipalLabels> NamesAsync(IEnumerable<CampaignRow> rows, PrincipalNames names, CancellationToken ct) =>
+        names.ForAsync(rows.SelectMany(r => new[] { r.CreatedBy, r.SubmittedBy, r.ApprovedBy }), ct);
+
+    private static CampaignView From(CampaignRow row, PrincipalLabels names, Preview? preview = null)
     {
         var definition = System.Text.Json.JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)!;
         var sms = row.SmsText is null ? null : new SmsView(row.SmsText, row.SmsEncoding ?? "gsm7", row.SmsParts ?? 1, 0);
@@ -64,7 +83,8 @@ public sealed record CampaignView(
             row.Id, row.Name, row.Kind, row.Status, row.Tenant,
             definition.Channels ?? [], definition.Message, definition.Audience, definition.Schedule, definition.Options,
             sms is null ? null : sms with { Length = Loa.CarrierAdapters.Encoding.SmsText.Measure(sms.Text).Length, NormalizedFrom = preview?.NormalizedFrom },
-            row.CreatedBy, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), row.SubmittedBy, row.ApprovedBy, Clock.At(row.ApprovedAt),
+            row.CreatedBy, names.Of(row.CreatedBy), DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
+            row.SubmittedBy, names.Of(row.SubmittedBy), row.ApprovedBy, names.Of(row.ApprovedBy), Clock.At(row.ApprovedAt),
             row.RejectedReason, Clock.At(row.StartedAt), Clock.At(row.CompletedAt), preview,
             row.Corrects, row.CorrectedBy, row.SupersededBy,
             row.SeriesId, Clock.At(row.RunAt), Clock.At(row.NextRunAt),

@@ -40,7 +40,7 @@ public static class CampaignsApi
 
     public static async Task<IResult> CreateAsync(
         CampaignDefinition request, ClaimsPrincipal user, CampaignRules rules, CampaignPreview previews, CampaignStore campaigns, TemplateStore templates, TimeProvider time,
-        AuditDetails audit, CancellationToken ct)
+        PrincipalNames names, AuditDetails audit, CancellationToken ct)
     {
         request = Unclaimed(request);
         // From a template, or joining a national campaign (issue 19): filled in, then checked as any other.
@@ -52,9 +52,10 @@ public static class CampaignsApi
         var (row, preview, problem) = await CreateDraftAsync(request, user, rules, previews, campaigns, time.GetUtcNow(), ct, alongside: linked
             ? (r, connection, transaction, token) => TemplateStore.LinkAsync(connection, transaction, r.Id, r.Tenant, link.Template, link.Joins, token)
             : null);
-        if (row is not null)
-            audit.Add("created", new { kind = row.Kind, status = row.Status, lists = request.Audience?.Lists, fromTemplate = link.Template, joins = link.Joins });
-        return row is null ? problem! : TypedResults.Created($"/api/v1/campaigns/{row.Id}", CampaignView.From(row, preview));
+        if (row is null)
+            return problem!;
+        audit.Add("created", new { kind = row.Kind, status = row.Status, lists = request.Audience?.Lists, fromTemplate = link.Template, joins = link.Joins });
+        return TypedResults.Created($"/api/v1/campaigns/{row.Id}", await CampaignView.FromAsync(row, names, ct, preview));
     }
 
     // Only CAP intake says a campaign came from an alert (and which geocodes it did not reach), and only
@@ -108,15 +109,15 @@ public static class CampaignsApi
     }
 
     public static async Task<IResult> ListAsync(
-        ClaimsPrincipal user, CampaignStore campaigns, string? status, string? series, string? after, int? limit, CancellationToken ct)
+        ClaimsPrincipal user, CampaignStore campaigns, PrincipalNames names, string? status, string? series, string? after, int? limit, CancellationToken ct)
     {
         var take = Math.Clamp(limit ?? 50, 1, 500);
         var rows = await campaigns.PageAsync(user.TenantFilter(), status, after ?? "", take, ct, series);
-        return TypedResults.Ok(new CampaignPage(rows.Select(r => CampaignView.From(r)).ToList(), rows.Count == take ? rows[^1].Id : null));
+        return TypedResults.Ok(new CampaignPage(await CampaignView.FromAsync(rows, names, ct), rows.Count == take ? rows[^1].Id : null));
     }
 
     public static async Task<IResult> GetAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, CampaignPreview previews, DeliveryReads deliveries, CancellationToken ct)
+        string id, ClaimsPrincipal user, CampaignStore campaigns, CampaignPreview previews, DeliveryReads deliveries, PrincipalNames names, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
@@ -124,7 +125,7 @@ public static class CampaignsApi
         var definition = JsonSerializer.Deserialize<CampaignDefinition>(row.Definition, LoaJson.Options)!;
         var preview = await previews.PreviewAsync(row.Tenant, row.Kind, definition.Audience, row.SmsEncoding, row.SmsParts ?? 1, ct, row.SmsText);
         var resends = await campaigns.ResendsAsync(row.Id, ct);
-        return TypedResults.Ok(CampaignView.From(row, await WithCorrectionAsync(preview, row, deliveries, ct)) with { Resends = resends });
+        return TypedResults.Ok(await CampaignView.FromAsync(row, names, ct, await WithCorrectionAsync(preview, row, deliveries, ct)) with { Resends = resends });
     }
 
     /// <summary>
@@ -142,8 +143,8 @@ public static class CampaignsApi
         return preview with { Correction = new CorrectionPreview(sent, Math.Max(0, preview.Recipients - sent)) };
     }
 
-    public static Task<IResult> SubmitAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct) =>
-        TransitionAsync(id, user, campaigns, audit, ct,
+    public static Task<IResult> SubmitAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, PrincipalNames names, AuditDetails audit, CancellationToken ct) =>
+        TransitionAsync(id, user, campaigns, names, audit, ct,
             _ => campaigns.SubmitAsync(id, user.Who(), ct),
             row => $"Only a draft can be submitted; this campaign is {row.Status}.");
 
@@ -152,7 +153,8 @@ public static class CampaignsApi
     /// campaign, and a national campaign needs a national approver.
     /// </summary>
     public static async Task<IResult> ApproveAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, ISendEndpointProvider bus, BusTopology topology, TimeProvider time, AuditDetails audit, CancellationToken ct)
+        string id, ClaimsPrincipal user, CampaignStore campaigns, ISendEndpointProvider bus, BusTopology topology, TimeProvider time, PrincipalNames names,
+        AuditDetails audit, CancellationToken ct)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
         if (row is null)
@@ -167,7 +169,7 @@ public static class CampaignsApi
             return await RefusedAsync(row, campaigns, r => $"Only a campaign pending approval can be approved; this one is {r.Status}.", ct);
         if (superseded.Count > 0)
             audit.Add("superseded", superseded);
-        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
+        return await ChangedAsync(row, (await campaigns.GetAsync(id, ct))!, names, audit, ct);
     }
 
     /// <summary>
@@ -202,11 +204,12 @@ public static class CampaignsApi
         return true;
     }
 
-    public static async Task<IResult> RejectAsync(string id, RejectRequest request, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct)
+    public static async Task<IResult> RejectAsync(
+        string id, RejectRequest request, ClaimsPrincipal user, CampaignStore campaigns, PrincipalNames names, AuditDetails audit, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 1000)
             return Problems.Validation("reason", "Say why (at most 1000 characters).");
-        return await TransitionAsync(id, user, campaigns, audit, ct,
+        return await TransitionAsync(id, user, campaigns, names, audit, ct,
             _ => campaigns.RejectAsync(id, user.Who(), request.Reason.Trim(), ct),
             row => $"Only a campaign pending approval can be rejected; this one is {row.Status}.");
     }
@@ -216,11 +219,12 @@ public static class CampaignsApi
     /// (the one it corrects, up to the first, and every correction of those, corrections of corrections
     /// included), in one transaction, answered with the whole chain. The audit row lists each campaign cancelled.
     /// </summary>
-    public static async Task<IResult> CancelAsync(string id, bool? chain, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct)
+    public static async Task<IResult> CancelAsync(
+        string id, bool? chain, ClaimsPrincipal user, CampaignStore campaigns, PrincipalNames names, AuditDetails audit, CancellationToken ct)
     {
         if (chain != true)
         {
-            return await TransitionAsync(id, user, campaigns, audit, ct,
+            return await TransitionAsync(id, user, campaigns, names, audit, ct,
                 _ => campaigns.CancelAsync(id, user.Who(), ct),
                 row => $"A {row.Status} campaign cannot be cancelled.");
         }
@@ -236,7 +240,7 @@ public static class CampaignsApi
             return Problems.Conflict(
                 $"Nothing in this chain can be cancelled any more: {string.Join(", ", members.Select(m => $"{m.Id} is {m.Status}"))}.");
         }
-        return TypedResults.Ok(new CampaignChain(members.Select(m => CampaignView.From(m)).ToList()));
+        return TypedResults.Ok(new CampaignChain(await CampaignView.FromAsync(members, names, ct)));
     }
 
     /// <summary>
@@ -259,7 +263,7 @@ public static class CampaignsApi
     /// gets the status before and after.
     /// </summary>
     private static async Task<IResult> TransitionAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct,
+        string id, ClaimsPrincipal user, CampaignStore campaigns, PrincipalNames names, AuditDetails audit, CancellationToken ct,
         Func<CampaignRow, Task<bool>> transition, Func<CampaignRow, string> conflict)
     {
         var row = await VisibleAsync(id, user, campaigns, ct);
@@ -268,7 +272,7 @@ public static class CampaignsApi
         audit.Status(row.Status, null);
         if (!await transition(row))
             return await RefusedAsync(row, campaigns, conflict, ct);
-        return Changed(row, (await campaigns.GetAsync(id, ct))!, audit);
+        return await ChangedAsync(row, (await campaigns.GetAsync(id, ct))!, names, audit, ct);
     }
 
     /// <summary>
@@ -281,10 +285,10 @@ public static class CampaignsApi
         return now.SupersededBy is { } by ? Problems.Superseded(now.Id, by) : Problems.Conflict(conflict(now));
     }
 
-    private static IResult Changed(CampaignRow before, CampaignRow after, AuditDetails audit)
+    private static async Task<IResult> ChangedAsync(CampaignRow before, CampaignRow after, PrincipalNames names, AuditDetails audit, CancellationToken ct)
     {
         audit.Status(before.Status, after.Status);
-        return TypedResults.Ok(CampaignView.From(after));
+        return TypedResults.Ok(await CampaignView.FromAsync(after, names, ct));
     }
 
     internal static CampaignRow NewDraft(CampaignDefinition request, CampaignRules.Checked ok, string tenant, ClaimsPrincipal user, DateTimeOffset now)
@@ -310,14 +314,15 @@ public static class CampaignsApi
     }
 
     /// <summary>Holds a running campaign: no lane submits its batches until it is resumed (a batch already at the carrier finishes).</summary>
-    public static Task<IResult> PauseAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, AuditDetails audit, CancellationToken ct) =>
-        TransitionAsync(id, user, campaigns, audit, ct,
+    public static Task<IResult> PauseAsync(string id, ClaimsPrincipal user, CampaignStore campaigns, PrincipalNames names, AuditDetails audit, CancellationToken ct) =>
+        TransitionAsync(id, user, campaigns, names, audit, ct,
             _ => campaigns.PauseAsync(id, user.Who(), ct),
             row => $"Only a running campaign can be paused; this one is {row.Status}.");
 
     public static Task<IResult> ResumeAsync(
-        string id, ClaimsPrincipal user, CampaignStore campaigns, BatchLedger batches, ISendEndpointProvider bus, BusTopology topology, AuditDetails audit, CancellationToken ct) =>
-        TransitionAsync(id, user, campaigns, audit, ct,
+        string id, ClaimsPrincipal user, CampaignStore campaigns, BatchLedger batches, ISendEndpointProvider bus, BusTopology topology, PrincipalNames names,
+        AuditDetails audit, CancellationToken ct) =>
+        TransitionAsync(id, user, campaigns, names, audit, ct,
             async row =>
             {
                 if (!await campaigns.ResumeAsync(id, user.Who(), ct))

@@ -41,6 +41,7 @@ public static class LoaAuthentication
     {
         var jwt = configuration.GetSection(JwtSettings.Section).Get<JwtSettings>() ?? new JwtSettings();
         services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<PrincipalNames>();
         var authentication = services.AddAuthentication(SchemeName)
             .AddPolicyScheme(SchemeName, "API key or JWT", o => o.ForwardDefaultSelector = context =>
                 jwt.IsConfigured && LooksLikeJwt(context.Request.Headers.Authorization.ToString())

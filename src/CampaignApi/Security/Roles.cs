@@ -26,6 +26,8 @@ public static class Roles
 
     private const string KeyPrefix = "key:";
     private const string JwtPrefix = "jwt:";
+    private const string JwtHashedPrefix = JwtPrefix + "sha256:";
+    private const string CapPrefix = "cap:";
 
     // created_by, approved_by, audit_log.who and the like hold up to 200 characters (SQL Server).
     private const int MaxPrincipalLength = 200;
@@ -55,7 +57,36 @@ public static class Roles
         var id = $"{JwtPrefix}{issuer}|{subject}";
         return id.Length <= MaxPrincipalLength
             ? id
-            : JwtPrefix + "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(issuer + "\n" + subject)));
+            : JwtHashedPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(issuer + "\n" + subject)));
+    }
+
+    /// <summary>Who approved a pre-approved CAP alert: its sender, cut to fit the column.</summary>
+    public static string CapPrincipal(string sender) => CapPrefix + (sender.Length <= MaxPrincipalLength - CapPrefix.Length ? sender : sender[..(MaxPrincipalLength - CapPrefix.Length)]);
+
+    /// <summary>The key id in a recorded <c>key:&lt;id&gt;</c>; null for anything else.</summary>
+    public static string? KeyIdOf(string? recorded) =>
+        recorded is not null && recorded.StartsWith(KeyPrefix, StringComparison.Ordinal) && recorded.Length > KeyPrefix.Length ? recorded[KeyPrefix.Length..] : null;
+
+    /// <summary>
+    /// The label a recorded principal carries in itself, without a lookup: a token's subject, a CAP
+    /// sender, or the key's name of a row written before principals had ids (it holds nothing else).
+    /// Null for a key id (its name is in the keys store) and for a hashed token id, whose subject
+    /// cannot be read back.
+    /// </summary>
+    public static string? LabelOf(string? recorded)
+    {
+        if (string.IsNullOrEmpty(recorded) || recorded.StartsWith(KeyPrefix, StringComparison.Ordinal) || recorded.StartsWith(JwtHashedPrefix, StringComparison.Ordinal))
+            return null;
+        if (recorded.StartsWith(JwtPrefix, StringComparison.Ordinal))
+        {
+            // The issuer is a URL, where '|' is not written bare; a subject may hold one (auth0|5f7c…), so
+            // the subject is everything after the first.
+            var bar = recorded.IndexOf('|', JwtPrefix.Length);
+            return bar < 0 || bar == recorded.Length - 1 ? null : recorded[(bar + 1)..];
+        }
+        if (recorded.StartsWith(CapPrefix, StringComparison.Ordinal))
+            return recorded.Length > CapPrefix.Length ? recorded[CapPrefix.Length..] : null;
+        return recorded;
     }
 
     /// <summary>

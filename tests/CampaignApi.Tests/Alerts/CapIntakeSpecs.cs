@@ -245,6 +245,9 @@ public sealed class CapIntakeSpecs(CapHost cap)
         Assert.Equal("running", campaign.GetProperty("status").GetString());
         Assert.Equal("key:" + (await Loa.Services.GetRequiredService<ApiKeyStore>().FindAsync("dev-author"))!.Id, campaign.GetProperty("submittedBy").GetString());
         Assert.Equal("cap:" + CapHost.PreApprovedSender, campaign.GetProperty("approvedBy").GetString());
+        // What the approver's screen shows: the sender, and the author's key by its name.
+        Assert.Equal(CapHost.PreApprovedSender, campaign.GetProperty("approvedByName").GetString());
+        Assert.Equal("dev-author", campaign.GetProperty("submittedByName").GetString());
     }
 
     private static async Task<JsonElement> WaitForAsync(HttpClient client, string id, Func<JsonElement, bool> until, string what)

@@ -112,4 +112,23 @@ public sealed class JwtSpecs : IAsyncLifetime
 
         Assert.Equal($"jwt:{Issuer}|idp|4711", campaign.GetProperty("createdBy").GetString());
     }
+
+    [Fact]
+    public async Task A_jwt_author_is_named_by_its_subject_and_one_recorded_by_hash_is_not_named()
+    {
+        // The subject holds a '|' as some providers' do: the name is all of it, not what follows the last one.
+        using var author = loa.Client(Token(roles: ["author"], subject: "idp|4711"));
+        var list = (await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(3))).GetProperty("id").GetString()!;
+        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list));
+        // Too long for the column, this one is recorded as a hash, from which no subject can be read back.
+        using var hashed = loa.Client(Token(roles: ["author"], subject: "u-" + new string('7', 240)));
+        var hashedId = await LoaTestHost.CreateCampaignAsync(hashed, LoaTestHost.Campaign(list));
+
+        var campaign = await author.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/campaigns/{id}");
+        var unnamed = await hashed.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/campaigns/{hashedId}");
+
+        Assert.Equal("idp|4711", campaign.GetProperty("createdByName").GetString());
+        Assert.StartsWith("jwt:sha256:", unnamed.GetProperty("createdBy").GetString(), StringComparison.Ordinal);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, unnamed.GetProperty("createdByName").ValueKind);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Loa.Storage;
 using Loa.Storage.Keys;
 using Loa.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
@@ -84,6 +85,87 @@ public sealed class PrincipalSpecs
         Assert.Equal("key:" + await KeyIdAsync(loa, "dev-approver"), campaign.GetProperty("approvedBy").GetString());
         var me = await author.GetFromJsonAsync<JsonElement>("/api/v1/me");
         Assert.Equal((authorId, "dev-author"), (me.GetProperty("id").GetString(), me.GetProperty("name").GetString()));
+    }
+
+    [Theory, SqliteData, SqlServerData]
+    public async Task A_campaign_and_the_campaign_list_name_each_recorded_key_beside_its_id(DatabaseProvider database)
+    {
+        await using var loa = await LoaTestHost.StartAsync(database: database);
+        using var author = loa.Client("dev-author");
+        using var approver = loa.Client("dev-approver");
+        var list = (await LoaTestHost.UploadListAsync(author, LoaTestHost.NumbersCsv(3))).GetProperty("id").GetString()!;
+        var id = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list));
+        var draft = await LoaTestHost.CreateCampaignAsync(author, LoaTestHost.Campaign(list));
+        Assert.Equal(HttpStatusCode.OK, (await author.PostAsync($"/api/v1/campaigns/{id}/submit", null)).StatusCode);
+        var approved = await approver.PostAsync($"/api/v1/campaigns/{id}/approve", null);
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+
+        var authorId = "key:" + await KeyIdAsync(loa, "dev-author");
+        var approverId = "key:" + await KeyIdAsync(loa, "dev-approver");
+        var one = await author.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+        var page = (await author.GetFromJsonAsync<JsonElement>("/api/v1/campaigns?limit=500")).GetProperty("items").EnumerateArray().ToList();
+
+        static (string?, string?, string?, string?, string?, string?) People(JsonElement c) => (
+            c.GetProperty("createdBy").GetString(), c.GetProperty("createdByName").GetString(),
+            c.GetProperty("submittedBy").GetString(), c.GetProperty("submittedByName").GetString(),
+            c.GetProperty("approvedBy").GetString(), c.GetProperty("approvedByName").GetString());
+        var expected = (authorId, "dev-author", authorId, "dev-author", approverId, "dev-approver");
+        Assert.Equal(expected, People(one));
+        Assert.Equal(expected, People(page.Single(c => c.GetProperty("id").GetString() == id)));
+        Assert.Equal(expected, People(await approved.Content.ReadFromJsonAsync<JsonElement>()));
+        // Nobody submitted or approved the draft yet: no id, no name.
+        Assert.Equal((authorId, "dev-author", null, null, null, null), People(page.Single(c => c.GetProperty("id").GetString() == draft)));
+    }
+
+    [Fact]
+    public async Task A_revoked_key_keeps_its_name_an_unknown_key_has_none_and_an_older_row_shows_the_name_it_holds()
+    {
+        await using var loa = await LoaTestHost.StartAsync();
+        using var admin = loa.Client("dev-admin");
+        using var approver = loa.Client("dev-approver");
+        var (writerId, key) = await CreateKeyAsync(admin, "Phòng ATTT – soạn tin", "national", "author");
+        using var writer = loa.Client(key);
+        var list = (await LoaTestHost.UploadListAsync(writer, LoaTestHost.NumbersCsv(3))).GetProperty("id").GetString()!;
+        var revokedAuthor = await LoaTestHost.CreateCampaignAsync(writer, LoaTestHost.Campaign(list));
+        var unknownAuthor = await LoaTestHost.CreateCampaignAsync(writer, LoaTestHost.Campaign(list));
+        var olderRow = await LoaTestHost.CreateCampaignAsync(writer, LoaTestHost.Campaign(list));
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/keys/{writerId}")).StatusCode);
+        await using (var connection = await loa.Services.GetRequiredService<Loa.Storage.Database>().OpenAsync())
+        {
+            // A key id no store knows (a key row lost with a restore), and a row written before principals had ids.
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE campaigns SET created_by = 'key:00000000000070008000000000000000' WHERE id = @unknownAuthor", new { unknownAuthor });
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE campaigns SET created_by = 'dev-author' WHERE id = @olderRow", new { olderRow });
+        }
+
+        async Task<(string?, string?)> CreatedByAsync(string id)
+        {
+            var c = await approver.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+            return (c.GetProperty("createdBy").GetString(), c.GetProperty("createdByName").GetString());
+        }
+
+        Assert.Equal(("key:" + writerId, "Phòng ATTT – soạn tin"), await CreatedByAsync(revokedAuthor));
+        Assert.Equal(("key:00000000000070008000000000000000", null), await CreatedByAsync(unknownAuthor));
+        Assert.Equal(("dev-author", "dev-author"), await CreatedByAsync(olderRow));
+    }
+
+    [Fact]
+    public async Task A_province_reads_the_name_of_the_national_key_that_approved_its_campaign_and_nothing_more_of_that_key()
+    {
+        await using var loa = await LoaTestHost.StartAsync();
+        using var hanoi = loa.Client("dev-hn-author");
+        using var approver = loa.Client("dev-approver");
+        var list = (await LoaTestHost.UploadListAsync(hanoi, LoaTestHost.NumbersCsv(3, "01"))).GetProperty("id").GetString()!;
+        var id = await LoaTestHost.CreateCampaignAsync(hanoi, LoaTestHost.Campaign(list));
+        await LoaTestHost.SubmitAndApproveAsync(hanoi, approver, id);
+
+        var campaign = await hanoi.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}");
+
+        Assert.Equal("01", campaign.GetProperty("tenant").GetString());
+        Assert.Equal("dev-hn-author", campaign.GetProperty("createdByName").GetString());
+        Assert.Equal("dev-approver", campaign.GetProperty("approvedByName").GetString());
+        // Its name only: the key's tenant, roles and state stay with the keys API, where a province sees only its own keys.
+        var approvedFields = campaign.EnumerateObject().Select(p => p.Name).Where(n => n.StartsWith("approved", StringComparison.Ordinal));
+        Assert.Equal(["approvedBy", "approvedByName", "approvedAt"], approvedFields);
     }
 
     [Fact]
