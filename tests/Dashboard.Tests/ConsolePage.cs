@@ -83,6 +83,17 @@ internal static partial class ConsolePage
         Assert.True(poor.Count == 0, $"{screen}: text below AA contrast: " + string.Join(" | ", poor));
     }
 
+    /// <summary>
+    /// Every shown fact of a campaign (a <c>.facts</c> cell, on the console or the dashboard) fits its column: a long
+    /// name wraps and a principal id is cut, never drawn over the next column.
+    /// </summary>
+    internal static async Task AssertFactsFitAsync(IPage page)
+    {
+        var spilling = await page.EvaluateAsync<string[]>(
+            "() => [...document.querySelectorAll('.facts dd')].filter(n => n.offsetParent !== null && n.scrollWidth > n.clientWidth + 1).map(n => `${n.id}: ${n.textContent}`)");
+        Assert.True(spilling.Length == 0, "drawn over the next column: " + string.Join(" | ", spilling));
+    }
+
     internal static async Task ScreenshotAsync(IPage page, string name)
     {
         if (Environment.GetEnvironmentVariable(ScreenshotVariable) is not { Length: > 0 } folder)

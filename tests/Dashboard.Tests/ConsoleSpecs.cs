@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Loa.Tests.Shared;
 using Microsoft.Playwright;
 using static Loa.Dashboard.Tests.ConsolePage;
@@ -18,6 +19,9 @@ public sealed class ConsoleSpecs(DashboardWorld world)
 {
     private const string CampaignName = "Cảnh báo lừa đảo mạo danh cơ quan thuế";
     private const string CampaignText = "Cục ATTT cảnh báo: cơ quan thuế không gọi điện yêu cầu cài ứng dụng. Không bấm vào đường link lạ.";
+
+    /// <summary>A principal id as Loa records a key: <c>key:</c> and the key's id.</summary>
+    private static readonly Regex KeyPrincipal = new("^key:[0-9a-f]{32}$");
 
     [Fact]
     public async Task An_author_uploads_and_composes_cannot_approve_their_own_another_approves_and_the_operator_sees_it_complete_and_cancels_another()
@@ -112,10 +116,16 @@ public sealed class ConsoleSpecs(DashboardWorld world)
         await Expect(approver.GetByTestId("review-carriers").Locator("tr")).ToHaveCountAsync(5, new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(approver.GetByTestId("review-by-province").Locator("tr")).ToHaveCountAsync(1, new() { Timeout = DashboardWorld.TimeoutMs });
         await Expect(approver.GetByTestId("review-by-province").Locator("tr").First).ToHaveTextAsync("Hà Nội30", Bounded);
+        // Who wrote it, by the name the admin gave the key; its id (what the two-person rule compares) under it and on hover.
+        await Expect(approver.Locator("#cv-created-by .principal-name")).ToHaveTextAsync("can-bo-soan-va-duyet", Bounded);
+        await Expect(approver.Locator("#cv-created-by")).ToHaveAttributeAsync("title", KeyPrincipal, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(approver.Locator("#cv-created-by .principal-id")).ToHaveTextAsync(KeyPrincipal, Bounded);
+        await AssertFactsFitAsync(approver);
         await ScreenshotAsync(approver, "review");
         await approver.GetByRole(AriaRole.Button, new() { Name = "Phê duyệt và gửi" }).ClickAsync();
         await approver.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Phê duyệt và gửi" }).ClickAsync();
         await Expect(approver.GetByTestId("campaign-status")).Not.ToHaveTextAsync("chờ phê duyệt", new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(approver.Locator("#cv-approved-by .principal-name")).ToHaveTextAsync("dev-approver", Bounded);
         world.AssertNoScriptProblems(approver);
         await approver.Context.CloseAsync();
 

@@ -55,6 +55,16 @@ public sealed partial class DashboardSpecs(DashboardWorld world) : IClassFixture
         await Expect(page.Locator("#c-message")).ToHaveTextAsync(WarningText, Bounded);
         await Expect(page.GetByTestId("campaign-status")).ToHaveTextAsync("running", Bounded);
 
+        // Who wrote and approved it, by their keys' names, not the ids (those are under the names, cut to the
+        // column, and in full on hover); no fact is drawn over the next column.
+        var keys = loa.Services.GetRequiredService<ApiKeyStore>();
+        var authorId = "key:" + (await keys.FindAsync("dev-author"))!.Id;
+        await Expect(page.Locator("#c-created-by .principal-name")).ToHaveTextAsync("dev-author", Bounded);
+        await Expect(page.Locator("#c-created-by")).ToHaveAttributeAsync("title", authorId, new() { Timeout = DashboardWorld.TimeoutMs });
+        await Expect(page.Locator("#c-approved-by .principal-name")).ToHaveTextAsync("dev-approver", Bounded);
+        await Expect(page.Locator("#c-approved-by")).ToHaveAttributeAsync("title", "key:" + (await keys.FindAsync("dev-approver"))!.Id, new() { Timeout = DashboardWorld.TimeoutMs });
+        await ConsolePage.AssertFactsFitAsync(page);
+
         // Progress advances while we watch: two readings of delivered, the second larger.
         var first = await WaitForDeliveredAboveAsync(page, 0);
         var second = await WaitForDeliveredAboveAsync(page, first);

@@ -305,8 +305,8 @@ function renderCampaign(view) {
     : view.kind === 'emergency' ? 'EMERGENCY warning: highest priority, preempts everything.' : '';
   show(banner, view.kind === 'test' || view.kind === 'emergency');
   $('c-tenant').textContent = view.tenant;
-  $('c-created-by').textContent = view.createdBy;
-  $('c-approved-by').textContent = view.approvedBy || '—';
+  showPrincipal($('c-created-by'), view.createdBy, view.createdByName);
+  showPrincipal($('c-approved-by'), view.approvedBy, view.approvedByName);
   $('c-sms').textContent = view.sms ? `${view.sms.encoding.toUpperCase()}, ${view.sms.parts} part${view.sms.parts === 1 ? '' : 's'}, ${view.sms.length} characters` : '—';
   $('c-message').textContent = view.sms ? view.sms.text : '';
   show($('c-message'), Boolean(view.sms));
@@ -330,6 +330,23 @@ function renderCampaign(view) {
   }
   show($('c-cap-row'), Boolean(cap));
   setStatus(view.status, view.startedAt, view.completedAt);
+}
+
+/**
+ * Who wrote or approved a campaign, by the name people know (a key's name, a token's subject, a CAP sender),
+ * with the principal id Loa records under it in small type and in full on hover: two keys may share a name,
+ * so the id settles which one it was. A name Loa cannot tell (a key no longer in the store) says so.
+ */
+function showPrincipal(node, id, name) {
+  if (!id) {
+    node.replaceChildren('—');
+    node.removeAttribute('title');
+    return;
+  }
+  node.title = id;
+  const label = el('span', { class: name ? 'principal-name' : 'principal-name unknown', text: name || 'name unknown' });
+  // A row written before principals had ids holds the name itself: nothing to add under it.
+  node.replaceChildren(...(name === id ? [label] : [label, el('span', { class: 'principal-id', text: id })]));
 }
 
 function campaignLink(row, node, id) {

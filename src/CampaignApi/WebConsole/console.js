@@ -852,6 +852,23 @@ async function openCampaign(id) {
   }
 }
 
+/**
+ * Who wrote or approved a campaign, by the name officials know (a key's name, a token's subject, a CAP sender),
+ * with the principal id Loa records under it in small type and in full on hover: two keys may share a name,
+ * so the id settles which one it was. A name Loa cannot tell (a key no longer in the store) says so.
+ */
+function showPrincipal(node, id, name) {
+  if (!id) {
+    node.replaceChildren('—');
+    node.removeAttribute('title');
+    return;
+  }
+  node.title = id;
+  const label = el('span', { class: name ? 'principal-name' : 'principal-name unknown', text: name || t('campaign.nameUnknown') });
+  // A row written before principals had ids holds the name itself: nothing to add under it.
+  node.replaceChildren(...(name === id ? [label] : [label, el('span', { class: 'principal-id', text: id })]));
+}
+
 function renderCampaign(c) {
   const test = c.kind === 'test';
   show($('cv-test-banner'), test);
@@ -863,9 +880,9 @@ function renderCampaign(c) {
   $('cv-status').textContent = statusLabel(c.status);
   $('cv-status').className = `status s-${c.status}`;
   $('cv-name').textContent = c.name;
-  $('cv-created-by').textContent = c.createdBy;
+  showPrincipal($('cv-created-by'), c.createdBy, c.createdByName);
   $('cv-created-at').textContent = fmtTime(c.createdAt);
-  $('cv-approved-by').textContent = c.approvedBy ?? '—';
+  showPrincipal($('cv-approved-by'), c.approvedBy, c.approvedByName);
   $('cv-start').textContent = c.schedule?.startAt ? fmtTime(c.schedule.startAt) : t('campaign.startAtOnce');
   $('cv-expires').textContent = c.schedule?.expiresAt ? fmtTime(c.schedule.expiresAt) : '—';
   $('cv-rejected').textContent = c.rejectedReason ?? '';
