@@ -181,6 +181,9 @@ public sealed class Ceilings
         return result;
     }
 
+    /// <summary>CPU time (client and server, one process) per request of the h2c ceiling, once <see cref="Http2Async"/> measured it.</summary>
+    public double? Http2CpuMicros(int streams = 100) => cache.TryGetValue($"h2-{streams}-cpu", out var cpu) ? cpu : null;
+
     /// <summary>
     /// Loopback HTTP/2 cleartext (h2c) round trips of one push notification: an FCM HTTP v1 send body
     /// (about 700 bytes, a 152-character token) up and FCM's <c>{"name"}</c> answer down, against a
@@ -246,10 +249,16 @@ public sealed class Ceilings
         }
 
         await Run(5_000, TimeSpan.FromSeconds(3)); // warm-up: JIT, the connection
+        var cpuBefore = ProcessCpu.Seconds();
+        var wall = Stopwatch.StartNew();
         var perSecond = await Run(300_000, TimeSpan.FromSeconds(5));
+        var requests = perSecond * wall.Elapsed.TotalSeconds;
         await app.StopAsync();
         cache[key] = perSecond;
-        Console.WriteLine($"  ceiling: loopback h2c, one notification per request ({body.Length} B up, {answer.Length} B down), {streams} streams: {Report.Format(perSecond)} requests/s");
+        if (cpuBefore is { } before && ProcessCpu.Seconds() is { } after && requests > 0)
+            cache[key + "-cpu"] = (after - before) / requests * 1e6;
+        Console.WriteLine($"  ceiling: loopback h2c, one notification per request ({body.Length} B up, {answer.Length} B down), {streams} streams: {Report.Format(perSecond)} requests/s" +
+                          (cache.TryGetValue(key + "-cpu", out var cpu) ? $", {cpu:0} µs of CPU per request (client and server)" : ""));
         return perSecond;
     }
 

@@ -258,6 +258,10 @@ public sealed class LoaRun : IAsyncDisposable
     public (double? Host, double? Dispatcher) PeakRss() =>
         (Memory.PeakRssMb(), dispatcher is null ? null : Memory.PeakRssMb(dispatcher.Pid.ToString(CultureInfo.InvariantCulture)));
 
+    /// <summary>CPU seconds used so far by each Loa process: this one, and the standalone dispatcher.</summary>
+    public (double? Host, double? Dispatcher) CpuSeconds() =>
+        (ProcessCpu.Seconds(), dispatcher is null ? null : ProcessCpu.Seconds(dispatcher.Pid.ToString(CultureInfo.InvariantCulture)));
+
     public void ResetPeaks()
     {
         MemoryReset.ResetPeak();

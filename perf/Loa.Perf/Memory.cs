@@ -45,3 +45,33 @@ public static class MemoryReset
         }
     }
 }
+
+/// <summary>
+/// A process's CPU time (user + system) from <c>/proc/&lt;pid&gt;/stat</c>. Throughput alone cannot say whether a
+/// run was bound by the CPU or by waiting: CPU seconds per unit of work, against the same unit of a raw ceiling,
+/// can, and they hold even when the machine is shared.
+/// </summary>
+public static class ProcessCpu
+{
+    private const double TicksPerSecond = 100; // USER_HZ: 100 on every Linux this runs on
+
+    public static double? Seconds(string pid = "self")
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // fields[0] is field 3 (state); utime is field 14, stime field 15.
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

@@ -100,6 +100,9 @@ public static class PushScenario
         await LoaRun.SubmitAsync(author, id);
         var approvedAt = loa.Clock.GetUtcNow().ToUnixTimeMilliseconds();
         var watch = Stopwatch.StartNew();
+        var cpuAtApprove = loa.CpuSeconds();
+        (double? Host, double? Dispatcher)? cpuAtLast = null;
+        var wallAtLast = 0.0;
         await LoaRun.ApproveAsync(approver, id);
         var status = "";
         long accepted = 0, received = 0, opened = 0, acked = 0;
@@ -120,6 +123,11 @@ public static class PushScenario
                 (received, opened) = (push.GetProperty("received").GetInt64(), push.GetProperty("opened").GetInt64());
             }
             var nowMs = (long)watch.Elapsed.TotalMilliseconds;
+            if (cpuAtLast is null && accepted >= n)
+            {
+                cpuAtLast = loa.CpuSeconds();
+                wallAtLast = watch.Elapsed.TotalSeconds;
+            }
             if (received + opened > acked)
             {
                 firstAckMs ??= nowMs;
@@ -188,9 +196,44 @@ public static class PushScenario
         if (dispatcherRss is { } dr)
             report.Add(new Figure(name, $"peak RSS, standalone dispatcher ({label})", dr, "MB", null, null, "<= 256 MB", dr <= 256, LowerIsBetter: true));
 
+        if (cpuAtLast is { } cpuEnd)
+            ReportCpu(report, name, label, mode, accepted, wallAtLast, cpuAtApprove, cpuEnd, ceilings.Http2CpuMicros(streams));
+
         if (k > 0)
             await EmergenciesAsync(loa, report, author, approver, operatorClient, fcm, bulkKind, small, k, gap, http, mode, name);
         phones.Acknowledge(null, null, 0, 0);
+    }
+
+    /// <summary>
+    /// CPU per notification, approve -> every notification accepted (as seen by the 250 ms progress poll), per
+    /// process, against the CPU one bare h2c request costs client and server together. Cores busy near this
+    /// machine's count say the run was bound by CPU, not by waiting. In embedded mode this process also holds the
+    /// simulated FCM and the phones posting their acks; with <c>--mode rabbitmq</c> the standalone dispatcher's
+    /// figure is Loa's sending side alone (planning, lane, adapter, results).
+    /// </summary>
+    private static void ReportCpu(Report report, string name, string label, string mode, long accepted, double wallSeconds,
+        (double? Host, double? Dispatcher) start, (double? Host, double? Dispatcher) end, double? h2cCpuMicros)
+    {
+        if (accepted <= 0 || wallSeconds <= 0)
+            return;
+        void One(string what, double? from, double? to)
+        {
+            if (from is not { } f || to is not { } t)
+                return;
+            var seconds = t - f;
+            Console.WriteLine($"  CPU, {what}: {seconds:0.0} s over {wallSeconds:0.0} s, {seconds / wallSeconds:0.00} of {Environment.ProcessorCount} cores busy");
+            report.Add(new Figure(name, $"CPU per notification, {what} ({label})", seconds / accepted * 1e6, "µs",
+                "h2c request CPU", h2cCpuMicros, LowerIsBetter: true));
+        }
+        One(mode == "embedded" ? "this process (API, dispatcher, simulated FCM and phones, runner)" : "this process (API, simulated FCM and phones, runner)", start.Host, end.Host);
+        One("standalone dispatcher", start.Dispatcher, end.Dispatcher);
+        if (end.Dispatcher is { } d && start.Dispatcher is { } s0 && d > s0)
+        {
+            // What the dispatcher's own work would allow on this machine's cores with nothing else on them.
+            var alone = accepted / (d - s0) * Environment.ProcessorCount;
+            report.Add(new Figure(name, $"notifications/s the dispatcher's CPU allows on {Environment.ProcessorCount} cores of its own ({label})", alone, "notifications/s",
+                null, null, ">= 10,000/s (FCM's quota per project)", alone >= 10_000));
+        }
     }
 
     /// <summary>
