@@ -40,8 +40,18 @@ internal static partial class ConsolePage
     /// <summary>No string key shows unresolved (⟦key⟧) and no element marked for translation is left empty.</summary>
     internal static async Task AssertTranslatedAsync(IPage page)
     {
-        var missing = await page.EvaluateAsync<string[]>(
-            "() => [...document.querySelectorAll('[data-i18n]')].filter(n => !n.textContent.trim()).map(n => n.dataset.i18n)");
+        const string Untranslated = "[...document.querySelectorAll('[data-i18n]')].filter(n => !n.textContent.trim()).map(n => n.dataset.i18n)";
+        // The strings come from /console/<lang>.json, fetched after the page loads: on a busy machine a page just
+        // opened may not have them yet. Wait (bounded) for them, then name whatever is still missing.
+        try
+        {
+            await page.WaitForFunctionAsync($"() => {Untranslated}.length === 0", null, new() { Timeout = DashboardWorld.TimeoutMs });
+        }
+        catch (TimeoutException)
+        {
+            // Reported below, with the keys.
+        }
+        var missing = await page.EvaluateAsync<string[]>($"() => {Untranslated}");
         Assert.Empty(missing);
         var text = await page.EvaluateAsync<string>("() => document.body.innerText");
         Assert.DoesNotContain("⟦", text, StringComparison.Ordinal);
