@@ -273,17 +273,10 @@ public static class PushScenario
             await LoaRun.ApproveAsync(approver, e);
             long? first = null;
             var until = Stopwatch.StartNew();
-            while (first is null && until.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                // The simulator keeps the last 10,000 arrivals: about half a second at the bulk's rate, polled every 5 ms.
-                foreach (var a in fcm.Arrivals)
-                {
-                    if (a.Campaign == e && (first is null || a.At.ToUnixTimeMilliseconds() < first))
-                        first = a.At.ToUnixTimeMilliseconds();
-                }
-                if (first is null)
-                    await Task.Delay(5);
-            }
+            // The simulator stamps each campaign's first notification; polling it copies nothing (copying its
+            // last 10,000 arrivals every 5 ms took this process's CPU from the lane it measures).
+            while ((first = fcm.FirstArrivalOf(e)?.ToUnixTimeMilliseconds()) is null && until.Elapsed < TimeSpan.FromSeconds(60))
+                await Task.Delay(5);
             if (first is null)
                 throw new TimeoutException($"emergency push {e} reached the simulated FCM within 60 s");
             var ms = first.Value - t0;

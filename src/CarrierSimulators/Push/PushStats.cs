@@ -25,8 +25,13 @@ public sealed record PushArrival(
 public sealed class PushStats
 {
     private const int ArrivalsKept = 10_000;
+    private const string TopicPrefix = "/topics/";
 
     private readonly ConcurrentDictionary<string, int> _perTarget = new(StringComparer.Ordinal);
+    // Kept apart from the tokens so that a snapshot, polled while a million devices are pushed to, reads the
+    // few topics and not every target.
+    private readonly ConcurrentDictionary<string, int> _perTopic = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _firstPerCampaign = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Target, string Campaign), int> _perCampaign = new();
     private readonly ConcurrentQueue<PushArrival> _arrivals = new();
     private readonly ConcurrentDictionary<string, byte> _providerTokens = new(StringComparer.Ordinal);
@@ -37,8 +42,15 @@ public sealed class PushStats
     {
         Interlocked.Increment(ref _accepted);
         _perTarget.AddOrUpdate(arrival.Target, 1, (_, n) => n + 1);
-        if (arrival.Campaign is { } campaign && _perCampaign.AddOrUpdate((arrival.Target, campaign), 1, (_, n) => n + 1) > 1)
-            Interlocked.Increment(ref _duplicates);
+        if (arrival.Target.StartsWith(TopicPrefix, StringComparison.Ordinal))
+            _perTopic.AddOrUpdate(arrival.Target[TopicPrefix.Length..], 1, (_, n) => n + 1);
+        if (arrival.Campaign is { } campaign)
+        {
+            if (_perCampaign.AddOrUpdate((arrival.Target, campaign), 1, (_, n) => n + 1) > 1)
+                Interlocked.Increment(ref _duplicates);
+            // Requests are served concurrently, so the earliest stamp wins, not the first to get here.
+            _firstPerCampaign.AddOrUpdate(campaign, arrival.At, (_, at) => arrival.At < at ? arrival.At : at);
+        }
         _arrivals.Enqueue(arrival);
         while (_arrivals.Count > ArrivalsKept && _arrivals.TryDequeue(out _))
         {
@@ -64,6 +76,12 @@ public sealed class PushStats
 
     public int AcceptedFor(string target) => _perTarget.TryGetValue(target, out var n) ? n : 0;
 
+    /// <summary>
+    /// When the first notification of <paramref name="campaign"/> was taken, or null: unlike <see cref="Arrivals"/>,
+    /// which keeps only the last 10,000, it is not lost under a larger push, and reading it copies nothing.
+    /// </summary>
+    public DateTimeOffset? FirstArrivalOf(string campaign) => _firstPerCampaign.TryGetValue(campaign, out var at) ? at : null;
+
     public IReadOnlyList<PushArrival> Arrivals => _arrivals.ToArray();
 
     public PushStatsSnapshot Snapshot() => new(
@@ -71,12 +89,13 @@ public sealed class PushStats
         Interlocked.Read(ref _throttled), Interlocked.Read(ref _serverErrors), Interlocked.Read(ref _refused),
         Interlocked.Read(ref _unauthorized), Interlocked.Read(ref _accessTokensIssued), Interlocked.Read(ref _accessTokensRefused),
         _providerTokens.Count, Interlocked.Read(ref _acksPosted), Interlocked.Read(ref _acksFailed),
-        _perTarget.Where(p => p.Key.StartsWith("/topics/", StringComparison.Ordinal))
-            .ToDictionary(p => p.Key["/topics/".Length..], p => p.Value, StringComparer.Ordinal));
+        new Dictionary<string, int>(_perTopic, StringComparer.Ordinal));
 
     public void Reset()
     {
         _perTarget.Clear();
+        _perTopic.Clear();
+        _firstPerCampaign.Clear();
         _perCampaign.Clear();
         _arrivals.Clear();
         _providerTokens.Clear();

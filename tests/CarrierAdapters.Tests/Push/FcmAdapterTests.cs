@@ -169,6 +169,26 @@ public sealed class FcmAdapterTests
     }
 
     [Fact]
+    public async Task The_simulator_keeps_each_campaigns_first_arrival_and_forgets_it_on_reset()
+    {
+        await using var push = await PushHarness.StartAsync();
+        var adapter = push.Fcm();
+        var stats = push.Host.Stats(PushProvider.Fcm);
+
+        Taken(await PushHarness.SubmitAsync(adapter, push.Batch(Enumerable.Range(0, 20).Select(_ => push.FcmToken()), campaign: "c-first")));
+        Taken(await PushHarness.SubmitAsync(adapter, push.Batch([push.FcmToken()], campaign: "c-other")));
+
+        // The earliest of the campaign's stamps, however the concurrent requests were served.
+        Assert.Equal(stats.Arrivals.Where(a => a.Campaign == "c-first").Min(a => a.At), stats.FirstArrivalOf("c-first"));
+        Assert.Equal(Assert.Single(stats.Arrivals, a => a.Campaign == "c-other").At, stats.FirstArrivalOf("c-other"));
+        Assert.Null(stats.FirstArrivalOf("c-never"));
+        Assert.Empty(stats.Snapshot().AcceptedPerTopic);
+
+        stats.Reset();
+        Assert.Null(stats.FirstArrivalOf("c-first"));
+    }
+
+    [Fact]
     public async Task An_app_on_topics_sends_one_notification_per_topic()
     {
         await using var push = await PushHarness.StartAsync();
