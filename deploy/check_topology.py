@@ -213,6 +213,15 @@ def compose(resolved_path):
             fail(f"compose Dockerfile: no stage {target}")
         if project not in dockerfile or not os.path.exists(os.path.join(ROOT, project)):
             fail(f"compose Dockerfile: does not publish {project}")
+    # perf runs its standalone dispatcher with the image's runtime variables (LoaRun.ImageRuntime): they must agree.
+    loarun = read(os.path.join(ROOT, "perf", "Loa.Perf", "LoaRun.cs"))
+    block = re.search(r"ImageRuntime\s*=\s*new[^{]*\{(.*?)\};", loarun, re.S)
+    runtime_env = re.findall(r'\["(\w+)"\]\s*=\s*"([^"]*)"', block.group(1)) if block else []
+    if not runtime_env:
+        fail("perf/Loa.Perf/LoaRun.cs: no ImageRuntime variables found")
+    for key, value in runtime_env:
+        if not re.search(rf"^\s*(ENV\s+)?{key}={re.escape(value)}\b", dockerfile, re.M):
+            fail(f"compose Dockerfile: the runtime stage does not set {key}={value}, which perf's dispatcher runs with")
     for copied in re.findall(r"^COPY\s+(?!--)(\S+)\s", dockerfile, re.M):
         if not os.path.exists(os.path.join(ROOT, copied)):
             fail(f"compose Dockerfile: copies {copied}, which is not in the repository")

@@ -364,6 +364,13 @@ public sealed class DispatcherChild : IAsyncDisposable
 
     public int Pid => process.Id;
 
+    /// <summary>The runtime variables the container image sets (deploy/compose/Dockerfile, the runtime stage).</summary>
+    public static readonly IReadOnlyDictionary<string, string> ImageRuntime = new Dictionary<string, string>
+    {
+        ["DOTNET_gcServer"] = "1",
+        ["MALLOC_ARENA_MAX"] = "2",
+    };
+
     public static DispatcherChild Start(IReadOnlyDictionary<string, string?> settings, string workingDirectory)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Loa.Dispatcher.dll");
@@ -381,6 +388,13 @@ public sealed class DispatcherChild : IAsyncDisposable
                 start.Environment.Remove(key);
         }
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        // The runtime as the container image runs it (deploy/compose/Dockerfile), so that its memory is what
+        // a deployment sees; set either in the runner's environment to measure otherwise.
+        foreach (var (key, value) in ImageRuntime)
+        {
+            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(key)))
+                start.Environment[key] = value;
+        }
         foreach (var (key, value) in settings)
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         var process = new Process { StartInfo = start };
@@ -390,7 +404,7 @@ public sealed class DispatcherChild : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        Console.WriteLine($"  standalone dispatcher started: pid {process.Id}");
+        Console.WriteLine($"  standalone dispatcher started: pid {process.Id} ({string.Join(", ", ImageRuntime.Keys.Select(k => $"{k}={start.Environment[k]}"))})");
         return child;
     }
 
