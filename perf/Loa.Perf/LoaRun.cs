@@ -373,7 +373,10 @@ public sealed class DispatcherChild : IAsyncDisposable
 
     public static DispatcherChild Start(IReadOnlyDictionary<string, string?> settings, string workingDirectory)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Loa.Dispatcher.dll");
+        // LOA_PERF_DISPATCHER names another build of it (a published one, ReadyToRun, ...) to measure instead.
+        var dll = Environment.GetEnvironmentVariable("LOA_PERF_DISPATCHER") is { Length: > 0 } other
+            ? Path.GetFullPath(other)
+            : Path.Combine(AppContext.BaseDirectory, "Loa.Dispatcher.dll");
         var start = new ProcessStartInfo(Environment.ProcessPath is { } self && Path.GetFileName(self) == "dotnet" ? self : "dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -404,7 +407,7 @@ public sealed class DispatcherChild : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        Console.WriteLine($"  standalone dispatcher started: pid {process.Id} ({string.Join(", ", ImageRuntime.Keys.Select(k => $"{k}={start.Environment[k]}"))})");
+        Console.WriteLine($"  standalone dispatcher started: {dll}, pid {process.Id} ({string.Join(", ", ImageRuntime.Keys.Select(k => $"{k}={start.Environment[k]}"))})");
         return child;
     }
 
